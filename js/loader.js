@@ -1,0 +1,161 @@
+// The thin loader: the public globals exist synchronously as stubs that queue every call; once the wasm is ready
+// the queue is replayed in order, each call exactly once, and the stubs forward to the real implementation from
+// then on (so a page that kept a reference to a stub keeps working). Nothing here decides anything the core
+// decides: it only queues, replays and forwards.
+
+import { Deferred, follow } from './deferred.js';
+
+export const VERSION = '0.1.0';
+
+// What a call made before the wasm is ready returns, per method. 'void' calls return undefined; 'deferred' and
+// 'promise' calls return a placeholder that settles as the real call does; 'plugin' calls return a stub handle
+// whose own calls queue behind the one that created it. A method not listed here does not exist on the stub.
+const PLUGIN = {
+  publish: 'void', republish: 'void', subscribe: 'value', unsubscribe: 'void', command: 'deferred',
+  registerCommand: 'void', registerEvents: 'void', before: 'void', data: 'value', ready: 'void',
+  namespace: 'value', registerPlugin: 'plugin',
+};
+export const SURFACE = {
+  CXBus: { ...PLUGIN, configure: 'void' },
+  bus: PLUGIN,
+  embedded: { listen: 'listener', on: 'void', off: 'void', stats: 'value' },
+  analytics: { configure: 'void', logAnalyticsEvent: 'promise', installCifShim: 'void' },
+  listener: { stop: 'void' },
+};
+const HANDLE_KINDS = { plugin: PLUGIN, listener: SURFACE.listener };
+
+/**
+ * Creates the stubs. `acName` is the Journey SDK function's global name; `acQueue` the `.q` the tracking snippet
+ * filled before this script ran (replayed first, in order).
+ */
+export function createStubs(acQueue) {
+  const queue = [];
+  let live = false;
+  const handles = [];
+
+  function makeHandle(spec, stats) {
+    const handle = { target: null, dead: false, obj: {} };
+    handles.push(handle);
+    for (const [method, kind] of Object.entries(spec)) {
+      handle.obj[method] = function () {
+        const args = Array.from(arguments);
+        if (live) return forward(handle, method, args);
+        const entry = { handle, method, args, link: null };
+        queue.push(entry);
+        switch (kind) {
+          case 'deferred': {
+            const d = new Deferred();
+            entry.link = (r) => follow(d, r);
+            return d;
+          }
+          case 'promise':
+            return new Promise((resolve, reject) => {
+              entry.link = (r) => follow({ resolve, reject }, r);
+            });
+          case 'plugin':
+          case 'listener': {
+            const child = makeHandle(HANDLE_KINDS[kind], stats);
+            entry.link = (r) => {
+              if (r && typeof r === 'object') child.target = r;
+              else child.dead = true;
+            };
+            return child.obj;
+          }
+          case 'value':
+            // The answer is not known until the wasm runs: callers that need it should await cxbridge.ready.
+            return method === 'subscribe' ? args[0] : undefined;
+          default:
+            return undefined;
+        }
+      };
+    }
+    return handle;
+  }
+
+  function forward(handle, method, args) {
+    if (handle.dead || !handle.target) {
+      console.warn(`cxbridge: ${method}() called on a handle whose creation was refused`);
+      return false;
+    }
+    const fn = handle.target[method];
+    if (typeof fn !== 'function') throw new TypeError(`cxbridge: ${method} is not available`);
+    return fn.apply(handle.target, args);
+  }
+
+  const roots = {};
+  for (const name of ['CXBus', 'bus', 'embedded', 'analytics']) roots[name] = makeHandle(SURFACE[name]);
+
+  let realAc = null;
+  const acQueued = [];
+  function ac() {
+    if (realAc) return realAc.apply(null, arguments);
+    acQueued.push({ ac: true, args: Array.from(arguments) });
+    queue.push(acQueued[acQueued.length - 1]);
+    return undefined;
+  }
+  // The tracking snippet's function pushes onto `window[name].q`; once this stub has taken its place, those pushes
+  // become calls, so nothing the snippet queues later is lost either.
+  ac.q = { push: (args) => ac.apply(null, Array.from(args)) };
+  ac.l = Date.now();
+  for (const args of acQueue || []) queue.push({ ac: true, args: Array.from(args) });
+
+  /** Replays the queue against `real` (the wasm-backed API) and switches every stub to forwarding. */
+  function attach(real) {
+    roots.CXBus.target = real.CXBus;
+    roots.bus.target = real.bus;
+    roots.embedded.target = real.embedded;
+    roots.analytics.target = real.analytics;
+    // Replay: entries added while replaying (a queued callback that calls the API) are replayed too, in order.
+    for (let i = 0; i < queue.length; i++) {
+      const entry = queue[i];
+      let result;
+      try {
+        result = entry.ac ? real.ac.apply(null, entry.args) : forward(entry.handle, entry.method, entry.args);
+      } catch (err) {
+        result = Promise.reject(err);
+        if (!entry.link) console.error(err);
+      }
+      if (entry.link) entry.link(result);
+    }
+    queue.length = 0;
+    realAc = real.ac;
+    live = true;
+  }
+
+  return {
+    ac,
+    CXBus: roots.CXBus.obj,
+    bus: roots.bus.obj,
+    embedded: roots.embedded.obj,
+    analytics: roots.analytics.obj,
+    attach,
+  };
+}
+
+/**
+ * The real API over the wasm exports. Each area's Rust shell (src/web/*.rs) exports the functions named here;
+ * this is the only place that knows their names.
+ */
+export function realApi(wasm) {
+  const global = wasm.busGlobal();
+  const CXBus = Object.create(null);
+  for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
+  CXBus.registerPlugin = (name) => wasm.busRegisterPlugin(name);
+  CXBus.configure = (cfg) => wasm.busConfigure(cfg);
+  return {
+    ac: (...args) => wasm.ac(args),
+    CXBus,
+    bus: wasm.widgetsBus(),
+    embedded: {
+      listen: (opts) => wasm.embeddedListen(opts),
+      on: (name, cb) => wasm.embeddedOn(name, cb),
+      off: (name, cb) => wasm.embeddedOff(name, cb),
+      stats: () => wasm.embeddedStats(),
+    },
+    analytics: {
+      configure: (cfg) => wasm.analyticsConfigure(cfg),
+      logAnalyticsEvent: (data, eventName, correlationId) => wasm.logAnalyticsEvent(data, eventName, correlationId),
+      installCifShim: () => wasm.installCifShim(),
+    },
+  };
+}

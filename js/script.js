@@ -1,0 +1,42 @@
+// dist/cxbridge.js: the classic-script bundle. Defines the globals synchronously as queueing stubs, then loads the
+// wasm from the folder this script came from, boots it, and replays what the page queued meanwhile.
+import init, * as wasm from '../build/pkg/cxbridge.js';
+import { createStubs, realApi, VERSION } from './loader.js';
+
+(function (win) {
+  if (win.cxbridge && win.cxbridge.version) {
+    console.warn('cxbridge: loaded twice; the second copy does nothing');
+    return;
+  }
+  const script = document.currentScript;
+  const base = (script && script.src) || win.location.href;
+  const wasmUrl = new URL('cxbridge_bg.wasm', base);
+
+  // The Journey tracking snippet names the function in _genesysJourneySdk (default 'ac') and queues on its `.q`.
+  const acName = typeof win._genesysJourneySdk === 'string' && win._genesysJourneySdk ? win._genesysJourneySdk : 'ac';
+  const prior = win[acName];
+  const stubs = createStubs(prior && Array.isArray(prior.q) ? prior.q : []);
+  win[acName] = stubs.ac;
+  win.CXBus = stubs.CXBus;
+  win._genesys = win._genesys || {};
+  win._genesys.widgets = win._genesys.widgets || {};
+  win._genesys.widgets.bus = stubs.bus;
+
+  let settle;
+  const ready = new Promise((resolve, reject) => (settle = { resolve, reject }));
+  const api = { ready, version: VERSION, embedded: stubs.embedded, analytics: stubs.analytics };
+  win.cxbridge = api;
+
+  init({ module_or_path: wasmUrl })
+    .then(() => {
+      wasm.boot({ globals: true });
+      stubs.attach(realApi(wasm));
+      wasm.afterReplay({ globals: true });
+      settle.resolve(api);
+    })
+    .catch((err) => {
+      const error = new Error(`cxbridge: could not load ${wasmUrl}: ${err && err.message ? err.message : err}`);
+      console.error(error);
+      settle.reject(error);
+    });
+})(window);

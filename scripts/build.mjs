@@ -1,0 +1,62 @@
+// npm run build: the wasm (cargo → wasm-bindgen → wasm-opt -Oz), then the two JS entries bundled by esbuild,
+// and the .d.ts types, into dist/. Skips the cargo and wasm-bindgen steps' work when nothing changed (cargo and
+// the mtime check below), so a second run costs a second or two.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
+const log = (msg) => console.error(`[build] ${msg}`);
+
+export async function build({ quiet = false } = {}) {
+  const stdio = quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit';
+  mkdirSync(join(root, 'dist'), { recursive: true });
+
+  log('cargo build --target wasm32-unknown-unknown --release');
+  run('cargo', ['build', '--quiet', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
+    stdio,
+  });
+  const raw = join(root, 'target/wasm32-unknown-unknown/release/cxbridge.wasm');
+  const pkg = join(root, 'build/pkg');
+  const bindgenOut = join(pkg, 'cxbridge_bg.wasm');
+  if (!existsSync(bindgenOut) || statSync(raw).mtimeMs > statSync(bindgenOut).mtimeMs) {
+    log('wasm-bindgen --target web');
+    run('wasm-bindgen', ['--target', 'web', '--out-dir', pkg, raw], { stdio });
+    log('wasm-opt -Oz');
+    run(join(root, 'node_modules/.bin/wasm-opt'), [
+      '-Oz', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+      '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
+      '--strip-debug', '--strip-producers', bindgenOut, '-o', join(root, 'dist/cxbridge_bg.wasm'),
+    ], { stdio });
+  }
+
+  const esbuild = await import('esbuild');
+  // Rust imports JS helpers from js/ (`#[wasm_bindgen(module = "/js/…")]`); wasm-bindgen copies them under
+  // snippets/. Resolve those copies back to js/ so the loader and the wasm share one copy of each class.
+  const snippets = {
+    name: 'snippets',
+    setup(b) {
+      b.onResolve({ filter: /snippets\/[^/]+\/js\// }, (args) => ({
+        path: join(root, 'js', args.path.replace(/^.*snippets\/[^/]+\/js\//, '')),
+      }));
+    },
+  };
+  const common = { bundle: true, minify: true, target: 'es2020', logLevel: 'warning', plugins: [snippets], absWorkingDir: root };
+  log('esbuild dist/cxbridge.js (classic script) and dist/cxbridge.mjs (ESM)');
+  await esbuild.build({ ...common, entryPoints: ['js/script.js'], outfile: 'dist/cxbridge.js', format: 'iife',
+    define: { 'import.meta.url': 'undefined' } });
+  await esbuild.build({ ...common, entryPoints: ['js/index.mjs'], outfile: 'dist/cxbridge.mjs', format: 'esm' });
+  for (const f of readdirSync(join(root, 'js')).filter((f) => f.endsWith('.d.ts'))) {
+    copyFileSync(join(root, 'js', f), join(root, 'dist', f));
+  }
+  log('dist/ ready');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  build().catch((err) => {
+    console.error(err.message || err);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,1 @@
+//! Analytics: the event envelope, CIF `logAnalyticsEvent` validation, and the batch / retry / backoff policy.

@@ -1,0 +1,1 @@
+//! CXBus routing: plugins, commands, before-hooks, buffering until `ready()`, sticky events.

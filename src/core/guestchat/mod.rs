@@ -1,0 +1,1 @@
+//! The Genesys Cloud Guest Chat API v2: wire types and event-stream frame decoding.

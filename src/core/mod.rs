@@ -1,0 +1,11 @@
+//! The sans-IO core: takes inputs (a call, a decoded frame, "now is t", "this request failed") and returns
+//! outputs (events to publish, requests to send, timers to arm). Nothing here touches the browser.
+
+pub mod analytics;
+pub mod bus;
+pub mod embedded;
+pub mod emitter;
+pub mod guestchat;
+pub mod journey;
+pub mod topic;
+pub mod webchat;

@@ -1,0 +1,1 @@
+//! Event names: Journey `'webchat:all'`, bus `'WebChatService.ready'`, embedded `'smcc:task:ring'`.

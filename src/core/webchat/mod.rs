@@ -1,0 +1,1 @@
+//! WebChatService: the chat session state machine, transcript, agents, filters and typing.

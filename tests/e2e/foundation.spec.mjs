@@ -1,0 +1,62 @@
+// Foundation: the classic-script bundle loads from a plain <script> tag, defines its globals synchronously, and
+// replays calls made before the wasm was ready, in order and exactly once.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+
+let emu;
+let browser;
+before(async () => {
+  emu = await startEmulator();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await emu?.stop();
+});
+
+test('a plain script tag defines the globals synchronously and replays queued calls after load', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/foundation.html`);
+  assert.deepEqual(await page.evaluate(() => window.stubsPresent), { ac: true, CXBus: true, bus: true, cxbridge: true });
+  const version = await page.evaluate(() => cxbridge.ready.then((api) => api.version));
+  assert.match(version, /^\d+\.\d+\.\d+$/);
+  await page.waitForFunction(() => window.log.length >= 4);
+  // Allow a moment for any double replay to show itself.
+  await page.waitForTimeout(100);
+  assert.deepEqual(await page.evaluate(() => window.log), [
+    '1:Command does not exist',
+    '2:Command does not exist',
+    '3:Command does not exist',
+    '4',
+  ]);
+  assertNoTraps(page);
+});
+
+test('the ESM entry loads with import() and touches no global', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/blank.html`);
+  const result = await page.evaluate(async () => {
+    const { load } = await import('/dist/cxbridge.mjs');
+    const api = await load();
+    const again = await load();
+    return {
+      same: api === again,
+      version: api.version,
+      hasCXBus: typeof api.CXBus.registerPlugin === 'function',
+      globals: [typeof window.CXBus, typeof window.ac, typeof window.cxbridge],
+    };
+  });
+  assert.equal(result.same, true);
+  assert.match(result.version, /^\d+\.\d+\.\d+$/);
+  assert.equal(result.hasCXBus, true);
+  assert.deepEqual(result.globals, ['undefined', 'undefined', 'undefined']);
+  assertNoTraps(page);
+});
+
+test('the demo page served by npm start loads the wasm and says it is ready', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/`);
+  await page.waitForSelector('[data-cxbridge-status="ready"]', { timeout: 15000 });
+  assertNoTraps(page);
+});

@@ -1,0 +1,104 @@
+// Shared by every end-to-end spec: starts the emulator (a real HTTP + WebSocket server on loopback, on a port of
+// its own) and Debian's headless Chromium through playwright-core, and watches each page for traps.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The emulator binary that scripts/test.mjs built (debug profile, shared with `cargo test`). */
+export function emulatorBinary() {
+  for (const p of ['target/debug/cxbridge-emulator', 'target/release/cxbridge-emulator']) {
+    if (existsSync(join(root, p))) return join(root, p);
+  }
+  throw new Error('the emulator is not built: run `cargo build -p cxbridge-emulator` (npm test does)');
+}
+
+/**
+ * Starts the emulator on a free port. Resolves to { url, altUrl, port, stop } where `url` is on 127.0.0.1 and
+ * `altUrl` the same server on localhost: two distinct browser origins.
+ */
+export function startEmulator({ args = [], env = {} } = {}) {
+  return new Promise((resolveStart, rejectStart) => {
+    const child = spawn(emulatorBinary(), ['--port', '0', '--root', root, ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const onData = (chunk) => {
+      out += chunk;
+      const m = out.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m) {
+        child.stdout.off('data', onData);
+        const port = Number(m[1]);
+        resolveStart({
+          port,
+          url: `http://127.0.0.1:${port}`,
+          altUrl: `http://localhost:${port}`,
+          process: child,
+          stop: () =>
+            new Promise((r) => {
+              if (child.exitCode !== null) return r();
+              child.once('exit', () => r());
+              child.kill('SIGINT');
+              setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+            }),
+        });
+      }
+    };
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', onData);
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d) => process.stderr.write(`[emulator] ${d}`));
+    child.once('exit', (code) => rejectStart(new Error(`emulator exited with ${code} before listening: ${out}`)));
+  });
+}
+
+/** Launches headless Chromium with the flags this machine needs (TOOLCHAIN.md) and a fresh profile. */
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'cxbridge-chromium-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+    ],
+  });
+  const close = context.close.bind(context);
+  context.close = async () => {
+    await close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return context;
+}
+
+/**
+ * A new page that records every page error, unhandled rejection, console error and `unreachable` trap in
+ * `page.traps`. Call `assertNoTraps(page)` at the end of a test; pass `allow` patterns for console errors a test
+ * provokes on purpose.
+ */
+export async function newPage(context) {
+  const page = await context.newPage();
+  page.traps = [];
+  page.consoleErrors = [];
+  page.on('pageerror', (err) => page.traps.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    const text = msg.text();
+    if (/unreachable|RuntimeError|closure invoked after being dropped|recursive use of an object/i.test(text)) {
+      page.traps.push(`console: ${text}`);
+    }
+    if (msg.type() === 'error') page.consoleErrors.push(text);
+  });
+  return page;
+}
+
+export function assertNoTraps(page, { allowConsoleErrors = [] } = {}) {
+  const unexpected = page.consoleErrors.filter((t) => !allowConsoleErrors.some((re) => re.test(t)));
+  const all = [...page.traps, ...unexpected.map((t) => `console.error: ${t}`)];
+  if (all.length) throw new Error(`the page reported problems:\n${all.join('\n')}`);
+}
