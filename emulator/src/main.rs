@@ -41,7 +41,10 @@ fn parse_args() -> Result<Args, String> {
 fn app(root: &std::path::Path) -> Router {
     Router::new()
         // Browsers ask for it on every page; a 404 would show as a console error in every test.
-        .route("/favicon.ico", axum::routing::get(|| async { axum::http::StatusCode::NO_CONTENT }))
+        .route(
+            "/favicon.ico",
+            axum::routing::get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
         .nest_service("/dist", ServeDir::new(root.join("dist")))
         .nest_service("/tests", ServeDir::new(root.join("tests/pages")))
         .fallback_service(ServeDir::new(root.join("www")))
