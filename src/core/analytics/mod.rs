@@ -1,0 +1,208 @@
+//! Analytics: every event the page sees (ac web actions, bus events, embedded `smcc:*` events, CIF's
+//! `logAnalyticsEvent`) becomes an envelope `{id, source, event: {name, data}, timestamp}` delivered at least once
+//! to a collector and/or `window.dataLayer`.
+//!
+//! The core decides; the shell (`web::analytics`) serializes with `JSON.stringify`, measures, stores and sends.
+//! So the core sees an envelope only as its id and its byte length, and the page's payloads only as an [`Input`]
+//! tree when it must validate them (configure options, CIF's `data`).
+
+pub mod cif;
+pub mod config;
+pub mod delivery;
+
+/// Where an event came from: the `source` of its envelope, and the middle part of its dataLayer event name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// Genesys Journey SDK web actions (`ac('on', ...)`).
+    Ac,
+    /// Genesys Widgets bus events.
+    CXBus,
+    /// RingCentral Engage Digital embedded UI `smcc:*` events.
+    EngageDigitalEmbeddedUI,
+    /// CIF `logAnalyticsEvent`.
+    Cif,
+}
+
+impl Source {
+    /// Every source, in the order the docs list them.
+    pub const ALL: [Source; 4] = [
+        Source::Ac,
+        Source::CXBus,
+        Source::EngageDigitalEmbeddedUI,
+        Source::Cif,
+    ];
+
+    /// The wire name, as API.md spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Ac => "ac",
+            Source::CXBus => "CXBus",
+            Source::EngageDigitalEmbeddedUI => "EngageDigitalEmbeddedUI",
+            Source::Cif => "CIF",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Source> {
+        Source::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    fn bit(self) -> u8 {
+        match self {
+            Source::Ac => 1,
+            Source::CXBus => 2,
+            Source::EngageDigitalEmbeddedUI => 4,
+            Source::Cif => 8,
+        }
+    }
+}
+
+/// A JS value as far as validation needs to see it. The shell converts only a few levels deep; below that a
+/// container is [`Input::Other`] with its type name, which is enough to say "must be a string".
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// `undefined`, or a key that is not there.
+    Missing,
+    Null,
+    Bool(bool),
+    Number(f64),
+    Str(String),
+    List(Vec<Input>),
+    Map(Vec<(String, Input)>),
+    /// Anything else (a function, a symbol, a bigint, a container below the conversion depth), by type name.
+    Other(&'static str),
+}
+
+static MISSING: Input = Input::Missing;
+
+impl Input {
+    /// The value under `key` of a map; [`Input::Missing`] for anything else.
+    pub fn get(&self, key: &str) -> &Input {
+        match self {
+            Input::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v)
+                .unwrap_or(&MISSING),
+            _ => &MISSING,
+        }
+    }
+
+    /// The name a JS developer would use for this value's type in an error message.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Input::Missing => "undefined",
+            Input::Null => "null",
+            Input::Bool(_) => "boolean",
+            Input::Number(_) => "number",
+            Input::Str(_) => "string",
+            Input::List(_) => "array",
+            Input::Map(_) => "object",
+            Input::Other(t) => t,
+        }
+    }
+
+    /// `undefined` and `null` both mean "not given" for optional fields.
+    pub fn is_absent(&self) -> bool {
+        matches!(self, Input::Missing | Input::Null)
+    }
+}
+
+/// Formats 16 random bytes as a UUID v4 (RFC 9562: version nibble 4, variant bits 10). The shell uses this only
+/// where `crypto.randomUUID()` is missing (pages served over plain http from a non-loopback host).
+pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let mut out = String::with_capacity(36);
+    for (i, b) in bytes.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            out.push('-');
+        }
+        out.push(hex(b >> 4));
+        out.push(hex(b & 0x0f));
+    }
+    out
+}
+
+fn hex(nibble: u8) -> char {
+    char::from_digit(u32::from(nibble & 0x0f), 16).unwrap_or('0')
+}
+
+/// `Retry-After` as delta-seconds (RFC 9110 §10.2.3), in milliseconds. The HTTP-date form needs a date parser;
+/// the shell hands that one to `Date.parse`.
+pub fn retry_after_seconds(value: &str) -> Option<u64> {
+    let v = value.trim();
+    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    v.parse::<u64>().ok().map(|s| s.saturating_mul(1000))
+}
+
+/// The `event` of a dataLayer push: `cxbridge.<source>.<name>`, so a tag manager trigger can match one source
+/// with a prefix (`cxbridge.ac.`) or one event exactly.
+pub fn data_layer_event(source: Source, name: &str) -> String {
+    let mut s = String::with_capacity(10 + source.as_str().len() + name.len());
+    s.push_str("cxbridge.");
+    s.push_str(source.as_str());
+    s.push('.');
+    s.push_str(name);
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_round_trip_their_wire_names() {
+        for s in Source::ALL {
+            assert_eq!(Source::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(
+            Source::parse("cif"),
+            None,
+            "names are case-sensitive, as API.md spells them"
+        );
+    }
+
+    #[test]
+    fn uuid_v4_sets_version_and_variant() {
+        let id = uuid_v4([0xff; 16]);
+        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
+        let id = uuid_v4([0; 16]);
+        assert_eq!(id, "00000000-0000-4000-8000-000000000000");
+        assert_eq!(id.len(), 36);
+    }
+
+    #[test]
+    fn retry_after_takes_delta_seconds_only() {
+        assert_eq!(retry_after_seconds("3"), Some(3000));
+        assert_eq!(retry_after_seconds(" 120 "), Some(120_000));
+        assert_eq!(retry_after_seconds("-1"), None);
+        assert_eq!(retry_after_seconds("1.5"), None);
+        assert_eq!(
+            retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT"),
+            None,
+            "dates are the shell's job"
+        );
+    }
+
+    #[test]
+    fn data_layer_event_names_the_source_and_event() {
+        assert_eq!(
+            data_layer_event(Source::Ac, "webchat:offered"),
+            "cxbridge.ac.webchat:offered"
+        );
+        assert_eq!(
+            data_layer_event(Source::EngageDigitalEmbeddedUI, "smcc:task:ring"),
+            "cxbridge.EngageDigitalEmbeddedUI.smcc:task:ring"
+        );
+    }
+
+    #[test]
+    fn input_get_is_missing_for_absent_keys_and_non_maps() {
+        let m = Input::Map(vec![("a".into(), Input::Number(1.0))]);
+        assert_eq!(m.get("a"), &Input::Number(1.0));
+        assert_eq!(m.get("b"), &Input::Missing);
+        assert_eq!(Input::Str("x".into()).get("a"), &Input::Missing);
+    }
+}
