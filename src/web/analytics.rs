@@ -13,7 +13,6 @@
 //! reload, a crash or a second tab never loses the queue of another; at worst an event is sent twice under one id.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -21,7 +20,9 @@ use wasm_bindgen::JsCast;
 
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Refused, Settled};
-use crate::core::analytics::{cif, data_layer_event, retry_after_seconds, uuid_v4, Input, Source};
+use crate::core::analytics::{
+    cif, data_layer_event, push_joined, push_u64, retry_after_seconds, uuid_v4, Input, Source,
+};
 
 const KEY_PREFIX: &str = "cxbridge.analytics.q.";
 const ANON_KEY: &str = "cxbridge.analytics.anonymousId";
@@ -48,7 +49,9 @@ struct State {
     config: Option<Config>,
     delivery: Delivery,
     /// The serialized envelope of every queued id.
-    payloads: BTreeMap<String, String>,
+    payloads: Payloads,
+    /// The batch whose fetch is out (its answer comes back through [`Callbacks`]).
+    in_flight: Option<u64>,
     /// Serialized envelopes waiting for consent before their dataLayer push.
     held_dl: Vec<String>,
     /// Recorded, not yet processed (see the module docs on re-entrancy).
@@ -58,6 +61,9 @@ struct State {
     early: Vec<Recorded>,
     dropped_early: u64,
     storage_key: Option<String>,
+    /// `pagehide` fired: every later write (the `visibilitychange` that follows it) keeps the key marked closed,
+    /// until the page shows again (back from the bfcache).
+    closing: bool,
     storage_warned: bool,
     anonymous_id: Option<String>,
     timer: Option<i32>,
@@ -66,11 +72,33 @@ struct State {
     shim: Option<CifShim>,
 }
 
-/// The two callbacks handed to the browser again and again (the batch timer, the drain microtask): made once,
-/// owned here for the life of the page.
+/// The callbacks handed to the browser again and again (the batch timer, the drain microtask, the answer to the
+/// one fetch in flight): made once, owned here for the life of the page.
 struct Callbacks {
     wake: Closure<dyn FnMut()>,
     drain: Closure<dyn FnMut()>,
+    answered: Closure<dyn FnMut(JsValue)>,
+    failed: Closure<dyn FnMut(JsValue)>,
+}
+
+/// Serialized envelopes by id. A plain list: the queue is bounded (1000 by default) and a map's generic code
+/// would cost the wasm more than the scans cost the page.
+struct Payloads(Vec<(String, String)>);
+
+impl Payloads {
+    fn get(&self, id: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, v)| v)
+    }
+    fn insert(&mut self, id: String, json: String) {
+        self.remove(&id);
+        self.0.push((id, json));
+    }
+    fn remove(&mut self, id: &str) {
+        self.0.retain(|(k, _)| k != id);
+    }
+    fn total_len(&self) -> usize {
+        self.0.iter().map(|(_, v)| v.len() + 1).sum()
+    }
 }
 
 /// `pagehide`, `visibilitychange` and `online` listeners; removed on drop.
@@ -99,13 +127,15 @@ thread_local! {
     static STATE: RefCell<State> = RefCell::new(State {
         config: None,
         delivery: Delivery::new(Default::default()),
-        payloads: BTreeMap::new(),
+        payloads: Payloads(Vec::new()),
+        in_flight: None,
         held_dl: Vec::new(),
         pending: Vec::new(),
         drain_scheduled: false,
         early: Vec::new(),
         dropped_early: 0,
         storage_key: None,
+        closing: false,
         storage_warned: false,
         anonymous_id: None,
         timer: None,
@@ -244,17 +274,24 @@ pub fn record(source: &str, name: &str, data: &JsValue) {
     });
 }
 
+/// Makes the [`Callbacks`] on first use: before anything can be sent or scheduled.
+fn ensure_callbacks(s: &mut State) {
+    if s.callbacks.is_none() {
+        s.callbacks = Some(Callbacks {
+            wake: Closure::new(pump),
+            drain: Closure::new(drain),
+            answered: Closure::new(answered),
+            failed: Closure::new(|_: JsValue| settle_in_flight(Outcome::NetworkError)),
+        });
+    }
+}
+
 fn enqueue(r: Recorded) {
     let schedule = with(|s| {
         s.pending.push(r);
         let first = !s.drain_scheduled;
         s.drain_scheduled = true;
-        if s.callbacks.is_none() {
-            s.callbacks = Some(Callbacks {
-                wake: Closure::new(pump),
-                drain: Closure::new(drain),
-            });
-        }
+        ensure_callbacks(s);
         first.then(|| {
             s.callbacks
                 .as_ref()
@@ -379,7 +416,7 @@ fn deliver(config: &Config, r: &Recorded) -> Result<(), String> {
         m.push_str(" event '");
         m.push_str(&r.name);
         m.push_str("' is larger than maxEventBytes (");
-        m.push_str(&max.to_string());
+        push_u64(&mut m, max);
         m.push_str(" bytes); it is not sent to the collector");
         web_sys::console::error_1(&JsValue::from_str(&m));
         return Err(m);
@@ -444,13 +481,15 @@ fn storage() -> Option<web_sys::Storage> {
 /// Writes this page's queue to its storage key (`closed` on the way out). Nothing queued: the key is removed.
 fn persist(closed: bool) {
     let plan = with(|s| {
+        s.closing |= closed;
+        let closed = s.closing;
         let key = s.storage_key.clone()?;
         if s.delivery.is_empty() && s.held_dl.is_empty() {
             return Some((key, None));
         }
-        let mut text = String::with_capacity(64 + s.payloads.values().map(|p| p.len() + 1).sum::<usize>());
+        let mut text = String::with_capacity(64 + s.payloads.total_len());
         text.push_str("{\"t\":");
-        text.push_str(&now().to_string());
+        push_u64(&mut text, now());
         text.push_str(",\"closed\":");
         text.push_str(if closed { "true" } else { "false" });
         text.push_str(",\"q\":[");
@@ -463,7 +502,7 @@ fn persist(closed: bool) {
             }
         }
         text.push_str("],\"dl\":[");
-        text.push_str(&s.held_dl.join(","));
+        push_joined(&mut text, &s.held_dl, ",");
         text.push_str("]}");
         Some((key, Some(text)))
     });
@@ -621,7 +660,7 @@ fn body(send: &Send) -> Option<String> {
         Format::Envelope => {
             let mut b = String::with_capacity(2 + send.body_parts.iter().map(|p| p.len() + 1).sum::<usize>());
             b.push('[');
-            b.push_str(&send.body_parts.join(","));
+            push_joined(&mut b, &send.body_parts, ",");
             b.push(']');
             Some(b)
         }
@@ -693,25 +732,37 @@ fn post(send: Send) {
     set(&init, "keepalive", &JsValue::TRUE);
     let promise = window.fetch_with_str_and_init(&send.url, &init);
     let batch = send.batch;
-    wasm_bindgen_futures::spawn_local(async move {
-        let outcome = match wasm_bindgen_futures::JsFuture::from(promise).await {
-            Ok(resp) => {
-                let resp: web_sys::Response = resp.unchecked_into();
-                let retry_after_ms = resp
-                    .headers()
-                    .get("Retry-After")
-                    .ok()
-                    .flatten()
-                    .and_then(|v| retry_after_ms(&v));
-                Outcome::Status {
-                    status: resp.status(),
-                    retry_after_ms,
-                }
-            }
-            Err(_) => Outcome::NetworkError,
-        };
-        settle(batch, outcome);
+    let handlers = with(|s| {
+        s.in_flight = Some(batch);
+        let c = s.callbacks.as_ref()?;
+        Some((c.answered.as_ref().clone(), c.failed.as_ref().clone()))
     });
+    if let (Some((ok, failed)), Some(then)) = (handlers, get(&promise, "then").dyn_ref::<Function>()) {
+        let _ = then.call2(&promise, &ok, &failed);
+    }
+}
+
+/// The fetch in flight got an HTTP answer.
+fn answered(resp: JsValue) {
+    let Some(resp) = resp.dyn_ref::<web_sys::Response>() else {
+        return settle_in_flight(Outcome::NetworkError);
+    };
+    let retry_after_ms = resp
+        .headers()
+        .get("Retry-After")
+        .ok()
+        .flatten()
+        .and_then(|v| retry_after_ms(&v));
+    settle_in_flight(Outcome::Status {
+        status: resp.status(),
+        retry_after_ms,
+    });
+}
+
+fn settle_in_flight(outcome: Outcome) {
+    if let Some(batch) = with(|s| s.in_flight.take()) {
+        settle(batch, outcome);
+    }
 }
 
 /// `Retry-After` in either form: delta-seconds (the core parses it) or an HTTP-date.
@@ -744,9 +795,9 @@ fn settle(batch: u64, outcome: Outcome) {
     });
     if let (Some(n), Outcome::Status { status, .. }) = (rejected, outcome) {
         let mut m = String::from("cxbridge.analytics: the collector refused a batch of ");
-        m.push_str(&n.to_string());
+        push_u64(&mut m, n as u64);
         m.push_str(" events with HTTP ");
-        m.push_str(&status.to_string());
+        push_u64(&mut m, u64::from(status));
         m.push_str("; they are dropped (counted in stats().rejected)");
         web_sys::console::error_1(&JsValue::from_str(&m));
     }
@@ -808,6 +859,7 @@ fn install_listeners() {
         if hidden {
             on_hidden();
         } else {
+            with(|s| s.closing = false);
             persist(false);
         }
     });
@@ -874,6 +926,7 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
         k
     });
     with(|s| {
+        ensure_callbacks(s);
         for d in s.delivery.set_policy(policy) {
             s.payloads.remove(&d);
         }

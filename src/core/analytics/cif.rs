@@ -2,7 +2,7 @@
 //! nothing; here every problem is a rejection whose message names the field, path included
 //! (`data.events[1].customData[0].attribute`), so a developer fixes it from the console alone.
 
-use super::Input;
+use super::{push_u64, Input};
 
 const PREFIX: &str = "logAnalyticsEvent: ";
 
@@ -136,7 +136,7 @@ fn field(path: &str, key: &str) -> String {
 fn indexed(path: &str, i: usize) -> String {
     let mut s = String::from(path);
     s.push('[');
-    s.push_str(&i.to_string());
+    push_u64(&mut s, i as u64);
     s.push(']');
     s
 }

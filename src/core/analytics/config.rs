@@ -3,7 +3,7 @@
 //! configuration untouched and the error names the option.
 
 use super::delivery::Policy;
-use super::{Input, Source};
+use super::{push_joined, push_u64, Input, Source};
 
 /// What goes over the wire to `endpoint`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,7 +154,7 @@ impl Config {
                     m.push_str("unknown option '");
                     m.push_str(other);
                     m.push_str("' (known: ");
-                    m.push_str(&OPTIONS.join(", "));
+                    push_joined(&mut m, &OPTIONS, ", ");
                     m.push(')');
                     return Err(m);
                 }
@@ -214,14 +214,20 @@ fn integer(key: &str, value: &Input, min: u64, max: u64) -> Result<u64, String> 
         Input::Number(n) if n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64 => Ok(*n as u64),
         v => {
             let mut what = String::from("an integer from ");
-            what.push_str(&min.to_string());
+            push_u64(&mut what, min);
             what.push_str(" to ");
-            what.push_str(&max.to_string());
+            push_u64(&mut what, max);
             let mut m = expected(key, &what, v);
+            // Integers only: formatting any f64 would cost the wasm a float printer.
             if let Input::Number(n) = v {
-                m.push_str(" (");
-                m.push_str(&n.to_string());
-                m.push(')');
+                if n.fract() == 0.0 && n.abs() < 1e15 {
+                    m.push_str(" (");
+                    if *n < 0.0 {
+                        m.push('-');
+                    }
+                    push_u64(&mut m, n.abs() as u64);
+                    m.push(')');
+                }
             }
             Err(m)
         }
@@ -240,7 +246,7 @@ fn unknown_source(i: usize, name: &str) -> String {
 fn index(key: &str, i: usize) -> String {
     let mut s = String::from(key);
     s.push('[');
-    s.push_str(&i.to_string());
+    push_u64(&mut s, i as u64);
     s.push(']');
     s
 }

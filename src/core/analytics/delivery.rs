@@ -9,8 +9,6 @@
 //! `navigator.sendBeacon` while the page unloads. An entry leaves the queue only on a 2xx (or a drop), so a
 //! reload in the middle of a batch resends it: the collector drops duplicates by envelope id.
 
-use std::collections::VecDeque;
-
 /// The limits and timings, from `configure` (see [`super::config`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
@@ -124,7 +122,7 @@ pub enum Refused {
 #[derive(Debug)]
 pub struct Delivery {
     policy: Policy,
-    queue: VecDeque<Entry>,
+    queue: Vec<Entry>,
     queue_bytes: u64,
     in_flight: Option<u64>,
     next_batch: u64,
@@ -140,7 +138,7 @@ impl Delivery {
     pub fn new(policy: Policy) -> Self {
         Delivery {
             policy,
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             queue_bytes: 0,
             in_flight: None,
             next_batch: 1,
@@ -207,7 +205,7 @@ impl Delivery {
             return Err(Refused::Duplicate);
         }
         let dropped = self.evict(bytes);
-        self.queue.push_back(Entry {
+        self.queue.push(Entry {
             id,
             bytes,
             since,
@@ -229,7 +227,8 @@ impl Delivery {
         };
         while !self.queue.is_empty() && !room(self) {
             let pos = self.queue.iter().position(|e| !e.in_flight).unwrap_or(0);
-            if let Some(e) = self.queue.remove(pos) {
+            if pos < self.queue.len() {
+                let e = self.queue.remove(pos);
                 self.queue_bytes -= e.bytes;
                 self.stats.dropped += 1;
                 dropped.push(e.id);

@@ -130,11 +130,43 @@ fn hex(nibble: u8) -> char {
 /// `Retry-After` as delta-seconds (RFC 9110 §10.2.3), in milliseconds. The HTTP-date form needs a date parser;
 /// the shell hands that one to `Date.parse`.
 pub fn retry_after_seconds(value: &str) -> Option<u64> {
-    let v = value.trim();
+    let v = value.trim_matches(' ');
     if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    v.parse::<u64>().ok().map(|s| s.saturating_mul(1000))
+    let secs = v.bytes().fold(0u64, |n, b| {
+        n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
+    });
+    Some(secs.saturating_mul(1000))
+}
+
+/// Appends `n` in decimal. The wasm pays for `core::fmt` with every `to_string()`; this costs a few bytes.
+pub fn push_u64(out: &mut String, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    loop {
+        if let Some(d) = digits.get_mut(len) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        len += 1;
+        n /= 10;
+        if n == 0 || len == digits.len() {
+            break;
+        }
+    }
+    for d in digits.iter().take(len).rev() {
+        out.push(char::from(*d));
+    }
+}
+
+/// Appends `parts` separated by `sep` (what `join` does, without its generic code in the wasm).
+pub fn push_joined<S: AsRef<str>>(out: &mut String, parts: &[S], sep: &str) {
+    for (i, p) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        out.push_str(p.as_ref());
+    }
 }
 
 /// The `event` of a dataLayer push: `cxbridge.<source>.<name>`, so a tag manager trigger can match one source
@@ -184,6 +216,18 @@ mod tests {
             None,
             "dates are the shell's job"
         );
+    }
+
+    #[test]
+    fn push_u64_writes_decimal() {
+        for n in [0u64, 7, 10, 409, 1_700_000_000_000, u64::MAX] {
+            let mut s = String::from("x");
+            push_u64(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+        let mut s = String::new();
+        push_joined(&mut s, &["a", "b", "c"], ", ");
+        assert_eq!(s, "a, b, c");
     }
 
     #[test]
