@@ -902,15 +902,9 @@ fn anonymous_id(config: &Config) -> String {
 #[wasm_bindgen(js_name = analyticsConfigure)]
 pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
     let input = to_input(&options, 2);
-    let (first, was_consent, merged) = with(|s| {
+    let (first, merged) = with(|s| {
         let base = s.config.clone().unwrap_or_default();
-        base.merged(&input).map(|m| {
-            (
-                s.config.is_none(),
-                s.config.as_ref().map_or(true, |c| c.consent),
-                m,
-            )
-        })
+        base.merged(&input).map(|m| (s.config.is_none(), m))
     })
     .map_err(|m| error(&m))?;
     let mut policy = merged.policy.clone();
@@ -952,7 +946,8 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
             });
         }
     }
-    if consent && !was_consent {
+    // Consent given now, or restored pushes from a page that closed while it was withheld.
+    if consent {
         release_held();
     }
     drain();

@@ -9,9 +9,13 @@ import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.
 
 let emu;
 let browser;
+// The collector comes with the emulator's own issue; on a branch without it these tests skip, saying why.
+let noCollector = 'the emulator does not serve GET /collector yet';
 before(async () => {
   emu = await startEmulator({ env: { CXBRIDGE_FAULTS: '1' } });
   browser = await launchBrowser();
+  const probe = await fetch(`${emu.url}/collector`);
+  if (probe.status === 200 && (probe.headers.get('content-type') || '').includes('json')) noCollector = null;
 });
 after(async () => {
   await browser?.close();
@@ -47,6 +51,7 @@ function pageUrl(cfg) {
 }
 
 test('after an offline period, a burst of 503s and a reload mid-batch, every event arrives once by id', async (t) => {
+  if (noCollector) return t.skip(noCollector);
   await clearCollector();
   // Fresh storage: this test owns the origin's queue.
   const page = await newPage(browser);
@@ -117,7 +122,8 @@ test('after an offline period, a burst of 503s and a reload mid-batch, every eve
   await page.close();
 });
 
-test("seed 003's example resolves with the id, rejects naming the field, and the dataLayer is kept", async () => {
+test("seed 003's example resolves with the id, rejects naming the field, and the dataLayer is kept", async (t) => {
+  if (noCollector) return t.skip(noCollector);
   await clearCollector();
   const page = await newPage(browser);
   await page.goto(pageUrl({ batchSize: 1, flushIntervalMs: 0 }));
@@ -158,7 +164,8 @@ test("seed 003's example resolves with the id, rejects naming the field, and the
   await page.close();
 });
 
-test('format segment posts track calls in the /v1/batch shape, messageId = envelope id', async () => {
+test('format segment posts track calls in the /v1/batch shape, messageId = envelope id', async (t) => {
+  if (noCollector) return t.skip(noCollector);
   await clearCollector();
   const page = await newPage(browser);
   await page.goto(
@@ -182,7 +189,8 @@ test('format segment posts track calls in the /v1/batch shape, messageId = envel
   await page.close();
 });
 
-test('a 400 drops the batch and counts it; configure names a bad option', async () => {
+test('a 400 drops the batch and counts it; configure names a bad option', async (t) => {
+  if (noCollector) return t.skip(noCollector);
   await clearCollector();
   const page = await newPage(browser);
   const context = page.context();
