@@ -259,7 +259,7 @@ pub fn record(source: &str, name: &str, data: &JsValue) {
         web_sys::console::error_1(&JsValue::from_str(&m));
         return;
     };
-    let filtered = with(|s| matches!(&s.config, Some(c) if !c.accepts(source, name)));
+    let filtered = with(|s| matches!(&s.config, Some(c) if !c.has_destination() || !c.accepts(source, name)));
     if filtered {
         return;
     }
@@ -641,7 +641,9 @@ fn arm_timer() {
             .callbacks
             .as_ref()
             .map(|c| c.wake.as_ref().unchecked_ref::<Function>().clone());
-        (s.timer.take(), s.delivery.next_wake(), cb)
+        // Without an endpoint nothing can be sent: a due batch would wake the timer at once, forever.
+        let sending = matches!(&s.config, Some(c) if c.endpoint.is_some());
+        (s.timer.take(), s.delivery.next_wake().filter(|_| sending), cb)
     });
     if let Some(h) = old {
         window.clear_timeout_with_handle(h);
