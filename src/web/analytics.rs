@@ -14,15 +14,42 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Function, Object, Promise, Reflect, JSON};
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Refused, Settled};
 use crate::core::analytics::{
-    cif, data_layer_event, push_joined, push_u64, retry_after_seconds, uuid_v4, Input, Source,
+    cif, data_layer_event, push_joined, push_u64, retry_after_seconds, Input, Source,
 };
+
+/// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
+#[wasm_bindgen(module = "/js/analytics.js")]
+extern "C" {
+    fn envelope(id: &str, source: &str, name: &str, data: &JsValue, correlation_id: Option<String>)
+        -> Object;
+    fn stringify(value: &JsValue) -> Option<String>;
+    fn uuid() -> String;
+    #[wasm_bindgen(js_name = pushDataLayer)]
+    fn push_data_layer(layer: &str, env: &JsValue, dl_event: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = segmentBody)]
+    fn segment_body(
+        envelopes_json: &str,
+        anonymous_id: &str,
+        write_key: Option<String>,
+        version: &str,
+    ) -> String;
+    fn post(url: &str, body: &str, answered: &Function, failed: &Function);
+    fn beacon(url: &str, body: &str) -> bool;
+    fn store(key: &str, text: Option<String>) -> JsValue;
+    fn load(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = takeQueues)]
+    fn take_queues(prefix: &str, own: &str, stale_ms: f64) -> Object;
+    fn visibility() -> String;
+    #[wasm_bindgen(js_name = installShim)]
+    fn install_shim(f: &JsValue, marker: &str) -> bool;
+}
 
 const KEY_PREFIX: &str = "cxbridge.analytics.q.";
 const ANON_KEY: &str = "cxbridge.analytics.anonymousId";
@@ -77,8 +104,8 @@ struct State {
 struct Callbacks {
     wake: Closure<dyn FnMut()>,
     drain: Closure<dyn FnMut()>,
-    answered: Closure<dyn FnMut(JsValue)>,
-    failed: Closure<dyn FnMut(JsValue)>,
+    answered: Closure<dyn FnMut(u16, Option<String>)>,
+    failed: Closure<dyn FnMut()>,
 }
 
 /// Serialized envelopes by id. A plain list: the queue is bounded (1000 by default) and a map's generic code
@@ -104,9 +131,9 @@ impl Payloads {
 /// `pagehide`, `visibilitychange` and `online` listeners; removed on drop.
 struct Listeners {
     window: web_sys::Window,
-    pagehide: Closure<dyn FnMut(web_sys::Event)>,
-    visibility: Closure<dyn FnMut(web_sys::Event)>,
-    online: Closure<dyn FnMut(web_sys::Event)>,
+    pagehide: Closure<dyn FnMut(JsValue)>,
+    visibility: Closure<dyn FnMut(JsValue)>,
+    online: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Listeners {
@@ -157,35 +184,8 @@ fn set(o: &Object, key: &str, value: &JsValue) {
     let _ = Reflect::set(o, &JsValue::from_str(key), value);
 }
 
-fn get(o: &JsValue, key: &str) -> JsValue {
-    Reflect::get(o, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
 fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
-}
-
-/// `crypto.randomUUID()`, or a v4 UUID from `crypto.getRandomValues` where the page is not a secure context.
-fn new_id() -> String {
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    if let Some(c) = &crypto {
-        let f = get(c, "randomUUID");
-        if let Some(f) = f.dyn_ref::<Function>() {
-            if let Some(id) = f.call0(c).ok().and_then(|v| v.as_string()) {
-                return id;
-            }
-        }
-    }
-    let mut bytes = [0u8; 16];
-    if let Some(c) = crypto {
-        let _ = c.get_random_values_with_u8_array(&mut bytes);
-    }
-    if bytes == [0u8; 16] {
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
-    }
-    uuid_v4(bytes)
 }
 
 /// Converts a JS value into the core's [`Input`], `depth` containers deep.
@@ -233,21 +233,6 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
     }
 }
 
-fn envelope(id: &str, source: Source, name: &str, data: &JsValue, correlation_id: Option<&str>) -> Object {
-    let event = Object::new();
-    set(&event, "name", &JsValue::from_str(name));
-    set(&event, "data", data);
-    if let Some(c) = correlation_id {
-        set(&event, "correlationId", &JsValue::from_str(c));
-    }
-    let env = Object::new();
-    set(&env, "id", &JsValue::from_str(id));
-    set(&env, "source", &JsValue::from_str(source.as_str()));
-    set(&env, "event", &event);
-    set(&env, "timestamp", &js_sys::Date::new_0().to_iso_string());
-    env
-}
-
 /// Where every area reports each event it emits; `source` is one of `ac`, `CXBus`, `EngageDigitalEmbeddedUI`,
 /// `CIF`. Cheap and re-entrant: the envelope is built now (its id and timestamp are the moment of the event),
 /// everything else happens in a microtask.
@@ -263,8 +248,8 @@ pub fn record(source: &str, name: &str, data: &JsValue) {
     if filtered {
         return;
     }
-    let id = new_id();
-    let env = envelope(&id, source, name, data, None);
+    let id = uuid();
+    let env = envelope(&id, source.as_str(), name, data, None);
     enqueue(Recorded {
         id,
         source,
@@ -281,7 +266,7 @@ fn ensure_callbacks(s: &mut State) {
             wake: Closure::new(pump),
             drain: Closure::new(drain),
             answered: Closure::new(answered),
-            failed: Closure::new(|_: JsValue| settle_in_flight(Outcome::NetworkError)),
+            failed: Closure::new(|| settle_in_flight(Outcome::NetworkError)),
         });
     }
 }
@@ -368,7 +353,7 @@ fn deliver(config: &Config, r: &Recorded) -> Result<(), String> {
     }
     let hold_dl = config.data_layer.is_some() && !config.consent;
     let json = if config.endpoint.is_some() || hold_dl {
-        match JSON::stringify(&r.envelope).ok().and_then(|s| s.as_string()) {
+        match stringify(&r.envelope) {
             Some(j) => Some(j),
             None => {
                 let mut m = String::from("cxbridge.analytics: the data of ");
@@ -384,7 +369,7 @@ fn deliver(config: &Config, r: &Recorded) -> Result<(), String> {
         None
     };
     if let (Some(layer), false) = (&config.data_layer, hold_dl) {
-        push_data_layer(layer, &r.envelope);
+        push_to(layer, &r.envelope, r.source, &r.name);
     }
     let segment = config.format == Format::Segment;
     let refused = with(|s| {
@@ -426,56 +411,10 @@ fn deliver(config: &Config, r: &Recorded) -> Result<(), String> {
 
 /// `window[layer].push({event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data})`, creating the
 /// array when absent and never replacing what the page (or GTM, which wraps `push`) put there.
-fn push_data_layer(layer: &str, env: &JsValue) {
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let mut target = get(&window, layer);
-    if target.is_undefined() || target.is_null() {
-        target = Array::new().into();
-        set(&window, layer, &target);
-    }
-    let push = get(&target, "push");
-    let Some(push) = push.dyn_ref::<Function>() else {
-        let mut m = String::from("cxbridge.analytics: window.");
-        m.push_str(layer);
-        m.push_str(" exists but has no push(); it is left as it is and nothing is pushed");
+fn push_to(layer: &str, env: &JsValue, source: Source, name: &str) {
+    if let Some(m) = push_data_layer(layer, env, &data_layer_event(source, name)) {
         web_sys::console::error_1(&JsValue::from_str(&m));
-        return;
-    };
-    let event = get(env, "event");
-    let source = get(env, "source");
-    let name = get(&event, "name").as_string().unwrap_or_default();
-    let src = source
-        .as_string()
-        .and_then(|s| Source::parse(&s))
-        .unwrap_or(Source::CXBus);
-    let item = Object::new();
-    set(&item, "event", &JsValue::from_str(&data_layer_event(src, &name)));
-    set(&item, "id", &get(env, "id"));
-    set(&item, "source", &source);
-    set(&item, "name", &JsValue::from_str(&name));
-    set(&item, "timestamp", &get(env, "timestamp"));
-    set(&item, "data", &get(&event, "data"));
-    let corr = get(&event, "correlationId");
-    if !corr.is_undefined() {
-        set(&item, "correlationId", &corr);
     }
-    if let Err(e) = push.call1(&target, &item) {
-        web_sys::console::error_2(
-            &JsValue::from_str("cxbridge.analytics: a dataLayer listener threw:"),
-            &e,
-        );
-    }
-}
-
-/// `v` if it is an array, else an empty one (`Array.from(undefined)` would throw).
-fn array(v: &JsValue) -> Array {
-    v.dyn_ref::<Array>().cloned().unwrap_or_default()
-}
-
-fn storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.local_storage().ok().flatten()
 }
 
 /// Writes this page's queue to its storage key (`closed` on the way out). Nothing queued: the key is removed.
@@ -507,15 +446,9 @@ fn persist(closed: bool) {
         Some((key, Some(text)))
     });
     let Some((key, text)) = plan else { return };
-    let Some(st) = storage() else {
-        return warn_storage(&JsValue::from_str("localStorage is not available"));
-    };
-    let result = match text {
-        Some(t) => st.set_item(&key, &t),
-        None => st.remove_item(&key),
-    };
-    if let Err(e) = result {
-        warn_storage(&e);
+    let err = store(&key, text);
+    if !err.is_undefined() {
+        warn_storage(&err);
     }
 }
 
@@ -533,52 +466,27 @@ fn warn_storage(e: &JsValue) {
 
 /// Takes over the queues that closed or silent pages left in storage.
 fn adopt() {
-    let Some(st) = storage() else { return };
     let own = with(|s| s.storage_key.clone()).unwrap_or_default();
-    let mut keys = Vec::new();
-    for i in 0..st.length().unwrap_or(0) {
-        if let Ok(Some(k)) = st.key(i) {
-            if k.starts_with(KEY_PREFIX) && k != own {
-                keys.push(k);
-            }
-        }
-    }
-    let t = js_sys::Date::now();
-    let mut restored: Vec<(String, String)> = Vec::new();
-    let mut held: Vec<String> = Vec::new();
-    for k in keys {
-        let Some(parsed) = st.get_item(&k).ok().flatten().and_then(|v| JSON::parse(&v).ok()) else {
-            let _ = st.remove_item(&k);
-            continue;
-        };
-        let closed = get(&parsed, "closed").as_bool() == Some(true);
-        let written = get(&parsed, "t").as_f64().unwrap_or(0.0);
-        if !closed && t - written < STALE_MS {
-            continue;
-        }
-        for env in array(&get(&parsed, "q")).iter() {
-            let id = get(&env, "id").as_string();
-            let json = JSON::stringify(&env).ok().and_then(|s| s.as_string());
-            if let (Some(id), Some(json)) = (id, json) {
-                restored.push((id, json));
-            }
-        }
-        for env in array(&get(&parsed, "dl")).iter() {
-            if let Some(json) = JSON::stringify(&env).ok().and_then(|s| s.as_string()) {
-                held.push(json);
-            }
-        }
-        let _ = st.remove_item(&k);
-    }
+    let taken = take_queues(KEY_PREFIX, &own, STALE_MS);
+    let strings = |key: &str| -> Vec<String> {
+        Reflect::get(&taken, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.dyn_into::<Array>().ok())
+            .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
+            .unwrap_or_default()
+    };
+    let restored = strings("q");
+    let held = strings("dl");
     with(|s| {
         let segment = matches!(&s.config, Some(c) if c.format == Format::Segment);
-        for (id, json) in restored {
+        for pair in restored.chunks(2) {
+            let [id, json] = pair else { continue };
             let bytes = json.len() as u64 + if segment { SEGMENT_EXTRA } else { 0 };
             if let Ok(dropped) = s.delivery.restore(id.clone(), bytes) {
                 for d in dropped {
                     s.payloads.remove(&d);
                 }
-                s.payloads.insert(id, json);
+                s.payloads.insert(id.clone(), json.clone());
             }
         }
         s.held_dl.extend(held);
@@ -593,8 +501,8 @@ fn release_held() {
     });
     let Some(layer) = layer else { return };
     for json in held {
-        if let Ok(env) = JSON::parse(&json) {
-            push_data_layer(&layer, &env);
+        if let Some(m) = push_data_layer(&layer, &JsValue::from_str(&json), "") {
+            web_sys::console::error_1(&JsValue::from_str(&m));
         }
     }
 }
@@ -629,7 +537,7 @@ fn pump() {
         })
     });
     if let Some(send) = send {
-        post(send);
+        send_now(send);
     }
     arm_timer();
 }
@@ -657,114 +565,43 @@ fn arm_timer() {
     }
 }
 
-fn body(send: &Send) -> Option<String> {
+fn body(send: &Send) -> String {
+    let mut b = String::with_capacity(2 + send.body_parts.iter().map(|p| p.len() + 1).sum::<usize>());
+    b.push('[');
+    push_joined(&mut b, &send.body_parts, ",");
+    b.push(']');
     match send.format {
-        Format::Envelope => {
-            let mut b = String::with_capacity(2 + send.body_parts.iter().map(|p| p.len() + 1).sum::<usize>());
-            b.push('[');
-            push_joined(&mut b, &send.body_parts, ",");
-            b.push(']');
-            Some(b)
-        }
-        Format::Segment => {
-            let batch = Array::new();
-            for part in &send.body_parts {
-                if let Ok(env) = JSON::parse(part) {
-                    batch.push(&segment_message(&env, &send.anonymous_id));
-                }
-            }
-            let wrapper = Object::new();
-            set(&wrapper, "batch", &batch);
-            set(&wrapper, "sentAt", &js_sys::Date::new_0().to_iso_string());
-            if let Some(k) = &send.write_key {
-                set(&wrapper, "writeKey", &JsValue::from_str(k));
-            }
-            JSON::stringify(&wrapper).ok().and_then(|s| s.as_string())
-        }
+        Format::Envelope => b,
+        Format::Segment => segment_body(
+            &b,
+            &send.anonymous_id,
+            send.write_key.clone(),
+            env!("CARGO_PKG_VERSION"),
+        ),
     }
 }
 
-/// One envelope as a Segment `track` call (docs/analytics.md has the table).
-fn segment_message(env: &JsValue, anonymous_id: &str) -> Object {
-    let event = get(env, "event");
-    let data = get(&event, "data");
-    let properties: JsValue = if data.is_object() && !Array::is_array(&data) {
-        data
-    } else {
-        let p = Object::new();
-        if !data.is_undefined() {
-            set(&p, "value", &data);
-        }
-        p.into()
-    };
-    let cx = Object::new();
-    set(&cx, "source", &get(env, "source"));
-    let corr = get(&event, "correlationId");
-    if !corr.is_undefined() {
-        set(&cx, "correlationId", &corr);
-    }
-    let library = Object::new();
-    set(&library, "name", &JsValue::from_str("cxbridge"));
-    set(&library, "version", &JsValue::from_str(env!("CARGO_PKG_VERSION")));
-    let context = Object::new();
-    set(&context, "library", &library);
-    set(&context, "cxbridge", &cx);
-    let m = Object::new();
-    set(&m, "type", &JsValue::from_str("track"));
-    set(&m, "event", &get(&event, "name"));
-    set(&m, "properties", &properties);
-    set(&m, "messageId", &get(env, "id"));
-    set(&m, "timestamp", &get(env, "timestamp"));
-    set(&m, "anonymousId", &JsValue::from_str(anonymous_id));
-    set(&m, "context", &context);
-    m
-}
-
-fn post(send: Send) {
-    let Some(window) = web_sys::window() else { return };
-    let Some(b) = body(&send) else {
-        settle(send.batch, Outcome::NetworkError);
-        return;
-    };
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    // A string body goes as text/plain: a CORS "simple" request, so no preflight (which keepalive requests
-    // may not make) — as Segment's own browser library does.
-    init.set_body(&JsValue::from_str(&b));
-    set(&init, "keepalive", &JsValue::TRUE);
-    let promise = window.fetch_with_str_and_init(&send.url, &init);
-    let batch = send.batch;
+fn send_now(send: Send) {
+    let b = body(&send);
     let handlers = with(|s| {
-        s.in_flight = Some(batch);
+        s.in_flight = Some(send.batch);
         let c = s.callbacks.as_ref()?;
-        Some((c.answered.as_ref().clone(), c.failed.as_ref().clone()))
+        Some((
+            c.answered.as_ref().unchecked_ref::<Function>().clone(),
+            c.failed.as_ref().unchecked_ref::<Function>().clone(),
+        ))
     });
-    if let (Some((ok, failed)), Some(then)) = (handlers, get(&promise, "then").dyn_ref::<Function>()) {
-        let _ = then.call2(&promise, &ok, &failed);
+    if let Some((answered, failed)) = handlers {
+        post(&send.url, &b, &answered, &failed);
     }
 }
 
 /// The fetch in flight got an HTTP answer.
-fn answered(resp: JsValue) {
-    let Some(resp) = resp.dyn_ref::<web_sys::Response>() else {
-        return settle_in_flight(Outcome::NetworkError);
-    };
-    let retry_after_ms = resp
-        .headers()
-        .get("Retry-After")
-        .ok()
-        .flatten()
-        .and_then(|v| retry_after_ms(&v));
+fn answered(status: u16, retry_after: Option<String>) {
     settle_in_flight(Outcome::Status {
-        status: resp.status(),
-        retry_after_ms,
+        status,
+        retry_after_ms: retry_after.as_deref().and_then(retry_after_ms),
     });
-}
-
-fn settle_in_flight(outcome: Outcome) {
-    if let Some(batch) = with(|s| s.in_flight.take()) {
-        settle(batch, outcome);
-    }
 }
 
 /// `Retry-After` in either form: delta-seconds (the core parses it) or an HTTP-date.
@@ -773,6 +610,12 @@ fn retry_after_ms(value: &str) -> Option<u64> {
         let at = js_sys::Date::parse(value);
         at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
     })
+}
+
+fn settle_in_flight(outcome: Outcome) {
+    if let Some(batch) = with(|s| s.in_flight.take()) {
+        settle(batch, outcome);
+    }
 }
 
 fn settle(batch: u64, outcome: Outcome) {
@@ -829,13 +672,9 @@ fn on_pagehide() {
             .collect();
         Some(chunks)
     });
-    if let (Some(chunks), Some(window)) = (plan, web_sys::window()) {
-        let navigator = window.navigator();
-        for chunk in chunks {
-            let Some(b) = body(&chunk) else { continue };
-            if navigator.send_beacon_with_opt_str(&chunk.url, Some(&b)) != Ok(true) {
-                break;
-            }
+    for chunk in plan.unwrap_or_default() {
+        if !beacon(&chunk.url, &body(&chunk)) {
+            break;
         }
     }
     persist(true);
@@ -853,19 +692,16 @@ fn install_listeners() {
     if with(|s| s.listeners.is_some()) {
         return;
     }
-    let pagehide = Closure::<dyn FnMut(web_sys::Event)>::new(|_| on_pagehide());
-    let visibility = Closure::<dyn FnMut(web_sys::Event)>::new(|_| {
-        let hidden = web_sys::window()
-            .and_then(|w| w.document())
-            .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden);
-        if hidden {
+    let pagehide = Closure::<dyn FnMut(JsValue)>::new(|_| on_pagehide());
+    let visibility = Closure::<dyn FnMut(JsValue)>::new(|_| {
+        if visibility() == "hidden" {
             on_hidden();
         } else {
             with(|s| s.closing = false);
             persist(false);
         }
     });
-    let online = Closure::<dyn FnMut(web_sys::Event)>::new(|_| {
+    let online = Closure::<dyn FnMut(JsValue)>::new(|_| {
         with(|s| s.delivery.online(now()));
         pump();
     });
@@ -889,14 +725,11 @@ fn anonymous_id(config: &Config) -> String {
     if let Some(a) = &config.anonymous_id {
         return a.clone();
     }
-    let st = storage();
-    if let Some(a) = st.as_ref().and_then(|s| s.get_item(ANON_KEY).ok().flatten()) {
+    if let Some(a) = load(ANON_KEY) {
         return a;
     }
-    let a = new_id();
-    if let Some(s) = st {
-        let _ = s.set_item(ANON_KEY, &a);
-    }
+    let a = uuid();
+    let _ = store(ANON_KEY, Some(a.clone()));
     a
 }
 
@@ -918,7 +751,7 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
     let consent = merged.consent;
     let key = first.then(|| {
         let mut k = String::from(KEY_PREFIX);
-        k.push_str(&new_id());
+        k.push_str(&uuid());
         k
     });
     with(|s| {
@@ -973,8 +806,8 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
     }
     let name = event_name.as_string().unwrap_or_default();
     let correlation = correlation_id.as_string();
-    let id = new_id();
-    let env = envelope(&id, Source::Cif, &name, &data, correlation.as_deref());
+    let id = uuid();
+    let env = envelope(&id, Source::Cif.as_str(), &name, &data, correlation);
     let mut settle = None;
     let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
     enqueue(Recorded {
@@ -990,28 +823,14 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
 /// Defines `Microsoft.CIFramework.logAnalyticsEvent` when the page has no CIF library of its own; returns whether
 /// the shim is in place (false: a real `Microsoft.CIFramework` is there and is left untouched).
 #[wasm_bindgen(js_name = installCifShim)]
-pub fn install_cif_shim() -> Result<bool, JsValue> {
-    let window = web_sys::window().ok_or_else(|| error("installCifShim: no window"))?;
-    let mut microsoft = get(&window, "Microsoft");
-    let existing = get(&microsoft, "CIFramework");
-    if !existing.is_undefined() && !existing.is_null() {
-        return Ok(get(&existing, "__cxbridgeShim").as_bool() == Some(true));
-    }
-    if microsoft.is_undefined() || microsoft.is_null() {
-        microsoft = Object::new().into();
-        set(window.unchecked_ref(), "Microsoft", &microsoft);
-    }
+pub fn install_cif_shim() -> bool {
     let f = with(|s| {
         s.shim
             .get_or_insert_with(|| Closure::new(log_analytics_event))
             .as_ref()
             .clone()
     });
-    let cif = Object::new();
-    set(&cif, "logAnalyticsEvent", &f);
-    set(&cif, "__cxbridgeShim", &JsValue::TRUE);
-    set(microsoft.unchecked_ref(), "CIFramework", &cif);
-    Ok(true)
+    install_shim(&f, "__cxbridgeShim")
 }
 
 /// Counters for `cxbridge.analytics.stats()`: `{queued, delivered, rejected, dropped, retries, pending, held}`.

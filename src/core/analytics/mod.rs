@@ -107,26 +107,6 @@ impl Input {
     }
 }
 
-/// Formats 16 random bytes as a UUID v4 (RFC 9562: version nibble 4, variant bits 10). The shell uses this only
-/// where `crypto.randomUUID()` is missing (pages served over plain http from a non-loopback host).
-pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut out = String::with_capacity(36);
-    for (i, b) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            out.push('-');
-        }
-        out.push(hex(b >> 4));
-        out.push(hex(b & 0x0f));
-    }
-    out
-}
-
-fn hex(nibble: u8) -> char {
-    char::from_digit(u32::from(nibble & 0x0f), 16).unwrap_or('0')
-}
-
 /// `Retry-After` as delta-seconds (RFC 9110 §10.2.3), in milliseconds. The HTTP-date form needs a date parser;
 /// the shell hands that one to `Date.parse`.
 pub fn retry_after_seconds(value: &str) -> Option<u64> {
@@ -194,15 +174,6 @@ mod tests {
             None,
             "names are case-sensitive, as API.md spells them"
         );
-    }
-
-    #[test]
-    fn uuid_v4_sets_version_and_variant() {
-        let id = uuid_v4([0xff; 16]);
-        assert_eq!(id, "ffffffff-ffff-4fff-bfff-ffffffffffff");
-        let id = uuid_v4([0; 16]);
-        assert_eq!(id, "00000000-0000-4000-8000-000000000000");
-        assert_eq!(id.len(), 36);
     }
 
     #[test]
