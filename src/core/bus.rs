@@ -19,8 +19,55 @@
 //! - a publish reaches the callbacks subscribed at the moment of publishing (a callback removed before the
 //!   asynchronous delivery still gets that one event, as in mitt).
 
-use std::collections::HashMap;
 use std::rc::Rc;
+
+/// A small map from names to values, searched linearly. A page has tens of plugins, topics and keys, where a scan
+/// costs about what hashing does, and a fraction of a hash map's code in the wasm.
+struct Table<V> {
+    entries: Vec<(String, V)>,
+}
+
+impl<V> Table<V> {
+    fn new() -> Self {
+        Table { entries: Vec::new() }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k == key)
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Sets `key` to `value`, replacing any previous value.
+    fn insert(&mut self, key: &str, value: V) {
+        match self.get_mut(key) {
+            Some(v) => *v = value,
+            None => self.entries.push((key.to_owned(), value)),
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(i) = self.position(key) {
+            self.entries.swap_remove(i);
+        }
+    }
+}
+
+struct Hook<C> {
+    namespace: String,
+    command: String,
+    callback: C,
+}
 
 /// The vendor's rejection for an unknown plugin or command (improve: the vendor leaves it pending forever).
 pub const COMMAND_DOES_NOT_EXIST: &str = "Command does not exist";
@@ -139,7 +186,7 @@ struct Buffered<H: Host> {
 struct PluginEntry<H: Host> {
     name: Rc<str>,
     ready: bool,
-    commands: HashMap<String, H::Handler>,
+    commands: Table<H::Handler>,
     events: Vec<String>,
     buffered: Vec<Buffered<H>>,
 }
@@ -152,12 +199,12 @@ struct Subscription<H: Host> {
 /// The bus: every plugin, command, hook, subscription, sticky event and shared datum of a page.
 pub struct Bus<H: Host> {
     plugins: Vec<PluginEntry<H>>,
-    by_name: HashMap<Rc<str>, PluginId>,
-    /// namespace → command → hooks; a hook may name a plugin that registers later.
-    hooks: HashMap<String, HashMap<String, Vec<H::Callback>>>,
-    subscriptions: HashMap<String, Vec<Subscription<H>>>,
-    sticky: HashMap<String, Sticky<H>>,
-    data: HashMap<String, H::Value>,
+    by_name: Table<PluginId>,
+    /// In registration order; a hook may name a plugin that registers later.
+    hooks: Vec<Hook<H::Callback>>,
+    subscriptions: Table<Vec<Subscription<H>>>,
+    sticky: Table<Sticky<H>>,
+    data: Table<H::Value>,
 }
 
 impl<H: Host> Default for Bus<H> {
@@ -175,11 +222,11 @@ impl<H: Host> Bus<H> {
     pub fn new() -> Self {
         Bus {
             plugins: Vec::new(),
-            by_name: HashMap::new(),
-            hooks: HashMap::new(),
-            subscriptions: HashMap::new(),
-            sticky: HashMap::new(),
-            data: HashMap::new(),
+            by_name: Table::new(),
+            hooks: Vec::new(),
+            subscriptions: Table::new(),
+            sticky: Table::new(),
+            data: Table::new(),
         }
     }
 
@@ -196,7 +243,7 @@ impl<H: Host> Bus<H> {
         if name.is_empty() || name.contains('.') {
             return Err(BusError::BadPluginName);
         }
-        if self.by_name.contains_key(name) {
+        if self.by_name.contains(name) {
             return Err(BusError::PluginTaken);
         }
         let id = PluginId(self.plugins.len() as u32);
@@ -204,11 +251,11 @@ impl<H: Host> Bus<H> {
         self.plugins.push(PluginEntry {
             name: name.clone(),
             ready: false,
-            commands: HashMap::new(),
+            commands: Table::new(),
             events: Vec::new(),
             buffered: Vec::new(),
         });
-        self.by_name.insert(name, id);
+        self.by_name.insert(&name, id);
         Ok(id)
     }
 
@@ -242,10 +289,10 @@ impl<H: Host> Bus<H> {
         if command.is_empty() || command.contains('.') {
             return Err(BusError::BadCommandName);
         }
-        if plugin.commands.contains_key(command) {
+        if plugin.commands.contains(command) {
             return Err(BusError::CommandTaken);
         }
-        plugin.commands.insert(command.to_owned(), handler);
+        plugin.commands.insert(command, handler);
         Ok(())
     }
 
@@ -379,10 +426,10 @@ impl<H: Host> Bus<H> {
         };
         let hooks = self
             .hooks
-            .get(namespace)
-            .and_then(|m| m.get(command))
-            .cloned()
-            .unwrap_or_default();
+            .iter()
+            .filter(|h| h.namespace == namespace && h.command == command)
+            .map(|h| h.callback.clone())
+            .collect();
         Route::Run(Dispatch {
             handler: handler.clone(),
             hooks,
@@ -403,12 +450,11 @@ impl<H: Host> Bus<H> {
         if namespace.is_empty() || command.is_empty() || command.contains('.') {
             return Err(BusError::BadCommandName);
         }
-        self.hooks
-            .entry(namespace.to_owned())
-            .or_default()
-            .entry(command.to_owned())
-            .or_default()
-            .push(hook);
+        self.hooks.push(Hook {
+            namespace: namespace.to_owned(),
+            command: command.to_owned(),
+            callback: hook,
+        });
         Ok(())
     }
 
@@ -429,7 +475,7 @@ impl<H: Host> Bus<H> {
             Some(list) => list.push(Subscription { owner, callback }),
             None => {
                 self.subscriptions
-                    .insert(event.to_owned(), vec![Subscription { owner, callback }]);
+                    .insert(event, vec![Subscription { owner, callback }]);
             }
         }
         Ok(self.sticky.get(event))
@@ -509,8 +555,8 @@ impl<H: Host> Bus<H> {
             return Err(BusError::BadPluginName);
         }
         let topic = Self::topic(namespace, event)?;
-        let name = match self.by_name.get_key_value(namespace) {
-            Some((name, _)) => name.clone(),
+        let name = match self.by_name.get(namespace).and_then(|id| self.name(*id)) {
+            Some(name) => name.clone(),
             None => Rc::from(namespace),
         };
         Ok(self.emit(topic, name, data, sticky, now))
@@ -531,7 +577,7 @@ impl<H: Host> Bus<H> {
             .unwrap_or_default();
         if sticky {
             self.sticky.insert(
-                topic.clone(),
+                &topic,
                 Sticky {
                     publisher: publisher.clone(),
                     time: now,
@@ -600,7 +646,7 @@ impl<H: Host> Bus<H> {
         full.push_str(&name);
         full.push('.');
         full.push_str(plain);
-        self.data.insert(full, value);
+        self.data.insert(&full, value);
         Ok(publication)
     }
 }

@@ -137,8 +137,8 @@ fn run(d: Dispatch<Js>) {
             run_command(&function, d.time, &d.commander, &command, &d.deferred, &data)
         }
         Handler::Native { function, command } => function(NativeCommand {
-            command: command.to_string(),
-            commander: d.commander.to_string(),
+            command: String::from(&*command),
+            commander: String::from(&*d.commander),
             data,
             deferred: d.deferred,
         }),
@@ -416,7 +416,7 @@ impl Plugin {
 
     /// The plugin's namespace.
     pub fn namespace(&self) -> String {
-        self.name.to_string()
+        String::from(&*self.name)
     }
 
     /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
