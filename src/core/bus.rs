@@ -28,7 +28,7 @@ struct Table<V> {
 }
 
 impl<V> Table<V> {
-    fn new() -> Self {
+    const fn new() -> Self {
         Table { entries: Vec::new() }
     }
 
@@ -219,7 +219,7 @@ fn split(name: &str) -> Option<(&str, &str)> {
 }
 
 impl<H: Host> Bus<H> {
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Bus {
             plugins: Vec::new(),
             by_name: Table::new(),

@@ -79,11 +79,13 @@ struct State {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State {
-        bus: Bus::new(),
-        debug: false,
-        on_ready_called: false,
-    });
+    static STATE: RefCell<State> = const {
+        RefCell::new(State {
+            bus: Bus::new(),
+            debug: false,
+            on_ready_called: false,
+        })
+    };
 }
 
 /// Runs `f` on the bus state. `f` must not call page code (see the module docs).
@@ -91,6 +93,7 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with(|s| f(&mut s.borrow_mut()))
 }
 
+#[inline(never)]
 fn concat(parts: &[&str]) -> String {
     let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
     for p in parts {
@@ -100,6 +103,7 @@ fn concat(parts: &[&str]) -> String {
 }
 
 /// A refused call: `false` for the caller, and a console warning naming the call and the problem.
+#[inline(never)]
 fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
     web_sys::console::warn_2(
         &concat(&["cxbridge: CXBus ", call, "() refused: ", why]).into(),
@@ -108,11 +112,13 @@ fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
     JsValue::FALSE
 }
 
+#[inline(never)]
 fn reject(deferred: &Deferred, message: &str) {
     deferred.reject(&js_sys::Error::new(message).into());
 }
 
 /// Performs a command's route: nothing (buffered), a rejection, or hooks then handler.
+#[inline(never)]
 fn perform(route: Route<Js>) {
     match route {
         Route::Buffered => {}
@@ -146,6 +152,7 @@ fn run(d: Dispatch<Js>) {
 }
 
 /// Delivers a publication: analytics first, then the subscribers (asynchronously).
+#[inline(never)]
 fn deliver(p: &Publication<Js>, data: &JsValue, time: f64, sticky: bool, debug: bool) {
     analytics::record("CXBus", &p.topic, data);
     if debug {
@@ -487,6 +494,7 @@ pub fn republish_as(namespace: &str, event: &str, data: &JsValue) {
 }
 
 /// Reads `window[path[0]][path[1]]…`, `undefined` when any step is missing.
+#[inline(never)]
 fn global_path(path: &[&str]) -> JsValue {
     let mut v: JsValue = js_sys::global().into();
     for key in path {
