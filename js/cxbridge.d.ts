@@ -78,7 +78,7 @@ export interface Plugin {
   before(command: string, hook: (data: any) => any): boolean;
   /** `data('Namespace.key')` reads; `data('key', value)` sets the plugin's own datum and publishes `<Namespace>.data.<key>`. */
   data(key: string, value?: unknown): unknown;
-  /** Runs the commands buffered meanwhile, then republishes `<Namespace>.ready`. */
+  /** Runs the commands buffered meanwhile; publishes nothing (announce with `republish('ready')`, as the vendor does). */
   ready(): void;
   namespace(): string;
   registerPlugin(name: string): Plugin | false;

@@ -410,14 +410,13 @@ impl Plugin {
         }
     }
 
-    /// `plugin.ready()`: runs the commands buffered meanwhile, in order, then republishes `<Namespace>.ready`.
+    /// `plugin.ready()`: runs the commands buffered meanwhile, in order. It publishes nothing: as in the vendor's
+    /// extension example, a plugin announces itself with `republish('ready')`, so `ready()` adding a second
+    /// `<Namespace>.ready` would deliver it twice.
     pub fn ready(&self) {
-        let (first, routes) = with(|s| s.bus.ready(self.id));
+        let (_, routes) = with(|s| s.bus.ready(self.id));
         for route in routes {
             perform(route);
-        }
-        if first {
-            self.publish_impl("ready", JsValue::from_str("ready"), JsValue::UNDEFINED, true);
         }
     }
 

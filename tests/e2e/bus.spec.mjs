@@ -248,7 +248,7 @@ test('subscribers get {time, publisher, event, data} as a microtask, in subscrip
   assertNoTraps(page, { allowConsoleErrors: [/a subscriber of Pub\.ping threw/] });
 });
 
-test('republish is sticky for later subscribers; ready() republishes <Namespace>.ready', async () => {
+test('republish is sticky for later subscribers, as a plugin announces its ready', async () => {
   const page = await surface();
   const r = await page.evaluate(async () => {
     const p = CXBus.registerPlugin('Sticky');
@@ -256,7 +256,9 @@ test('republish is sticky for later subscribers; ready() republishes <Namespace>
     p.publish('plain', 'missed');
     p.republish('state', 'v1');
     p.republish('state', 'v2');
-    p.ready();
+    CXBus.subscribe('Sticky.ready', () => got.push('early ready'));
+    p.republish('ready'); // as the vendor's extension example announces itself
+    p.ready(); // publishes nothing more
     const late = CXBus.registerPlugin('Late');
     late.subscribe('Sticky.plain', (e) => got.push('plain ' + e.data));
     late.subscribe('Sticky.state', (e) => got.push('state ' + e.data));
@@ -264,7 +266,7 @@ test('republish is sticky for later subscribers; ready() republishes <Namespace>
     await null;
     return got;
   });
-  assert.deepEqual(r, ['state v2', 'ready Sticky.ready']);
+  assert.deepEqual(r, ['early ready', 'state v2', 'ready Sticky.ready']);
   assertNoTraps(page);
 });
 
@@ -319,6 +321,7 @@ test('CXBus.configure({debug: true}) logs every publish and command with its tim
     const p = CXBus.registerPlugin('Dbg');
     p.registerCommand('go', (e) => e.deferred.resolve('went'));
     p.ready();
+    p.republish('ready');
     await CXBus.command('Dbg.go', { x: 1 });
     p.publish('happened', 1);
     CXBus.configure({ debug: false });
