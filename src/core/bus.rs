@@ -16,8 +16,9 @@
 //!   ready it runs, or rejects with the same message if the plugin never registered that command;
 //! - before-hooks run when the command is dispatched (after any buffering), in registration order, so a hook
 //!   registered while a command waits for its plugin still applies;
-//! - a publish reaches the callbacks subscribed at the moment of publishing (a callback removed before the
-//!   asynchronous delivery still gets that one event, as in mitt).
+//! - a publish reaches the callbacks subscribed at the moment of publishing, except those unsubscribed before the
+//!   asynchronous delivery (the host cancels them with what [`Bus::unsubscribe`] returns): a callback added
+//!   after a publish does not get it, a callback removed never runs again.
 
 use std::rc::Rc;
 
@@ -482,24 +483,30 @@ impl<H: Host> Bus<H> {
     }
 
     /// `plugin.unsubscribe(event)` removes every callback of this plugin for the event; `(event, cb)` only that
-    /// callback (improve). Returns how many were removed.
+    /// callback (improve). Returns the removed callbacks, so the host can cancel deliveries already queued for
+    /// them: an unsubscribed callback is never called again.
     pub fn unsubscribe(
         &mut self,
         owner: PluginId,
         event: &str,
         callback: Option<&H::Callback>,
-    ) -> Result<usize, BusError> {
+    ) -> Result<Vec<H::Callback>, BusError> {
         self.entry(owner)?;
         match split(event) {
             Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() => {}
             _ => return Err(BusError::BadEventName),
         }
         let Some(list) = self.subscriptions.get_mut(event) else {
-            return Ok(0);
+            return Ok(Vec::new());
         };
-        let before = list.len();
-        list.retain(|s| s.owner != owner || callback.is_some_and(|cb| *cb != s.callback));
-        let removed = before - list.len();
+        let mut removed = Vec::new();
+        list.retain(|s| {
+            let keep = s.owner != owner || callback.is_some_and(|cb| *cb != s.callback);
+            if !keep {
+                removed.push(s.callback.clone());
+            }
+            keep
+        });
         if list.is_empty() {
             self.subscriptions.remove(event);
         }
@@ -896,21 +903,21 @@ mod tests {
         b.subscribe(a, "O.e", "a1").unwrap();
         b.subscribe(a, "O.e", "a2").unwrap();
         b.subscribe(other, "O.e", "o1").unwrap();
-        assert_eq!(b.unsubscribe(a, "O.e", Some(&"a2")).unwrap(), 1);
+        assert_eq!(b.unsubscribe(a, "O.e", Some(&"a2")).unwrap(), vec!["a2"]);
         assert_eq!(
             b.publish(other, "e", &"", false, 0.0).unwrap().subscribers,
             vec!["a1", "o1"]
         );
         b.subscribe(a, "O.e", "a3").unwrap();
         // Without a callback: every callback of this plugin for this event, and nobody else's.
-        assert_eq!(b.unsubscribe(a, "O.e", None).unwrap(), 2);
+        assert_eq!(b.unsubscribe(a, "O.e", None).unwrap(), vec!["a1", "a3"]);
         assert_eq!(
             b.publish(other, "e", &"", false, 0.0).unwrap().subscribers,
             vec!["o1"]
         );
-        assert_eq!(b.unsubscribe(a, "O.e", None).unwrap(), 0);
+        assert!(b.unsubscribe(a, "O.e", None).unwrap().is_empty());
         // Another plugin cannot remove o1 even naming it.
-        assert_eq!(b.unsubscribe(a, "O.e", Some(&"o1")).unwrap(), 0);
+        assert!(b.unsubscribe(a, "O.e", Some(&"o1")).unwrap().is_empty());
         assert_eq!(b.unsubscribe(a, "bad", None), Err(BusError::BadEventName));
     }
 

@@ -25,8 +25,13 @@ extern "C" {
     #[wasm_bindgen(js_name = busEvent)]
     fn bus_event(time: f64, publisher: &str, event: &str, data: &JsValue) -> JsValue;
 
+    /// `{fn, active}`: what queued deliveries check, so an unsubscribed callback is never called again.
+    fn subscription(callback: &Function) -> JsValue;
+
+    fn cancel(subscription: &JsValue);
+
     #[wasm_bindgen(js_name = deliverLater)]
-    fn deliver_later(callback: &Function, event: &JsValue);
+    fn deliver_later(subscription: &JsValue, event: &JsValue);
 
     #[wasm_bindgen(js_name = runCommand)]
     fn run_command(
@@ -62,13 +67,36 @@ pub enum Handler {
     },
 }
 
+/// A subscriber (or before-hook): the page's function, and for a subscriber the `{fn, active}` record its
+/// queued deliveries check. Equal when the functions are the same (`unsubscribe(event, cb)`).
+#[derive(Clone)]
+pub struct Callback {
+    function: Function,
+    record: JsValue,
+}
+
+impl PartialEq for Callback {
+    fn eq(&self, other: &Self) -> bool {
+        self.function == other.function
+    }
+}
+
+impl Callback {
+    fn bare(function: Function) -> Self {
+        Callback {
+            function,
+            record: JsValue::UNDEFINED,
+        }
+    }
+}
+
 /// The JS values the core juggles.
 pub struct Js;
 
 impl Host for Js {
     type Value = JsValue;
     type Deferred = Deferred;
-    type Callback = Function;
+    type Callback = Callback;
     type Handler = Handler;
 }
 
@@ -131,7 +159,7 @@ fn run(d: Dispatch<Js>) {
     let data = if d.hooks.is_empty() {
         d.data
     } else {
-        let hooks: Array = d.hooks.iter().collect();
+        let hooks: Array = d.hooks.iter().map(|h| &h.function).collect();
         let out = run_hooks(&hooks, &d.data, &d.deferred, core::COMMAND_CANCELLED);
         if out.is_undefined() {
             return;
@@ -162,8 +190,8 @@ fn deliver(p: &Publication<Js>, data: &JsValue, time: f64, sticky: bool, debug: 
         return;
     }
     let event = bus_event(time, &p.publisher, &p.topic, data);
-    for callback in &p.subscribers {
-        deliver_later(callback, &event);
+    for subscriber in &p.subscribers {
+        deliver_later(&subscriber.record, &event);
     }
 }
 
@@ -253,15 +281,20 @@ impl Plugin {
         let Ok(callback) = callback.dyn_into::<Function>() else {
             return refuse("subscribe", "the callback must be a function", &event);
         };
+        let record = subscription(&callback);
+        let subscriber = Callback {
+            function: callback,
+            record: record.clone(),
+        };
         let result = with(|s| {
             s.bus
-                .subscribe(self.id, &name, callback.clone())
+                .subscribe(self.id, &name, subscriber)
                 .map(|sticky| sticky.map(|st| (st.publisher.clone(), st.time, st.data.clone())))
         });
         match result {
             Ok(sticky) => {
                 if let Some((publisher, time, data)) = sticky {
-                    deliver_later(&callback, &bus_event(time, &publisher, &name, &data));
+                    deliver_later(&record, &bus_event(time, &publisher, &name, &data));
                 }
                 event
             }
@@ -280,7 +313,7 @@ impl Plugin {
             None
         } else {
             match callback.dyn_into::<Function>() {
-                Ok(f) => Some(f),
+                Ok(f) => Some(Callback::bare(f)),
                 Err(_) => {
                     refuse("unsubscribe", "the callback must be a function", &event);
                     return false;
@@ -288,7 +321,12 @@ impl Plugin {
             }
         };
         match with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())) {
-            Ok(n) => n > 0,
+            Ok(removed) => {
+                for r in &removed {
+                    cancel(&r.record);
+                }
+                !removed.is_empty()
+            }
             Err(e) => {
                 refuse("unsubscribe", e.message(), &event);
                 false
@@ -378,7 +416,7 @@ impl Plugin {
             refuse("before", "the hook must be a function", &command);
             return false;
         };
-        match with(|s| s.bus.before(self.id, &name, hook)) {
+        match with(|s| s.bus.before(self.id, &name, Callback::bare(hook))) {
             Ok(()) => true,
             Err(e) => {
                 refuse("before", e.message(), &command);

@@ -295,6 +295,31 @@ test('unsubscribe(event) removes the plugin\'s callbacks; unsubscribe(event, cb)
   assertNoTraps(page);
 });
 
+test('unsubscribing takes effect at once, even for a delivery already queued', async () => {
+  const page = await surface();
+  const r = await page.evaluate(async () => {
+    const p = CXBus.registerPlugin('Now');
+    const s = CXBus.registerPlugin('NowSub');
+    const got = [];
+    const later = () => got.push('later');
+    s.subscribe('Now.e', () => {
+      got.push('first');
+      s.unsubscribe('Now.e', later); // removes the one after it, whose delivery is already queued
+    });
+    s.subscribe('Now.e', later);
+    p.publish('e', 1);
+    await null;
+    const gone = () => got.push('gone');
+    s.subscribe('Now.f', gone);
+    p.publish('f', 1);
+    s.unsubscribe('Now.f', gone); // before the delivery microtask
+    await null;
+    return got;
+  });
+  assert.deepEqual(r, ['first']);
+  assertNoTraps(page);
+});
+
 test('data(key, value) sets the own datum and publishes <Namespace>.data.<key>; data(key) reads by full key', async () => {
   const page = await surface();
   const r = await page.evaluate(async () => {
