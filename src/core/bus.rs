@@ -88,6 +88,9 @@ pub trait Host {
     type Callback: Clone + PartialEq;
     /// What runs a registered command.
     type Handler: Clone;
+    /// An event name as the host keeps it (the web shell: the JS string the page subscribed with), so a publish
+    /// need not make it again for every delivery.
+    type Name: Clone;
 }
 
 /// A registered plugin, as the host refers to it.
@@ -165,6 +168,8 @@ pub struct Publication<H: Host> {
     /// The full event name, `Namespace.event`.
     pub topic: String,
     pub publisher: Rc<str>,
+    /// The topic's name as the host gave it when subscribing; `None` when nobody ever subscribed.
+    pub label: Option<H::Name>,
     /// In subscription order.
     pub subscribers: Vec<H::Callback>,
 }
@@ -197,13 +202,18 @@ struct Subscription<H: Host> {
     callback: H::Callback,
 }
 
+struct Topic<H: Host> {
+    label: H::Name,
+    subscriptions: Vec<Subscription<H>>,
+}
+
 /// The bus: every plugin, command, hook, subscription, sticky event and shared datum of a page.
 pub struct Bus<H: Host> {
     plugins: Vec<PluginEntry<H>>,
     by_name: Table<PluginId>,
     /// In registration order; a hook may name a plugin that registers later.
     hooks: Vec<Hook<H::Callback>>,
-    subscriptions: Table<Vec<Subscription<H>>>,
+    subscriptions: Table<Topic<H>>,
     sticky: Table<Sticky<H>>,
     data: Table<H::Value>,
 }
@@ -465,6 +475,7 @@ impl<H: Host> Bus<H> {
         &mut self,
         owner: PluginId,
         event: &str,
+        label: H::Name,
         callback: H::Callback,
     ) -> Result<Option<&Sticky<H>>, BusError> {
         self.entry(owner)?;
@@ -472,12 +483,16 @@ impl<H: Host> Bus<H> {
             Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() => {}
             _ => return Err(BusError::BadEventName),
         }
+        let subscription = Subscription { owner, callback };
         match self.subscriptions.get_mut(event) {
-            Some(list) => list.push(Subscription { owner, callback }),
-            None => {
-                self.subscriptions
-                    .insert(event, vec![Subscription { owner, callback }]);
-            }
+            Some(topic) => topic.subscriptions.push(subscription),
+            None => self.subscriptions.insert(
+                event,
+                Topic {
+                    label,
+                    subscriptions: vec![subscription],
+                },
+            ),
         }
         Ok(self.sticky.get(event))
     }
@@ -496,9 +511,10 @@ impl<H: Host> Bus<H> {
             Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() => {}
             _ => return Err(BusError::BadEventName),
         }
-        let Some(list) = self.subscriptions.get_mut(event) else {
+        let Some(topic) = self.subscriptions.get_mut(event) else {
             return Ok(Vec::new());
         };
+        let list = &mut topic.subscriptions;
         let mut removed = Vec::new();
         list.retain(|s| {
             let keep = s.owner != owner || callback.is_some_and(|cb| *cb != s.callback);
@@ -577,11 +593,13 @@ impl<H: Host> Bus<H> {
         sticky: bool,
         now: f64,
     ) -> Publication<H> {
-        let subscribers = self
-            .subscriptions
-            .get(&topic)
-            .map(|l| l.iter().map(|s| s.callback.clone()).collect())
-            .unwrap_or_default();
+        let (label, subscribers) = match self.subscriptions.get(&topic) {
+            Some(t) => (
+                Some(t.label.clone()),
+                t.subscriptions.iter().map(|s| s.callback.clone()).collect(),
+            ),
+            None => (None, Vec::new()),
+        };
         if sticky {
             self.sticky.insert(
                 &topic,
@@ -595,6 +613,7 @@ impl<H: Host> Bus<H> {
         Publication {
             topic,
             publisher,
+            label,
             subscribers,
         }
     }
@@ -669,6 +688,7 @@ mod tests {
         type Deferred = u32;
         type Callback = &'static str;
         type Handler = &'static str;
+        type Name = &'static str;
     }
 
     fn bus() -> Bus<T> {
@@ -820,13 +840,18 @@ mod tests {
         let mut b = bus();
         let publisher = ready_plugin(&mut b, "Pub");
         let sub = ready_plugin(&mut b, "Sub");
-        b.subscribe(sub, "Pub.ping", "first").unwrap();
-        b.subscribe(publisher, "Pub.ping", "second").unwrap();
-        b.subscribe(sub, "Pub.pong", "other").unwrap();
+        b.subscribe(sub, "Pub.ping", "Pub.ping", "first").unwrap();
+        b.subscribe(publisher, "Pub.ping", "Pub.ping", "second").unwrap();
+        b.subscribe(sub, "Pub.pong", "Pub.pong", "other").unwrap();
         let p = b.publish(publisher, "ping", &"data", false, 5.0).unwrap();
         assert_eq!(p.topic, "Pub.ping");
         assert_eq!(&*p.publisher, "Pub");
         assert_eq!(p.subscribers, vec!["first", "second"]);
+        assert_eq!(
+            p.label,
+            Some("Pub.ping"),
+            "the name as the first subscriber gave it"
+        );
         // The own namespace may be spelled out.
         assert_eq!(
             b.publish(publisher, "Pub.ping", &"", false, 0.0)
@@ -835,11 +860,8 @@ mod tests {
                 .len(),
             2
         );
-        assert!(b
-            .publish(publisher, "Pub.*", &"", false, 0.0)
-            .unwrap()
-            .subscribers
-            .is_empty());
+        let nobody = b.publish(publisher, "Pub.*", &"", false, 0.0).unwrap();
+        assert!(nobody.subscribers.is_empty() && nobody.label.is_none());
     }
 
     #[test]
@@ -867,7 +889,7 @@ mod tests {
         let me = ready_plugin(&mut b, "Me");
         for name in ["", "noDot", ".x", "X."] {
             assert_eq!(
-                b.subscribe(me, name, "cb").err(),
+                b.subscribe(me, name, "label", "cb").err(),
                 Some(BusError::BadEventName),
                 "{name}"
             );
@@ -879,10 +901,10 @@ mod tests {
         let mut b = bus();
         let p = ready_plugin(&mut b, "P");
         b.publish(p, "plain", &"lost", false, 1.0).unwrap();
-        assert!(b.subscribe(p, "P.plain", "cb").unwrap().is_none());
+        assert!(b.subscribe(p, "P.plain", "P.plain", "cb").unwrap().is_none());
         b.republish_helper(p, "ready", "v1", 2.0);
         b.republish_helper(p, "ready", "v2", 3.0);
-        let sticky = b.subscribe(p, "P.ready", "late").unwrap().unwrap();
+        let sticky = b.subscribe(p, "P.ready", "P.ready", "late").unwrap().unwrap();
         assert_eq!((sticky.data, sticky.time, &*sticky.publisher), ("v2", 3.0, "P"));
         // A later plain publish does not erase the sticky value, nor does it become sticky itself.
         b.publish(p, "ready", &"v3", false, 4.0).unwrap();
@@ -900,15 +922,15 @@ mod tests {
         let mut b = bus();
         let a = ready_plugin(&mut b, "A");
         let other = ready_plugin(&mut b, "O");
-        b.subscribe(a, "O.e", "a1").unwrap();
-        b.subscribe(a, "O.e", "a2").unwrap();
-        b.subscribe(other, "O.e", "o1").unwrap();
+        b.subscribe(a, "O.e", "O.e", "a1").unwrap();
+        b.subscribe(a, "O.e", "O.e", "a2").unwrap();
+        b.subscribe(other, "O.e", "O.e", "o1").unwrap();
         assert_eq!(b.unsubscribe(a, "O.e", Some(&"a2")).unwrap(), vec!["a2"]);
         assert_eq!(
             b.publish(other, "e", &"", false, 0.0).unwrap().subscribers,
             vec!["a1", "o1"]
         );
-        b.subscribe(a, "O.e", "a3").unwrap();
+        b.subscribe(a, "O.e", "O.e", "a3").unwrap();
         // Without a callback: every callback of this plugin for this event, and nobody else's.
         assert_eq!(b.unsubscribe(a, "O.e", None).unwrap(), vec!["a1", "a3"]);
         assert_eq!(
@@ -925,14 +947,23 @@ mod tests {
     fn publishing_in_a_namespace_needs_no_plugin_and_uses_the_registered_name() {
         let mut b = bus();
         let sub = ready_plugin(&mut b, "Sub");
-        b.subscribe(sub, "EngageDigital.smcc:task:ring", "cb").unwrap();
+        b.subscribe(
+            sub,
+            "EngageDigital.smcc:task:ring",
+            "EngageDigital.smcc:task:ring",
+            "cb",
+        )
+        .unwrap();
         let p = b
             .publish_in("EngageDigital", "smcc:task:ring", &"d", false, 0.0)
             .unwrap();
         assert_eq!(p.topic, "EngageDigital.smcc:task:ring");
         assert_eq!(p.subscribers, vec!["cb"]);
         b.publish_in("WebChatService", "ready", &"", true, 1.0).unwrap();
-        assert!(b.subscribe(sub, "WebChatService.ready", "r").unwrap().is_some());
+        assert!(b
+            .subscribe(sub, "WebChatService.ready", "WebChatService.ready", "r")
+            .unwrap()
+            .is_some());
         assert!(b.publish_in("", "x", &"", false, 0.0).is_err());
     }
 
@@ -941,7 +972,8 @@ mod tests {
         let mut b = bus();
         let web = ready_plugin(&mut b, "WebChat");
         let me = ready_plugin(&mut b, "Me");
-        b.subscribe(me, "WebChat.data.open", "watch").unwrap();
+        b.subscribe(me, "WebChat.data.open", "WebChat.data.open", "watch")
+            .unwrap();
         let p = b.set_data(web, "open", "false", 3.0).unwrap();
         assert_eq!(p.topic, "WebChat.data.open");
         assert_eq!(p.subscribers, vec!["watch"]);

@@ -23,7 +23,7 @@ use crate::core::bus::{self as core, Bus, BusError, Dispatch, Host, PluginId, Pu
 #[wasm_bindgen(module = "/js/deferred.js")]
 extern "C" {
     #[wasm_bindgen(js_name = busEvent)]
-    fn bus_event(time: f64, publisher: &str, event: &str, data: &JsValue) -> JsValue;
+    fn bus_event(time: f64, publisher: &JsValue, event: &JsValue, data: &JsValue) -> JsValue;
 
     /// `{fn, active}`: what queued deliveries check, so an unsubscribed callback is never called again.
     fn subscription(callback: &Function) -> JsValue;
@@ -37,7 +37,7 @@ extern "C" {
     fn run_command(
         handler: &Function,
         time: f64,
-        commander: &str,
+        commander: &JsValue,
         command: &JsValue,
         deferred: &Deferred,
         data: &JsValue,
@@ -98,6 +98,7 @@ impl Host for Js {
     type Deferred = Deferred;
     type Callback = Callback;
     type Handler = Handler;
+    type Name = JsValue;
 }
 
 struct State {
@@ -145,17 +146,18 @@ fn reject(deferred: &Deferred, message: &str) {
     deferred.reject(&js_sys::Error::new(message).into());
 }
 
-/// Performs a command's route: nothing (buffered), a rejection, or hooks then handler.
+/// Performs a command's route: nothing (buffered), a rejection, or hooks then handler. `commander` is the
+/// sender's name as a JS string when the caller has it at hand.
 #[inline(never)]
-fn perform(route: Route<Js>) {
+fn perform(route: Route<Js>, commander: Option<&JsValue>) {
     match route {
         Route::Buffered => {}
         Route::Reject { deferred, message } => reject(&deferred, message),
-        Route::Run(dispatch) => run(dispatch),
+        Route::Run(dispatch) => run(dispatch, commander),
     }
 }
 
-fn run(d: Dispatch<Js>) {
+fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
     let data = if d.hooks.is_empty() {
         d.data
     } else {
@@ -168,7 +170,15 @@ fn run(d: Dispatch<Js>) {
     };
     match d.handler {
         Handler::Js { function, command } => {
-            run_command(&function, d.time, &d.commander, &command, &d.deferred, &data)
+            let made;
+            let commander = match commander {
+                Some(c) => c,
+                None => {
+                    made = JsValue::from_str(&d.commander);
+                    &made
+                }
+            };
+            run_command(&function, d.time, commander, &command, &d.deferred, &data)
         }
         Handler::Native { function, command } => function(NativeCommand {
             command: String::from(&*command),
@@ -179,9 +189,17 @@ fn run(d: Dispatch<Js>) {
     }
 }
 
-/// Delivers a publication: analytics first, then the subscribers (asynchronously).
+/// Delivers a publication: analytics first, then the subscribers (asynchronously). `publisher` is the
+/// publisher's name as a JS string when the caller has it at hand.
 #[inline(never)]
-fn deliver(p: &Publication<Js>, data: &JsValue, time: f64, sticky: bool, debug: bool) {
+fn deliver(
+    p: &Publication<Js>,
+    publisher: Option<&JsValue>,
+    data: &JsValue,
+    time: f64,
+    sticky: bool,
+    debug: bool,
+) {
     analytics::record("CXBus", &p.topic, data);
     if debug {
         debug_publish(&p.topic, &p.publisher, data, p.subscribers.len() as u32, sticky);
@@ -189,7 +207,15 @@ fn deliver(p: &Publication<Js>, data: &JsValue, time: f64, sticky: bool, debug: 
     if p.subscribers.is_empty() {
         return;
     }
-    let event = bus_event(time, &p.publisher, &p.topic, data);
+    let publisher = match publisher {
+        Some(p) => p.clone(),
+        None => JsValue::from_str(&p.publisher),
+    };
+    let topic = match &p.label {
+        Some(label) => label.clone(),
+        None => JsValue::from_str(&p.topic),
+    };
+    let event = bus_event(time, &publisher, &topic, data);
     for subscriber in &p.subscribers {
         deliver_later(&subscriber.record, &event);
     }
@@ -200,16 +226,15 @@ fn deliver(p: &Publication<Js>, data: &JsValue, time: f64, sticky: bool, debug: 
 pub struct Plugin {
     id: PluginId,
     name: Rc<str>,
+    /// The name as a JS string, made once for every `e.commander` and `e.publisher`.
+    label: JsValue,
 }
 
 impl Plugin {
     /// Registers a plugin from Rust (tests, the built-in handles): the handle, or why not.
     pub fn register(name: &str) -> Result<Plugin, BusError> {
         let id = with(|s| s.bus.register_plugin(name))?;
-        Ok(Plugin {
-            id,
-            name: Rc::from(name),
-        })
+        Ok(Plugin::handle(id, name))
     }
 
     /// A built-in plugin (`CXBus`, `WidgetsBus`): registered on first use and ready at once.
@@ -224,10 +249,15 @@ impl Plugin {
                 plugin.id
             }
         };
-        Ok(Plugin {
+        Ok(Plugin::handle(id, name))
+    }
+
+    fn handle(id: PluginId, name: &str) -> Plugin {
+        Plugin {
             id,
             name: Rc::from(name),
-        })
+            label: JsValue::from_str(name),
+        }
     }
 
     fn publish_impl(&self, call: &str, event: JsValue, data: JsValue, sticky: bool) -> bool {
@@ -239,7 +269,7 @@ impl Plugin {
         let (result, debug) = with(|s| (s.bus.publish(self.id, &name, &data, sticky, now), s.debug));
         match result {
             Ok(p) => {
-                deliver(&p, &data, now, sticky, debug);
+                deliver(&p, Some(&self.label), &data, now, sticky, debug);
                 true
             }
             Err(e) => {
@@ -288,13 +318,14 @@ impl Plugin {
         };
         let result = with(|s| {
             s.bus
-                .subscribe(self.id, &name, subscriber)
+                .subscribe(self.id, &name, event.clone(), subscriber)
                 .map(|sticky| sticky.map(|st| (st.publisher.clone(), st.time, st.data.clone())))
         });
         match result {
             Ok(sticky) => {
                 if let Some((publisher, time, data)) = sticky {
-                    deliver_later(&record, &bus_event(time, &publisher, &name, &data));
+                    let publisher = JsValue::from_str(&publisher);
+                    deliver_later(&record, &bus_event(time, &publisher, &event, &data));
                 }
                 event
             }
@@ -347,7 +378,7 @@ impl Plugin {
             debug_command(&name, &self.name, &data, &deferred);
         }
         let route = with(|s| s.bus.command(self.id, &name, data, deferred.clone(), now));
-        perform(route);
+        perform(route, Some(&self.label));
         deferred
     }
 
@@ -441,7 +472,7 @@ impl Plugin {
         let (result, debug) = with(|s| (s.bus.set_data(self.id, &name, value.clone(), now), s.debug));
         match result {
             Ok(p) => {
-                deliver(&p, &value, now, false, debug);
+                deliver(&p, Some(&self.label), &value, now, false, debug);
                 JsValue::TRUE
             }
             Err(e) => refuse("data", e.message(), &key),
@@ -454,7 +485,7 @@ impl Plugin {
     pub fn ready(&self) {
         let (_, routes) = with(|s| s.bus.ready(self.id));
         for route in routes {
-            perform(route);
+            perform(route, None);
         }
     }
 
@@ -504,7 +535,7 @@ pub fn register_native_plugin(
     .map_err(|e| bus_error(name, e))?;
     let (_, routes) = with(|s| s.bus.ready(id));
     for route in routes {
-        perform(route);
+        perform(route, None);
     }
     Ok(())
 }
@@ -513,7 +544,7 @@ fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool) {
     let now = js_sys::Date::now();
     let (result, debug) = with(|s| (s.bus.publish_in(namespace, event, data, sticky, now), s.debug));
     match result {
-        Ok(p) => deliver(&p, data, now, sticky, debug),
+        Ok(p) => deliver(&p, None, data, now, sticky, debug),
         Err(e) => {
             refuse("publish", e.message(), &JsValue::from_str(event));
         }
