@@ -91,7 +91,7 @@ fn authorize(store: &Store, headers: &HeaderMap, cid: &str) -> ApiResult<()> {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "authentication.required",
-            "The authorization header must be 'Bearer <jwt>'.",
+            format!("The authorization header must be 'Bearer <jwt>', not {raw:?}."),
         ));
     };
     let Some(owner) = store.by_jwt.get(token) else {
@@ -155,13 +155,16 @@ fn must_be_connected(c: &Conversation, mid: &str) -> ApiResult<()> {
 }
 
 fn query(q: Result<Query<HashMap<String, String>>, QueryRejection>) -> ApiResult<HashMap<String, String>> {
-    q.map(|Query(m)| m).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad.request",
-            format!("The query string is malformed: {e}"),
-        )
-    })
+    // The official SDK sends every optional parameter, unset ones as empty strings (`after=&before=`): the
+    // real service reads those as absent, so must we.
+    q.map(|Query(m)| m.into_iter().filter(|(_, v)| !v.is_empty()).collect())
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad.request",
+                format!("The query string is malformed: {e}"),
+            )
+        })
 }
 
 fn int_param(q: &HashMap<String, String>, name: &str, default: usize, max: usize) -> ApiResult<usize> {

@@ -353,6 +353,16 @@ async fn messages_page_with_after_before_max_results_and_links() {
     assert_eq!(bodies, ["", "", "m0", "m1", "m2", "m3", "m4"]);
     assert!(all.get("previousPage").is_none() && all.get("next").is_none());
 
+    // The official SDK sends unset parameters as empty strings; they mean "absent".
+    let (s, same) = emu
+        .get(
+            &format!("{base}?after=&before=&sortOrder=ascending&maxResults=100"),
+            Some(&a.jwt),
+        )
+        .await;
+    assert_eq!(s, 200, "{same}");
+    assert_eq!(same["entities"], all["entities"]);
+
     let (_, p) = emu.get(&format!("{base}?maxResults=2"), Some(&a.jwt)).await;
     let ids: Vec<&str> = p["entities"]
         .as_array()
