@@ -11,6 +11,8 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
+type Mutation = Box<dyn Fn(&mut Value)>;
+
 fn error_names(v: &Value, field: &str) -> bool {
     v["message"].as_str().unwrap_or("").contains(field)
         && v["details"][0]["fieldName"].as_str() == Some(field)
@@ -34,7 +36,7 @@ async fn create_answers_id_jwt_stream_uri_and_member() {
 #[tokio::test]
 async fn create_rejects_each_missing_or_mistyped_field_by_name() {
     let emu = start(fast()).await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Mutation)> = vec![
         (
             "organizationId",
             Box::new(|b| {
