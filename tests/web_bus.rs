@@ -231,3 +231,16 @@ fn refused_calls_return_false_instead_of_throwing() {
     assert!(p.register_events(Array::of2(&"a".into(), &"b".into()).into()));
     assert_eq!(p.namespace(), "Refusals");
 }
+
+#[wasm_bindgen_test]
+async fn a_refused_native_command_name_is_an_error_but_the_others_still_work() {
+    let result = bus::register_native_plugin(
+        "PartlyBad",
+        &["ok", "bad.name"],
+        Rc::new(|c: NativeCommand| c.deferred.resolve(&"fine".into())),
+    );
+    assert!(message(result.unwrap_err()).contains("bad.name"));
+    let caller = Plugin::register("PartlyBadCaller").unwrap();
+    let ok = settle(&caller.command("PartlyBad.ok".into(), JsValue::UNDEFINED)).await;
+    assert_eq!(ok.unwrap(), "fine");
+}

@@ -122,7 +122,6 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with(|s| f(&mut s.borrow_mut()))
 }
 
-#[inline(never)]
 fn concat(parts: &[&str]) -> String {
     let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
     for p in parts {
@@ -132,7 +131,6 @@ fn concat(parts: &[&str]) -> String {
 }
 
 /// A refused call: `false` for the caller, and a console warning naming the call and the problem.
-#[inline(never)]
 fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
     web_sys::console::warn_2(
         &concat(&["cxbridge: CXBus ", call, "() refused: ", why]).into(),
@@ -141,14 +139,12 @@ fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
     JsValue::FALSE
 }
 
-#[inline(never)]
 fn reject(deferred: &Deferred, message: &str) {
     deferred.reject(&js_sys::Error::new(message).into());
 }
 
 /// Performs a command's route: nothing (buffered), a rejection, or hooks then handler. `commander` is the
 /// sender's name as a JS string when the caller has it at hand.
-#[inline(never)]
 fn perform(route: Route<Js>, commander: Option<&JsValue>) {
     match route {
         Route::Buffered => {}
@@ -191,7 +187,6 @@ fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
 
 /// Delivers a publication: analytics first, then the subscribers (asynchronously). `publisher` is the
 /// publisher's name as a JS string when the caller has it at hand.
-#[inline(never)]
 fn deliver(
     p: &Publication<Js>,
     publisher: Option<&JsValue>,
@@ -521,23 +516,24 @@ pub fn register_native_plugin(
     commands: &[&str],
     handler: Rc<dyn Fn(NativeCommand)>,
 ) -> Result<(), JsValue> {
-    let id = with(|s| -> Result<PluginId, BusError> {
-        let id = s.bus.register_plugin(name)?;
-        for command in commands {
-            let h = Handler::Native {
-                function: handler.clone(),
-                command: Rc::from(*command),
-            };
-            s.bus.register_command(id, command, h)?;
+    let id = with(|s| s.bus.register_plugin(name)).map_err(|e| bus_error(name, e))?;
+    let mut result = Ok(());
+    for command in commands {
+        let h = Handler::Native {
+            function: handler.clone(),
+            command: Rc::from(*command),
+        };
+        if let Err(e) = with(|s| s.bus.register_command(id, command, h)) {
+            let message = concat(&["cxbridge: cannot register command '", command, "': ", e.message()]);
+            result = Err(js_sys::Error::new(&message).into());
         }
-        Ok(id)
-    })
-    .map_err(|e| bus_error(name, e))?;
+    }
+    // Ready even after a refused command name, so the others work and nothing waits forever.
     let (_, routes) = with(|s| s.bus.ready(id));
     for route in routes {
         perform(route, None);
     }
-    Ok(())
+    result
 }
 
 fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool) {
@@ -562,7 +558,6 @@ pub fn republish_as(namespace: &str, event: &str, data: &JsValue) {
 }
 
 /// Reads `window[path[0]][path[1]]…`, `undefined` when any step is missing.
-#[inline(never)]
 fn global_path(path: &[&str]) -> JsValue {
     let mut v: JsValue = js_sys::global().into();
     for key in path {
