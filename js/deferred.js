@@ -129,6 +129,10 @@ export function cancel(record) {
   record.active = false;
 }
 
+export function sameCallback(a, b) {
+  return a.fn === b.fn;
+}
+
 function flush() {
   for (let i = 0; i < pending.length; i += 2) {
     const record = pending[i];

@@ -30,6 +30,10 @@ extern "C" {
 
     fn cancel(subscription: &JsValue);
 
+    /// Whether two subscription records hold the same function.
+    #[wasm_bindgen(js_name = sameCallback)]
+    fn same_callback(a: &JsValue, b: &JsValue) -> bool;
+
     #[wasm_bindgen(js_name = deliverLater)]
     fn deliver_later(subscription: &JsValue, event: &JsValue);
 
@@ -67,26 +71,16 @@ pub enum Handler {
     },
 }
 
-/// A subscriber (or before-hook): the page's function, and for a subscriber the `{fn, active}` record its
-/// queued deliveries check. Equal when the functions are the same (`unsubscribe(event, cb)`).
+/// A subscriber's `{fn, active}` record (what its queued deliveries check), or a before-hook's function. One
+/// JS reference, so a publish clones one per subscriber. Records are equal when they hold the same function
+/// (`unsubscribe(event, cb)`); hooks are never compared. The comparison runs inside the bus's borrow, which is
+/// safe because it reads only our own records, never page code.
 #[derive(Clone)]
-pub struct Callback {
-    function: Function,
-    record: JsValue,
-}
+pub struct Callback(JsValue);
 
 impl PartialEq for Callback {
     fn eq(&self, other: &Self) -> bool {
-        self.function == other.function
-    }
-}
-
-impl Callback {
-    fn bare(function: Function) -> Self {
-        Callback {
-            function,
-            record: JsValue::UNDEFINED,
-        }
+        same_callback(&self.0, &other.0)
     }
 }
 
@@ -157,7 +151,7 @@ fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
     let data = if d.hooks.is_empty() {
         d.data
     } else {
-        let hooks: Array = d.hooks.iter().map(|h| &h.function).collect();
+        let hooks: Array = d.hooks.iter().map(|h| &h.0).collect();
         let out = run_hooks(&hooks, &d.data, &d.deferred, core::COMMAND_CANCELLED);
         if out.is_undefined() {
             return;
@@ -212,7 +206,7 @@ fn deliver(
     };
     let event = bus_event(time, &publisher, &topic, data);
     for subscriber in &p.subscribers {
-        deliver_later(&subscriber.record, &event);
+        deliver_later(&subscriber.0, &event);
     }
 }
 
@@ -307,10 +301,7 @@ impl Plugin {
             return refuse("subscribe", "the callback must be a function", &event);
         };
         let record = subscription(&callback);
-        let subscriber = Callback {
-            function: callback,
-            record: record.clone(),
-        };
+        let subscriber = Callback(record.clone());
         let result = with(|s| {
             s.bus
                 .subscribe(self.id, &name, event.clone(), subscriber)
@@ -339,7 +330,7 @@ impl Plugin {
             None
         } else {
             match callback.dyn_into::<Function>() {
-                Ok(f) => Some(Callback::bare(f)),
+                Ok(f) => Some(Callback(subscription(&f))),
                 Err(_) => {
                     refuse("unsubscribe", "the callback must be a function", &event);
                     return false;
@@ -349,7 +340,7 @@ impl Plugin {
         match with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())) {
             Ok(removed) => {
                 for r in &removed {
-                    cancel(&r.record);
+                    cancel(&r.0);
                 }
                 !removed.is_empty()
             }
@@ -442,7 +433,7 @@ impl Plugin {
             refuse("before", "the hook must be a function", &command);
             return false;
         };
-        match with(|s| s.bus.before(self.id, &name, Callback::bare(hook))) {
+        match with(|s| s.bus.before(self.id, &name, Callback(hook.into()))) {
             Ok(()) => true,
             Err(e) => {
                 refuse("before", e.message(), &command);
