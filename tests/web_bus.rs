@@ -227,6 +227,9 @@ fn refused_calls_return_false_instead_of_throwing() {
     );
     assert_eq!(p.subscribe("Refusals.x".into(), JsValue::from(1)), JsValue::FALSE);
     assert!(!p.register_command("x".into(), JsValue::NULL));
+    let handler = Function::new_with_args("e", "e.deferred.resolve()");
+    assert!(p.register_command("x".into(), handler.clone().into()));
+    assert!(!p.register_command("x".into(), handler.into()), "taken");
     assert!(!p.register_events(JsValue::from("x")));
     assert!(p.register_events(Array::of2(&"a".into(), &"b".into()).into()));
     assert_eq!(p.namespace(), "Refusals");

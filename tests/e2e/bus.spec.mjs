@@ -202,11 +202,17 @@ test('before-hooks run in registration order and a non-object result cancels wit
     const opened = await CXBus.command('H.open', { steps: [] });
     spy.before('H.close', () => false);
     const closed = await CXBus.command('H.close', {}).then(null, (e) => e.message);
-    return { opened, closed, badHook: spy.before('H.open', 'not a function') };
+    svc.registerCommand('broken', (e) => e.deferred.resolve('ran'));
+    spy.before('H.broken', () => {
+      throw new Error('hook broke');
+    });
+    const broken = await CXBus.command('H.broken', {}).then(null, (e) => e.message);
+    return { opened, closed, broken, badHook: spy.before('H.open', 'not a function') };
   });
   assert.deepEqual(r, {
     opened: { steps: ['first', 'second'] },
     closed: "Command was cancelled by a 'before' function.",
+    broken: 'hook broke',
     badHook: false,
   });
   assertNoTraps(page);
