@@ -27,6 +27,8 @@ pub fn router() -> Router<Shared> {
         .route("/agent/", get(console_html))
         .route("/agent/agent.js", get(console_js))
         .route("/agent/agent.css", get(console_css))
+        .route("/agent/customer", get(customer_html))
+        .route("/agent/customer.js", get(customer_js))
         .route("/__emulator/agent/chats", get(list_chats))
         .route("/__emulator/agent/mode", get(get_mode).post(set_mode))
         .route("/__emulator/agent/chats/{cid}/join", post(human_join))
@@ -179,6 +181,23 @@ async fn console_css() -> Response {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         include_str!("../console/agent.css"),
+    )
+        .into_response()
+}
+
+/// A bare customer page over the raw API, so a person can try the console without the SDK.
+async fn customer_html() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("../console/customer.html"),
+    )
+        .into_response()
+}
+
+async fn customer_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../console/customer.js"),
     )
         .into_response()
 }
