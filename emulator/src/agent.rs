@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::body::Bytes;
+use crate::util::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -217,7 +217,7 @@ async fn get_mode(State(st): State<Shared>) -> Json<Value> {
     Json(json!({"manual": st.manual_agent.load(Ordering::Relaxed)}))
 }
 
-async fn set_mode(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+async fn set_mode(State(st): State<Shared>, headers: HeaderMap, Body(body): Body) -> ApiResult<Json<Value>> {
     let obj = json_object(&headers, &body)?;
     let Some(manual) = obj.get("manual").and_then(Value::as_bool) else {
         return Err(ApiError::bad_field(
@@ -278,7 +278,7 @@ async fn human_message(
     State(st): State<Shared>,
     Path(cid): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     let obj = json_object(&headers, &body)?;
     let text = crate::util::req_str(&obj, "", "body")?;

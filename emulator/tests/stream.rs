@@ -182,3 +182,19 @@ async fn the_agent_leaving_ends_the_chat() {
     }
     assert!(rest.iter().any(|f| is_message(f, "member-leave")));
 }
+
+#[tokio::test]
+async fn a_stream_opened_after_the_end_is_closed_at_once() {
+    let emu = start(fast()).await;
+    let a = emu.create("Ann").await;
+    let r = emu
+        .http
+        .delete(emu.url(&format!("{API}/{}/members/{}", a.id, a.member)))
+        .bearer_auth(&a.jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let mut ws = open(&a.uri).await;
+    assert!(frame(&mut ws).await.is_none());
+}
