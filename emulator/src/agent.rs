@@ -20,6 +20,7 @@ use crate::Shared;
 
 const SCRIPT_AGENT: &str = "Alex";
 const CONSOLE_AGENT: &str = "Sam (console)";
+const BOT_GREETING: &str = "Hi, I'm the virtual assistant. Let me find an agent for you.";
 
 pub fn router() -> Router<Shared> {
     Router::new()
@@ -63,6 +64,13 @@ pub fn route(st: &Shared, cid: &str) {
             .and_then(Value::as_str)
             .unwrap_or("Queue")
             .to_string();
+        if queue.eq_ignore_ascii_case("bot") {
+            // An inbound flow's bot (role WORKFLOW) speaks first, then hands over to the queue.
+            let bot = c.add_member(Member::new("Bot", Role::Workflow, MState::Connected));
+            c.typing(&bot);
+            c.add_message(&bot, BOT_GREETING, "standard");
+            c.set_state(&bot, MState::Disconnected);
+        }
         let acd = c.add_member(Member::new(&queue, Role::Acd, MState::Connected));
         c.acd_id = Some(acd);
         if manual {
