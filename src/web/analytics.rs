@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::core::analytics::config::{Config, Format};
-use crate::core::analytics::delivery::{Delivery, Outcome, Refused, Settled};
+use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
 use crate::core::analytics::{
     cif, data_layer_event, push_joined, push_u64, retry_after_seconds, Input, Source,
 };
@@ -151,9 +151,9 @@ impl Drop for Listeners {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State {
+    static STATE: RefCell<State> = const { RefCell::new(State {
         config: None,
-        delivery: Delivery::new(Default::default()),
+        delivery: Delivery::new(Policy::DEFAULT),
         payloads: Payloads(Vec::new()),
         in_flight: None,
         held_dl: Vec::new(),
@@ -169,7 +169,7 @@ thread_local! {
         callbacks: None,
         listeners: None,
         shim: None,
-    });
+    }) };
 }
 
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {

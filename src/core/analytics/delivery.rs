@@ -34,19 +34,24 @@ pub struct Policy {
 /// The browsers' quota for a keepalive fetch or a beacon, in bytes.
 pub const BEACON_LIMIT: u64 = 64 * 1024;
 
+impl Policy {
+    /// The defaults docs/analytics.md lists.
+    pub const DEFAULT: Policy = Policy {
+        batch_size: 10,
+        flush_interval_ms: 5000,
+        max_batch_bytes: 60_000,
+        max_event_bytes: 32_000,
+        max_queue: 1000,
+        max_queue_bytes: 1_000_000,
+        retry_base_ms: 1000,
+        retry_max_ms: 60_000,
+        batch_overhead_bytes: 2,
+    };
+}
+
 impl Default for Policy {
     fn default() -> Self {
-        Policy {
-            batch_size: 10,
-            flush_interval_ms: 5000,
-            max_batch_bytes: 60_000,
-            max_event_bytes: 32_000,
-            max_queue: 1000,
-            max_queue_bytes: 1_000_000,
-            retry_base_ms: 1000,
-            retry_max_ms: 60_000,
-            batch_overhead_bytes: 2,
-        }
+        Policy::DEFAULT
     }
 }
 
@@ -135,7 +140,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    pub fn new(policy: Policy) -> Self {
+    pub const fn new(policy: Policy) -> Self {
         Delivery {
             policy,
             queue: Vec::new(),
@@ -147,7 +152,13 @@ impl Delivery {
             last_was_network: false,
             consent: true,
             flush_now: false,
-            stats: Stats::default(),
+            stats: Stats {
+                queued: 0,
+                delivered: 0,
+                rejected: 0,
+                dropped: 0,
+                retries: 0,
+            },
         }
     }
 

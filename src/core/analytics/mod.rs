@@ -110,14 +110,19 @@ impl Input {
 /// `Retry-After` as delta-seconds (RFC 9110 §10.2.3), in milliseconds. The HTTP-date form needs a date parser;
 /// the shell hands that one to `Date.parse`.
 pub fn retry_after_seconds(value: &str) -> Option<u64> {
-    let v = value.trim_matches(' ');
-    if v.is_empty() || !v.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    let mut secs: Option<u64> = None;
+    let mut ended = false;
+    for b in value.bytes() {
+        match b {
+            b'0'..=b'9' if !ended => {
+                let n = secs.unwrap_or(0);
+                secs = Some(n.saturating_mul(10).saturating_add(u64::from(b - b'0')));
+            }
+            b' ' | b'\t' => ended = secs.is_some(),
+            _ => return None,
+        }
     }
-    let secs = v.bytes().fold(0u64, |n, b| {
-        n.saturating_mul(10).saturating_add(u64::from(b - b'0'))
-    });
-    Some(secs.saturating_mul(1000))
+    secs.map(|s| s.saturating_mul(1000))
 }
 
 /// Appends `n` in decimal. The wasm pays for `core::fmt` with every `to_string()`; this costs a few bytes.
