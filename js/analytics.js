@@ -1,11 +1,11 @@
 // The browser calls of the analytics shell (src/web/analytics.rs): it decides when and what; these only perform.
 // They live in JS because each one costs the wasm far more bytes as web-sys glue than it costs here.
 
-/** An envelope `{id, source, event: {name, data, correlationId?}, timestamp}`, stamped now. */
-export function envelope(id, source, name, data, correlationId) {
+/** An envelope `{id, source, event: {name, data, correlationId?}, timestamp}`; `at` is when it happened (ms). */
+export function envelope(id, source, name, data, correlationId, at) {
   const event = { name, data };
   if (correlationId != null) event.correlationId = correlationId;
-  return { id, source, event, timestamp: new Date().toISOString() };
+  return { id, source, event, timestamp: new Date(at).toISOString() };
 }
 
 /** JSON text, or undefined when the value cannot be serialized (a cycle, a BigInt). */

@@ -27,8 +27,14 @@ use crate::core::analytics::{
 /// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
 #[wasm_bindgen(module = "/js/analytics.js")]
 extern "C" {
-    fn envelope(id: &str, source: &str, name: &str, data: &JsValue, correlation_id: Option<String>)
-        -> Object;
+    fn envelope(
+        id: &str,
+        source: &str,
+        name: &str,
+        data: &JsValue,
+        correlation_id: Option<String>,
+        at: f64,
+    ) -> Object;
     fn stringify(value: &JsValue) -> Option<String>;
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
@@ -60,11 +66,15 @@ const EARLY_MAX: usize = 200;
 /// What a Segment message adds around an envelope (`type`, `messageId`, `anonymousId`, `context`), at most.
 const SEGMENT_EXTRA: u64 = 320;
 
+/// An event as recorded: cheap to keep (no id, no envelope yet), so recording costs a bus publish next to nothing
+/// and the 200 held before `configure` cost only their references.
 struct Recorded {
-    id: String,
     source: Source,
     name: String,
-    envelope: Object,
+    data: JsValue,
+    correlation_id: Option<String>,
+    /// `Date.now()` when it happened: the envelope's timestamp.
+    at: f64,
     /// `logAnalyticsEvent`'s promise, settled once the envelope is durably queued.
     settle: Option<(Function, Function)>,
 }
@@ -248,13 +258,12 @@ pub fn record(source: &str, name: &str, data: &JsValue) {
     if filtered {
         return;
     }
-    let id = uuid();
-    let env = envelope(&id, source.as_str(), name, data, None);
     enqueue(Recorded {
-        id,
         source,
         name: name.to_string(),
-        envelope: env,
+        data: data.clone(),
+        correlation_id: None,
+        at: js_sys::Date::now(),
         settle: None,
     });
 }
@@ -271,20 +280,33 @@ fn ensure_callbacks(s: &mut State) {
     }
 }
 
+/// Queues a recorded event for the drain microtask, or holds it until the first `configure`.
 fn enqueue(r: Recorded) {
     let schedule = with(|s| {
+        if s.config.is_none() {
+            return Some(hold_early(s, r));
+        }
         s.pending.push(r);
         let first = !s.drain_scheduled;
         s.drain_scheduled = true;
         ensure_callbacks(s);
-        first.then(|| {
-            s.callbacks
-                .as_ref()
-                .map(|c| c.drain.as_ref().unchecked_ref::<Function>().clone())
-        })
+        first
+            .then(|| {
+                s.callbacks
+                    .as_ref()
+                    .map(|c| c.drain.as_ref().unchecked_ref::<Function>().clone())
+            })
+            .flatten()
+            .map(Ok)
     });
-    if let (Some(Some(cb)), Some(w)) = (schedule, web_sys::window()) {
-        w.queue_microtask(&cb);
+    match schedule {
+        Some(Ok(cb)) => {
+            if let Some(w) = web_sys::window() {
+                w.queue_microtask(&cb);
+            }
+        }
+        Some(Err(Some(dropped))) => reject_dropped(dropped),
+        _ => {}
     }
 }
 
@@ -299,15 +321,21 @@ fn drain() {
         if batch.is_empty() {
             return;
         }
-        let Some(config) = config else {
-            hold_early(batch);
-            continue;
-        };
+        let Some(config) = config else { return };
         let mut settled = Vec::new();
         for r in batch {
-            let result = deliver(&config, &r);
+            let id = uuid();
+            let env = envelope(
+                &id,
+                r.source.as_str(),
+                &r.name,
+                &r.data,
+                r.correlation_id.clone(),
+                r.at,
+            );
+            let result = deliver(&config, &r, &env, &id);
             if let Some(settle) = r.settle {
-                settled.push((settle, result.map(|()| r.id)));
+                settled.push((settle, result.map(|()| id)));
             }
         }
         persist(false);
@@ -321,25 +349,28 @@ fn drain() {
     }
 }
 
-fn hold_early(batch: Vec<Recorded>) {
-    let overflow = with(|s| {
-        s.early.extend(batch);
-        let excess = s.early.len().saturating_sub(EARLY_MAX);
-        s.dropped_early += excess as u64;
-        s.early.drain(..excess).collect::<Vec<_>>()
+/// Holds an event recorded before the first `configure`, dropping (and returning) the oldest beyond 200.
+/// `Err` so [`enqueue`] can tell it from a drain to schedule.
+fn hold_early(s: &mut State, r: Recorded) -> Result<Function, Option<Recorded>> {
+    let dropped = (s.early.len() >= EARLY_MAX).then(|| {
+        s.dropped_early += 1;
+        s.early.remove(0)
     });
-    for r in overflow {
-        if let Some((_, reject)) = r.settle {
-            let _ = reject.call1(
-                &JsValue::UNDEFINED,
-                &error("logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()"),
-            );
-        }
+    s.early.push(r);
+    Err(dropped)
+}
+
+fn reject_dropped(r: Recorded) {
+    if let Some((_, reject)) = r.settle {
+        let _ = reject.call1(
+            &JsValue::UNDEFINED,
+            &error("logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()"),
+        );
     }
 }
 
 /// One envelope to its destinations under `config`. `Err` explains why it goes nowhere (for CIF's promise).
-fn deliver(config: &Config, r: &Recorded) -> Result<(), String> {
+fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), String> {
     if !config.accepts(r.source, &r.name) {
         let mut m = String::from(
             "logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '",
@@ -353,7 +384,7 @@ fn deliver(config: &Config, r: &Recorded) -> Result<(), String> {
     }
     let hold_dl = config.data_layer.is_some() && !config.consent;
     let json = if config.endpoint.is_some() || hold_dl {
-        match stringify(&r.envelope) {
+        match stringify(env) {
             Some(j) => Some(j),
             None => {
                 let mut m = String::from("cxbridge.analytics: the data of ");
@@ -369,7 +400,7 @@ fn deliver(config: &Config, r: &Recorded) -> Result<(), String> {
         None
     };
     if let (Some(layer), false) = (&config.data_layer, hold_dl) {
-        push_to(layer, &r.envelope, r.source, &r.name);
+        push_to(layer, env, r.source, &r.name);
     }
     let segment = config.format == Format::Segment;
     let refused = with(|s| {
@@ -383,12 +414,12 @@ fn deliver(config: &Config, r: &Recorded) -> Result<(), String> {
             return None;
         };
         let bytes = j.len() as u64 + if segment { SEGMENT_EXTRA } else { 0 };
-        match s.delivery.push(r.id.clone(), bytes, now()) {
+        match s.delivery.push(id.to_string(), bytes, now()) {
             Ok(dropped) => {
                 for d in dropped {
                     s.payloads.remove(&d);
                 }
-                s.payloads.insert(r.id.clone(), j);
+                s.payloads.insert(id.to_string(), j);
                 None
             }
             Err(Refused::Duplicate) => None,
@@ -805,16 +836,14 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
         return Promise::reject(&error(&m));
     }
     let name = event_name.as_string().unwrap_or_default();
-    let correlation = correlation_id.as_string();
-    let id = uuid();
-    let env = envelope(&id, Source::Cif.as_str(), &name, &data, correlation);
     let mut settle = None;
     let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
     enqueue(Recorded {
-        id,
         source: Source::Cif,
         name,
-        envelope: env,
+        data,
+        correlation_id: correlation_id.as_string(),
+        at: js_sys::Date::now(),
         settle,
     });
     promise

@@ -244,3 +244,24 @@ test("the emulator's own fault injection: 503s on /collector are retried through
   assert.ok(retries >= 2, 'both injected 503s were retried');
   return undefined;
 });
+
+test('bus events published before configure() are held and delivered once it is called', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/analytics-early.html`);
+  await page.evaluate(() => cxbridge.ready);
+  // Give the bus its asynchronous dispatch; nothing may reach a dataLayer yet.
+  await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
+  assert.equal(await page.evaluate(() => typeof window.dataLayer), 'undefined', 'nothing pushed before configure');
+  const held = await page.evaluate(() => cxbridge.analytics.stats().held);
+  assert.ok(held >= 2, `the early events are held (${held})`);
+  await page.evaluate(() => configureLater({ dataLayer: true, sources: ['CXBus'] }));
+  await page.waitForFunction(() => Array.isArray(window.dataLayer) && window.dataLayer.length >= 2);
+  const pushed = await page.evaluate(() => window.dataLayer.map((e) => [e.event, e.data && e.data.sku]));
+  const shop = pushed.filter(([event]) => event.startsWith('cxbridge.CXBus.Shop.'));
+  assert.deepEqual(shop, [
+    ['cxbridge.CXBus.Shop.viewed', 'A-1'],
+    ['cxbridge.CXBus.Shop.added', 'A-1'],
+  ]);
+  assertNoTraps(page);
+  await page.close();
+});
