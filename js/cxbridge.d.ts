@@ -219,9 +219,10 @@ export interface AnalyticsApi {
   /** Resolves to the envelope id once the event is durably queued; rejects naming the missing or mistyped field. */
   logAnalyticsEvent(data: CifAnalyticsData, eventName: string, correlationId?: string): Promise<string>;
   /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a real CIF library is present; true when the shim
-   * is in place. */
-  installCifShim(): boolean;
-  stats(): AnalyticsStats;
+   * is in place (undefined when called before `cxbridge.ready`: the call is queued and replayed). */
+  installCifShim(): boolean | undefined;
+  /** Delivery counters (undefined before `cxbridge.ready`). */
+  stats(): AnalyticsStats | undefined;
 }
 
 export interface CxBridge {

@@ -2,10 +2,11 @@
 //! dataLayer, and carries it to the collector with the core's delivery policy (`core::analytics::delivery`):
 //! `fetch` with `keepalive`, `navigator.sendBeacon` chunks when the page goes away, and a queue in localStorage
 //! that the next page load picks up. CIF's `logAnalyticsEvent` and its `Microsoft.CIFramework` shim live here too.
+//! The browser calls themselves are in `js/analytics.js`; this module decides when to make them.
 //!
 //! Re-entrancy: a dataLayer push runs the tag manager's listeners synchronously, and `record` is called from
-//! inside other areas' dispatches. So `record` only builds the envelope and queues it; a microtask does the rest,
-//! and no `RefCell` borrow is held while page code runs.
+//! inside other areas' dispatches. So `record` only notes the event; a microtask does the rest, and no
+//! `RefCell` borrow is held while page code runs.
 //!
 //! Storage: each page instance owns one key, `cxbridge.analytics.q.<uuid>`, holding
 //! `{"t": last write ms, "closed": bool, "q": [envelopes], "dl": [envelopes held for the dataLayer]}`. A page that
