@@ -117,6 +117,10 @@ test('after an offline period, a burst of 503s and a reload mid-batch, every eve
     assert.ok(!Number.isNaN(Date.parse(e.timestamp)));
   }
   await page.waitForFunction(() => cxbridge.analytics.stats().pending === 0);
+  const leftovers = await page.evaluate(() =>
+    Object.keys(localStorage).filter((k) => k.startsWith('cxbridge.analytics.q.')),
+  );
+  assert.deepEqual(leftovers, [], 'a delivered queue leaves nothing behind in localStorage');
   t.diagnostic(`${all.length} events; collector count ${state.count}, duplicates ${state.duplicates}; held ${held.length}`);
   await context.unroute('**/collector');
   assertNoTraps(page, { allowConsoleErrors: NETWORK_NOISE });

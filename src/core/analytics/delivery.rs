@@ -695,6 +695,19 @@ mod tests {
     }
 
     #[test]
+    fn a_smaller_max_queue_drops_the_oldest_at_once() {
+        let mut d = Delivery::new(policy());
+        for id in ["a", "b", "c", "d"] {
+            push(&mut d, id, 0);
+        }
+        let mut p = policy();
+        p.max_queue = 2;
+        assert_eq!(d.set_policy(p), ids(&["a", "b"]));
+        assert_eq!(d.ids().collect::<Vec<_>>(), vec!["c", "d"]);
+        assert_eq!(d.stats().dropped, 2);
+    }
+
+    #[test]
     fn the_queue_is_bounded_in_bytes_too() {
         let mut p = policy();
         p.max_queue_bytes = 25;
