@@ -767,6 +767,13 @@ mod tests {
             assert_eq!(MediaType::parse(n), Some(m));
             assert_eq!(m.name(), n);
         }
+        // The web shell indexes its cached JS names by discriminant.
+        for (i, (s, _)) in STATES.iter().enumerate() {
+            assert_eq!(*s as usize, i);
+        }
+        for (i, row) in MEDIA.iter().enumerate() {
+            assert_eq!(row.0 as usize, i);
+        }
     }
 
     #[test]

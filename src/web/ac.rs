@@ -1,21 +1,580 @@
-//! The Journey SDK's `ac()` shell over `core::emitter` and `core::journey`.
-//! (Foundation placeholder: accepts the calls and reports that web action events are not implemented yet.)
+//! The Journey SDK's `ac()` shell over `core::emitter` and `core::journey`: turns `ac(...)` calls into core
+//! inputs, builds the seed's event payload, calls the page's listeners, and arms the one offer-timeout timer.
+//!
+//! What a page can rely on (README "ac()"):
+//! - `ac('on'|'once'|'off', '<mediaType>:<state>'|'<mediaType>:all', cb)`: dispatch rules in `core::emitter`.
+//!   A bad call is a `console.error` naming the problem and changes nothing.
+//! - Events raised while listeners run (a listener that calls `ac('accept', id)`) are delivered after the
+//!   current event reached every listener, in order: every listener sees an action's states in lifecycle order.
+//! - A listener that throws: the others still run; the error goes to `console.error` **and** to a
+//!   `cxbridge:error` `CustomEvent` on `window` whose `detail` is `{ source: 'ac', event, error }`.
+//! - `ac('offer', { mediaType, actionMapId, actionMapVersion, actionId?, timeoutMs? })` (cxbridge's own) returns
+//!   the action id; `ac('accept'|'reject'|'ignore', actionId)` returns whether the action moved.
+//! - `init`, `pageview`, `record`, `identify` are validated and reported to analytics with source `ac`;
+//!   `identify` is attached (as `identity`) to the next `pageview` or `record`.
+//! - `customerId` is the `_cxbridge_cid` first-party cookie (UUID v4, two years, `SameSite=Lax`); `sessionId`
+//!   lives in `sessionStorage` for the browsing session. Both fall back to a page-lifetime id where storage is
+//!   refused (sandboxed frames).
 
+use std::cell::RefCell;
+use std::collections::VecDeque;
+
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-/// `ac(method, ...args)`, called by the loader with the arguments as an array.
+use crate::core::emitter::{self, Emitter};
+use crate::core::journey::{
+    self, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES,
+};
+
+use super::analytics;
+
+/// A page's listener; two are the same subscription when they are the same JS function.
+#[derive(Clone)]
+struct Callback(Function);
+
+impl PartialEq for Callback {
+    fn eq(&self, other: &Self) -> bool {
+        AsRef::<JsValue>::as_ref(&self.0) == AsRef::<JsValue>::as_ref(&other.0)
+    }
+}
+
+/// The visitor's ids, kept as JS strings so every payload reuses them.
+#[derive(Clone)]
+struct Visitor {
+    customer_id: JsValue,
+    session_id: JsValue,
+}
+
+/// The one armed `setTimeout`; clearing it is dropping it.
+struct Timer {
+    handle: i32,
+    deadline: f64,
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            w.clear_timeout_with_handle(self.handle);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Shell {
+    emitter: Emitter<Topic, Callback>,
+    journey: journey::Journey,
+    visitor: Option<Visitor>,
+    /// What `ac('identify', …)` gave, until the next `pageview`/`record` carries it.
+    identity: Option<JsValue>,
+    /// Events waiting for the dispatch under way to finish.
+    queue: VecDeque<Event>,
+    dispatching: bool,
+    timer: Option<Timer>,
+    /// The timer's callback, made once and owned here for the page's life; only the `Timer` is re-armed.
+    tick: Option<Closure<dyn FnMut()>>,
+}
+
+/// Property names and enum names as JS strings, made once: a payload costs no UTF-8 copies for them.
+struct Names {
+    action_id: JsValue,
+    action_state: JsValue,
+    action_media_type: JsValue,
+    action_map_id: JsValue,
+    action_map_version: JsValue,
+    customer_id: JsValue,
+    customer_id_type: JsValue,
+    session_id: JsValue,
+    error_code: JsValue,
+    error_message: JsValue,
+    cookie: JsValue,
+    states: Vec<JsValue>,
+    medias: Vec<JsValue>,
+}
+
+impl Names {
+    fn new() -> Self {
+        let s = JsValue::from_str;
+        Names {
+            action_id: s("actionId"),
+            action_state: s("actionState"),
+            action_media_type: s("actionMediaType"),
+            action_map_id: s("actionMapId"),
+            action_map_version: s("actionMapVersion"),
+            customer_id: s("customerId"),
+            customer_id_type: s("customerIdType"),
+            session_id: s("sessionId"),
+            error_code: s("errorCode"),
+            error_message: s("errorMessage"),
+            cookie: s("cookie"),
+            states: STATES.iter().map(|(_, n)| s(n)).collect(),
+            medias: MEDIA.iter().map(|row| s(row.1)).collect(),
+        }
+    }
+
+    fn state(&self, state: State) -> JsValue {
+        self.states
+            .get(state as usize)
+            .cloned()
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn media(&self, media: MediaType) -> JsValue {
+        self.medias
+            .get(media as usize)
+            .cloned()
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+}
+
+thread_local! {
+    static SHELL: RefCell<Shell> = RefCell::new(Shell::default());
+    static NAMES: Names = Names::new();
+}
+
+fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
+    SHELL.with(|s| f(&mut s.borrow_mut()))
+}
+
+fn console_error(message: &str) {
+    console_error_with(&[&JsValue::from_str(message)]);
+}
+
+/// `console.error(...)`, looked up when called rather than bound when the wasm was instantiated: error trackers
+/// (and test harnesses) that wrap `console.error` after cxbridge loaded still see cxbridge's errors.
+fn console_error_with(args: &[&JsValue]) {
+    let console = get(&js_sys::global(), "console");
+    if let Ok(error) = get(&console, "error").dyn_into::<Function>() {
+        let list: Array = args.iter().copied().collect();
+        let _ = error.apply(&console, &list);
+    }
+}
+
+/// Reads a JS value as far as validation needs.
+fn arg(v: &JsValue) -> Arg {
+    if v.is_undefined() {
+        Arg::Undefined
+    } else if v.is_null() {
+        Arg::Null
+    } else if let Some(s) = v.as_string() {
+        Arg::Str(s)
+    } else if let Some(n) = v.as_f64() {
+        Arg::Number(n)
+    } else if let Some(b) = v.as_bool() {
+        Arg::Bool(b)
+    } else if v.is_function() {
+        Arg::Function
+    } else if Array::is_array(v) {
+        Arg::Array
+    } else if v.is_object() {
+        Arg::Object
+    } else {
+        // Symbols and bigints: nothing ac() accepts.
+        Arg::Bool(false)
+    }
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn set(obj: &Object, key: &JsValue, value: &JsValue) {
+    let _ = Reflect::set(obj, key, value);
+}
+
+/// `ac(method, ...args)`, called by the loader with the arguments as an array. Never throws: a bad call is a
+/// console error and returns `undefined` (`false` for `accept`/`reject`/`ignore`).
 #[wasm_bindgen]
-pub fn ac(args: js_sys::Array) -> JsValue {
-    let method = args.get(0).as_string().unwrap_or_default();
-    web_sys::console::error_1(&JsValue::from_str(&format!(
-        "ac: '{method}' is not implemented yet"
-    )));
-    JsValue::UNDEFINED
+pub fn ac(args: Array) -> JsValue {
+    let method = match Method::parse(&arg(&args.get(0))) {
+        Ok(m) => m,
+        Err(e) => {
+            console_error(&e);
+            return JsValue::UNDEFINED;
+        }
+    };
+    match method {
+        Method::On | Method::Once | Method::Off => {
+            listen(method, &args.get(1), &args.get(2));
+            JsValue::UNDEFINED
+        }
+        Method::Init | Method::Pageview | Method::Record | Method::Identify => {
+            track(method, &args);
+            JsValue::UNDEFINED
+        }
+        Method::Offer => offer(&args.get(1)),
+        Method::Accept | Method::Reject | Method::Ignore => answer(method, &args.get(1)),
+    }
+}
+
+fn listen(method: Method, name: &JsValue, callback: &JsValue) {
+    let topic = match method.check_listener(&arg(name), &arg(callback)) {
+        Ok(t) => t,
+        Err(e) => return console_error(&e),
+    };
+    let callback = Callback(callback.clone().unchecked_into());
+    with(|s| match method {
+        Method::On => {
+            s.emitter.on(topic, callback);
+        }
+        Method::Once => {
+            s.emitter.once(topic, callback);
+        }
+        _ => {
+            s.emitter.off(&topic, &callback);
+        }
+    });
+}
+
+fn track(method: Method, args: &Array) {
+    let rest: Vec<JsValue> = args.iter().skip(1).collect();
+    let kinds: Vec<Arg> = rest.iter().map(arg).collect();
+    if let Err(e) = method.check_tracking(&kinds) {
+        return console_error(&e);
+    }
+    let first = rest.first().cloned().unwrap_or(JsValue::UNDEFINED);
+    let second = rest.get(1).cloned().unwrap_or(JsValue::UNDEFINED);
+    let data = Object::new();
+    let put = |k: &str, v: &JsValue| {
+        if !v.is_undefined() {
+            set(&data, &JsValue::from_str(k), v);
+        }
+    };
+    match method {
+        Method::Init => {
+            put("organizationId", &first);
+            put("region", &get(&second, "region"));
+            put("options", &second);
+        }
+        Method::Pageview => put("attributes", &first),
+        Method::Record => {
+            put("eventName", &first);
+            put("attributes", &second);
+        }
+        _ => {
+            put("loginId", &first);
+            put("traits", &second);
+        }
+    }
+    let visitor = visitor();
+    NAMES.with(|n| {
+        set(&data, &n.customer_id, &visitor.customer_id);
+        set(&data, &n.customer_id_type, &n.cookie);
+        set(&data, &n.session_id, &visitor.session_id);
+    });
+    match method {
+        Method::Identify => with(|s| s.identity = Some(data.clone().into())),
+        Method::Pageview | Method::Record => {
+            if let Some(identity) = with(|s| s.identity.take()) {
+                put("identity", &identity);
+            }
+        }
+        _ => {}
+    }
+    analytics::record("ac", method.name(), &data);
+}
+
+fn offer(options: &JsValue) -> JsValue {
+    if !matches!(arg(options), Arg::Object) {
+        console_error(&format!(
+            "ac('offer', options): options must be an object {{ mediaType, actionMapId, actionMapVersion }}, got {}",
+            arg(options).kind()
+        ));
+        return JsValue::UNDEFINED;
+    }
+    let args = OfferArgs {
+        media_type: arg(&get(options, "mediaType")),
+        action_map_id: arg(&get(options, "actionMapId")),
+        action_map_version: arg(&get(options, "actionMapVersion")),
+        action_id: arg(&get(options, "actionId")),
+        timeout_ms: arg(&get(options, "timeoutMs")),
+    };
+    let offer = match args.validate(new_uuid) {
+        Ok(o) => o,
+        Err(e) => {
+            console_error(&e);
+            return JsValue::UNDEFINED;
+        }
+    };
+    let id = JsValue::from_str(&offer.action_id);
+    match with(|s| s.journey.offer(offer, js_sys::Date::now())) {
+        Ok(events) => {
+            sync_timer();
+            emit(events);
+            id
+        }
+        Err(e) => {
+            console_error(&e);
+            JsValue::UNDEFINED
+        }
+    }
+}
+
+fn answer(method: Method, action_id: &JsValue) -> JsValue {
+    let (id, to) = match method.check_answer(&arg(action_id)) {
+        Ok(x) => x,
+        Err(e) => {
+            console_error(&e);
+            return JsValue::FALSE;
+        }
+    };
+    match with(|s| s.journey.transition(&id, to, None)) {
+        Ok(events) => {
+            sync_timer();
+            emit(events);
+            JsValue::TRUE
+        }
+        Err(e) => {
+            console_error(&format!("ac('{}', '{id}'): {e}", method.name()));
+            JsValue::FALSE
+        }
+    }
 }
 
 /// Where a chat started with `interactionData.journey` reports its progress, so that web action moves through
-/// accepted → started → engaged → completed, or errored. `journey` is the `interactionData.journey` object;
-/// `state` one of those state names; `error` the code and message for `errored`.
+/// accepted → started → engaged → completed, or errored. `journey` is the `interactionData.journey` object
+/// (`{ actionId, actionMapId, actionMapVersion, … }`); `state` one of those state names; `error` the code and
+/// message for `errored`. Steps a report skips are filled in; repeating a state, or reporting an earlier one
+/// (a restored chat), changes nothing. An action the page never offered is adopted as a web chat.
 pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32, &str)>) {
-    let _ = (journey, state, error);
+    let Some(to) = State::parse(state) else {
+        return console_error(&format!(
+            "ac: a chat reported the unknown web action state '{state}'"
+        ));
+    };
+    let action_id = match arg(&get(journey, "actionId")) {
+        Arg::Str(s) if !s.is_empty() => s,
+        other => {
+            return console_error(&format!(
+                "ac: interactionData.journey.actionId must be a non-empty string to link the chat to a web action, \
+                 got {}",
+                other.kind()
+            ))
+        }
+    };
+    let action_map_id = get(journey, "actionMapId").as_string().unwrap_or_default();
+    let action_map_version = get(journey, "actionMapVersion")
+        .as_f64()
+        .filter(|v| v.fract() == 0.0 && *v >= 1.0 && *v <= f64::from(u32::MAX))
+        .map_or(1, |v| v as u32);
+    let link = ChatLink {
+        action_id,
+        action_map_id,
+        action_map_version,
+    };
+    let error = error.map(|(code, message)| (code, message.to_string()));
+    match with(|s| s.journey.chat_progress(link, to, error)) {
+        Ok(events) => {
+            sync_timer();
+            emit(events);
+        }
+        Err(e) => console_error(&format!("ac: the linked chat reported '{state}': {e}")),
+    }
+}
+
+/// Delivers events in order. Events raised while a dispatch is under way (by a listener) are queued and
+/// delivered by the outermost call once the current event reached all its listeners.
+fn emit(events: Vec<Event>) {
+    if events.is_empty() {
+        return;
+    }
+    let outermost = with(|s| {
+        s.queue.extend(events);
+        !std::mem::replace(&mut s.dispatching, true)
+    });
+    if !outermost {
+        return;
+    }
+    loop {
+        let next = with(|s| match s.queue.pop_front() {
+            Some(ev) => {
+                let snapshot = s.emitter.snapshot(&Topic::keys(ev.action.media, ev.state));
+                Some((ev, snapshot))
+            }
+            None => {
+                s.dispatching = false;
+                None
+            }
+        });
+        let Some((event, snapshot)) = next else {
+            break;
+        };
+        let name = event.name();
+        let payload = payload(&event);
+        analytics::record("ac", &name, &payload);
+        let errors = emitter::dispatch(&snapshot, |cb: &Callback| {
+            cb.0.call1(&JsValue::UNDEFINED, &payload).map(|_| ())
+        });
+        for error in errors {
+            report_listener_error("ac", &name, &error);
+        }
+    }
+}
+
+/// The seed's payload for one event. One object per event, shared by its listeners (the seed's own example
+/// adds `conversationId` to it).
+fn payload(event: &Event) -> JsValue {
+    let visitor = visitor();
+    let obj = Object::new();
+    NAMES.with(|n| {
+        let a = &event.action;
+        set(&obj, &n.action_id, &JsValue::from_str(&a.action_id));
+        set(&obj, &n.action_state, &n.state(event.state));
+        set(&obj, &n.action_media_type, &n.media(a.media));
+        set(&obj, &n.action_map_id, &JsValue::from_str(&a.action_map_id));
+        set(&obj, &n.action_map_version, &JsValue::from(a.action_map_version));
+        set(&obj, &n.customer_id, &visitor.customer_id);
+        set(&obj, &n.customer_id_type, &n.cookie);
+        set(&obj, &n.session_id, &visitor.session_id);
+        if let Some((code, message)) = &event.error {
+            set(&obj, &n.error_code, &JsValue::from(*code));
+            set(&obj, &n.error_message, &JsValue::from_str(message));
+        }
+    });
+    obj.into()
+}
+
+/// Reports an error a page listener threw, without stopping anything: `console.error`, and a `cxbridge:error`
+/// `CustomEvent` on `window` with `detail: { source, event, error }` so a page (or its error tracker) can
+/// observe it. `source` names the API (`ac`), `event` the event being delivered.
+pub fn report_listener_error(source: &str, event: &str, error: &JsValue) {
+    console_error_with(&[
+        &JsValue::from_str(&format!(
+            "{source}: a '{event}' listener threw (the other listeners still ran):"
+        )),
+        error,
+    ]);
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let detail = Object::new();
+    set(&detail, &JsValue::from_str("source"), &JsValue::from_str(source));
+    set(&detail, &JsValue::from_str("event"), &JsValue::from_str(event));
+    set(&detail, &JsValue::from_str("error"), error);
+    let init = web_sys::CustomEventInit::new();
+    init.set_detail(&detail);
+    if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict("cxbridge:error", &init) {
+        let _ = window.dispatch_event(&ev);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The offer timer: one setTimeout for the core's next deadline
+// ---------------------------------------------------------------------------------------------------------
+
+/// Makes the armed timer match the core's next deadline: re-armed when it changed, cleared when no offer waits.
+fn sync_timer() {
+    let (want, armed) = with(|s| (s.journey.next_deadline(), s.timer.as_ref().map(|t| t.deadline)));
+    if want == armed {
+        return;
+    }
+    // Dropping the old timer clears it; done outside the borrow like every other call out.
+    drop(with(|s| s.timer.take()));
+    let Some(deadline) = want else {
+        return;
+    };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let tick: Function = with(|s| {
+        s.tick
+            .get_or_insert_with(|| Closure::<dyn FnMut()>::new(on_tick))
+            .as_ref()
+            .unchecked_ref::<Function>()
+            .clone()
+    });
+    let delay = (deadline - js_sys::Date::now())
+        .ceil()
+        .clamp(0.0, f64::from(i32::MAX)) as i32;
+    if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(&tick, delay) {
+        with(|s| s.timer = Some(Timer { handle, deadline }));
+    }
+}
+
+fn on_tick() {
+    // The timer fired: forget it without clearing, then let the core decide what timed out. A timer that fired
+    // a little early times nothing out and is re-armed by sync_timer.
+    if let Some(t) = with(|s| s.timer.take()) {
+        std::mem::forget(t);
+    }
+    let events = with(|s| s.journey.expire(js_sys::Date::now()));
+    sync_timer();
+    emit(events);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The visitor: customerId (first-party cookie) and sessionId (sessionStorage)
+// ---------------------------------------------------------------------------------------------------------
+
+fn visitor() -> Visitor {
+    if let Some(v) = with(|s| s.visitor.clone()) {
+        return v;
+    }
+    let v = Visitor {
+        customer_id: JsValue::from_str(&customer_id()),
+        session_id: JsValue::from_str(&session_id()),
+    };
+    with(|s| s.visitor = Some(v.clone()));
+    v
+}
+
+fn customer_id() -> String {
+    let doc = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok());
+    let Some(doc) = doc else {
+        return new_uuid();
+    };
+    let id = doc
+        .cookie()
+        .ok()
+        .and_then(|c| journey::cookie_value(&c, journey::CUSTOMER_COOKIE).map(str::to_string))
+        .filter(|id| journey::is_uuid_v4(id))
+        .unwrap_or_else(new_uuid);
+    let secure = web_sys::window()
+        .and_then(|w| w.location().protocol().ok())
+        .is_some_and(|p| p == "https:");
+    // Written on every page load: the two years count from the last visit.
+    let _ = doc.set_cookie(&journey::customer_cookie(&id, secure));
+    id
+}
+
+fn session_id() -> String {
+    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
+    let Some(storage) = storage else {
+        return new_uuid();
+    };
+    if let Some(id) = storage
+        .get_item(journey::SESSION_KEY)
+        .ok()
+        .flatten()
+        .filter(|id| journey::is_uuid_v4(id))
+    {
+        return id;
+    }
+    let id = new_uuid();
+    let _ = storage.set_item(journey::SESSION_KEY, &id);
+    id
+}
+
+/// A UUID v4 from `crypto.randomUUID()`, or from `crypto.getRandomValues()` where `randomUUID` is missing
+/// (pages served over plain http from a non-local host are not a secure context).
+pub fn new_uuid() -> String {
+    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
+    if let Some(crypto) = &crypto {
+        if let Ok(f) = get(crypto, "randomUUID").dyn_into::<Function>() {
+            if let Some(id) = f.call0(crypto).ok().and_then(|v| v.as_string()) {
+                return id;
+            }
+        }
+    }
+    let mut bytes = [0u8; 16];
+    let filled = crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
+    if !filled {
+        for b in bytes.iter_mut() {
+            *b = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    journey::uuid_v4(bytes)
 }
