@@ -17,11 +17,10 @@
 //! and duplicates), so the payload never passes through here: the shell calls `L` with its own `JsValue`.
 //!
 //! The hot path allocates nothing once warm: the snapshot for a given set of keys is cached as an `Rc` slice and
-//! rebuilt only after a subscription changed.
+//! rebuilt only after a subscription changed. Keys and caches are small vectors searched linearly, not hash maps:
+//! a page has a handful of keys, and hashing and sorting code would cost more wasm bytes than it saves time.
 
 use std::cell::Cell;
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::rc::Rc;
 
 /// One subscription. The shell holds these (through a [`Snapshot`]) without borrowing the [`Emitter`].
@@ -84,24 +83,24 @@ pub enum Subscribed {
 /// The registry. `K` is what listeners subscribe to; `L` the listener, compared with `==`.
 #[derive(Debug)]
 pub struct Emitter<K, L> {
-    by_key: HashMap<K, Vec<Rc<Listener<L>>>>,
+    by_key: Vec<(K, Vec<Rc<Listener<L>>>)>,
     next_seq: u64,
     fired: Rc<Cell<bool>>,
-    cache: HashMap<Box<[K]>, Snapshot<L>>,
+    cache: Vec<(Vec<K>, Snapshot<L>)>,
 }
 
 impl<K, L> Default for Emitter<K, L> {
     fn default() -> Self {
         Emitter {
-            by_key: HashMap::new(),
+            by_key: Vec::new(),
             next_seq: 0,
             fired: Rc::new(Cell::new(false)),
-            cache: HashMap::new(),
+            cache: Vec::new(),
         }
     }
 }
 
-impl<K: Eq + Hash + Clone, L: PartialEq> Emitter<K, L> {
+impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
     pub fn new() -> Self {
         Self::default()
     }
@@ -120,7 +119,10 @@ impl<K: Eq + Hash + Clone, L: PartialEq> Emitter<K, L> {
     /// dispatch already under way.
     pub fn off(&mut self, key: &K, callback: &L) -> bool {
         self.purge_fired();
-        let Some(list) = self.by_key.get_mut(key) else {
+        let Some(k) = self.by_key.iter().position(|(k, _)| k == key) else {
+            return false;
+        };
+        let Some((_, list)) = self.by_key.get_mut(k) else {
             return false;
         };
         let Some(pos) = list.iter().position(|l| l.is_alive() && l.callback == *callback) else {
@@ -129,7 +131,7 @@ impl<K: Eq + Hash + Clone, L: PartialEq> Emitter<K, L> {
         let removed = list.remove(pos);
         removed.alive.set(false);
         if list.is_empty() {
-            self.by_key.remove(key);
+            self.by_key.remove(k);
         }
         self.cache.clear();
         true
@@ -137,43 +139,73 @@ impl<K: Eq + Hash + Clone, L: PartialEq> Emitter<K, L> {
 
     /// How many live subscriptions `key` has.
     pub fn count(&self, key: &K) -> usize {
-        self.by_key
-            .get(key)
+        self.list(key)
             .map_or(0, |list| list.iter().filter(|l| l.is_alive()).count())
     }
 
     /// Whether any listener at all is subscribed (lets the shell skip building a payload nobody receives).
     pub fn is_empty(&self) -> bool {
         self.by_key
-            .values()
-            .all(|list| list.iter().all(|l| !l.is_alive()))
+            .iter()
+            .all(|(_, list)| list.iter().all(|l| !l.is_alive()))
     }
 
     /// The listeners of an event that matches `keys`, in subscription order. Cached per `keys` until a
-    /// subscription changes, so a warm dispatch costs one hash lookup and an `Rc` clone.
+    /// subscription changes, so a warm dispatch costs a short search and an `Rc` clone.
     pub fn snapshot(&mut self, keys: &[K]) -> Snapshot<L> {
         self.purge_fired();
-        if let Some(hit) = self.cache.get(keys) {
+        if let Some((_, hit)) = self.cache.iter().find(|(k, _)| k.as_slice() == keys) {
             return Rc::clone(hit);
         }
-        let mut all: Vec<Rc<Listener<L>>> = keys
+        // Each key's list is in subscription order: merge them (a key given twice counts once).
+        let lists: Vec<&[Rc<Listener<L>>]> = keys
             .iter()
-            .filter_map(|k| self.by_key.get(k))
-            .flat_map(|list| list.iter().cloned())
+            .enumerate()
+            .filter(|(i, k)| !keys.iter().take(*i).any(|earlier| earlier == *k))
+            .filter_map(|(_, k)| self.list(k))
             .collect();
-        if keys.len() > 1 {
-            all.sort_by_key(|l| l.seq);
-            // The same key given twice must not call its listeners twice.
-            all.dedup_by_key(|l| l.seq);
+        let mut heads = vec![0usize; lists.len()];
+        let mut all = Vec::new();
+        loop {
+            let mut best: Option<(usize, &Rc<Listener<L>>)> = None;
+            for (i, list) in lists.iter().enumerate() {
+                let head = heads.get(i).and_then(|&h| list.get(h));
+                if let Some(l) = head {
+                    if best.map_or(true, |(_, b)| l.seq < b.seq) {
+                        best = Some((i, l));
+                    }
+                }
+            }
+            let Some((i, l)) = best else { break };
+            all.push(Rc::clone(l));
+            if let Some(h) = heads.get_mut(i) {
+                *h += 1;
+            }
         }
         let snapshot: Snapshot<L> = all.into();
-        self.cache.insert(keys.into(), Rc::clone(&snapshot));
+        self.cache.push((keys.to_vec(), Rc::clone(&snapshot)));
         snapshot
+    }
+
+    fn list(&self, key: &K) -> Option<&[Rc<Listener<L>>]> {
+        self.by_key
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, list)| list.as_slice())
     }
 
     fn subscribe(&mut self, key: K, callback: L, once: bool) -> Subscribed {
         self.purge_fired();
-        let list = self.by_key.entry(key).or_default();
+        let k = match self.by_key.iter().position(|(k, _)| *k == key) {
+            Some(k) => k,
+            None => {
+                self.by_key.push((key, Vec::new()));
+                self.by_key.len() - 1
+            }
+        };
+        let Some((_, list)) = self.by_key.get_mut(k) else {
+            return Subscribed::AlreadySubscribed;
+        };
         if list.iter().any(|l| l.is_alive() && l.callback == callback) {
             return Subscribed::AlreadySubscribed;
         }
@@ -195,7 +227,7 @@ impl<K: Eq + Hash + Clone, L: PartialEq> Emitter<K, L> {
         if !self.fired.replace(false) {
             return;
         }
-        self.by_key.retain(|_, list| {
+        self.by_key.retain_mut(|(_, list)| {
             list.retain(|l| l.is_alive());
             !list.is_empty()
         });
