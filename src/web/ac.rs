@@ -30,6 +30,63 @@ use crate::core::journey::{
 
 use super::analytics;
 
+// The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
+// payload in one call, and reporting errors through whatever `console.error` is *now* (error trackers and test
+// harnesses wrap it after cxbridge loaded).
+#[wasm_bindgen(inline_js = r#"
+export function payload(id, state, media, mapId, version, cid, sid, code, message) {
+  const e = { actionId: id, actionState: state, actionMediaType: media, actionMapId: mapId,
+    actionMapVersion: version, customerId: cid, customerIdType: 'cookie', sessionId: sid };
+  if (code !== undefined) { e.errorCode = code; e.errorMessage = message; }
+  return e;
+}
+export function trackData(method, a, b, cid, sid) {
+  const d = method === 'init' ? { organizationId: a, region: b && b.region, options: b }
+    : method === 'pageview' ? { attributes: a }
+    : method === 'record' ? { eventName: a, attributes: b }
+    : { loginId: a, traits: b };
+  for (const k of Object.keys(d)) if (d[k] === undefined) delete d[k];
+  d.customerId = cid; d.customerIdType = 'cookie'; d.sessionId = sid;
+  return d;
+}
+export function kind(v) {
+  const t = typeof v;
+  return v === undefined ? 0 : v === null ? 1 : t === 'boolean' ? 2 : t === 'number' ? 3 : t === 'string' ? 4
+    : t === 'function' ? 5 : Array.isArray(v) ? 6 : t === 'object' ? 7 : 8;
+}
+export function fail(message) { console.error(message); }
+export function listenerThrew(source, event, error) {
+  console.error(source + ": a '" + event + "' listener threw (the other listeners still ran):", error);
+  window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source, event, error } }));
+}
+"#)]
+extern "C" {
+    #[allow(clippy::too_many_arguments)]
+    fn payload(
+        id: &str,
+        state: &JsValue,
+        media: &JsValue,
+        map_id: &str,
+        version: u32,
+        customer_id: &JsValue,
+        session_id: &JsValue,
+        code: Option<i32>,
+        message: Option<String>,
+    ) -> JsValue;
+    #[wasm_bindgen(js_name = trackData)]
+    fn track_data(
+        method: &str,
+        a: &JsValue,
+        b: &JsValue,
+        customer_id: &JsValue,
+        session_id: &JsValue,
+    ) -> Object;
+    fn kind(v: &JsValue) -> u8;
+    fn fail(message: &str);
+    #[wasm_bindgen(js_name = listenerThrew, catch)]
+    fn listener_threw(source: &str, event: &str, error: &JsValue) -> Result<(), JsValue>;
+}
+
 /// A page's listener; two are the same subscription when they are the same JS function.
 #[derive(Clone)]
 struct Callback(Function);
@@ -76,40 +133,17 @@ struct Shell {
     tick: Option<Closure<dyn FnMut()>>,
 }
 
-/// Property names and enum names as JS strings, made once: a payload costs no UTF-8 copies for them.
+/// State and media type names as JS strings, made once: a payload costs no UTF-8 copies for them.
 struct Names {
-    action_id: JsValue,
-    action_state: JsValue,
-    action_media_type: JsValue,
-    action_map_id: JsValue,
-    action_map_version: JsValue,
-    customer_id: JsValue,
-    customer_id_type: JsValue,
-    session_id: JsValue,
-    error_code: JsValue,
-    error_message: JsValue,
-    cookie: JsValue,
     states: Vec<JsValue>,
     medias: Vec<JsValue>,
 }
 
 impl Names {
     fn new() -> Self {
-        let s = JsValue::from_str;
         Names {
-            action_id: s("actionId"),
-            action_state: s("actionState"),
-            action_media_type: s("actionMediaType"),
-            action_map_id: s("actionMapId"),
-            action_map_version: s("actionMapVersion"),
-            customer_id: s("customerId"),
-            customer_id_type: s("customerIdType"),
-            session_id: s("sessionId"),
-            error_code: s("errorCode"),
-            error_message: s("errorMessage"),
-            cookie: s("cookie"),
-            states: STATES.iter().map(|(_, n)| s(n)).collect(),
-            medias: MEDIA.iter().map(|row| s(row.1)).collect(),
+            states: STATES.iter().map(|(_, n)| JsValue::from_str(n)).collect(),
+            medias: MEDIA.iter().map(|row| JsValue::from_str(row.1)).collect(),
         }
     }
 
@@ -138,40 +172,22 @@ fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
 }
 
 fn console_error(message: &str) {
-    console_error_with(&[&JsValue::from_str(message)]);
-}
-
-/// `console.error(...)`, looked up when called rather than bound when the wasm was instantiated: error trackers
-/// (and test harnesses) that wrap `console.error` after cxbridge loaded still see cxbridge's errors.
-fn console_error_with(args: &[&JsValue]) {
-    let console = get(&js_sys::global(), "console");
-    if let Ok(error) = get(&console, "error").dyn_into::<Function>() {
-        let list: Array = args.iter().copied().collect();
-        let _ = error.apply(&console, &list);
-    }
+    fail(message);
 }
 
 /// Reads a JS value as far as validation needs.
 fn arg(v: &JsValue) -> Arg {
-    if v.is_undefined() {
-        Arg::Undefined
-    } else if v.is_null() {
-        Arg::Null
-    } else if let Some(s) = v.as_string() {
-        Arg::Str(s)
-    } else if let Some(n) = v.as_f64() {
-        Arg::Number(n)
-    } else if let Some(b) = v.as_bool() {
-        Arg::Bool(b)
-    } else if v.is_function() {
-        Arg::Function
-    } else if Array::is_array(v) {
-        Arg::Array
-    } else if v.is_object() {
-        Arg::Object
-    } else {
+    match kind(v) {
+        0 => Arg::Undefined,
+        1 => Arg::Null,
+        2 => Arg::Bool(v.as_bool().unwrap_or(false)),
+        3 => Arg::Number(v.as_f64().unwrap_or(f64::NAN)),
+        4 => Arg::Str(v.as_string().unwrap_or_default()),
+        5 => Arg::Function,
+        6 => Arg::Array,
+        7 => Arg::Object,
         // Symbols and bigints: nothing ac() accepts.
-        Arg::Bool(false)
+        _ => Arg::Bool(false),
     }
 }
 
@@ -235,39 +251,19 @@ fn track(method: Method, args: &Array) {
     }
     let first = rest.first().cloned().unwrap_or(JsValue::UNDEFINED);
     let second = rest.get(1).cloned().unwrap_or(JsValue::UNDEFINED);
-    let data = Object::new();
-    let put = |k: &str, v: &JsValue| {
-        if !v.is_undefined() {
-            set(&data, &JsValue::from_str(k), v);
-        }
-    };
-    match method {
-        Method::Init => {
-            put("organizationId", &first);
-            put("region", &get(&second, "region"));
-            put("options", &second);
-        }
-        Method::Pageview => put("attributes", &first),
-        Method::Record => {
-            put("eventName", &first);
-            put("attributes", &second);
-        }
-        _ => {
-            put("loginId", &first);
-            put("traits", &second);
-        }
-    }
     let visitor = visitor();
-    NAMES.with(|n| {
-        set(&data, &n.customer_id, &visitor.customer_id);
-        set(&data, &n.customer_id_type, &n.cookie);
-        set(&data, &n.session_id, &visitor.session_id);
-    });
+    let data = track_data(
+        method.name(),
+        &first,
+        &second,
+        &visitor.customer_id,
+        &visitor.session_id,
+    );
     match method {
         Method::Identify => with(|s| s.identity = Some(data.clone().into())),
         Method::Pageview | Method::Record => {
             if let Some(identity) = with(|s| s.identity.take()) {
-                put("identity", &identity);
+                set(&data, &JsValue::from_str("identity"), &identity);
             }
         }
         _ => {}
@@ -401,7 +397,7 @@ fn emit(events: Vec<Event>) {
             break;
         };
         let name = event.name();
-        let payload = payload(&event);
+        let payload = event_payload(&event);
         analytics::record("ac", &name, &payload);
         let errors = emitter::dispatch(&snapshot, |cb: &Callback| {
             cb.0.call1(&JsValue::UNDEFINED, &payload).map(|_| ())
@@ -414,49 +410,34 @@ fn emit(events: Vec<Event>) {
 
 /// The seed's payload for one event. One object per event, shared by its listeners (the seed's own example
 /// adds `conversationId` to it).
-fn payload(event: &Event) -> JsValue {
+fn event_payload(event: &Event) -> JsValue {
     let visitor = visitor();
-    let obj = Object::new();
+    let a = &event.action;
+    let (code, message) = match &event.error {
+        Some((code, message)) => (Some(*code), Some(message.clone())),
+        None => (None, None),
+    };
     NAMES.with(|n| {
-        let a = &event.action;
-        set(&obj, &n.action_id, &JsValue::from_str(&a.action_id));
-        set(&obj, &n.action_state, &n.state(event.state));
-        set(&obj, &n.action_media_type, &n.media(a.media));
-        set(&obj, &n.action_map_id, &JsValue::from_str(&a.action_map_id));
-        set(&obj, &n.action_map_version, &JsValue::from(a.action_map_version));
-        set(&obj, &n.customer_id, &visitor.customer_id);
-        set(&obj, &n.customer_id_type, &n.cookie);
-        set(&obj, &n.session_id, &visitor.session_id);
-        if let Some((code, message)) = &event.error {
-            set(&obj, &n.error_code, &JsValue::from(*code));
-            set(&obj, &n.error_message, &JsValue::from_str(message));
-        }
-    });
-    obj.into()
+        payload(
+            &a.action_id,
+            &n.state(event.state),
+            &n.media(a.media),
+            &a.action_map_id,
+            a.action_map_version,
+            &visitor.customer_id,
+            &visitor.session_id,
+            code,
+            message,
+        )
+    })
 }
 
 /// Reports an error a page listener threw, without stopping anything: `console.error`, and a `cxbridge:error`
 /// `CustomEvent` on `window` with `detail: { source, event, error }` so a page (or its error tracker) can
 /// observe it. `source` names the API (`ac`), `event` the event being delivered.
 pub fn report_listener_error(source: &str, event: &str, error: &JsValue) {
-    console_error_with(&[
-        &JsValue::from_str(&format!(
-            "{source}: a '{event}' listener threw (the other listeners still ran):"
-        )),
-        error,
-    ]);
-    let Some(window) = web_sys::window() else {
-        return;
-    };
-    let detail = Object::new();
-    set(&detail, &JsValue::from_str("source"), &JsValue::from_str(source));
-    set(&detail, &JsValue::from_str("event"), &JsValue::from_str(event));
-    set(&detail, &JsValue::from_str("error"), error);
-    let init = web_sys::CustomEventInit::new();
-    init.set_detail(&detail);
-    if let Ok(ev) = web_sys::CustomEvent::new_with_event_init_dict("cxbridge:error", &init) {
-        let _ = window.dispatch_event(&ev);
-    }
+    // Only fails where there is no window (a worker): the console.error has happened by then.
+    let _ = listener_threw(source, event, error);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -569,12 +550,10 @@ pub fn new_uuid() -> String {
             }
         }
     }
+    // Every browser that runs wasm has getRandomValues, secure context or not.
     let mut bytes = [0u8; 16];
-    let filled = crypto.is_some_and(|c| c.get_random_values_with_u8_array(&mut bytes).is_ok());
-    if !filled {
-        for b in bytes.iter_mut() {
-            *b = (js_sys::Math::random() * 256.0) as u8;
-        }
+    if let Some(c) = crypto {
+        let _ = c.get_random_values_with_u8_array(&mut bytes);
     }
     journey::uuid_v4(bytes)
 }
