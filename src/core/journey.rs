@@ -698,7 +698,8 @@ impl Journey {
 pub const CUSTOMER_COOKIE: &str = "_cxbridge_cid";
 /// The `sessionStorage` key that keeps `sessionId` for the browsing session.
 pub const SESSION_KEY: &str = "_cxbridge_sid";
-/// Two years, in seconds: how long the customer cookie lives (renewed on each page load).
+/// Two years, in seconds: how long the customer cookie lives (renewed on each page load; Chromium caps any
+/// cookie at 400 days, so a visitor who returns within that keeps the id).
 pub const CUSTOMER_COOKIE_MAX_AGE: u32 = 2 * 365 * 24 * 60 * 60;
 
 /// The value of cookie `name` in a `document.cookie` string.

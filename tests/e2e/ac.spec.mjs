@@ -128,3 +128,59 @@ test('a chat started with interactionData.journey drives its web action to compl
   );
   assertNoTraps(page);
 });
+
+test('customerId is a first-party cookie that outlives the session; sessionId lasts the browsing session', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/ac-visitor.html`);
+  await page.evaluate(() => cxbridge.ready);
+  const ids = () => page.evaluate(() => {
+    raise();
+    const e = events[events.length - 1];
+    return { customerId: e.customerId, sessionId: e.sessionId };
+  });
+  const first = await ids();
+  assert.match(first.customerId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.match(first.sessionId, /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  assert.notEqual(first.customerId, first.sessionId);
+  const cookie = (await browser.cookies(emu.url)).find((c) => c.name === '_cxbridge_cid');
+  assert.equal(cookie.value, first.customerId);
+  assert.equal(cookie.sameSite, 'Lax');
+  assert.equal(cookie.path, '/');
+  // cxbridge asks for two years; Chromium caps every cookie at 400 days (and cxbridge renews it on each visit).
+  const days = (cookie.expires * 1000 - Date.now()) / (24 * 3600 * 1000);
+  assert.ok(days > 399 && days <= 2 * 365, `the cookie lives ${days} days`);
+
+  // A reload is the same browsing session: both ids stay.
+  await page.reload();
+  await page.evaluate(() => cxbridge.ready);
+  assert.deepEqual(await ids(), first);
+
+  // Another tab is another browsing session of the same visitor.
+  const other = await newPage(browser);
+  await other.goto(`${emu.url}/tests/ac-visitor.html`);
+  await other.evaluate(() => cxbridge.ready);
+  const second = await other.evaluate(() => {
+    raise();
+    return { customerId: events[0].customerId, sessionId: events[0].sessionId };
+  });
+  assert.equal(second.customerId, first.customerId);
+  assert.notEqual(second.sessionId, first.sessionId);
+  const threw = /^ac: a 'content-offer:offered' listener threw/;
+  assertNoTraps(page, { allowConsoleErrors: [threw] });
+  assertNoTraps(other, { allowConsoleErrors: [threw] });
+});
+
+test('a listener that throws: the others still run, and the page observes the error', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/ac-visitor.html`);
+  await page.evaluate(() => cxbridge.ready);
+  const out = await page.evaluate(() => {
+    const id = raise();
+    return { id, states: events.map((e) => e.actionId === id && e.actionState), observed };
+  });
+  assert.deepEqual(out.states, ['offered']);
+  assert.deepEqual(out.observed, [{ source: 'ac', event: 'content-offer:offered', message: 'a bug in the page' }]);
+  assert.equal(page.consoleErrors.length, 1);
+  assert.match(page.consoleErrors[0], /^ac: a 'content-offer:offered' listener threw \(the other listeners still ran\):/);
+  assertNoTraps(page, { allowConsoleErrors: [/listener threw/] });
+});
