@@ -147,11 +147,17 @@ impl Topic {
                 media,
                 state: Some(s),
             }),
-            Some(_) => Err(format!(
-                "unknown event name '{name}': a {} action has no state '{state}' (it has {}, or all)",
+            Some(_) => Err(concat(&[
+                "unknown event name '",
+                name,
+                "': a ",
                 media.name(),
-                media_states(media)
-            )),
+                " action has no state '",
+                state,
+                "' (it has ",
+                &media_states(media),
+                ", or all)",
+            ])),
             None => Err(bad_name(name)),
         }
     }
@@ -190,11 +196,22 @@ fn media_names() -> String {
 }
 
 fn bad_name(name: &str) -> String {
-    format!(
-        "unknown event name '{name}': expected '<mediaType>:<state>' or '<mediaType>:all', where mediaType is one \
-         of {} (e.g. 'webchat:offered', 'content-offer:all')",
-        media_names()
-    )
+    concat(&[
+        "unknown event name '",
+        name,
+        "': expected '<mediaType>:<state>' or '<mediaType>:all', where mediaType is one of ",
+        &media_names(),
+        " (e.g. 'webchat:offered', 'content-offer:all')",
+    ])
+}
+
+/// Joins message parts. Messages are built without `format!`: `core::fmt` would cost the wasm several KB.
+pub fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// The event name of `media` entering `state`, as listeners and analytics see it: `'webchat:offered'`.
@@ -273,20 +290,22 @@ const METHODS: [(Method, &str); 11] = [
 impl Method {
     pub fn parse(method: &Arg) -> Result<Method, String> {
         let Arg::Str(name) = method else {
-            return Err(format!(
-                "ac(method, ...): the method must be a string such as 'on' or 'pageview', got {}",
-                method.kind()
-            ));
+            return Err(concat(&[
+                "ac(method, ...): the method must be a string such as 'on' or 'pageview', got ",
+                method.kind(),
+            ]));
         };
         METHODS
             .iter()
             .find(|(_, n)| n == name)
             .map(|(m, _)| *m)
             .ok_or_else(|| {
-                format!(
-                    "ac('{name}'): unknown method; ac() knows {}",
-                    list(METHODS.iter().map(|(_, n)| *n))
-                )
+                concat(&[
+                    "ac('",
+                    name,
+                    "'): unknown method; ac() knows ",
+                    &list(METHODS.iter().map(|(_, n)| *n)),
+                ])
             })
     }
 
@@ -298,17 +317,23 @@ impl Method {
     pub fn check_listener(self, name: &Arg, callback: &Arg) -> Result<Topic, String> {
         let m = self.name();
         let Arg::Str(name) = name else {
-            return Err(format!(
-                "ac('{m}', name, callback): the event name must be a string such as 'webchat:all', got {}",
-                name.kind()
-            ));
+            return Err(concat(&[
+                "ac('",
+                m,
+                "', name, callback): the event name must be a string such as 'webchat:all', got ",
+                name.kind(),
+            ]));
         };
-        let topic = Topic::parse(name).map_err(|e| format!("ac('{m}'): {e}"))?;
+        let topic = Topic::parse(name).map_err(|e| concat(&["ac('", m, "'): ", &e]))?;
         if *callback != Arg::Function {
-            return Err(format!(
-                "ac('{m}', '{name}', callback): the callback must be a function, got {}",
-                callback.kind()
-            ));
+            return Err(concat(&[
+                "ac('",
+                m,
+                "', '",
+                name,
+                "', callback): the callback must be a function, got ",
+                callback.kind(),
+            ]));
         }
         Ok(topic)
     }
@@ -319,21 +344,29 @@ impl Method {
         let arg = |i: usize| args.get(i).unwrap_or(&Arg::Undefined);
         let required_string = |i: usize, what: &str| match arg(i) {
             Arg::Str(s) if !s.is_empty() => Ok(()),
-            other => Err(format!(
-                "ac('{m}'): {what} must be a non-empty string, got {}",
+            other => Err(concat(&[
+                "ac('",
+                m,
+                "'): ",
+                what,
+                " must be a non-empty string, got ",
                 if matches!(other, Arg::Str(_)) {
                     "an empty string"
                 } else {
                     other.kind()
-                }
-            )),
+                },
+            ])),
         };
         let optional_object = |i: usize, what: &str| match arg(i) {
             Arg::Undefined | Arg::Object => Ok(()),
-            other => Err(format!(
-                "ac('{m}'): {what}, when given, must be an object, got {}",
-                other.kind()
-            )),
+            other => Err(concat(&[
+                "ac('",
+                m,
+                "'): ",
+                what,
+                ", when given, must be an object, got ",
+                other.kind(),
+            ])),
         };
         match self {
             Method::Init => {
@@ -362,11 +395,12 @@ impl Method {
         };
         match action_id {
             Arg::Str(id) if !id.is_empty() => Ok((id.clone(), to)),
-            other => Err(format!(
-                "ac('{}', actionId): the action id must be the string ac('offer', …) returned, got {}",
+            other => Err(concat(&[
+                "ac('",
                 self.name(),
-                other.kind()
-            )),
+                "', actionId): the action id must be the string ac('offer', …) returned, got ",
+                other.kind(),
+            ])),
         }
     }
 }
@@ -398,13 +432,15 @@ pub const DEFAULT_OFFER_TIMEOUT_MS: f64 = 30_000.0;
 impl OfferArgs {
     /// Validates; `new_id` is used when the page gave no `actionId`.
     pub fn validate(self, new_id: impl FnOnce() -> String) -> Result<Offer, String> {
-        let err = |what: &str, got: &Arg| format!("ac('offer', {{…}}): {what}, got {}", got.kind());
+        let err = |what: &str, got: &Arg| concat(&["ac('offer', {…}): ", what, ", got ", got.kind()]);
         let media = match &self.media_type {
             Arg::Str(s) => MediaType::parse(s).ok_or_else(|| {
-                format!(
-                    "ac('offer', {{…}}): unknown mediaType '{s}'; expected one of {}",
-                    media_names()
-                )
+                concat(&[
+                    "ac('offer', {…}): unknown mediaType '",
+                    s,
+                    "'; expected one of ",
+                    &media_names(),
+                ])
             })?,
             other => return Err(err("mediaType must be a string such as 'webchat'", other)),
         };
@@ -426,10 +462,11 @@ impl OfferArgs {
             (Arg::Undefined, false) => None,
             (Arg::Number(n), true) if n.is_finite() && n > 0.0 => Some(n),
             (Arg::Number(_), false) => {
-                return Err(format!(
-                    "ac('offer', {{…}}): a {} action does not time out; remove timeoutMs",
-                    media.name()
-                ))
+                return Err(concat(&[
+                    "ac('offer', {…}): a ",
+                    media.name(),
+                    " action does not time out; remove timeoutMs",
+                ]))
             }
             (other, _) => {
                 return Err(err(
@@ -517,11 +554,13 @@ impl Journey {
     /// Raises an offer: the action enters `offered` and, if its media type can time out, gets a deadline.
     pub fn offer(&mut self, offer: Offer, now: f64) -> Result<Vec<Event>, String> {
         if let Some(state) = self.state(&offer.action_id) {
-            return Err(format!(
-                "ac('offer', {{…}}): web action '{}' already exists (it is {})",
-                offer.action_id,
-                state.name()
-            ));
+            return Err(concat(&[
+                "ac('offer', {…}): web action '",
+                &offer.action_id,
+                "' already exists (it is ",
+                state.name(),
+                ")",
+            ]));
         }
         self.forget_finished();
         let info = Rc::new(ActionInfo {
@@ -551,7 +590,7 @@ impl Journey {
     ) -> Result<Vec<Event>, String> {
         let i = self
             .find(action_id)
-            .ok_or_else(|| format!("there is no web action '{action_id}' on this page"))?;
+            .ok_or_else(|| concat(&["there is no web action '", action_id, "' on this page"]))?;
         self.step(i, to, error).map(|e| vec![e])
     }
 
@@ -648,13 +687,18 @@ impl Journey {
             } else {
                 "that is not a legal transition"
             };
-            return Err(format!(
-                "web action '{}' ({}) is {}; it cannot become {}: {why}",
-                a.info.action_id,
+            return Err(concat(&[
+                "web action '",
+                &a.info.action_id,
+                "' (",
                 media.name(),
+                ") is ",
                 a.state.name(),
-                to.name()
-            ));
+                "; it cannot become ",
+                to.name(),
+                ": ",
+                why,
+            ]));
         }
         a.state = to;
         if to != Offered {
@@ -701,6 +745,8 @@ pub const SESSION_KEY: &str = "_cxbridge_sid";
 /// Two years, in seconds: how long the customer cookie lives (renewed on each page load; Chromium caps any
 /// cookie at 400 days, so a visitor who returns within that keeps the id).
 pub const CUSTOMER_COOKIE_MAX_AGE: u32 = 2 * 365 * 24 * 60 * 60;
+/// [`CUSTOMER_COOKIE_MAX_AGE`] as the cookie spells it (no integer formatting code in the wasm for one number).
+const CUSTOMER_COOKIE_MAX_AGE_TEXT: &str = "63072000";
 
 /// The value of cookie `name` in a `document.cookie` string.
 pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
@@ -713,14 +759,19 @@ pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
 
 /// The `document.cookie` assignment that stores the customer id.
 pub fn customer_cookie(id: &str, secure: bool) -> String {
-    format!(
-        "{CUSTOMER_COOKIE}={id}; Max-Age={CUSTOMER_COOKIE_MAX_AGE}; Path=/; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
-    )
+    concat(&[
+        CUSTOMER_COOKIE,
+        "=",
+        id,
+        "; Max-Age=",
+        CUSTOMER_COOKIE_MAX_AGE_TEXT,
+        "; Path=/; SameSite=Lax",
+        if secure { "; Secure" } else { "" },
+    ])
 }
 
 /// Whether `s` is a UUID v4 in its canonical lower- or upper-case form (ids read back from storage are checked,
-/// so a tampered cookie is replaced rather than reported).
+/// so a tampered cookie is replaced rather than reported). The shell makes the ids (`crypto.randomUUID()`).
 pub fn is_uuid_v4(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 36
@@ -730,25 +781,6 @@ pub fn is_uuid_v4(s: &str) -> bool {
             19 => matches!(c, b'8' | b'9' | b'a' | b'b' | b'A' | b'B'),
             _ => c.is_ascii_hexdigit(),
         })
-}
-
-/// Formats 16 random bytes as a UUID v4 (for browsers without `crypto.randomUUID`, i.e. insecure contexts).
-pub fn uuid_v4(mut bytes: [u8; 16]) -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    let mut s = String::with_capacity(36);
-    for (i, byte) in bytes.iter().enumerate() {
-        if matches!(i, 4 | 6 | 8 | 10) {
-            s.push('-');
-        }
-        for nibble in [byte >> 4, byte & 0x0f] {
-            if let Some(c) = HEX.get(usize::from(nibble)) {
-                s.push(char::from(*c));
-            }
-        }
-    }
-    s
 }
 
 #[cfg(test)]
@@ -1178,14 +1210,13 @@ mod tests {
         let c = customer_cookie("id", false);
         assert_eq!(c, "_cxbridge_cid=id; Max-Age=63072000; Path=/; SameSite=Lax");
         assert!(customer_cookie("id", true).ends_with("; Secure"));
+        assert_eq!(CUSTOMER_COOKIE_MAX_AGE_TEXT, CUSTOMER_COOKIE_MAX_AGE.to_string());
     }
 
     #[test]
     fn uuids_are_v4() {
-        let u = uuid_v4([0xff; 16]);
-        assert_eq!(u, "ffffffff-ffff-4fff-bfff-ffffffffffff");
-        assert!(is_uuid_v4(&u));
-        assert!(is_uuid_v4(&uuid_v4([0; 16])));
+        assert!(is_uuid_v4("ffffffff-ffff-4fff-bfff-ffffffffffff"));
+        assert!(is_uuid_v4("00000000-0000-4000-8000-000000000000"));
         assert!(!is_uuid_v4("ffffffff-ffff-1fff-bfff-ffffffffffff"));
         assert!(!is_uuid_v4("not a uuid"));
         assert!(!is_uuid_v4("ffffffff-ffff-4fff-bfff-fffffffffffg"));

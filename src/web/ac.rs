@@ -25,7 +25,7 @@ use wasm_bindgen::JsCast;
 
 use crate::core::emitter::{self, Emitter};
 use crate::core::journey::{
-    self, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES,
+    self, concat, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES,
 };
 
 use super::analytics;
@@ -55,6 +55,18 @@ export function kind(v) {
     : t === 'function' ? 5 : Array.isArray(v) ? 6 : t === 'object' ? 7 : 8;
 }
 export function fail(message) { console.error(message); }
+export function uuid() {
+  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
+  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+}
+export function readCookies() { try { return document.cookie; } catch (_) { return ''; } }
+export function writeCookie(c) { try { document.cookie = c; } catch (_) {} }
+export function isSecure() { return location.protocol === 'https:'; }
+export function readSession(key) { try { return sessionStorage.getItem(key); } catch (_) { return null; } }
+export function writeSession(key, value) { try { sessionStorage.setItem(key, value); } catch (_) {} }
 export function listenerThrew(source, event, error) {
   console.error(source + ": a '" + event + "' listener threw (the other listeners still ran):", error);
   window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source, event, error } }));
@@ -83,6 +95,17 @@ extern "C" {
     ) -> Object;
     fn kind(v: &JsValue) -> u8;
     fn fail(message: &str);
+    fn uuid() -> String;
+    #[wasm_bindgen(js_name = readCookies)]
+    fn read_cookies() -> String;
+    #[wasm_bindgen(js_name = writeCookie)]
+    fn write_cookie(cookie: &str);
+    #[wasm_bindgen(js_name = isSecure)]
+    fn is_secure() -> bool;
+    #[wasm_bindgen(js_name = readSession)]
+    fn read_session(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = writeSession)]
+    fn write_session(key: &str, value: &str);
     #[wasm_bindgen(js_name = listenerThrew, catch)]
     fn listener_threw(source: &str, event: &str, error: &JsValue) -> Result<(), JsValue>;
 }
@@ -273,10 +296,10 @@ fn track(method: Method, args: &Array) {
 
 fn offer(options: &JsValue) -> JsValue {
     if !matches!(arg(options), Arg::Object) {
-        console_error(&format!(
-            "ac('offer', options): options must be an object {{ mediaType, actionMapId, actionMapVersion }}, got {}",
-            arg(options).kind()
-        ));
+        console_error(&concat(&[
+            "ac('offer', options): options must be an object { mediaType, actionMapId, actionMapVersion }, got ",
+            arg(options).kind(),
+        ]));
         return JsValue::UNDEFINED;
     }
     let args = OfferArgs {
@@ -322,7 +345,7 @@ fn answer(method: Method, action_id: &JsValue) -> JsValue {
             JsValue::TRUE
         }
         Err(e) => {
-            console_error(&format!("ac('{}', '{id}'): {e}", method.name()));
+            console_error(&concat(&["ac('", method.name(), "', '", &id, "'): ", &e]));
             JsValue::FALSE
         }
     }
@@ -335,18 +358,20 @@ fn answer(method: Method, action_id: &JsValue) -> JsValue {
 /// (a restored chat), changes nothing. An action the page never offered is adopted as a web chat.
 pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32, &str)>) {
     let Some(to) = State::parse(state) else {
-        return console_error(&format!(
-            "ac: a chat reported the unknown web action state '{state}'"
-        ));
+        return console_error(&concat(&[
+            "ac: a chat reported the unknown web action state '",
+            state,
+            "'",
+        ]));
     };
     let action_id = match arg(&get(journey, "actionId")) {
         Arg::Str(s) if !s.is_empty() => s,
         other => {
-            return console_error(&format!(
+            return console_error(&concat(&[
                 "ac: interactionData.journey.actionId must be a non-empty string to link the chat to a web action, \
-                 got {}",
-                other.kind()
-            ))
+                 got ",
+                other.kind(),
+            ]))
         }
     };
     let action_map_id = get(journey, "actionMapId").as_string().unwrap_or_default();
@@ -365,7 +390,7 @@ pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32,
             sync_timer();
             emit(events);
         }
-        Err(e) => console_error(&format!("ac: the linked chat reported '{state}': {e}")),
+        Err(e) => console_error(&concat(&["ac: the linked chat reported '", state, "': ", &e])),
     }
 }
 
@@ -500,60 +525,29 @@ fn visitor() -> Visitor {
     v
 }
 
+/// Storage refused (a sandboxed frame, cookies blocked) leaves a page-lifetime id: reads fail quietly, and the
+/// id is simply not found again next time.
 fn customer_id() -> String {
-    let doc = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok());
-    let Some(doc) = doc else {
-        return new_uuid();
-    };
-    let id = doc
-        .cookie()
-        .ok()
-        .and_then(|c| journey::cookie_value(&c, journey::CUSTOMER_COOKIE).map(str::to_string))
+    let cookies = read_cookies();
+    let id = journey::cookie_value(&cookies, journey::CUSTOMER_COOKIE)
         .filter(|id| journey::is_uuid_v4(id))
-        .unwrap_or_else(new_uuid);
-    let secure = web_sys::window()
-        .and_then(|w| w.location().protocol().ok())
-        .is_some_and(|p| p == "https:");
+        .map_or_else(new_uuid, str::to_string);
     // Written on every page load: the two years count from the last visit.
-    let _ = doc.set_cookie(&journey::customer_cookie(&id, secure));
+    write_cookie(&journey::customer_cookie(&id, is_secure()));
     id
 }
 
 fn session_id() -> String {
-    let storage = web_sys::window().and_then(|w| w.session_storage().ok().flatten());
-    let Some(storage) = storage else {
-        return new_uuid();
-    };
-    if let Some(id) = storage
-        .get_item(journey::SESSION_KEY)
-        .ok()
-        .flatten()
-        .filter(|id| journey::is_uuid_v4(id))
-    {
+    if let Some(id) = read_session(journey::SESSION_KEY).filter(|id| journey::is_uuid_v4(id)) {
         return id;
     }
     let id = new_uuid();
-    let _ = storage.set_item(journey::SESSION_KEY, &id);
+    write_session(journey::SESSION_KEY, &id);
     id
 }
 
-/// A UUID v4 from `crypto.randomUUID()`, or from `crypto.getRandomValues()` where `randomUUID` is missing
+/// A UUID v4: `crypto.randomUUID()`, or the same from `crypto.getRandomValues()` where `randomUUID` is missing
 /// (pages served over plain http from a non-local host are not a secure context).
 pub fn new_uuid() -> String {
-    let crypto = web_sys::window().and_then(|w| w.crypto().ok());
-    if let Some(crypto) = &crypto {
-        if let Ok(f) = get(crypto, "randomUUID").dyn_into::<Function>() {
-            if let Some(id) = f.call0(crypto).ok().and_then(|v| v.as_string()) {
-                return id;
-            }
-        }
-    }
-    // Every browser that runs wasm has getRandomValues, secure context or not.
-    let mut bytes = [0u8; 16];
-    if let Some(c) = crypto {
-        let _ = c.get_random_values_with_u8_array(&mut bytes);
-    }
-    journey::uuid_v4(bytes)
+    uuid()
 }
