@@ -157,29 +157,22 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
         if let Some((_, hit)) = self.cache.iter().find(|(k, _)| k.as_slice() == keys) {
             return Rc::clone(hit);
         }
-        // Each key's list is in subscription order: merge them (a key given twice counts once).
-        let lists: Vec<&[Rc<Listener<L>>]> = keys
-            .iter()
-            .enumerate()
-            .filter(|(i, k)| !keys.iter().take(*i).any(|earlier| earlier == *k))
-            .filter_map(|(_, k)| self.list(k))
-            .collect();
-        let mut heads = vec![0usize; lists.len()];
-        let mut all = Vec::new();
-        loop {
-            let mut best: Option<(usize, &Rc<Listener<L>>)> = None;
-            for (i, list) in lists.iter().enumerate() {
-                let head = heads.get(i).and_then(|&h| list.get(h));
-                if let Some(l) = head {
-                    if best.map_or(true, |(_, b)| l.seq < b.seq) {
-                        best = Some((i, l));
-                    }
-                }
+        // Each key's list is in subscription order; put them together (a key given twice counts once), then an
+        // insertion sort by subscription order: the lists are short and already sorted runs.
+        let mut all: Vec<Rc<Listener<L>>> = Vec::new();
+        for (i, k) in keys.iter().enumerate() {
+            if keys.iter().take(i).any(|earlier| earlier == k) {
+                continue;
             }
-            let Some((i, l)) = best else { break };
-            all.push(Rc::clone(l));
-            if let Some(h) = heads.get_mut(i) {
-                *h += 1;
+            if let Some(list) = self.list(k) {
+                all.extend(list.iter().cloned());
+            }
+        }
+        for i in 1..all.len() {
+            let mut j = i;
+            while j > 0 && all.get(j - 1).zip(all.get(j)).is_some_and(|(a, b)| a.seq > b.seq) {
+                all.swap(j - 1, j);
+                j -= 1;
             }
         }
         let snapshot: Snapshot<L> = all.into();

@@ -431,8 +431,8 @@ pub const DEFAULT_OFFER_TIMEOUT_MS: f64 = 30_000.0;
 
 impl OfferArgs {
     /// Validates; `new_id` is used when the page gave no `actionId`.
-    pub fn validate(self, new_id: impl FnOnce() -> String) -> Result<Offer, String> {
-        let err = |what: &str, got: &Arg| concat(&["ac('offer', {…}): ", what, ", got ", got.kind()]);
+    pub fn validate(&self, new_id: impl FnOnce() -> String) -> Result<Offer, String> {
+        let err = |what: &str, got: &Arg| Err(concat(&["ac('offer', {…}): ", what, ", got ", got.kind()]));
         let media = match &self.media_type {
             Arg::Str(s) => MediaType::parse(s).ok_or_else(|| {
                 concat(&[
@@ -442,25 +442,25 @@ impl OfferArgs {
                     &media_names(),
                 ])
             })?,
-            other => return Err(err("mediaType must be a string such as 'webchat'", other)),
+            other => return err("mediaType must be a string such as 'webchat'", other),
         };
-        let action_map_id = match self.action_map_id {
-            Arg::Str(s) if !s.is_empty() => s,
-            other => return Err(err("actionMapId must be a non-empty string (a UUID)", &other)),
+        let action_map_id = match &self.action_map_id {
+            Arg::Str(s) if !s.is_empty() => s.clone(),
+            other => return err("actionMapId must be a non-empty string (a UUID)", other),
         };
         let action_map_version = match self.action_map_version {
             Arg::Number(n) if n.fract() == 0.0 && (1.0..=f64::from(u32::MAX)).contains(&n) => n as u32,
-            other => return Err(err("actionMapVersion must be a positive integer", &other)),
+            ref other => return err("actionMapVersion must be a positive integer", other),
         };
-        let action_id = match self.action_id {
+        let action_id = match &self.action_id {
             Arg::Undefined => new_id(),
-            Arg::Str(s) if !s.is_empty() => s,
-            other => return Err(err("actionId, when given, must be a non-empty string", &other)),
+            Arg::Str(s) if !s.is_empty() => s.clone(),
+            other => return err("actionId, when given, must be a non-empty string", other),
         };
-        let timeout_ms = match (self.timeout_ms, media.has(Timedout)) {
+        let timeout_ms = match (&self.timeout_ms, media.has(Timedout)) {
             (Arg::Undefined, true) => Some(DEFAULT_OFFER_TIMEOUT_MS),
             (Arg::Undefined, false) => None,
-            (Arg::Number(n), true) if n.is_finite() && n > 0.0 => Some(n),
+            (Arg::Number(n), true) if n.is_finite() && *n > 0.0 => Some(*n),
             (Arg::Number(_), false) => {
                 return Err(concat(&[
                     "ac('offer', {…}): a ",
@@ -469,10 +469,10 @@ impl OfferArgs {
                 ]))
             }
             (other, _) => {
-                return Err(err(
+                return err(
                     "timeoutMs, when given, must be a positive number of milliseconds",
-                    &other,
-                ))
+                    other,
+                )
             }
         };
         Ok(Offer {

@@ -267,13 +267,11 @@ fn listen(method: Method, name: &JsValue, callback: &JsValue) {
 }
 
 fn track(method: Method, args: &Array) {
-    let rest: Vec<JsValue> = args.iter().skip(1).collect();
-    let kinds: Vec<Arg> = rest.iter().map(arg).collect();
-    if let Err(e) = method.check_tracking(&kinds) {
+    // Tracking calls take at most two arguments; more are ignored, as the vendor's SDK does.
+    let (first, second) = (args.get(1), args.get(2));
+    if let Err(e) = method.check_tracking(&[arg(&first), arg(&second)]) {
         return console_error(&e);
     }
-    let first = rest.first().cloned().unwrap_or(JsValue::UNDEFINED);
-    let second = rest.get(1).cloned().unwrap_or(JsValue::UNDEFINED);
     let visitor = visitor();
     let data = track_data(
         method.name(),
