@@ -368,3 +368,21 @@ fn tracking_calls_are_validated() {
         assert!(s.contains(w), "{s} should mention {w}");
     }
 }
+
+#[wasm_bindgen_test]
+fn action_ids_are_uuid_v4_even_without_crypto_random_uuid() {
+    let page = Page::new();
+    let out = page.run(
+        "const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+         // An insecure context (plain http, not localhost) has getRandomValues but no randomUUID.
+         Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
+         let ids;
+         try {
+           ids = [1, 2, 3].map(() => ac('offer', { mediaType: 'content-offer', actionMapId: 'm', actionMapVersion: 1 }));
+         } finally {
+           delete crypto.randomUUID;
+         }
+         return ids.every((id) => uuid.test(id)) && new Set(ids).size === 3 && typeof crypto.randomUUID === 'function';",
+    );
+    assert_eq!(out, true);
+}

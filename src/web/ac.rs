@@ -1,7 +1,7 @@
 //! The Journey SDK's `ac()` shell over `core::emitter` and `core::journey`: turns `ac(...)` calls into core
 //! inputs, builds the seed's event payload, calls the page's listeners, and arms the one offer-timeout timer.
 //!
-//! What a page can rely on (README "ac()"):
+//! What a page can rely on (docs/ac.md says it at length):
 //! - `ac('on'|'once'|'off', '<mediaType>:<state>'|'<mediaType>:all', cb)`: dispatch rules in `core::emitter`.
 //!   A bad call is a `console.error` naming the problem and changes nothing.
 //! - Events raised while listeners run (a listener that calls `ac('accept', id)`) are delivered after the
@@ -55,8 +55,11 @@ export function kind(v) {
 }
 export function fail(message) { console.error(message); }
 export function uuid() {
-  if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-  const b = crypto.getRandomValues(new Uint8Array(16));
+  // Never throws: a throw here would escape through the wasm in the middle of a dispatch.
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  let b = new Uint8Array(16);
+  try { c.getRandomValues(b); } catch (_) { b = b.map(() => (Math.random() * 256) | 0); }
   b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
   const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
   return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
