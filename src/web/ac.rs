@@ -145,6 +145,7 @@ impl Drop for Timer {
 
 #[derive(Default)]
 struct Shell {
+    names: Names,
     emitter: Emitter<Topic, Callback>,
     journey: journey::Journey,
     visitor: Option<Visitor>,
@@ -159,6 +160,7 @@ struct Shell {
 }
 
 /// State and media type names as JS strings, made once: a payload costs no UTF-8 copies for them.
+#[derive(Default)]
 struct Names {
     states: Vec<JsValue>,
     medias: Vec<JsValue>,
@@ -188,12 +190,21 @@ impl Names {
 }
 
 thread_local! {
-    static SHELL: RefCell<Shell> = RefCell::new(Shell::default());
-    static NAMES: Names = Names::new();
+    // Const-initialised (made on first use by `with`): a lazily initialised thread-local repeats its
+    // initialiser in every generic `with` instance, which the wasm pays for in bytes.
+    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
 }
 
 fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
-    SHELL.with(|s| f(&mut s.borrow_mut()))
+    SHELL.with(|s| f(s.borrow_mut().get_or_insert_with(new_shell)))
+}
+
+#[inline(never)]
+fn new_shell() -> Shell {
+    Shell {
+        names: Names::new(),
+        ..Shell::default()
+    }
 }
 
 fn console_error(message: &str) {
@@ -443,19 +454,18 @@ fn event_payload(event: &Event) -> JsValue {
         Some((code, message)) => (Some(*code), Some(message.clone())),
         None => (None, None),
     };
-    NAMES.with(|n| {
-        payload(
-            &a.action_id,
-            &n.state(event.state),
-            &n.media(a.media),
-            &a.action_map_id,
-            a.action_map_version,
-            &visitor.customer_id,
-            &visitor.session_id,
-            code,
-            message,
-        )
-    })
+    let (state, media) = with(|s| (s.names.state(event.state), s.names.media(a.media)));
+    payload(
+        &a.action_id,
+        &state,
+        &media,
+        &a.action_map_id,
+        a.action_map_version,
+        &visitor.customer_id,
+        &visitor.session_id,
+        code,
+        message,
+    )
 }
 
 /// Reports an error a page listener threw, without stopping anything: `console.error`, and a `cxbridge:error`
