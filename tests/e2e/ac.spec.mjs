@@ -107,12 +107,7 @@ test('a chat started with interactionData.journey drives its web action to compl
     t.skip('needs WebChatService on the bus (purecloud-v2-sockets) and the Guest Chat v2 emulator');
     return;
   }
-  await page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        CXBus.command('WebChatService.startChat', { nickname: 'Ann' }).done(resolve).fail(reject);
-      }),
-  );
+  await page.evaluate(() => acceptAndChat());
   await page.waitForFunction(() => window.states.includes('started'));
   await page.evaluate(
     () =>
