@@ -21,7 +21,7 @@ function timeOps(fn, ops) {
 // One adapter per emitter: subscribe L listeners to `webchat:all`, emit N events, unsubscribe them.
 const emitters = {
   cxbridge: () => {
-    const api = window.cxbridge.bench;
+    const api = window.cxbridge.__bench;
     return {
       on: (n, f) => window.ac('on', n, f),
       off: (n, f) => window.ac('off', n, f),
@@ -115,7 +115,7 @@ function heap() {
 
 async function memoryOnOff(cycles) {
   if (window.gc) window.gc();
-  const before = { js: heap(), wasm: window.cxbridge.bench.wasmMemoryBytes() };
+  const before = { js: heap(), wasm: window.cxbridge.__bench.wasmMemoryBytes() };
   const f = () => {};
   for (let i = 0; i < cycles; i++) {
     window.ac('on', 'webchat:all', f);
@@ -123,7 +123,7 @@ async function memoryOnOff(cycles) {
   }
   await new Promise((r) => setTimeout(r, 0));
   if (window.gc) window.gc();
-  return { before, after: { js: heap(), wasm: window.cxbridge.bench.wasmMemoryBytes() } };
+  return { before, after: { js: heap(), wasm: window.cxbridge.__bench.wasmMemoryBytes() } };
 }
 
 window.bench = {
