@@ -2,6 +2,7 @@
 // wasm from the folder this script came from, boots it, and replays what the page queued meanwhile.
 import init, * as wasm from '../build/pkg/cxbridge.js';
 import { createStubs, realApi, VERSION } from './loader.js';
+import { dispatch } from './listeners.js';
 
 (function (win) {
   if (win.cxbridge && win.cxbridge.version) {
@@ -30,8 +31,26 @@ import { createStubs, realApi, VERSION } from './loader.js';
   init({ module_or_path: wasmUrl })
     .then((raw) => {
       // Diagnostics for `npm run bench` (not public API): the emitter without an action, and wasm memory.
+      // A page keeps the topic number of a name, as ac('on', …) does, so a dispatch carries no string.
+      const topics = new Map();
+      let lastName;
+      let lastTopic = 0;
+      const topic = (name) => {
+        if (name === lastName) return lastTopic;
+        let t = topics.get(name);
+        if (t === undefined) topics.set(name, (t = wasm.acBenchTopic(name)));
+        lastName = name;
+        return (lastTopic = t);
+      };
       Object.defineProperty(api, '__bench', {
-        value: { emit: (name, payload) => wasm.acBenchDispatch(name, payload), wasmMemoryBytes: () => raw.memory.buffer.byteLength },
+        value: {
+          // Rust decides (membership, fired onces, the list); one loop in JS calls the listeners.
+          emit: (name, payload) => {
+            const slot = wasm.acBenchPrepare(topic(name));
+            if (slot !== 0 && dispatch(slot - 1, payload) !== 0) wasm.acBenchFired();
+          },
+          wasmMemoryBytes: () => raw.memory.buffer.byteLength,
+        },
       });
       wasm.boot({ globals: true });
       stubs.attach(realApi(wasm));

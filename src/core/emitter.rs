@@ -16,6 +16,10 @@
 //! Generic over the key `K` (what listeners subscribe to) and the listener `L` (compared with `==` for `off`
 //! and duplicates), so the payload never passes through here: the shell calls `L` with its own `JsValue`.
 //!
+//! A shell may run the dispatch loop itself (the web shell does, in JS, so that one event is one call across the
+//! wasm boundary): it mirrors each [`Snapshot`] and `alive` flag, marks dead what [`Emitter::take`] returns, and
+//! hands back the `once` subscriptions its loop claimed with [`Emitter::retire`]. The rules stay the ones above.
+//!
 //! The hot path allocates nothing once warm: the snapshot for a given set of keys is cached as an `Rc` slice and
 //! rebuilt only after a subscription changed. Keys and caches are small vectors searched linearly, not hash maps:
 //! a page has a handful of keys, and hashing and sorting code would cost more wasm bytes than it saves time.
@@ -51,6 +55,11 @@ impl<L> Listener<L> {
     /// Whether this subscription is still registered.
     pub fn is_alive(&self) -> bool {
         self.alive.get()
+    }
+
+    /// The callback, whether or not it may run (a shell that runs the dispatch loop itself mirrors it).
+    pub fn callback(&self) -> &L {
+        &self.callback
     }
 }
 
@@ -118,23 +127,46 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
     /// Unsubscribes `callback` from `key`; whether it was subscribed. It is not called again, even later in a
     /// dispatch already under way.
     pub fn off(&mut self, key: &K, callback: &L) -> bool {
+        self.take(key, callback).is_some()
+    }
+
+    /// `off` that hands back the subscription it removed, for a shell that mirrors listeners elsewhere (the
+    /// web shell marks its JS record dead).
+    pub fn take(&mut self, key: &K, callback: &L) -> Option<Rc<Listener<L>>> {
         self.purge_fired();
-        let Some(k) = self.by_key.iter().position(|(k, _)| k == key) else {
-            return false;
-        };
-        let Some((_, list)) = self.by_key.get_mut(k) else {
-            return false;
-        };
-        let Some(pos) = list.iter().position(|l| l.is_alive() && l.callback == *callback) else {
-            return false;
-        };
+        let list = self
+            .by_key
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, list)| list)?;
+        let pos = list
+            .iter()
+            .position(|l| l.is_alive() && l.callback == *callback)?;
+        // An emptied list stays (keys are few and come back): re-subscribing then costs no allocation.
         let removed = list.remove(pos);
         removed.alive.set(false);
-        if list.is_empty() {
-            self.by_key.remove(k);
-        }
         self.cache.clear();
-        true
+        Some(removed)
+    }
+
+    /// Removes the `once` subscriptions that `ran` says a dispatch run outside this module already claimed (the
+    /// web shell's dispatch loop is in JS and marks its own records). Whether anything was removed.
+    pub fn retire(&mut self, mut ran: impl FnMut(&L) -> bool) -> bool {
+        let mut removed = false;
+        for (_, list) in &mut self.by_key {
+            list.retain(|l| {
+                let gone = l.once && l.is_alive() && ran(&l.callback);
+                if gone {
+                    l.alive.set(false);
+                    removed = true;
+                }
+                !gone && l.is_alive()
+            });
+        }
+        if removed {
+            self.cache.clear();
+        }
+        removed
     }
 
     /// How many live subscriptions `key` has.
@@ -220,10 +252,9 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
         if !self.fired.replace(false) {
             return;
         }
-        self.by_key.retain_mut(|(_, list)| {
+        for (_, list) in &mut self.by_key {
             list.retain(|l| l.is_alive());
-            !list.is_empty()
-        });
+        }
         self.cache.clear();
     }
 }
@@ -410,6 +441,24 @@ mod tests {
         });
         assert_eq!(called, ["ok1", "bad", "ok2"]);
         assert_eq!(errors, ["boom"]);
+    }
+
+    #[test]
+    fn a_shell_that_dispatches_itself_hands_back_what_its_loop_claimed() {
+        let mut e: Emitter<&str, &str> = Emitter::new();
+        e.once("e", "x");
+        e.on("e", "y");
+        // The shell's loop ran "x" (a once): retire drops it, and only it.
+        assert!(!e.retire(|cb| *cb == "y"));
+        assert!(e.retire(|cb| *cb == "x"));
+        assert_eq!(e.count(&"e"), 1);
+        // "x" can be subscribed again; take hands back the removed subscription, dead.
+        assert_eq!(e.once("e", "x"), Subscribed::Added);
+        let taken = e.take(&"e", &"x").unwrap();
+        assert_eq!(*taken.callback(), "x");
+        assert!(!taken.is_alive());
+        assert!(e.take(&"e", &"x").is_none());
+        assert_eq!(e.snapshot(&["e"]).len(), 1);
     }
 
     #[test]

@@ -173,7 +173,38 @@ impl Topic {
             Topic { media, state: None },
         ]
     }
+
+    /// A small number per topic, `0..TOPICS`, so the shell can name a topic across the wasm boundary (and cache
+    /// a parsed name in JS) without a string.
+    pub fn index(self) -> usize {
+        self.media as usize * (STATES.len() + 1) + self.state.map_or(STATES.len(), |s| s as usize)
+    }
+
+    /// The topic of an [`index`](Self::index); `None` for a number no topic has.
+    pub fn from_index(i: usize) -> Option<Topic> {
+        let (m, s) = (i / (STATES.len() + 1), i % (STATES.len() + 1));
+        let media = MEDIA.get(m)?.0;
+        if s == STATES.len() {
+            return Some(Topic { media, state: None });
+        }
+        let state = STATES.get(s)?.0;
+        media.has(state).then_some(Topic {
+            media,
+            state: Some(state),
+        })
+    }
+
+    /// `'webchat:offered'`, `'webchat:all'`.
+    pub fn name(self) -> String {
+        match self.state {
+            Some(state) => event_name(self.media, state),
+            None => concat(&[self.media.name(), ":all"]),
+        }
+    }
 }
+
+/// How many topics [`Topic::index`] numbers: every media type's states, and its `all`.
+pub const TOPICS: usize = MEDIA.len() * (STATES.len() + 1);
 
 /// `a, b, c` (a plain loop: `join` costs more wasm than it saves here).
 fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
@@ -824,6 +855,21 @@ mod tests {
         for (i, row) in MEDIA.iter().enumerate() {
             assert_eq!(row.0 as usize, i);
         }
+    }
+
+    #[test]
+    fn every_topic_has_a_small_number_and_back() {
+        let mut seen = 0;
+        for i in 0..TOPICS {
+            if let Some(t) = Topic::from_index(i) {
+                assert_eq!(t.index(), i);
+                assert_eq!(Topic::parse(&t.name()), Ok(t));
+                seen += 1;
+            }
+        }
+        // Every state of each media type, plus its `all`.
+        assert_eq!(seen, MEDIA.iter().map(|m| m.2.len() + 1).sum::<usize>());
+        assert_eq!(Topic::from_index(TOPICS), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //!   refused (sandboxed frames).
 
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -24,7 +25,7 @@ use wasm_bindgen::JsCast;
 
 use crate::core::emitter::{self, Emitter};
 use crate::core::journey::{
-    self, concat, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES,
+    self, concat, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES, TOPICS,
 };
 
 use super::analytics;
@@ -69,10 +70,6 @@ export function writeCookie(c) { try { document.cookie = c; } catch (_) {} }
 export function isSecure() { return location.protocol === 'https:'; }
 export function readSession(key) { try { return sessionStorage.getItem(key); } catch (_) { return null; } }
 export function writeSession(key, value) { try { sessionStorage.setItem(key, value); } catch (_) {} }
-export function listenerThrew(source, event, error) {
-  console.error(source + ": a '" + event + "' listener threw (the other listeners still ran):", error);
-  window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source, event, error } }));
-}
 "#)]
 extern "C" {
     #[allow(clippy::too_many_arguments)]
@@ -108,18 +105,48 @@ extern "C" {
     fn read_session(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = writeSession)]
     fn write_session(key: &str, value: &str);
-    #[wasm_bindgen(js_name = listenerThrew, catch)]
-    fn listener_threw(source: &str, event: &str, error: &JsValue) -> Result<(), JsValue>;
 }
 
-/// A page's listener; two are the same subscription when they are the same JS function.
+// The listener lists and the dispatch loop, on the JS side (see js/listeners.js for why).
+#[wasm_bindgen(module = "/js/listeners.js")]
+extern "C" {
+    fn record(callback: &JsValue, once: bool) -> JsValue;
+    fn kill(record: &JsValue);
+    #[wasm_bindgen(js_name = isAlive)]
+    fn is_alive(record: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = setList)]
+    fn set_list(slot: u32, list: Array, name: &str);
+    #[wasm_bindgen(js_name = dispatch)]
+    fn dispatch_js(slot: u32, payload: &JsValue) -> u32;
+    fn learn(name: &str, topic: u32);
+    #[wasm_bindgen(js_name = listenCode)]
+    fn listen_code(args: &Array) -> u32;
+    #[wasm_bindgen(js_name = listenerThrew)]
+    fn listener_threw(source: &str, event: &str, error: &JsValue);
+}
+
+/// A page's listener and its JS record (`{fn, alive, once}`, what the dispatch loop in js/listeners.js reads);
+/// two are the same subscription when they hold the same JS function.
 #[derive(Clone)]
-struct Callback(Function);
+struct Callback {
+    function: JsValue,
+    record: JsValue,
+}
 
 impl PartialEq for Callback {
     fn eq(&self, other: &Self) -> bool {
-        AsRef::<JsValue>::as_ref(&self.0) == AsRef::<JsValue>::as_ref(&other.0)
+        self.function == other.function
     }
+}
+
+/// The JS lists: one slot per event (`media × state`: its `'<media>:<state>'` and `'<media>:all'` listeners
+/// together) and one per topic (the benchmark hook dispatches to one name's listeners).
+fn event_slot(media: MediaType, state: State) -> usize {
+    const _: () = assert!(
+        TOPICS + MEDIA.len() * STATES.len() <= 64,
+        "one bit of Shell::fresh per slot"
+    );
+    TOPICS + media as usize * STATES.len() + state as usize
 }
 
 /// The visitor's ids, kept as JS strings so every payload reuses them.
@@ -189,12 +216,21 @@ impl Names {
     }
 }
 
+// What a dispatch checks first, outside the shell's thread-local `RefCell` (reaching that costs a dispatch more
+// than its own work under opt-level z). Atomics only for `static` without `unsafe`: the wasm is single-threaded
+// and these compile to plain loads and stores.
+/// A bit per slot: its JS list matches the emitter. Cleared on every change of membership.
+static FRESH: AtomicU64 = AtomicU64::new(0);
+/// A `once` ran in a JS dispatch since the emitter last heard: retire it before the next use.
+static FIRED: AtomicBool = AtomicBool::new(false);
+
 thread_local! {
     // Const-initialised (made on first use by `with`): a lazily initialised thread-local repeats its
     // initialiser in every generic `with` instance, which the wasm pays for in bytes.
     static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
 }
 
+#[inline(always)]
 fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
     SHELL.with(|s| f(s.borrow_mut().get_or_insert_with(new_shell)))
 }
@@ -239,6 +275,19 @@ fn set(obj: &Object, key: &JsValue, value: &JsValue) {
 /// console error and returns `undefined` (`false` for `accept`/`reject`/`ignore`).
 #[wasm_bindgen]
 pub fn ac(args: Array) -> JsValue {
+    // on/once/off with a name seen before: one call to classify the arguments, no string copied in.
+    let code = listen_code(&args);
+    if code != 0 {
+        let method = match code & 3 {
+            1 => Method::On,
+            2 => Method::Once,
+            _ => Method::Off,
+        };
+        if let Some(topic) = Topic::from_index((code >> 2) as usize - 1) {
+            subscribe(method, topic, args.get(2));
+            return JsValue::UNDEFINED;
+        }
+    }
     let method = match Method::parse(&arg(&args.get(0))) {
         Ok(m) => m,
         Err(e) => {
@@ -261,22 +310,95 @@ pub fn ac(args: Array) -> JsValue {
 }
 
 fn listen(method: Method, name: &JsValue, callback: &JsValue) {
-    let topic = match method.check_listener(&arg(name), &arg(callback)) {
+    let name = arg(name);
+    let topic = match method.check_listener(&name, &arg(callback)) {
         Ok(t) => t,
         Err(e) => return console_error(&e),
     };
-    let callback = Callback(callback.clone().unchecked_into());
-    with(|s| match method {
-        Method::On => {
-            s.emitter.on(topic, callback);
-        }
-        Method::Once => {
-            s.emitter.once(topic, callback);
-        }
-        _ => {
-            s.emitter.off(&topic, &callback);
+    // The next call with this name takes the fast path in `ac`: no string copy, no parse.
+    if let Arg::Str(n) = &name {
+        learn(n, topic.index() as u32);
+    }
+    subscribe(method, topic, callback.clone());
+}
+
+/// on/once/off on the emitter, then mirrored in the JS records and lists.
+fn subscribe(method: Method, topic: Topic, function: JsValue) {
+    with(|s| {
+        retire_fired(s);
+        let changed = if method == Method::Off {
+            let probe = Callback {
+                function,
+                record: JsValue::UNDEFINED,
+            };
+            // Marking the record dead is what a dispatch under way checks (our own JS: no page code runs).
+            s.emitter
+                .take(&topic, &probe)
+                .map(|l| kill(&l.callback().record))
+                .is_some()
+        } else {
+            let once = method == Method::Once;
+            let callback = Callback {
+                record: record(&function, once),
+                function,
+            };
+            let added = if once {
+                s.emitter.once(topic, callback)
+            } else {
+                s.emitter.on(topic, callback)
+            };
+            added == emitter::Subscribed::Added
+        };
+        if changed {
+            FRESH.store(0, Relaxed);
         }
     });
+}
+
+/// Retires the `once` subscriptions a JS dispatch ran (their records are dead).
+#[inline(always)]
+fn retire_fired(s: &mut Shell) {
+    if FIRED.swap(false, Relaxed) && s.emitter.retire(|cb| !is_alive(&cb.record)) {
+        FRESH.store(0, Relaxed);
+    }
+}
+
+/// Delivers `payload` to the listeners of `slot`, in one call into JS that runs the loop (js/listeners.js).
+/// Called without a borrow held.
+fn deliver(
+    slot: usize,
+    list: impl FnOnce(&mut Emitter<Topic, Callback>) -> Option<(emitter::Snapshot<Callback>, String)>,
+    payload: &JsValue,
+) {
+    if prepare(slot, list) && dispatch_js(slot as u32, payload) != 0 {
+        FIRED.store(true, Relaxed);
+    }
+}
+
+/// Brings the JS list of `slot` up to date with the emitter after a change of membership (`list` gives the
+/// slot's snapshot and name, `None` for a slot that does not exist): whether the slot can be dispatched.
+#[inline(always)]
+fn prepare(
+    slot: usize,
+    list: impl FnOnce(&mut Emitter<Topic, Callback>) -> Option<(emitter::Snapshot<Callback>, String)>,
+) -> bool {
+    let bit = 1u64 << (slot & 63);
+    if !FIRED.load(Relaxed) && FRESH.load(Relaxed) & bit != 0 {
+        return true;
+    }
+    with(|s| {
+        retire_fired(s);
+        if FRESH.load(Relaxed) & bit != 0 {
+            return true;
+        }
+        let Some((snapshot, name)) = list(&mut s.emitter) else {
+            return false;
+        };
+        let records: Array = snapshot.iter().map(|l| l.callback().record.clone()).collect();
+        set_list(slot as u32, records, &name);
+        FRESH.fetch_or(bit, Relaxed);
+        true
+    })
 }
 
 fn track(method: Method, args: &Array) {
@@ -420,28 +542,23 @@ fn emit(events: Vec<Event>) {
     }
     loop {
         // A short queue: remove(0) costs less wasm than a VecDeque.
-        let next = with(|s| match (!s.queue.is_empty()).then(|| s.queue.remove(0)) {
-            Some(ev) => {
-                let snapshot = s.emitter.snapshot(&Topic::keys(ev.action.media, ev.state));
-                Some((ev, snapshot))
-            }
-            None => {
-                s.dispatching = false;
-                None
-            }
+        let next = with(|s| {
+            let next = (!s.queue.is_empty()).then(|| s.queue.remove(0));
+            s.dispatching = next.is_some();
+            next
         });
-        let Some((event, snapshot)) = next else {
+        let Some(event) = next else {
             break;
         };
         let name = event.name();
         let payload = event_payload(&event);
         analytics::record("ac", &name, &payload);
-        let errors = emitter::dispatch(&snapshot, |cb: &Callback| {
-            cb.0.call1(&JsValue::UNDEFINED, &payload).map(|_| ())
-        });
-        for error in errors {
-            report_listener_error("ac", &name, &error);
-        }
+        let (media, state) = (event.action.media, event.state);
+        deliver(
+            event_slot(media, state),
+            |e| Some((e.snapshot(&Topic::keys(media, state)), name)),
+            &payload,
+        );
     }
 }
 
@@ -472,8 +589,7 @@ fn event_payload(event: &Event) -> JsValue {
 /// `CustomEvent` on `window` with `detail: { source, event, error }` so a page (or its error tracker) can
 /// observe it. `source` names the API (`ac`), `event` the event being delivered.
 pub fn report_listener_error(source: &str, event: &str, error: &JsValue) {
-    // Only fails where there is no window (a worker): the console.error has happened by then.
-    let _ = listener_threw(source, event, error);
+    listener_threw(source, event, error);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -563,18 +679,37 @@ pub fn new_uuid() -> String {
     uuid()
 }
 
-/// Benchmark hook (`npm run bench`, not public API): delivers `payload` to the listeners of `name` through the
-/// same snapshot and dispatch a web action event takes, without raising an action, so the emitter can be
-/// measured beside mitt, eventemitter3 and nanoevents doing the same work. Returns the number of listeners
-/// that threw.
-#[wasm_bindgen(js_name = acBenchDispatch)]
-pub fn ac_bench_dispatch(name: &str, payload: &JsValue) -> u32 {
-    let Ok(topic) = Topic::parse(name) else {
+/// Benchmark hook (`npm run bench`, not public API): the number of the topic `name` plus one (0 when it is not
+/// a topic), which the page keeps, as `ac('on', …)` keeps names it has seen, so a dispatch carries no string.
+#[wasm_bindgen(js_name = acBenchTopic)]
+pub fn ac_bench_topic(name: &str) -> u32 {
+    Topic::parse(name).map_or(0, |t| t.index() as u32 + 1)
+}
+
+/// Benchmark hook: prepares a dispatch to the listeners of topic number `topic` (from `acBenchTopic`) as a web
+/// action event's is prepared (fired `once`s retired, the JS list brought up to date), and returns the slot for
+/// the page to run the same loop (`dispatch` in js/listeners.js) with its payload: 0 for no topic, else slot + 1.
+/// The emitter is measured beside mitt, eventemitter3 and nanoevents doing the same work. An event raised in the
+/// wasm crosses once, into the loop; an emit from JS crosses once, into this. Crossing twice would cost the
+/// benchmark ~20 ns a crossing in V8, more than the decision itself.
+#[wasm_bindgen(js_name = acBenchPrepare)]
+pub fn ac_bench_prepare(topic: u32) -> u32 {
+    // A topic's slot is its number (event slots come after them).
+    let Some(slot) = (topic as usize).checked_sub(1).filter(|i| *i < TOPICS) else {
         return 0;
     };
-    let snapshot = with(|s| s.emitter.snapshot(&[topic]));
-    let errors = emitter::dispatch(&snapshot, |cb: &Callback| {
-        cb.0.call1(&JsValue::UNDEFINED, payload).map(|_| ())
+    let ready = prepare(slot, |e| {
+        Topic::from_index(slot).map(|t| (e.snapshot(&[t]), t.name()))
     });
-    errors.len() as u32
+    if ready {
+        topic
+    } else {
+        0
+    }
+}
+
+/// Benchmark hook: the page's dispatch ran a `once` (as `deliver` notes after a web action event's dispatch).
+#[wasm_bindgen(js_name = acBenchFired)]
+pub fn ac_bench_fired() {
+    FIRED.store(true, Relaxed);
 }
