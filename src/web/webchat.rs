@@ -898,6 +898,7 @@ fn decode_reply(expect: Expect, text: &str) -> Option<Reply> {
             Reply::Messages(MessagePage {
                 entities: list,
                 next: get_str(&v, "next").filter(|n| !n.is_empty()),
+                previous: get_str(&v, "previousPage").filter(|n| !n.is_empty()),
             })
         }
         Expect::Members => {

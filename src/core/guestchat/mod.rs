@@ -48,6 +48,8 @@ pub struct MessagePage {
     pub entities: Vec<WireMessage>,
     /// The `next` link or token, when the server says there is more.
     pub next: Option<String>,
+    /// The `previousPage` link: older messages exist (a page read without `after` is the newest one).
+    pub previous: Option<String>,
 }
 
 /// What a successful answer carried, decoded by the shell as the request's [`Expect`] says.
@@ -180,7 +182,8 @@ impl Endpoint {
             route.num("priority", f64::from(p));
         }
         let mut info = Obj::new();
-        info.opt_str("displayName", member.display_name.as_deref());
+        // The API requires a display name; the widget's form makes nickname optional.
+        info.str("displayName", member.display_name.as_deref().unwrap_or("Guest"));
         info.opt_str("firstName", member.first_name.as_deref());
         info.opt_str("lastName", member.last_name.as_deref());
         info.opt_str("email", member.email.as_deref());
@@ -239,15 +242,25 @@ impl Endpoint {
         }
     }
 
-    /// `GET …/messages?after=…&maxResults=…&sortOrder=ascending`: oldest first, so that pages can be followed
-    /// with `after = last id of the page`.
-    pub fn messages(&self, cid: &str, jwt: &str, after: Option<&str>, max: u32) -> Request {
+    /// `GET …/messages?after=…|before=…&maxResults=…&sortOrder=ascending`: oldest first within the page. With
+    /// `after` the page starts right after that message (catching up); without it the page is the newest
+    /// messages (before `before`, if given), and `previousPage` says whether older ones exist (restoring).
+    pub fn messages(
+        &self,
+        cid: &str,
+        jwt: &str,
+        after: Option<&str>,
+        before: Option<&str>,
+        max: u32,
+    ) -> Request {
         let mut url = self.conversation(cid);
         url.push_str("/messages?");
-        if let Some(a) = after {
-            url.push_str("after=");
-            url.push_str(&encode_component(a));
-            url.push('&');
+        for (k, v) in [("after=", after), ("before=", before)] {
+            if let Some(v) = v {
+                url.push_str(k);
+                url.push_str(&encode_component(v));
+                url.push('&');
+            }
         }
         url.push_str("maxResults=");
         url.push_str(&max.to_string());
@@ -435,7 +448,7 @@ mod tests {
 
     #[test]
     fn paths_encode_ids_and_carry_the_jwt_only_as_bearer() {
-        let r = ep().messages("c 1", "JWT", Some("m/2"), 50);
+        let r = ep().messages("c 1", "JWT", Some("m/2"), None, 50);
         assert_eq!(
             r.url,
             "http://127.0.0.1:9/api/v2/webchat/guest/conversations/c%201/messages?after=m%2F2&maxResults=50&sortOrder=ascending"

@@ -709,8 +709,9 @@ impl Session {
         self.restore_fetch(None);
     }
 
-    fn restore_fetch(&mut self, after: Option<String>) {
-        if after.is_none() {
+    /// Reads the transcript newest page first, then older pages (`before` = the oldest id so far).
+    fn restore_fetch(&mut self, before: Option<String>) {
+        if before.is_none() {
             self.restore_messages.clear();
             let req = self.cfg().endpoint.members(&self.conv.id, &self.conv.jwt);
             self.request(req, Pending::Members(Fetch::Restore));
@@ -719,7 +720,7 @@ impl Session {
         let req = self
             .cfg()
             .endpoint
-            .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), page);
+            .messages(&self.conv.id, &self.conv.jwt, None, before.as_deref(), page);
         self.request(req, Pending::Messages(Fetch::Restore));
     }
 
@@ -1046,10 +1047,10 @@ impl Session {
                 }
                 head_state(&mut self.queue, SendState::Verifying);
                 let after = self.queue.front().and_then(|h| h.after.clone());
-                let req = self
-                    .cfg()
-                    .endpoint
-                    .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), 100);
+                let req =
+                    self.cfg()
+                        .endpoint
+                        .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), None, 100);
                 self.request(req, Pending::Messages(Fetch::Verify));
             }
             SendState::InFlight | SendState::Verifying => {}
@@ -1118,7 +1119,12 @@ impl Session {
                 self.emit(Event::Error(ajax));
                 self.failed();
                 head_state(&mut self.queue, SendState::Verify);
-                self.schedule_send_retry(ctx);
+                // Its echo may already be here (the server stored it, then the answer was lost).
+                if self.claim_echo() {
+                    self.pump(ctx);
+                } else {
+                    self.schedule_send_retry(ctx);
+                }
             }
             r => {
                 // The server refused it (4xx): it was not stored; the caller learns why.
@@ -1176,6 +1182,7 @@ impl Session {
             Pending::Messages(f) => self.on_messages(f, result, ctx),
             Pending::Members(f) => self.on_members(f, result, ctx),
             Pending::MemberInfo(mid) => {
+                self.transcript.awaiting.remove(&mid);
                 match result {
                     HttpResult::Ok {
                         reply: Reply::Member(m),
@@ -1344,17 +1351,13 @@ impl Session {
                 let full = page.entities.len() as u32 >= self.page_size(&fetch) || page.next.is_some();
                 let last = page.entities.last().map(|m| m.id.clone());
                 if fetch == Fetch::Restore {
-                    self.restore_messages.extend(page.entities);
-                    match (full, last) {
-                        (true, Some(last)) => {
-                            let req = self.cfg().endpoint.messages(
-                                &self.conv.id,
-                                &self.conv.jwt,
-                                Some(&last),
-                                self.cfg().max_message_page_size,
-                            );
-                            self.request(req, Pending::Messages(Fetch::Restore));
-                        }
+                    let first = page.entities.first().map(|m| m.id.clone());
+                    let has_older = page.previous.is_some();
+                    let mut older = page.entities;
+                    older.append(&mut self.restore_messages);
+                    self.restore_messages = older;
+                    match (has_older, first) {
+                        (true, Some(first)) => self.restore_fetch(Some(first)),
                         _ => self.restore_step_done(ctx),
                     }
                     return;
@@ -1365,10 +1368,13 @@ impl Session {
                 if full && last.is_some() {
                     // More after this page: keep reading before releasing held frames.
                     let after = self.transcript.last_id.clone();
-                    let req =
-                        self.cfg()
-                            .endpoint
-                            .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), 100);
+                    let req = self.cfg().endpoint.messages(
+                        &self.conv.id,
+                        &self.conv.jwt,
+                        after.as_deref(),
+                        None,
+                        100,
+                    );
                     self.request(req, Pending::Messages(fetch));
                     return;
                 }
@@ -1610,7 +1616,7 @@ impl Session {
         let req = self
             .cfg()
             .endpoint
-            .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), 100);
+            .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), None, 100);
         self.request(req, Pending::Messages(Fetch::CatchUp));
         let req = self.cfg().endpoint.members(&self.conv.id, &self.conv.jwt);
         self.request(req, Pending::Members(Fetch::CatchUp));
@@ -1805,6 +1811,7 @@ impl Session {
 
     fn ask_member(&mut self, id: &str) {
         if self.transcript.asked.insert(id.to_string()) {
+            self.transcript.awaiting.insert(id.to_string());
             let req = self.cfg().endpoint.member_info(&self.conv.id, id, &self.conv.jwt);
             self.request(req, Pending::MemberInfo(id.to_string()));
         }
@@ -1895,7 +1902,7 @@ impl Session {
         let req = self
             .cfg()
             .endpoint
-            .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), 100);
+            .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), None, 100);
         self.request(req, Pending::Messages(Fetch::Poll));
         let req = self.cfg().endpoint.members(&self.conv.id, &self.conv.jwt);
         self.request(req, Pending::Members(Fetch::Poll));

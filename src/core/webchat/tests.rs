@@ -94,7 +94,20 @@ fn ok(reply: Reply) -> HttpResult {
 }
 
 fn page(entities: Vec<WireMessage>) -> HttpResult {
-    ok(Reply::Messages(MessagePage { entities, next: None }))
+    ok(Reply::Messages(MessagePage {
+        entities,
+        next: None,
+        previous: None,
+    }))
+}
+
+/// A page that says older messages exist.
+fn page_with_older(entities: Vec<WireMessage>) -> HttpResult {
+    ok(Reply::Messages(MessagePage {
+        entities,
+        next: None,
+        previous: Some("…?before=x".into()),
+    }))
 }
 
 fn status(n: u16) -> HttpResult {
@@ -822,16 +835,17 @@ fn a_reload_restores_within_restore_timeout_and_replays_in_pages() {
             agent("A", "Alice", "CONNECTED"),
         ])),
     );
+    // Newest page first, then older pages until there are none.
     let r = page2.answer(
         Method::Get,
         "/messages?maxResults=2",
-        page(vec![msg("1", "A", "m1"), msg("2", "A", "m2")]),
+        page_with_older(vec![msg("2", "A", "m2"), msg("3", "A", "m3")]),
     );
     assert_eq!(r.bearer.as_deref(), Some(JWT));
     page2.answer(
         Method::Get,
-        "/messages?after=2&maxResults=2",
-        page(vec![msg("3", "A", "m3")]),
+        "/messages?before=2&maxResults=2",
+        page(vec![msg("1", "A", "m1")]),
     );
     assert_eq!(
         page2.names(),
@@ -1047,4 +1061,55 @@ fn journey_errors_when_the_conversation_cannot_be_created() {
     // And a new chat can start.
     sim.cmd(Command::StartChat(MemberInfo::default()));
     assert!(sim.has(Method::Post, "/conversations"));
+}
+
+#[test]
+fn an_agent_announced_by_id_only_is_named_before_its_join_is_shown() {
+    // The service's member-change frames carry only {id, state}; the member-join message follows.
+    let mut sim = Sim::started(default_cfg());
+    sim.clear_events();
+    let change = |id: &str, state: &str| RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(WireMember {
+            id: id.into(),
+            state: Some(state.into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    sim.frame(change("A", "ALERTING"));
+    sim.frame(change("A", "CONNECTED"));
+    let mut join = msg("j1", "A", "");
+    join.body_type = "member-join".into();
+    sim.frame(msg_frame(join));
+    assert!(sim.events.is_empty(), "waits for who A is");
+    sim.answer(
+        Method::Get,
+        "/members/A",
+        ok(Reply::Member(agent("A", "Alex", "CONNECTED"))),
+    );
+    assert_eq!(sim.names(), vec!["agentConnected", "messageReceived"]);
+    match &sim.events[1] {
+        Event::MessageReceived { messages, .. } => {
+            assert_eq!(messages[0].kind, "ParticipantJoined");
+            assert_eq!(messages[0].from_name, "Alex");
+            assert_eq!(messages[0].from_type, "Agent");
+        }
+        e => panic!("{e:?}"),
+    }
+    assert!(!sim.has(Method::Get, "/members/A"), "asked once");
+}
+
+#[test]
+fn a_send_accepted_then_answered_503_completes_from_its_echo_without_a_resend() {
+    let mut sim = Sim::with_agent(default_cfg());
+    let c = sim.cmd(Command::SendMessage(Some("once".into())));
+    // The server stored it and fanned it out, then the answer was lost.
+    sim.frame(msg_frame(msg("e1", "M", "once")));
+    sim.answer(Method::Post, "/members/M/messages", status(503));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == c));
+    sim.advance(60_000.0);
+    assert!(!sim.has(Method::Post, "/messages"));
+    assert_eq!(sim.texts(), vec!["once"]);
 }

@@ -87,6 +87,8 @@ pub struct Transcript {
     pub members: Vec<Member>,
     /// Member ids whose details were asked for.
     pub asked: HashSet<String>,
+    /// Member ids whose details are being fetched: their messages wait.
+    pub awaiting: HashSet<String>,
     /// The id of the newest message seen (stream, fetch or poll): the `after` of the next catch-up.
     pub last_id: Option<String>,
 }
@@ -156,7 +158,8 @@ impl Transcript {
         let mut out = Vec::new();
         let mut n = 0;
         for w in &self.waiting {
-            if w.sender_id != own_id && self.member(&w.sender_id).is_none() && !w.sender_id.is_empty() {
+            let unknown_sender = self.member(&w.sender_id).is_none() || self.awaiting.contains(&w.sender_id);
+            if w.sender_id != own_id && unknown_sender && !w.sender_id.is_empty() {
                 if !self.asked.contains(&w.sender_id) && !unknown.contains(&w.sender_id) {
                     unknown.push(w.sender_id.clone());
                 }
