@@ -205,8 +205,23 @@ fn apply_config(root: &JsValue, config: Config) {
 
 // ----- boot -----------------------------------------------------------------------------------------------------
 
+/// Registers WebChatService when the page configures it (`_genesys.widgets.webchat`), as Genesys Widgets loads
+/// it only then; a page without that object keeps the name free (it may register its own WebChatService). The
+/// configuration may be incomplete at load and completed with `WebChatService.configure`.
 pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     if with(|_| ()).is_some() {
+        return Ok(());
+    }
+    let global: JsValue = js_sys::global().into();
+    let webchat = path(&global, "_genesys.widgets.webchat");
+    if !webchat.is_object() {
+        return Ok(());
+    }
+    let ty = path(&webchat, "transport.type");
+    if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
+        web_sys::console::error_1(&s(
+            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService is not loaded",
+        ));
         return Ok(());
     }
     let fetch_closure = FetchClosure::new(on_fetch);
@@ -239,14 +254,13 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
 
     bus::register_native_plugin(NS, wc::COMMANDS, Rc::new(on_command))?;
 
-    // Configuration as Genesys Widgets reads it: `_genesys.widgets.webchat` at load.
-    let global: JsValue = js_sys::global().into();
-    let webchat = path(&global, "_genesys.widgets.webchat");
-    if webchat.is_object() {
-        match read_config(&webchat) {
-            Ok(c) => apply_config(&webchat, c),
-            Err(e) => web_sys::console::error_1(&s(&e.0)),
-        }
+    // Configuration as Genesys Widgets reads it: `_genesys.widgets.webchat` at load. An empty object means
+    // "configured later"; anything else that is invalid is reported, naming the field.
+    let empty = Object::keys(&Object::from(webchat.clone())).length() == 0;
+    match read_config(&webchat) {
+        Ok(c) => apply_config(&webchat, c),
+        Err(e) if !empty => web_sys::console::error_1(&s(&e.0)),
+        Err(_) => {}
     }
 
     // Remember when the page went away, so the next page measures restoreTimeout from then.
@@ -834,15 +848,12 @@ fn publish(e: Event) {
         } => presence_js(message, agents, *connected),
         _ => obj().into(),
     };
+    // The bus reports every publication to analytics itself.
     if let Event::Ready = e {
         bus::republish_as(NS, name, &data);
     } else {
         bus::publish_as(NS, name, &data);
     }
-    let mut full = String::from(NS);
-    full.push('.');
-    full.push_str(name);
-    super::analytics::record("CXBus", &full, &data);
 }
 
 // ----- inputs from the browser ----------------------------------------------------------------------------------
