@@ -7,7 +7,6 @@
 //! to events, resolutions, logs, localStorage or cookies.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Reflect, RegExp, JSON};
@@ -61,11 +60,12 @@ impl Drop for Listener {
 
 struct Shell {
     core: Session,
-    deferreds: HashMap<u32, Deferred>,
+    // Small keyed lists rather than hash maps: a handful of entries each, and no hash table code in the wasm.
+    deferreds: Vec<(u32, Deferred)>,
     /// What to decode each open request's answer as.
-    expects: HashMap<u32, Expect>,
+    expects: Vec<(u32, Expect)>,
     next_cmd: u32,
-    timers: HashMap<Timer, JsValue>,
+    timers: Vec<(Timer, JsValue)>,
     socket: JsValue,
     socket_gen: u32,
     /// Compiled prefilters, rebuilt when the core's list changes.
@@ -111,6 +111,12 @@ fn drive(f: impl FnOnce(&mut Session, Ctx)) {
     for o in outputs {
         perform(o);
     }
+}
+
+/// Removes and returns the value under `key` in a keyed list.
+fn take<K: PartialEq, V>(list: &mut Vec<(K, V)>, key: &K) -> Option<V> {
+    let i = list.iter().position(|(k, _)| k == key)?;
+    Some(list.swap_remove(i).1)
 }
 
 // ----- small JS helpers ---------------------------------------------------------------------------------------
@@ -229,10 +235,10 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     let timer_closure = Closure::<dyn FnMut(f64)>::new(on_timer);
     let shell = Shell {
         core: Session::new(),
-        deferreds: HashMap::new(),
-        expects: HashMap::new(),
+        deferreds: Vec::new(),
+        expects: Vec::new(),
         next_cmd: 1,
-        timers: HashMap::new(),
+        timers: Vec::new(),
         socket: JsValue::NULL,
         socket_gen: 0,
         regexps: Vec::new(),
@@ -385,7 +391,7 @@ fn on_command(nc: NativeCommand) {
     let id = with(|sh| {
         let id = sh.next_cmd;
         sh.next_cmd = sh.next_cmd.wrapping_add(1);
-        sh.deferreds.insert(id, nc.deferred.clone());
+        sh.deferreds.push((id, nc.deferred.clone()));
         id
     });
     match id {
@@ -487,7 +493,7 @@ fn perform(o: Output) {
     match o {
         Output::Http { id, request } => {
             let cb = with(|sh| {
-                sh.expects.insert(id, request.expect);
+                sh.expects.push((id, request.expect));
                 sh.fetch_cb.clone()
             });
             if let Some(cb) = cb {
@@ -532,17 +538,17 @@ fn perform(o: Output) {
             }
         }
         Output::Arm { timer, ms } => {
-            let prev = with(|sh| (sh.timers.remove(&timer), sh.timer_cb.clone()));
+            let prev = with(|sh| (take(&mut sh.timers, &timer), sh.timer_cb.clone()));
             if let Some((old, cb)) = prev {
                 if let Some(h) = old {
                     wc_clear_timer(&h);
                 }
                 let h = wc_timer(&cb, ms, timer_key(timer));
-                with(|sh| sh.timers.insert(timer, h));
+                with(|sh| sh.timers.push((timer, h)));
             }
         }
         Output::Cancel(timer) => {
-            if let Some(Some(h)) = with(|sh| sh.timers.remove(&timer)) {
+            if let Some(Some(h)) = with(|sh| take(&mut sh.timers, &timer)) {
                 wc_clear_timer(&h);
             }
         }
@@ -601,12 +607,12 @@ fn timer_of(key: f64) -> Option<Timer> {
 
 fn on_timer(key: f64) {
     let Some(timer) = timer_of(key) else { return };
-    with(|sh| sh.timers.remove(&timer));
+    with(|sh| take(&mut sh.timers, &timer));
     drive(|core, c| core.timer(timer, c));
 }
 
 fn settle(cmd: u32, value: Value, ok: bool) {
-    let Some(Some(d)) = with(|sh| sh.deferreds.remove(&cmd)) else {
+    let Some(Some(d)) = with(|sh| take(&mut sh.deferreds, &cmd)) else {
         return;
     };
     let v = value_js(value);
@@ -859,7 +865,7 @@ fn publish(e: Event) {
 // ----- inputs from the browser ----------------------------------------------------------------------------------
 
 fn on_fetch(id: u32, status: u16, status_text: String, text: String, err: JsValue) {
-    let expect = with(|sh| sh.expects.remove(&id)).flatten();
+    let expect = with(|sh| take(&mut sh.expects, &id)).flatten();
     let Some(expect) = expect else { return };
     let result = if let Some(why) = err.as_string() {
         HttpResult::Network(why)

@@ -63,14 +63,36 @@ impl Obj {
     }
 }
 
+/// Numbers in these bodies are integers (priority, action map version); writing them without `core::fmt`
+/// keeps float and integer formatting out of the wasm. A non-integer is truncated; a non-finite one is `null`.
 fn push_num(out: &mut String, v: f64) {
-    if !v.is_finite() {
+    if !v.is_finite() || v.abs() >= 9.0e15 {
         out.push_str("null");
-    } else if v.fract() == 0.0 && v.abs() < 9.0e15 {
-        // Integers without a trailing ".0" (Rust's f64 Display would print "2" anyway, but be explicit).
-        out.push_str(&(v as i64).to_string());
-    } else {
-        out.push_str(&v.to_string());
+        return;
+    }
+    let n = v.trunc() as i64;
+    if n < 0 {
+        out.push('-');
+    }
+    push_uint(out, n.unsigned_abs());
+}
+
+/// Appends the decimal digits of `n` (no `core::fmt`).
+pub fn push_uint(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for d in buf.iter().skip(i) {
+        out.push(char::from(*d));
     }
 }
 
@@ -107,12 +129,16 @@ mod tests {
     fn escapes_what_json_requires() {
         let mut o = Obj::new();
         o.str("a", "q\"b\\n\n\u{1}é😀");
-        o.num("n", 2.5);
         o.num("i", 10.0);
+        o.num("z", 0.0);
+        o.num("m", -120.0);
         o.num("x", f64::NAN);
         assert_eq!(
             o.finish(),
-            "{\"a\":\"q\\\"b\\\\n\\n\\u0001é😀\",\"n\":2.5,\"i\":10,\"x\":null}"
+            "{\"a\":\"q\\\"b\\\\n\\n\\u0001é😀\",\"i\":10,\"z\":0,\"m\":-120,\"x\":null}"
         );
+        let mut s = String::new();
+        push_uint(&mut s, u64::MAX);
+        assert_eq!(s, "18446744073709551615");
     }
 }

@@ -263,7 +263,7 @@ impl Endpoint {
             }
         }
         url.push_str("maxResults=");
-        url.push_str(&max.to_string());
+        json::push_uint(&mut url, u64::from(max));
         url.push_str("&sortOrder=ascending");
         Request {
             method: Method::Get,

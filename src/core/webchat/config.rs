@@ -2,7 +2,28 @@
 //! field. The shell reads each path of [`PATHS`] from the page's object and hands over a [`Value`]; the core never
 //! sees the JS object itself.
 
+use crate::core::guestchat::json::push_uint;
 use crate::core::guestchat::{Endpoint, Journey, Routing};
+
+/// Writes a number for an error message without float formatting: integers as digits, others approximately.
+fn push_number(out: &mut String, n: f64) {
+    if !n.is_finite() {
+        out.push_str(if n.is_nan() { "NaN" } else { "Infinity" });
+        return;
+    }
+    if n < 0.0 {
+        out.push('-');
+    }
+    let a = n.abs();
+    push_uint(out, a.trunc() as u64);
+    let milli = (a.fract() * 1000.0).round() as u64;
+    if milli > 0 && milli < 1000 {
+        out.push('.');
+        let mut digits = String::new();
+        push_uint(&mut digits, milli + 1000);
+        out.push_str(digits.get(1..).unwrap_or("").trim_end_matches('0'));
+    }
+}
 
 /// A configuration value, as much as validation needs to know of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +113,32 @@ pub struct Config {
     pub request_timeout_ms: u64,
 }
 
+/// The defaults, as a constant so the session can borrow them before it is configured.
+pub static DEFAULTS: Config = Config {
+    endpoint: Endpoint {
+        data_url: String::new(),
+        organization_id: String::new(),
+        deployment_id: String::new(),
+    },
+    routing: Routing {
+        target_type: String::new(),
+        target_address: String::new(),
+        priority: None,
+        skills: Vec::new(),
+        language: None,
+    },
+    journey: None,
+    pagination: true,
+    max_message_page_size: 100,
+    polling: false,
+    poll_interval_ms: 2000,
+    poll_exception_limit: 5,
+    restore_timeout_ms: 60_000,
+    heartbeat_timeout_ms: 14_000,
+    reconnect_interval_ms: 2000,
+    request_timeout_ms: 15_000,
+};
+
 impl Default for Config {
     fn default() -> Self {
         Config {
@@ -174,11 +221,11 @@ impl<F: Fn(&str) -> Value> Reader<'_, F> {
             Value::Number(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(n as u64),
             Value::Number(n) => {
                 let mut p = String::from("must be an integer from ");
-                p.push_str(&min.to_string());
+                push_uint(&mut p, min);
                 p.push_str(" to ");
-                p.push_str(&max.to_string());
+                push_uint(&mut p, max);
                 p.push_str(", not ");
-                p.push_str(&n.to_string());
+                push_number(&mut p, n);
                 Err(ConfigError::new(path, &p))
             }
             other => Err(ConfigError::wrong_type(path, "a number", &other)),
@@ -233,7 +280,7 @@ impl Config {
                         Some(s) => out.push(s),
                         None => {
                             let mut f = String::from("transport.interactionData.routing.skills[");
-                            f.push_str(&i.to_string());
+                            push_uint(&mut f, i as u64);
                             f.push(']');
                             return Err(ConfigError::new(&f, "must be a string"));
                         }

@@ -474,7 +474,7 @@ pub struct Session {
     queue: VecDeque<Outgoing>,
     send_attempt: u32,
     /// Own message ids already attributed to a send.
-    claimed: std::collections::HashSet<String>,
+    claimed: Vec<String>,
     exceptions: u32,
     offline: bool,
     pending_conn: bool,
@@ -639,8 +639,8 @@ impl Session {
         }
     }
 
-    fn cfg(&self) -> Config {
-        self.config.clone().unwrap_or_default()
+    fn cfg(&self) -> &Config {
+        self.config.as_ref().unwrap_or(&config::DEFAULTS)
     }
 
     fn request(&mut self, request: Request, kind: Pending) -> u32 {
@@ -1077,7 +1077,7 @@ impl Session {
             .cloned();
         match found {
             Some(w) => {
-                self.claimed.insert(w.id.clone());
+                self.claimed.push(w.id.clone());
                 self.send_done(Ajax {
                     status: 200,
                     status_text: "success".into(),
@@ -1109,13 +1109,14 @@ impl Session {
             HttpResult::Ok { status, reply } => {
                 self.succeeded();
                 if let Reply::Message(m) = &reply {
-                    self.claimed.insert(m.id.clone());
+                    self.claimed.push(m.id.clone());
                 }
                 self.send_done(ajax_of(&HttpResult::Ok { status, reply }));
                 self.pump(ctx);
             }
             r if is_transient(&r) => {
                 let ajax = ajax_of(&r);
+                let timed_out = matches!(&r, HttpResult::Network(w) if w == "timeout");
                 self.emit(Event::Error(ajax));
                 self.failed();
                 head_state(&mut self.queue, SendState::Verify);
@@ -1124,6 +1125,13 @@ impl Session {
                     self.pump(ctx);
                 } else {
                     self.schedule_send_retry(ctx);
+                    if timed_out {
+                        // A request we stopped waiting for may still be on its way to being stored: give it as
+                        // long again before reading whether it was, so a slow server is not sent a double.
+                        let ms = self.backoff(self.cfg().reconnect_interval_ms, 0, ctx);
+                        let wait = ms.max(self.cfg().request_timeout_ms.min(u64::from(u32::MAX)) as u32);
+                        self.arm(Timer::SendRetry, wait);
+                    }
                 }
             }
             r => {
@@ -1182,7 +1190,7 @@ impl Session {
             Pending::Messages(f) => self.on_messages(f, result, ctx),
             Pending::Members(f) => self.on_members(f, result, ctx),
             Pending::MemberInfo(mid) => {
-                self.transcript.awaiting.remove(&mid);
+                self.transcript.awaiting.retain(|a| *a != mid);
                 match result {
                     HttpResult::Ok {
                         reply: Reply::Member(m),
@@ -1735,7 +1743,7 @@ impl Session {
     /// A member is (dis)connected: publishes the presence event on a change of state.
     fn member_state(&mut self, id: &str, connected: bool, message: Option<ChatMessage>, ctx: Ctx) {
         let own = self.conv.member_id.clone();
-        let asked = self.transcript.asked.contains(id);
+        let asked = self.transcript.asked.iter().any(|a| a == id);
         let Some(m) = self.transcript.member_mut(id) else {
             // Unknown member: ask who it is, then apply.
             self.transcript.members.push(transcript::Member {
@@ -1810,8 +1818,9 @@ impl Session {
     }
 
     fn ask_member(&mut self, id: &str) {
-        if self.transcript.asked.insert(id.to_string()) {
-            self.transcript.awaiting.insert(id.to_string());
+        if !self.transcript.asked.iter().any(|a| a == id) {
+            self.transcript.asked.push(id.to_string());
+            self.transcript.awaiting.push(id.to_string());
             let req = self.cfg().endpoint.member_info(&self.conv.id, id, &self.conv.jwt);
             self.request(req, Pending::MemberInfo(id.to_string()));
         }

@@ -1,8 +1,6 @@
 //! The transcript and the members: messages de-duplicated by id (the same message may come from the stream, a
 //! catch-up fetch after a reconnect, a poll and a restore), kept in arrival order, and who sent them.
 
-use std::collections::HashSet;
-
 use crate::core::guestchat::{WireMember, WireMessage};
 
 /// A member's role, as the widget classifies it.
@@ -80,15 +78,16 @@ pub struct AgentInfo {
 pub struct Transcript {
     /// Every message delivered, in order, with the wire original.
     pub messages: Vec<(WireMessage, ChatMessage)>,
-    /// Ids delivered or waiting: the de-duplication set.
-    seen: HashSet<String>,
+    /// Ids delivered or waiting: the de-duplication set. A Vec, not a hash set: a chat holds hundreds of
+    /// messages at most, and every hash-table instantiation costs the wasm about a kilobyte.
+    seen: Vec<String>,
     /// Unique messages waiting for their sender to be known, in arrival order.
     pub waiting: Vec<WireMessage>,
     pub members: Vec<Member>,
     /// Member ids whose details were asked for.
-    pub asked: HashSet<String>,
+    pub asked: Vec<String>,
     /// Member ids whose details are being fetched: their messages wait.
-    pub awaiting: HashSet<String>,
+    pub awaiting: Vec<String>,
     /// The id of the newest message seen (stream, fetch or poll): the `after` of the next catch-up.
     pub last_id: Option<String>,
 }
@@ -100,16 +99,17 @@ impl Transcript {
 
     /// Accepts a message unless its id was seen; returns whether it was new.
     pub fn admit(&mut self, m: WireMessage) -> bool {
-        if m.id.is_empty() || !self.seen.insert(m.id.clone()) {
+        if m.id.is_empty() || self.seen.contains(&m.id) {
             return false;
         }
+        self.seen.push(m.id.clone());
         self.last_id = Some(m.id.clone());
         self.waiting.push(m);
         true
     }
 
     pub fn has_seen(&self, id: &str) -> bool {
-        self.seen.contains(id)
+        self.seen.iter().any(|s| s == id)
     }
 
     pub fn member(&self, id: &str) -> Option<&Member> {
@@ -140,7 +140,9 @@ impl Transcript {
         }
         if w.role.is_some() {
             // Its role is known: no need to ask the server who it is.
-            self.asked.insert(w.id.clone());
+            if !self.asked.contains(&w.id) {
+                self.asked.push(w.id.clone());
+            }
         }
         if let Some(m) = self.member_mut(&w.id) {
             if let Some(n) = &w.display_name {
