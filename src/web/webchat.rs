@@ -75,6 +75,8 @@ struct Shell {
     /// `transport.interactionData.journey`, for `ac()` progress.
     journey: JsValue,
     inputs: Vec<Listener>,
+    /// Events published before the loader replayed the page's queued calls; `None` once replayed.
+    held: Option<Vec<Event>>,
     _pagehide: Option<Listener>,
     fetch_cb: JsValue,
     socket_cb: JsValue,
@@ -246,6 +248,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         user_data: obj(),
         journey: JsValue::UNDEFINED,
         inputs: Vec::new(),
+        held: Some(Vec::new()),
         _pagehide: None,
         fetch_cb: fetch_closure.as_ref().clone(),
         socket_cb: socket_closure.as_ref().clone(),
@@ -276,9 +279,20 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         with(|sh| sh._pagehide = Some(Listener { remove, _cb: cb }));
     }
 
+    // A stored session is restored now, before the page's queued commands run (a queued startChat then meets
+    // the restoring session), but what that publishes waits for `after_replay`: the page's queued
+    // subscriptions are not in place yet.
     let snapshot = wc_storage("get", STORAGE_KEY, None).and_then(|t| read_snapshot(&t));
     drive(|core, c| core.boot(snapshot, c));
     Ok(())
+}
+
+/// After the calls queued before load were replayed (subscriptions included): publishes what boot held back.
+pub(crate) fn after_replay() {
+    let held = with(|sh| sh.held.take()).flatten().unwrap_or_default();
+    for e in held {
+        publish(e);
+    }
 }
 
 // ----- commands -------------------------------------------------------------------------------------------------
@@ -552,7 +566,19 @@ fn perform(o: Output) {
                 wc_clear_timer(&h);
             }
         }
-        Output::Publish(e) => publish(e),
+        Output::Publish(e) => {
+            let e = with(|sh| match sh.held.as_mut() {
+                Some(list) => {
+                    list.push(e);
+                    None
+                }
+                None => Some(e),
+            })
+            .flatten();
+            if let Some(e) = e {
+                publish(e);
+            }
+        }
         Output::Resolve { cmd, value } => settle(cmd, value, true),
         Output::Reject { cmd, value } => settle(cmd, value, false),
         Output::Store(snap) => match snap {

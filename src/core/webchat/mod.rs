@@ -481,6 +481,8 @@ pub struct Session {
     polling: bool,
     polls_in_flight: u8,
     poll_cmd: Option<u32>,
+    /// A request of the poll in flight failed.
+    poll_failed: bool,
     agent_typing: Option<Typing>,
     client_typing: bool,
     last_typing_sent: f64,
@@ -569,6 +571,7 @@ impl Session {
             polling: false,
             polls_in_flight: 0,
             poll_cmd: None,
+            poll_failed: false,
             agent_typing: None,
             client_typing: false,
             last_typing_sent: f64::NEG_INFINITY,
@@ -1355,7 +1358,7 @@ impl Session {
                 reply: Reply::Messages(page),
                 ..
             } => {
-                self.succeeded();
+                self.outcome(&fetch, true);
                 let full = page.entities.len() as u32 >= self.page_size(&fetch) || page.next.is_some();
                 let last = page.entities.last().map(|m| m.id.clone());
                 if fetch == Fetch::Restore {
@@ -1392,7 +1395,7 @@ impl Session {
             other => {
                 self.emit(Event::Error(ajax_of(&other)));
                 if is_transient(&other) {
-                    self.failed();
+                    self.outcome(&fetch, false);
                 }
                 if fetch == Fetch::Restore {
                     self.restore_failed_attempt(&other, ctx);
@@ -1451,7 +1454,7 @@ impl Session {
                 reply: Reply::Members(list),
                 ..
             } => {
-                self.succeeded();
+                self.outcome(&fetch, true);
                 let own = self.conv.member_id.clone();
                 let restoring = fetch == Fetch::Restore;
                 for m in &list {
@@ -1497,7 +1500,7 @@ impl Session {
             other => {
                 self.emit(Event::Error(ajax_of(&other)));
                 if is_transient(&other) {
-                    self.failed();
+                    self.outcome(&fetch, false);
                 }
                 if fetch == Fetch::Restore {
                     self.restore_failed_attempt(&other, ctx);
@@ -1917,10 +1920,26 @@ impl Session {
         self.request(req, Pending::Members(Fetch::Poll));
     }
 
+    /// Counts a request toward the offline accounting; a poll (messages + members) counts once, as a whole.
+    fn outcome(&mut self, fetch: &Fetch, ok: bool) {
+        if *fetch == Fetch::Poll {
+            self.poll_failed |= !ok;
+        } else if ok {
+            self.succeeded();
+        } else {
+            self.failed();
+        }
+    }
+
     fn poll_step(&mut self, _ok: bool, ctx: Ctx) {
         self.polls_in_flight = self.polls_in_flight.saturating_sub(1);
         if self.polls_in_flight > 0 {
             return;
+        }
+        if std::mem::take(&mut self.poll_failed) {
+            self.failed();
+        } else {
+            self.succeeded();
         }
         if let Some(cmd) = self.poll_cmd.take() {
             self.resolve(cmd, Value::Undefined);
