@@ -115,17 +115,32 @@ export function busEvent(time, publisher, event, data) {
 
 // Subscribers are called asynchronously, in one microtask per burst of publishes: every delivery queued before the
 // microtask runs (and any queued by a subscriber while it runs) is made in order, so subscription order and
-// publish order both hold. A throwing subscriber is reported with console.error and the others still run.
+// publish order both hold. A delivery whose subscription was cancelled meanwhile (unsubscribe) is skipped. A
+// throwing subscriber is reported with console.error and the others still run.
 const pending = [];
 let scheduled = false;
 
+/** A subscription record: the callback, and whether it is still subscribed. */
+export function subscription(fn) {
+  return { fn, active: true };
+}
+
+export function cancel(record) {
+  record.active = false;
+}
+
+export function sameCallback(a, b) {
+  return a.fn === b.fn;
+}
+
 function flush() {
   for (let i = 0; i < pending.length; i += 2) {
-    const fn = pending[i];
+    const record = pending[i];
     const evt = pending[i + 1];
     pending[i] = pending[i + 1] = undefined;
+    if (!record.active) continue;
     try {
-      fn(evt);
+      record.fn(evt);
     } catch (err) {
       console.error(`cxbridge: a subscriber of ${evt && evt.event} threw`, err);
     }
@@ -134,9 +149,9 @@ function flush() {
   scheduled = false;
 }
 
-/** Queues `fn(evt)` for the next delivery microtask. */
-export function deliverLater(fn, evt) {
-  pending.push(fn, evt);
+/** Queues `record.fn(evt)` for the next delivery microtask. */
+export function deliverLater(record, evt) {
+  pending.push(record, evt);
   if (!scheduled) {
     scheduled = true;
     queueMicrotask(flush);

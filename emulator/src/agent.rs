@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::body::Bytes;
+use crate::util::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -20,6 +20,7 @@ use crate::Shared;
 
 const SCRIPT_AGENT: &str = "Alex";
 const CONSOLE_AGENT: &str = "Sam (console)";
+const BOT_GREETING: &str = "Hi, I'm the virtual assistant. Let me find an agent for you.";
 
 pub fn router() -> Router<Shared> {
     Router::new()
@@ -27,6 +28,8 @@ pub fn router() -> Router<Shared> {
         .route("/agent/", get(console_html))
         .route("/agent/agent.js", get(console_js))
         .route("/agent/agent.css", get(console_css))
+        .route("/agent/customer", get(customer_html))
+        .route("/agent/customer.js", get(customer_js))
         .route("/__emulator/agent/chats", get(list_chats))
         .route("/__emulator/agent/mode", get(get_mode).post(set_mode))
         .route("/__emulator/agent/chats/{cid}/join", post(human_join))
@@ -61,6 +64,13 @@ pub fn route(st: &Shared, cid: &str) {
             .and_then(Value::as_str)
             .unwrap_or("Queue")
             .to_string();
+        if queue.eq_ignore_ascii_case("bot") {
+            // An inbound flow's bot (role WORKFLOW) speaks first, then hands over to the queue.
+            let bot = c.add_member(Member::new("Bot", Role::Workflow, MState::Connected));
+            c.typing(&bot);
+            c.add_message(&bot, BOT_GREETING, "standard");
+            c.set_state(&bot, MState::Disconnected);
+        }
         let acd = c.add_member(Member::new(&queue, Role::Acd, MState::Connected));
         c.acd_id = Some(acd);
         if manual {
@@ -183,6 +193,23 @@ async fn console_css() -> Response {
         .into_response()
 }
 
+/// A bare customer page over the raw API, so a person can try the console without the SDK.
+async fn customer_html() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        include_str!("../console/customer.html"),
+    )
+        .into_response()
+}
+
+async fn customer_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../console/customer.js"),
+    )
+        .into_response()
+}
+
 async fn list_chats(State(st): State<Shared>) -> Json<Value> {
     let store = lock(&st.store);
     let chats: Vec<Value> = store
@@ -198,7 +225,7 @@ async fn get_mode(State(st): State<Shared>) -> Json<Value> {
     Json(json!({"manual": st.manual_agent.load(Ordering::Relaxed)}))
 }
 
-async fn set_mode(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+async fn set_mode(State(st): State<Shared>, headers: HeaderMap, Body(body): Body) -> ApiResult<Json<Value>> {
     let obj = json_object(&headers, &body)?;
     let Some(manual) = obj.get("manual").and_then(Value::as_bool) else {
         return Err(ApiError::bad_field(
@@ -259,7 +286,7 @@ async fn human_message(
     State(st): State<Shared>,
     Path(cid): Path<String>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Json<Value>> {
     let obj = json_object(&headers, &body)?;
     let text = crate::util::req_str(&obj, "", "body")?;

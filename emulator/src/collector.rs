@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use axum::body::Bytes;
+use crate::util::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -84,7 +84,7 @@ fn envelopes(value: Value) -> ApiResult<Vec<(String, Value)>> {
     Ok(out)
 }
 
-async fn collect(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn collect(State(st): State<Shared>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
     match media_type(&headers).as_deref() {
         None | Some("application/json") | Some("text/plain") => {}
         Some(other) => {

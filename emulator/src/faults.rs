@@ -5,7 +5,7 @@
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::body::Bytes;
+use crate::util::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -158,7 +158,7 @@ async fn reset(State(st): State<Shared>) -> ApiResult<Json<Value>> {
 }
 
 /// `{path, method?, status?, count?, mode?, delayMs?}`: the next `count` requests whose path contains `path`.
-async fn add_rule(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> ApiResult<Json<Value>> {
+async fn add_rule(State(st): State<Shared>, headers: HeaderMap, Body(body): Body) -> ApiResult<Json<Value>> {
     enabled(&st)?;
     let obj = json_object(&headers, &body)?;
     let path = req_str(&obj, "", "path")?;

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::body::Bytes;
+use crate::util::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -248,7 +248,7 @@ fn public_host(headers: &HeaderMap) -> String {
         .to_string()
 }
 
-async fn create(State(st): State<Shared>, headers: HeaderMap, body: Bytes) -> ApiResult<Response> {
+async fn create(State(st): State<Shared>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
     let obj = json_object(&headers, &body)?;
     req_str(&obj, "", "organizationId")?;
     req_str(&obj, "", "deploymentId")?;
@@ -317,7 +317,7 @@ async fn send_message(
     State(st): State<Shared>,
     Path((cid, mid)): Path<(String, String)>,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> ApiResult<Response> {
     {
         let store = lock(&st.store);

@@ -253,3 +253,29 @@ pub fn opt_obj<'a>(
         )),
     }
 }
+
+/// A request body whose rejections (too large, unreadable) are answered with the JSON `ErrorBody` too.
+pub struct Body(pub axum::body::Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(Body)
+            .map_err(|e| {
+                let status = e.status();
+                let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                    "payload.too.large"
+                } else {
+                    "bad.request"
+                };
+                ApiError::new(
+                    status,
+                    code,
+                    format!("The request body was refused: {}", e.body_text()),
+                )
+            })
+    }
+}

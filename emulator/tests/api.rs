@@ -557,3 +557,79 @@ async fn cors_preflight_and_headers_for_both_origins() {
         assert_eq!(r.headers()["access-control-allow-origin"], origin.as_str());
     }
 }
+
+/// Whatever a client throws at it, the emulator answers with a 4xx and a JSON body: never a 5xx, never a hang.
+#[tokio::test]
+async fn garbage_input_never_gets_a_5xx() {
+    let emu = start(fast()).await;
+    let a = emu.create("Ann").await;
+    let paths = [
+        API.to_string(),
+        format!("{API}/{}/members/{}/messages", a.id, a.member),
+        format!("{API}/{}/members/{}/typing", a.id, a.member),
+        "/collector".to_string(),
+        "/__emulator/faults/requests".to_string(),
+        "/__emulator/agent/mode".to_string(),
+        format!("/__emulator/agent/chats/{}/messages", a.id),
+    ];
+    let bodies: [&[u8]; 9] = [
+        b"",
+        b"null",
+        b"\"just a string\"",
+        b"{\"body\": {\"nested\": [1, 2, {}]}}",
+        b"{\"organizationId\": null, \"routingTarget\": [], \"memberInfo\": 7}",
+        b"\xff\xfe\x00garbage",
+        b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+        b"{\"body\": \"\\ud800\"}",
+        b"{\"a\":1,\"a\":2}",
+    ];
+    for p in &paths {
+        for body in bodies {
+            for ct in ["application/json", "text/plain", "application/octet-stream"] {
+                let r = emu
+                    .http
+                    .post(emu.url(p))
+                    .bearer_auth(&a.jwt)
+                    .header("content-type", ct)
+                    .body(body.to_vec())
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                assert!(status < 500, "{p} {ct} {body:?} -> {status}");
+                if status >= 400 {
+                    let v: Value = r.json().await.unwrap_or(Value::Null);
+                    assert!(
+                        v["message"].is_string(),
+                        "{p} {ct} {body:?} -> {status} without a JSON message"
+                    );
+                }
+            }
+        }
+    }
+    let long = "x".repeat(3_000_000);
+    let r = emu
+        .http
+        .post(emu.url(&paths[1]))
+        .bearer_auth(&a.jwt)
+        .json(&json!({"body": long}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "payload.too.large");
+    let r = emu
+        .http
+        .get(
+            emu.url(
+                &a.uri
+                    .replace("ws://127.0.0.1", "")
+                    .replace(&format!(":{}", emu.port), ""),
+            ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400, "a plain GET on the stream URI");
+}

@@ -182,3 +182,59 @@ async fn the_agent_leaving_ends_the_chat() {
     }
     assert!(rest.iter().any(|f| is_message(f, "member-leave")));
 }
+
+#[tokio::test]
+async fn a_stream_opened_after_the_end_is_closed_at_once() {
+    let emu = start(fast()).await;
+    let a = emu.create("Ann").await;
+    let r = emu
+        .http
+        .delete(emu.url(&format!("{API}/{}/members/{}", a.id, a.member)))
+        .bearer_auth(&a.jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let mut ws = open(&a.uri).await;
+    assert!(frame(&mut ws).await.is_none());
+}
+
+#[tokio::test]
+async fn the_bot_queue_has_a_workflow_member_speak_first() {
+    let emu = start(fast()).await;
+    let mut body = create_body("Ann");
+    body["routingTarget"]["targetAddress"] = json!("Bot");
+    let (_, v) = emu.post_json(API, &body, None).await;
+    let cid = v["id"].as_str().unwrap();
+    let jwt = v["jwt"].as_str().unwrap();
+    let mut ws = open(v["eventStreamUri"].as_str().unwrap()).await;
+    let (bot, _) = until(&mut ws, |f| is_message(f, "standard")).await;
+    assert_eq!(
+        bot["eventBody"]["body"],
+        "Hi, I'm the virtual assistant. Let me find an agent for you."
+    );
+    let (agent, _) = until(&mut ws, |f| is_message(f, "standard")).await;
+    assert_eq!(
+        agent["eventBody"]["body"],
+        "Hello Ann, I'm Alex. How can I help you today?"
+    );
+    let (_, members) = emu.get(&format!("{API}/{cid}/members"), Some(jwt)).await;
+    let roles: Vec<(&str, &str)> = members["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["role"].as_str().unwrap(), m["state"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("CUSTOMER", "CONNECTED"),
+            ("WORKFLOW", "DISCONNECTED"),
+            ("ACD", "DISCONNECTED"),
+            ("AGENT", "CONNECTED")
+        ]
+    );
+    let bot_id = bot["eventBody"]["sender"]["id"].as_str().unwrap();
+    let (_, m) = emu.get(&format!("{API}/{cid}/members/{bot_id}"), Some(jwt)).await;
+    assert_eq!(m["role"], "WORKFLOW");
+}

@@ -16,11 +16,59 @@
 //!   ready it runs, or rejects with the same message if the plugin never registered that command;
 //! - before-hooks run when the command is dispatched (after any buffering), in registration order, so a hook
 //!   registered while a command waits for its plugin still applies;
-//! - a publish reaches the callbacks subscribed at the moment of publishing (a callback removed before the
-//!   asynchronous delivery still gets that one event, as in mitt).
+//! - a publish reaches the callbacks subscribed at the moment of publishing, except those unsubscribed before the
+//!   asynchronous delivery (the host cancels them with what [`Bus::unsubscribe`] returns): a callback added
+//!   after a publish does not get it, a callback removed never runs again.
 
-use std::collections::HashMap;
 use std::rc::Rc;
+
+/// A small map from names to values, searched linearly. A page has tens of plugins, topics and keys, where a scan
+/// costs about what hashing does, and a fraction of a hash map's code in the wasm.
+struct Table<V> {
+    entries: Vec<(String, V)>,
+}
+
+impl<V> Table<V> {
+    const fn new() -> Self {
+        Table { entries: Vec::new() }
+    }
+
+    fn position(&self, key: &str) -> Option<usize> {
+        self.entries.iter().position(|(k, _)| k == key)
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn get_mut(&mut self, key: &str) -> Option<&mut V> {
+        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    fn contains(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    /// Sets `key` to `value`, replacing any previous value.
+    fn insert(&mut self, key: &str, value: V) {
+        match self.get_mut(key) {
+            Some(v) => *v = value,
+            None => self.entries.push((key.to_owned(), value)),
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(i) = self.position(key) {
+            self.entries.swap_remove(i);
+        }
+    }
+}
+
+struct Hook<C> {
+    namespace: String,
+    command: String,
+    callback: C,
+}
 
 /// The vendor's rejection for an unknown plugin or command (improve: the vendor leaves it pending forever).
 pub const COMMAND_DOES_NOT_EXIST: &str = "Command does not exist";
@@ -40,6 +88,9 @@ pub trait Host {
     type Callback: Clone + PartialEq;
     /// What runs a registered command.
     type Handler: Clone;
+    /// An event name as the host keeps it (the web shell: the JS string the page subscribed with), so a publish
+    /// need not make it again for every delivery.
+    type Name: Clone;
 }
 
 /// A registered plugin, as the host refers to it.
@@ -117,6 +168,8 @@ pub struct Publication<H: Host> {
     /// The full event name, `Namespace.event`.
     pub topic: String,
     pub publisher: Rc<str>,
+    /// The topic's name as the host gave it when subscribing; `None` when nobody ever subscribed.
+    pub label: Option<H::Name>,
     /// In subscription order.
     pub subscribers: Vec<H::Callback>,
 }
@@ -139,7 +192,7 @@ struct Buffered<H: Host> {
 struct PluginEntry<H: Host> {
     name: Rc<str>,
     ready: bool,
-    commands: HashMap<String, H::Handler>,
+    commands: Table<H::Handler>,
     events: Vec<String>,
     buffered: Vec<Buffered<H>>,
 }
@@ -149,15 +202,20 @@ struct Subscription<H: Host> {
     callback: H::Callback,
 }
 
+struct Topic<H: Host> {
+    label: H::Name,
+    subscriptions: Vec<Subscription<H>>,
+}
+
 /// The bus: every plugin, command, hook, subscription, sticky event and shared datum of a page.
 pub struct Bus<H: Host> {
     plugins: Vec<PluginEntry<H>>,
-    by_name: HashMap<Rc<str>, PluginId>,
-    /// namespace → command → hooks; a hook may name a plugin that registers later.
-    hooks: HashMap<String, HashMap<String, Vec<H::Callback>>>,
-    subscriptions: HashMap<String, Vec<Subscription<H>>>,
-    sticky: HashMap<String, Sticky<H>>,
-    data: HashMap<String, H::Value>,
+    by_name: Table<PluginId>,
+    /// In registration order; a hook may name a plugin that registers later.
+    hooks: Vec<Hook<H::Callback>>,
+    subscriptions: Table<Topic<H>>,
+    sticky: Table<Sticky<H>>,
+    data: Table<H::Value>,
 }
 
 impl<H: Host> Default for Bus<H> {
@@ -172,14 +230,14 @@ fn split(name: &str) -> Option<(&str, &str)> {
 }
 
 impl<H: Host> Bus<H> {
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Bus {
             plugins: Vec::new(),
-            by_name: HashMap::new(),
-            hooks: HashMap::new(),
-            subscriptions: HashMap::new(),
-            sticky: HashMap::new(),
-            data: HashMap::new(),
+            by_name: Table::new(),
+            hooks: Vec::new(),
+            subscriptions: Table::new(),
+            sticky: Table::new(),
+            data: Table::new(),
         }
     }
 
@@ -196,7 +254,7 @@ impl<H: Host> Bus<H> {
         if name.is_empty() || name.contains('.') {
             return Err(BusError::BadPluginName);
         }
-        if self.by_name.contains_key(name) {
+        if self.by_name.contains(name) {
             return Err(BusError::PluginTaken);
         }
         let id = PluginId(self.plugins.len() as u32);
@@ -204,11 +262,11 @@ impl<H: Host> Bus<H> {
         self.plugins.push(PluginEntry {
             name: name.clone(),
             ready: false,
-            commands: HashMap::new(),
+            commands: Table::new(),
             events: Vec::new(),
             buffered: Vec::new(),
         });
-        self.by_name.insert(name, id);
+        self.by_name.insert(&name, id);
         Ok(id)
     }
 
@@ -242,10 +300,10 @@ impl<H: Host> Bus<H> {
         if command.is_empty() || command.contains('.') {
             return Err(BusError::BadCommandName);
         }
-        if plugin.commands.contains_key(command) {
+        if plugin.commands.contains(command) {
             return Err(BusError::CommandTaken);
         }
-        plugin.commands.insert(command.to_owned(), handler);
+        plugin.commands.insert(command, handler);
         Ok(())
     }
 
@@ -379,10 +437,10 @@ impl<H: Host> Bus<H> {
         };
         let hooks = self
             .hooks
-            .get(namespace)
-            .and_then(|m| m.get(command))
-            .cloned()
-            .unwrap_or_default();
+            .iter()
+            .filter(|h| h.namespace == namespace && h.command == command)
+            .map(|h| h.callback.clone())
+            .collect();
         Route::Run(Dispatch {
             handler: handler.clone(),
             hooks,
@@ -403,12 +461,11 @@ impl<H: Host> Bus<H> {
         if namespace.is_empty() || command.is_empty() || command.contains('.') {
             return Err(BusError::BadCommandName);
         }
-        self.hooks
-            .entry(namespace.to_owned())
-            .or_default()
-            .entry(command.to_owned())
-            .or_default()
-            .push(hook);
+        self.hooks.push(Hook {
+            namespace: namespace.to_owned(),
+            command: command.to_owned(),
+            callback: hook,
+        });
         Ok(())
     }
 
@@ -418,6 +475,7 @@ impl<H: Host> Bus<H> {
         &mut self,
         owner: PluginId,
         event: &str,
+        label: H::Name,
         callback: H::Callback,
     ) -> Result<Option<&Sticky<H>>, BusError> {
         self.entry(owner)?;
@@ -425,35 +483,46 @@ impl<H: Host> Bus<H> {
             Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() => {}
             _ => return Err(BusError::BadEventName),
         }
+        let subscription = Subscription { owner, callback };
         match self.subscriptions.get_mut(event) {
-            Some(list) => list.push(Subscription { owner, callback }),
-            None => {
-                self.subscriptions
-                    .insert(event.to_owned(), vec![Subscription { owner, callback }]);
-            }
+            Some(topic) => topic.subscriptions.push(subscription),
+            None => self.subscriptions.insert(
+                event,
+                Topic {
+                    label,
+                    subscriptions: vec![subscription],
+                },
+            ),
         }
         Ok(self.sticky.get(event))
     }
 
     /// `plugin.unsubscribe(event)` removes every callback of this plugin for the event; `(event, cb)` only that
-    /// callback (improve). Returns how many were removed.
+    /// callback (improve). Returns the removed callbacks, so the host can cancel deliveries already queued for
+    /// them: an unsubscribed callback is never called again.
     pub fn unsubscribe(
         &mut self,
         owner: PluginId,
         event: &str,
         callback: Option<&H::Callback>,
-    ) -> Result<usize, BusError> {
+    ) -> Result<Vec<H::Callback>, BusError> {
         self.entry(owner)?;
         match split(event) {
             Some((ns, rest)) if !ns.is_empty() && !rest.is_empty() => {}
             _ => return Err(BusError::BadEventName),
         }
-        let Some(list) = self.subscriptions.get_mut(event) else {
-            return Ok(0);
+        let Some(topic) = self.subscriptions.get_mut(event) else {
+            return Ok(Vec::new());
         };
-        let before = list.len();
-        list.retain(|s| s.owner != owner || callback.is_some_and(|cb| *cb != s.callback));
-        let removed = before - list.len();
+        let list = &mut topic.subscriptions;
+        let mut removed = Vec::new();
+        list.retain(|s| {
+            let keep = s.owner != owner || callback.is_some_and(|cb| *cb != s.callback);
+            if !keep {
+                removed.push(s.callback.clone());
+            }
+            keep
+        });
         if list.is_empty() {
             self.subscriptions.remove(event);
         }
@@ -509,8 +578,8 @@ impl<H: Host> Bus<H> {
             return Err(BusError::BadPluginName);
         }
         let topic = Self::topic(namespace, event)?;
-        let name = match self.by_name.get_key_value(namespace) {
-            Some((name, _)) => name.clone(),
+        let name = match self.by_name.get(namespace).and_then(|id| self.name(*id)) {
+            Some(name) => name.clone(),
             None => Rc::from(namespace),
         };
         Ok(self.emit(topic, name, data, sticky, now))
@@ -524,14 +593,16 @@ impl<H: Host> Bus<H> {
         sticky: bool,
         now: f64,
     ) -> Publication<H> {
-        let subscribers = self
-            .subscriptions
-            .get(&topic)
-            .map(|l| l.iter().map(|s| s.callback.clone()).collect())
-            .unwrap_or_default();
+        let (label, subscribers) = match self.subscriptions.get(&topic) {
+            Some(t) => (
+                Some(t.label.clone()),
+                t.subscriptions.iter().map(|s| s.callback.clone()).collect(),
+            ),
+            None => (None, Vec::new()),
+        };
         if sticky {
             self.sticky.insert(
-                topic.clone(),
+                &topic,
                 Sticky {
                     publisher: publisher.clone(),
                     time: now,
@@ -542,6 +613,7 @@ impl<H: Host> Bus<H> {
         Publication {
             topic,
             publisher,
+            label,
             subscribers,
         }
     }
@@ -600,7 +672,7 @@ impl<H: Host> Bus<H> {
         full.push_str(&name);
         full.push('.');
         full.push_str(plain);
-        self.data.insert(full, value);
+        self.data.insert(&full, value);
         Ok(publication)
     }
 }
@@ -616,6 +688,7 @@ mod tests {
         type Deferred = u32;
         type Callback = &'static str;
         type Handler = &'static str;
+        type Name = &'static str;
     }
 
     fn bus() -> Bus<T> {
@@ -767,13 +840,18 @@ mod tests {
         let mut b = bus();
         let publisher = ready_plugin(&mut b, "Pub");
         let sub = ready_plugin(&mut b, "Sub");
-        b.subscribe(sub, "Pub.ping", "first").unwrap();
-        b.subscribe(publisher, "Pub.ping", "second").unwrap();
-        b.subscribe(sub, "Pub.pong", "other").unwrap();
+        b.subscribe(sub, "Pub.ping", "Pub.ping", "first").unwrap();
+        b.subscribe(publisher, "Pub.ping", "Pub.ping", "second").unwrap();
+        b.subscribe(sub, "Pub.pong", "Pub.pong", "other").unwrap();
         let p = b.publish(publisher, "ping", &"data", false, 5.0).unwrap();
         assert_eq!(p.topic, "Pub.ping");
         assert_eq!(&*p.publisher, "Pub");
         assert_eq!(p.subscribers, vec!["first", "second"]);
+        assert_eq!(
+            p.label,
+            Some("Pub.ping"),
+            "the name as the first subscriber gave it"
+        );
         // The own namespace may be spelled out.
         assert_eq!(
             b.publish(publisher, "Pub.ping", &"", false, 0.0)
@@ -782,11 +860,8 @@ mod tests {
                 .len(),
             2
         );
-        assert!(b
-            .publish(publisher, "Pub.*", &"", false, 0.0)
-            .unwrap()
-            .subscribers
-            .is_empty());
+        let nobody = b.publish(publisher, "Pub.*", &"", false, 0.0).unwrap();
+        assert!(nobody.subscribers.is_empty() && nobody.label.is_none());
     }
 
     #[test]
@@ -814,7 +889,7 @@ mod tests {
         let me = ready_plugin(&mut b, "Me");
         for name in ["", "noDot", ".x", "X."] {
             assert_eq!(
-                b.subscribe(me, name, "cb").err(),
+                b.subscribe(me, name, "label", "cb").err(),
                 Some(BusError::BadEventName),
                 "{name}"
             );
@@ -826,10 +901,10 @@ mod tests {
         let mut b = bus();
         let p = ready_plugin(&mut b, "P");
         b.publish(p, "plain", &"lost", false, 1.0).unwrap();
-        assert!(b.subscribe(p, "P.plain", "cb").unwrap().is_none());
+        assert!(b.subscribe(p, "P.plain", "P.plain", "cb").unwrap().is_none());
         b.republish_helper(p, "ready", "v1", 2.0);
         b.republish_helper(p, "ready", "v2", 3.0);
-        let sticky = b.subscribe(p, "P.ready", "late").unwrap().unwrap();
+        let sticky = b.subscribe(p, "P.ready", "P.ready", "late").unwrap().unwrap();
         assert_eq!((sticky.data, sticky.time, &*sticky.publisher), ("v2", 3.0, "P"));
         // A later plain publish does not erase the sticky value, nor does it become sticky itself.
         b.publish(p, "ready", &"v3", false, 4.0).unwrap();
@@ -847,24 +922,24 @@ mod tests {
         let mut b = bus();
         let a = ready_plugin(&mut b, "A");
         let other = ready_plugin(&mut b, "O");
-        b.subscribe(a, "O.e", "a1").unwrap();
-        b.subscribe(a, "O.e", "a2").unwrap();
-        b.subscribe(other, "O.e", "o1").unwrap();
-        assert_eq!(b.unsubscribe(a, "O.e", Some(&"a2")).unwrap(), 1);
+        b.subscribe(a, "O.e", "O.e", "a1").unwrap();
+        b.subscribe(a, "O.e", "O.e", "a2").unwrap();
+        b.subscribe(other, "O.e", "O.e", "o1").unwrap();
+        assert_eq!(b.unsubscribe(a, "O.e", Some(&"a2")).unwrap(), vec!["a2"]);
         assert_eq!(
             b.publish(other, "e", &"", false, 0.0).unwrap().subscribers,
             vec!["a1", "o1"]
         );
-        b.subscribe(a, "O.e", "a3").unwrap();
+        b.subscribe(a, "O.e", "O.e", "a3").unwrap();
         // Without a callback: every callback of this plugin for this event, and nobody else's.
-        assert_eq!(b.unsubscribe(a, "O.e", None).unwrap(), 2);
+        assert_eq!(b.unsubscribe(a, "O.e", None).unwrap(), vec!["a1", "a3"]);
         assert_eq!(
             b.publish(other, "e", &"", false, 0.0).unwrap().subscribers,
             vec!["o1"]
         );
-        assert_eq!(b.unsubscribe(a, "O.e", None).unwrap(), 0);
+        assert!(b.unsubscribe(a, "O.e", None).unwrap().is_empty());
         // Another plugin cannot remove o1 even naming it.
-        assert_eq!(b.unsubscribe(a, "O.e", Some(&"o1")).unwrap(), 0);
+        assert!(b.unsubscribe(a, "O.e", Some(&"o1")).unwrap().is_empty());
         assert_eq!(b.unsubscribe(a, "bad", None), Err(BusError::BadEventName));
     }
 
@@ -872,14 +947,23 @@ mod tests {
     fn publishing_in_a_namespace_needs_no_plugin_and_uses_the_registered_name() {
         let mut b = bus();
         let sub = ready_plugin(&mut b, "Sub");
-        b.subscribe(sub, "EngageDigital.smcc:task:ring", "cb").unwrap();
+        b.subscribe(
+            sub,
+            "EngageDigital.smcc:task:ring",
+            "EngageDigital.smcc:task:ring",
+            "cb",
+        )
+        .unwrap();
         let p = b
             .publish_in("EngageDigital", "smcc:task:ring", &"d", false, 0.0)
             .unwrap();
         assert_eq!(p.topic, "EngageDigital.smcc:task:ring");
         assert_eq!(p.subscribers, vec!["cb"]);
         b.publish_in("WebChatService", "ready", &"", true, 1.0).unwrap();
-        assert!(b.subscribe(sub, "WebChatService.ready", "r").unwrap().is_some());
+        assert!(b
+            .subscribe(sub, "WebChatService.ready", "WebChatService.ready", "r")
+            .unwrap()
+            .is_some());
         assert!(b.publish_in("", "x", &"", false, 0.0).is_err());
     }
 
@@ -888,7 +972,8 @@ mod tests {
         let mut b = bus();
         let web = ready_plugin(&mut b, "WebChat");
         let me = ready_plugin(&mut b, "Me");
-        b.subscribe(me, "WebChat.data.open", "watch").unwrap();
+        b.subscribe(me, "WebChat.data.open", "WebChat.data.open", "watch")
+            .unwrap();
         let p = b.set_data(web, "open", "false", 3.0).unwrap();
         assert_eq!(p.topic, "WebChat.data.open");
         assert_eq!(p.subscribers, vec!["watch"]);

@@ -23,16 +23,25 @@ use crate::core::bus::{self as core, Bus, BusError, Dispatch, Host, PluginId, Pu
 #[wasm_bindgen(module = "/js/deferred.js")]
 extern "C" {
     #[wasm_bindgen(js_name = busEvent)]
-    fn bus_event(time: f64, publisher: &str, event: &str, data: &JsValue) -> JsValue;
+    fn bus_event(time: f64, publisher: &JsValue, event: &JsValue, data: &JsValue) -> JsValue;
+
+    /// `{fn, active}`: what queued deliveries check, so an unsubscribed callback is never called again.
+    fn subscription(callback: &Function) -> JsValue;
+
+    fn cancel(subscription: &JsValue);
+
+    /// Whether two subscription records hold the same function.
+    #[wasm_bindgen(js_name = sameCallback)]
+    fn same_callback(a: &JsValue, b: &JsValue) -> bool;
 
     #[wasm_bindgen(js_name = deliverLater)]
-    fn deliver_later(callback: &Function, event: &JsValue);
+    fn deliver_later(subscription: &JsValue, event: &JsValue);
 
     #[wasm_bindgen(js_name = runCommand)]
     fn run_command(
         handler: &Function,
         time: f64,
-        commander: &str,
+        commander: &JsValue,
         command: &JsValue,
         deferred: &Deferred,
         data: &JsValue,
@@ -62,14 +71,28 @@ pub enum Handler {
     },
 }
 
+/// A subscriber's `{fn, active}` record (what its queued deliveries check), or a before-hook's function. One
+/// JS reference, so a publish clones one per subscriber. Records are equal when they hold the same function
+/// (`unsubscribe(event, cb)`); hooks are never compared. The comparison runs inside the bus's borrow, which is
+/// safe because it reads only our own records, never page code.
+#[derive(Clone)]
+pub struct Callback(JsValue);
+
+impl PartialEq for Callback {
+    fn eq(&self, other: &Self) -> bool {
+        same_callback(&self.0, &other.0)
+    }
+}
+
 /// The JS values the core juggles.
 pub struct Js;
 
 impl Host for Js {
     type Value = JsValue;
     type Deferred = Deferred;
-    type Callback = Function;
+    type Callback = Callback;
     type Handler = Handler;
+    type Name = JsValue;
 }
 
 struct State {
@@ -79,11 +102,13 @@ struct State {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State {
-        bus: Bus::new(),
-        debug: false,
-        on_ready_called: false,
-    });
+    static STATE: RefCell<State> = const {
+        RefCell::new(State {
+            bus: Bus::new(),
+            debug: false,
+            on_ready_called: false,
+        })
+    };
 }
 
 /// Runs `f` on the bus state. `f` must not call page code (see the module docs).
@@ -112,20 +137,21 @@ fn reject(deferred: &Deferred, message: &str) {
     deferred.reject(&js_sys::Error::new(message).into());
 }
 
-/// Performs a command's route: nothing (buffered), a rejection, or hooks then handler.
-fn perform(route: Route<Js>) {
+/// Performs a command's route: nothing (buffered), a rejection, or hooks then handler. `commander` is the
+/// sender's name as a JS string when the caller has it at hand.
+fn perform(route: Route<Js>, commander: Option<&JsValue>) {
     match route {
         Route::Buffered => {}
         Route::Reject { deferred, message } => reject(&deferred, message),
-        Route::Run(dispatch) => run(dispatch),
+        Route::Run(dispatch) => run(dispatch, commander),
     }
 }
 
-fn run(d: Dispatch<Js>) {
+fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
     let data = if d.hooks.is_empty() {
         d.data
     } else {
-        let hooks: Array = d.hooks.iter().collect();
+        let hooks: Array = d.hooks.iter().map(|h| &h.0).collect();
         let out = run_hooks(&hooks, &d.data, &d.deferred, core::COMMAND_CANCELLED);
         if out.is_undefined() {
             return;
@@ -134,19 +160,35 @@ fn run(d: Dispatch<Js>) {
     };
     match d.handler {
         Handler::Js { function, command } => {
-            run_command(&function, d.time, &d.commander, &command, &d.deferred, &data)
+            let made;
+            let commander = match commander {
+                Some(c) => c,
+                None => {
+                    made = JsValue::from_str(&d.commander);
+                    &made
+                }
+            };
+            run_command(&function, d.time, commander, &command, &d.deferred, &data)
         }
         Handler::Native { function, command } => function(NativeCommand {
-            command: command.to_string(),
-            commander: d.commander.to_string(),
+            command: String::from(&*command),
+            commander: String::from(&*d.commander),
             data,
             deferred: d.deferred,
         }),
     }
 }
 
-/// Delivers a publication: analytics first, then the subscribers (asynchronously).
-fn deliver(p: &Publication<Js>, data: &JsValue, time: f64, sticky: bool, debug: bool) {
+/// Delivers a publication: analytics first, then the subscribers (asynchronously). `publisher` is the
+/// publisher's name as a JS string when the caller has it at hand.
+fn deliver(
+    p: &Publication<Js>,
+    publisher: Option<&JsValue>,
+    data: &JsValue,
+    time: f64,
+    sticky: bool,
+    debug: bool,
+) {
     analytics::record("CXBus", &p.topic, data);
     if debug {
         debug_publish(&p.topic, &p.publisher, data, p.subscribers.len() as u32, sticky);
@@ -154,9 +196,17 @@ fn deliver(p: &Publication<Js>, data: &JsValue, time: f64, sticky: bool, debug: 
     if p.subscribers.is_empty() {
         return;
     }
-    let event = bus_event(time, &p.publisher, &p.topic, data);
-    for callback in &p.subscribers {
-        deliver_later(callback, &event);
+    let publisher = match publisher {
+        Some(p) => p.clone(),
+        None => JsValue::from_str(&p.publisher),
+    };
+    let topic = match &p.label {
+        Some(label) => label.clone(),
+        None => JsValue::from_str(&p.topic),
+    };
+    let event = bus_event(time, &publisher, &topic, data);
+    for subscriber in &p.subscribers {
+        deliver_later(&subscriber.0, &event);
     }
 }
 
@@ -165,16 +215,15 @@ fn deliver(p: &Publication<Js>, data: &JsValue, time: f64, sticky: bool, debug: 
 pub struct Plugin {
     id: PluginId,
     name: Rc<str>,
+    /// The name as a JS string, made once for every `e.commander` and `e.publisher`.
+    label: JsValue,
 }
 
 impl Plugin {
     /// Registers a plugin from Rust (tests, the built-in handles): the handle, or why not.
     pub fn register(name: &str) -> Result<Plugin, BusError> {
         let id = with(|s| s.bus.register_plugin(name))?;
-        Ok(Plugin {
-            id,
-            name: Rc::from(name),
-        })
+        Ok(Plugin::handle(id, name))
     }
 
     /// A built-in plugin (`CXBus`, `WidgetsBus`): registered on first use and ready at once.
@@ -189,10 +238,15 @@ impl Plugin {
                 plugin.id
             }
         };
-        Ok(Plugin {
+        Ok(Plugin::handle(id, name))
+    }
+
+    fn handle(id: PluginId, name: &str) -> Plugin {
+        Plugin {
             id,
             name: Rc::from(name),
-        })
+            label: JsValue::from_str(name),
+        }
     }
 
     fn publish_impl(&self, call: &str, event: JsValue, data: JsValue, sticky: bool) -> bool {
@@ -204,7 +258,7 @@ impl Plugin {
         let (result, debug) = with(|s| (s.bus.publish(self.id, &name, &data, sticky, now), s.debug));
         match result {
             Ok(p) => {
-                deliver(&p, &data, now, sticky, debug);
+                deliver(&p, Some(&self.label), &data, now, sticky, debug);
                 true
             }
             Err(e) => {
@@ -246,15 +300,18 @@ impl Plugin {
         let Ok(callback) = callback.dyn_into::<Function>() else {
             return refuse("subscribe", "the callback must be a function", &event);
         };
+        let record = subscription(&callback);
+        let subscriber = Callback(record.clone());
         let result = with(|s| {
             s.bus
-                .subscribe(self.id, &name, callback.clone())
+                .subscribe(self.id, &name, event.clone(), subscriber)
                 .map(|sticky| sticky.map(|st| (st.publisher.clone(), st.time, st.data.clone())))
         });
         match result {
             Ok(sticky) => {
                 if let Some((publisher, time, data)) = sticky {
-                    deliver_later(&callback, &bus_event(time, &publisher, &name, &data));
+                    let publisher = JsValue::from_str(&publisher);
+                    deliver_later(&record, &bus_event(time, &publisher, &event, &data));
                 }
                 event
             }
@@ -273,7 +330,7 @@ impl Plugin {
             None
         } else {
             match callback.dyn_into::<Function>() {
-                Ok(f) => Some(f),
+                Ok(f) => Some(Callback(subscription(&f))),
                 Err(_) => {
                     refuse("unsubscribe", "the callback must be a function", &event);
                     return false;
@@ -281,7 +338,12 @@ impl Plugin {
             }
         };
         match with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())) {
-            Ok(n) => n > 0,
+            Ok(removed) => {
+                for r in &removed {
+                    cancel(&r.0);
+                }
+                !removed.is_empty()
+            }
             Err(e) => {
                 refuse("unsubscribe", e.message(), &event);
                 false
@@ -302,7 +364,7 @@ impl Plugin {
             debug_command(&name, &self.name, &data, &deferred);
         }
         let route = with(|s| s.bus.command(self.id, &name, data, deferred.clone(), now));
-        perform(route);
+        perform(route, Some(&self.label));
         deferred
     }
 
@@ -371,7 +433,7 @@ impl Plugin {
             refuse("before", "the hook must be a function", &command);
             return false;
         };
-        match with(|s| s.bus.before(self.id, &name, hook)) {
+        match with(|s| s.bus.before(self.id, &name, Callback(hook.into()))) {
             Ok(()) => true,
             Err(e) => {
                 refuse("before", e.message(), &command);
@@ -396,27 +458,26 @@ impl Plugin {
         let (result, debug) = with(|s| (s.bus.set_data(self.id, &name, value.clone(), now), s.debug));
         match result {
             Ok(p) => {
-                deliver(&p, &value, now, false, debug);
+                deliver(&p, Some(&self.label), &value, now, false, debug);
                 JsValue::TRUE
             }
             Err(e) => refuse("data", e.message(), &key),
         }
     }
 
-    /// `plugin.ready()`: runs the commands buffered meanwhile, in order, then republishes `<Namespace>.ready`.
+    /// `plugin.ready()`: runs the commands buffered meanwhile, in order. It publishes nothing: as in the vendor's
+    /// extension example, a plugin announces itself with `republish('ready')`, so `ready()` adding a second
+    /// `<Namespace>.ready` would deliver it twice.
     pub fn ready(&self) {
-        let (first, routes) = with(|s| s.bus.ready(self.id));
+        let (_, routes) = with(|s| s.bus.ready(self.id));
         for route in routes {
-            perform(route);
-        }
-        if first {
-            self.publish_impl("ready", JsValue::from_str("ready"), JsValue::UNDEFINED, true);
+            perform(route, None);
         }
     }
 
     /// The plugin's namespace.
     pub fn namespace(&self) -> String {
-        self.name.to_string()
+        String::from(&*self.name)
     }
 
     /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
@@ -446,30 +507,31 @@ pub fn register_native_plugin(
     commands: &[&str],
     handler: Rc<dyn Fn(NativeCommand)>,
 ) -> Result<(), JsValue> {
-    let id = with(|s| -> Result<PluginId, BusError> {
-        let id = s.bus.register_plugin(name)?;
-        for command in commands {
-            let h = Handler::Native {
-                function: handler.clone(),
-                command: Rc::from(*command),
-            };
-            s.bus.register_command(id, command, h)?;
+    let id = with(|s| s.bus.register_plugin(name)).map_err(|e| bus_error(name, e))?;
+    let mut result = Ok(());
+    for command in commands {
+        let h = Handler::Native {
+            function: handler.clone(),
+            command: Rc::from(*command),
+        };
+        if let Err(e) = with(|s| s.bus.register_command(id, command, h)) {
+            let message = concat(&["cxbridge: cannot register command '", command, "': ", e.message()]);
+            result = Err(js_sys::Error::new(&message).into());
         }
-        Ok(id)
-    })
-    .map_err(|e| bus_error(name, e))?;
+    }
+    // Ready even after a refused command name, so the others work and nothing waits forever.
     let (_, routes) = with(|s| s.bus.ready(id));
     for route in routes {
-        perform(route);
+        perform(route, None);
     }
-    Ok(())
+    result
 }
 
 fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool) {
     let now = js_sys::Date::now();
     let (result, debug) = with(|s| (s.bus.publish_in(namespace, event, data, sticky, now), s.debug));
     match result {
-        Ok(p) => deliver(&p, data, now, sticky, debug),
+        Ok(p) => deliver(&p, None, data, now, sticky, debug),
         Err(e) => {
             refuse("publish", e.message(), &JsValue::from_str(event));
         }

@@ -202,11 +202,17 @@ test('before-hooks run in registration order and a non-object result cancels wit
     const opened = await CXBus.command('H.open', { steps: [] });
     spy.before('H.close', () => false);
     const closed = await CXBus.command('H.close', {}).then(null, (e) => e.message);
-    return { opened, closed, badHook: spy.before('H.open', 'not a function') };
+    svc.registerCommand('broken', (e) => e.deferred.resolve('ran'));
+    spy.before('H.broken', () => {
+      throw new Error('hook broke');
+    });
+    const broken = await CXBus.command('H.broken', {}).then(null, (e) => e.message);
+    return { opened, closed, broken, badHook: spy.before('H.open', 'not a function') };
   });
   assert.deepEqual(r, {
     opened: { steps: ['first', 'second'] },
     closed: "Command was cancelled by a 'before' function.",
+    broken: 'hook broke',
     badHook: false,
   });
   assertNoTraps(page);
@@ -248,7 +254,7 @@ test('subscribers get {time, publisher, event, data} as a microtask, in subscrip
   assertNoTraps(page, { allowConsoleErrors: [/a subscriber of Pub\.ping threw/] });
 });
 
-test('republish is sticky for later subscribers; ready() republishes <Namespace>.ready', async () => {
+test('republish is sticky for later subscribers, as a plugin announces its ready', async () => {
   const page = await surface();
   const r = await page.evaluate(async () => {
     const p = CXBus.registerPlugin('Sticky');
@@ -256,7 +262,9 @@ test('republish is sticky for later subscribers; ready() republishes <Namespace>
     p.publish('plain', 'missed');
     p.republish('state', 'v1');
     p.republish('state', 'v2');
-    p.ready();
+    CXBus.subscribe('Sticky.ready', () => got.push('early ready'));
+    p.republish('ready'); // as the vendor's extension example announces itself
+    p.ready(); // publishes nothing more
     const late = CXBus.registerPlugin('Late');
     late.subscribe('Sticky.plain', (e) => got.push('plain ' + e.data));
     late.subscribe('Sticky.state', (e) => got.push('state ' + e.data));
@@ -264,7 +272,7 @@ test('republish is sticky for later subscribers; ready() republishes <Namespace>
     await null;
     return got;
   });
-  assert.deepEqual(r, ['state v2', 'ready Sticky.ready']);
+  assert.deepEqual(r, ['early ready', 'state v2', 'ready Sticky.ready']);
   assertNoTraps(page);
 });
 
@@ -290,6 +298,31 @@ test('unsubscribe(event) removes the plugin\'s callbacks; unsubscribe(event, cb)
     return { got, one, all, none: a.unsubscribe('U.e') };
   });
   assert.deepEqual(r, { got: ['a1', 'b', '|', 'b'], one: true, all: true, none: false });
+  assertNoTraps(page);
+});
+
+test('unsubscribing takes effect at once, even for a delivery already queued', async () => {
+  const page = await surface();
+  const r = await page.evaluate(async () => {
+    const p = CXBus.registerPlugin('Now');
+    const s = CXBus.registerPlugin('NowSub');
+    const got = [];
+    const later = () => got.push('later');
+    s.subscribe('Now.e', () => {
+      got.push('first');
+      s.unsubscribe('Now.e', later); // removes the one after it, whose delivery is already queued
+    });
+    s.subscribe('Now.e', later);
+    p.publish('e', 1);
+    await null;
+    const gone = () => got.push('gone');
+    s.subscribe('Now.f', gone);
+    p.publish('f', 1);
+    s.unsubscribe('Now.f', gone); // before the delivery microtask
+    await null;
+    return got;
+  });
+  assert.deepEqual(r, ['first']);
   assertNoTraps(page);
 });
 
@@ -319,6 +352,7 @@ test('CXBus.configure({debug: true}) logs every publish and command with its tim
     const p = CXBus.registerPlugin('Dbg');
     p.registerCommand('go', (e) => e.deferred.resolve('went'));
     p.ready();
+    p.republish('ready');
     await CXBus.command('Dbg.go', { x: 1 });
     p.publish('happened', 1);
     CXBus.configure({ debug: false });

@@ -182,6 +182,20 @@ test('a person answers from the agent console at /agent', async () => {
   }
 });
 
+test('the bare customer page at /agent/customer chats with the scripted agent', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/agent/customer`);
+  await page.getByLabel('your name').fill('Dee');
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  await page.locator('#messages li', { hasText: "Hello Dee, I'm Alex." }).waitFor();
+  await page.getByLabel('message').fill('hi there');
+  await page.getByRole('button', { name: 'Send' }).click();
+  await page.locator('#messages li', { hasText: 'You said: hi there' }).waitFor();
+  await page.getByRole('button', { name: 'End chat' }).click();
+  await page.locator('#messages li', { hasText: 'The chat has ended.' }).waitFor();
+  assertNoTraps(page);
+});
+
 test('a page on the second origin (localhost) calls the API and the collector across origins', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.altUrl}/tests/blank.html`);
