@@ -339,3 +339,33 @@ test('configuration errors name the field; a page without _genesys.widgets.webch
   assertNoTraps(page);
   assertNoTraps(plain);
 });
+
+test('a bot speaks first; an agent typing without sending times out; a person ends the chat', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/webchat.html?queue=Bot`);
+  await page.waitForFunction(() => window.names().includes('ready'));
+  const r = await page.evaluate(() => run('startChat', { nickname: 'Bea' }));
+  const cid = r.value.responseJSON.id;
+  await page.waitForFunction(() => window.delivered().some((m) => m[2].startsWith('Hello Bea')), null, { timeout: 10000 });
+  const all = await page.evaluate(() => events.filter((e) => e.name === 'messageReceived').flatMap((e) => e.data.messages));
+  const bot = all.find((m) => m.text.startsWith("Hi, I'm the virtual assistant"));
+  assert.deepEqual(bot.from, { type: 'Bot', name: 'Bot' });
+  // Bots and the queue are not agents: one agentConnected, for Alex.
+  const connected = await page.evaluate(() => events.filter((e) => e.name === 'agentConnected').map((e) => e.data.message.from.name));
+  assert.deepEqual(connected, ['Alex']);
+
+  // A person takes over and types without sending: agentTypingTimeout 3 s after the indicator.
+  const post = (path) => fetch(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal((await post(`/__emulator/agent/chats/${cid}/join`)).status, 200);
+  await page.evaluate(() => { window.events.length = 0; });
+  assert.equal((await post(`/__emulator/agent/chats/${cid}/typing`)).status, 200);
+  await page.waitForFunction(() => window.names().includes('agentTypingTimeout'), null, { timeout: 10000 });
+  assert.deepEqual(await page.evaluate(() => window.names()), ['agentTypingStarted', 'agentTypingTimeout']);
+  // The person leaves: the chat ends for the guest.
+  assert.equal((await post(`/__emulator/agent/chats/${cid}/leave`)).status, 200);
+  await page.waitForFunction(() => window.names().includes('ended'), null, { timeout: 10000 });
+  const names = await page.evaluate(() => window.names());
+  assert.ok(names.indexOf('agentDisconnected') < names.indexOf('ended'));
+  assertNoTraps(page);
+  await page.close();
+});
