@@ -7,21 +7,43 @@
 //!
 //! Reliability, in one place:
 //! - **Liveness**: any stream frame re-arms a heartbeat watchdog; silence past `heartbeatTimeout` (or the socket
-//!   closing) publishes `disconnected`, closes the socket and reconnects with exponential backoff and jitter.
-//!   Once open again: `reconnected`, then `GET messages?after=<last id>` and `GET members`; frames that arrive
-//!   meanwhile are held and processed after the fetched messages, so order is kept; everything is de-duplicated
-//!   by message id ([`transcript::Transcript::admit`]).
-//! - **Sends** go one at a time, in order, and wait while the stream is disconnected. A 5xx, a timeout or a
-//!   network error is ambiguous (the server may have stored the message): before sending again the machine
-//!   waits a backoff delay and then re-reads `messages?after=<last id>`; an own message (sender = our member)
-//!   with the same body that no earlier send has claimed, seen since this send started, is that message, so the
-//!   send is done and is not repeated. Because sends are serialized, the first unclaimed match is the right one.
-//!   The stream's echo of our own message claims it the same way.
-//! - **Offline**: consecutive failures of requests or reconnects count as poll exceptions: the first publishes
-//!   `connectionPending`, the `pollExceptionLimit`-th `chatServerWentOffline`; the next success publishes
-//!   `chatServerBackOnline` and `connectionRestored`.
+//!   closing) publishes `disconnected`, closes the socket and reconnects with exponential backoff and "equal
+//!   jitter" (half fixed, half from the injected random number). Once open again: `reconnected`, then
+//!   `GET messages?after=<last id>` (following `next`) and `GET members`; frames that arrive meanwhile are held
+//!   and processed after the fetched messages, so order is kept; everything is de-duplicated by message id
+//!   ([`transcript::Transcript::admit`]). A member seen only by id (member-change frames carry `{id, state}`) is
+//!   looked up with `GET members/{id}`; messages after one from an unknown sender wait for it, in order.
+//! - **Sends** go one at a time, in order, and wait while the stream is disconnected (or a catch-up runs); a send
+//!   made while the chat is still being created or restored waits for it. A 4xx is final (the deferred rejects
+//!   with the AJAX response). A 5xx, 408, 429, a network error or no answer within `requestTimeout` is
+//!   ambiguous: the server may have stored the message. **How we know whether it did**: the service echoes the
+//!   guest's own messages on its stream, and `GET messages` returns them; an own message (sender = our member)
+//!   with the same body, seen since this send started, that no earlier send has claimed (sends claim the id the
+//!   server answered with) is that message, because sends are serialized. So on an ambiguous failure the machine
+//!   first looks for that echo; if none, it waits a backoff delay (after a timeout: at least `requestTimeout`
+//!   again, so a slow request can land), re-reads `messages?after=<the newest id when the send started>`, and
+//!   sends again only if the message is not there. The stream's echo arriving at any point completes it.
+//! - **Offline**: consecutive failures of requests or reconnects count as poll exceptions (a poll counts once):
+//!   the first publishes `connectionPending`, the `pollExceptionLimit`-th `chatServerWentOffline`; the next
+//!   success publishes `chatServerBackOnline` and `connectionRestored`.
 //! - **Restore**: the session (ids, JWT, stream URI, last id, prefilters) is written to storage as a
-//!   [`Snapshot`]; a new page restores it within `restoreTimeout` of the last write.
+//!   [`Snapshot`] on every change and when the page hides; a new page restores it within `restoreTimeout` of
+//!   the last write: `GET members` and the transcript, newest page first then older ones (`before=`), replayed
+//!   with `restoring: true` in pages of `maxMessagePageSize` (one event when `pagination` is false), then the
+//!   stream opens and catches up. A 401/403/404 is `restoreFailed`; a 5xx or no answer is `restoredOffline`,
+//!   retried with backoff until `chatServerBackOnline`. After `restoreTimeout`: `restoreTimeout`, and the
+//!   snapshot is removed.
+//! - **Polling** (`transport.polling`): no socket; every `pollInterval` a poll reads `messages?after=` and the
+//!   members; failed polls back off. The service routes a chat to an agent only once a stream is attached, so
+//!   against Genesys Cloud (and the emulator) a polling guest is not routed: polling is for reading a chat that
+//!   another connection routed, or for servers that route without a stream.
+//!
+//! Decisions where the vendor is silent: rejections with a vendor text reject with that string (as Genesys
+//! Widgets does); failed requests reject with the AJAX response object; `downloadFile` rejects with "This
+//! transport doesn't support file downloads."; `getTranscript` resolves `{messages}`; `getSessionData`
+//! resolves `{conversationId, memberId}` (never the JWT); supervisor events need a member with role
+//! `SUPERVISOR`, which the Guest Chat API does not have today; bots (`WORKFLOW`) and the queue (`ACD`) send
+//! messages but are not agents.
 
 pub mod config;
 pub mod transcript;
