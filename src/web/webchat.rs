@@ -6,7 +6,7 @@
 //! The JWT goes to the `Authorization` header and to sessionStorage (the restore snapshot), nowhere else: not
 //! to events, resolutions, logs, localStorage or cookies.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Reflect, RegExp, JSON};
@@ -88,7 +88,13 @@ type FetchClosure = Closure<dyn FnMut(u32, u16, String, String, JsValue)>;
 type SocketClosure = Closure<dyn FnMut(u32, String, JsValue)>;
 
 thread_local! {
-    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
+    /// The shell lives as long as the module (its closures are the browser's way back in), so it is leaked once
+    /// at boot: one thread-local read reaches it, instead of one generic `LocalKey::with` per call site.
+    static SHELL: Cell<Option<&'static RefCell<Shell>>> = const { Cell::new(None) };
+}
+
+fn shell() -> Option<&'static RefCell<Shell>> {
+    SHELL.with(Cell::get)
 }
 
 fn ctx() -> Ctx {
@@ -100,7 +106,8 @@ fn ctx() -> Ctx {
 
 /// Runs `f` on the shell with no borrow escaping; `None` before boot.
 fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> Option<R> {
-    SHELL.with(|s| s.try_borrow_mut().ok()?.as_mut().map(f))
+    let mut b = shell()?.try_borrow_mut().ok()?;
+    Some(f(&mut b))
 }
 
 /// Feeds one input to the core, then performs what it asked for (with no borrow held while JS runs).
@@ -255,11 +262,8 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         timer_cb: timer_closure.as_ref().clone(),
         _closures: (fetch_closure, socket_closure, timer_closure),
     };
-    SHELL.with(|s| {
-        if let Ok(mut b) = s.try_borrow_mut() {
-            *b = Some(shell);
-        }
-    });
+    let leaked: &'static RefCell<Shell> = Box::leak(Box::new(RefCell::new(shell)));
+    SHELL.with(|s| s.set(Some(leaked)));
 
     bus::register_native_plugin(NS, wc::COMMANDS, Rc::new(on_command))?;
 
