@@ -371,6 +371,9 @@ pub enum Frame {
     MemberChange(WireMember),
     /// Heartbeats, pongs, and frames of other topics: liveness only.
     Liveness,
+    /// A frame of this conversation that could not be read (no message id, no member id): something was said
+    /// that we could not see, so the client should re-read what it missed.
+    Garbled,
 }
 
 impl Frame {
@@ -394,11 +397,11 @@ impl Frame {
             },
             ("messages", _) => match raw.message {
                 Some(m) if !m.id.is_empty() => Frame::Message(m),
-                _ => Frame::Liveness,
+                _ => Frame::Garbled,
             },
             ("members", _) => match raw.member {
                 Some(m) if !m.id.is_empty() => Frame::MemberChange(m),
-                _ => Frame::Liveness,
+                _ => Frame::Garbled,
             },
             _ => Frame::Liveness,
         }

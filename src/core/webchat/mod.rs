@@ -1762,6 +1762,12 @@ impl Session {
                 }
             }
             Frame::Liveness => {}
+            Frame::Garbled => {
+                // Re-read what we could not see; held frames and de-duplication keep the order and the count.
+                if self.catching_up == 0 && self.sock == Sock::Open {
+                    self.start_catch_up();
+                }
+            }
         }
     }
 

@@ -1116,3 +1116,22 @@ fn a_send_accepted_then_answered_503_completes_from_its_echo_without_a_resend() 
     assert!(!sim.has(Method::Post, "/messages"));
     assert_eq!(sim.texts(), vec!["once"]);
 }
+
+#[test]
+fn a_frame_that_cannot_be_read_makes_the_client_re_read_what_it_missed() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "one")));
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.messages".into(),
+        kind: Some("message".into()),
+        ..Default::default()
+    });
+    sim.frame(msg_frame(msg("3", "A", "three")));
+    sim.answer(
+        Method::Get,
+        "/messages?after=1&",
+        page(vec![msg("2", "A", "two"), msg("3", "A", "three")]),
+    );
+    sim.answer(Method::Get, "/members?", ok(Reply::Members(vec![])));
+    assert_eq!(sim.texts(), vec!["one", "two", "three"]);
+}
