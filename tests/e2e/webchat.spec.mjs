@@ -369,3 +369,16 @@ test('a bot speaks first; an agent typing without sending times out; a person en
   assertNoTraps(page);
   await page.close();
 });
+
+test('a chat linked to a web action sends its journeyContext and the service accepts it', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/webchat.html?journey=1`);
+  await page.waitForFunction(() => window.names().includes('ready'));
+  const r = await page.evaluate(() => run('startChat', { nickname: 'Jo' }));
+  assert.equal(r.ok, true, JSON.stringify(r));
+  await page.waitForFunction(() => window.names().includes('agentConnected'), null, { timeout: 10000 });
+  const ended = await page.evaluate(() => run('endChat'));
+  assert.equal(ended.ok, true);
+  assertNoTraps(page);
+  await page.close();
+});

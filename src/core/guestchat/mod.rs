@@ -201,8 +201,8 @@ impl Endpoint {
         body.str("deploymentId", &self.deployment_id);
         body.raw("routingTarget", &route.finish());
         body.raw("memberInfo", &info.finish());
-        if let Some(j) = journey {
-            body.raw("journeyContext", &journey_context(j));
+        if let Some(ctx) = journey.and_then(journey_context) {
+            body.raw("journeyContext", &ctx);
         }
         Request {
             method: Method::Post,
@@ -310,26 +310,36 @@ impl Endpoint {
     }
 }
 
-fn journey_context(j: &Journey) -> String {
-    let mut customer = Obj::new();
-    customer.opt_str("id", j.customer_id.as_deref());
-    customer.opt_str("idType", Some(j.customer_id_type.as_deref().unwrap_or("cookie")));
-    let mut session = Obj::new();
-    session.opt_str("id", j.session_id.as_deref());
-    session.str("type", "web");
-    let mut map = Obj::new();
-    map.opt_str("id", j.action_map_id.as_deref());
-    if let Some(v) = j.action_map_version {
-        map.num("version", v);
-    }
-    let mut action = Obj::new();
-    action.opt_str("id", j.action_id.as_deref());
-    action.raw("actionMap", &map.finish());
+/// `journeyContext`, with each part only when its required ids are known (the service rejects a part without
+/// them); `None` when nothing is known.
+fn journey_context(j: &Journey) -> Option<String> {
     let mut ctx = Obj::new();
-    ctx.raw("customer", &customer.finish());
-    ctx.raw("customerSession", &session.finish());
-    ctx.raw("triggeringAction", &action.finish());
-    ctx.finish()
+    let mut any = false;
+    if let Some(id) = j.customer_id.as_deref() {
+        let mut customer = Obj::new();
+        customer.str("id", id);
+        customer.str("idType", j.customer_id_type.as_deref().unwrap_or("cookie"));
+        ctx.raw("customer", &customer.finish());
+        any = true;
+        // A session belongs to a customer.
+        if let Some(sid) = j.session_id.as_deref() {
+            let mut session = Obj::new();
+            session.str("id", sid);
+            session.str("type", "web");
+            ctx.raw("customerSession", &session.finish());
+        }
+    }
+    if let (Some(aid), Some(mid)) = (j.action_id.as_deref(), j.action_map_id.as_deref()) {
+        let mut map = Obj::new();
+        map.str("id", mid);
+        map.num("version", j.action_map_version.unwrap_or(1.0));
+        let mut action = Obj::new();
+        action.str("id", aid);
+        action.raw("actionMap", &map.finish());
+        ctx.raw("triggeringAction", &action.finish());
+        any = true;
+    }
+    any.then(|| ctx.finish())
 }
 
 /// Percent-encodes an id for a path segment or query value (ids are UUIDs, but nothing trusts that).
@@ -437,6 +447,9 @@ mod tests {
             },
             Some(&Journey {
                 customer_id: Some("c".into()),
+                session_id: Some("s".into()),
+                action_id: Some("a".into()),
+                action_map_id: Some("m".into()),
                 action_map_version: Some(3.0),
                 ..Default::default()
             }),
@@ -445,7 +458,7 @@ mod tests {
         assert_eq!(r.bearer, None);
         assert_eq!(
             r.body.unwrap(),
-            r#"{"organizationId":"ORG","deploymentId":"KEY","routingTarget":{"targetType":"QUEUE","targetAddress":"Support","skills":["Computers"],"priority":2},"memberInfo":{"displayName":"Jonny \"J\"","customFields":{"customerId":"59606"}},"journeyContext":{"customer":{"id":"c","idType":"cookie"},"customerSession":{"type":"web"},"triggeringAction":{"actionMap":{"version":3}}}}"#
+            r#"{"organizationId":"ORG","deploymentId":"KEY","routingTarget":{"targetType":"QUEUE","targetAddress":"Support","skills":["Computers"],"priority":2},"memberInfo":{"displayName":"Jonny \"J\"","customFields":{"customerId":"59606"}},"journeyContext":{"customer":{"id":"c","idType":"cookie"},"customerSession":{"id":"s","type":"web"},"triggeringAction":{"id":"a","actionMap":{"id":"m","version":3}}}}"#
         );
     }
 

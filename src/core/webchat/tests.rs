@@ -309,6 +309,10 @@ fn start_chat_creates_the_conversation_then_opens_the_stream() {
             "transport.interactionData.journey.actionId",
             Cv::Str("act".into()),
         );
+        m.insert(
+            "transport.interactionData.journey.actionMapId",
+            Cv::Str("map".into()),
+        );
     }));
     let c = sim.cmd(Command::StartChat(MemberInfo {
         display_name: Some("Jonny".into()),
