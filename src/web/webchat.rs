@@ -74,7 +74,8 @@ struct Shell {
     user_data: Object,
     /// `transport.interactionData.journey`, for `ac()` progress.
     journey: JsValue,
-    inputs: Vec<Listener>,
+    /// Registered typing-preview inputs (each once) and their key listeners.
+    inputs: Vec<(JsValue, Listener)>,
     /// Events published before the loader replayed the page's queued calls; `None` once replayed.
     held: Option<Vec<Event>>,
     _pagehide: Option<Listener>,
@@ -305,6 +306,13 @@ fn on_command(nc: NativeCommand) {
     let data = nc.data.clone();
     let command = match nc.command.as_str() {
         "configure" => {
+            if with(|sh| sh.core.is_active()) == Some(true) {
+                // The chat in progress talks to the configured server; a new configuration is for the next one.
+                nc.deferred.reject(&error(
+                    "WebChatService.configure: a chat session is active; configure before startChat or after it ends",
+                ));
+                return;
+            }
             match read_config(&data) {
                 Ok(c) => {
                     apply_config(&data, c);
@@ -499,9 +507,12 @@ fn register_typing_input(data: &JsValue, deferred: &Deferred) {
         deferred.reject(&s(wc::BAD_INPUT));
         return;
     }
-    let cb = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| drive(|core, c| core.key(c)));
-    let remove = wc_listen(&input, "keydown", cb.as_ref());
-    with(|sh| sh.inputs.push(Listener { remove, _cb: cb }));
+    let known = with(|sh| sh.inputs.iter().any(|(el, _)| Object::is(el, &input))).unwrap_or(false);
+    if !known {
+        let cb = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| drive(|core, c| core.key(c)));
+        let remove = wc_listen(&input, "keydown", cb.as_ref());
+        with(|sh| sh.inputs.push((input, Listener { remove, _cb: cb })));
+    }
     deferred.resolve(&JsValue::UNDEFINED);
 }
 

@@ -173,6 +173,9 @@ test('seed 001 commands verbatim: start, talk, agents, typing, filters, end', as
   // ---- typing: key events in a registered input ----
   const reg = await page.evaluate(() => run('registerTypingPreviewInput', { input: document.getElementById('typing') }));
   assert.equal(reg.ok, true);
+  // Registering it again (here as a jQuery-like collection) is harmless.
+  const twice = await page.evaluate(() => run('registerTypingPreviewInput', { input: [document.getElementById('typing')] }));
+  assert.equal(twice.ok, true);
   await page.type('#typing', 'abc');
   await page.waitForFunction(() => window.names().includes('clientTypingStarted'));
   await page.waitForFunction(() => window.names().includes('clientTypingStopped'), null, { timeout: 5000 });
@@ -196,6 +199,7 @@ test('seed 001 commands verbatim: start, talk, agents, typing, filters, end', as
     pre: await run('registerPreProcessor', { preprocessor: 5 }),
     userData: await run('updateUserData', { firstname: 'Joe' }),
     filters: await run('addPrefilter', { filters: 'x' }),
+    configure: await run('configure', window._genesys.widgets.webchat),
   }));
   const want = {
     startChat: 'There is already an active chat session.',
@@ -213,6 +217,7 @@ test('seed 001 commands verbatim: start, talk, agents, typing, filters, end', as
     pre: "No preprocessor function provided. Type provided was 'number'.",
     userData: "This transport doesn't support updating userData during an active chat session.",
     filters: 'Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions.',
+    configure: 'Error: WebChatService.configure: a chat session is active; configure before startChat or after it ends',
   };
   for (const [k, text] of Object.entries(want)) {
     assert.deepEqual(rejections[k], { ok: false, value: text }, k);
