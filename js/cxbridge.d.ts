@@ -135,19 +135,94 @@ export interface EmbeddedApi {
   stats(): { accepted: number; rejected: number };
 }
 
+export type AnalyticsSource = 'ac' | 'CXBus' | 'EngageDigitalEmbeddedUI' | 'CIF';
+
+/**
+ * `cxbridge.analytics.configure(options)`. Calls merge: a later `configure({ consent: true })` keeps the rest.
+ * Unknown options and bad values throw an Error naming the option. See docs/analytics.md.
+ */
 export interface AnalyticsConfig {
-  endpoint?: string;
-  dataLayer?: boolean;
+  /** The collector: a JSON array of envelopes (or Segment's /v1/batch body) is POSTed here as text/plain. */
+  endpoint?: string | null;
+  /** Push `{event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data}` onto `window.dataLayer`
+   * (or onto `window[name]` when a string is given). */
+  dataLayer?: boolean | string;
+  /** Envelopes per request (1–1000, default 10). */
   batchSize?: number;
+  /** How long the oldest envelope waits for its batch to fill (0–3600000 ms, default 5000). */
   flushIntervalMs?: number;
-  sources?: Array<'ac' | 'CXBus' | 'EngageDigitalEmbeddedUI' | 'CIF'>;
+  /** Sources to deliver (default all four). */
+  sources?: AnalyticsSource[] | null;
+  /** Bus events to deliver, by exact name (default all). */
+  busEvents?: string[] | null;
+  /** 'envelope' (default) or 'segment' (Segment / RudderStack / Jitsu `track` calls in the /v1/batch shape). */
+  format?: 'envelope' | 'segment';
+  /** false holds every event (queued and persisted, not sent, not pushed) until `configure({consent: true})`. */
+  consent?: boolean;
+  /** Segment write key, sent in the batch body. */
+  writeKey?: string | null;
+  /** Segment anonymousId; default: a UUID kept in localStorage. */
+  anonymousId?: string | null;
+  /** Queue bound (1–10000, default 1000): beyond it the oldest envelopes are dropped and counted. */
+  maxQueue?: number;
+  /** First retry delay (default 1000 ms); doubles per failure up to `retryMaxMs` (default 60000), with jitter. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Largest envelope accepted (256–60000 bytes, default 32000). */
+  maxEventBytes?: number;
+}
+
+/** What a collector receives: one element of the POSTed JSON array. */
+export interface AnalyticsEnvelope {
+  /** UUID v4: the collector's de-duplication key. */
+  id: string;
+  source: AnalyticsSource;
+  event: { name: string; data: unknown; correlationId?: string };
+  /** ISO-8601. */
+  timestamp: string;
+}
+
+export interface AnalyticsStats {
+  queued: number;
+  delivered: number;
+  /** Dropped after a 4xx other than 408/429. */
+  rejected: number;
+  /** Dropped because a queue was full (oldest first). */
+  dropped: number;
+  retries: number;
+  /** In the delivery queue now. */
+  pending: number;
+  /** Waiting for configure() or for consent before their dataLayer push. */
+  held: number;
+}
+
+/** CIF's `data` parameter (seed 003); `conversationId` and `providerSessionId` are required. */
+export interface CifAnalyticsData {
+  conversationId: string;
+  providerSessionId: string;
+  clientSessionId?: string;
+  participantId?: string;
+  events?: Array<{
+    kpiEventName: string;
+    kpiEventReason?: string;
+    eventTimestamp?: string | number;
+    additionalData?: string | Record<string, unknown>;
+    notificationResponseAction?: string;
+    externalCorrelationId?: string;
+    customData?: Array<{ attribute: string; value: string | number | boolean | null }>;
+  }>;
   [extra: string]: unknown;
 }
 
 export interface AnalyticsApi {
   configure(config: AnalyticsConfig): void;
-  logAnalyticsEvent(data: Record<string, any>, eventName: string, correlationId?: string): Promise<string>;
-  installCifShim(): void;
+  /** Resolves to the envelope id once the event is durably queued; rejects naming the missing or mistyped field. */
+  logAnalyticsEvent(data: CifAnalyticsData, eventName: string, correlationId?: string): Promise<string>;
+  /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a real CIF library is present; true when the shim
+   * is in place (undefined when called before `cxbridge.ready`: the call is queued and replayed). */
+  installCifShim(): boolean | undefined;
+  /** Delivery counters (undefined before `cxbridge.ready`). */
+  stats(): AnalyticsStats | undefined;
 }
 
 export interface CxBridge {
