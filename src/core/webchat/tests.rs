@@ -1139,3 +1139,35 @@ fn a_frame_that_cannot_be_read_makes_the_client_re_read_what_it_missed() {
     sim.answer(Method::Get, "/members?", ok(Reply::Members(vec![])));
     assert_eq!(sim.texts(), vec!["one", "two", "three"]);
 }
+
+#[test]
+fn without_pagination_a_restore_replays_in_one_event() {
+    let snap = Snapshot {
+        conversation_id: "C".into(),
+        member_id: "M".into(),
+        jwt: JWT.into(),
+        event_stream_uri: "ws://x".into(),
+        saved_at: 1_000_000.0,
+        ..Default::default()
+    };
+    let mut sim = Sim::new(config(|m| {
+        m.insert("transport.pagination", Cv::Bool(false));
+        m.insert("transport.maxMessagePageSize", Cv::Number(2.0));
+    }));
+    let ctx = sim.ctx();
+    sim.s.boot(Some(snap), ctx);
+    sim.drain();
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![me("CONNECTED")])),
+    );
+    sim.answer(
+        Method::Get,
+        "/messages?maxResults=2",
+        page_with_older(vec![msg("2", "M", "b"), msg("3", "M", "c")]),
+    );
+    sim.answer(Method::Get, "/messages?before=2&", page(vec![msg("1", "M", "a")]));
+    assert_eq!(sim.names(), vec!["ready", "restored", "messageReceived"]);
+    assert_eq!(sim.texts(), vec!["a", "b", "c"]);
+}
