@@ -1171,3 +1171,32 @@ fn without_pagination_a_restore_replays_in_one_event() {
     assert_eq!(sim.names(), vec!["ready", "restored", "messageReceived"]);
     assert_eq!(sim.texts(), vec!["a", "b", "c"]);
 }
+
+#[test]
+fn a_chat_that_ended_while_the_page_was_away_is_not_restored() {
+    let snap = Snapshot {
+        conversation_id: "C".into(),
+        member_id: "M".into(),
+        jwt: JWT.into(),
+        event_stream_uri: "ws://x".into(),
+        saved_at: 1_000_000.0,
+        ..Default::default()
+    };
+    let mut sim = Sim::new(default_cfg());
+    let ctx = sim.ctx();
+    sim.s.boot(Some(snap), ctx);
+    sim.drain();
+    // A startChat queued by the page before load meets the restoring session.
+    let c = sim.cmd(Command::StartChat(MemberInfo::default()));
+    assert_eq!(sim.rejected.last(), Some(&(c, text(ALREADY_ACTIVE))));
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![me("DISCONNECTED")])),
+    );
+    assert_eq!(sim.names(), vec!["ready", "restoreFailed"]);
+    assert_eq!(sim.stored, Some(None));
+    assert!(sim.socket_open_urls.is_empty());
+    let v = sim.cmd(Command::VerifySession);
+    assert_eq!(sim.resolved.last(), Some(&(v, Value::SessionActive(false))));
+}
