@@ -90,34 +90,95 @@ export interface CXBus extends Plugin {
   configure(options: { debug?: boolean }): void;
 }
 
-/** Journey SDK web action media types and lifecycle states. */
+/**
+ * Journey SDK web actions (seed 000). The media-type × state table is `MEDIA` in src/core/journey.rs; these types
+ * mirror it: a web chat goes on to a chat (started, engaged, completed) and can time out; a content offer ends
+ * when it is accepted and does not time out.
+ */
 export type ActionMediaType = 'webchat' | 'content-offer';
-export type ActionState =
+export type WebchatState =
   | 'qualified' | 'offered' | 'accepted' | 'rejected' | 'ignored' | 'timedout' | 'errored' | 'started'
   | 'engaged' | 'completed';
-export type WebActionEventName = `${ActionMediaType}:${ActionState | 'all'}`;
+export type ContentOfferState = 'qualified' | 'offered' | 'accepted' | 'rejected' | 'ignored' | 'errored';
+export type ActionState = WebchatState | ContentOfferState;
+/** `'<mediaType>:<state>'` or `'<mediaType>:all'`. */
+export type WebActionEventName =
+  | `webchat:${WebchatState | 'all'}`
+  | `content-offer:${ContentOfferState | 'all'}`;
 
-/** The payload of a web action event (seed 000). */
-export interface WebActionEvent {
+/** The payload of a web action event (seed 000). One object per event, shared by its listeners. */
+export interface WebActionEvent<M extends ActionMediaType = ActionMediaType> {
+  /** UUID v4 (or the id the page gave `ac('offer')`). */
   actionId: string;
-  actionState: ActionState;
-  actionMediaType: ActionMediaType;
+  actionState: M extends 'webchat' ? WebchatState : ContentOfferState;
+  actionMediaType: M;
   actionMapId: string;
   actionMapVersion: number;
+  /** UUID v4 kept in the first-party cookie `_cxbridge_cid` (two years). */
   customerId: string;
   customerIdType: 'cookie';
+  /** UUID v4 kept in `sessionStorage` for the browsing session. */
   sessionId: string;
+  /** `errored` only. */
   errorCode?: number;
+  /** `errored` only. */
   errorMessage?: string;
   [extra: string]: unknown;
 }
 
+/** The media type an event name is about. */
+export type MediaOf<N extends WebActionEventName> = N extends `content-offer:${string}` ? 'content-offer' : 'webchat';
+
+/**
+ * `ac('offer', …)`: cxbridge's own addition (the vendor raises actions from its servers), so a page, a test or a
+ * demo can raise a web action. An offer not answered within `timeoutMs` becomes `timedout` (web chats only).
+ */
+export interface WebActionOffer {
+  mediaType: ActionMediaType;
+  actionMapId: string;
+  /** A positive integer. */
+  actionMapVersion: number;
+  /** Defaults to a fresh UUID v4. Must not be in use on the page. */
+  actionId?: string;
+  /** Web chats only; defaults to 30000. */
+  timeoutMs?: number;
+}
+
+/** `detail` of the `cxbridge:error` event dispatched on `window` when a page listener throws. */
+export interface CxbridgeErrorDetail {
+  /** Which API was delivering: `'ac'`. */
+  source: string;
+  /** The event being delivered, e.g. `'webchat:offered'`. */
+  event: string;
+  /** What the listener threw. */
+  error: unknown;
+}
+
+declare global {
+  interface WindowEventMap {
+    'cxbridge:error': CustomEvent<CxbridgeErrorDetail>;
+  }
+}
+
+/**
+ * `ac(method, ...args)`. A call with a bad method, name or argument logs a `console.error` naming the problem and
+ * changes nothing. Calls made before the wasm is ready are queued (the stub returns `undefined`).
+ */
 export interface Ac {
-  (method: 'on' | 'once' | 'off', event: WebActionEventName, callback: (event: WebActionEvent) => void): void;
+  <N extends WebActionEventName>(
+    method: 'on' | 'once' | 'off',
+    event: N,
+    callback: (event: WebActionEvent<MediaOf<N>>) => void,
+  ): void;
   (method: 'init', organizationId: string, options?: { region?: string; [k: string]: unknown }): void;
   (method: 'pageview', attributes?: Record<string, unknown>): void;
   (method: 'record', eventName: string, attributes?: Record<string, unknown>): void;
+  /** Applies to the next `pageview` or `record`, which carries it as `identity`. */
   (method: 'identify', loginId: string, traits?: Record<string, unknown>): void;
+  /** Returns the action id, or `undefined` if the offer was refused (see the console) or the wasm is not ready. */
+  (method: 'offer', offer: WebActionOffer): string | undefined;
+  /** Whether the action moved to that state (`false`: unknown action or illegal transition; see the console). */
+  (method: 'accept' | 'reject' | 'ignore', actionId: string): boolean;
   (method: string, ...args: unknown[]): unknown;
 }
 
