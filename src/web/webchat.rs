@@ -610,6 +610,11 @@ fn perform(o: Output) {
         Output::Journey { state, error } => {
             let journey = with(|sh| sh.journey.clone()).unwrap_or(JsValue::UNDEFINED);
             if journey.is_object() {
+                // A Genesys error body is `{message, code, status, …}`: its `message` is the readable part.
+                let error = error.map(|(c, m)| {
+                    let readable = JSON::parse(&m).ok().and_then(|v| get_str(&v, "message"));
+                    (c, readable.unwrap_or(m))
+                });
                 let err = error.as_ref().map(|(c, m)| (*c, m.as_str()));
                 super::ac::journey_chat_progress(&journey, state, err);
             }

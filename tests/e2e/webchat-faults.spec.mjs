@@ -264,3 +264,26 @@ test('polling mode: no WebSocket, messages by GET messages?after=, the polling c
   assertNoTraps(page, { allowConsoleErrors: PROVOKED });
   await page.close();
 });
+
+test('a journey-linked chat that cannot be created moves its web action to errored', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/webchat.html?${FAST}&journey=1`);
+  await page.waitForFunction(() => window.names().includes('ready'));
+  await page.evaluate(() => {
+    window.acEvents = [];
+    ac('on', 'webchat:all', (evt) => acEvents.push([evt.actionState, evt.errorCode, evt.errorMessage]));
+  });
+  await fault({ path: '/webchat/guest/conversations', method: 'POST', status: 503, count: 1 });
+  const r = await page.evaluate(() => run('startChat', { nickname: 'Err' }));
+  assert.equal(r.ok, false);
+  assert.equal(r.value.status, 503);
+  await page.waitForFunction(() => window.acEvents.some((e) => e[0] === 'errored'));
+  const ac = await page.evaluate(() => window.acEvents);
+  assert.deepEqual(ac.map((e) => e[0]), ['accepted', 'errored']);
+  assert.equal(ac[1][1], 503);
+  assert.match(ac[1][2], /^Injected fault: 503/);
+  const names = await page.evaluate(() => window.names());
+  assert.ok(names.includes('error'));
+  assertNoTraps(page, { allowConsoleErrors: PROVOKED });
+  await page.close();
+});

@@ -375,15 +375,23 @@ test('a bot speaks first; an agent typing without sending times out; a person en
   await page.close();
 });
 
-test('a chat linked to a web action sends its journeyContext and the service accepts it', async () => {
+test('a chat linked to a web action sends its journeyContext and drives that action in ac(): accepted, started, engaged, completed', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/webchat.html?journey=1`);
   await page.waitForFunction(() => window.names().includes('ready'));
+  await page.evaluate(() => {
+    window.acEvents = [];
+    ac('on', 'webchat:all', (evt) => acEvents.push([evt.actionState, evt.actionId]));
+  });
   const r = await page.evaluate(() => run('startChat', { nickname: 'Jo' }));
   assert.equal(r.ok, true, JSON.stringify(r));
   await page.waitForFunction(() => window.names().includes('agentConnected'), null, { timeout: 10000 });
   const ended = await page.evaluate(() => run('endChat'));
   assert.equal(ended.ok, true);
+  await page.waitForFunction(() => window.acEvents.some((e) => e[0] === 'completed'), null, { timeout: 10000 });
+  const ac = await page.evaluate(() => window.acEvents);
+  assert.deepEqual(ac.map((e) => e[0]), ['accepted', 'started', 'engaged', 'completed']);
+  assert.ok(ac.every((e) => e[1] === 'd9c3e8a4-5b6f-4a7c-9d0e-3f4a5b6c7d8e'), 'the web action of interactionData.journey');
   assertNoTraps(page);
   await page.close();
 });
