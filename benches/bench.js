@@ -95,24 +95,150 @@ async function busRoundTrips(n) {
   return (n / (performance.now() - t)) * 1000;
 }
 
+// Publish → subscriber, one event at a time: the subscriber publishes the next event, so each hop is one publish
+// and one (microtask) delivery with nothing queued behind it. The mean is total time / hops (a clock of 5 µs or
+// 100 µs resolution cannot time one hop); p50/p99 are per-hop stamps, meaningful only as far as the clock is
+// (the runner serves the page cross-origin isolated: 5 µs).
 async function publishLatency(n) {
   const plugin = CXBus.registerPlugin(`Pub${Math.random().toString(36).slice(2)}`);
   const ns = plugin.namespace();
   plugin.registerEvents(['tick']);
-  const lat = [];
-  let resolveDone;
-  const done = new Promise((r) => (resolveDone = r));
-  CXBus.subscribe(`${ns}.tick`, (e) => {
-    lat.push(performance.now() - e.data);
-    if (lat.length === n) resolveDone();
+  const lat = new Float64Array(n);
+  let k = 0;
+  let t0;
+  const done = new Promise((resolve) => {
+    CXBus.subscribe(`${ns}.tick`, (e) => {
+      const now = performance.now();
+      lat[k++] = now - e.data;
+      if (k === n) resolve(now);
+      else plugin.publish('tick', performance.now());
+    });
   });
-  for (let i = 0; i < n; i++) {
-    plugin.publish('tick', performance.now());
-    if (i % 100 === 99) await new Promise((r) => setTimeout(r, 0));
+  t0 = performance.now();
+  plugin.publish('tick', performance.now());
+  const end = await done;
+  CXBus.unsubscribe(`${ns}.tick`);
+  lat.sort();
+  return {
+    mean: ((end - t0) / n) * 1000,
+    p50: lat[Math.floor(n * 0.5)] * 1000,
+    p99: lat[Math.floor(n * 0.99)] * 1000,
+    resolutionUs: self.crossOriginIsolated ? 5 : 100,
+  };
+}
+
+// ---- Wire to callback, and a long chat --------------------------------------------------------------------
+// A chat with the emulator's agent console as the agent: the page posts each agent message with its send time in
+// the body; cxbridge's WebChatService `messageReceived` subscriber and a raw WebSocket on the same event stream
+// (JSON.parse, pick the body) both see the same frame. Figures per message:
+//   total: send → callback (the lead's definition: same traffic, same clock, so the ratio compares like with like);
+//   processing: frame arrival on that socket → callback (what cxbridge adds; the raw handler's is JSON.parse).
+const chat = { cid: null, cx: new Map(), raw: new Map(), waiters: new Map(), received: 0 };
+
+function post(path, body) {
+  return fetch(`${window.__emu}${path}`, {
+    method: 'POST',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+function settle(i) {
+  const w = chat.waiters.get(i);
+  if (w && chat.cx.has(i) && chat.raw.has(i)) {
+    chat.waiters.delete(i);
+    w();
   }
-  await done;
-  lat.sort((a, b) => a - b);
-  return { p50: lat[Math.floor(n * 0.5)] * 1000, p99: lat[Math.floor(n * 0.99)] * 1000 };
+}
+
+async function chatStart() {
+  await post('/__emulator/agent/mode', { manual: true });
+  const socket = window.__sockets;
+  CXBus.subscribe('WebChatService.messageReceived', (e) => {
+    const now = performance.now();
+    const arrival = socket.length ? socket[socket.length - 1].lastArrival : now;
+    for (const m of e.data.messages) {
+      if (typeof m.text !== 'string' || !m.text.startsWith('bench ')) continue;
+      chat.received++;
+      const [, i, t] = m.text.split(' ');
+      if (Number(i) >= 0) {
+        chat.cx.set(Number(i), { total: now - Number(t), processing: now - arrival });
+        settle(Number(i));
+      }
+    }
+  });
+  const started = await new Promise((resolve, reject) => {
+    CXBus.command('WebChatService.startChat', { nickname: 'Bench' }).done(resolve).fail(reject);
+  });
+  chat.cid = started.responseJSON.id;
+  // The agent joins once the stream attached (409 before).
+  for (let i = 0; i < 200; i++) {
+    if ((await post(`/__emulator/agent/chats/${chat.cid}/join`)).status === 200) break;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  const raw = new window.__RawWebSocket(socket[socket.length - 1].url);
+  raw.onmessage = (ev) => {
+    const arrival = performance.now();
+    const frame = JSON.parse(ev.data);
+    const body = frame.eventBody && frame.eventBody.body;
+    if (typeof body !== 'string' || !body.startsWith('bench ')) return;
+    const [, i, t] = body.split(' ');
+    const now = performance.now();
+    if (Number(i) >= 0) {
+      chat.raw.set(Number(i), { total: now - Number(t), processing: now - arrival });
+      settle(Number(i));
+    }
+  };
+  await new Promise((r) => (raw.onopen = r));
+  return chat.cid;
+}
+
+const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+/** `n` agent messages, one at a time: each is sent once the previous one reached both handlers. */
+async function wireToCallback(n) {
+  chat.cx.clear();
+  chat.raw.clear();
+  for (let i = 0; i < n; i++) {
+    const got = new Promise((r) => chat.waiters.set(i, r));
+    await post(`/__emulator/agent/chats/${chat.cid}/messages`, { body: `bench ${i} ${performance.now()}` });
+    await got;
+  }
+  const figures = (m) => {
+    const total = [...m.values()].map((v) => v.total * 1000).sort((a, b) => a - b);
+    const processing = [...m.values()].map((v) => v.processing * 1000).sort((a, b) => a - b);
+    return { p50: pct(total, 0.5), p99: pct(total, 0.99), processingP50: pct(processing, 0.5), processingP99: pct(processing, 0.99) };
+  };
+  return { cxbridge: figures(chat.cx), raw: figures(chat.raw), resolutionUs: self.crossOriginIsolated ? 5 : 100 };
+}
+
+/** Agent messages until the chat holds `total` (100 in flight at a time); heap and wasm memory at the end. */
+async function longChat(total) {
+  const start = chat.received;
+  let sent = 0;
+  const target = start + total;
+  while (sent < total) {
+    const batch = [];
+    for (let j = 0; j < 100 && sent < total; j++, sent++) {
+      batch.push(post(`/__emulator/agent/chats/${chat.cid}/messages`, { body: `bench -1 0 message ${sent} of a long chat` }));
+    }
+    await Promise.all(batch);
+  }
+  while (chat.received < target) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 0));
+  if (window.gc) window.gc();
+  return memory();
+}
+
+async function chatEnd() {
+  await new Promise((resolve) => CXBus.command('WebChatService.endChat').always(resolve));
+  await new Promise((r) => setTimeout(r, 200));
+  if (window.gc) window.gc();
+  return memory();
+}
+
+function memory() {
+  return { js: heap(), wasm: window.cxbridge.__bench.wasmMemoryBytes() };
 }
 
 function heap() {
@@ -140,5 +266,13 @@ window.bench = {
   busRoundTrips,
   publishLatency,
   memoryOnOff,
+  memory: () => {
+    if (window.gc) window.gc();
+    return memory();
+  },
+  chatStart,
+  wireToCallback,
+  longChat,
+  chatEnd,
 };
 window.__benchLoaded = true;

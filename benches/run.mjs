@@ -9,6 +9,7 @@ import { root, startEmulator, launchBrowser } from '../tests/e2e/harness.mjs';
 import { sizes } from '../scripts/size.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
+const CHAT_MESSAGES = Number(process.env.BENCH_CHAT_MESSAGES || 700);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2)) : 'n/a');
 
@@ -26,15 +27,20 @@ const server = createServer(async (req, res) => {
   if (!allowed.some((p) => path.startsWith(p))) return res.writeHead(404).end();
   try {
     const body = await readFile(join(root, path));
-    res.writeHead(200, { 'content-type': TYPES[extname(path)] || 'application/octet-stream' }).end(body);
+    // Cross-origin isolated, so performance.now() has 5 µs resolution instead of 100 µs.
+    res.writeHead(200, {
+      'content-type': TYPES[extname(path)] || 'application/octet-stream',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    }).end(body);
   } catch {
     res.writeHead(404).end();
   }
 });
 await new Promise((r) => server.listen(0, '127.0.0.1', r));
-const pageUrl = `http://127.0.0.1:${server.address().port}/benches/bench.html`;
-
 const emu = await startEmulator({ release: true });
+const pageUrl = `http://127.0.0.1:${server.address().port}/benches/bench.html?emu=${encodeURIComponent(emu.url)}`;
+
 const browser = await launchBrowser({ extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
 const results = { date: new Date().toISOString(), runs: RUNS, chromium: execFileSync(process.env.CHROMIUM || '/usr/bin/chromium', ['--version']).toString().trim(), cases: {} };
 
@@ -78,24 +84,50 @@ try {
     for (let i = 0; i < RUNS; i++) xs.push(await page.evaluate(() => window.bench.busRoundTrips(20000)));
     row('CXBus command round trips', { cxbridge: median(xs) }, 'round trips/s', null);
     const lat = [];
-    for (let i = 0; i < RUNS; i++) lat.push(await page.evaluate(() => window.bench.publishLatency(5000)));
-    row('CXBus publish → subscriber p50', { cxbridge: median(lat.map((l) => l.p50)) }, 'µs', null);
-    row('CXBus publish → subscriber p99', { cxbridge: median(lat.map((l) => l.p99)) }, 'µs', null);
+    for (let i = 0; i < RUNS; i++) lat.push(await page.evaluate(() => window.bench.publishLatency(20000)));
+    row('CXBus publish → subscriber, mean of 20,000 hops', { cxbridge: median(lat.map((l) => l.mean)) }, 'µs', null);
+    row(`CXBus publish → subscriber p50 (clock ${lat[0].resolutionUs} µs)`, { cxbridge: median(lat.map((l) => l.p50)) }, 'µs', null);
+    row(`CXBus publish → subscriber p99 (clock ${lat[0].resolutionUs} µs)`, { cxbridge: median(lat.map((l) => l.p99)) }, 'µs', null);
   }
   {
     const mem = await page.evaluate(() => window.bench.memoryOnOff(1000000));
     results.cases.memoryOnOff = mem;
   }
+  {
+    // A fresh page: memory before the chat, wire-to-callback over CHAT_MESSAGES messages one at a time, then the
+    // rest of a 10,000-message chat, then the chat ended.
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => window.__benchLoaded === true);
+    await page.evaluate(() => window.bench.ready());
+    const before = await page.evaluate(() => window.bench.memory());
+    await page.evaluate(() => window.bench.chatStart());
+    const per = Math.ceil(CHAT_MESSAGES / RUNS);
+    const w = [];
+    for (let i = 0; i < RUNS; i++) w.push(await page.evaluate((n) => window.bench.wireToCallback(n), per));
+    const m = (who, k) => median(w.map((x) => x[who][k]));
+    const both = (k) => ({ cxbridge: m('cxbridge', k), 'raw WebSocket + JSON.parse': m('raw', k) });
+    row('wire → messageReceived p50 (send stamp → callback)', both('p50'), 'µs', 'raw WebSocket + JSON.parse');
+    row('wire → messageReceived p99 (send stamp → callback)', both('p99'), 'µs', 'raw WebSocket + JSON.parse');
+    row('frame arrival → callback p50 (processing only)', both('processingP50'), 'µs', 'raw WebSocket + JSON.parse');
+    row('frame arrival → callback p99 (processing only)', both('processingP99'), 'µs', 'raw WebSocket + JSON.parse');
+    results.cases.wireClockUs = w[0].resolutionUs;
+    const sentSoFar = per * RUNS;
+    const afterChat = await page.evaluate((n) => window.bench.longChat(n), 10000 - sentSoFar);
+    const afterEnd = await page.evaluate(() => window.bench.chatEnd());
+    results.cases.memoryChat = { before, afterChat, afterEnd, messages: 10000 };
+  }
 
   // Print.
   const peers = libs.filter((l) => l !== 'cxbridge');
   console.log(`\ncxbridge benchmarks — ${results.chromium}, medians of ${RUNS} runs\n`);
-  const header = ['case', 'unit', 'cxbridge', ...peers, 'vs eventemitter3'];
+  const header = ['case', 'unit', 'cxbridge', ...peers, 'peer', 'ratio'];
   const lines = [header];
   for (const r of table) {
     const cx = r.figures.cxbridge;
     const ratio = r.peerKey && r.figures[r.peerKey] ? `${(cx / r.figures[r.peerKey]).toFixed(2)}×` : '';
-    lines.push([r.name, r.unit, fmt(cx), ...peers.map((p) => fmt(r.figures[p])), ratio]);
+    const peerCells = r.peerKey && !peers.includes(r.peerKey) ? peers.map(() => '') : peers.map((p) => fmt(r.figures[p]));
+    const other = r.peerKey && !peers.includes(r.peerKey) ? `${r.peerKey} ${fmt(r.figures[r.peerKey])}` : r.peerKey || '';
+    lines.push([r.name, r.unit, fmt(cx), ...peerCells, other, ratio]);
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i] ?? '').length)));
   for (const l of lines) console.log(l.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  '));
@@ -112,13 +144,22 @@ try {
   const m = results.cases.memoryOnOff;
   const growth = (m.after.js - m.before.js) + (m.after.wasm - m.before.wasm);
   console.log(`memory: 1,000,000 on/off cycles: JS heap ${m.before.js} → ${m.after.js} B, wasm ${m.before.wasm} → ${m.after.wasm} B`);
+  const c = results.cases.memoryChat;
+  const chatGrowth = (c.afterChat.js - c.before.js) + (c.afterChat.wasm - c.before.wasm);
+  const endGrowth = (c.afterEnd.js - c.before.js) + (c.afterEnd.wasm - c.before.wasm);
+  console.log(`memory: 10,000-message chat: JS heap ${c.before.js} → ${c.afterChat.js} B (after endChat ${c.afterEnd.js} B), ` +
+    `wasm ${c.before.wasm} → ${c.afterChat.wasm} B (after endChat ${c.afterEnd.wasm} B)`);
+  console.log(`  growth with the chat open ${(chatGrowth / 1024).toFixed(0)} KB (its transcript is kept for getTranscript), after endChat ${(endGrowth / 1024).toFixed(0)} KB`);
 
   const dispatch10 = results.cases["dispatch to 10 listeners ('webchat:all')"];
+  const wire = results.cases['wire → messageReceived p50 (send stamp → callback)'];
   const targets = [
     ['dispatch ≥ 1.0× eventemitter3 at 10 listeners', dispatch10.cxbridge / dispatch10.eventemitter3 >= 1.0],
     ['ready ≤ 50 ms after the script starts', results.cases.startupMs <= 50],
     ['everything shipped ≤ 50 KB gzip', shipped <= 50 * 1024],
     ['memory growth ≤ 1 MB over 1,000,000 on/off cycles', growth <= 1024 * 1024],
+    ['wire-to-callback p50 ≤ 1.5× the raw handler (send stamp → callback)', wire.cxbridge <= 1.5 * wire['raw WebSocket + JSON.parse']],
+    ['memory growth ≤ 1 MB after a 10,000-message chat (once ended)', endGrowth <= 1024 * 1024],
   ];
   results.targets = Object.fromEntries(targets);
   console.log('\ntargets:');
