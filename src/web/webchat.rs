@@ -135,18 +135,18 @@ fn obj() -> Object {
     Object::new()
 }
 
-fn put(o: &Object, k: &str, v: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(k), v);
+fn put(o: &Object, k: &'static str, v: &JsValue) {
+    let _ = Reflect::set(o, &super::lit(k), v);
 }
 
-fn get(o: &JsValue, k: &str) -> JsValue {
+fn get(o: &JsValue, k: &'static str) -> JsValue {
     if !o.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(o, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(o, &super::lit(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
-fn get_str(o: &JsValue, k: &str) -> Option<String> {
+fn get_str(o: &JsValue, k: &'static str) -> Option<String> {
     get(o, k).as_string()
 }
 
@@ -196,7 +196,8 @@ fn path(root: &JsValue, dotted: &str) -> JsValue {
         if !cur.is_object() && !cur.is_function() {
             return JsValue::UNDEFINED;
         }
-        cur = get(&cur, part);
+        // Read once, at configuration: not worth a cached key.
+        cur = Reflect::get(&cur, &JsValue::from_str(part)).unwrap_or(JsValue::UNDEFINED);
     }
     cur
 }
@@ -473,7 +474,7 @@ fn member_info(data: &JsValue) -> Result<MemberInfo, ()> {
         };
         custom.push((k, text));
     }
-    let field = |k: &str| get_str(data, k).filter(|v| !v.is_empty());
+    let field = |k: &'static str| get_str(data, k).filter(|v| !v.is_empty());
     Ok(MemberInfo {
         display_name: field("nickname").or_else(|| field("firstname")),
         first_name: field("firstname"),
