@@ -742,13 +742,13 @@ fn wire_js(m: &WireMessage, conversation: &JsValue) -> JsValue {
 
 fn message_js(m: &ChatMessage) -> Object {
     let o = obj();
-    put(&o, "type", &s(m.kind));
+    put(&o, "type", &super::lit(m.kind));
     put(&o, "text", &s(&m.text));
     put(&o, "index", &JsValue::from(m.index));
     put(&o, "timestamp", &JsValue::from_f64(m.timestamp));
     put(&o, "id", &s(&m.id));
     let from = obj();
-    put(&from, "type", &s(m.from_type));
+    put(&from, "type", &super::lit(m.from_type));
     put(&from, "name", &s(&m.from_name));
     put(&o, "from", &from);
     o
@@ -849,7 +849,7 @@ fn presence_js(message: &ChatMessage, agents: &[AgentInfo], n: u32) -> JsValue {
 fn typing_js(t: &wc::Typing) -> JsValue {
     let o = obj();
     let from = obj();
-    put(&from, "type", &s(t.from_type));
+    put(&from, "type", &super::lit(t.from_type));
     put(&from, "name", &s(&t.from_name));
     put(&o, "from", &from);
     put(&o, "timestamp", &JsValue::from_f64(t.timestamp));
