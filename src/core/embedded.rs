@@ -286,6 +286,8 @@ pub enum Rejection {
     NotJson,
     /// Reading the message threw.
     Unreadable,
+    /// The browser could not deserialize the data (`messageerror`).
+    Undecodable,
 }
 
 impl Rejection {
@@ -314,6 +316,9 @@ impl Rejection {
                 "event.data.data holds a value that is not JSON data (a BigInt, Date, Map, Blob, ...)"
             }
             Rejection::Unreadable => "event.data could not be read",
+            Rejection::Undecodable => {
+                "the browser could not deserialize the posted data (a messageerror event)"
+            }
             Rejection::Key {
                 event,
                 key,

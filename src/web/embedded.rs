@@ -1,8 +1,9 @@
 //! The Engage Digital embedded-UI shell: the window `message` listener over `core::embedded`.
 //!
 //! `cxbridge.embedded.listen({ allowedOrigins, frame, debug, allowAnyOrigin })` returns an [`EmbeddedListener`]
-//! that owns its window listener: `stop()` (or dropping the handle) removes it, so a page can listen and stop any
-//! number of times without leaving a closure behind.
+//! whose `stop()` removes its window listeners (`message` and `messageerror`) and frees their closure, so a page
+//! can listen and stop any number of times without leaving a closure behind. Until `stop()`, the listener lives
+//! even if the page drops the handle.
 //!
 //! - `allowedOrigins`: exact origins as `event.origin` spells them (`'https://acme.digital.ringcentral.com'`).
 //!   An empty list, `'*'` or `'null'` is refused with an Error, unless `allowAnyOrigin: true` is given (then
@@ -34,10 +35,13 @@ use web_sys::{HtmlIFrameElement, MessageEvent, Window};
 use crate::core::embedded::{self as core, Budget, EventSpec, Found, OriginPolicy, Rejection, Stats};
 
 const PREFIX: &str = "cxbridge.embedded: ";
+const EVENTS: [&str; 2] = ["message", "messageerror"];
 
 thread_local! {
     static STATS: Cell<Stats> = Cell::new(Stats::default());
     static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
+    static ACTIVE: RefCell<Vec<Active>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
     static OBJECT_PROTO: JsValue = Object::get_prototype_of(&Object::new()).into();
 }
 
@@ -78,34 +82,39 @@ struct Screen {
 }
 
 struct Active {
+    id: u32,
     window: Window,
     closure: Closure<dyn FnMut(MessageEvent)>,
 }
 
 /// A running listener, as `cxbridge.embedded.listen()` returns it.
+///
+/// The window listener is owned by this module, not by the JS object: a page that drops the handle (as it may
+/// drop the result of `addEventListener`) keeps listening, instead of going deaf whenever the garbage collector
+/// finalizes the handle. `stop()` is what removes it.
 #[wasm_bindgen]
 pub struct EmbeddedListener {
-    active: RefCell<Option<Active>>,
+    id: u32,
 }
 
 #[wasm_bindgen]
 impl EmbeddedListener {
     /// Removes the window listener. Calling it again does nothing.
     pub fn stop(&self) {
-        // Taken before removeEventListener runs: a page that wrapped it may call stop() again from inside.
-        let active = self.active.borrow_mut().take();
+        // Taken out before removeEventListener runs: a page that wrapped it may call stop() again from inside.
+        let active = ACTIVE.with(|a| {
+            let mut a = a.borrow_mut();
+            let i = a.iter().position(|x| x.id == self.id)?;
+            Some(a.swap_remove(i))
+        });
         if let Some(active) = active {
-            let _ = active
-                .window
-                .remove_event_listener_with_callback("message", active.closure.as_ref().unchecked_ref());
+            for kind in EVENTS {
+                let _ = active
+                    .window
+                    .remove_event_listener_with_callback(kind, active.closure.as_ref().unchecked_ref());
+            }
             drop(active.closure);
         }
-    }
-}
-
-impl Drop for EmbeddedListener {
-    fn drop(&mut self) {
-        self.stop();
     }
 }
 
@@ -160,10 +169,18 @@ pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
     let window = web_sys::window().ok_or_else(|| error("cxbridge.embedded.listen: there is no window"))?;
     let closure =
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_message(&screen, &event));
-    window.add_event_listener_with_callback("message", closure.as_ref().unchecked_ref())?;
-    Ok(EmbeddedListener {
-        active: RefCell::new(Some(Active { window, closure })),
-    })
+    // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
+    // same listener counts it, so every message posted to the page ends as accepted or rejected.
+    for kind in EVENTS {
+        window.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
+    }
+    let id = NEXT_ID.with(|n| {
+        let id = n.get();
+        n.set(id.wrapping_add(1));
+        id
+    });
+    ACTIVE.with(|a| a.borrow_mut().push(Active { id, window, closure }));
+    Ok(EmbeddedListener { id })
 }
 
 /// An accepted message, ready to deliver.
@@ -212,6 +229,9 @@ fn judge(screen: &Screen, event: &MessageEvent) -> Result<Accepted, Rejection> {
             (Some(expected), Some(source)) if Object::is(&expected, &source) => {}
             _ => return Err(Rejection::Source),
         }
+    }
+    if event.type_() == "messageerror" {
+        return Err(Rejection::Undecodable);
     }
     decode(&event.data())
 }
