@@ -465,3 +465,38 @@ test('10,000 hostile messages: no exception escapes, counters add up, nothing is
   assert.equal(out.polluted, false);
   assertNoTraps(page);
 });
+
+test('the demo page listens to the simulator on the other origin', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/embedded.html`);
+  await page.evaluate(() => cxbridge.ready);
+  const sim = await (await page.waitForSelector('#embedded-ui')).contentFrame();
+  await sim.waitForSelector('button[data-event="smcc:task:ring"]:not([disabled])');
+  await sim.click('button[data-event="smcc:task:ring"]');
+  await page.waitForSelector('#events li');
+  assert.match(await page.textContent('#events li'), /^smcc:task:ring \{"Id":"59709e1d367b6875d7"/);
+  assert.equal(await page.textContent('#stats'), 'accepted 1, rejected 0');
+  assertNoTraps(page);
+});
+
+test("the seed's first example runs verbatim beside cxbridge, and both see the simulator's events", async () => {
+  const page = await newPage(browser);
+  const alerts = [];
+  page.on('dialog', (d) => {
+    alerts.push(d.message());
+    d.dismiss();
+  });
+  const logs = [];
+  page.on('console', (m) => logs.push(m.text()));
+  await page.goto(`${emu.url}/tests/embedded-seed.html?sim=${encodeURIComponent(simUrl(emu.altUrl, emu.url))}`);
+  await page.evaluate(() => cxbridge.ready);
+  const sim = await (await page.$('#sim')).contentFrame();
+  await sim.waitForSelector('button[data-event="smcc:task:ring"]:not([disabled])');
+  await sim.click('button[data-event="smcc:task:ring"]');
+  await page.waitForFunction(() => viaCxbridge.length === 1);
+  assert.deepEqual(await page.evaluate(() => viaCxbridge), ['smcc:task:ring']);
+  assert.equal(alerts.length, 1);
+  assert.match(alerts[0], /^\[Event Triggered\] - smcc:task:ring\n\nData:\n\{\n {2}"Id": "59709e1d367b6875d7"/);
+  assert.ok(logs.includes(alerts[0]));
+  assertNoTraps(page);
+});
