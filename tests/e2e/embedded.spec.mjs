@@ -500,3 +500,27 @@ test("the seed's first example runs verbatim beside cxbridge, and both see the s
   assert.ok(logs.includes(alerts[0]));
   assertNoTraps(page);
 });
+
+test('an accepted event is published on the bus as EngageDigital.<name> and reaches analytics as EngageDigitalEmbeddedUI', async () => {
+  const page = await openParent();
+  await page.evaluate((origin) => {
+    window.onBus = [];
+    CXBus.subscribe('EngageDigital.smcc:task:ring', (e) => onBus.push({ event: e.event, data: e.data }));
+    cxbridge.analytics.configure({ dataLayer: true });
+    cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim') });
+  }, emu.altUrl);
+  await page.sim.click('button[data-event="smcc:task:ring"]');
+  await page.waitForFunction(() => onBus.length === 1);
+  const expected = await page.sim.evaluate(() => sim.events['smcc:task:ring']);
+  const bus = await page.evaluate(() => onBus[0]);
+  assert.equal(bus.event, 'EngageDigital.smcc:task:ring');
+  assert.deepEqual(bus.data, { name: 'smcc:task:ring', data: expected });
+  await page.waitForFunction(() =>
+    (window.dataLayer || []).some((e) => e && e.event === 'cxbridge.EngageDigitalEmbeddedUI.smcc:task:ring'));
+  const pushed = await page.evaluate(() =>
+    dataLayer.find((e) => e.event === 'cxbridge.EngageDigitalEmbeddedUI.smcc:task:ring'));
+  assert.equal(pushed.source, 'EngageDigitalEmbeddedUI');
+  assert.equal(pushed.name, 'smcc:task:ring');
+  assert.deepEqual(pushed.data, expected);
+  assertNoTraps(page);
+});
