@@ -307,13 +307,13 @@ impl Rejection {
             Rejection::NameNotString => "event.data.name is not a string",
             Rejection::NameNotSmcc => "event.data.name does not start with \"smcc:\"",
             Rejection::NameMalformed => {
-                "event.data.name is not an event name (letters, digits, '_', ':', '-', at most 128 characters)"
+                "event.data.name is not an event name (a-z, 0-9, _ : -, at most 128 characters)"
             }
             Rejection::DataNotObject => "event.data.data is not an object",
             Rejection::TooDeep => "event.data.data is nested more than 32 levels deep (or is cyclic)",
             Rejection::TooLarge => "event.data.data holds more than 10000 values",
             Rejection::NotJson => {
-                "event.data.data holds a value that is not JSON data (a BigInt, Date, Map, Blob, ...)"
+                "event.data.data holds a value that is not JSON data (a BigInt, Date, Map...)"
             }
             Rejection::Unreadable => "event.data could not be read",
             Rejection::Undecodable => {
@@ -554,58 +554,68 @@ impl OriginPolicy {
 /// lowercase scheme and host, no path, no trailing slash, no credentials and no default port. A list entry in
 /// any other spelling could never match exactly, so `listen()` says so instead of silently accepting nothing.
 pub fn is_serialized_origin(s: &str) -> bool {
-    let Some((scheme, rest)) = s.split_once("://") else {
+    // Bytes, not str patterns: a str searcher and its slicing panics cost kilobytes of wasm.
+    let b = s.as_bytes();
+    let Some(colon) = b.iter().position(|&c| c == b':') else {
         return false;
     };
-    let mut sb = scheme.bytes();
-    let scheme_ok = sb.next().is_some_and(|b| b.is_ascii_lowercase())
-        && sb.all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.'));
+    let (scheme, rest) = b.split_at(colon);
+    let Some(rest) = rest.strip_prefix(b"://") else {
+        return false;
+    };
+    let scheme_ok = scheme.first().is_some_and(|c| c.is_ascii_lowercase())
+        && scheme
+            .iter()
+            .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.'));
     if !scheme_ok {
         return false;
     }
-    let (_host, port) = if let Some(v6) = rest.strip_prefix('[') {
-        let Some((inner, after)) = v6.split_once(']') else {
+    let (host_ok, port) = if let Some(v6) = rest.strip_prefix(b"[") {
+        let Some(close) = v6.iter().position(|&c| c == b']') else {
             return false;
         };
-        if inner.is_empty()
-            || !inner
-                .bytes()
-                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f' | b':' | b'.'))
-        {
-            return false;
-        }
-        match after {
-            "" => (inner, None),
-            p => match p.strip_prefix(':') {
-                Some(p) => (inner, Some(p)),
-                None => return false,
-            },
+        let (inner, after) = v6.split_at(close);
+        let ok = !inner.is_empty()
+            && inner
+                .iter()
+                .all(|&c| matches!(c, b'0'..=b'9' | b'a'..=b'f' | b':' | b'.'));
+        match after.get(1..).unwrap_or_default() {
+            [] => (ok, None),
+            [b':', p @ ..] => (ok, Some(p)),
+            _ => return false,
         }
     } else {
-        let (host, port) = match rest.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
+        let (host, port) = match rest.iter().position(|&c| c == b':') {
+            Some(i) => {
+                let (h, p) = rest.split_at(i);
+                (h, p.get(1..))
+            }
             None => (rest, None),
         };
-        let host_ok = !host.is_empty()
-            && !host.starts_with('.')
+        let ok = host.first().is_some_and(|&c| c != b'.')
             && host
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'_'));
-        if !host_ok {
-            return false;
-        }
-        (host, port)
+                .iter()
+                .all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_'));
+        (ok, port)
     };
+    if !host_ok {
+        return false;
+    }
     match port {
         None => true,
         Some(p) => {
-            let digits_ok =
-                !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()) && !p.starts_with('0');
-            let Ok(n) = p.parse::<u32>() else {
+            if p.is_empty() || p.len() > 5 || p.first() == Some(&b'0') {
                 return false;
-            };
-            let default = matches!((scheme, n), ("http" | "ws", 80) | ("https" | "wss", 443));
-            digits_ok && n <= 65_535 && !default
+            }
+            let mut n: u32 = 0;
+            for &c in p {
+                if !c.is_ascii_digit() {
+                    return false;
+                }
+                n = n * 10 + u32::from(c - b'0');
+            }
+            let default = matches!((scheme, n), (b"http" | b"ws", 80) | (b"https" | b"wss", 443));
+            n <= 65_535 && !default
         }
     }
 }

@@ -38,15 +38,14 @@ const PREFIX: &str = "cxbridge.embedded: ";
 const EVENTS: [&str; 2] = ["message", "messageerror"];
 
 thread_local! {
-    static STATS: Cell<Stats> = Cell::new(Stats::default());
-    static REGISTRY: RefCell<Registry> = RefCell::new(Registry::default());
-    static ACTIVE: RefCell<Vec<Active>> = const { RefCell::new(Vec::new()) };
-    static NEXT_ID: Cell<u32> = const { Cell::new(0) };
-    static OBJECT_PROTO: JsValue = Object::get_prototype_of(&Object::new()).into();
+    // Const-initialised: a lazy thread-local repeats its initialiser in every `with()` (bytes of wasm).
+    static STATS: Cell<Stats> = const { Cell::new(Stats { accepted: 0, rejected: 0 }) };
+    static REGISTRY: RefCell<Registry> = const { RefCell::new(Registry { next: 0, entries: Vec::new() }) };
+    /// The next listener id, and the running listeners.
+    static ACTIVE: RefCell<(u32, Vec<Active>)> = const { RefCell::new((0, Vec::new())) };
 }
 
 /// The `on`/`off` callbacks. Ids let a dispatch skip callbacks removed while it runs.
-#[derive(Default)]
 struct Registry {
     next: u32,
     entries: Vec<Entry>,
@@ -104,8 +103,8 @@ impl EmbeddedListener {
         // Taken out before removeEventListener runs: a page that wrapped it may call stop() again from inside.
         let active = ACTIVE.with(|a| {
             let mut a = a.borrow_mut();
-            let i = a.iter().position(|x| x.id == self.id)?;
-            Some(a.swap_remove(i))
+            let i = a.1.iter().position(|x| x.id == self.id)?;
+            Some(a.1.swap_remove(i))
         });
         if let Some(active) = active {
             for kind in EVENTS {
@@ -174,12 +173,13 @@ pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
     for kind in EVENTS {
         window.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
     }
-    let id = NEXT_ID.with(|n| {
-        let id = n.get();
-        n.set(id.wrapping_add(1));
+    let id = ACTIVE.with(|a| {
+        let mut a = a.borrow_mut();
+        let id = a.0;
+        a.0 = id.wrapping_add(1);
+        a.1.push(Active { id, window, closure });
         id
     });
-    ACTIVE.with(|a| a.borrow_mut().push(Active { id, window, closure }));
     Ok(EmbeddedListener { id })
 }
 
@@ -277,7 +277,10 @@ fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
             _ => return Err(Rejection::DataNotObject),
         },
         Some(v) if v.is_null() && spec.is_some_and(|s| s.keys.is_empty()) => Object::new().into(),
-        Some(v) if is_record(&v) => copy(&v, 0, &mut Budget::new())?,
+        Some(v) if is_record(&v) => {
+            let proto: JsValue = Object::get_prototype_of(&Object::new()).into();
+            copy(&v, 0, &mut Budget::new(), &proto)?
+        }
         Some(_) => return Err(Rejection::DataNotObject),
     };
     if let Some(spec) = spec {
@@ -319,7 +322,12 @@ fn found(copy: &JsValue, key: &str) -> Found {
 }
 
 /// A JSON-like deep copy, bounded in depth and size by the core's [`Budget`]; objects are built by definition.
-fn copy(value: &JsValue, depth: usize, budget: &mut Budget) -> Result<JsValue, Rejection> {
+fn copy(
+    value: &JsValue,
+    depth: usize,
+    budget: &mut Budget,
+    object_proto: &JsValue,
+) -> Result<JsValue, Rejection> {
     budget.enter(depth)?;
     if !value.is_object() {
         if value.is_function() || value.is_symbol() || value.is_bigint() {
@@ -334,12 +342,12 @@ fn copy(value: &JsValue, depth: usize, budget: &mut Budget) -> Result<JsValue, R
         budget.release(len);
         let out = Array::new();
         for item in items.iter() {
-            out.push(&copy(&item, depth + 1, budget)?);
+            out.push(&copy(&item, depth + 1, budget, object_proto)?);
         }
         return Ok(out.into());
     }
     let proto = Reflect::get_prototype_of(value).map_err(|_| Rejection::Unreadable)?;
-    let plain = proto.is_null() || OBJECT_PROTO.with(|p| Object::is(&proto, p));
+    let plain = proto.is_null() || Object::is(&proto, object_proto);
     if !plain {
         return Err(Rejection::NotJson);
     }
@@ -353,7 +361,7 @@ fn copy(value: &JsValue, depth: usize, budget: &mut Budget) -> Result<JsValue, R
             continue;
         }
         let v = own_value(value, &key)?.unwrap_or_default();
-        entries.push(&Array::of2(&key, &copy(&v, depth + 1, budget)?));
+        entries.push(&Array::of2(&key, &copy(&v, depth + 1, budget, object_proto)?));
     }
     Object::from_entries(&entries)
         .map(JsValue::from)
@@ -363,7 +371,7 @@ fn copy(value: &JsValue, depth: usize, budget: &mut Budget) -> Result<JsValue, R
 fn log_accepted(accepted: &Accepted) {
     let mut text = String::from(PREFIX);
     if accepted.spec.is_none() {
-        text.push_str("(an smcc:* event not in the catalog, passed through untyped) ");
+        text.push_str("(not in the catalog, passed through untyped) ");
     }
     text.push_str("[Event Triggered] - ");
     text.push_str(&accepted.name);
