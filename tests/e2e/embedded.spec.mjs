@@ -524,3 +524,25 @@ test('an accepted event is published on the bus as EngageDigital.<name> and reac
   assert.deepEqual(pushed.data, expected);
   assertNoTraps(page);
 });
+
+test('dispatch: a callback removed during a dispatch is not called, one added is called from the next event on', async () => {
+  const page = await openParent();
+  await page.evaluate((origin) => {
+    cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim') });
+    window.calls = [];
+    const late = () => calls.push('late');
+    const second = () => calls.push('second');
+    cxbridge.embedded.on('*', () => {
+      calls.push('first');
+      cxbridge.embedded.off('*', second);
+      cxbridge.embedded.on('*', late);
+    });
+    cxbridge.embedded.on('*', second);
+    cxbridge.embedded.on('*', second); // the same callback for the same name is kept once
+  }, emu.altUrl);
+  await postFrom(page, page.sim, () => sim.post('smcc:task:ring', sim.events['smcc:task:ring']));
+  assert.deepEqual(await page.evaluate(() => calls), ['first']);
+  await postFrom(page, page.sim, () => sim.post('smcc:task:ring', sim.events['smcc:task:ring']));
+  assert.deepEqual(await page.evaluate(() => calls), ['first', 'first', 'late']);
+  assertNoTraps(page);
+});
