@@ -100,3 +100,107 @@ export function follow(target, source) {
   }
   return target;
 }
+
+// ---- The bus's JS side (src/web/bus.rs imports these). Building small objects and calling page callbacks inside
+// try/catch is cheaper and clearer in JS than through reflection from Rust.
+
+function asError(err) {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** What a subscriber receives: one object per publish, shared by its subscribers. */
+export function busEvent(time, publisher, event, data) {
+  return { time, publisher, event, data };
+}
+
+// Subscribers are called asynchronously, in one microtask per burst of publishes: every delivery queued before the
+// microtask runs (and any queued by a subscriber while it runs) is made in order, so subscription order and
+// publish order both hold. A delivery whose subscription was cancelled meanwhile (unsubscribe) is skipped. A
+// throwing subscriber is reported with console.error and the others still run.
+const pending = [];
+let scheduled = false;
+
+/** A subscription record: the callback, and whether it is still subscribed. */
+export function subscription(fn) {
+  return { fn, active: true };
+}
+
+export function cancel(record) {
+  record.active = false;
+}
+
+export function sameCallback(a, b) {
+  return a.fn === b.fn;
+}
+
+function flush() {
+  for (let i = 0; i < pending.length; i += 2) {
+    const record = pending[i];
+    const evt = pending[i + 1];
+    pending[i] = pending[i + 1] = undefined;
+    if (!record.active) continue;
+    try {
+      record.fn(evt);
+    } catch (err) {
+      console.error(`cxbridge: a subscriber of ${evt && evt.event} threw`, err);
+    }
+  }
+  pending.length = 0;
+  scheduled = false;
+}
+
+/** Queues `record.fn(evt)` for the next delivery microtask. */
+export function deliverLater(record, evt) {
+  pending.push(record, evt);
+  if (!scheduled) {
+    scheduled = true;
+    queueMicrotask(flush);
+  }
+}
+
+/** Runs a registered command's handler; a handler that throws rejects the command with its error. */
+export function runCommand(handler, time, commander, command, deferred, data) {
+  try {
+    handler({ time, commander, command, deferred, data });
+  } catch (err) {
+    deferred.reject(asError(err));
+  }
+}
+
+/**
+ * Runs before-hooks in order, each on the previous one's result. Returns the final options, or undefined when a
+ * hook cancelled (returned a non-object, or threw) — the deferred is then already rejected.
+ */
+export function runHooks(hooks, data, deferred, cancelled) {
+  let d = data;
+  for (let i = 0; i < hooks.length; i++) {
+    try {
+      d = hooks[i](d);
+    } catch (err) {
+      deferred.reject(asError(err));
+      return undefined;
+    }
+    if (d === null || typeof d !== 'object') {
+      deferred.reject(new Error(cancelled));
+      return undefined;
+    }
+  }
+  return d;
+}
+
+// Debug mode (CXBus.configure({debug: true})): like the vendor's debug console, every publish and every command,
+// and for a command how long it took to settle.
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+export function debugPublish(topic, publisher, data, subscribers, sticky) {
+  console.log(`[CXBus] ${sticky ? 'republish' : 'publish'} ${topic}`, { publisher, data, subscribers });
+}
+
+export function debugCommand(command, commander, data, deferred) {
+  const t0 = now();
+  console.log(`[CXBus] command ${command} from ${commander}`, data);
+  deferred.always((value) => {
+    const ms = (now() - t0).toFixed(1);
+    console.log(`[CXBus] command ${command} ${deferred.state()} after ${ms} ms`, value);
+  });
+}

@@ -1,28 +1,47 @@
-//! The cxbridge emulator: a local stand-in for Genesys Cloud's Guest Chat API v2 that also serves the demo
-//! (`www/`), the built SDK (`dist/`) and the end-to-end test pages (`tests/pages/`).
+//! `cxbridge-emulator [--port N] [--root DIR] [--faults] [--heartbeat-ms N] [--agent-delay-ms N] [--manual-agent]`
 //!
-//! `cxbridge-emulator [--port N] [--root DIR]`; `PORT` also sets the port (default 8080). Binds 127.0.0.1 only.
+//! Environment: `PORT`, `CXBRIDGE_FAULTS=1`, `CXBRIDGE_HEARTBEAT_MS`, `CXBRIDGE_AGENT_DELAY_MS`,
+//! `CXBRIDGE_AGENT=manual`; flags win. Listens on 127.0.0.1 and, when the machine has it, on [::1] with the same
+//! port, so that `localhost` works whichever address the browser resolves it to (a second origin for tests).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use axum::Router;
-use tower_http::services::ServeDir;
+use cxbridge_emulator::{new_state, serve, Config};
 
-struct Args {
-    port: u16,
-    root: PathBuf,
+fn env_u64(name: &str) -> Result<Option<u64>, String> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .trim()
+            .parse()
+            .map(Some)
+            .map_err(|_| format!("{name} must be a whole number of milliseconds, not {v:?}")),
+        Err(_) => Ok(None),
+    }
 }
 
-fn parse_args() -> Result<Args, String> {
+fn parse_args() -> Result<(u16, Config), String> {
+    let mut cfg = Config::default();
     let mut port: u16 = match std::env::var("PORT") {
         Ok(p) => p
             .parse()
             .map_err(|_| format!("PORT must be a port number, not {p:?}"))?,
         Err(_) => 8080,
     };
-    let mut root = PathBuf::from(".");
+    if let Some(ms) = env_u64("CXBRIDGE_HEARTBEAT_MS")? {
+        cfg.heartbeat_ms = ms;
+    }
+    if let Some(ms) = env_u64("CXBRIDGE_AGENT_DELAY_MS")? {
+        cfg.agent_delay_ms = ms;
+    }
+    cfg.faults = matches!(std::env::var("CXBRIDGE_FAULTS").as_deref(), Ok("1") | Ok("true"));
+    cfg.manual_agent = matches!(std::env::var("CXBRIDGE_AGENT").as_deref(), Ok("manual"));
     let mut it = std::env::args().skip(1);
+    let num = |flag: &str, v: Option<String>| -> Result<u64, String> {
+        let v = v.ok_or(format!("{flag} needs a value"))?;
+        v.parse()
+            .map_err(|_| format!("{flag} must be a whole number, not {v:?}"))
+    };
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--port" => {
@@ -31,35 +50,27 @@ fn parse_args() -> Result<Args, String> {
                     .parse()
                     .map_err(|_| format!("--port must be a port number, not {v:?}"))?;
             }
-            "--root" => root = PathBuf::from(it.next().ok_or("--root needs a value")?),
+            "--root" => cfg.root = PathBuf::from(it.next().ok_or("--root needs a value")?),
+            "--faults" => cfg.faults = true,
+            "--manual-agent" => cfg.manual_agent = true,
+            "--heartbeat-ms" => cfg.heartbeat_ms = num("--heartbeat-ms", it.next())?,
+            "--agent-delay-ms" => cfg.agent_delay_ms = num("--agent-delay-ms", it.next())?,
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
-    Ok(Args { port, root })
-}
-
-fn app(root: &std::path::Path) -> Router {
-    Router::new()
-        // Browsers ask for it on every page; a 404 would show as a console error in every test.
-        .route(
-            "/favicon.ico",
-            axum::routing::get(|| async { axum::http::StatusCode::NO_CONTENT }),
-        )
-        .nest_service("/dist", ServeDir::new(root.join("dist")))
-        .nest_service("/tests", ServeDir::new(root.join("tests/pages")))
-        .fallback_service(ServeDir::new(root.join("www")))
+    Ok((port, cfg))
 }
 
 #[tokio::main]
 async fn main() {
-    let args = match parse_args() {
+    let (port, cfg) = match parse_args() {
         Ok(a) => a,
         Err(e) => {
             eprintln!("cxbridge-emulator: {e}");
             std::process::exit(2);
         }
     };
-    let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => {
@@ -67,17 +78,30 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let port = listener.local_addr().map(|a| a.port()).unwrap_or(args.port);
-    println!("cxbridge emulator listening on http://127.0.0.1:{port}/");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        println!("cxbridge emulator: stopping");
-    };
-    if let Err(e) = axum::serve(listener, app(&args.root))
-        .with_graceful_shutdown(shutdown)
+    let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+    let state = new_state(cfg);
+    // Best effort: a machine without IPv6 loopback still serves localhost through 127.0.0.1.
+    let v6 = tokio::net::TcpListener::bind(SocketAddr::from(([0, 0, 0, 0, 0, 0, 0, 1], port)))
         .await
-    {
-        eprintln!("cxbridge-emulator: {e}");
-        std::process::exit(1);
+        .ok();
+    println!("cxbridge emulator listening on http://127.0.0.1:{port}/");
+    if st_faults(&state) {
+        println!("cxbridge emulator: fault injection is on (/__emulator/faults)");
     }
+    let v4 = serve(listener, state.clone());
+    let v6 = async move {
+        match v6 {
+            Some(l) => serve(l, state).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        r = v4 => if let Err(e) = r { eprintln!("cxbridge-emulator: {e}"); std::process::exit(1); },
+        r = v6 => if let Err(e) = r { eprintln!("cxbridge-emulator: {e}"); std::process::exit(1); },
+        _ = tokio::signal::ctrl_c() => println!("cxbridge emulator: stopping"),
+    }
+}
+
+fn st_faults(state: &cxbridge_emulator::Shared) -> bool {
+    state.cfg.faults
 }

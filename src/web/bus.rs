@@ -1,27 +1,489 @@
-//! The CXBus shell: `CXBus`, `_genesys.widgets.bus` and plugin handles over `core::bus`.
-//! (Foundation placeholder: an empty bus on which every command is unknown. The CXBus issue fills it in.)
+//! The CXBus shell: `CXBus`, `_genesys.widgets.bus` and plugin handles over [`crate::core::bus`].
+//!
+//! The core decides (routing, buffering, hooks, sticky values); this module turns JS calls into core inputs and
+//! performs the core's outputs: it runs hooks and handlers, settles deferreds and queues deliveries. The bus
+//! lives in one thread-local `RefCell`, borrowed only to ask the core and never while page code runs: every
+//! call snapshots what to do, releases the borrow, then calls out, so callbacks may use the bus again.
+//!
+//! Delivery is asynchronous, as a **microtask** (`js/deferred.js`, `deliverLater`): a publish returns before any
+//! subscriber runs, and subscribers run before the next task (timer, network event). Every publish is also
+//! reported to analytics as `CXBus` / `<Namespace>.<event>`.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
+use super::analytics;
 use super::deferred::Deferred;
+use crate::core::bus::{self as core, Bus, BusError, Dispatch, Host, PluginId, Publication, Route};
+
+#[wasm_bindgen(module = "/js/deferred.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = busEvent)]
+    fn bus_event(time: f64, publisher: &JsValue, event: &JsValue, data: &JsValue) -> JsValue;
+
+    /// `{fn, active}`: what queued deliveries check, so an unsubscribed callback is never called again.
+    fn subscription(callback: &Function) -> JsValue;
+
+    fn cancel(subscription: &JsValue);
+
+    /// Whether two subscription records hold the same function.
+    #[wasm_bindgen(js_name = sameCallback)]
+    fn same_callback(a: &JsValue, b: &JsValue) -> bool;
+
+    #[wasm_bindgen(js_name = deliverLater)]
+    fn deliver_later(subscription: &JsValue, event: &JsValue);
+
+    #[wasm_bindgen(js_name = runCommand)]
+    fn run_command(
+        handler: &Function,
+        time: f64,
+        commander: &JsValue,
+        command: &JsValue,
+        deferred: &Deferred,
+        data: &JsValue,
+    );
+
+    #[wasm_bindgen(js_name = runHooks)]
+    fn run_hooks(hooks: &Array, data: &JsValue, deferred: &Deferred, cancelled: &str) -> JsValue;
+
+    #[wasm_bindgen(js_name = debugPublish)]
+    fn debug_publish(topic: &str, publisher: &str, data: &JsValue, subscribers: u32, sticky: bool);
+
+    #[wasm_bindgen(js_name = debugCommand)]
+    fn debug_command(command: &str, commander: &str, data: &JsValue, deferred: &Deferred);
+}
+
+/// What runs a command: a page function, or a plugin implemented in Rust.
+#[derive(Clone)]
+pub enum Handler {
+    Js {
+        function: Function,
+        /// `Namespace.command`, made once at registration for every `e.command`.
+        command: JsValue,
+    },
+    Native {
+        function: Rc<dyn Fn(NativeCommand)>,
+        command: Rc<str>,
+    },
+}
+
+/// A subscriber's `{fn, active}` record (what its queued deliveries check), or a before-hook's function. One
+/// JS reference, so a publish clones one per subscriber. Records are equal when they hold the same function
+/// (`unsubscribe(event, cb)`); hooks are never compared. The comparison runs inside the bus's borrow, which is
+/// safe because it reads only our own records, never page code.
+#[derive(Clone)]
+pub struct Callback(JsValue);
+
+impl PartialEq for Callback {
+    fn eq(&self, other: &Self) -> bool {
+        same_callback(&self.0, &other.0)
+    }
+}
+
+/// The JS values the core juggles.
+pub struct Js;
+
+impl Host for Js {
+    type Value = JsValue;
+    type Deferred = Deferred;
+    type Callback = Callback;
+    type Handler = Handler;
+    type Name = JsValue;
+}
+
+struct State {
+    bus: Bus<Js>,
+    debug: bool,
+    on_ready_called: bool,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = const {
+        RefCell::new(State {
+            bus: Bus::new(),
+            debug: false,
+            on_ready_called: false,
+        })
+    };
+}
+
+/// Runs `f` on the bus state. `f` must not call page code (see the module docs).
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
+/// A refused call: `false` for the caller, and a console warning naming the call and the problem.
+fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
+    web_sys::console::warn_2(
+        &concat(&["cxbridge: CXBus ", call, "() refused: ", why]).into(),
+        value,
+    );
+    JsValue::FALSE
+}
+
+fn reject(deferred: &Deferred, message: &str) {
+    deferred.reject(&js_sys::Error::new(message).into());
+}
+
+/// Performs a command's route: nothing (buffered), a rejection, or hooks then handler. `commander` is the
+/// sender's name as a JS string when the caller has it at hand.
+fn perform(route: Route<Js>, commander: Option<&JsValue>) {
+    match route {
+        Route::Buffered => {}
+        Route::Reject { deferred, message } => reject(&deferred, message),
+        Route::Run(dispatch) => run(dispatch, commander),
+    }
+}
+
+fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
+    let data = if d.hooks.is_empty() {
+        d.data
+    } else {
+        let hooks: Array = d.hooks.iter().map(|h| &h.0).collect();
+        let out = run_hooks(&hooks, &d.data, &d.deferred, core::COMMAND_CANCELLED);
+        if out.is_undefined() {
+            return;
+        }
+        out
+    };
+    match d.handler {
+        Handler::Js { function, command } => {
+            let made;
+            let commander = match commander {
+                Some(c) => c,
+                None => {
+                    made = JsValue::from_str(&d.commander);
+                    &made
+                }
+            };
+            run_command(&function, d.time, commander, &command, &d.deferred, &data)
+        }
+        Handler::Native { function, command } => function(NativeCommand {
+            command: String::from(&*command),
+            commander: String::from(&*d.commander),
+            data,
+            deferred: d.deferred,
+        }),
+    }
+}
+
+/// Delivers a publication: analytics first, then the subscribers (asynchronously). `publisher` is the
+/// publisher's name as a JS string when the caller has it at hand.
+fn deliver(
+    p: &Publication<Js>,
+    publisher: Option<&JsValue>,
+    data: &JsValue,
+    time: f64,
+    sticky: bool,
+    debug: bool,
+) {
+    analytics::record("CXBus", &p.topic, data);
+    if debug {
+        debug_publish(&p.topic, &p.publisher, data, p.subscribers.len() as u32, sticky);
+    }
+    if p.subscribers.is_empty() {
+        return;
+    }
+    let publisher = match publisher {
+        Some(p) => p.clone(),
+        None => JsValue::from_str(&p.publisher),
+    };
+    let topic = match &p.label {
+        Some(label) => label.clone(),
+        None => JsValue::from_str(&p.topic),
+    };
+    let event = bus_event(time, &publisher, &topic, data);
+    for subscriber in &p.subscribers {
+        deliver_later(&subscriber.0, &event);
+    }
+}
 
 /// A plugin handle, as `CXBus.registerPlugin(name)` returns it.
 #[wasm_bindgen]
 pub struct Plugin {
-    name: String,
+    id: PluginId,
+    name: Rc<str>,
+    /// The name as a JS string, made once for every `e.commander` and `e.publisher`.
+    label: JsValue,
+}
+
+impl Plugin {
+    /// Registers a plugin from Rust (tests, the built-in handles): the handle, or why not.
+    pub fn register(name: &str) -> Result<Plugin, BusError> {
+        let id = with(|s| s.bus.register_plugin(name))?;
+        Ok(Plugin::handle(id, name))
+    }
+
+    /// A built-in plugin (`CXBus`, `WidgetsBus`): registered on first use and ready at once.
+    fn builtin(name: &str) -> Result<Plugin, JsValue> {
+        let existing = with(|s| s.bus.plugin(name));
+        let id = match existing {
+            Some(id) => id,
+            None => {
+                // Ready at once, without publishing `<name>.ready`: nothing waits for the built-ins.
+                let plugin = Plugin::register(name).map_err(|e| bus_error(name, e))?;
+                with(|s| s.bus.ready(plugin.id));
+                plugin.id
+            }
+        };
+        Ok(Plugin::handle(id, name))
+    }
+
+    fn handle(id: PluginId, name: &str) -> Plugin {
+        Plugin {
+            id,
+            name: Rc::from(name),
+            label: JsValue::from_str(name),
+        }
+    }
+
+    fn publish_impl(&self, call: &str, event: JsValue, data: JsValue, sticky: bool) -> bool {
+        let Some(name) = event.as_string() else {
+            refuse(call, "an event name must be a string", &event);
+            return false;
+        };
+        let now = js_sys::Date::now();
+        let (result, debug) = with(|s| (s.bus.publish(self.id, &name, &data, sticky, now), s.debug));
+        match result {
+            Ok(p) => {
+                deliver(&p, Some(&self.label), &data, now, sticky, debug);
+                true
+            }
+            Err(e) => {
+                refuse(call, e.message(), &event);
+                false
+            }
+        }
+    }
+}
+
+fn bus_error(name: &str, e: BusError) -> JsValue {
+    js_sys::Error::new(&concat(&[
+        "cxbridge: cannot register plugin '",
+        name,
+        "': ",
+        e.message(),
+    ]))
+    .into()
 }
 
 #[wasm_bindgen]
 impl Plugin {
-    /// `plugin.command('Other.cmd', data)`: a deferred.
-    pub fn command(&self, command: JsValue, _data: JsValue) -> Deferred {
-        let _ = command;
-        Deferred::rejected("Command does not exist")
+    /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
+    /// event in another namespace or a malformed name.
+    pub fn publish(&self, event: JsValue, data: JsValue) -> bool {
+        self.publish_impl("publish", event, data, false)
+    }
+
+    /// `plugin.republish(event, data)`: like `publish`, and later subscribers get this data at once.
+    pub fn republish(&self, event: JsValue, data: JsValue) -> bool {
+        self.publish_impl("republish", event, data, true)
+    }
+
+    /// `plugin.subscribe('Other.event', cb)`: the event name, or `false` with a warning.
+    pub fn subscribe(&self, event: JsValue, callback: JsValue) -> JsValue {
+        let Some(name) = event.as_string() else {
+            return refuse("subscribe", "an event name must be a string", &event);
+        };
+        let Ok(callback) = callback.dyn_into::<Function>() else {
+            return refuse("subscribe", "the callback must be a function", &event);
+        };
+        let record = subscription(&callback);
+        let subscriber = Callback(record.clone());
+        let result = with(|s| {
+            s.bus
+                .subscribe(self.id, &name, event.clone(), subscriber)
+                .map(|sticky| sticky.map(|st| (st.publisher.clone(), st.time, st.data.clone())))
+        });
+        match result {
+            Ok(sticky) => {
+                if let Some((publisher, time, data)) = sticky {
+                    let publisher = JsValue::from_str(&publisher);
+                    deliver_later(&record, &bus_event(time, &publisher, &event, &data));
+                }
+                event
+            }
+            Err(e) => refuse("subscribe", e.message(), &event),
+        }
+    }
+
+    /// `plugin.unsubscribe(event)` removes this plugin's callbacks for the event; `(event, cb)` only `cb`.
+    /// Returns whether anything was removed.
+    pub fn unsubscribe(&self, event: JsValue, callback: JsValue) -> bool {
+        let Some(name) = event.as_string() else {
+            refuse("unsubscribe", "an event name must be a string", &event);
+            return false;
+        };
+        let callback = if callback.is_undefined() || callback.is_null() {
+            None
+        } else {
+            match callback.dyn_into::<Function>() {
+                Ok(f) => Some(Callback(subscription(&f))),
+                Err(_) => {
+                    refuse("unsubscribe", "the callback must be a function", &event);
+                    return false;
+                }
+            }
+        };
+        match with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())) {
+            Ok(removed) => {
+                for r in &removed {
+                    cancel(&r.0);
+                }
+                !removed.is_empty()
+            }
+            Err(e) => {
+                refuse("unsubscribe", e.message(), &event);
+                false
+            }
+        }
+    }
+
+    /// `plugin.command('Other.cmd', data)`: a deferred. A name without a dot is this plugin's own command.
+    pub fn command(&self, command: JsValue, data: JsValue) -> Deferred {
+        let deferred = Deferred::new();
+        let Some(name) = command.as_string() else {
+            reject(&deferred, "cxbridge: a command name must be a string");
+            return deferred;
+        };
+        let now = js_sys::Date::now();
+        let debug = with(|s| s.debug);
+        if debug {
+            debug_command(&name, &self.name, &data, &deferred);
+        }
+        let route = with(|s| s.bus.command(self.id, &name, data, deferred.clone(), now));
+        perform(route, Some(&self.label));
+        deferred
+    }
+
+    /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
+    #[wasm_bindgen(js_name = registerCommand)]
+    pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
+        let Some(command) = name.as_string() else {
+            refuse("registerCommand", "a command name must be a string", &name);
+            return false;
+        };
+        let Ok(function) = handler.dyn_into::<Function>() else {
+            refuse("registerCommand", "the handler must be a function", &name);
+            return false;
+        };
+        let full = if command.contains('.') {
+            command.clone()
+        } else {
+            concat(&[&self.name, ".", &command])
+        };
+        let handler = Handler::Js {
+            function,
+            command: JsValue::from_str(&full),
+        };
+        match with(|s| s.bus.register_command(self.id, &command, handler)) {
+            Ok(()) => true,
+            Err(e) => {
+                refuse("registerCommand", e.message(), &name);
+                false
+            }
+        }
+    }
+
+    /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
+    #[wasm_bindgen(js_name = registerEvents)]
+    pub fn register_events(&self, names: JsValue) -> bool {
+        let Some(list) = names.dyn_ref::<Array>() else {
+            refuse("registerEvents", "expected an array of event names", &names);
+            return false;
+        };
+        let mut strings = Vec::with_capacity(list.length() as usize);
+        for v in list.iter() {
+            match v.as_string() {
+                Some(s) => strings.push(s),
+                None => {
+                    refuse("registerEvents", "an event name must be a string", &v);
+                    return false;
+                }
+            }
+        }
+        match with(|s| s.bus.register_events(self.id, strings.iter().map(String::as_str))) {
+            Ok(()) => true,
+            Err(e) => {
+                refuse("registerEvents", e.message(), &names);
+                false
+            }
+        }
+    }
+
+    /// `plugin.before('Other.cmd', fn)`: `fn(options)` returns the options to use, or a non-object to cancel.
+    pub fn before(&self, command: JsValue, hook: JsValue) -> bool {
+        let Some(name) = command.as_string() else {
+            refuse("before", "a command name must be a string", &command);
+            return false;
+        };
+        let Ok(hook) = hook.dyn_into::<Function>() else {
+            refuse("before", "the hook must be a function", &command);
+            return false;
+        };
+        match with(|s| s.bus.before(self.id, &name, Callback(hook.into()))) {
+            Ok(()) => true,
+            Err(e) => {
+                refuse("before", e.message(), &command);
+                false
+            }
+        }
+    }
+
+    /// `plugin.data(key)` reads `Namespace.key` (or the plugin's own `key`); `plugin.data(key, value)` sets the
+    /// plugin's own datum, publishes `<Namespace>.data.<key>` and returns `true`. `undefined` as the value reads.
+    pub fn data(&self, key: JsValue, value: JsValue) -> JsValue {
+        let Some(name) = key.as_string() else {
+            return refuse("data", "a data key must be a string", &key);
+        };
+        if value.is_undefined() {
+            return match with(|s| s.bus.data(self.id, &name).map(|v| v.cloned())) {
+                Ok(v) => v.unwrap_or(JsValue::UNDEFINED),
+                Err(e) => refuse("data", e.message(), &key),
+            };
+        }
+        let now = js_sys::Date::now();
+        let (result, debug) = with(|s| (s.bus.set_data(self.id, &name, value.clone(), now), s.debug));
+        match result {
+            Ok(p) => {
+                deliver(&p, Some(&self.label), &value, now, false, debug);
+                JsValue::TRUE
+            }
+            Err(e) => refuse("data", e.message(), &key),
+        }
+    }
+
+    /// `plugin.ready()`: runs the commands buffered meanwhile, in order. It publishes nothing: as in the vendor's
+    /// extension example, a plugin announces itself with `republish('ready')`, so `ready()` adding a second
+    /// `<Namespace>.ready` would deliver it twice.
+    pub fn ready(&self) {
+        let (_, routes) = with(|s| s.bus.ready(self.id));
+        for route in routes {
+            perform(route, None);
+        }
     }
 
     /// The plugin's namespace.
     pub fn namespace(&self) -> String {
-        self.name.clone()
+        String::from(&*self.name)
+    }
+
+    /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
+    #[wasm_bindgen(js_name = registerPlugin)]
+    pub fn register_plugin(&self, name: JsValue) -> JsValue {
+        bus_register_plugin(name)
     }
 }
 
@@ -38,57 +500,135 @@ pub struct NativeCommand {
 }
 
 /// Registers a plugin whose commands are handled in Rust. `commands` are the names it answers; the bus
-/// rejects others with "Command does not exist". The plugin is ready at once.
+/// rejects others with "Command does not exist". The plugin is ready at once (it does not publish
+/// `<name>.ready` itself: the plugin republishes it when it is really ready).
 pub fn register_native_plugin(
     name: &str,
     commands: &[&str],
-    handler: std::rc::Rc<dyn Fn(NativeCommand)>,
+    handler: Rc<dyn Fn(NativeCommand)>,
 ) -> Result<(), JsValue> {
-    let _ = (name, commands, handler);
-    Ok(())
+    let id = with(|s| s.bus.register_plugin(name)).map_err(|e| bus_error(name, e))?;
+    let mut result = Ok(());
+    for command in commands {
+        let h = Handler::Native {
+            function: handler.clone(),
+            command: Rc::from(*command),
+        };
+        if let Err(e) = with(|s| s.bus.register_command(id, command, h)) {
+            let message = concat(&["cxbridge: cannot register command '", command, "': ", e.message()]);
+            result = Err(js_sys::Error::new(&message).into());
+        }
+    }
+    // Ready even after a refused command name, so the others work and nothing waits forever.
+    let (_, routes) = with(|s| s.bus.ready(id));
+    for route in routes {
+        perform(route, None);
+    }
+    result
+}
+
+fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool) {
+    let now = js_sys::Date::now();
+    let (result, debug) = with(|s| (s.bus.publish_in(namespace, event, data, sticky, now), s.debug));
+    match result {
+        Ok(p) => deliver(&p, None, data, now, sticky, debug),
+        Err(e) => {
+            refuse("publish", e.message(), &JsValue::from_str(event));
+        }
+    }
 }
 
 /// Publishes `<namespace>.<event>` as the built-in plugin `namespace` would (WebChatService, EngageDigital).
 pub fn publish_as(namespace: &str, event: &str, data: &JsValue) {
-    let _ = (namespace, event, data);
+    publish_in(namespace, event, data, false);
 }
 
 /// Like [`publish_as`], but sticky: later subscribers get the last data at once (`ready`).
 pub fn republish_as(namespace: &str, event: &str, data: &JsValue) {
-    let _ = (namespace, event, data);
+    publish_in(namespace, event, data, true);
 }
 
-pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
+/// Reads `window[path[0]][path[1]]…`, `undefined` when any step is missing.
+fn global_path(path: &[&str]) -> JsValue {
+    let mut v: JsValue = js_sys::global().into();
+    for key in path {
+        if !v.is_object() {
+            return JsValue::UNDEFINED;
+        }
+        v = js_sys::Reflect::get(&v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    }
+    v
+}
+
+/// Creates the built-in plugins; with globals, honours `_genesys.widgets.main.debug` as Genesys Widgets does.
+pub(crate) fn boot(globals: bool) -> Result<(), JsValue> {
+    Plugin::builtin(CXBUS)?;
+    Plugin::builtin(WIDGETS_BUS)?;
+    if globals && global_path(&["_genesys", "widgets", "main", "debug"]).as_bool() == Some(true) {
+        with(|s| s.debug = true);
+    }
     Ok(())
 }
 
-pub(crate) fn after_replay(_globals: bool) -> Result<(), JsValue> {
+/// With globals, calls `_genesys.widgets.onReady(bus)` once, after the queued calls were replayed. A throwing
+/// `onReady` is reported on the console.
+pub(crate) fn after_replay(globals: bool) -> Result<(), JsValue> {
+    if !globals || with(|s| std::mem::replace(&mut s.on_ready_called, true)) {
+        return Ok(());
+    }
+    let on_ready = global_path(&["_genesys", "widgets", "onReady"]);
+    let Some(on_ready) = on_ready.dyn_ref::<Function>() else {
+        return Ok(());
+    };
+    // The page's own `_genesys.widgets.bus` (the loader's forwarding stub), so `bus === _genesys.widgets.bus`.
+    let mut bus = global_path(&["_genesys", "widgets", "bus"]);
+    if !bus.is_object() {
+        bus = Plugin::builtin(WIDGETS_BUS)?.into();
+    }
+    if let Err(err) = on_ready.call1(&JsValue::UNDEFINED, &bus) {
+        web_sys::console::error_2(&"cxbridge: _genesys.widgets.onReady threw".into(), &err);
+    }
     Ok(())
 }
 
-/// `CXBus.registerPlugin(name)`: a handle, or `false`.
+const CXBUS: &str = "CXBus";
+const WIDGETS_BUS: &str = "WidgetsBus";
+
+/// `CXBus.registerPlugin(name)`: a handle, or `false` (with a warning) when the name is not a string, is
+/// malformed or is taken.
 #[wasm_bindgen(js_name = busRegisterPlugin)]
 pub fn bus_register_plugin(name: JsValue) -> JsValue {
-    match name.as_string() {
-        Some(name) => Plugin { name }.into(),
-        None => JsValue::FALSE,
+    let Some(plugin_name) = name.as_string() else {
+        return refuse("registerPlugin", "a plugin name must be a string", &name);
+    };
+    match Plugin::register(&plugin_name) {
+        Ok(plugin) => plugin.into(),
+        Err(e) => refuse("registerPlugin", e.message(), &name),
     }
 }
 
 /// `CXBus.configure({debug})`.
 #[wasm_bindgen(js_name = busConfigure)]
-pub fn bus_configure(_config: JsValue) {}
+pub fn bus_configure(config: JsValue) {
+    if !config.is_object() {
+        refuse("configure", "expected an object such as {debug: true}", &config);
+        return;
+    }
+    let debug = js_sys::Reflect::get(&config, &JsValue::from_str("debug")).unwrap_or(JsValue::UNDEFINED);
+    if !debug.is_undefined() {
+        let on = debug.is_truthy();
+        with(|s| s.debug = on);
+    }
+}
 
 /// The built-in `CXBus` plugin, which `CXBus.command/subscribe/data` act as.
 #[wasm_bindgen(js_name = busGlobal)]
-pub fn bus_global() -> Plugin {
-    Plugin { name: "CXBus".into() }
+pub fn bus_global() -> Result<Plugin, JsValue> {
+    Plugin::builtin(CXBUS)
 }
 
 /// `_genesys.widgets.bus`: a ready-made plugin handle.
 #[wasm_bindgen(js_name = widgetsBus)]
-pub fn widgets_bus() -> Plugin {
-    Plugin {
-        name: "WidgetsBus".into(),
-    }
+pub fn widgets_bus() -> Result<Plugin, JsValue> {
+    Plugin::builtin(WIDGETS_BUS)
 }

@@ -30,6 +30,10 @@ test('a plain script tag defines the globals synchronously and replays queued ca
     '3:Command does not exist',
     '4',
   ]);
+  await page.waitForFunction(() => window.early.length >= 6);
+  assert.deepEqual(await page.evaluate(() => window.early), [
+    'handled 1', 'done 1', 'handled 2', 'done 2', 'handled 3', 'then 3',
+  ]);
   assertNoTraps(page);
 });
 

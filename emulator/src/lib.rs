@@ -1,0 +1,134 @@
+//! The cxbridge emulator: a local stand-in for Genesys Cloud's Guest Chat API v2 (REST + event stream), with a
+//! scripted agent, an agent console for a person, fault injection for tests and an analytics collector. It
+//! also serves the demo (`www/`), the built SDK (`dist/`) and the end-to-end test pages (`tests/pages/`).
+//!
+//! The binary (`src/main.rs`) parses flags and binds; everything else lives here so that the Rust tests and the
+//! load benchmark run the very same router in-process.
+
+pub mod agent;
+pub mod collector;
+pub mod conversations;
+pub mod faults;
+pub mod routes;
+pub mod stream;
+pub mod util;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderName, Method};
+use axum::Router;
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+
+use conversations::Conversation;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The repository root: `www/`, `dist/` and `tests/pages/` are served from under it.
+    pub root: PathBuf,
+    /// How often each event-stream socket gets a `WebSocket Heartbeat` frame (the real service: about 30 s).
+    pub heartbeat_ms: u64,
+    /// The scripted agent's pace: it joins this long after routing, and types for half of it before each answer.
+    pub agent_delay_ms: u64,
+    /// Whether `/__emulator/faults/...` is live.
+    pub faults: bool,
+    /// Whether new chats wait for a person at `/agent` instead of the scripted agent.
+    pub manual_agent: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            root: PathBuf::from("."),
+            heartbeat_ms: 30_000,
+            agent_delay_ms: 1_000,
+            faults: false,
+            manual_agent: false,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Store {
+    pub convs: HashMap<String, Conversation>,
+    /// Creation order, for the agent console.
+    pub order: Vec<String>,
+    pub by_channel: HashMap<String, String>,
+    pub by_jwt: HashMap<String, String>,
+}
+
+pub struct AppState {
+    pub cfg: Config,
+    pub store: Mutex<Store>,
+    pub heartbeats_on: AtomicBool,
+    pub manual_agent: AtomicBool,
+    pub next_socket: AtomicU64,
+    pub faults: Mutex<Vec<faults::Rule>>,
+    pub collector: Mutex<collector::Collector>,
+}
+
+pub type Shared = Arc<AppState>;
+
+pub fn new_state(cfg: Config) -> Shared {
+    Arc::new(AppState {
+        manual_agent: AtomicBool::new(cfg.manual_agent),
+        cfg,
+        store: Mutex::new(Store::default()),
+        heartbeats_on: AtomicBool::new(true),
+        next_socket: AtomicU64::new(1),
+        faults: Mutex::new(Vec::new()),
+        collector: Mutex::new(collector::Collector::default()),
+    })
+}
+
+/// The real Guest Chat API answers browsers on any origin; the demo and tests call it from both 127.0.0.1 and
+/// localhost, and sendBeacon posts to the collector with credentials, so the origin is mirrored, not `*`.
+fn cors() -> CorsLayer {
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::mirror_request())
+        .allow_credentials(true)
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::PATCH,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
+        .allow_headers(AllowHeaders::mirror_request())
+        .expose_headers([HeaderName::from_static("content-type")])
+        .max_age(std::time::Duration::from_secs(600))
+}
+
+pub fn app(state: Shared) -> Router {
+    let root = state.cfg.root.clone();
+    let api = routes::router()
+        .merge(stream::router())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            faults::middleware,
+        ));
+    Router::new()
+        .merge(api)
+        .merge(faults::router())
+        .merge(agent::router())
+        .merge(collector::router())
+        // Browsers ask for it on every page; a 404 would show as a console error in every test.
+        .route(
+            "/favicon.ico",
+            axum::routing::get(|| async { axum::http::StatusCode::NO_CONTENT }),
+        )
+        .nest_service("/dist", ServeDir::new(root.join("dist")))
+        .nest_service("/tests", ServeDir::new(root.join("tests/pages")))
+        .fallback_service(ServeDir::new(root.join("www")))
+        .layer(cors())
+        .with_state(state)
+}
+
+/// Serves on an already bound listener until the future is dropped; used by the binary, tests and benchmark.
+pub async fn serve(listener: tokio::net::TcpListener, state: Shared) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).await
+}
