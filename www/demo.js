@@ -13,9 +13,9 @@
   // Fault paths of the emulator (emulator/README.md).
   const FAULTS = {
     drop: { path: '/__emulator/faults/drop-sockets', body: {} },
-    'heartbeats-stop': { path: '/__emulator/faults/heartbeats', body: { enabled: false } },
-    'heartbeats-start': { path: '/__emulator/faults/heartbeats', body: { enabled: true } },
-    'fail-send': { path: '/__emulator/faults/fail', body: { match: '/messages', method: 'POST', status: 503, count: 1 } },
+    'heartbeats-stop': { path: '/__emulator/faults/heartbeats/stop', body: {} },
+    'heartbeats-start': { path: '/__emulator/faults/heartbeats/start', body: {} },
+    'fail-send': { path: '/__emulator/faults/requests', body: { path: '/messages', method: 'POST', status: 503, count: 1 } },
   };
   const WEBCHAT_EVENTS = [
     'ready', 'started', 'ended', 'restored', 'restoreTimeout', 'restoreFailed', 'restoredOffline', 'messageReceived',
