@@ -120,10 +120,17 @@
     e.preventDefault();
     const f = new FormData(e.target);
     const options = { nickname: f.get('nickname'), email: f.get('email'), subject: f.get('subject'), userData: {} };
-    if (pendingJourney) options.journey = pendingJourney;
+    // A chat that answers an invitation carries the web action in interactionData.journey (docs/ac.md), so the
+    // action moves on to started, engaged and completed as the chat does.
+    const base = window._genesys.widgets.webchat.transport;
+    const interactionData = { ...base.interactionData };
+    if (pendingJourney) interactionData.journey = pendingJourney;
     pendingJourney = null;
     transcript.replaceChildren();
-    demo.command('WebChatService.startChat', options).fail((err) => timeline('CXBus', 'startChat failed', String(err && err.message || err)));
+    const failed = (what) => (err) => timeline('CXBus', `${what} failed`, String((err && (err.message || err.statusText)) || err));
+    demo.command('WebChatService.configure', { transport: { ...base, interactionData } })
+      .done(() => demo.command('WebChatService.startChat', options).fail(failed('startChat')))
+      .fail(failed('configure'));
   });
   $('send-form').addEventListener('submit', (e) => {
     e.preventDefault();
