@@ -522,6 +522,10 @@ test('an accepted event is published on the bus as EngageDigital.<name> and reac
   assert.equal(pushed.source, 'EngageDigitalEmbeddedUI');
   assert.equal(pushed.name, 'smcc:task:ring');
   assert.deepEqual(pushed.data, expected);
+  // Once, under its own source: the bus copy is not recorded a second time as a CXBus event.
+  await page.waitForTimeout(100);
+  const copies = await page.evaluate(() => dataLayer.filter((e) => e && /smcc:task:ring$/.test(e.event)).map((e) => e.event));
+  assert.deepEqual(copies, ['cxbridge.EngageDigitalEmbeddedUI.smcc:task:ring']);
   assertNoTraps(page);
 });
 
