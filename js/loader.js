@@ -112,8 +112,13 @@ export function createStubs(acQueue) {
       try {
         result = entry.ac ? real.ac.apply(null, entry.args) : forward(entry.handle, entry.method, entry.args);
       } catch (err) {
+        // A queued call that would have thrown: its deferred or promise rejects with the error; a call that
+        // returns nothing can only report it (a rejected promise nobody holds would be an unhandled rejection).
+        if (!entry.link) {
+          console.error(err);
+          continue;
+        }
         result = Promise.reject(err);
-        if (!entry.link) console.error(err);
       }
       if (entry.link) entry.link(result);
     }
