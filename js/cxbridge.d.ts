@@ -90,34 +90,95 @@ export interface CXBus extends Plugin {
   configure(options: { debug?: boolean }): void;
 }
 
-/** Journey SDK web action media types and lifecycle states. */
+/**
+ * Journey SDK web actions (seed 000). The media-type × state table is `MEDIA` in src/core/journey.rs; these types
+ * mirror it: a web chat goes on to a chat (started, engaged, completed) and can time out; a content offer ends
+ * when it is accepted and does not time out.
+ */
 export type ActionMediaType = 'webchat' | 'content-offer';
-export type ActionState =
+export type WebchatState =
   | 'qualified' | 'offered' | 'accepted' | 'rejected' | 'ignored' | 'timedout' | 'errored' | 'started'
   | 'engaged' | 'completed';
-export type WebActionEventName = `${ActionMediaType}:${ActionState | 'all'}`;
+export type ContentOfferState = 'qualified' | 'offered' | 'accepted' | 'rejected' | 'ignored' | 'errored';
+export type ActionState = WebchatState | ContentOfferState;
+/** `'<mediaType>:<state>'` or `'<mediaType>:all'`. */
+export type WebActionEventName =
+  | `webchat:${WebchatState | 'all'}`
+  | `content-offer:${ContentOfferState | 'all'}`;
 
-/** The payload of a web action event (seed 000). */
-export interface WebActionEvent {
+/** The payload of a web action event (seed 000). One object per event, shared by its listeners. */
+export interface WebActionEvent<M extends ActionMediaType = ActionMediaType> {
+  /** UUID v4 (or the id the page gave `ac('offer')`). */
   actionId: string;
-  actionState: ActionState;
-  actionMediaType: ActionMediaType;
+  actionState: M extends 'webchat' ? WebchatState : ContentOfferState;
+  actionMediaType: M;
   actionMapId: string;
   actionMapVersion: number;
+  /** UUID v4 kept in the first-party cookie `_cxbridge_cid` (two years). */
   customerId: string;
   customerIdType: 'cookie';
+  /** UUID v4 kept in `sessionStorage` for the browsing session. */
   sessionId: string;
+  /** `errored` only. */
   errorCode?: number;
+  /** `errored` only. */
   errorMessage?: string;
   [extra: string]: unknown;
 }
 
+/** The media type an event name is about. */
+export type MediaOf<N extends WebActionEventName> = N extends `content-offer:${string}` ? 'content-offer' : 'webchat';
+
+/**
+ * `ac('offer', …)`: cxbridge's own addition (the vendor raises actions from its servers), so a page, a test or a
+ * demo can raise a web action. An offer not answered within `timeoutMs` becomes `timedout` (web chats only).
+ */
+export interface WebActionOffer {
+  mediaType: ActionMediaType;
+  actionMapId: string;
+  /** A positive integer. */
+  actionMapVersion: number;
+  /** Defaults to a fresh UUID v4. Must not be in use on the page. */
+  actionId?: string;
+  /** Web chats only; defaults to 30000. */
+  timeoutMs?: number;
+}
+
+/** `detail` of the `cxbridge:error` event dispatched on `window` when a page listener throws. */
+export interface CxbridgeErrorDetail {
+  /** Which API was delivering: `'ac'`. */
+  source: string;
+  /** The event being delivered, e.g. `'webchat:offered'`. */
+  event: string;
+  /** What the listener threw. */
+  error: unknown;
+}
+
+declare global {
+  interface WindowEventMap {
+    'cxbridge:error': CustomEvent<CxbridgeErrorDetail>;
+  }
+}
+
+/**
+ * `ac(method, ...args)`. A call with a bad method, name or argument logs a `console.error` naming the problem and
+ * changes nothing. Calls made before the wasm is ready are queued (the stub returns `undefined`).
+ */
 export interface Ac {
-  (method: 'on' | 'once' | 'off', event: WebActionEventName, callback: (event: WebActionEvent) => void): void;
+  <N extends WebActionEventName>(
+    method: 'on' | 'once' | 'off',
+    event: N,
+    callback: (event: WebActionEvent<MediaOf<N>>) => void,
+  ): void;
   (method: 'init', organizationId: string, options?: { region?: string; [k: string]: unknown }): void;
   (method: 'pageview', attributes?: Record<string, unknown>): void;
   (method: 'record', eventName: string, attributes?: Record<string, unknown>): void;
+  /** Applies to the next `pageview` or `record`, which carries it as `identity`. */
   (method: 'identify', loginId: string, traits?: Record<string, unknown>): void;
+  /** Returns the action id, or `undefined` if the offer was refused (see the console) or the wasm is not ready. */
+  (method: 'offer', offer: WebActionOffer): string | undefined;
+  /** Whether the action moved to that state (`false`: unknown action or illegal transition; see the console). */
+  (method: 'accept' | 'reject' | 'ignore', actionId: string): boolean;
   (method: string, ...args: unknown[]): unknown;
 }
 
@@ -135,19 +196,94 @@ export interface EmbeddedApi {
   stats(): { accepted: number; rejected: number };
 }
 
+export type AnalyticsSource = 'ac' | 'CXBus' | 'EngageDigitalEmbeddedUI' | 'CIF';
+
+/**
+ * `cxbridge.analytics.configure(options)`. Calls merge: a later `configure({ consent: true })` keeps the rest.
+ * Unknown options and bad values throw an Error naming the option. See docs/analytics.md.
+ */
 export interface AnalyticsConfig {
-  endpoint?: string;
-  dataLayer?: boolean;
+  /** The collector: a JSON array of envelopes (or Segment's /v1/batch body) is POSTed here as text/plain. */
+  endpoint?: string | null;
+  /** Push `{event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data}` onto `window.dataLayer`
+   * (or onto `window[name]` when a string is given). */
+  dataLayer?: boolean | string;
+  /** Envelopes per request (1–1000, default 10). */
   batchSize?: number;
+  /** How long the oldest envelope waits for its batch to fill (0–3600000 ms, default 5000). */
   flushIntervalMs?: number;
-  sources?: Array<'ac' | 'CXBus' | 'EngageDigitalEmbeddedUI' | 'CIF'>;
+  /** Sources to deliver (default all four). */
+  sources?: AnalyticsSource[] | null;
+  /** Bus events to deliver, by exact name (default all). */
+  busEvents?: string[] | null;
+  /** 'envelope' (default) or 'segment' (Segment / RudderStack / Jitsu `track` calls in the /v1/batch shape). */
+  format?: 'envelope' | 'segment';
+  /** false holds every event (queued and persisted, not sent, not pushed) until `configure({consent: true})`. */
+  consent?: boolean;
+  /** Segment write key, sent in the batch body. */
+  writeKey?: string | null;
+  /** Segment anonymousId; default: a UUID kept in localStorage. */
+  anonymousId?: string | null;
+  /** Queue bound (1–10000, default 1000): beyond it the oldest envelopes are dropped and counted. */
+  maxQueue?: number;
+  /** First retry delay (default 1000 ms); doubles per failure up to `retryMaxMs` (default 60000), with jitter. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** Largest envelope accepted (256–60000 bytes, default 32000). */
+  maxEventBytes?: number;
+}
+
+/** What a collector receives: one element of the POSTed JSON array. */
+export interface AnalyticsEnvelope {
+  /** UUID v4: the collector's de-duplication key. */
+  id: string;
+  source: AnalyticsSource;
+  event: { name: string; data: unknown; correlationId?: string };
+  /** ISO-8601. */
+  timestamp: string;
+}
+
+export interface AnalyticsStats {
+  queued: number;
+  delivered: number;
+  /** Dropped after a 4xx other than 408/429. */
+  rejected: number;
+  /** Dropped because a queue was full (oldest first). */
+  dropped: number;
+  retries: number;
+  /** In the delivery queue now. */
+  pending: number;
+  /** Waiting for configure() or for consent before their dataLayer push. */
+  held: number;
+}
+
+/** CIF's `data` parameter (seed 003); `conversationId` and `providerSessionId` are required. */
+export interface CifAnalyticsData {
+  conversationId: string;
+  providerSessionId: string;
+  clientSessionId?: string;
+  participantId?: string;
+  events?: Array<{
+    kpiEventName: string;
+    kpiEventReason?: string;
+    eventTimestamp?: string | number;
+    additionalData?: string | Record<string, unknown>;
+    notificationResponseAction?: string;
+    externalCorrelationId?: string;
+    customData?: Array<{ attribute: string; value: string | number | boolean | null }>;
+  }>;
   [extra: string]: unknown;
 }
 
 export interface AnalyticsApi {
   configure(config: AnalyticsConfig): void;
-  logAnalyticsEvent(data: Record<string, any>, eventName: string, correlationId?: string): Promise<string>;
-  installCifShim(): void;
+  /** Resolves to the envelope id once the event is durably queued; rejects naming the missing or mistyped field. */
+  logAnalyticsEvent(data: CifAnalyticsData, eventName: string, correlationId?: string): Promise<string>;
+  /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a real CIF library is present; true when the shim
+   * is in place (undefined when called before `cxbridge.ready`: the call is queued and replayed). */
+  installCifShim(): boolean | undefined;
+  /** Delivery counters (undefined before `cxbridge.ready`). */
+  stats(): AnalyticsStats | undefined;
 }
 
 export interface CxBridge {

@@ -19,7 +19,7 @@ export const SURFACE = {
   CXBus: { ...PLUGIN, configure: 'void' },
   bus: PLUGIN,
   embedded: { listen: 'listener', on: 'void', off: 'void', stats: 'value' },
-  analytics: { configure: 'void', logAnalyticsEvent: 'promise', installCifShim: 'void' },
+  analytics: { configure: 'void', logAnalyticsEvent: 'promise', installCifShim: 'void', stats: 'value' },
   listener: { stop: 'void' },
 };
 const HANDLE_KINDS = { plugin: PLUGIN, listener: SURFACE.listener };
@@ -161,6 +161,7 @@ export function realApi(wasm) {
       configure: (cfg) => wasm.analyticsConfigure(cfg),
       logAnalyticsEvent: (data, eventName, correlationId) => wasm.logAnalyticsEvent(data, eventName, correlationId),
       installCifShim: () => wasm.installCifShim(),
+      stats: () => wasm.analyticsStats(),
     },
   };
 }

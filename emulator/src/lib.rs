@@ -108,13 +108,19 @@ fn cors() -> CorsLayer {
             Method::OPTIONS,
         ])
         .allow_headers(AllowHeaders::mirror_request())
-        .expose_headers([HeaderName::from_static("content-type")])
+        .expose_headers([
+            HeaderName::from_static("content-type"),
+            // Analytics clients honour Retry-After on 429/503; a cross-origin page can read it only if exposed.
+            HeaderName::from_static("retry-after"),
+        ])
         .max_age(std::time::Duration::from_secs(600))
 }
 
 pub fn app(state: Shared) -> Router {
+    // Fault rules reach the Guest Chat API, its event stream and the analytics collector alike.
     let api = routes::router()
         .merge(stream::router())
+        .merge(collector::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             faults::middleware,
@@ -123,7 +129,6 @@ pub fn app(state: Shared) -> Router {
         .merge(api)
         .merge(faults::router())
         .merge(agent::router())
-        .merge(collector::router())
         // Browsers ask for it on every page; a 404 would show as a console error in every test.
         .route(
             "/favicon.ico",

@@ -1,21 +1,564 @@
-//! The Journey SDK's `ac()` shell over `core::emitter` and `core::journey`.
-//! (Foundation placeholder: accepts the calls and reports that web action events are not implemented yet.)
+//! The Journey SDK's `ac()` shell over `core::emitter` and `core::journey`: turns `ac(...)` calls into core
+//! inputs, builds the seed's event payload, calls the page's listeners, and arms the one offer-timeout timer.
+//!
+//! What a page can rely on (docs/ac.md says it at length):
+//! - `ac('on'|'once'|'off', '<mediaType>:<state>'|'<mediaType>:all', cb)`: dispatch rules in `core::emitter`.
+//!   A bad call is a `console.error` naming the problem and changes nothing.
+//! - Events raised while listeners run (a listener that calls `ac('accept', id)`) are delivered after the
+//!   current event reached every listener, in order: every listener sees an action's states in lifecycle order.
+//! - A listener that throws: the others still run; the error goes to `console.error` **and** to a
+//!   `cxbridge:error` `CustomEvent` on `window` whose `detail` is `{ source: 'ac', event, error }`.
+//! - `ac('offer', { mediaType, actionMapId, actionMapVersion, actionId?, timeoutMs? })` (cxbridge's own) returns
+//!   the action id; `ac('accept'|'reject'|'ignore', actionId)` returns whether the action moved.
+//! - `init`, `pageview`, `record`, `identify` are validated and reported to analytics with source `ac`;
+//!   `identify` is attached (as `identity`) to the next `pageview` or `record`.
+//! - `customerId` is the `_cxbridge_cid` first-party cookie (UUID v4, two years, `SameSite=Lax`); `sessionId`
+//!   lives in `sessionStorage` for the browsing session. Both fall back to a page-lifetime id where storage is
+//!   refused (sandboxed frames).
 
+use std::cell::RefCell;
+
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-/// `ac(method, ...args)`, called by the loader with the arguments as an array.
+use crate::core::emitter::{self, Emitter};
+use crate::core::journey::{
+    self, concat, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES,
+};
+
+use super::analytics;
+
+// The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
+// payload in one call, and reporting errors through whatever `console.error` is *now* (error trackers and test
+// harnesses wrap it after cxbridge loaded).
+#[wasm_bindgen(inline_js = r#"
+export function payload(id, state, media, mapId, version, cid, sid, code, message) {
+  const e = { actionId: id, actionState: state, actionMediaType: media, actionMapId: mapId,
+    actionMapVersion: version, customerId: cid, customerIdType: 'cookie', sessionId: sid };
+  if (code !== undefined) { e.errorCode = code; e.errorMessage = message; }
+  return e;
+}
+export function trackData(method, a, b, cid, sid) {
+  const d = method === 'init' ? { organizationId: a, region: b && b.region, options: b }
+    : method === 'pageview' ? { attributes: a }
+    : method === 'record' ? { eventName: a, attributes: b }
+    : { loginId: a, traits: b };
+  for (const k of Object.keys(d)) if (d[k] === undefined) delete d[k];
+  d.customerId = cid; d.customerIdType = 'cookie'; d.sessionId = sid;
+  return d;
+}
+export function kind(v) {
+  const t = typeof v;
+  return v === undefined ? 0 : v === null ? 1 : t === 'boolean' ? 2 : t === 'number' ? 3 : t === 'string' ? 4
+    : t === 'function' ? 5 : Array.isArray(v) ? 6 : t === 'object' ? 7 : 8;
+}
+export function fail(message) { console.error(message); }
+export function uuid() {
+  // Never throws: a throw here would escape through the wasm in the middle of a dispatch.
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  let b = new Uint8Array(16);
+  try { c.getRandomValues(b); } catch (_) { b = b.map(() => (Math.random() * 256) | 0); }
+  b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
+  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
+}
+export function readCookies() { try { return document.cookie; } catch (_) { return ''; } }
+export function writeCookie(c) { try { document.cookie = c; } catch (_) {} }
+export function isSecure() { return location.protocol === 'https:'; }
+export function readSession(key) { try { return sessionStorage.getItem(key); } catch (_) { return null; } }
+export function writeSession(key, value) { try { sessionStorage.setItem(key, value); } catch (_) {} }
+export function listenerThrew(source, event, error) {
+  console.error(source + ": a '" + event + "' listener threw (the other listeners still ran):", error);
+  window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source, event, error } }));
+}
+"#)]
+extern "C" {
+    #[allow(clippy::too_many_arguments)]
+    fn payload(
+        id: &str,
+        state: &JsValue,
+        media: &JsValue,
+        map_id: &str,
+        version: u32,
+        customer_id: &JsValue,
+        session_id: &JsValue,
+        code: Option<i32>,
+        message: Option<String>,
+    ) -> JsValue;
+    #[wasm_bindgen(js_name = trackData)]
+    fn track_data(
+        method: &str,
+        a: &JsValue,
+        b: &JsValue,
+        customer_id: &JsValue,
+        session_id: &JsValue,
+    ) -> Object;
+    fn kind(v: &JsValue) -> u8;
+    fn fail(message: &str);
+    fn uuid() -> String;
+    #[wasm_bindgen(js_name = readCookies)]
+    fn read_cookies() -> String;
+    #[wasm_bindgen(js_name = writeCookie)]
+    fn write_cookie(cookie: &str);
+    #[wasm_bindgen(js_name = isSecure)]
+    fn is_secure() -> bool;
+    #[wasm_bindgen(js_name = readSession)]
+    fn read_session(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = writeSession)]
+    fn write_session(key: &str, value: &str);
+    #[wasm_bindgen(js_name = listenerThrew, catch)]
+    fn listener_threw(source: &str, event: &str, error: &JsValue) -> Result<(), JsValue>;
+}
+
+/// A page's listener; two are the same subscription when they are the same JS function.
+#[derive(Clone)]
+struct Callback(Function);
+
+impl PartialEq for Callback {
+    fn eq(&self, other: &Self) -> bool {
+        AsRef::<JsValue>::as_ref(&self.0) == AsRef::<JsValue>::as_ref(&other.0)
+    }
+}
+
+/// The visitor's ids, kept as JS strings so every payload reuses them.
+#[derive(Clone)]
+struct Visitor {
+    customer_id: JsValue,
+    session_id: JsValue,
+}
+
+/// The one armed `setTimeout`; clearing it is dropping it.
+struct Timer {
+    handle: i32,
+    deadline: f64,
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            w.clear_timeout_with_handle(self.handle);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Shell {
+    names: Names,
+    emitter: Emitter<Topic, Callback>,
+    journey: journey::Journey,
+    visitor: Option<Visitor>,
+    /// What `ac('identify', …)` gave, until the next `pageview`/`record` carries it.
+    identity: Option<JsValue>,
+    /// Events waiting for the dispatch under way to finish.
+    queue: Vec<Event>,
+    dispatching: bool,
+    timer: Option<Timer>,
+    /// The timer's callback, made once and owned here for the page's life; only the `Timer` is re-armed.
+    tick: Option<Closure<dyn FnMut()>>,
+}
+
+/// State and media type names as JS strings, made once: a payload costs no UTF-8 copies for them.
+#[derive(Default)]
+struct Names {
+    states: Vec<JsValue>,
+    medias: Vec<JsValue>,
+}
+
+impl Names {
+    fn new() -> Self {
+        Names {
+            states: STATES.iter().map(|(_, n)| JsValue::from_str(n)).collect(),
+            medias: MEDIA.iter().map(|row| JsValue::from_str(row.1)).collect(),
+        }
+    }
+
+    fn state(&self, state: State) -> JsValue {
+        self.states
+            .get(state as usize)
+            .cloned()
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+
+    fn media(&self, media: MediaType) -> JsValue {
+        self.medias
+            .get(media as usize)
+            .cloned()
+            .unwrap_or(JsValue::UNDEFINED)
+    }
+}
+
+thread_local! {
+    // Const-initialised (made on first use by `with`): a lazily initialised thread-local repeats its
+    // initialiser in every generic `with` instance, which the wasm pays for in bytes.
+    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
+}
+
+fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
+    SHELL.with(|s| f(s.borrow_mut().get_or_insert_with(new_shell)))
+}
+
+#[inline(never)]
+fn new_shell() -> Shell {
+    Shell {
+        names: Names::new(),
+        ..Shell::default()
+    }
+}
+
+fn console_error(message: &str) {
+    fail(message);
+}
+
+/// Reads a JS value as far as validation needs.
+fn arg(v: &JsValue) -> Arg {
+    match kind(v) {
+        0 => Arg::Undefined,
+        1 => Arg::Null,
+        2 => Arg::Bool(v.as_bool().unwrap_or(false)),
+        3 => Arg::Number(v.as_f64().unwrap_or(f64::NAN)),
+        4 => Arg::Str(v.as_string().unwrap_or_default()),
+        5 => Arg::Function,
+        6 => Arg::Array,
+        7 => Arg::Object,
+        // Symbols and bigints: nothing ac() accepts.
+        _ => Arg::Bool(false),
+    }
+}
+
+fn get(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+fn set(obj: &Object, key: &JsValue, value: &JsValue) {
+    let _ = Reflect::set(obj, key, value);
+}
+
+/// `ac(method, ...args)`, called by the loader with the arguments as an array. Never throws: a bad call is a
+/// console error and returns `undefined` (`false` for `accept`/`reject`/`ignore`).
 #[wasm_bindgen]
-pub fn ac(args: js_sys::Array) -> JsValue {
-    let method = args.get(0).as_string().unwrap_or_default();
-    web_sys::console::error_1(&JsValue::from_str(&format!(
-        "ac: '{method}' is not implemented yet"
-    )));
-    JsValue::UNDEFINED
+pub fn ac(args: Array) -> JsValue {
+    let method = match Method::parse(&arg(&args.get(0))) {
+        Ok(m) => m,
+        Err(e) => {
+            console_error(&e);
+            return JsValue::UNDEFINED;
+        }
+    };
+    match method {
+        Method::On | Method::Once | Method::Off => {
+            listen(method, &args.get(1), &args.get(2));
+            JsValue::UNDEFINED
+        }
+        Method::Init | Method::Pageview | Method::Record | Method::Identify => {
+            track(method, &args);
+            JsValue::UNDEFINED
+        }
+        Method::Offer => offer(&args.get(1)),
+        Method::Accept | Method::Reject | Method::Ignore => answer(method, &args.get(1)),
+    }
+}
+
+fn listen(method: Method, name: &JsValue, callback: &JsValue) {
+    let topic = match method.check_listener(&arg(name), &arg(callback)) {
+        Ok(t) => t,
+        Err(e) => return console_error(&e),
+    };
+    let callback = Callback(callback.clone().unchecked_into());
+    with(|s| match method {
+        Method::On => {
+            s.emitter.on(topic, callback);
+        }
+        Method::Once => {
+            s.emitter.once(topic, callback);
+        }
+        _ => {
+            s.emitter.off(&topic, &callback);
+        }
+    });
+}
+
+fn track(method: Method, args: &Array) {
+    // Tracking calls take at most two arguments; more are ignored, as the vendor's SDK does.
+    let (first, second) = (args.get(1), args.get(2));
+    if let Err(e) = method.check_tracking(&[arg(&first), arg(&second)]) {
+        return console_error(&e);
+    }
+    let visitor = visitor();
+    let data = track_data(
+        method.name(),
+        &first,
+        &second,
+        &visitor.customer_id,
+        &visitor.session_id,
+    );
+    match method {
+        Method::Identify => with(|s| s.identity = Some(data.clone().into())),
+        Method::Pageview | Method::Record => {
+            if let Some(identity) = with(|s| s.identity.take()) {
+                set(&data, &JsValue::from_str("identity"), &identity);
+            }
+        }
+        _ => {}
+    }
+    analytics::record("ac", method.name(), &data);
+}
+
+fn offer(options: &JsValue) -> JsValue {
+    if !matches!(arg(options), Arg::Object) {
+        console_error(&concat(&[
+            "ac('offer', options): options must be an object { mediaType, actionMapId, actionMapVersion }, got ",
+            arg(options).kind(),
+        ]));
+        return JsValue::UNDEFINED;
+    }
+    let args = OfferArgs {
+        media_type: arg(&get(options, "mediaType")),
+        action_map_id: arg(&get(options, "actionMapId")),
+        action_map_version: arg(&get(options, "actionMapVersion")),
+        action_id: arg(&get(options, "actionId")),
+        timeout_ms: arg(&get(options, "timeoutMs")),
+    };
+    let offer = match args.validate(new_uuid) {
+        Ok(o) => o,
+        Err(e) => {
+            console_error(&e);
+            return JsValue::UNDEFINED;
+        }
+    };
+    let id = JsValue::from_str(&offer.action_id);
+    match with(|s| s.journey.offer(offer, js_sys::Date::now())) {
+        Ok(events) => {
+            sync_timer();
+            emit(events);
+            id
+        }
+        Err(e) => {
+            console_error(&e);
+            JsValue::UNDEFINED
+        }
+    }
+}
+
+fn answer(method: Method, action_id: &JsValue) -> JsValue {
+    let (id, to) = match method.check_answer(&arg(action_id)) {
+        Ok(x) => x,
+        Err(e) => {
+            console_error(&e);
+            return JsValue::FALSE;
+        }
+    };
+    match with(|s| s.journey.transition(&id, to, None)) {
+        Ok(events) => {
+            sync_timer();
+            emit(events);
+            JsValue::TRUE
+        }
+        Err(e) => {
+            console_error(&concat(&["ac('", method.name(), "', '", &id, "'): ", &e]));
+            JsValue::FALSE
+        }
+    }
 }
 
 /// Where a chat started with `interactionData.journey` reports its progress, so that web action moves through
-/// accepted → started → engaged → completed, or errored. `journey` is the `interactionData.journey` object;
-/// `state` one of those state names; `error` the code and message for `errored`.
+/// accepted → started → engaged → completed, or errored. `journey` is the `interactionData.journey` object
+/// (`{ actionId, actionMapId, actionMapVersion, … }`); `state` one of those state names; `error` the code and
+/// message for `errored`. Steps a report skips are filled in; repeating a state, or reporting an earlier one
+/// (a restored chat), changes nothing. An action the page never offered is adopted as a web chat.
 pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32, &str)>) {
-    let _ = (journey, state, error);
+    let Some(to) = State::parse(state) else {
+        return console_error(&concat(&[
+            "ac: a chat reported the unknown web action state '",
+            state,
+            "'",
+        ]));
+    };
+    let action_id = match arg(&get(journey, "actionId")) {
+        Arg::Str(s) if !s.is_empty() => s,
+        other => {
+            return console_error(&concat(&[
+                "ac: interactionData.journey.actionId must be a non-empty string to link the chat to a web action, \
+                 got ",
+                other.kind(),
+            ]))
+        }
+    };
+    let action_map_id = get(journey, "actionMapId").as_string().unwrap_or_default();
+    let action_map_version = get(journey, "actionMapVersion")
+        .as_f64()
+        .filter(|v| v.fract() == 0.0 && *v >= 1.0 && *v <= f64::from(u32::MAX))
+        .map_or(1, |v| v as u32);
+    let link = ChatLink {
+        action_id,
+        action_map_id,
+        action_map_version,
+    };
+    let error = error.map(|(code, message)| (code, message.to_string()));
+    match with(|s| s.journey.chat_progress(link, to, error)) {
+        Ok(events) => {
+            sync_timer();
+            emit(events);
+        }
+        Err(e) => console_error(&concat(&["ac: the linked chat reported '", state, "': ", &e])),
+    }
+}
+
+/// Delivers events in order. Events raised while a dispatch is under way (by a listener) are queued and
+/// delivered by the outermost call once the current event reached all its listeners.
+fn emit(events: Vec<Event>) {
+    if events.is_empty() {
+        return;
+    }
+    let outermost = with(|s| {
+        s.queue.extend(events);
+        !std::mem::replace(&mut s.dispatching, true)
+    });
+    if !outermost {
+        return;
+    }
+    loop {
+        // A short queue: remove(0) costs less wasm than a VecDeque.
+        let next = with(|s| match (!s.queue.is_empty()).then(|| s.queue.remove(0)) {
+            Some(ev) => {
+                let snapshot = s.emitter.snapshot(&Topic::keys(ev.action.media, ev.state));
+                Some((ev, snapshot))
+            }
+            None => {
+                s.dispatching = false;
+                None
+            }
+        });
+        let Some((event, snapshot)) = next else {
+            break;
+        };
+        let name = event.name();
+        let payload = event_payload(&event);
+        analytics::record("ac", &name, &payload);
+        let errors = emitter::dispatch(&snapshot, |cb: &Callback| {
+            cb.0.call1(&JsValue::UNDEFINED, &payload).map(|_| ())
+        });
+        for error in errors {
+            report_listener_error("ac", &name, &error);
+        }
+    }
+}
+
+/// The seed's payload for one event. One object per event, shared by its listeners (the seed's own example
+/// adds `conversationId` to it).
+fn event_payload(event: &Event) -> JsValue {
+    let visitor = visitor();
+    let a = &event.action;
+    let (code, message) = match &event.error {
+        Some((code, message)) => (Some(*code), Some(message.clone())),
+        None => (None, None),
+    };
+    let (state, media) = with(|s| (s.names.state(event.state), s.names.media(a.media)));
+    payload(
+        &a.action_id,
+        &state,
+        &media,
+        &a.action_map_id,
+        a.action_map_version,
+        &visitor.customer_id,
+        &visitor.session_id,
+        code,
+        message,
+    )
+}
+
+/// Reports an error a page listener threw, without stopping anything: `console.error`, and a `cxbridge:error`
+/// `CustomEvent` on `window` with `detail: { source, event, error }` so a page (or its error tracker) can
+/// observe it. `source` names the API (`ac`), `event` the event being delivered.
+pub fn report_listener_error(source: &str, event: &str, error: &JsValue) {
+    // Only fails where there is no window (a worker): the console.error has happened by then.
+    let _ = listener_threw(source, event, error);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The offer timer: one setTimeout for the core's next deadline
+// ---------------------------------------------------------------------------------------------------------
+
+/// Makes the armed timer match the core's next deadline: re-armed when it changed, cleared when no offer waits.
+fn sync_timer() {
+    let (want, armed) = with(|s| (s.journey.next_deadline(), s.timer.as_ref().map(|t| t.deadline)));
+    if want == armed {
+        return;
+    }
+    // Dropping the old timer clears it; done outside the borrow like every other call out.
+    drop(with(|s| s.timer.take()));
+    let Some(deadline) = want else {
+        return;
+    };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let tick: Function = with(|s| {
+        s.tick
+            .get_or_insert_with(|| Closure::<dyn FnMut()>::new(on_tick))
+            .as_ref()
+            .unchecked_ref::<Function>()
+            .clone()
+    });
+    let delay = (deadline - js_sys::Date::now())
+        .ceil()
+        .clamp(0.0, f64::from(i32::MAX)) as i32;
+    if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(&tick, delay) {
+        with(|s| s.timer = Some(Timer { handle, deadline }));
+    }
+}
+
+fn on_tick() {
+    // The timer fired: forget it without clearing, then let the core decide what timed out. A timer that fired
+    // a little early times nothing out and is re-armed by sync_timer.
+    if let Some(t) = with(|s| s.timer.take()) {
+        std::mem::forget(t);
+    }
+    let events = with(|s| s.journey.expire(js_sys::Date::now()));
+    sync_timer();
+    emit(events);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The visitor: customerId (first-party cookie) and sessionId (sessionStorage)
+// ---------------------------------------------------------------------------------------------------------
+
+fn visitor() -> Visitor {
+    if let Some(v) = with(|s| s.visitor.clone()) {
+        return v;
+    }
+    let v = Visitor {
+        customer_id: JsValue::from_str(&customer_id()),
+        session_id: JsValue::from_str(&session_id()),
+    };
+    with(|s| s.visitor = Some(v.clone()));
+    v
+}
+
+/// Storage refused (a sandboxed frame, cookies blocked) leaves a page-lifetime id: reads fail quietly, and the
+/// id is simply not found again next time.
+fn customer_id() -> String {
+    let cookies = read_cookies();
+    let id = journey::cookie_value(&cookies, journey::CUSTOMER_COOKIE)
+        .filter(|id| journey::is_uuid_v4(id))
+        .map_or_else(new_uuid, str::to_string);
+    // Written on every page load: the two years count from the last visit.
+    write_cookie(&journey::customer_cookie(&id, is_secure()));
+    id
+}
+
+fn session_id() -> String {
+    if let Some(id) = read_session(journey::SESSION_KEY).filter(|id| journey::is_uuid_v4(id)) {
+        return id;
+    }
+    let id = new_uuid();
+    write_session(journey::SESSION_KEY, &id);
+    id
+}
+
+/// A UUID v4: `crypto.randomUUID()`, or the same from `crypto.getRandomValues()` where `randomUUID` is missing
+/// (pages served over plain http from a non-local host are not a secure context).
+pub fn new_uuid() -> String {
+    uuid()
 }

@@ -1,24 +1,887 @@
-//! The analytics shell: `window.dataLayer`, the HTTP collector and CIF's `logAnalyticsEvent`.
-//! (Foundation placeholder.)
+//! The analytics shell: turns every event the areas [`record`] into an envelope, pushes it onto the page's
+//! dataLayer, and carries it to the collector with the core's delivery policy (`core::analytics::delivery`):
+//! `fetch` with `keepalive`, `navigator.sendBeacon` chunks when the page goes away, and a queue in localStorage
+//! that the next page load picks up. CIF's `logAnalyticsEvent` and its `Microsoft.CIFramework` shim live here too.
+//! The browser calls themselves are in `js/analytics.js`; this module decides when to make them.
+//!
+//! Re-entrancy: a dataLayer push runs the tag manager's listeners synchronously, and `record` is called from
+//! inside other areas' dispatches. So `record` only notes the event; a microtask does the rest, and no
+//! `RefCell` borrow is held while page code runs.
+//!
+//! Storage: each page instance owns one key, `cxbridge.analytics.q.<uuid>`, holding
+//! `{"t": last write ms, "closed": bool, "q": [envelopes], "dl": [envelopes held for the dataLayer]}`. A page that
+//! configures analytics adopts the keys of pages that closed (`pagehide`) or went silent for [`STALE_MS`], so a
+//! reload, a crash or a second tab never loses the queue of another; at worst an event is sent twice under one id.
 
+use std::cell::RefCell;
+
+use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
-const TODO: &str = "cxbridge.analytics is not implemented yet";
+use crate::core::analytics::config::{Config, Format};
+use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
+use crate::core::analytics::{
+    cif, data_layer_event, push_joined, push_u64, retry_after_seconds, Input, Source,
+};
 
-/// Where every area reports its events; analytics decides what to deliver where.
-pub fn record(_source: &str, _name: &str, _data: &JsValue) {}
+/// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
+#[wasm_bindgen(module = "/js/analytics.js")]
+extern "C" {
+    fn envelope(
+        id: &str,
+        source: &str,
+        name: &str,
+        data: &JsValue,
+        correlation_id: Option<String>,
+        at: f64,
+    ) -> Object;
+    fn stringify(value: &JsValue) -> Option<String>;
+    fn uuid() -> String;
+    #[wasm_bindgen(js_name = pushDataLayer)]
+    fn push_data_layer(layer: &str, env: &JsValue, dl_event: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = segmentBody)]
+    fn segment_body(
+        envelopes_json: &str,
+        anonymous_id: &str,
+        write_key: Option<String>,
+        version: &str,
+    ) -> String;
+    fn post(url: &str, body: &str, answered: &Function, failed: &Function);
+    fn beacon(url: &str, body: &str) -> bool;
+    fn store(key: &str, text: Option<String>) -> JsValue;
+    fn load(key: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = takeQueues)]
+    fn take_queues(prefix: &str, own: &str, stale_ms: f64) -> Object;
+    fn visibility() -> String;
+    #[wasm_bindgen(js_name = installShim)]
+    fn install_shim(f: &JsValue, marker: &str) -> bool;
+}
 
+const KEY_PREFIX: &str = "cxbridge.analytics.q.";
+const ANON_KEY: &str = "cxbridge.analytics.anonymousId";
+/// A queue key not written for this long belongs to a page that died without `pagehide`.
+const STALE_MS: f64 = 30_000.0;
+/// Events recorded before the first `configure` are held in memory, this many at most (oldest dropped).
+const EARLY_MAX: usize = 200;
+/// What a Segment message adds around an envelope (`type`, `messageId`, `anonymousId`, `context`), at most.
+const SEGMENT_EXTRA: u64 = 320;
+
+/// An event as recorded: cheap to keep (no id, no envelope yet), so recording costs a bus publish next to nothing
+/// and the 200 held before `configure` cost only their references.
+struct Recorded {
+    source: Source,
+    name: String,
+    data: JsValue,
+    correlation_id: Option<String>,
+    /// `Date.now()` when it happened: the envelope's timestamp.
+    at: f64,
+    /// `logAnalyticsEvent`'s promise, settled once the envelope is durably queued.
+    settle: Option<(Function, Function)>,
+}
+
+/// The function `installCifShim` puts on `Microsoft.CIFramework`.
+type CifShim = Closure<dyn Fn(JsValue, JsValue, JsValue) -> Promise>;
+
+struct State {
+    config: Option<Config>,
+    delivery: Delivery,
+    /// The serialized envelope of every queued id.
+    payloads: Payloads,
+    /// The batch whose fetch is out (its answer comes back through [`Callbacks`]).
+    in_flight: Option<u64>,
+    /// Serialized envelopes waiting for consent before their dataLayer push.
+    held_dl: Vec<String>,
+    /// Recorded, not yet processed (see the module docs on re-entrancy).
+    pending: Vec<Recorded>,
+    drain_scheduled: bool,
+    /// Recorded before the first `configure`.
+    early: Vec<Recorded>,
+    dropped_early: u64,
+    storage_key: Option<String>,
+    /// `pagehide` fired: every later write (the `visibilitychange` that follows it) keeps the key marked closed,
+    /// until the page shows again (back from the bfcache).
+    closing: bool,
+    storage_warned: bool,
+    anonymous_id: Option<String>,
+    timer: Option<i32>,
+    callbacks: Option<Callbacks>,
+    listeners: Option<Listeners>,
+    shim: Option<CifShim>,
+}
+
+/// The callbacks handed to the browser again and again (the batch timer, the drain microtask, the answer to the
+/// one fetch in flight): made once, owned here for the life of the page.
+struct Callbacks {
+    wake: Closure<dyn FnMut()>,
+    drain: Closure<dyn FnMut()>,
+    answered: Closure<dyn FnMut(u16, Option<String>)>,
+    failed: Closure<dyn FnMut()>,
+}
+
+/// Serialized envelopes by id. A plain list: the queue is bounded (1000 by default) and a map's generic code
+/// would cost the wasm more than the scans cost the page.
+struct Payloads(Vec<(String, String)>);
+
+impl Payloads {
+    fn get(&self, id: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, v)| v)
+    }
+    fn insert(&mut self, id: String, json: String) {
+        self.remove(&id);
+        self.0.push((id, json));
+    }
+    fn remove(&mut self, id: &str) {
+        self.0.retain(|(k, _)| k != id);
+    }
+    fn total_len(&self) -> usize {
+        self.0.iter().map(|(_, v)| v.len() + 1).sum()
+    }
+}
+
+/// `pagehide`, `visibilitychange` and `online` listeners; removed on drop.
+struct Listeners {
+    window: web_sys::Window,
+    pagehide: Closure<dyn FnMut(JsValue)>,
+    visibility: Closure<dyn FnMut(JsValue)>,
+    online: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Drop for Listeners {
+    fn drop(&mut self) {
+        let w = &self.window;
+        let _ = w.remove_event_listener_with_callback("pagehide", self.pagehide.as_ref().unchecked_ref());
+        let _ = w.remove_event_listener_with_callback("online", self.online.as_ref().unchecked_ref());
+        if let Some(doc) = w.document() {
+            let _ = doc.remove_event_listener_with_callback(
+                "visibilitychange",
+                self.visibility.as_ref().unchecked_ref(),
+            );
+        }
+    }
+}
+
+thread_local! {
+    static STATE: RefCell<State> = const { RefCell::new(State {
+        config: None,
+        delivery: Delivery::new(Policy::DEFAULT),
+        payloads: Payloads(Vec::new()),
+        in_flight: None,
+        held_dl: Vec::new(),
+        pending: Vec::new(),
+        drain_scheduled: false,
+        early: Vec::new(),
+        dropped_early: 0,
+        storage_key: None,
+        closing: false,
+        storage_warned: false,
+        anonymous_id: None,
+        timer: None,
+        callbacks: None,
+        listeners: None,
+        shim: None,
+    }) };
+}
+
+fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
+    STATE.with(|s| f(&mut s.borrow_mut()))
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+fn set(o: &Object, key: &str, value: &JsValue) {
+    let _ = Reflect::set(o, &JsValue::from_str(key), value);
+}
+
+fn error(message: &str) -> JsValue {
+    js_sys::Error::new(message).into()
+}
+
+/// Converts a JS value into the core's [`Input`], `depth` containers deep.
+fn to_input(v: &JsValue, depth: u32) -> Input {
+    if v.is_undefined() {
+        Input::Missing
+    } else if v.is_null() {
+        Input::Null
+    } else if let Some(b) = v.as_bool() {
+        Input::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        Input::Number(n)
+    } else if let Some(s) = v.as_string() {
+        Input::Str(s)
+    } else if Array::is_array(v) {
+        if depth == 0 {
+            return Input::Other("array");
+        }
+        Input::List(Array::from(v).iter().map(|x| to_input(&x, depth - 1)).collect())
+    } else if v.is_function() {
+        Input::Other("function")
+    } else if v.is_object() {
+        if depth == 0 {
+            return Input::Other("object");
+        }
+        let entries = Object::entries(v.unchecked_ref());
+        Input::Map(
+            entries
+                .iter()
+                .map(|e| {
+                    let e: Array = e.unchecked_into();
+                    (
+                        e.get(0).as_string().unwrap_or_default(),
+                        to_input(&e.get(1), depth - 1),
+                    )
+                })
+                .collect(),
+        )
+    } else if v.is_bigint() {
+        Input::Other("bigint")
+    } else if v.is_symbol() {
+        Input::Other("symbol")
+    } else {
+        Input::Other("unknown")
+    }
+}
+
+/// Where every area reports each event it emits; `source` is one of `ac`, `CXBus`, `EngageDigitalEmbeddedUI`,
+/// `CIF`. Cheap and re-entrant: the envelope is built now (its id and timestamp are the moment of the event),
+/// everything else happens in a microtask.
+pub fn record(source: &str, name: &str, data: &JsValue) {
+    let Some(source) = Source::parse(source) else {
+        let mut m = String::from("cxbridge.analytics: unknown event source '");
+        m.push_str(source);
+        m.push('\'');
+        web_sys::console::error_1(&JsValue::from_str(&m));
+        return;
+    };
+    let filtered = with(|s| matches!(&s.config, Some(c) if !c.has_destination() || !c.accepts(source, name)));
+    if filtered {
+        return;
+    }
+    enqueue(Recorded {
+        source,
+        name: name.to_string(),
+        data: data.clone(),
+        correlation_id: None,
+        at: js_sys::Date::now(),
+        settle: None,
+    });
+}
+
+/// Makes the [`Callbacks`] on first use: before anything can be sent or scheduled.
+fn ensure_callbacks(s: &mut State) {
+    if s.callbacks.is_none() {
+        s.callbacks = Some(Callbacks {
+            wake: Closure::new(pump),
+            drain: Closure::new(drain),
+            answered: Closure::new(answered),
+            failed: Closure::new(|| settle_in_flight(Outcome::NetworkError)),
+        });
+    }
+}
+
+/// Queues a recorded event for the drain microtask, or holds it until the first `configure`.
+fn enqueue(r: Recorded) {
+    let schedule = with(|s| {
+        if s.config.is_none() {
+            return Some(hold_early(s, r));
+        }
+        s.pending.push(r);
+        let first = !s.drain_scheduled;
+        s.drain_scheduled = true;
+        ensure_callbacks(s);
+        first
+            .then(|| {
+                s.callbacks
+                    .as_ref()
+                    .map(|c| c.drain.as_ref().unchecked_ref::<Function>().clone())
+            })
+            .flatten()
+            .map(Ok)
+    });
+    match schedule {
+        Some(Ok(cb)) => {
+            if let Some(w) = web_sys::window() {
+                w.queue_microtask(&cb);
+            }
+        }
+        Some(Err(Some(dropped))) => reject_dropped(dropped),
+        _ => {}
+    }
+}
+
+/// Processes what was recorded: held until the first `configure`, then filtered, pushed onto the dataLayer,
+/// queued for the collector and persisted; `logAnalyticsEvent` promises settle after the write to storage.
+fn drain() {
+    loop {
+        let (batch, config) = with(|s| {
+            s.drain_scheduled = false;
+            (std::mem::take(&mut s.pending), s.config.clone())
+        });
+        if batch.is_empty() {
+            return;
+        }
+        let Some(config) = config else { return };
+        let mut settled = Vec::new();
+        for r in batch {
+            let id = uuid();
+            let env = envelope(
+                &id,
+                r.source.as_str(),
+                &r.name,
+                &r.data,
+                r.correlation_id.clone(),
+                r.at,
+            );
+            let result = deliver(&config, &r, &env, &id);
+            if let Some(settle) = r.settle {
+                settled.push((settle, result.map(|()| id)));
+            }
+        }
+        persist(false);
+        pump();
+        for ((resolve, reject), result) in settled {
+            let _ = match result {
+                Ok(id) => resolve.call1(&JsValue::UNDEFINED, &JsValue::from_str(&id)),
+                Err(m) => reject.call1(&JsValue::UNDEFINED, &error(&m)),
+            };
+        }
+    }
+}
+
+/// Holds an event recorded before the first `configure`, dropping (and returning) the oldest beyond 200.
+/// `Err` so [`enqueue`] can tell it from a drain to schedule.
+fn hold_early(s: &mut State, r: Recorded) -> Result<Function, Option<Recorded>> {
+    let dropped = (s.early.len() >= EARLY_MAX).then(|| {
+        s.dropped_early += 1;
+        s.early.remove(0)
+    });
+    s.early.push(r);
+    Err(dropped)
+}
+
+fn reject_dropped(r: Recorded) {
+    if let Some((_, reject)) = r.settle {
+        let _ = reject.call1(
+            &JsValue::UNDEFINED,
+            &error("logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()"),
+        );
+    }
+}
+
+/// One envelope to its destinations under `config`. `Err` explains why it goes nowhere (for CIF's promise).
+fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), String> {
+    if !config.accepts(r.source, &r.name) {
+        let mut m = String::from(
+            "logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '",
+        );
+        m.push_str(r.source.as_str());
+        m.push('\'');
+        return Err(m);
+    }
+    if !config.has_destination() {
+        return Err("logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})".into());
+    }
+    let hold_dl = config.data_layer.is_some() && !config.consent;
+    let json = if config.endpoint.is_some() || hold_dl {
+        match stringify(env) {
+            Some(j) => Some(j),
+            None => {
+                let mut m = String::from("cxbridge.analytics: the data of ");
+                m.push_str(r.source.as_str());
+                m.push_str(" event '");
+                m.push_str(&r.name);
+                m.push_str("' cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped");
+                web_sys::console::error_1(&JsValue::from_str(&m));
+                return Err(m);
+            }
+        }
+    } else {
+        None
+    };
+    if let (Some(layer), false) = (&config.data_layer, hold_dl) {
+        push_to(layer, env, r.source, &r.name);
+    }
+    let segment = config.format == Format::Segment;
+    let refused = with(|s| {
+        if let (true, Some(j)) = (hold_dl, &json) {
+            s.held_dl.push(j.clone());
+            let excess = s.held_dl.len().saturating_sub(s.delivery.policy().max_queue);
+            s.dropped_early += excess as u64;
+            s.held_dl.drain(..excess);
+        }
+        let (Some(_), Some(j)) = (&config.endpoint, json) else {
+            return None;
+        };
+        let bytes = j.len() as u64 + if segment { SEGMENT_EXTRA } else { 0 };
+        match s.delivery.push(id.to_string(), bytes, now()) {
+            Ok(dropped) => {
+                for d in dropped {
+                    s.payloads.remove(&d);
+                }
+                s.payloads.insert(id.to_string(), j);
+                None
+            }
+            Err(Refused::Duplicate) => None,
+            Err(Refused::TooLarge) => Some(s.delivery.policy().max_event_bytes),
+        }
+    });
+    if let Some(max) = refused {
+        let mut m = String::from("cxbridge.analytics: ");
+        m.push_str(r.source.as_str());
+        m.push_str(" event '");
+        m.push_str(&r.name);
+        m.push_str("' is larger than maxEventBytes (");
+        push_u64(&mut m, max);
+        m.push_str(" bytes); it is not sent to the collector");
+        web_sys::console::error_1(&JsValue::from_str(&m));
+        return Err(m);
+    }
+    Ok(())
+}
+
+/// `window[layer].push({event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data})`, creating the
+/// array when absent and never replacing what the page (or GTM, which wraps `push`) put there.
+fn push_to(layer: &str, env: &JsValue, source: Source, name: &str) {
+    if let Some(m) = push_data_layer(layer, env, &data_layer_event(source, name)) {
+        web_sys::console::error_1(&JsValue::from_str(&m));
+    }
+}
+
+/// Writes this page's queue to its storage key (`closed` on the way out). Nothing queued: the key is removed.
+fn persist(closed: bool) {
+    let plan = with(|s| {
+        s.closing |= closed;
+        let closed = s.closing;
+        let key = s.storage_key.clone()?;
+        if s.delivery.is_empty() && s.held_dl.is_empty() {
+            return Some((key, None));
+        }
+        let mut text = String::with_capacity(64 + s.payloads.total_len());
+        text.push_str("{\"t\":");
+        push_u64(&mut text, now());
+        text.push_str(",\"closed\":");
+        text.push_str(if closed { "true" } else { "false" });
+        text.push_str(",\"q\":[");
+        for (i, id) in s.delivery.ids().enumerate() {
+            if let Some(p) = s.payloads.get(id) {
+                if i > 0 {
+                    text.push(',');
+                }
+                text.push_str(p);
+            }
+        }
+        text.push_str("],\"dl\":[");
+        push_joined(&mut text, &s.held_dl, ",");
+        text.push_str("]}");
+        Some((key, Some(text)))
+    });
+    let Some((key, text)) = plan else { return };
+    let err = store(&key, text);
+    if !err.is_undefined() {
+        warn_storage(&err);
+    }
+}
+
+fn warn_storage(e: &JsValue) {
+    if with(|s| std::mem::replace(&mut s.storage_warned, true)) {
+        return;
+    }
+    web_sys::console::warn_2(
+        &JsValue::from_str(
+            "cxbridge.analytics: the queue cannot be written to localStorage; events are kept in memory only and do not survive a reload:",
+        ),
+        e,
+    );
+}
+
+/// Takes over the queues that closed or silent pages left in storage.
+fn adopt() {
+    let own = with(|s| s.storage_key.clone()).unwrap_or_default();
+    let taken = take_queues(KEY_PREFIX, &own, STALE_MS);
+    let strings = |key: &str| -> Vec<String> {
+        Reflect::get(&taken, &JsValue::from_str(key))
+            .ok()
+            .and_then(|v| v.dyn_into::<Array>().ok())
+            .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
+            .unwrap_or_default()
+    };
+    let restored = strings("q");
+    let held = strings("dl");
+    with(|s| {
+        let segment = matches!(&s.config, Some(c) if c.format == Format::Segment);
+        for pair in restored.chunks(2) {
+            let [id, json] = pair else { continue };
+            let bytes = json.len() as u64 + if segment { SEGMENT_EXTRA } else { 0 };
+            if let Ok(dropped) = s.delivery.restore(id.clone(), bytes) {
+                for d in dropped {
+                    s.payloads.remove(&d);
+                }
+                s.payloads.insert(id.clone(), json.clone());
+            }
+        }
+        s.held_dl.extend(held);
+    });
+}
+
+/// Pushes the dataLayer events held for consent, once it is given.
+fn release_held() {
+    let (layer, held) = with(|s| match &s.config {
+        Some(c) if c.consent => (c.data_layer.clone(), std::mem::take(&mut s.held_dl)),
+        _ => (None, Vec::new()),
+    });
+    let Some(layer) = layer else { return };
+    for json in held {
+        if let Some(m) = push_data_layer(&layer, &JsValue::from_str(&json), "") {
+            web_sys::console::error_1(&JsValue::from_str(&m));
+        }
+    }
+}
+
+/// What a send needs, snapshotted so no borrow is held while fetch runs.
+struct Send {
+    batch: u64,
+    url: String,
+    body_parts: Vec<String>,
+    format: Format,
+    write_key: Option<String>,
+    anonymous_id: String,
+}
+
+/// Sends the batch that is due, if any, and arms the timer for the next one.
+fn pump() {
+    let send = with(|s| {
+        let config = s.config.as_ref()?;
+        let url = config.endpoint.clone()?;
+        let batch = s.delivery.poll(now())?;
+        Some(Send {
+            batch: batch.id,
+            url,
+            body_parts: batch
+                .ids
+                .iter()
+                .filter_map(|id| s.payloads.get(id).cloned())
+                .collect(),
+            format: config.format,
+            write_key: config.write_key.clone(),
+            anonymous_id: s.anonymous_id.clone().unwrap_or_default(),
+        })
+    });
+    if let Some(send) = send {
+        send_now(send);
+    }
+    arm_timer();
+}
+
+fn arm_timer() {
+    let Some(window) = web_sys::window() else { return };
+    let (old, next, cb) = with(|s| {
+        let cb = s
+            .callbacks
+            .as_ref()
+            .map(|c| c.wake.as_ref().unchecked_ref::<Function>().clone());
+        // Without an endpoint nothing can be sent: a due batch would wake the timer at once, forever.
+        let sending = matches!(&s.config, Some(c) if c.endpoint.is_some());
+        (s.timer.take(), s.delivery.next_wake().filter(|_| sending), cb)
+    });
+    if let Some(h) = old {
+        window.clear_timeout_with_handle(h);
+    }
+    let (Some(next), Some(cb)) = (next, cb) else {
+        return;
+    };
+    let delay = next.saturating_sub(now()).min(i32::MAX as u64) as i32;
+    if let Ok(h) = window.set_timeout_with_callback_and_timeout_and_arguments_0(&cb, delay) {
+        with(|s| s.timer = Some(h));
+    }
+}
+
+fn body(send: &Send) -> String {
+    let mut b = String::with_capacity(2 + send.body_parts.iter().map(|p| p.len() + 1).sum::<usize>());
+    b.push('[');
+    push_joined(&mut b, &send.body_parts, ",");
+    b.push(']');
+    match send.format {
+        Format::Envelope => b,
+        Format::Segment => segment_body(
+            &b,
+            &send.anonymous_id,
+            send.write_key.clone(),
+            env!("CARGO_PKG_VERSION"),
+        ),
+    }
+}
+
+fn send_now(send: Send) {
+    let b = body(&send);
+    let handlers = with(|s| {
+        s.in_flight = Some(send.batch);
+        let c = s.callbacks.as_ref()?;
+        Some((
+            c.answered.as_ref().unchecked_ref::<Function>().clone(),
+            c.failed.as_ref().unchecked_ref::<Function>().clone(),
+        ))
+    });
+    if let Some((answered, failed)) = handlers {
+        post(&send.url, &b, &answered, &failed);
+    }
+}
+
+/// The fetch in flight got an HTTP answer.
+fn answered(status: u16, retry_after: Option<String>) {
+    settle_in_flight(Outcome::Status {
+        status,
+        retry_after_ms: retry_after.as_deref().and_then(retry_after_ms),
+    });
+}
+
+/// `Retry-After` in either form: delta-seconds (the core parses it) or an HTTP-date.
+fn retry_after_ms(value: &str) -> Option<u64> {
+    retry_after_seconds(value).or_else(|| {
+        let at = js_sys::Date::parse(value);
+        at.is_finite().then(|| (at - js_sys::Date::now()).max(0.0) as u64)
+    })
+}
+
+fn settle_in_flight(outcome: Outcome) {
+    if let Some(batch) = with(|s| s.in_flight.take()) {
+        settle(batch, outcome);
+    }
+}
+
+fn settle(batch: u64, outcome: Outcome) {
+    let rejected = with(|s| {
+        let result = s.delivery.settle(batch, outcome, now(), js_sys::Math::random());
+        match result {
+            Settled::Delivered(ids) => {
+                for id in ids {
+                    s.payloads.remove(&id);
+                }
+                None
+            }
+            Settled::Rejected(ids) => {
+                let n = ids.len();
+                for id in ids {
+                    s.payloads.remove(&id);
+                }
+                Some(n)
+            }
+            Settled::RetryAt(_) | Settled::Unknown => None,
+        }
+    });
+    if let (Some(n), Outcome::Status { status, .. }) = (rejected, outcome) {
+        let mut m = String::from("cxbridge.analytics: the collector refused a batch of ");
+        push_u64(&mut m, n as u64);
+        m.push_str(" events with HTTP ");
+        push_u64(&mut m, u64::from(status));
+        m.push_str("; they are dropped (counted in stats().rejected)");
+        web_sys::console::error_1(&JsValue::from_str(&m));
+    }
+    persist(false);
+    pump();
+}
+
+/// The page is going away: what is pending leaves in beacons under the 64 KiB quota, and everything stays in
+/// storage marked closed so the next page load sends it again (the collector de-duplicates by id).
+fn on_pagehide() {
+    drain();
+    let plan = with(|s| {
+        let c = s.config.as_ref()?;
+        let url = c.endpoint.clone()?;
+        let chunks: Vec<Send> = s
+            .delivery
+            .unload_chunks()
+            .into_iter()
+            .map(|ids| Send {
+                batch: 0,
+                url: url.clone(),
+                body_parts: ids.iter().filter_map(|id| s.payloads.get(id).cloned()).collect(),
+                format: c.format,
+                write_key: c.write_key.clone(),
+                anonymous_id: s.anonymous_id.clone().unwrap_or_default(),
+            })
+            .collect();
+        Some(chunks)
+    });
+    for chunk in plan.unwrap_or_default() {
+        if !beacon(&chunk.url, &body(&chunk)) {
+            break;
+        }
+    }
+    persist(true);
+}
+
+fn on_hidden() {
+    drain();
+    with(|s| s.delivery.request_flush());
+    persist(false);
+    pump();
+}
+
+fn install_listeners() {
+    let Some(window) = web_sys::window() else { return };
+    if with(|s| s.listeners.is_some()) {
+        return;
+    }
+    let pagehide = Closure::<dyn FnMut(JsValue)>::new(|_| on_pagehide());
+    let visibility = Closure::<dyn FnMut(JsValue)>::new(|_| {
+        if visibility() == "hidden" {
+            on_hidden();
+        } else {
+            with(|s| s.closing = false);
+            persist(false);
+        }
+    });
+    let online = Closure::<dyn FnMut(JsValue)>::new(|_| {
+        with(|s| s.delivery.online(now()));
+        pump();
+    });
+    let _ = window.add_event_listener_with_callback("pagehide", pagehide.as_ref().unchecked_ref());
+    let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
+    if let Some(doc) = window.document() {
+        let _ = doc.add_event_listener_with_callback("visibilitychange", visibility.as_ref().unchecked_ref());
+    }
+    with(|s| {
+        s.listeners = Some(Listeners {
+            window,
+            pagehide,
+            visibility,
+            online,
+        })
+    });
+}
+
+/// The anonymous id Segment requires: the configured one, else one kept in localStorage across visits.
+fn anonymous_id(config: &Config) -> String {
+    if let Some(a) = &config.anonymous_id {
+        return a.clone();
+    }
+    if let Some(a) = load(ANON_KEY) {
+        return a;
+    }
+    let a = uuid();
+    let _ = store(ANON_KEY, Some(a.clone()));
+    a
+}
+
+/// `cxbridge.analytics.configure(options)`: see docs/analytics.md. Throws an Error naming the bad option.
 #[wasm_bindgen(js_name = analyticsConfigure)]
-pub fn analytics_configure(_config: JsValue) -> Result<(), JsValue> {
-    Err(js_sys::Error::new(TODO).into())
+pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
+    let input = to_input(&options, 2);
+    let (first, merged) = with(|s| {
+        let base = s.config.clone().unwrap_or_default();
+        base.merged(&input).map(|m| (s.config.is_none(), m))
+    })
+    .map_err(|m| error(&m))?;
+    let mut policy = merged.policy.clone();
+    policy.batch_overhead_bytes = match merged.format {
+        Format::Envelope => 2,
+        Format::Segment => 96 + merged.write_key.as_ref().map_or(0, |k| k.len() as u64),
+    };
+    let anon = (merged.format == Format::Segment).then(|| anonymous_id(&merged));
+    let consent = merged.consent;
+    let key = first.then(|| {
+        let mut k = String::from(KEY_PREFIX);
+        k.push_str(&uuid());
+        k
+    });
+    with(|s| {
+        ensure_callbacks(s);
+        for d in s.delivery.set_policy(policy) {
+            s.payloads.remove(&d);
+        }
+        s.delivery.set_consent(consent);
+        if anon.is_some() {
+            s.anonymous_id = anon;
+        }
+        if key.is_some() {
+            s.storage_key = key;
+        }
+        s.config = Some(merged);
+    });
+    if first {
+        install_listeners();
+        adopt();
+        // What was recorded before this call goes now, after the older restored queue.
+        let early = with(|s| std::mem::take(&mut s.early));
+        if !early.is_empty() {
+            with(|s| {
+                let newer = std::mem::take(&mut s.pending);
+                s.pending = early;
+                s.pending.extend(newer);
+            });
+        }
+    }
+    // Consent given now, or restored pushes from a page that closed while it was withheld.
+    if consent {
+        release_held();
+    }
+    drain();
+    persist(false);
+    pump();
+    Ok(())
 }
 
+/// CIF's `logAnalyticsEvent(data, eventName, correlationId)`: rejects naming the bad field; resolves to the
+/// envelope id once the event is durably queued (written to localStorage, or pushed when only a dataLayer is
+/// configured). Before the first `configure` the promise waits for it.
 #[wasm_bindgen(js_name = logAnalyticsEvent)]
-pub fn log_analytics_event(_data: JsValue, _name: JsValue, _correlation_id: JsValue) -> js_sys::Promise {
-    js_sys::Promise::reject(&js_sys::Error::new(TODO).into())
+pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: JsValue) -> Promise {
+    let check = cif::validate(
+        &to_input(&data, cif::DATA_DEPTH),
+        &to_input(&event_name, 0),
+        &to_input(&correlation_id, 0),
+    );
+    if let Err(m) = check {
+        return Promise::reject(&error(&m));
+    }
+    let name = event_name.as_string().unwrap_or_default();
+    let mut settle = None;
+    let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
+    enqueue(Recorded {
+        source: Source::Cif,
+        name,
+        data,
+        correlation_id: correlation_id.as_string(),
+        at: js_sys::Date::now(),
+        settle,
+    });
+    promise
 }
 
+/// Defines `Microsoft.CIFramework.logAnalyticsEvent` when the page has no CIF library of its own; returns whether
+/// the shim is in place (false: a real `Microsoft.CIFramework` is there and is left untouched).
 #[wasm_bindgen(js_name = installCifShim)]
-pub fn install_cif_shim() -> Result<(), JsValue> {
-    Err(js_sys::Error::new(TODO).into())
+pub fn install_cif_shim() -> bool {
+    let f = with(|s| {
+        s.shim
+            .get_or_insert_with(|| Closure::new(log_analytics_event))
+            .as_ref()
+            .clone()
+    });
+    install_shim(&f, "__cxbridgeShim")
+}
+
+/// Counters for `cxbridge.analytics.stats()`: `{queued, delivered, rejected, dropped, retries, pending, held}`.
+#[wasm_bindgen(js_name = analyticsStats)]
+pub fn analytics_stats() -> JsValue {
+    let (st, pending, held, dropped_early) = with(|s| {
+        (
+            s.delivery.stats(),
+            s.delivery.len(),
+            s.held_dl.len() + s.early.len(),
+            s.dropped_early,
+        )
+    });
+    let o = Object::new();
+    let n = |k: &str, v: f64| set(&o, k, &JsValue::from_f64(v));
+    n("queued", st.queued as f64);
+    n("delivered", st.delivered as f64);
+    n("rejected", st.rejected as f64);
+    n("dropped", (st.dropped + dropped_early) as f64);
+    n("retries", st.retries as f64);
+    n("pending", pending as f64);
+    n("held", held as f64);
+    o.into()
 }

@@ -1,0 +1,176 @@
+// The browser calls of the analytics shell (src/web/analytics.rs): it decides when and what; these only perform.
+// They live in JS because each one costs the wasm far more bytes as web-sys glue than it costs here.
+
+/** An envelope `{id, source, event: {name, data, correlationId?}, timestamp}`; `at` is when it happened (ms). */
+export function envelope(id, source, name, data, correlationId, at) {
+  const event = { name, data };
+  if (correlationId != null) event.correlationId = correlationId;
+  return { id, source, event, timestamp: new Date(at).toISOString() };
+}
+
+/** JSON text, or undefined when the value cannot be serialized (a cycle, a BigInt). */
+export function stringify(value) {
+  try {
+    return JSON.stringify(value);
+  } catch (_) {
+    return undefined;
+  }
+}
+
+/** `crypto.randomUUID()`; where it is missing (not a secure context), a v4 UUID from `getRandomValues`. */
+export function uuid() {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  const b = new Uint8Array(16);
+  if (c && c.getRandomValues) c.getRandomValues(b);
+  else for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0;
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * Pushes `{event: dlEvent, id, source, name, timestamp, data, correlationId?}` onto `window[layer]`, creating the
+ * array when absent and never replacing it (GTM wraps `push`). `env` is an envelope object or its JSON text.
+ * Returns an error message, or undefined.
+ */
+export function pushDataLayer(layer, env, dlEvent) {
+  if (typeof env === 'string') env = JSON.parse(env);
+  let target = window[layer];
+  if (target == null) target = window[layer] = [];
+  if (typeof target.push !== 'function') {
+    return `cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`;
+  }
+  const ev = env.event || {};
+  const item = { event: dlEvent || `cxbridge.${env.source}.${ev.name}`, id: env.id, source: env.source, name: ev.name,
+    timestamp: env.timestamp, data: ev.data };
+  if (ev.correlationId !== undefined) item.correlationId = ev.correlationId;
+  try {
+    target.push(item);
+  } catch (err) {
+    console.error('cxbridge.analytics: a dataLayer listener threw:', err);
+  }
+  return undefined;
+}
+
+/** Segment's /v1/batch body for a JSON array of envelopes (docs/analytics.md has the mapping). */
+export function segmentBody(envelopesJson, anonymousId, writeKey, version) {
+  const batch = JSON.parse(envelopesJson).map((env) => {
+    const ev = env.event || {};
+    const d = ev.data;
+    const cx = { source: env.source };
+    if (ev.correlationId !== undefined) cx.correlationId = ev.correlationId;
+    return {
+      type: 'track',
+      event: ev.name,
+      properties: d && typeof d === 'object' && !Array.isArray(d) ? d : d === undefined ? {} : { value: d },
+      messageId: env.id,
+      timestamp: env.timestamp,
+      anonymousId,
+      context: { library: { name: 'cxbridge', version }, cxbridge: cx },
+    };
+  });
+  const body = { batch, sentAt: new Date().toISOString() };
+  if (writeKey != null) body.writeKey = writeKey;
+  return JSON.stringify(body);
+}
+
+/**
+ * POSTs `body` (a string, so text/plain: a CORS simple request, no preflight, which keepalive requests may not
+ * make) with keepalive; calls `answered(status, retryAfterHeader)` or `failed()`.
+ */
+export function post(url, body, answered, failed) {
+  let p;
+  try {
+    p = fetch(url, { method: 'POST', body, keepalive: true });
+  } catch (_) {
+    p = Promise.reject();
+  }
+  p.then((res) => answered(res.status, res.headers.get('Retry-After')), () => failed());
+}
+
+/** `navigator.sendBeacon`, false when refused (over the 64 KiB quota) or missing. */
+export function beacon(url, body) {
+  try {
+    return navigator.sendBeacon(url, body) === true;
+  } catch (_) {
+    return false;
+  }
+}
+
+function storage() {
+  try {
+    return window.localStorage;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** Writes (or, for null text, removes) a key; returns the error, or undefined. */
+export function store(key, text) {
+  const s = storage();
+  if (!s) return new Error('localStorage is not available');
+  try {
+    if (text == null) s.removeItem(key);
+    else s.setItem(key, text);
+  } catch (err) {
+    return err;
+  }
+  return undefined;
+}
+
+export function load(key) {
+  const s = storage();
+  try {
+    return s ? s.getItem(key) : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/**
+ * Takes the queues other pages left under `prefix`: those marked closed or not written for `staleMs`. Returns
+ * `{q: [id, json, id, json, …], dl: [json, …]}` and removes the keys taken.
+ */
+export function takeQueues(prefix, own, staleMs) {
+  const s = storage();
+  const out = { q: [], dl: [] };
+  if (!s) return out;
+  const now = Date.now();
+  const keys = [];
+  for (let i = 0; i < s.length; i++) {
+    const k = s.key(i);
+    if (k && k.startsWith(prefix) && k !== own) keys.push(k);
+  }
+  for (const k of keys) {
+    let rec;
+    try {
+      rec = JSON.parse(s.getItem(k));
+    } catch (_) {
+      rec = null;
+    }
+    if (rec && !rec.closed && now - rec.t < staleMs) continue;
+    for (const env of (rec && Array.isArray(rec.q) && rec.q) || []) {
+      if (env && typeof env.id === 'string') out.q.push(env.id, JSON.stringify(env));
+    }
+    for (const env of (rec && Array.isArray(rec.dl) && rec.dl) || []) out.dl.push(JSON.stringify(env));
+    s.removeItem(k);
+  }
+  return out;
+}
+
+export function visibility() {
+  return document.visibilityState;
+}
+
+/**
+ * Defines `Microsoft.CIFramework.logAnalyticsEvent = fn` unless a CIF library is there; true when the shim is
+ * (or already was) in place, which the `marker` property tells.
+ */
+export function installShim(fn, marker) {
+  const ms = (window.Microsoft = window.Microsoft || {});
+  if (ms.CIFramework != null) return ms.CIFramework[marker] === true;
+  ms.CIFramework = { logAnalyticsEvent: fn, [marker]: true };
+  return true;
+}

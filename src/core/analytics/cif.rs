@@ -1,0 +1,341 @@
+//! CIF `logAnalyticsEvent(data, eventName, correlationId)` validation (seed 003). Microsoft's client checks almost
+//! nothing; here every problem is a rejection whose message names the field, path included
+//! (`data.events[1].customData[0].attribute`), so a developer fixes it from the console alone.
+
+use super::{push_u64, Input};
+
+const PREFIX: &str = "logAnalyticsEvent: ";
+
+/// Depth the shell must convert `data` to for [`validate`] to see every field it checks
+/// (`data.events[i].customData[j].value`).
+pub const DATA_DEPTH: u32 = 6;
+
+/// Checks the three arguments. `Ok` means the event may be recorded as `{source: 'CIF', event: {name: eventName,
+/// data}}`.
+pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Result<(), String> {
+    match data {
+        Input::Map(_) => {}
+        d if d.is_absent() => return Err(missing("data")),
+        other => return Err(mistyped("data", "an object", other)),
+    }
+    match event_name {
+        Input::Str(s) if !s.is_empty() => {}
+        Input::Str(_) => return Err(empty("eventName")),
+        e if e.is_absent() => return Err(missing("eventName")),
+        other => return Err(mistyped("eventName", "a string", other)),
+    }
+    match correlation_id {
+        Input::Str(_) => {}
+        c if c.is_absent() => {}
+        other => return Err(mistyped("correlationId", "a string (a GUID)", other)),
+    }
+    required_string(data, "conversationId", "data")?;
+    required_string(data, "providerSessionId", "data")?;
+    optional_string(data, "clientSessionId", "data")?;
+    optional_string(data, "participantId", "data")?;
+    match data.get("events") {
+        Input::List(events) => {
+            for (i, event) in events.iter().enumerate() {
+                validate_event(event, i)?;
+            }
+        }
+        e if e.is_absent() => {}
+        other => return Err(mistyped("data.events", "an array", other)),
+    }
+    Ok(())
+}
+
+fn validate_event(event: &Input, i: usize) -> Result<(), String> {
+    let path = indexed("data.events", i);
+    if !matches!(event, Input::Map(_)) {
+        return Err(mistyped(&path, "an object", event));
+    }
+    required_string(event, "kpiEventName", &path)?;
+    for key in [
+        "kpiEventReason",
+        "notificationResponseAction",
+        "externalCorrelationId",
+    ] {
+        optional_string(event, key, &path)?;
+    }
+    match event.get("eventTimestamp") {
+        Input::Str(_) | Input::Number(_) => {}
+        t if t.is_absent() => {}
+        other => {
+            return Err(mistyped(
+                &field(&path, "eventTimestamp"),
+                "a string or a number",
+                other,
+            ))
+        }
+    }
+    match event.get("additionalData") {
+        Input::Str(_) | Input::Map(_) => {}
+        a if a.is_absent() => {}
+        other => {
+            return Err(mistyped(
+                &field(&path, "additionalData"),
+                "a string or an object",
+                other,
+            ))
+        }
+    }
+    match event.get("customData") {
+        Input::List(items) => {
+            let list = field(&path, "customData");
+            for (j, item) in items.iter().enumerate() {
+                let item_path = indexed(&list, j);
+                if !matches!(item, Input::Map(_)) {
+                    return Err(mistyped(&item_path, "an object {attribute, value}", item));
+                }
+                required_string(item, "attribute", &item_path)?;
+                match item.get("value") {
+                    Input::Str(_) | Input::Number(_) | Input::Bool(_) | Input::Null => {}
+                    Input::Missing => return Err(missing(&field(&item_path, "value"))),
+                    other => {
+                        return Err(mistyped(
+                            &field(&item_path, "value"),
+                            "a string, a number or a boolean",
+                            other,
+                        ))
+                    }
+                }
+            }
+            Ok(())
+        }
+        c if c.is_absent() => Ok(()),
+        other => Err(mistyped(&field(&path, "customData"), "an array", other)),
+    }
+}
+
+fn required_string(parent: &Input, key: &str, path: &str) -> Result<(), String> {
+    match parent.get(key) {
+        Input::Str(s) if !s.is_empty() => Ok(()),
+        Input::Str(_) => Err(empty(&field(path, key))),
+        v if v.is_absent() => Err(missing(&field(path, key))),
+        other => Err(mistyped(&field(path, key), "a string", other)),
+    }
+}
+
+fn optional_string(parent: &Input, key: &str, path: &str) -> Result<(), String> {
+    match parent.get(key) {
+        Input::Str(_) => Ok(()),
+        v if v.is_absent() => Ok(()),
+        other => Err(mistyped(&field(path, key), "a string", other)),
+    }
+}
+
+fn field(path: &str, key: &str) -> String {
+    let mut s = String::with_capacity(path.len() + key.len() + 1);
+    s.push_str(path);
+    s.push('.');
+    s.push_str(key);
+    s
+}
+
+fn indexed(path: &str, i: usize) -> String {
+    let mut s = String::from(path);
+    s.push('[');
+    push_u64(&mut s, i as u64);
+    s.push(']');
+    s
+}
+
+fn missing(path: &str) -> String {
+    let mut s = String::from(PREFIX);
+    s.push_str(path);
+    s.push_str(" is required");
+    s
+}
+
+fn empty(path: &str) -> String {
+    let mut s = String::from(PREFIX);
+    s.push_str(path);
+    s.push_str(" must not be empty");
+    s
+}
+
+fn mistyped(path: &str, expected: &str, got: &Input) -> String {
+    let mut s = String::from(PREFIX);
+    s.push_str(path);
+    s.push_str(" must be ");
+    s.push_str(expected);
+    s.push_str(", got ");
+    s.push_str(got.type_name());
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> Input {
+        Input::Str(v.into())
+    }
+    fn map(entries: Vec<(&str, Input)>) -> Input {
+        Input::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+    fn seed_data() -> Input {
+        // The structure of the seed's `data` parameter, every field present.
+        map(vec![
+            ("conversationId", s("conv-1")),
+            ("providerSessionId", s("prov-1")),
+            ("clientSessionId", s("client-1")),
+            ("participantId", s("part-1")),
+            (
+                "events",
+                Input::List(vec![map(vec![
+                    ("kpiEventName", s("Accept")),
+                    ("kpiEventReason", s("agent accepted")),
+                    ("eventTimestamp", s("2026-11-22T10:00:00Z")),
+                    ("additionalData", s("{}")),
+                    ("notificationResponseAction", s("Accept")),
+                    ("externalCorrelationId", s("ext-1")),
+                    (
+                        "customData",
+                        Input::List(vec![map(vec![("attribute", s("queue")), ("value", s("vip"))])]),
+                    ),
+                ])]),
+            ),
+        ])
+    }
+
+    fn err(data: &Input) -> String {
+        validate(data, &s("CustomEvent"), &Input::Missing).unwrap_err()
+    }
+
+    #[test]
+    fn the_seed_structure_is_accepted() {
+        assert_eq!(validate(&seed_data(), &s("CustomEvent"), &s("corr")), Ok(()));
+        let minimal = map(vec![("conversationId", s("c")), ("providerSessionId", s("p"))]);
+        assert_eq!(validate(&minimal, &s("E"), &Input::Missing), Ok(()));
+    }
+
+    #[test]
+    fn missing_arguments_are_named() {
+        assert_eq!(
+            validate(&Input::Missing, &s("E"), &Input::Missing).unwrap_err(),
+            "logAnalyticsEvent: data is required"
+        );
+        assert_eq!(
+            validate(&s("x"), &s("E"), &Input::Missing).unwrap_err(),
+            "logAnalyticsEvent: data must be an object, got string"
+        );
+        assert_eq!(
+            validate(&seed_data(), &Input::Missing, &Input::Missing).unwrap_err(),
+            "logAnalyticsEvent: eventName is required"
+        );
+        assert_eq!(
+            validate(&seed_data(), &Input::Number(3.0), &Input::Missing).unwrap_err(),
+            "logAnalyticsEvent: eventName must be a string, got number"
+        );
+        assert_eq!(
+            validate(&seed_data(), &s("E"), &Input::Bool(true)).unwrap_err(),
+            "logAnalyticsEvent: correlationId must be a string (a GUID), got boolean"
+        );
+    }
+
+    #[test]
+    fn the_two_required_ids_are_named() {
+        let mut d = seed_data();
+        if let Input::Map(e) = &mut d {
+            e.retain(|(k, _)| k != "conversationId");
+        }
+        assert_eq!(err(&d), "logAnalyticsEvent: data.conversationId is required");
+        let mut d = seed_data();
+        if let Input::Map(e) = &mut d {
+            e.retain(|(k, _)| k != "providerSessionId");
+        }
+        assert_eq!(err(&d), "logAnalyticsEvent: data.providerSessionId is required");
+        let d = map(vec![
+            ("conversationId", Input::Number(7.0)),
+            ("providerSessionId", s("p")),
+        ]);
+        assert_eq!(
+            err(&d),
+            "logAnalyticsEvent: data.conversationId must be a string, got number"
+        );
+        let d = map(vec![("conversationId", s("c")), ("providerSessionId", s(""))]);
+        assert_eq!(
+            err(&d),
+            "logAnalyticsEvent: data.providerSessionId must not be empty"
+        );
+    }
+
+    #[test]
+    fn malformed_events_are_named_with_their_path() {
+        let base = |events: Input| {
+            map(vec![
+                ("conversationId", s("c")),
+                ("providerSessionId", s("p")),
+                ("events", events),
+            ])
+        };
+        assert_eq!(
+            err(&base(map(vec![]))),
+            "logAnalyticsEvent: data.events must be an array, got object"
+        );
+        assert_eq!(
+            err(&base(Input::List(vec![s("x")]))),
+            "logAnalyticsEvent: data.events[0] must be an object, got string"
+        );
+        let ok = map(vec![("kpiEventName", s("A"))]);
+        assert_eq!(
+            err(&base(Input::List(vec![ok.clone(), map(vec![])]))),
+            "logAnalyticsEvent: data.events[1].kpiEventName is required"
+        );
+        assert_eq!(
+            err(&base(Input::List(vec![map(vec![
+                ("kpiEventName", s("A")),
+                ("kpiEventReason", Input::Number(1.0)),
+            ])]))),
+            "logAnalyticsEvent: data.events[0].kpiEventReason must be a string, got number"
+        );
+        assert_eq!(
+            err(&base(Input::List(vec![map(vec![
+                ("kpiEventName", s("A")),
+                ("customData", map(vec![])),
+            ])]))),
+            "logAnalyticsEvent: data.events[0].customData must be an array, got object"
+        );
+        assert_eq!(
+            err(&base(Input::List(vec![map(vec![
+                ("kpiEventName", s("A")),
+                ("customData", Input::List(vec![map(vec![("value", s("v"))])]),),
+            ])]))),
+            "logAnalyticsEvent: data.events[0].customData[0].attribute is required"
+        );
+        assert_eq!(
+            err(&base(Input::List(vec![map(vec![
+                ("kpiEventName", s("A")),
+                (
+                    "customData",
+                    Input::List(vec![map(vec![
+                        ("attribute", s("a")),
+                        ("value", Input::Other("object"))
+                    ])]),
+                ),
+            ])]))),
+            "logAnalyticsEvent: data.events[0].customData[0].value must be a string, a number or a boolean, got object"
+        );
+    }
+
+    #[test]
+    fn optional_fields_may_be_null_and_timestamps_may_be_numbers() {
+        let d = map(vec![
+            ("conversationId", s("c")),
+            ("providerSessionId", s("p")),
+            ("participantId", Input::Null),
+            (
+                "events",
+                Input::List(vec![map(vec![
+                    ("kpiEventName", s("A")),
+                    ("eventTimestamp", Input::Number(1.7e12)),
+                    ("additionalData", map(vec![])),
+                    ("externalCorrelationId", Input::Null),
+                ])]),
+            ),
+        ]);
+        assert_eq!(validate(&d, &s("E"), &Input::Null), Ok(()));
+    }
+}

@@ -1,0 +1,400 @@
+//! `cxbridge.analytics.configure(options)`: validation and merging. Calls merge (a later `configure({consent:
+//! true})` keeps the endpoint given earlier) and are all-or-nothing: an invalid option leaves the previous
+//! configuration untouched and the error names the option.
+
+use super::delivery::Policy;
+use super::{push_joined, push_u64, Input, Source};
+
+/// What goes over the wire to `endpoint`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A JSON array of envelopes (API.md), what the emulator's collector takes.
+    Envelope,
+    /// Segment's `/v1/batch` body of `track` calls (also RudderStack's and Jitsu's).
+    Segment,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub endpoint: Option<String>,
+    /// The global the dataLayer pushes go to (`dataLayer` for `dataLayer: true`), or none.
+    pub data_layer: Option<String>,
+    sources: u8,
+    /// Bus events to deliver, by exact name; `None` is all of them.
+    pub bus_events: Option<Vec<String>>,
+    pub format: Format,
+    pub consent: bool,
+    pub write_key: Option<String>,
+    pub anonymous_id: Option<String>,
+    pub policy: Policy,
+}
+
+const PREFIX: &str = "cxbridge.analytics.configure: ";
+
+/// The option names `configure` knows; anything else is a typo worth an error.
+pub const OPTIONS: [&str; 14] = [
+    "endpoint",
+    "dataLayer",
+    "batchSize",
+    "flushIntervalMs",
+    "sources",
+    "busEvents",
+    "format",
+    "consent",
+    "writeKey",
+    "anonymousId",
+    "maxQueue",
+    "retryBaseMs",
+    "retryMaxMs",
+    "maxEventBytes",
+];
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            endpoint: None,
+            data_layer: None,
+            sources: 0x0f,
+            bus_events: None,
+            format: Format::Envelope,
+            consent: true,
+            write_key: None,
+            anonymous_id: None,
+            policy: Policy::default(),
+        }
+    }
+}
+
+impl Config {
+    /// This configuration with `options` merged over it, or an error naming the first bad option.
+    pub fn merged(&self, options: &Input) -> Result<Config, String> {
+        let entries = match options {
+            Input::Map(entries) => entries,
+            o if o.is_absent() => return Err(msg("options must be an object, got ", o.type_name())),
+            o => return Err(msg("options must be an object, got ", o.type_name())),
+        };
+        let mut c = self.clone();
+        for (key, value) in entries {
+            match key.as_str() {
+                "endpoint" => c.endpoint = optional_string(key, value, endpoint_ok)?,
+                "dataLayer" => {
+                    c.data_layer = match value {
+                        Input::Bool(true) => Some("dataLayer".into()),
+                        Input::Bool(false) => None,
+                        v if v.is_absent() => None,
+                        Input::Str(s) if is_identifier(s) => Some(s.clone()),
+                        v => return Err(expected(key, "true, false or a global variable name", v)),
+                    }
+                }
+                "batchSize" => c.policy.batch_size = integer(key, value, 1, 1000)? as usize,
+                "flushIntervalMs" => c.policy.flush_interval_ms = integer(key, value, 0, 3_600_000)?,
+                "maxQueue" => c.policy.max_queue = integer(key, value, 1, 10_000)? as usize,
+                "retryBaseMs" => c.policy.retry_base_ms = integer(key, value, 1, 600_000)?,
+                "retryMaxMs" => c.policy.retry_max_ms = integer(key, value, 1, 3_600_000)?,
+                "maxEventBytes" => c.policy.max_event_bytes = integer(key, value, 256, 60_000)?,
+                "sources" => {
+                    c.sources = match value {
+                        v if v.is_absent() => 0x0f,
+                        Input::List(items) => {
+                            let mut bits = 0;
+                            for (i, item) in items.iter().enumerate() {
+                                match item {
+                                    Input::Str(name) => match Source::parse(name) {
+                                        Some(s) => bits |= s.bit(),
+                                        None => return Err(unknown_source(i, name)),
+                                    },
+                                    other => return Err(expected(&index(key, i), "a source name", other)),
+                                }
+                            }
+                            bits
+                        }
+                        v => return Err(expected(key, "an array of source names", v)),
+                    }
+                }
+                "busEvents" => {
+                    c.bus_events = match value {
+                        v if v.is_absent() => None,
+                        Input::List(items) => {
+                            let mut names = Vec::with_capacity(items.len());
+                            for (i, item) in items.iter().enumerate() {
+                                match item {
+                                    Input::Str(n) if !n.is_empty() => names.push(n.clone()),
+                                    other => {
+                                        return Err(expected(
+                                            &index(key, i),
+                                            "an event name such as 'WebChatService.started'",
+                                            other,
+                                        ))
+                                    }
+                                }
+                            }
+                            Some(names)
+                        }
+                        v => return Err(expected(key, "an array of bus event names", v)),
+                    }
+                }
+                "format" => {
+                    c.format = match value {
+                        Input::Str(s) if s == "envelope" => Format::Envelope,
+                        Input::Str(s) if s == "segment" => Format::Segment,
+                        v if v.is_absent() => Format::Envelope,
+                        v => return Err(expected(key, "'envelope' or 'segment'", v)),
+                    }
+                }
+                "consent" => {
+                    c.consent = match value {
+                        Input::Bool(b) => *b,
+                        v => return Err(expected(key, "true or false", v)),
+                    }
+                }
+                "writeKey" => c.write_key = optional_string(key, value, |s| !s.is_empty())?,
+                "anonymousId" => c.anonymous_id = optional_string(key, value, |s| !s.is_empty())?,
+                other => {
+                    let mut m = String::from(PREFIX);
+                    m.push_str("unknown option '");
+                    m.push_str(other);
+                    m.push_str("' (known: ");
+                    push_joined(&mut m, &OPTIONS, ", ");
+                    m.push(')');
+                    return Err(m);
+                }
+            }
+        }
+        if c.policy.retry_max_ms < c.policy.retry_base_ms {
+            return Err(msg("retryMaxMs must be at least retryBaseMs", ""));
+        }
+        if c.policy.max_queue < c.policy.batch_size {
+            return Err(msg("maxQueue must be at least batchSize", ""));
+        }
+        Ok(c)
+    }
+
+    /// Whether an event is delivered at all: its source is selected and, for the bus, its name is listed.
+    pub fn accepts(&self, source: Source, name: &str) -> bool {
+        if self.sources & source.bit() == 0 {
+            return false;
+        }
+        match (&self.bus_events, source) {
+            (Some(names), Source::CXBus) => names.iter().any(|n| n == name),
+            _ => true,
+        }
+    }
+
+    /// Whether the event goes anywhere at all once configured.
+    pub fn has_destination(&self) -> bool {
+        self.endpoint.is_some() || self.data_layer.is_some()
+    }
+}
+
+fn endpoint_ok(s: &str) -> bool {
+    s.starts_with("https://") || s.starts_with("http://") || s.starts_with('/')
+}
+
+/// A name `window[name]` can sensibly hold for a tag manager (GTM allows renaming its dataLayer).
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
+}
+
+fn optional_string(key: &str, value: &Input, ok: impl Fn(&str) -> bool) -> Result<Option<String>, String> {
+    match value {
+        v if v.is_absent() => Ok(None),
+        Input::Str(s) if ok(s) => Ok(Some(s.clone())),
+        Input::Str(_) if key == "endpoint" => Err(msg(
+            "endpoint must be an http(s) URL or a path starting with '/'",
+            "",
+        )),
+        v => Err(expected(key, "a non-empty string", v)),
+    }
+}
+
+fn integer(key: &str, value: &Input, min: u64, max: u64) -> Result<u64, String> {
+    match value {
+        Input::Number(n) if n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64 => Ok(*n as u64),
+        v => {
+            let mut what = String::from("an integer from ");
+            push_u64(&mut what, min);
+            what.push_str(" to ");
+            push_u64(&mut what, max);
+            let mut m = expected(key, &what, v);
+            // Integers only: formatting any f64 would cost the wasm a float printer.
+            if let Input::Number(n) = v {
+                if n.fract() == 0.0 && n.abs() < 1e15 {
+                    m.push_str(" (");
+                    if *n < 0.0 {
+                        m.push('-');
+                    }
+                    push_u64(&mut m, n.abs() as u64);
+                    m.push(')');
+                }
+            }
+            Err(m)
+        }
+    }
+}
+
+fn unknown_source(i: usize, name: &str) -> String {
+    let mut m = String::from(PREFIX);
+    m.push_str(&index("sources", i));
+    m.push_str(" is '");
+    m.push_str(name);
+    m.push_str("', not one of ac, CXBus, EngageDigitalEmbeddedUI, CIF");
+    m
+}
+
+fn index(key: &str, i: usize) -> String {
+    let mut s = String::from(key);
+    s.push('[');
+    push_u64(&mut s, i as u64);
+    s.push(']');
+    s
+}
+
+fn expected(key: &str, what: &str, got: &Input) -> String {
+    let mut m = String::from(PREFIX);
+    m.push_str(key);
+    m.push_str(" must be ");
+    m.push_str(what);
+    m.push_str(", got ");
+    m.push_str(got.type_name());
+    m
+}
+
+fn msg(a: &str, b: &str) -> String {
+    let mut m = String::from(PREFIX);
+    m.push_str(a);
+    m.push_str(b);
+    m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(entries: Vec<(&str, Input)>) -> Input {
+        Input::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+    }
+    fn s(v: &str) -> Input {
+        Input::Str(v.into())
+    }
+
+    #[test]
+    fn the_api_md_options_are_accepted() {
+        let c = Config::default()
+            .merged(&opts(vec![
+                ("endpoint", s("http://127.0.0.1:8080/collector")),
+                ("dataLayer", Input::Bool(true)),
+                ("batchSize", Input::Number(5.0)),
+                ("flushIntervalMs", Input::Number(250.0)),
+                ("sources", Input::List(vec![s("ac"), s("CIF")])),
+            ]))
+            .unwrap();
+        assert_eq!(c.endpoint.as_deref(), Some("http://127.0.0.1:8080/collector"));
+        assert_eq!(c.data_layer.as_deref(), Some("dataLayer"));
+        assert_eq!(c.policy.batch_size, 5);
+        assert_eq!(c.policy.flush_interval_ms, 250);
+        assert!(c.accepts(Source::Ac, "webchat:offered"));
+        assert!(c.accepts(Source::Cif, "X"));
+        assert!(!c.accepts(Source::CXBus, "WebChatService.started"));
+    }
+
+    #[test]
+    fn later_calls_merge_so_consent_can_be_given_alone() {
+        let c = Config::default()
+            .merged(&opts(vec![
+                ("endpoint", s("/collector")),
+                ("consent", Input::Bool(false)),
+            ]))
+            .unwrap();
+        let c = c.merged(&opts(vec![("consent", Input::Bool(true))])).unwrap();
+        assert_eq!(c.endpoint.as_deref(), Some("/collector"));
+        assert!(c.consent);
+    }
+
+    #[test]
+    fn errors_name_the_option_and_leave_the_config_alone() {
+        let base = Config::default();
+        let e = base
+            .merged(&opts(vec![("batchSize", Input::Number(0.0))]))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "cxbridge.analytics.configure: batchSize must be an integer from 1 to 1000, got number (0)"
+        );
+        let e = base
+            .merged(&opts(vec![("flushIntervalMs", s("5s"))]))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "cxbridge.analytics.configure: flushIntervalMs must be an integer from 0 to 3600000, got string"
+        );
+        let e = base
+            .merged(&opts(vec![("sources", Input::List(vec![s("ac"), s("cif")]))]))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "cxbridge.analytics.configure: sources[1] is 'cif', not one of ac, CXBus, EngageDigitalEmbeddedUI, CIF"
+        );
+        let e = base.merged(&opts(vec![("endPoint", s("/x"))])).unwrap_err();
+        assert!(e.starts_with("cxbridge.analytics.configure: unknown option 'endPoint' (known: endpoint,"));
+        let e = base.merged(&opts(vec![("endpoint", s("ftp://x"))])).unwrap_err();
+        assert_eq!(
+            e,
+            "cxbridge.analytics.configure: endpoint must be an http(s) URL or a path starting with '/'"
+        );
+        let e = base.merged(&s("x")).unwrap_err();
+        assert_eq!(
+            e,
+            "cxbridge.analytics.configure: options must be an object, got string"
+        );
+        let e = base.merged(&opts(vec![("format", s("amplitude"))])).unwrap_err();
+        assert_eq!(
+            e,
+            "cxbridge.analytics.configure: format must be 'envelope' or 'segment', got string"
+        );
+        let e = base
+            .merged(&opts(vec![("dataLayer", s("not a name"))]))
+            .unwrap_err();
+        assert!(e.contains("dataLayer must be true, false or a global variable name"));
+        let e = base
+            .merged(&opts(vec![
+                ("retryBaseMs", Input::Number(5000.0)),
+                ("retryMaxMs", Input::Number(1000.0)),
+            ]))
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "cxbridge.analytics.configure: retryMaxMs must be at least retryBaseMs"
+        );
+    }
+
+    #[test]
+    fn bus_events_narrow_the_bus_only() {
+        let c = Config::default()
+            .merged(&opts(vec![(
+                "busEvents",
+                Input::List(vec![s("WebChatService.started")]),
+            )]))
+            .unwrap();
+        assert!(c.accepts(Source::CXBus, "WebChatService.started"));
+        assert!(!c.accepts(Source::CXBus, "WebChatService.ended"));
+        assert!(c.accepts(Source::Ac, "webchat:offered"));
+    }
+
+    #[test]
+    fn a_renamed_data_layer_and_segment_format() {
+        let c = Config::default()
+            .merged(&opts(vec![
+                ("dataLayer", s("gtmLayer")),
+                ("format", s("segment")),
+                ("writeKey", s("WK")),
+            ]))
+            .unwrap();
+        assert_eq!(c.data_layer.as_deref(), Some("gtmLayer"));
+        assert_eq!(c.format, Format::Segment);
+        assert_eq!(c.write_key.as_deref(), Some("WK"));
+        assert!(c.has_destination());
+        assert!(!Config::default().has_destination());
+    }
+}
