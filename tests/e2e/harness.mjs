@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -35,7 +36,7 @@ export function startEmulator({ args = [], env = {} } = {}) {
       if (m) {
         child.stdout.off('data', onData);
         const port = Number(m[1]);
-        resolveStart({
+        const emulator = {
           port,
           url: `http://127.0.0.1:${port}`,
           altUrl: `http://localhost:${port}`,
@@ -47,7 +48,9 @@ export function startEmulator({ args = [], env = {} } = {}) {
               child.kill('SIGINT');
               setTimeout(() => child.kill('SIGKILL'), 3000).unref();
             }),
-        });
+        };
+        emulators.push(emulator);
+        resolveStart(emulator);
       }
     };
     child.stdout.setEncoding('utf8');
@@ -70,10 +73,10 @@ export async function launchBrowser() {
     ],
   });
   const close = context.close.bind(context);
-  context.close = async () => {
-    await close();
-    rmSync(userDataDir, { recursive: true, force: true });
-  };
+  let closed = null;
+  context.close = () =>
+    (closed ??= close().then(() => rmSync(userDataDir, { recursive: true, force: true })));
+  contexts.push(context);
   return context;
 }
 
@@ -84,6 +87,8 @@ export async function launchBrowser() {
  */
 export async function newPage(context) {
   const page = await context.newPage();
+  pages.push(page);
+  page.checked = -1;
   page.traps = [];
   page.consoleErrors = [];
   page.on('pageerror', (err) => page.traps.push(`pageerror: ${err.message}`));
@@ -98,7 +103,38 @@ export async function newPage(context) {
 }
 
 export function assertNoTraps(page, { allowConsoleErrors = [] } = {}) {
+  page.checked = page.traps.length;
   const unexpected = page.consoleErrors.filter((t) => !allowConsoleErrors.some((re) => re.test(t)));
   const all = [...page.traps, ...unexpected.map((t) => `console.error: ${t}`)];
   if (all.length) throw new Error(`the page reported problems:\n${all.join('\n')}`);
+}
+
+// Every page of a spec is held to it: when the spec file ends, a page that no test checked with assertNoTraps, or
+// that reported a page error, unhandled rejection or trap after its check (a late timer, a stray callback),
+// fails the run. Only under `node --test`, so scripts that borrow this harness (scripts/soak.mjs) do not start
+// a test run of their own.
+const pages = [];
+const contexts = [];
+const emulators = [];
+if (process.env.NODE_TEST_CONTEXT) {
+  after(async () => {
+    const problems = [];
+    for (const page of pages) {
+      let url = '(closed page)';
+      try {
+        url = page.url();
+      } catch {}
+      if (page.checked < 0) problems.push(`${url}: no test called assertNoTraps(page) on this page`);
+      else if (page.traps.length > page.checked) {
+        problems.push(`${url}: after its check: ${page.traps.slice(page.checked).join('; ')}`);
+      }
+    }
+    if (problems.length) {
+      // This hook runs before the spec's own `after` (registered later), which a failing hook would skip: close
+      // what the spec opened first, so the run ends instead of hanging.
+      await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+      await Promise.all(emulators.map((e) => e.stop()));
+      throw new Error(`pages with unchecked problems:\n${problems.join('\n')}`);
+    }
+  });
 }
