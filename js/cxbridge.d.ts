@@ -306,3 +306,179 @@ export interface LoadOptions {
 export function load(options?: LoadOptions): Promise<CxBridge>;
 export const version: string;
 export default load;
+
+// ---- WebChatService (Genesys Widgets, purecloud-v2-sockets transport) ----------------------------------------
+
+/** `_genesys.widgets.webchat`. Fields marked "project" are additions of cxbridge, not of the vendor. */
+export interface WebChatConfig {
+  transport: {
+    type: 'purecloud-v2-sockets';
+    dataURL: string;
+    deploymentKey: string;
+    orgGuid?: string;
+    organizationId?: string;
+    /** Restore in pages of `maxMessagePageSize` (default true). */
+    pagination?: boolean;
+    /** 1–100, default 100. */
+    maxMessagePageSize?: number;
+    /** project: poll `GET messages?after=` instead of the WebSocket (default false). */
+    polling?: boolean;
+    /** project: ms between polls (default 2000). */
+    pollInterval?: number;
+    /** project: ms of stream silence before `disconnected` (default 14000). */
+    heartbeatTimeout?: number;
+    /** project: first reconnect/retry delay in ms, doubled per failure, with jitter (default 2000). */
+    reconnectInterval?: number;
+    /** project: ms before an unanswered request counts as failed (default 15000). */
+    requestTimeout?: number;
+    interactionData?: {
+      routing?: { targetType?: 'QUEUE'; targetAddress: string; priority?: number; skills?: string[]; language?: string };
+      journey?: {
+        customerId?: string; customerIdType?: string; sessionId?: string; actionId?: string; actionMapId?: string;
+        actionMapVersion?: number;
+      };
+    };
+  };
+  userData?: Record<string, unknown>;
+  /** Consecutive failures before `chatServerWentOffline` (default 5). */
+  pollExceptionLimit?: number;
+  /** ms after leaving the page within which a reload restores the chat (default 60000). */
+  restoreTimeout?: number;
+}
+
+/** A message as `messageReceived.messages` and `getTranscript` give it. */
+export interface WebChatMessage {
+  type: 'Message' | 'Notice' | 'ParticipantJoined' | 'ParticipantLeft';
+  text: string;
+  index: number;
+  /** ms since the epoch. */
+  timestamp: number;
+  id: string;
+  from: { type: 'Agent' | 'Client' | 'Bot' | 'External'; name: string };
+}
+
+/** A Guest Chat v2 message as the server sent it (`messageReceived.originalMessages`). */
+export interface GuestChatMessage {
+  id: string;
+  conversation: { id: string };
+  sender: { id: string };
+  body: string;
+  bodyType: 'standard' | 'notice' | 'member-join' | 'member-leave';
+  timestamp: string;
+}
+
+/** Never contains the JWT. */
+export interface WebChatSessionData {
+  conversationId?: string;
+  memberId?: string;
+}
+
+export interface WebChatAgent {
+  name: string;
+  connected: boolean;
+  supervisor: boolean;
+  connectedTime: number | null;
+  disconnectedTime: number | null;
+}
+
+/** The widget's "AJAX Response Object". */
+export interface WebChatAjaxResponse {
+  status: number;
+  statusText: string;
+  responseJSON?: any;
+  responseText?: string;
+}
+
+export interface WebChatMessageReceived {
+  originalMessages: GuestChatMessage[];
+  messages: WebChatMessage[];
+  restoring: boolean;
+  sessionData: WebChatSessionData;
+}
+
+export interface WebChatPresence {
+  message: WebChatMessage;
+  agents: WebChatAgent[];
+  numAgentsConnected: number;
+}
+
+export interface WebChatError {
+  errors: Array<{ code: number; response: WebChatAjaxResponse }>;
+}
+
+export interface WebChatTyping {
+  from: { type: string; name: string };
+  timestamp: number;
+}
+
+/** `WebChatService.<event>` payloads. Events not listed carry `{}`. */
+export interface WebChatServiceEvents {
+  ready: {};
+  started: WebChatAjaxResponse;
+  ended: {};
+  restored: {};
+  restoreTimeout: {};
+  restoreFailed: {};
+  restoredOffline: {};
+  messageReceived: WebChatMessageReceived;
+  error: WebChatError;
+  agentTypingStarted: WebChatTyping;
+  agentTypingStopped: WebChatTyping;
+  agentTypingTimeout: WebChatTyping;
+  clientTypingStarted: {};
+  clientTypingStopped: {};
+  pollingStarted: {};
+  pollingStopped: {};
+  clientConnected: WebChatPresence;
+  clientDisconnected: WebChatPresence;
+  agentConnected: WebChatPresence;
+  agentDisconnected: WebChatPresence;
+  supervisorConnected: WebChatPresence;
+  supervisorDisconnected: WebChatPresence;
+  disconnected: {};
+  reconnected: {};
+  chatServerWentOffline: {};
+  chatServerBackOnline: {};
+  connectionPending: {};
+  connectionRestored: {};
+}
+
+/**
+ * `WebChatService.<command>` options and resolutions. Vendor rejections are the vendor's strings (e.g.
+ * `'There is no active chat session.'`); failed requests reject with a {@link WebChatAjaxResponse}.
+ */
+export interface WebChatServiceCommands {
+  configure: { options: WebChatConfig; result: undefined };
+  startChat: {
+    options: { nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
+      userData?: Record<string, unknown> };
+    result: WebChatAjaxResponse;
+  };
+  endChat: { options: void; result: WebChatAjaxResponse };
+  sendMessage: { options: { message: string }; result: WebChatAjaxResponse };
+  sendCustomNotice: { options: { message?: string }; result: never };
+  sendTyping: { options: void; result: WebChatAjaxResponse };
+  sendFilteredMessage: { options: { message: string; regex: RegExp }; result: undefined };
+  addPrefilter: { options: { filters: RegExp | RegExp[] }; result: RegExp[] };
+  updateUserData: { options: Record<string, unknown>; result: Record<string, unknown> };
+  poll: { options: void; result: undefined };
+  startPoll: { options: void; result: undefined };
+  stopPoll: { options: void; result: undefined };
+  resetPollExceptions: { options: void; result: undefined };
+  restore: { options: { sessionData?: string }; result: never };
+  getTranscript: { options: void; result: { messages: WebChatMessage[] } };
+  getAgents: { options: void; result: WebChatAgent[] };
+  getStats: {
+    options: void;
+    result: { agents: WebChatAgent[]; startTime: number | null; endTime: number | null; duration: number | null };
+  };
+  sendFile: { options: { files: unknown }; result: never };
+  downloadFile: { options: { fileId: string; fileName?: string }; result: never };
+  getSessionData: { options: void; result: WebChatSessionData };
+  fetchHistory: { options: void; result: never };
+  registerTypingPreviewInput: { options: { input: HTMLInputElement | HTMLTextAreaElement | ArrayLike<Element> };
+    result: undefined };
+  registerPreProcessor: { options: { preprocessor: (message: WebChatMessage) => WebChatMessage | void };
+    result: (message: WebChatMessage) => WebChatMessage | void };
+  verifySession: { options: void; result: { sessionActive: boolean } };
+}

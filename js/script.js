@@ -28,7 +28,11 @@ import { createStubs, realApi, VERSION } from './loader.js';
   win.cxbridge = api;
 
   init({ module_or_path: wasmUrl })
-    .then(() => {
+    .then((raw) => {
+      // Diagnostics for `npm run bench` (not public API): the emitter without an action, and wasm memory.
+      Object.defineProperty(api, '__bench', {
+        value: { emit: (name, payload) => wasm.acBenchDispatch(name, payload), wasmMemoryBytes: () => raw.memory.buffer.byteLength },
+      });
       wasm.boot({ globals: true });
       stubs.attach(realApi(wasm));
       wasm.afterReplay({ globals: true });

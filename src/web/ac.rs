@@ -562,3 +562,19 @@ fn session_id() -> String {
 pub fn new_uuid() -> String {
     uuid()
 }
+
+/// Benchmark hook (`npm run bench`, not public API): delivers `payload` to the listeners of `name` through the
+/// same snapshot and dispatch a web action event takes, without raising an action, so the emitter can be
+/// measured beside mitt, eventemitter3 and nanoevents doing the same work. Returns the number of listeners
+/// that threw.
+#[wasm_bindgen(js_name = acBenchDispatch)]
+pub fn ac_bench_dispatch(name: &str, payload: &JsValue) -> u32 {
+    let Ok(topic) = Topic::parse(name) else {
+        return 0;
+    };
+    let snapshot = with(|s| s.emitter.snapshot(&[topic]));
+    let errors = emitter::dispatch(&snapshot, |cb: &Callback| {
+        cb.0.call1(&JsValue::UNDEFINED, payload).map(|_| ())
+    });
+    errors.len() as u32
+}

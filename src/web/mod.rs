@@ -41,7 +41,9 @@ pub fn boot(options: JsValue) -> Result<(), JsValue> {
 #[wasm_bindgen(js_name = afterReplay)]
 pub fn after_replay(options: JsValue) -> Result<(), JsValue> {
     let options = BootOptions::from_js(&options);
-    bus::after_replay(options.globals)
+    bus::after_replay(options.globals)?;
+    webchat::after_replay();
+    Ok(())
 }
 
 /// The crate version, as the loader's `cxbridge.version` reports it.

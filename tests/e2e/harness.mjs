@@ -11,8 +11,10 @@ import { chromium } from 'playwright-core';
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** The emulator binary that scripts/test.mjs built (debug profile, shared with `cargo test`). */
-export function emulatorBinary() {
-  for (const p of ['target/debug/cxbridge-emulator', 'target/release/cxbridge-emulator']) {
+export function emulatorBinary({ release = false } = {}) {
+  const order = ['target/debug/cxbridge-emulator', 'target/release/cxbridge-emulator'];
+  if (release) order.reverse();
+  for (const p of order) {
     if (existsSync(join(root, p))) return join(root, p);
   }
   throw new Error('the emulator is not built: run `cargo build -p cxbridge-emulator` (npm test does)');
@@ -22,9 +24,9 @@ export function emulatorBinary() {
  * Starts the emulator on a free port. Resolves to { url, altUrl, port, stop } where `url` is on 127.0.0.1 and
  * `altUrl` the same server on localhost: two distinct browser origins.
  */
-export function startEmulator({ args = [], env = {} } = {}) {
+export function startEmulator({ args = [], env = {}, release = false } = {}) {
   return new Promise((resolveStart, rejectStart) => {
-    const child = spawn(emulatorBinary(), ['--port', '0', '--root', root, ...args], {
+    const child = spawn(emulatorBinary({ release }), ['--port', '0', '--root', root, ...args], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,7 +64,7 @@ export function startEmulator({ args = [], env = {} } = {}) {
 }
 
 /** Launches headless Chromium with the flags this machine needs (TOOLCHAIN.md) and a fresh profile. */
-export async function launchBrowser() {
+export async function launchBrowser({ extraArgs = [] } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'cxbridge-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -70,6 +72,7 @@ export async function launchBrowser() {
     args: [
       '--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage',
+      ...extraArgs,
     ],
   });
   const close = context.close.bind(context);

@@ -1,0 +1,132 @@
+// npm run bench: builds, starts the emulator and headless Chromium, runs benches/bench.js in one page, repeats
+// each case, and prints medians as a table of ratios against the peers; writes bench-results.json.
+// Timings are reported, never asserted: targets are printed as met or missed.
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import { readFile, writeFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { root, startEmulator, launchBrowser } from '../tests/e2e/harness.mjs';
+import { sizes } from '../scripts/size.mjs';
+
+const RUNS = Number(process.env.BENCH_RUNS || 7);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (n) => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2)) : 'n/a');
+
+execFileSync('bash', ['scripts/setup.sh', '--browser'], { cwd: root, stdio: 'inherit' });
+const { build } = await import('../scripts/build.mjs');
+await build();
+execFileSync('cargo', ['build', '--quiet', '--release', '-p', 'cxbridge-emulator'], { cwd: root, stdio: 'inherit' });
+
+// The bench page and the peers (from node_modules) are served by a small static server; chat traffic goes to the
+// emulator, a real server on another port.
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+const allowed = ['/benches/', '/dist/', '/node_modules/mitt/', '/node_modules/eventemitter3/', '/node_modules/nanoevents/'];
+const server = createServer(async (req, res) => {
+  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (!allowed.some((p) => path.startsWith(p))) return res.writeHead(404).end();
+  try {
+    const body = await readFile(join(root, path));
+    res.writeHead(200, { 'content-type': TYPES[extname(path)] || 'application/octet-stream' }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const pageUrl = `http://127.0.0.1:${server.address().port}/benches/bench.html`;
+
+const emu = await startEmulator({ release: true });
+const browser = await launchBrowser({ extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
+const results = { date: new Date().toISOString(), runs: RUNS, chromium: execFileSync(process.env.CHROMIUM || '/usr/bin/chromium', ['--version']).toString().trim(), cases: {} };
+
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  const startups = [];
+  for (let i = 0; i < RUNS; i++) {
+    await page.goto(pageUrl);
+    await page.waitForFunction(() => window.__benchLoaded === true);
+    startups.push((await page.evaluate(() => window.bench.ready())).startupMs);
+  }
+  results.cases.startupMs = median(startups);
+  const libs = await page.evaluate(() => window.bench.libs);
+
+  const table = [];
+  const row = (name, figures, unit, peerKey = 'eventemitter3') => {
+    table.push({ name, figures, unit, peerKey });
+    results.cases[name] = figures;
+  };
+  for (const [listeners, events] of [[1, 200000], [10, 50000], [100, 5000]]) {
+    const figures = {};
+    for (const lib of libs) {
+      const xs = [];
+      for (let i = 0; i < RUNS; i++) xs.push(await page.evaluate(([l, n, e]) => window.bench.dispatch(l, n, e), [lib, listeners, events]));
+      figures[lib] = median(xs);
+    }
+    row(`dispatch to ${listeners} listener${listeners > 1 ? 's' : ''} ('webchat:all')`, figures, 'events/s');
+  }
+  {
+    const figures = {};
+    for (const lib of libs) {
+      const xs = [];
+      for (let i = 0; i < RUNS; i++) xs.push(await page.evaluate((l) => window.bench.subscribeUnsubscribe(l, 50000), lib));
+      figures[lib] = median(xs);
+    }
+    row('subscribe + unsubscribe pairs', figures, 'pairs/s');
+  }
+  {
+    const xs = [];
+    for (let i = 0; i < RUNS; i++) xs.push(await page.evaluate(() => window.bench.busRoundTrips(20000)));
+    row('CXBus command round trips', { cxbridge: median(xs) }, 'round trips/s', null);
+    const lat = [];
+    for (let i = 0; i < RUNS; i++) lat.push(await page.evaluate(() => window.bench.publishLatency(5000)));
+    row('CXBus publish → subscriber p50', { cxbridge: median(lat.map((l) => l.p50)) }, 'µs', null);
+    row('CXBus publish → subscriber p99', { cxbridge: median(lat.map((l) => l.p99)) }, 'µs', null);
+  }
+  {
+    const mem = await page.evaluate(() => window.bench.memoryOnOff(1000000));
+    results.cases.memoryOnOff = mem;
+  }
+
+  // Print.
+  const peers = libs.filter((l) => l !== 'cxbridge');
+  console.log(`\ncxbridge benchmarks — ${results.chromium}, medians of ${RUNS} runs\n`);
+  const header = ['case', 'unit', 'cxbridge', ...peers, 'vs eventemitter3'];
+  const lines = [header];
+  for (const r of table) {
+    const cx = r.figures.cxbridge;
+    const ratio = r.peerKey && r.figures[r.peerKey] ? `${(cx / r.figures[r.peerKey]).toFixed(2)}×` : '';
+    lines.push([r.name, r.unit, fmt(cx), ...peers.map((p) => fmt(r.figures[p])), ratio]);
+  }
+  const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i] ?? '').length)));
+  for (const l of lines) console.log(l.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  '));
+
+  const sz = sizes();
+  const shipped = sz[0].gzip + sz[1].gzip;
+  results.sizes = { wasmGzip: sz[0].gzip, jsGzip: sz[1].gzip, shippedGzip: shipped };
+  const GENESYS_CORE = 136 * 1024;
+  const GENESYS_ALL = 279 * 1024;
+  console.log(`\nsize: wasm ${sz[0].gzip} B + JS ${sz[1].gzip} B = ${shipped} B gzip; ` +
+    `${(shipped / GENESYS_CORE * 100).toFixed(1)}% of cxbus+widgets-core+WebChatService+transport (≈136 KB), ` +
+    `${(shipped / GENESYS_ALL * 100).toFixed(1)}% of widgets.min.js (≈279 KB)`);
+  console.log(`start-up: script start → ready ${results.cases.startupMs.toFixed(1)} ms (median of ${RUNS} loads)`);
+  const m = results.cases.memoryOnOff;
+  const growth = (m.after.js - m.before.js) + (m.after.wasm - m.before.wasm);
+  console.log(`memory: 1,000,000 on/off cycles: JS heap ${m.before.js} → ${m.after.js} B, wasm ${m.before.wasm} → ${m.after.wasm} B`);
+
+  const dispatch10 = results.cases["dispatch to 10 listeners ('webchat:all')"];
+  const targets = [
+    ['dispatch ≥ 1.0× eventemitter3 at 10 listeners', dispatch10.cxbridge / dispatch10.eventemitter3 >= 1.0],
+    ['ready ≤ 50 ms after the script starts', results.cases.startupMs <= 50],
+    ['everything shipped ≤ 50 KB gzip', shipped <= 50 * 1024],
+    ['memory growth ≤ 1 MB over 1,000,000 on/off cycles', growth <= 1024 * 1024],
+  ];
+  results.targets = Object.fromEntries(targets);
+  console.log('\ntargets:');
+  for (const [name, met] of targets) console.log(`  ${met ? 'met   ' : 'MISSED'}  ${name}`);
+  await writeFile(join(root, 'bench-results.json'), JSON.stringify(results, null, 2));
+  console.log('\nwrote bench-results.json');
+} finally {
+  await browser.close();
+  await emu.stop();
+  server.close();
+}

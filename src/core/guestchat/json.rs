@@ -1,0 +1,144 @@
+//! A minimal JSON object writer for request bodies: strings, numbers, string arrays and nested objects. Enough
+//! for the Guest Chat API's flat bodies without a serializer in the wasm.
+
+/// A JSON object under construction; keys are written in call order.
+#[derive(Debug, Default)]
+pub struct Obj {
+    out: String,
+}
+
+impl Obj {
+    pub fn new() -> Self {
+        Obj {
+            out: String::from("{"),
+        }
+    }
+
+    fn key(&mut self, k: &str) {
+        if self.out.len() > 1 {
+            self.out.push(',');
+        }
+        push_str(&mut self.out, k);
+        self.out.push(':');
+    }
+
+    pub fn str(&mut self, k: &str, v: &str) {
+        self.key(k);
+        push_str(&mut self.out, v);
+    }
+
+    pub fn opt_str(&mut self, k: &str, v: Option<&str>) {
+        if let Some(v) = v {
+            self.str(k, v);
+        }
+    }
+
+    /// Finite numbers only; anything else is written as `null` (JSON has no NaN).
+    pub fn num(&mut self, k: &str, v: f64) {
+        self.key(k);
+        push_num(&mut self.out, v);
+    }
+
+    pub fn str_array(&mut self, k: &str, v: &[String]) {
+        self.key(k);
+        self.out.push('[');
+        for (i, s) in v.iter().enumerate() {
+            if i > 0 {
+                self.out.push(',');
+            }
+            push_str(&mut self.out, s);
+        }
+        self.out.push(']');
+    }
+
+    /// Already-serialized JSON (a nested [`Obj::finish`]).
+    pub fn raw(&mut self, k: &str, json: &str) {
+        self.key(k);
+        self.out.push_str(json);
+    }
+
+    pub fn finish(mut self) -> String {
+        self.out.push('}');
+        self.out
+    }
+}
+
+/// Numbers in these bodies are integers (priority, action map version); writing them without `core::fmt`
+/// keeps float and integer formatting out of the wasm. A non-integer is truncated; a non-finite one is `null`.
+fn push_num(out: &mut String, v: f64) {
+    if !v.is_finite() || v.abs() >= 9.0e15 {
+        out.push_str("null");
+        return;
+    }
+    let n = v.trunc() as i64;
+    if n < 0 {
+        out.push('-');
+    }
+    push_uint(out, n.unsigned_abs());
+}
+
+/// Appends the decimal digits of `n` (no `core::fmt`).
+pub fn push_uint(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for d in buf.iter().skip(i) {
+        out.push(char::from(*d));
+    }
+}
+
+/// Writes `s` as a JSON string literal.
+pub fn push_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                let n = c as u32;
+                out.push_str("\\u");
+                for shift in [12, 8, 4, 0] {
+                    let d = ((n >> shift) & 15) as usize;
+                    out.push(char::from(HEX.get(d).copied().unwrap_or(b'0')));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_json_requires() {
+        let mut o = Obj::new();
+        o.str("a", "q\"b\\n\n\u{1}é😀");
+        o.num("i", 10.0);
+        o.num("z", 0.0);
+        o.num("m", -120.0);
+        o.num("x", f64::NAN);
+        assert_eq!(
+            o.finish(),
+            "{\"a\":\"q\\\"b\\\\n\\n\\u0001é😀\",\"i\":10,\"z\":0,\"m\":-120,\"x\":null}"
+        );
+        let mut s = String::new();
+        push_uint(&mut s, u64::MAX);
+        assert_eq!(s, "18446744073709551615");
+    }
+}

@@ -1,0 +1,1202 @@
+//! The session machine driven with simulated time and injected faults: a small harness plays the shell (it keeps
+//! the armed timers, the open requests and the socket state) and the tests play the server.
+
+use std::collections::HashMap;
+
+use super::config::{Config, Value as Cv, TRANSPORT_TYPE};
+use super::*;
+use crate::core::guestchat::{Journey, MessagePage, Method, RawFrame, WireMember, WireMessage};
+
+const JWT: &str = "eyJ.SECRET.jwt";
+
+struct Sim {
+    s: Session,
+    now: f64,
+    random: f64,
+    timers: HashMap<Timer, f64>,
+    /// Open requests by id.
+    http: Vec<(u32, Request)>,
+    socket_open_urls: Vec<String>,
+    socket_closes: usize,
+    events: Vec<Event>,
+    resolved: Vec<(u32, Value)>,
+    rejected: Vec<(u32, Value)>,
+    stored: Option<Option<Snapshot>>,
+    journey: Vec<&'static str>,
+    all: Vec<Output>,
+    next_cmd: u32,
+}
+
+fn config(f: impl Fn(&mut HashMap<&'static str, Cv>)) -> Config {
+    let mut m: HashMap<&'static str, Cv> = HashMap::new();
+    m.insert("transport", Cv::Object);
+    m.insert("transport.type", Cv::Str(TRANSPORT_TYPE.into()));
+    m.insert("transport.dataURL", Cv::Str("http://emu".into()));
+    m.insert("transport.deploymentKey", Cv::Str("KEY".into()));
+    m.insert("transport.orgGuid", Cv::Str("ORG".into()));
+    m.insert(
+        "transport.interactionData.routing.targetAddress",
+        Cv::Str("Support".into()),
+    );
+    f(&mut m);
+    Config::parse(&|p: &str| m.get(p).cloned().unwrap_or(Cv::Missing)).unwrap()
+}
+
+fn msg(id: &str, sender: &str, body: &str) -> WireMessage {
+    WireMessage {
+        id: id.into(),
+        sender_id: sender.into(),
+        body: body.into(),
+        body_type: "standard".into(),
+        timestamp: "2026-01-01T00:00:00Z".into(),
+        timestamp_ms: 1.0,
+    }
+}
+
+fn agent(id: &str, name: &str, state: &str) -> WireMember {
+    WireMember {
+        id: id.into(),
+        display_name: Some(name.into()),
+        role: Some("AGENT".into()),
+        state: Some(state.into()),
+    }
+}
+
+fn me(state: &str) -> WireMember {
+    WireMember {
+        id: "M".into(),
+        display_name: Some("Jonny".into()),
+        role: Some("CUSTOMER".into()),
+        state: Some(state.into()),
+    }
+}
+
+fn msg_frame(m: WireMessage) -> RawFrame {
+    RawFrame {
+        topic: "v2.conversations.chats.C.messages".into(),
+        kind: Some("message".into()),
+        message: Some(m),
+        member: None,
+        text: None,
+    }
+}
+
+fn heartbeat() -> RawFrame {
+    RawFrame {
+        topic: "channel.metadata".into(),
+        text: Some("WebSocket Heartbeat".into()),
+        ..Default::default()
+    }
+}
+
+fn ok(reply: Reply) -> HttpResult {
+    HttpResult::Ok { status: 200, reply }
+}
+
+fn page(entities: Vec<WireMessage>) -> HttpResult {
+    ok(Reply::Messages(MessagePage {
+        entities,
+        next: None,
+        previous: None,
+    }))
+}
+
+/// A page that says older messages exist.
+fn page_with_older(entities: Vec<WireMessage>) -> HttpResult {
+    ok(Reply::Messages(MessagePage {
+        entities,
+        next: None,
+        previous: Some("…?before=x".into()),
+    }))
+}
+
+fn status(n: u16) -> HttpResult {
+    HttpResult::Status {
+        status: n,
+        status_text: "Service Unavailable".into(),
+        text: "{}".into(),
+    }
+}
+
+impl Sim {
+    fn new(cfg: Config) -> Sim {
+        let mut sim = Sim {
+            s: Session::new(),
+            now: 1_000_000.0,
+            random: 0.5,
+            timers: HashMap::new(),
+            http: Vec::new(),
+            socket_open_urls: Vec::new(),
+            socket_closes: 0,
+            events: Vec::new(),
+            resolved: Vec::new(),
+            rejected: Vec::new(),
+            stored: None,
+            journey: Vec::new(),
+            all: Vec::new(),
+            next_cmd: 1,
+        };
+        let ctx = sim.ctx();
+        sim.s.configure(cfg, ctx);
+        sim.drain();
+        sim
+    }
+
+    fn ctx(&self) -> Ctx {
+        Ctx {
+            now: self.now,
+            random: self.random,
+        }
+    }
+
+    fn drain(&mut self) {
+        for o in self.s.take_outputs() {
+            self.all.push(o.clone());
+            match o {
+                Output::Http { id, request } => self.http.push((id, request)),
+                Output::SocketOpen { url } => self.socket_open_urls.push(url),
+                Output::SocketSend(_) => {}
+                Output::SocketClose => self.socket_closes += 1,
+                Output::Arm { timer, ms } => {
+                    self.timers.insert(timer, self.now + f64::from(ms));
+                }
+                Output::Cancel(t) => {
+                    self.timers.remove(&t);
+                }
+                Output::Publish(e) => self.events.push(e),
+                Output::Resolve { cmd, value } => self.resolved.push((cmd, value)),
+                Output::Reject { cmd, value } => self.rejected.push((cmd, value)),
+                Output::Store(s) => self.stored = Some(s),
+                Output::Journey { state, .. } => self.journey.push(state),
+            }
+        }
+    }
+
+    fn cmd(&mut self, c: Command) -> u32 {
+        let id = self.next_cmd;
+        self.next_cmd += 1;
+        let ctx = self.ctx();
+        self.s.command(id, c, ctx);
+        self.drain();
+        id
+    }
+
+    /// Advances simulated time, firing due timers in deadline order.
+    fn advance(&mut self, ms: f64) {
+        let end = self.now + ms;
+        loop {
+            let next = self
+                .timers
+                .iter()
+                .filter(|(_, t)| **t <= end)
+                .min_by(|a, b| a.1.total_cmp(b.1))
+                .map(|(k, t)| (*k, *t));
+            let Some((timer, at)) = next else { break };
+            self.timers.remove(&timer);
+            self.now = at.max(self.now);
+            let ctx = self.ctx();
+            self.s.timer(timer, ctx);
+            self.drain();
+        }
+        self.now = end;
+    }
+
+    /// The open request whose method and URL match, removed from the open list.
+    fn take(&mut self, method: Method, url_part: &str) -> (u32, Request) {
+        let pos = self
+            .http
+            .iter()
+            .position(|(_, r)| r.method == method && r.url.contains(url_part))
+            .unwrap_or_else(|| panic!("no open {method:?} {url_part}; open: {:?}", self.http));
+        self.http.remove(pos)
+    }
+
+    fn has(&self, method: Method, url_part: &str) -> bool {
+        self.http
+            .iter()
+            .any(|(_, r)| r.method == method && r.url.contains(url_part))
+    }
+
+    fn answer(&mut self, method: Method, url_part: &str, result: HttpResult) -> Request {
+        let (id, r) = self.take(method, url_part);
+        let ctx = self.ctx();
+        self.s.http(id, result, ctx);
+        self.drain();
+        r
+    }
+
+    fn open(&mut self) {
+        let ctx = self.ctx();
+        self.s.socket_open(ctx);
+        self.drain();
+    }
+
+    fn closed(&mut self) {
+        let ctx = self.ctx();
+        self.s.socket_closed(ctx);
+        self.drain();
+    }
+
+    fn frame(&mut self, f: RawFrame) {
+        let ctx = self.ctx();
+        self.s.frame(f, ctx);
+        self.drain();
+    }
+
+    fn names(&self) -> Vec<&'static str> {
+        self.events.iter().map(Event::name).collect()
+    }
+
+    fn clear_events(&mut self) {
+        self.events.clear();
+    }
+
+    /// The texts delivered by `messageReceived`, in order, across all events so far.
+    fn texts(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessageReceived { messages, .. } => Some(messages),
+                _ => None,
+            })
+            .flatten()
+            .map(|m| m.text.clone())
+            .collect()
+    }
+
+    /// Starts a chat and opens the stream: the state every socket test starts from.
+    fn started(cfg: Config) -> Sim {
+        let mut sim = Sim::new(cfg);
+        sim.cmd(Command::StartChat(MemberInfo {
+            display_name: Some("Jonny".into()),
+            ..Default::default()
+        }));
+        sim.answer(
+            Method::Post,
+            "/conversations",
+            ok(Reply::Created(Created {
+                conversation_id: "C".into(),
+                member_id: "M".into(),
+                jwt: JWT.into(),
+                event_stream_uri: "ws://emu/stream".into(),
+            })),
+        );
+        sim.open();
+        sim
+    }
+
+    fn with_agent(cfg: Config) -> Sim {
+        let mut sim = Sim::started(cfg);
+        sim.frame(RawFrame {
+            topic: "v2.conversations.chats.C.members".into(),
+            kind: Some("member-change".into()),
+            member: Some(agent("A", "Alice", "CONNECTED")),
+            ..Default::default()
+        });
+        sim
+    }
+}
+
+fn default_cfg() -> Config {
+    config(|_| {})
+}
+
+#[test]
+fn start_chat_creates_the_conversation_then_opens_the_stream() {
+    let mut sim = Sim::new(config(|m| {
+        m.insert("transport.interactionData.journey", Cv::Object);
+        m.insert(
+            "transport.interactionData.journey.actionId",
+            Cv::Str("act".into()),
+        );
+        m.insert(
+            "transport.interactionData.journey.actionMapId",
+            Cv::Str("map".into()),
+        );
+    }));
+    let c = sim.cmd(Command::StartChat(MemberInfo {
+        display_name: Some("Jonny".into()),
+        first_name: Some("Johnathan".into()),
+        ..Default::default()
+    }));
+    assert_eq!(sim.journey, vec!["accepted"]);
+    let (id, req) = sim.take(Method::Post, "/api/v2/webchat/guest/conversations");
+    assert_eq!(req.bearer, None);
+    let body = req.body.clone().unwrap();
+    assert!(body.contains(r#""routingTarget":{"targetType":"QUEUE","targetAddress":"Support"}"#));
+    assert!(body.contains(r#""displayName":"Jonny","firstName":"Johnathan""#));
+    assert!(body.contains(r#""triggeringAction":{"id":"act""#));
+    // The stream is not open before the conversation exists.
+    assert!(sim.socket_open_urls.is_empty());
+    let ctx = sim.ctx();
+    sim.s.http(
+        id,
+        ok(Reply::Created(Created {
+            conversation_id: "C".into(),
+            member_id: "M".into(),
+            jwt: JWT.into(),
+            event_stream_uri: "ws://emu/stream".into(),
+        })),
+        ctx,
+    );
+    sim.drain();
+    assert_eq!(sim.socket_open_urls, vec!["ws://emu/stream"]);
+    assert_eq!(sim.names(), vec!["ready", "started"].split_off(1));
+    assert_eq!(sim.resolved.len(), 1);
+    assert_eq!(sim.resolved[0].0, c);
+    assert_eq!(sim.journey, vec!["accepted", "started"]);
+    let snap = sim.stored.clone().unwrap().unwrap();
+    assert_eq!(snap.conversation_id, "C");
+    assert_eq!(snap.jwt, JWT);
+    // Everything the page can see is free of the JWT.
+    let visible = format!("{:?}{:?}{:?}", sim.events, sim.resolved, sim.rejected);
+    assert!(!visible.contains(JWT));
+    // A second start is refused with the vendor text.
+    let again = sim.cmd(Command::StartChat(MemberInfo::default()));
+    assert_eq!(sim.rejected, vec![(again, text(ALREADY_ACTIVE))]);
+}
+
+#[test]
+fn vendor_rejections_are_exact() {
+    let mut sim = Sim::new(default_cfg());
+    let cases = vec![
+        (Command::EndChat, NO_SESSION),
+        (Command::SendMessage(Some("hi".into())), NO_SESSION),
+        (Command::SendMessage(None), NO_TEXT),
+        (Command::SendMessage(Some("  ".into())), NO_TEXT),
+        (Command::SendTyping, NO_SESSION),
+        (Command::SendCustomNotice, NO_CUSTOM_NOTICE),
+        (Command::SendFile, NO_FILES),
+        (Command::DownloadFile, NO_DOWNLOADS),
+        (Command::Poll { internal: false }, PRIVATE_POLL),
+        (Command::Poll { internal: true }, NO_POLLING),
+        (Command::StartPoll, NO_POLLING),
+        (Command::StopPoll, NO_POLLING),
+        (Command::ResetPollExceptions, NO_RESET_POLL),
+        (Command::Restore { internal: false }, PRIVATE_RESTORE),
+        (Command::FetchHistory, HISTORY_ASYNC_ONLY),
+        (Command::AddPrefilter(vec![]), BAD_FILTERS),
+        (
+            Command::SendFilteredMessage(
+                Some("x".into()),
+                Filter {
+                    source: "x".into(),
+                    flags: String::new(),
+                },
+            ),
+            NO_SESSION_SHORT,
+        ),
+    ];
+    for (c, want) in cases {
+        let id = sim.cmd(c.clone());
+        assert_eq!(
+            sim.rejected.last(),
+            Some(&(id, text(want))),
+            "{c:?} should reject with {want:?}"
+        );
+    }
+    let v = sim.cmd(Command::VerifySession);
+    assert_eq!(sim.resolved.last(), Some(&(v, Value::SessionActive(false))));
+    let u = sim.cmd(Command::UpdateUserData);
+    assert_eq!(sim.resolved.last(), Some(&(u, Value::UserData)));
+    let mut fresh = Session::new();
+    fresh.command(
+        1,
+        Command::StartChat(MemberInfo::default()),
+        Ctx {
+            now: 0.0,
+            random: 0.0,
+        },
+    );
+    assert_eq!(
+        fresh.take_outputs(),
+        vec![Output::Reject {
+            cmd: 1,
+            value: text(NOT_CONFIGURED)
+        }]
+    );
+}
+
+#[test]
+fn messages_are_delivered_once_in_order_with_their_senders() {
+    let mut sim = Sim::started(default_cfg());
+    sim.clear_events();
+    // A message from a member we do not know yet: held until we know who it is.
+    sim.frame(msg_frame(msg("1", "A", "Hello, I am Alice")));
+    assert!(sim.texts().is_empty());
+    sim.frame(msg_frame(msg("2", "M", "hi Alice")));
+    assert!(sim.texts().is_empty(), "order is kept behind the unknown sender");
+    sim.answer(
+        Method::Get,
+        "/members/A",
+        ok(Reply::Member(agent("A", "Alice", "CONNECTED"))),
+    );
+    assert_eq!(sim.texts(), vec!["Hello, I am Alice", "hi Alice"]);
+    // The same message again (a duplicate frame) is not delivered twice.
+    sim.frame(msg_frame(msg("2", "M", "hi Alice")));
+    assert_eq!(sim.texts().len(), 2);
+    let Event::MessageReceived {
+        original,
+        messages,
+        restoring,
+    } = sim
+        .events
+        .iter()
+        .find(|e| e.name() == "messageReceived")
+        .unwrap()
+        .clone()
+    else {
+        unreachable!()
+    };
+    assert!(!restoring);
+    assert_eq!(original[0].id, "1");
+    assert_eq!(messages[0].from_type, "Agent");
+    assert_eq!(messages[0].from_name, "Alice");
+    assert_eq!(messages[0].kind, "Message");
+    assert_eq!(messages[0].index, 0);
+    assert_eq!(messages[1].from_type, "Client");
+    assert_eq!(messages[1].from_name, "Jonny");
+    assert_eq!(messages[1].index, 1);
+    assert!(sim.names().contains(&"agentConnected"));
+    let t = sim.cmd(Command::GetTranscript);
+    match &sim.resolved.last().unwrap() {
+        (id, Value::Transcript(m)) => {
+            assert_eq!(*id, t);
+            assert_eq!(m.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn agents_connect_and_disconnect_with_counts() {
+    let mut sim = Sim::new(config(|m| {
+        m.insert("transport.interactionData.journey", Cv::Object);
+    }));
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.answer(
+        Method::Post,
+        "/conversations",
+        ok(Reply::Created(Created {
+            conversation_id: "C".into(),
+            member_id: "M".into(),
+            jwt: JWT.into(),
+            event_stream_uri: "ws://x".into(),
+        })),
+    );
+    sim.open();
+    sim.clear_events();
+    let change = |m: WireMember| RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(m),
+        ..Default::default()
+    };
+    sim.frame(change(me("CONNECTED")));
+    sim.frame(change(agent("A", "Alice", "CONNECTED")));
+    sim.frame(change(agent("A", "Alice", "CONNECTED"))); // repeated: no second event
+    sim.frame(change(agent("B", "Bob", "CONNECTED")));
+    sim.frame(change(agent("A", "Alice", "DISCONNECTED")));
+    assert_eq!(
+        sim.names(),
+        vec![
+            "clientConnected",
+            "agentConnected",
+            "agentConnected",
+            "agentDisconnected"
+        ]
+    );
+    match &sim.events[3] {
+        Event::Presence {
+            message,
+            agents,
+            connected,
+            ..
+        } => {
+            assert_eq!(*connected, 1);
+            assert_eq!(agents.len(), 2);
+            assert_eq!(message.kind, "ParticipantLeft");
+            assert_eq!(message.from_name, "Alice");
+        }
+        e => panic!("{e:?}"),
+    }
+    assert_eq!(sim.journey, vec!["accepted", "started", "engaged"]);
+    sim.cmd(Command::GetAgents);
+    match &sim.resolved.last().unwrap().1 {
+        Value::Agents(a) => {
+            assert_eq!(a[0].name, "Alice");
+            assert!(!a[0].connected && a[0].disconnected_time.is_some());
+            assert!(a[1].connected && !a[1].supervisor);
+        }
+        v => panic!("{v:?}"),
+    }
+    // The guest's own member leaving ends the chat.
+    sim.frame(change(me("DISCONNECTED")));
+    assert!(sim.names().ends_with(&["clientDisconnected", "ended"]));
+    assert_eq!(sim.stored, Some(None));
+    assert_eq!(sim.journey.last(), Some(&"completed"));
+    assert_eq!(sim.socket_closes, 1);
+}
+
+#[test]
+fn typing_follows_keys_and_indicators() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.clear_events();
+    // The guest types: started once, one typing request, stopped 2 s after the last key.
+    let ctx = sim.ctx();
+    sim.s.key(ctx);
+    sim.drain();
+    assert!(sim.has(Method::Post, "/members/M/typing"));
+    sim.answer(Method::Post, "/members/M/typing", ok(Reply::None));
+    sim.advance(1500.0);
+    let ctx = sim.ctx();
+    sim.s.key(ctx);
+    sim.drain();
+    assert!(!sim.has(Method::Post, "/typing"), "no second request within 2 s");
+    sim.advance(1999.0);
+    assert_eq!(sim.names(), vec!["clientTypingStarted"]);
+    sim.advance(1.0);
+    assert_eq!(sim.names(), vec!["clientTypingStarted", "clientTypingStopped"]);
+    sim.clear_events();
+    // The agent types: started, then a timeout 3 s after the last indicator.
+    let typing = RawFrame {
+        topic: "v2.conversations.chats.C.messages".into(),
+        kind: Some("typing-indicator".into()),
+        message: Some(msg("", "A", "")),
+        ..Default::default()
+    };
+    sim.frame(typing.clone());
+    sim.advance(2000.0);
+    sim.frame(typing.clone());
+    sim.advance(2999.0);
+    assert_eq!(sim.names(), vec!["agentTypingStarted"]);
+    sim.advance(1.0);
+    assert_eq!(sim.names(), vec!["agentTypingStarted", "agentTypingTimeout"]);
+    sim.clear_events();
+    // A message from the agent ends its typing.
+    sim.frame(typing);
+    sim.frame(msg_frame(msg("9", "A", "done")));
+    assert_eq!(
+        sim.names(),
+        vec!["agentTypingStarted", "agentTypingStopped", "messageReceived"]
+    );
+    match &sim.events[0] {
+        Event::AgentTypingStarted(t) => assert_eq!(t.from_name, "Alice"),
+        e => panic!("{e:?}"),
+    }
+}
+
+#[test]
+fn heartbeat_silence_disconnects_then_reconnects_with_backoff_and_catches_up() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "one")));
+    sim.clear_events();
+    // Heartbeats keep it alive past the timeout.
+    for _ in 0..3 {
+        sim.advance(10_000.0);
+        sim.frame(heartbeat());
+    }
+    assert!(sim.events.is_empty());
+    // Then silence.
+    sim.advance(14_000.0);
+    assert_eq!(sim.names(), vec!["disconnected"]);
+    assert_eq!(sim.socket_closes, 1);
+    // Reconnect after 2 s × (0.5 + 0.5 × random): random = 0.5 → 1500 ms.
+    assert_eq!(sim.timers.get(&Timer::Reconnect), Some(&(sim.now + 1500.0)));
+    sim.advance(1500.0);
+    assert_eq!(sim.socket_open_urls.len(), 2);
+    // The open fails: backoff doubles (4 s × 0.75 = 3 s) and it counts as a connection problem.
+    sim.closed();
+    assert_eq!(sim.timers.get(&Timer::Reconnect), Some(&(sim.now + 3000.0)));
+    sim.random = 0.0;
+    sim.advance(3000.0);
+    assert_eq!(sim.socket_open_urls.len(), 3);
+    sim.open();
+    assert_eq!(
+        sim.names(),
+        vec![
+            "disconnected",
+            "connectionPending",
+            "connectionRestored",
+            "reconnected"
+        ]
+    );
+    // Catch-up: messages after the last id, and the members. A frame arriving meanwhile waits for it.
+    sim.frame(msg_frame(msg("4", "A", "four")));
+    let r = sim.answer(
+        Method::Get,
+        "/messages?after=1&",
+        page(vec![
+            msg("1", "A", "one"),
+            msg("2", "A", "two"),
+            msg("3", "A", "three"),
+        ]),
+    );
+    assert_eq!(r.bearer.as_deref(), Some(JWT));
+    assert_eq!(
+        sim.texts(),
+        vec!["two", "three"],
+        "the frame that came meanwhile waits"
+    );
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![
+            me("CONNECTED"),
+            agent("A", "Alice", "CONNECTED"),
+        ])),
+    );
+    assert_eq!(sim.texts(), vec!["two", "three", "four"]);
+    sim.frame(msg_frame(msg("3", "A", "three")));
+    assert_eq!(sim.texts(), vec!["two", "three", "four"]);
+}
+
+#[test]
+fn a_socket_dropped_mid_message_loses_nothing() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "one")));
+    // The server stored "two" but the socket died before the frame was delivered.
+    sim.closed();
+    assert!(sim.names().contains(&"disconnected"));
+    sim.advance(2000.0);
+    sim.open();
+    sim.answer(
+        Method::Get,
+        "/messages?after=1&",
+        page(vec![msg("2", "A", "two")]),
+    );
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![me("CONNECTED")])),
+    );
+    assert_eq!(sim.texts(), vec!["one", "two"]);
+}
+
+#[test]
+fn sends_while_disconnected_are_queued_and_flushed_in_order() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.closed();
+    let a = sim.cmd(Command::SendMessage(Some("first".into())));
+    let b = sim.cmd(Command::SendMessage(Some("second".into())));
+    assert!(
+        !sim.has(Method::Post, "/messages"),
+        "nothing is sent while disconnected"
+    );
+    sim.advance(2000.0);
+    sim.open();
+    assert!(
+        !sim.has(Method::Post, "/messages"),
+        "not before the catch-up is done"
+    );
+    sim.answer(Method::Get, "/messages?", page(vec![]));
+    sim.answer(Method::Get, "/members?", ok(Reply::Members(vec![])));
+    let r = sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        ok(Reply::Message(msg("10", "M", "first"))),
+    );
+    assert_eq!(
+        r.body.as_deref(),
+        Some(r#"{"body":"first","bodyType":"standard"}"#)
+    );
+    let r = sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        ok(Reply::Message(msg("11", "M", "second"))),
+    );
+    assert!(r.body.unwrap().contains("second"));
+    let ids: Vec<u32> = sim.resolved.iter().map(|(i, _)| *i).collect();
+    assert!(ids.ends_with(&[a, b]));
+}
+
+#[test]
+fn a_503_on_send_retries_once_the_server_is_known_not_to_have_it() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "hello")));
+    let c = sim.cmd(Command::SendMessage(Some("hi".into())));
+    sim.answer(Method::Post, "/members/M/messages", status(503));
+    assert!(sim.names().contains(&"error"));
+    assert!(sim.resolved.iter().all(|(i, _)| *i != c));
+    // Backoff, then a check: is "hi" stored after the last message we had seen before sending?
+    sim.advance(1500.0);
+    sim.answer(Method::Get, "/messages?after=1&", page(vec![]));
+    // Not stored: sent again, once.
+    sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        ok(Reply::Message(msg("2", "M", "hi"))),
+    );
+    assert!(!sim.has(Method::Post, "/messages"));
+    assert_eq!(sim.resolved.iter().filter(|(i, _)| *i == c).count(), 1);
+    // Its echo arrives and is shown once.
+    sim.frame(msg_frame(msg("2", "M", "hi")));
+    sim.frame(msg_frame(msg("2", "M", "hi")));
+    assert_eq!(sim.texts(), vec!["hello", "hi"]);
+}
+
+#[test]
+fn a_timed_out_send_that_the_server_stored_is_not_sent_twice() {
+    let mut sim = Sim::with_agent(default_cfg());
+    let c = sim.cmd(Command::SendMessage(Some("ok".into())));
+    let d = sim.cmd(Command::SendMessage(Some("ok".into())));
+    // The first request is lost: it will never be answered.
+    sim.take(Method::Post, "/members/M/messages");
+    // The first request never answers: it times out after requestTimeout (15 s).
+    sim.frame(heartbeat());
+    sim.advance(10_000.0);
+    sim.frame(heartbeat());
+    sim.advance(5_000.0);
+    assert!(sim.names().contains(&"error"));
+    // The server did store it: the check (after waiting as long again as the timeout) finds it, so it is not
+    // sent again.
+    for _ in 0..3 {
+        sim.frame(heartbeat());
+        sim.advance(5_000.0);
+    }
+    sim.answer(Method::Get, "/messages?", page(vec![msg("5", "M", "ok")]));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == c));
+    // The second, identical text is a different message: it is sent (once).
+    let r = sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        ok(Reply::Message(msg("6", "M", "ok"))),
+    );
+    assert!(r.body.unwrap().contains("\"ok\""));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == d));
+    assert!(!sim.has(Method::Post, "/messages"));
+    // The late answer of the first request is ignored.
+    assert_eq!(sim.texts(), vec!["ok"]);
+}
+
+#[test]
+fn an_echo_during_the_backoff_completes_an_ambiguous_send() {
+    let mut sim = Sim::with_agent(default_cfg());
+    let c = sim.cmd(Command::SendMessage(Some("yo".into())));
+    sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        HttpResult::Network("Failed to fetch".into()),
+    );
+    sim.frame(msg_frame(msg("7", "M", "yo")));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == c));
+    sim.advance(5000.0);
+    assert!(!sim.has(Method::Post, "/messages"));
+    assert!(!sim.has(Method::Get, "/messages"));
+}
+
+#[test]
+fn poll_exception_limit_takes_the_server_offline_and_back() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.closed();
+    sim.clear_events();
+    for _ in 0..5 {
+        sim.advance(40_000.0);
+        sim.closed();
+    }
+    let names = sim.names();
+    assert_eq!(names.iter().filter(|n| **n == "chatServerWentOffline").count(), 1);
+    assert_eq!(names[0], "connectionPending");
+    assert_eq!(names.last(), Some(&"chatServerWentOffline"));
+    sim.advance(40_000.0);
+    sim.open();
+    assert_eq!(
+        &sim.names()[names.len()..],
+        &["chatServerBackOnline", "connectionRestored", "reconnected"]
+    );
+}
+
+#[test]
+fn a_reload_restores_within_restore_timeout_and_replays_in_pages() {
+    let mut sim = Sim::with_agent(config(|m| {
+        m.insert("transport.maxMessagePageSize", Cv::Number(2.0));
+    }));
+    for i in 1..=3 {
+        sim.frame(msg_frame(msg(&i.to_string(), "A", &format!("m{i}"))));
+    }
+    sim.cmd(Command::AddPrefilter(vec![Filter {
+        source: "secret".into(),
+        flags: "i".into(),
+    }]));
+    let ctx = sim.ctx();
+    sim.s.page_hide(ctx);
+    sim.drain();
+    let snap = sim.stored.clone().unwrap().unwrap();
+    assert_eq!(snap.last_message_id.as_deref(), Some("3"));
+    assert_eq!(snap.filters.len(), 1);
+
+    // A new page, 30 s later.
+    let mut page2 = Sim::new(config(|m| {
+        m.insert("transport.maxMessagePageSize", Cv::Number(2.0));
+    }));
+    page2.now = sim.now + 30_000.0;
+    let ctx = page2.ctx();
+    page2.s.boot(Some(snap.clone()), ctx);
+    page2.drain();
+    assert_eq!(page2.s.filters().len(), 1);
+    page2.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![
+            me("CONNECTED"),
+            agent("A", "Alice", "CONNECTED"),
+        ])),
+    );
+    // Newest page first, then older pages until there are none.
+    let r = page2.answer(
+        Method::Get,
+        "/messages?maxResults=2",
+        page_with_older(vec![msg("2", "A", "m2"), msg("3", "A", "m3")]),
+    );
+    assert_eq!(r.bearer.as_deref(), Some(JWT));
+    page2.answer(
+        Method::Get,
+        "/messages?before=2&maxResults=2",
+        page(vec![msg("1", "A", "m1")]),
+    );
+    assert_eq!(
+        page2.names(),
+        vec!["ready", "restored", "messageReceived", "messageReceived"]
+    );
+    assert!(page2.events.iter().all(|e| match e {
+        Event::MessageReceived { restoring, .. } => *restoring,
+        _ => true,
+    }));
+    assert_eq!(page2.texts(), vec!["m1", "m2", "m3"]);
+    // The stream opens, and catches up on what came while restoring.
+    page2.open();
+    page2.answer(Method::Get, "/messages?after=3&", page(vec![msg("4", "A", "m4")]));
+    page2.answer(Method::Get, "/members?", ok(Reply::Members(vec![])));
+    assert_eq!(page2.texts(), vec!["m1", "m2", "m3", "m4"]);
+    let v = page2.cmd(Command::VerifySession);
+    assert_eq!(page2.resolved.last(), Some(&(v, Value::SessionActive(true))));
+    // No agentConnected replayed for the agent that was already there.
+    assert!(!page2.names().contains(&"agentConnected"));
+
+    // After restoreTimeout: nothing is restored and the snapshot is removed.
+    let mut late = Sim::new(default_cfg());
+    late.now = snap.saved_at + 60_001.0;
+    let ctx = late.ctx();
+    late.s.boot(Some(snap), ctx);
+    late.drain();
+    assert_eq!(late.names(), vec!["ready", "restoreTimeout"]);
+    assert_eq!(late.stored, Some(None));
+    assert!(late.http.is_empty());
+}
+
+#[test]
+fn a_restore_against_an_offline_server_says_so_and_retries() {
+    let snap = Snapshot {
+        conversation_id: "C".into(),
+        member_id: "M".into(),
+        jwt: JWT.into(),
+        event_stream_uri: "ws://x".into(),
+        saved_at: 1_000_000.0,
+        ..Default::default()
+    };
+    let mut sim = Sim::new(default_cfg());
+    let ctx = sim.ctx();
+    sim.s.boot(Some(snap.clone()), ctx);
+    sim.drain();
+    sim.answer(Method::Get, "/members?", status(503));
+    assert!(sim.names().contains(&"restoredOffline"));
+    // The other half of that attempt is dropped; its late answer changes nothing.
+    sim.answer(Method::Get, "/messages?", page(vec![msg("1", "M", "x")]));
+    assert!(sim.http.is_empty() && sim.texts().is_empty());
+    sim.advance(2000.0);
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![me("CONNECTED")])),
+    );
+    sim.answer(Method::Get, "/messages?", page(vec![msg("1", "M", "x")]));
+    assert!(sim.names().contains(&"chatServerBackOnline"));
+    assert_eq!(sim.texts(), vec!["x"]);
+    assert_eq!(sim.socket_open_urls.len(), 1);
+
+    // A session the server no longer knows: restoreFailed.
+    let mut gone = Sim::new(default_cfg());
+    let ctx = gone.ctx();
+    gone.s.boot(Some(snap), ctx);
+    gone.drain();
+    gone.answer(Method::Get, "/members?", status(404));
+    assert!(gone.names().contains(&"restoreFailed"));
+    assert_eq!(gone.stored, Some(None));
+}
+
+#[test]
+fn a_snapshot_waits_for_the_configuration() {
+    let mut s = Session::new();
+    let ctx = Ctx {
+        now: 10.0,
+        random: 0.0,
+    };
+    s.boot(
+        Some(Snapshot {
+            conversation_id: "C".into(),
+            member_id: "M".into(),
+            jwt: JWT.into(),
+            saved_at: 5.0,
+            ..Default::default()
+        }),
+        ctx,
+    );
+    assert_eq!(s.take_outputs(), vec![Output::Publish(Event::Ready)]);
+    s.configure(default_cfg(), ctx);
+    assert!(s
+        .take_outputs()
+        .iter()
+        .any(|o| matches!(o, Output::Http { request, .. } if request.url.contains("/members"))));
+}
+
+#[test]
+fn end_chat_leaves_and_ends() {
+    let mut sim = Sim::with_agent(default_cfg());
+    let c = sim.cmd(Command::EndChat);
+    sim.answer(Method::Delete, "/conversations/C/members/M", ok(Reply::None));
+    assert!(sim.names().ends_with(&["ended"]));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == c));
+    assert_eq!(sim.stored, Some(None));
+    let again = sim.cmd(Command::EndChat);
+    assert_eq!(sim.rejected.last(), Some(&(again, text(NO_SESSION))));
+    sim.cmd(Command::GetStats);
+    match &sim.resolved.last().unwrap().1 {
+        Value::Stats(s) => {
+            assert!(s.start_time.is_some() && s.end_time.is_some());
+            assert_eq!(s.agents.len(), 1);
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn polling_mode_reads_messages_on_a_timer() {
+    let mut sim = Sim::new(config(|m| {
+        m.insert("transport.polling", Cv::Bool(true));
+        m.insert("transport.pollInterval", Cv::Number(1000.0));
+    }));
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.answer(
+        Method::Post,
+        "/conversations",
+        ok(Reply::Created(Created {
+            conversation_id: "C".into(),
+            member_id: "M".into(),
+            jwt: JWT.into(),
+            event_stream_uri: "ws://x".into(),
+        })),
+    );
+    assert!(sim.socket_open_urls.is_empty());
+    assert!(sim.names().contains(&"pollingStarted"));
+    sim.advance(1000.0);
+    sim.answer(
+        Method::Get,
+        "/messages?maxResults",
+        page(vec![msg("1", "M", "a")]),
+    );
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![me("CONNECTED")])),
+    );
+    assert_eq!(sim.texts(), vec!["a"]);
+    sim.advance(1000.0);
+    sim.answer(Method::Get, "/messages?after=1&", page(vec![msg("1", "M", "a")]));
+    sim.answer(Method::Get, "/members?", ok(Reply::Members(vec![])));
+    assert_eq!(sim.texts(), vec!["a"]);
+    // poll (private, from WebChatService) while one is in flight is refused.
+    sim.advance(1000.0);
+    let p = sim.cmd(Command::Poll { internal: true });
+    assert_eq!(sim.rejected.last(), Some(&(p, text(POLL_BUSY))));
+    // Failures count toward pollExceptionLimit.
+    sim.answer(Method::Get, "/messages?", status(503));
+    sim.answer(Method::Get, "/members?", status(503));
+    for _ in 0..4 {
+        sim.advance(40_000.0);
+        sim.answer(Method::Get, "/messages?", status(503));
+        sim.answer(Method::Get, "/members?", status(503));
+    }
+    assert!(sim.names().contains(&"chatServerWentOffline"));
+    let r = sim.cmd(Command::ResetPollExceptions);
+    assert_eq!(sim.resolved.last(), Some(&(r, Value::Undefined)));
+    let s = sim.cmd(Command::StopPoll);
+    assert_eq!(sim.resolved.last(), Some(&(s, Value::Undefined)));
+    assert_eq!(sim.names().last(), Some(&"pollingStopped"));
+    sim.advance(40_000.0);
+    sim.http.clear();
+    sim.advance(40_000.0);
+    assert!(sim.http.is_empty(), "no polling after stopPoll");
+    let s = sim.cmd(Command::StartPoll);
+    assert_eq!(sim.resolved.last(), Some(&(s, Value::Undefined)));
+    assert_eq!(sim.names().last(), Some(&"pollingStarted"));
+}
+
+#[test]
+fn filtered_messages_add_their_filter_and_resolve_without_a_response() {
+    let mut sim = Sim::with_agent(default_cfg());
+    let c = sim.cmd(Command::SendFilteredMessage(
+        Some("code 1234".into()),
+        Filter {
+            source: "code \\d+".into(),
+            flags: String::new(),
+        },
+    ));
+    assert_eq!(sim.s.filters().len(), 1);
+    sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        ok(Reply::Message(msg("1", "M", "code 1234"))),
+    );
+    assert_eq!(sim.resolved.last(), Some(&(c, Value::Undefined)));
+    let snap = sim.stored.clone().unwrap().unwrap();
+    assert_eq!(snap.filters[0].source, "code \\d+");
+}
+
+#[test]
+fn journey_errors_when_the_conversation_cannot_be_created() {
+    let mut sim = Sim::new(config(|m| {
+        m.insert("transport.interactionData.journey", Cv::Object);
+    }));
+    let _ = Journey::default();
+    let c = sim.cmd(Command::StartChat(MemberInfo::default()));
+    let q = sim.cmd(Command::SendMessage(Some("early".into())));
+    sim.answer(Method::Post, "/conversations", status(400));
+    assert_eq!(sim.journey, vec!["accepted", "errored"]);
+    assert!(sim.rejected.iter().any(|(i, _)| *i == c));
+    assert_eq!(sim.rejected.last(), Some(&(q, text(NO_SESSION))));
+    assert!(sim.names().contains(&"error"));
+    // And a new chat can start.
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    assert!(sim.has(Method::Post, "/conversations"));
+}
+
+#[test]
+fn an_agent_announced_by_id_only_is_named_before_its_join_is_shown() {
+    // The service's member-change frames carry only {id, state}; the member-join message follows.
+    let mut sim = Sim::started(default_cfg());
+    sim.clear_events();
+    let change = |id: &str, state: &str| RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(WireMember {
+            id: id.into(),
+            state: Some(state.into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    sim.frame(change("A", "ALERTING"));
+    sim.frame(change("A", "CONNECTED"));
+    let mut join = msg("j1", "A", "");
+    join.body_type = "member-join".into();
+    sim.frame(msg_frame(join));
+    assert!(sim.events.is_empty(), "waits for who A is");
+    sim.answer(
+        Method::Get,
+        "/members/A",
+        ok(Reply::Member(agent("A", "Alex", "CONNECTED"))),
+    );
+    assert_eq!(sim.names(), vec!["agentConnected", "messageReceived"]);
+    match &sim.events[1] {
+        Event::MessageReceived { messages, .. } => {
+            assert_eq!(messages[0].kind, "ParticipantJoined");
+            assert_eq!(messages[0].from_name, "Alex");
+            assert_eq!(messages[0].from_type, "Agent");
+        }
+        e => panic!("{e:?}"),
+    }
+    assert!(!sim.has(Method::Get, "/members/A"), "asked once");
+}
+
+#[test]
+fn a_send_accepted_then_answered_503_completes_from_its_echo_without_a_resend() {
+    let mut sim = Sim::with_agent(default_cfg());
+    let c = sim.cmd(Command::SendMessage(Some("once".into())));
+    // The server stored it and fanned it out, then the answer was lost.
+    sim.frame(msg_frame(msg("e1", "M", "once")));
+    sim.answer(Method::Post, "/members/M/messages", status(503));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == c));
+    sim.advance(60_000.0);
+    assert!(!sim.has(Method::Post, "/messages"));
+    assert_eq!(sim.texts(), vec!["once"]);
+}
+
+#[test]
+fn a_frame_that_cannot_be_read_makes_the_client_re_read_what_it_missed() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "one")));
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.messages".into(),
+        kind: Some("message".into()),
+        ..Default::default()
+    });
+    sim.frame(msg_frame(msg("3", "A", "three")));
+    sim.answer(
+        Method::Get,
+        "/messages?after=1&",
+        page(vec![msg("2", "A", "two"), msg("3", "A", "three")]),
+    );
+    sim.answer(Method::Get, "/members?", ok(Reply::Members(vec![])));
+    assert_eq!(sim.texts(), vec!["one", "two", "three"]);
+}
+
+#[test]
+fn without_pagination_a_restore_replays_in_one_event() {
+    let snap = Snapshot {
+        conversation_id: "C".into(),
+        member_id: "M".into(),
+        jwt: JWT.into(),
+        event_stream_uri: "ws://x".into(),
+        saved_at: 1_000_000.0,
+        ..Default::default()
+    };
+    let mut sim = Sim::new(config(|m| {
+        m.insert("transport.pagination", Cv::Bool(false));
+        m.insert("transport.maxMessagePageSize", Cv::Number(2.0));
+    }));
+    let ctx = sim.ctx();
+    sim.s.boot(Some(snap), ctx);
+    sim.drain();
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![me("CONNECTED")])),
+    );
+    sim.answer(
+        Method::Get,
+        "/messages?maxResults=2",
+        page_with_older(vec![msg("2", "M", "b"), msg("3", "M", "c")]),
+    );
+    sim.answer(Method::Get, "/messages?before=2&", page(vec![msg("1", "M", "a")]));
+    assert_eq!(sim.names(), vec!["ready", "restored", "messageReceived"]);
+    assert_eq!(sim.texts(), vec!["a", "b", "c"]);
+}
+
+#[test]
+fn a_chat_that_ended_while_the_page_was_away_is_not_restored() {
+    let snap = Snapshot {
+        conversation_id: "C".into(),
+        member_id: "M".into(),
+        jwt: JWT.into(),
+        event_stream_uri: "ws://x".into(),
+        saved_at: 1_000_000.0,
+        ..Default::default()
+    };
+    let mut sim = Sim::new(default_cfg());
+    let ctx = sim.ctx();
+    sim.s.boot(Some(snap), ctx);
+    sim.drain();
+    // A startChat queued by the page before load meets the restoring session.
+    let c = sim.cmd(Command::StartChat(MemberInfo::default()));
+    assert_eq!(sim.rejected.last(), Some(&(c, text(ALREADY_ACTIVE))));
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![me("DISCONNECTED")])),
+    );
+    assert_eq!(sim.names(), vec!["ready", "restoreFailed"]);
+    assert_eq!(sim.stored, Some(None));
+    assert!(sim.socket_open_urls.is_empty());
+    let v = sim.cmd(Command::VerifySession);
+    assert_eq!(sim.resolved.last(), Some(&(v, Value::SessionActive(false))));
+}

@@ -1,0 +1,108 @@
+//! Browser tests of the WebChatService shell's decoding: configuration read from a real JS object (errors name the
+//! field), event-stream frames as the service sends them, and the sessionStorage snapshot round trip.
+#![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use cxbridge::core::webchat::{Filter, Snapshot};
+use cxbridge::web::webchat::testing;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn js(src: &str) -> JsValue {
+    js_sys::eval(&format!("({src})")).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn configuration_errors_name_the_field() {
+    let ok = js(
+        "{transport: {type: 'purecloud-v2-sockets', dataURL: 'https://api.mypurecloud.com', deploymentKey: 'K', \
+         orgGuid: 'O', interactionData: {routing: {targetType: 'QUEUE', targetAddress: 'Support', priority: 2}}}, \
+         userData: {customerId: '59606'}}",
+    );
+    assert_eq!(testing::config_error(&ok), None);
+    let cases = [
+        (
+            "{transport: {type: 'purecloud-v2-sockets', deploymentKey: 'K', orgGuid: 'O'}}",
+            "WebChatService configuration: transport.dataURL is required",
+        ),
+        (
+            "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', orgGuid: 'O'}}",
+            "WebChatService configuration: transport.deploymentKey is required",
+        ),
+        (
+            "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', deploymentKey: 'K'}}",
+            "WebChatService configuration: transport.orgGuid is required",
+        ),
+        (
+            "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', deploymentKey: 'K', orgGuid: 'O', \
+             interactionData: {routing: {targetAddress: 'S', priority: 11}}}}",
+            "WebChatService configuration: transport.interactionData.routing.priority must be an integer from 0 to 10, not 11",
+        ),
+        (
+            "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', deploymentKey: 'K', orgGuid: 'O', \
+             interactionData: {routing: {targetAddress: 'S'}}}, userData: 'x'}",
+            "WebChatService configuration: userData must be an object, not string",
+        ),
+        (
+            "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', deploymentKey: 'K', orgGuid: 'O', \
+             pagination: null, interactionData: {routing: {targetAddress: 'S'}}}}",
+            "WebChatService configuration: transport.pagination must be a boolean, not null",
+        ),
+    ];
+    for (src, want) in cases {
+        assert_eq!(testing::config_error(&js(src)).as_deref(), Some(want), "{src}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn stream_frames_decode_as_the_service_sends_them() {
+    let f = testing::frame(
+        r#"{"topicName":"v2.conversations.chats.C.messages","version":"2","eventBody":{"id":"m1","conversation":{"id":"C"},"sender":{"id":"A"},"body":"hi","bodyType":"standard","timestamp":"2026-01-01T00:00:01.000Z"},"metadata":{"CorrelationId":"x","type":"message"}}"#,
+    );
+    assert_eq!(f.topic, "v2.conversations.chats.C.messages");
+    assert_eq!(f.kind.as_deref(), Some("message"));
+    let m = f.message.unwrap();
+    assert_eq!(
+        (m.id.as_str(), m.sender_id.as_str(), m.body.as_str()),
+        ("m1", "A", "hi")
+    );
+    assert_eq!(m.timestamp_ms, 1_767_225_601_000.0);
+    let f = testing::frame(
+        r#"{"topicName":"v2.conversations.chats.C.members","eventBody":{"member":{"id":"A","state":"CONNECTED"},"conversation":{"id":"C"}},"metadata":{"type":"member-change"}}"#,
+    );
+    let member = f.member.unwrap();
+    assert_eq!(member.id, "A");
+    assert_eq!(member.state.as_deref(), Some("CONNECTED"));
+    let f =
+        testing::frame(r#"{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}"#);
+    assert_eq!(f.text.as_deref(), Some("WebSocket Heartbeat"));
+    assert!(f.message.is_none());
+    let f = testing::frame("pong");
+    assert_eq!(f.text.as_deref(), Some("pong"));
+}
+
+#[wasm_bindgen_test]
+fn the_snapshot_survives_storage() {
+    let s = Snapshot {
+        conversation_id: "C".into(),
+        member_id: "M".into(),
+        jwt: "J".into(),
+        event_stream_uri: "ws://x/channels/1".into(),
+        last_message_id: Some("m9".into()),
+        filters: vec![Filter {
+            source: "code \\d+".into(),
+            flags: "gi".into(),
+        }],
+        start_time: 5.0,
+        saved_at: 6.0,
+        journey: true,
+    };
+    assert_eq!(testing::snapshot_roundtrip(&s), Some(s));
+}
