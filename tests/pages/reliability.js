@@ -139,6 +139,20 @@
         add(`command('WebChatService.${c}', ${n})`, () => api.CXBus.command(`WebChatService.${c}`, v));
       }
     }
+    // The vendor Deferred a command returns, and the handle listen() returns.
+    const deferred = api.CXBus.command('Nope.pending');
+    let listener = null;
+    try {
+      listener = api.embedded.listen({ allowedOrigins: [location.origin] });
+    } catch (_) {}
+    for (const n of names) {
+      const v = values[n];
+      for (const m of ['done', 'fail', 'always', 'then', 'catch']) {
+        add(`deferred.${m}(${n})`, () => deferred[m](v, v));
+      }
+      add(`deferred.state(${n})`, () => deferred.state(v));
+      if (listener) add(`listener.stop(${n})`, () => listener.stop(v));
+    }
     pluginMethods('CXBus', api.CXBus);
     pluginMethods('_genesys.widgets.bus', api.bus);
     const plugin = api.CXBus.registerPlugin('HostilePlugin');
