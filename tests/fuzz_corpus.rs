@@ -12,6 +12,8 @@
 )]
 
 // The driver modules of fuzz/src, at this crate's root as in the fuzz crate (they refer to `crate::input`).
+#[path = "../fuzz/src/bus.rs"]
+mod bus;
 #[path = "../fuzz/src/cif.rs"]
 mod cif;
 #[path = "../fuzz/src/guestchat.rs"]
@@ -87,6 +89,11 @@ fn webchat_configuration_is_accepted_or_refused_naming_the_field() {
 #[test]
 fn cif_payloads_and_analytics_options_are_accepted_or_refused_naming_the_field() {
     run("cif_payload", cif::cif_payload, 0x5eed_0004);
+}
+
+#[test]
+fn cxbus_routes_every_command_at_most_once_and_keeps_plugins_in_their_namespace() {
+    run("bus_routing", bus::bus_routing, 0x5eed_0005);
 }
 
 #[test]

@@ -11,6 +11,7 @@
 //! The drivers play the web shell honestly: they answer only requests the core asked for, fire only timers it
 //! armed, deliver frames only on a socket it opened. Inputs the browser can never produce are not interesting.
 
+pub mod bus;
 pub mod cif;
 pub mod embedded;
 pub mod guestchat;
@@ -18,6 +19,7 @@ pub mod input;
 pub mod json;
 pub mod webchat_config;
 
+pub use bus::bus_routing;
 pub use cif::cif_payload;
 pub use embedded::embedded_event;
 pub use guestchat::guestchat_frame;
