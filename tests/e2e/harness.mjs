@@ -84,6 +84,16 @@ export async function launchBrowser({ extraArgs = [] } = {}) {
 }
 
 /**
+ * What wasm-bindgen 0.2.130 and a wasm trap print (checked against its sources): a panic under `panic = "abort"`
+ * is `RuntimeError: unreachable`; a closure called after its owner dropped it is "closure invoked recursively or
+ * after being dropped"; a re-entrant borrow is "recursive use of an object detected which would lead to unsafe
+ * aliasing in rust"; a value used after being moved into Rust is "Attempt to use a moved value" / "null pointer
+ * passed to rust"; "attempted to take ownership of Rust value while it was borrowed".
+ */
+export const TRAP =
+  /unreachable|RuntimeError|closure invoked|recursive use of an object|attempt(ed)? to (use a moved value|take ownership)|null pointer passed to rust/i;
+
+/**
  * A new page that records every page error, unhandled rejection, console error and `unreachable` trap in
  * `page.traps`. Call `assertNoTraps(page)` at the end of a test; pass `allow` patterns for console errors a test
  * provokes on purpose.
@@ -97,7 +107,7 @@ export async function newPage(context) {
   page.on('pageerror', (err) => page.traps.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     const text = msg.text();
-    if (/unreachable|RuntimeError|closure invoked after being dropped|recursive use of an object/i.test(text)) {
+    if (TRAP.test(text)) {
       page.traps.push(`console: ${text}`);
     }
     if (msg.type() === 'error') page.consoleErrors.push(text);

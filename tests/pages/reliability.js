@@ -7,7 +7,7 @@
 (function () {
   'use strict';
 
-  const TRAP = /unreachable|RuntimeError|recursive use of an object|closure invoked|already (mutably )?borrowed|null pointer passed to rust|memory access out of bounds/i;
+  const TRAP = /unreachable|RuntimeError|recursive use of an object|closure invoked|already (mutably )?borrowed|null pointer passed to rust|attempt(ed)? to (use a moved value|take ownership)|memory access out of bounds/i;
 
   /** The wrong values a page (or a hostile script) can pass, by label. */
   function hostileValues() {
