@@ -82,7 +82,9 @@ test('the guest JWT never leaves the Authorization header and sessionStorage', a
   await page.evaluate(() => window.run('sendMessage', { message: 'ambiguous' }));
   await fetch(`${emu.url}/__emulator/faults/drop-sockets`, { method: 'POST' });
   await page.evaluate(async () => {
-    await new Promise((r) => setTimeout(r, 3000));
+    for (let i = 0; i < 300 && !window.seen.some((l) => l.startsWith('event reconnected')); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     await window.run('sendMessage', { message: 'after the cut' });
     await new Promise((r) => setTimeout(r, 800));
     await window.run('endChat');
