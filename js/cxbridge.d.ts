@@ -183,16 +183,63 @@ export interface Ac {
 }
 
 export interface EmbeddedListenOptions {
-  /** Exact origins, e.g. 'https://acme.digital.ringcentral.com'. */
+  /** Exact origins as `event.origin` spells them, e.g. 'https://acme.digital.ringcentral.com'. An empty list,
+   * '*' or 'null' is refused (a thrown Error) unless `allowAnyOrigin` is true; 'null' is refused always. */
   allowedOrigins: string[];
-  /** The iframe element (or its window) whose messages are accepted. */
+  /** The iframe element (or its window) whose messages are accepted; others are refused. */
   frame?: HTMLIFrameElement | Window;
+  /** Log every accepted message (console.debug) and every rejected one with its reason (console.warn). */
+  debug?: boolean;
+  /** Opt-in: accept every origin except "null" (then an empty list or '*' is allowed). Name a `frame` too. */
+  allowAnyOrigin?: boolean;
 }
 
+/** A running listener; `stop()` removes its window `message` listener. */
+export interface EmbeddedListener {
+  stop(): void;
+}
+
+/** The payloads of the Engage Digital embedded UI events (seed 004), keys verbatim. */
+export interface EmbeddedEventMap {
+  'smcc:content:reply': {
+    inReplyToId: string; inReplyToAuthorId: string; threadId: string; interventionId: string;
+    firstIdentityId: string; sourceId: string; lastUpdatedContentAt: number;
+  };
+  'smcc:content:initiate_discussion': { body: string; sourceId: string };
+  'smcc:content:intervention_opened': EmbeddedIntervention;
+  'smcc:content:intervention_closed': EmbeddedIntervention;
+  'smcc:content_thread:selected': { id: string; lastContentId: string; firstIdentityId: string };
+  'smcc:identity:show': { id: string; threadId: string; interventionId: string; taskID: string };
+  'smcc:task:selected': EmbeddedTask;
+  'smcc:task:ring': EmbeddedTask & { body: string; author: string };
+  'smcc:task:missed': EmbeddedTask;
+  'smcc:task:updated': {
+    Id: string; channelId: string; contentId: string | null; contentThreadId: string; identityId: string;
+    interventionId: string | null; sourceId: string; queue: string; segmentIndex: number;
+    lastIdentityContentBody: string; lastIdentityContentCreatedAt: string | null; waitingForUser: boolean;
+    identitySignature: string | null; identityAvatarUrl: string | null;
+  };
+  'smcc:user:disconnected': Record<string, unknown>;
+}
+
+export interface EmbeddedIntervention {
+  id: string; authorId: string; threadId: string; inReplyToAuthorId: string; inReplyToId: string;
+  interventionId: string; updatedAt: number; sourceId: string;
+}
+
+export interface EmbeddedTask {
+  Id: string; contentId: string; identityId: string; interventionId: string; sourceId: string; queue: string;
+}
+
+export type EmbeddedEventName = keyof EmbeddedEventMap;
+
 export interface EmbeddedApi {
-  listen(options: EmbeddedListenOptions): { stop(): void };
-  on(name: string, callback: (data: any, name: string) => void): void;
-  off(name: string, callback?: (data: any, name: string) => void): void;
+  listen(options: EmbeddedListenOptions): EmbeddedListener;
+  on<K extends EmbeddedEventName>(name: K, callback: (data: EmbeddedEventMap[K], name: K) => void): void;
+  /** '*' for every event; an smcc:* name the catalog does not know arrives untyped. */
+  on(name: '*' | `smcc:${string}`, callback: (data: Record<string, unknown>, name: string) => void): void;
+  /** Without `callback`, removes every callback of that name. */
+  off(name: '*' | `smcc:${string}`, callback?: (data: any, name: any) => void): void;
   stats(): { accepted: number; rejected: number };
 }
 

@@ -45,18 +45,20 @@ export function createStubs(acQueue) {
         switch (kind) {
           case 'deferred': {
             const d = new Deferred();
-            entry.link = (r) => follow(d, r);
+            entry.link = (r, err) => (err ? d.reject(err) : follow(d, r));
             return d;
           }
           case 'promise':
             return new Promise((resolve, reject) => {
-              entry.link = (r) => follow({ resolve, reject }, r);
+              entry.link = (r, err) => (err ? reject(err) : follow({ resolve, reject }, r));
             });
           case 'plugin':
           case 'listener': {
             const child = makeHandle(HANDLE_KINDS[kind], stats);
-            entry.link = (r) => {
-              if (r && typeof r === 'object') child.target = r;
+            // A creation that threw or was refused leaves a dead handle: its calls warn, they do not throw.
+            entry.link = (r, err) => {
+              if (err) console.error(err);
+              if (!err && r && typeof r === 'object') child.target = r;
               else child.dead = true;
             };
             return child.obj;
@@ -109,18 +111,16 @@ export function createStubs(acQueue) {
     for (let i = 0; i < queue.length; i++) {
       const entry = queue[i];
       let result;
+      let error = null;
       try {
         result = entry.ac ? real.ac.apply(null, entry.args) : forward(entry.handle, entry.method, entry.args);
       } catch (err) {
-        // A queued call that would have thrown: its deferred or promise rejects with the error; a call that
-        // returns nothing can only report it (a rejected promise nobody holds would be an unhandled rejection).
-        if (!entry.link) {
-          console.error(err);
-          continue;
-        }
-        result = Promise.reject(err);
+        // The caller got its answer (a deferred, a promise, a handle) before the wasm existed: the error goes
+        // there, or to the console when the call returned nothing that could carry it.
+        error = err || new Error('cxbridge: a queued call failed');
+        if (!entry.link) console.error(error);
       }
-      if (entry.link) entry.link(result);
+      if (entry.link) entry.link(result, error);
     }
     queue.length = 0;
     realAc = real.ac;

@@ -179,6 +179,9 @@ fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
     }
 }
 
+/// The namespace the embedded bridge publishes in (`web::embedded`), with its dot.
+const EMBEDDED_NAMESPACE: &str = "EngageDigital.";
+
 /// Delivers a publication: analytics first, then the subscribers (asynchronously). `publisher` is the
 /// publisher's name as a JS string when the caller has it at hand.
 fn deliver(
@@ -189,7 +192,11 @@ fn deliver(
     sticky: bool,
     debug: bool,
 ) {
-    analytics::record("CXBus", &p.topic, data);
+    // Each event reaches analytics once, under the source that produced it: the embedded bridge records its
+    // events as `EngageDigitalEmbeddedUI` itself, so their bus copies (`EngageDigital.*`) are not recorded again.
+    if !p.topic.starts_with(EMBEDDED_NAMESPACE) {
+        analytics::record("CXBus", &p.topic, data);
+    }
     if debug {
         debug_publish(&p.topic, &p.publisher, data, p.subscribers.len() as u32, sticky);
     }

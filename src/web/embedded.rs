@@ -1,35 +1,484 @@
-//! The Engage Digital embedded-UI shell: the `message` listener over `core::embedded`.
-//! (Foundation placeholder.)
+//! The Engage Digital embedded-UI shell: the window `message` listener over `core::embedded`.
+//!
+//! `cxbridge.embedded.listen({ allowedOrigins, frame, debug, allowAnyOrigin })` returns an [`EmbeddedListener`]
+//! whose `stop()` removes its window listeners (`message` and `messageerror`) and frees their closure, so a page
+//! can listen and stop any number of times without leaving a closure behind. Until `stop()`, the listener lives
+//! even if the page drops the handle.
+//!
+//! - `allowedOrigins`: exact origins as `event.origin` spells them (`'https://acme.digital.ringcentral.com'`).
+//!   An empty list, `'*'` or `'null'` is refused with an Error, unless `allowAnyOrigin: true` is given (then
+//!   every origin but `"null"` passes: name a `frame` too).
+//! - `frame`: the `<iframe>` element (or a window) whose messages are accepted; other windows are refused even
+//!   from an allowed origin.
+//! - `debug: true`: every accepted message is logged with `console.debug` as the vendor's first example logs it
+//!   (`[Event Triggered] - <name>`, then the data as JSON) and every rejected one with `console.warn` and its
+//!   reason. Without debug, only a vendor event from the expected frame whose payload is malformed is warned
+//!   about; messages meant for someone else are counted, not logged.
+//!
+//! Accepted events reach, in this order, the `cxbridge.embedded.on` callbacks (`cb(data, name)`, in the order
+//! they were added; one that throws is reported with `console.error` and the others still run; one removed
+//! during a dispatch is not called afterwards, one added is called from the next event on), the bus as
+//! `EngageDigital.<name>` with `{name, data}`, and analytics with source `EngageDigitalEmbeddedUI`.
+//!
+//! `data` is always a fresh copy, built by defining properties (`Object.fromEntries`), never by assignment, so a
+//! key such as `__proto__` or `constructor` arrives as an ordinary own property and reaches no prototype. With
+//! several listeners active, a message is judged (and counted) by each.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::{Array, Function, JsString, Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlIFrameElement, MessageEvent, Window};
 
-const TODO: &str = "cxbridge.embedded is not implemented yet";
+use crate::core::embedded::{self as core, Budget, EventSpec, Found, OriginPolicy, Rejection, Stats};
 
-/// A running listener; `stop()` removes it.
+const PREFIX: &str = "cxbridge.embedded: ";
+const EVENTS: [&str; 2] = ["message", "messageerror"];
+
+thread_local! {
+    // Const-initialised: a lazy thread-local repeats its initialiser in every `with()` (bytes of wasm).
+    static STATS: Cell<Stats> = const { Cell::new(Stats { accepted: 0, rejected: 0 }) };
+    static REGISTRY: RefCell<Registry> = const { RefCell::new(Registry { next: 0, entries: Vec::new() }) };
+    /// The next listener id, and the running listeners.
+    static ACTIVE: RefCell<(u32, Vec<Active>)> = const { RefCell::new((0, Vec::new())) };
+}
+
+/// The `on`/`off` callbacks. Ids let a dispatch skip callbacks removed while it runs.
+struct Registry {
+    next: u32,
+    entries: Vec<Entry>,
+}
+
+struct Entry {
+    id: u32,
+    name: String,
+    callback: Function,
+}
+
+/// Whose messages a listener accepts.
+enum Frame {
+    /// Resolved at each message: an iframe's window changes when it is re-inserted.
+    Iframe(HtmlIFrameElement),
+    Window(JsValue),
+}
+
+impl Frame {
+    fn window(&self) -> Option<JsValue> {
+        match self {
+            Frame::Iframe(el) => el.content_window().map(JsValue::from),
+            Frame::Window(w) => Some(w.clone()),
+        }
+    }
+}
+
+/// What one listener checks; immutable once built, so no borrow exists while a message is judged.
+struct Screen {
+    policy: OriginPolicy,
+    frame: Option<Frame>,
+    debug: bool,
+}
+
+struct Active {
+    id: u32,
+    window: Window,
+    closure: Closure<dyn FnMut(MessageEvent)>,
+}
+
+/// A running listener, as `cxbridge.embedded.listen()` returns it.
+///
+/// The window listener is owned by this module, not by the JS object: a page that drops the handle (as it may
+/// drop the result of `addEventListener`) keeps listening, instead of going deaf whenever the garbage collector
+/// finalizes the handle. `stop()` is what removes it.
 #[wasm_bindgen]
-pub struct EmbeddedListener {}
+pub struct EmbeddedListener {
+    id: u32,
+}
 
 #[wasm_bindgen]
 impl EmbeddedListener {
-    pub fn stop(&self) {}
+    /// Removes the window listener. Calling it again does nothing.
+    pub fn stop(&self) {
+        // Taken out before removeEventListener runs: a page that wrapped it may call stop() again from inside.
+        let active = ACTIVE.with(|a| {
+            let mut a = a.borrow_mut();
+            let i = a.1.iter().position(|x| x.id == self.id)?;
+            Some(a.1.swap_remove(i))
+        });
+        if let Some(active) = active {
+            for kind in EVENTS {
+                let _ = active
+                    .window
+                    .remove_event_listener_with_callback(kind, active.closure.as_ref().unchecked_ref());
+            }
+            drop(active.closure);
+        }
+    }
 }
 
+fn error(text: &str) -> JsValue {
+    js_sys::Error::new(text).into()
+}
+
+fn get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    Reflect::get(target, &JsValue::from_str(key))
+}
+
+fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
+    if !options.is_object() {
+        return Err(error(
+            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }",
+        ));
+    }
+    let allow_any = get(options, "allowAnyOrigin")?.as_bool() == Some(true);
+    let debug = get(options, "debug")?.as_bool() == Some(true);
+    let list = get(options, "allowedOrigins")?;
+    let origins: Vec<Option<String>> = if list.is_undefined() || list.is_null() {
+        Vec::new()
+    } else if Array::is_array(&list) {
+        let list: &Array = list.unchecked_ref();
+        list.iter().map(|v| v.as_string()).collect()
+    } else {
+        return Err(error(
+            "cxbridge.embedded.listen: allowedOrigins must be an array of exact origins, e.g. \
+             ['https://acme.digital.ringcentral.com']",
+        ));
+    };
+    let policy = OriginPolicy::new(origins, allow_any).map_err(|e| error(&e.describe()))?;
+    let frame = get(options, "frame")?;
+    let frame = if frame.is_undefined() || frame.is_null() {
+        None
+    } else if let Some(el) = frame.dyn_ref::<HtmlIFrameElement>() {
+        Some(Frame::Iframe(el.clone()))
+    } else if frame.is_object() && Object::is(&get(&frame, "window").unwrap_or_default(), &frame) {
+        Some(Frame::Window(frame))
+    } else {
+        return Err(error(
+            "cxbridge.embedded.listen: frame must be the <iframe> element of the embedded UI, or its window",
+        ));
+    };
+    Ok(Screen { policy, frame, debug })
+}
+
+/// `cxbridge.embedded.listen(options)`: starts listening; the handle's `stop()` ends it.
 #[wasm_bindgen(js_name = embeddedListen)]
-pub fn embedded_listen(_options: JsValue) -> Result<EmbeddedListener, JsValue> {
-    Err(js_sys::Error::new(TODO).into())
+pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
+    let screen = Rc::new(parse_options(&options)?);
+    let window = web_sys::window().ok_or_else(|| error("cxbridge.embedded.listen: there is no window"))?;
+    let closure =
+        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_message(&screen, &event));
+    // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
+    // same listener counts it, so every message posted to the page ends as accepted or rejected.
+    for kind in EVENTS {
+        window.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
+    }
+    let id = ACTIVE.with(|a| {
+        let mut a = a.borrow_mut();
+        let id = a.0;
+        a.0 = id.wrapping_add(1);
+        a.1.push(Active { id, window, closure });
+        id
+    });
+    Ok(EmbeddedListener { id })
 }
 
+/// An accepted message, ready to deliver.
+struct Accepted {
+    name: String,
+    name_js: JsValue,
+    spec: Option<&'static EventSpec>,
+    data: JsValue,
+}
+
+fn on_message(screen: &Screen, event: &MessageEvent) {
+    let verdict = judge(screen, event);
+    STATS.with(|s| {
+        let mut stats = s.get();
+        stats.count(verdict.is_ok());
+        s.set(stats);
+    });
+    match verdict {
+        Ok(accepted) => {
+            if screen.debug {
+                log_accepted(&accepted);
+            }
+            deliver(&accepted);
+        }
+        Err(rejection) => {
+            if screen.debug || rejection.is_malformed_event() {
+                let mut text = String::from(PREFIX);
+                text.push_str("rejected a message from ");
+                text.push_str(&event.origin());
+                text.push_str(": ");
+                text.push_str(&rejection.describe());
+                web_sys::console::warn_2(&JsValue::from(text), &event.data());
+            }
+        }
+    }
+}
+
+fn judge(screen: &Screen, event: &MessageEvent) -> Result<Accepted, Rejection> {
+    // Before anything else: a script-made event can claim any origin and source, and its data may be a Proxy.
+    if !event.is_trusted() {
+        return Err(Rejection::Untrusted);
+    }
+    screen.policy.check(&event.origin())?;
+    if let Some(frame) = &screen.frame {
+        match (frame.window(), event.source()) {
+            (Some(expected), Some(source)) if Object::is(&expected, &source) => {}
+            _ => return Err(Rejection::Source),
+        }
+    }
+    if event.type_() == "messageerror" {
+        return Err(Rejection::Undecodable);
+    }
+    decode(&event.data())
+}
+
+/// Reads an own data property without running a getter; `None` when absent.
+fn own_value(target: &JsValue, key: &JsValue) -> Result<Option<JsValue>, Rejection> {
+    let desc = Reflect::get_own_property_descriptor(target.unchecked_ref::<Object>(), key)
+        .map_err(|_| Rejection::Unreadable)?;
+    if desc.is_undefined() {
+        return Ok(None);
+    }
+    if !get(&desc, "get").unwrap_or_default().is_undefined() {
+        return Err(Rejection::Unreadable);
+    }
+    Ok(Some(get(&desc, "value").unwrap_or_default()))
+}
+
+fn is_record(v: &JsValue) -> bool {
+    v.is_object() && !Array::is_array(v)
+}
+
+fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
+    if !is_record(message) {
+        return Err(Rejection::NotAnObject);
+    }
+    let name_js = own_value(message, &JsValue::from_str("name"))?.ok_or(Rejection::NameMissing)?;
+    let name = name_js.dyn_ref::<JsString>().ok_or(Rejection::NameNotString)?;
+    // Measured before it is copied into wasm memory: a hostile name may be megabytes long.
+    if name.length() as usize > core::MAX_NAME_LEN {
+        return Err(if name.starts_with(core::PREFIX, 0) {
+            Rejection::NameMalformed
+        } else {
+            Rejection::NameNotSmcc
+        });
+    }
+    let name = String::from(name);
+    let spec = core::check_name(&name)?;
+    let raw = own_value(message, &JsValue::from_str("data"))?;
+    let data = match raw {
+        // An event the seed documents without keys (smcc:user:disconnected) may come without data.
+        None => match spec {
+            Some(s) if s.keys.is_empty() => Object::new().into(),
+            _ => return Err(Rejection::DataNotObject),
+        },
+        Some(v) if v.is_null() && spec.is_some_and(|s| s.keys.is_empty()) => Object::new().into(),
+        Some(v) if is_record(&v) => {
+            let proto: JsValue = Object::get_prototype_of(&Object::new()).into();
+            copy(&v, 0, &mut Budget::new(), &proto)?
+        }
+        Some(_) => return Err(Rejection::DataNotObject),
+    };
+    if let Some(spec) = spec {
+        core::check_payload(spec, |key| found(&data, key))?;
+    }
+    Ok(Accepted {
+        name,
+        name_js,
+        spec,
+        data,
+    })
+}
+
+/// What `copy` (a plain object of our own) holds under `key`.
+fn found(copy: &JsValue, key: &str) -> Found {
+    let key = JsValue::from_str(key);
+    let obj: &Object = copy.unchecked_ref();
+    if !Object::has_own(obj, &key) {
+        return Found::Missing;
+    }
+    let v = Reflect::get(copy, &key).unwrap_or_default();
+    if v.is_null() {
+        Found::Null
+    } else if v.is_undefined() {
+        Found::Undefined
+    } else if v.is_string() {
+        Found::String
+    } else if v.as_f64().is_some() {
+        Found::Number
+    } else if v.as_bool().is_some() {
+        Found::Boolean
+    } else if Array::is_array(&v) {
+        Found::Array
+    } else if v.is_object() {
+        Found::Object
+    } else {
+        Found::Other
+    }
+}
+
+/// A JSON-like deep copy, bounded in depth and size by the core's [`Budget`]; objects are built by definition.
+fn copy(
+    value: &JsValue,
+    depth: usize,
+    budget: &mut Budget,
+    object_proto: &JsValue,
+) -> Result<JsValue, Rejection> {
+    budget.enter(depth)?;
+    if !value.is_object() {
+        if value.is_function() || value.is_symbol() || value.is_bigint() {
+            return Err(Rejection::NotJson);
+        }
+        return Ok(value.clone());
+    }
+    if Array::is_array(value) {
+        let items: &Array = value.unchecked_ref();
+        let len = items.length() as usize;
+        budget.reserve(len)?;
+        budget.release(len);
+        let out = Array::new();
+        for item in items.iter() {
+            out.push(&copy(&item, depth + 1, budget, object_proto)?);
+        }
+        return Ok(out.into());
+    }
+    let proto = Reflect::get_prototype_of(value).map_err(|_| Rejection::Unreadable)?;
+    let plain = proto.is_null() || Object::is(&proto, object_proto);
+    if !plain {
+        return Err(Rejection::NotJson);
+    }
+    let keys = Reflect::own_keys(value).map_err(|_| Rejection::Unreadable)?;
+    let len = keys.length() as usize;
+    budget.reserve(len)?;
+    budget.release(len);
+    let entries = Array::new();
+    for key in keys.iter() {
+        if !key.is_string() {
+            continue;
+        }
+        let v = own_value(value, &key)?.unwrap_or_default();
+        entries.push(&Array::of2(&key, &copy(&v, depth + 1, budget, object_proto)?));
+    }
+    Object::from_entries(&entries)
+        .map(JsValue::from)
+        .map_err(|_| Rejection::Unreadable)
+}
+
+fn log_accepted(accepted: &Accepted) {
+    let mut text = String::from(PREFIX);
+    if accepted.spec.is_none() {
+        text.push_str("(not in the catalog, passed through untyped) ");
+    }
+    text.push_str("[Event Triggered] - ");
+    text.push_str(&accepted.name);
+    text.push_str("\n\nData:\n");
+    let json =
+        js_sys::JSON::stringify_with_replacer_and_space(&accepted.data, &JsValue::NULL, &JsValue::from(2))
+            .map(String::from)
+            .unwrap_or_default();
+    text.push_str(&json);
+    web_sys::console::debug_1(&JsValue::from(text));
+}
+
+fn deliver(accepted: &Accepted) {
+    let name = accepted.name.as_str();
+    // Snapshot, release, then call out: a callback may call on()/off() or stop().
+    let targets: Vec<(u32, Function)> = REGISTRY.with(|r| {
+        r.borrow()
+            .entries
+            .iter()
+            .filter(|e| e.name == name || e.name == "*")
+            .map(|e| (e.id, e.callback.clone()))
+            .collect()
+    });
+    for (id, callback) in targets {
+        let live = REGISTRY.with(|r| r.borrow().entries.iter().any(|e| e.id == id));
+        if !live {
+            continue;
+        }
+        if let Err(err) = callback.call2(&JsValue::UNDEFINED, &accepted.data, &accepted.name_js) {
+            let mut text = String::from(PREFIX);
+            text.push_str("a listener of ");
+            text.push_str(name);
+            text.push_str(" threw:");
+            web_sys::console::error_2(&JsValue::from(text), &err);
+        }
+    }
+    let envelope = Object::new();
+    let _ = Reflect::set(&envelope, &JsValue::from_str("name"), &accepted.name_js);
+    let _ = Reflect::set(&envelope, &JsValue::from_str("data"), &accepted.data);
+    super::bus::publish_as("EngageDigital", name, &envelope);
+    super::analytics::record("EngageDigitalEmbeddedUI", name, &accepted.data);
+}
+
+fn subscription(method: &str, name: &JsValue) -> Result<String, JsValue> {
+    match name.as_string() {
+        Some(n) if core::is_subscribable(&n) => Ok(n),
+        _ => {
+            let mut text = String::from("cxbridge.embedded.");
+            text.push_str(method);
+            text.push_str(
+                ": the name must be an smcc:* event name, e.g. 'smcc:task:ring', or '*' for every event",
+            );
+            Err(error(&text))
+        }
+    }
+}
+
+/// `cxbridge.embedded.on(name, cb)`: `cb(data, name)` for each accepted event of that name (`'*'`: all).
+/// Adding the same callback for the same name twice keeps one.
 #[wasm_bindgen(js_name = embeddedOn)]
-pub fn embedded_on(_name: JsValue, _cb: JsValue) -> Result<(), JsValue> {
-    Err(js_sys::Error::new(TODO).into())
+pub fn embedded_on(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
+    let name = subscription("on", &name)?;
+    let callback: Function = callback
+        .dyn_into()
+        .map_err(|_| error("cxbridge.embedded.on: the callback must be a function"))?;
+    REGISTRY.with(|r| {
+        let mut r = r.borrow_mut();
+        let dup = r
+            .entries
+            .iter()
+            .any(|e| e.name == name && Object::is(&e.callback, &callback));
+        if !dup {
+            let id = r.next;
+            r.next = r.next.wrapping_add(1);
+            r.entries.push(Entry { id, name, callback });
+        }
+    });
+    Ok(())
 }
 
+/// `cxbridge.embedded.off(name, cb)`: removes that callback; without `cb`, every callback of that name.
 #[wasm_bindgen(js_name = embeddedOff)]
-pub fn embedded_off(_name: JsValue, _cb: JsValue) -> Result<(), JsValue> {
-    Err(js_sys::Error::new(TODO).into())
+pub fn embedded_off(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
+    let name = subscription("off", &name)?;
+    let all = callback.is_undefined() || callback.is_null();
+    REGISTRY.with(|r| {
+        r.borrow_mut()
+            .entries
+            .retain(|e| !(e.name == name && (all || Object::is(&e.callback, &callback))))
+    });
+    Ok(())
 }
 
+/// `cxbridge.embedded.stats()`: `{ accepted, rejected }`, over every listener since the page loaded.
 #[wasm_bindgen(js_name = embeddedStats)]
 pub fn embedded_stats() -> JsValue {
-    JsValue::UNDEFINED
+    let stats = STATS.with(|s| s.get());
+    let out = Object::new();
+    let _ = Reflect::set(
+        &out,
+        &JsValue::from_str("accepted"),
+        &JsValue::from(stats.accepted as f64),
+    );
+    let _ = Reflect::set(
+        &out,
+        &JsValue::from_str("rejected"),
+        &JsValue::from(stats.rejected as f64),
+    );
+    out.into()
 }

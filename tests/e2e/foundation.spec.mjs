@@ -64,3 +64,21 @@ test('the demo page served by npm start loads the wasm and says it is ready', as
   await page.waitForSelector('[data-cxbridge-status="ready"]', { timeout: 15000 });
   assertNoTraps(page);
 });
+
+test('a call queued before load that fails gives its error to what the caller holds, and a dead handle only warns', async () => {
+  const page = await newPage(browser);
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  await page.goto(`${emu.url}/tests/loader-queued-errors.html`);
+  await page.evaluate(() => cxbridge.ready);
+  await page.waitForFunction(() => window.results.cif && window.results.command);
+  const results = await page.evaluate(() => window.results);
+  assert.match(results.cif, /^rejected: .+/);
+  assert.equal(results.command, 'rejected: Command does not exist');
+  // The refused listen() left a dead handle: stop() warns instead of throwing.
+  assert.equal(await page.evaluate(() => window.queuedHandle.stop()), false);
+  assert.ok(warnings.some((w) => /handle whose creation was refused/.test(w)), warnings.join('\n'));
+  // The listen() refusal itself was reported on the console, naming the problem.
+  assert.ok(page.consoleErrors.some((e) => /allowedOrigins/.test(e)), page.consoleErrors.join('\n'));
+  assertNoTraps(page, { allowConsoleErrors: [/allowedOrigins/] });
+});
