@@ -16,6 +16,8 @@
 mod bus;
 #[path = "../fuzz/src/cif.rs"]
 mod cif;
+#[path = "../fuzz/src/embedded.rs"]
+mod embedded;
 #[path = "../fuzz/src/guestchat.rs"]
 mod guestchat;
 #[path = "../fuzz/src/input.rs"]
@@ -84,6 +86,11 @@ fn guestchat_frames_through_the_session_machine_never_panic_duplicate_or_leak_th
 #[test]
 fn webchat_configuration_is_accepted_or_refused_naming_the_field() {
     run("webchat_config", webchat_config::webchat_config, 0x5eed_0002);
+}
+
+#[test]
+fn embedded_messages_are_accepted_only_from_allowed_origins_with_valid_payloads() {
+    run("embedded_event", embedded::embedded_event, 0x5eed_0003);
 }
 
 #[test]
