@@ -43,7 +43,12 @@ export async function build({ quiet = false } = {}) {
       }));
     },
   };
-  const common = { bundle: true, minify: true, target: 'es2020', logLevel: 'warning', plugins: [snippets], absWorkingDir: root };
+  // wasm-bindgen's glue imports a snippet once per extern block and lists each in the import object under the same
+// key; the duplicates name the same module, so esbuild's warning about them is noise.
+  const common = {
+    bundle: true, minify: true, target: 'es2020', logLevel: 'warning', plugins: [snippets], absWorkingDir: root,
+    logOverride: { 'duplicate-object-key': 'silent' },
+  };
   log('esbuild dist/cxbridge.js (classic script) and dist/cxbridge.mjs (ESM)');
   await esbuild.build({ ...common, entryPoints: ['js/script.js'], outfile: 'dist/cxbridge.js', format: 'iife',
     define: { 'import.meta.url': 'undefined' } });

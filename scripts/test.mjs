@@ -1,6 +1,7 @@
 // npm test: installs what a fresh machine lacks, then runs every layer in order and ends with one summary line.
 //   1 cargo fmt --check   2 clippy (native + wasm32; unwrap/expect/panic/indexing denied in library code)
 //   3 native cargo test   4 wasm-bindgen-test in headless Chromium   5 build dist/ and check its size budget
+//   5b the .d.ts compiled by tsc against a consumer file
 //   6 end-to-end specs (tests/e2e/*.spec.mjs) in Chromium against the emulator serving dist/
 // `npm test -- --only=native,wasm,e2e` runs a subset (setup always runs). Exits non-zero on any failure.
 import { spawn } from 'node:child_process';
@@ -84,6 +85,8 @@ async function main() {
   if (want('e2e') || want('size')) {
     if (!(await step('build dist/', 'node', ['scripts/build.mjs']))) return;
     await step('size budget', 'node', ['scripts/size.mjs', '--check']);
+    // The npm package's .d.ts, compiled as a TypeScript user's code would be (tests/types/consumer.ts).
+    await step('types (tsc)', 'node', ['node_modules/typescript/bin/tsc', '-p', 'tests/types']);
   }
   if (want('e2e')) {
     if (!(await step('build emulator', 'cargo', ['build', '--quiet', '-p', 'cxbridge-emulator']))) return;

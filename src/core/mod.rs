@@ -7,5 +7,4 @@ pub mod embedded;
 pub mod emitter;
 pub mod guestchat;
 pub mod journey;
-pub mod topic;
 pub mod webchat;

@@ -848,23 +848,17 @@ impl Session {
                     self.poll_now();
                 }
             }
-            Command::StartPoll => {
+            poll @ (Command::StartPoll | Command::StopPoll) => {
                 if !self.cfg().polling {
                     self.reject(cmd, text(NO_POLLING));
                 } else if self.phase != Phase::Active {
                     self.reject(cmd, text(NO_SESSION_SHORT));
                 } else {
-                    self.start_polling();
-                    self.resolve(cmd, Value::Undefined);
-                }
-            }
-            Command::StopPoll => {
-                if !self.cfg().polling {
-                    self.reject(cmd, text(NO_POLLING));
-                } else if self.phase != Phase::Active {
-                    self.reject(cmd, text(NO_SESSION_SHORT));
-                } else {
-                    self.stop_polling();
+                    if matches!(poll, Command::StartPoll) {
+                        self.start_polling();
+                    } else {
+                        self.stop_polling();
+                    }
                     self.resolve(cmd, Value::Undefined);
                 }
             }

@@ -1,1 +1,0 @@
-//! Event names: Journey `'webchat:all'`, bus `'WebChatService.ready'`, embedded `'smcc:task:ring'`.
