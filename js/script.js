@@ -16,7 +16,14 @@ import { dispatch } from './listeners.js';
   // The Journey tracking snippet names the function in _genesysJourneySdk (default 'ac') and queues on its `.q`.
   const acName = typeof win._genesysJourneySdk === 'string' && win._genesysJourneySdk ? win._genesysJourneySdk : 'ac';
   const prior = win[acName];
-  const stubs = createStubs(prior && Array.isArray(prior.q) ? prior.q : []);
+  // Copied up front: a queue that cannot be read (a getter or Proxy that throws) must not stop the bundle loading.
+  let acQueue = [];
+  try {
+    if (prior && Array.isArray(prior.q)) acQueue = Array.from(prior.q, (args) => Array.from(args));
+  } catch (err) {
+    console.error(new Error(`cxbridge: ${acName}.q (the Journey snippet's queue) could not be read, so its calls are not replayed: ${err && err.message ? err.message : err}`));
+  }
+  const stubs = createStubs(acQueue);
   win[acName] = stubs.ac;
   win.CXBus = stubs.CXBus;
   win._genesys = win._genesys || {};

@@ -22,6 +22,7 @@ use axum::http::{HeaderName, Method};
 use axum::Router;
 use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use conversations::Conversation;
 
@@ -37,7 +38,14 @@ pub struct Config {
     pub faults: bool,
     /// Whether new chats wait for a person at `/agent` instead of the scripted agent.
     pub manual_agent: bool,
+    /// Whether the demo, `dist/` and the test pages are served with [`STRICT_CSP`]: how the e2e tests prove
+    /// that cxbridge needs no inline script and no eval (SECURITY.md).
+    pub csp: bool,
 }
+
+/// The strictest policy a page that loads wasm can have: scripts from its own origin only, no inline script, no
+/// `eval`; `'wasm-unsafe-eval'` allows compiling WebAssembly and nothing else.
+pub const STRICT_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 
 impl Default for Config {
     fn default() -> Self {
@@ -47,6 +55,7 @@ impl Default for Config {
             agent_delay_ms: 1_000,
             faults: false,
             manual_agent: false,
+            csp: false,
         }
     }
 }
@@ -108,7 +117,6 @@ fn cors() -> CorsLayer {
 }
 
 pub fn app(state: Shared) -> Router {
-    let root = state.cfg.root.clone();
     // Fault rules reach the Guest Chat API, its event stream and the analytics collector alike.
     let api = routes::router()
         .merge(stream::router())
@@ -126,11 +134,26 @@ pub fn app(state: Shared) -> Router {
             "/favicon.ico",
             axum::routing::get(|| async { axum::http::StatusCode::NO_CONTENT }),
         )
+        .merge(statics(&state.cfg))
+        .layer(cors())
+        .with_state(state)
+}
+
+/// The demo (`www/`), the built SDK (`dist/`) and the e2e pages (`tests/pages/`); with `csp`, every one of their
+/// responses carries [`STRICT_CSP`] (the API, stream and collector are not documents, so they need none).
+fn statics(cfg: &Config) -> Router<Shared> {
+    let root = &cfg.root;
+    let policy = cfg
+        .csp
+        .then_some(axum::http::HeaderValue::from_static(STRICT_CSP));
+    Router::new()
         .nest_service("/dist", ServeDir::new(root.join("dist")))
         .nest_service("/tests", ServeDir::new(root.join("tests/pages")))
         .fallback_service(ServeDir::new(root.join("www")))
-        .layer(cors())
-        .with_state(state)
+        .layer(SetResponseHeaderLayer::overriding(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            policy,
+        ))
 }
 
 /// Serves on an already bound listener until the future is dropped; used by the binary, tests and benchmark.

@@ -1,7 +1,8 @@
-//! `cxbridge-emulator [--port N] [--root DIR] [--faults] [--heartbeat-ms N] [--agent-delay-ms N] [--manual-agent]`
+//! `cxbridge-emulator [--port N] [--root DIR] [--faults] [--heartbeat-ms N] [--agent-delay-ms N] [--manual-agent]
+//! [--csp]`
 //!
 //! Environment: `PORT`, `CXBRIDGE_FAULTS=1`, `CXBRIDGE_HEARTBEAT_MS`, `CXBRIDGE_AGENT_DELAY_MS`,
-//! `CXBRIDGE_AGENT=manual`; flags win. Listens on 127.0.0.1 and, when the machine has it, on [::1] with the same
+//! `CXBRIDGE_AGENT=manual`, `CXBRIDGE_CSP=1`; flags win. Listens on 127.0.0.1 and, when the machine has it, on [::1] with the same
 //! port, so that `localhost` works whichever address the browser resolves it to (a second origin for tests).
 
 use std::net::SocketAddr;
@@ -36,6 +37,7 @@ fn parse_args() -> Result<(u16, Config), String> {
     }
     cfg.faults = matches!(std::env::var("CXBRIDGE_FAULTS").as_deref(), Ok("1") | Ok("true"));
     cfg.manual_agent = matches!(std::env::var("CXBRIDGE_AGENT").as_deref(), Ok("manual"));
+    cfg.csp = matches!(std::env::var("CXBRIDGE_CSP").as_deref(), Ok("1") | Ok("true"));
     let mut it = std::env::args().skip(1);
     let num = |flag: &str, v: Option<String>| -> Result<u64, String> {
         let v = v.ok_or(format!("{flag} needs a value"))?;
@@ -53,6 +55,7 @@ fn parse_args() -> Result<(u16, Config), String> {
             "--root" => cfg.root = PathBuf::from(it.next().ok_or("--root needs a value")?),
             "--faults" => cfg.faults = true,
             "--manual-agent" => cfg.manual_agent = true,
+            "--csp" => cfg.csp = true,
             "--heartbeat-ms" => cfg.heartbeat_ms = num("--heartbeat-ms", it.next())?,
             "--agent-delay-ms" => cfg.agent_delay_ms = num("--agent-delay-ms", it.next())?,
             other => return Err(format!("unknown argument {other:?}")),
@@ -87,6 +90,12 @@ async fn main() {
     println!("cxbridge emulator listening on http://127.0.0.1:{port}/");
     if st_faults(&state) {
         println!("cxbridge emulator: fault injection is on (/__emulator/faults)");
+    }
+    if state.cfg.csp {
+        println!(
+            "cxbridge emulator: pages are served with Content-Security-Policy: {}",
+            cxbridge_emulator::STRICT_CSP
+        );
     }
     let v4 = serve(listener, state.clone());
     let v6 = async move {

@@ -126,4 +126,5 @@ test('the agent console is one click away', async () => {
   await agent.waitForLoadState('domcontentloaded');
   assert.match(await agent.title(), /agent/i);
   assertNoTraps(agent);
+  assertNoTraps(page);
 });

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,7 +38,7 @@ export function startEmulator({ args = [], env = {}, release = false } = {}) {
       if (m) {
         child.stdout.off('data', onData);
         const port = Number(m[1]);
-        resolveStart({
+        const emulator = {
           port,
           url: `http://127.0.0.1:${port}`,
           altUrl: `http://localhost:${port}`,
@@ -49,7 +50,9 @@ export function startEmulator({ args = [], env = {}, release = false } = {}) {
               child.kill('SIGINT');
               setTimeout(() => child.kill('SIGKILL'), 3000).unref();
             }),
-        });
+        };
+        emulators.push(emulator);
+        resolveStart(emulator);
       }
     };
     child.stdout.setEncoding('utf8');
@@ -73,12 +76,22 @@ export async function launchBrowser({ extraArgs = [] } = {}) {
     ],
   });
   const close = context.close.bind(context);
-  context.close = async () => {
-    await close();
-    rmSync(userDataDir, { recursive: true, force: true });
-  };
+  let closed = null;
+  context.close = () =>
+    (closed ??= close().then(() => rmSync(userDataDir, { recursive: true, force: true })));
+  contexts.push(context);
   return context;
 }
+
+/**
+ * What wasm-bindgen 0.2.130 and a wasm trap print (checked against its sources): a panic under `panic = "abort"`
+ * is `RuntimeError: unreachable`; a closure called after its owner dropped it is "closure invoked recursively or
+ * after being dropped"; a re-entrant borrow is "recursive use of an object detected which would lead to unsafe
+ * aliasing in rust"; a value used after being moved into Rust is "Attempt to use a moved value" / "null pointer
+ * passed to rust"; "attempted to take ownership of Rust value while it was borrowed".
+ */
+export const TRAP =
+  /unreachable|RuntimeError|closure invoked|recursive use of an object|attempt(ed)? to (use a moved value|take ownership)|null pointer passed to rust/i;
 
 /**
  * A new page that records every page error, unhandled rejection, console error and `unreachable` trap in
@@ -87,12 +100,14 @@ export async function launchBrowser({ extraArgs = [] } = {}) {
  */
 export async function newPage(context) {
   const page = await context.newPage();
+  pages.push(page);
+  page.checked = -1;
   page.traps = [];
   page.consoleErrors = [];
   page.on('pageerror', (err) => page.traps.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     const text = msg.text();
-    if (/unreachable|RuntimeError|closure invoked after being dropped|recursive use of an object/i.test(text)) {
+    if (TRAP.test(text)) {
       page.traps.push(`console: ${text}`);
     }
     if (msg.type() === 'error') page.consoleErrors.push(text);
@@ -101,7 +116,38 @@ export async function newPage(context) {
 }
 
 export function assertNoTraps(page, { allowConsoleErrors = [] } = {}) {
+  page.checked = page.traps.length;
   const unexpected = page.consoleErrors.filter((t) => !allowConsoleErrors.some((re) => re.test(t)));
   const all = [...page.traps, ...unexpected.map((t) => `console.error: ${t}`)];
   if (all.length) throw new Error(`the page reported problems:\n${all.join('\n')}`);
+}
+
+// Every page of a spec is held to it: when the spec file ends, a page that no test checked with assertNoTraps, or
+// that reported a page error, unhandled rejection or trap after its check (a late timer, a stray callback),
+// fails the run. Only under `node --test`, so scripts that borrow this harness (scripts/soak.mjs) do not start
+// a test run of their own.
+const pages = [];
+const contexts = [];
+const emulators = [];
+if (process.env.NODE_TEST_CONTEXT) {
+  after(async () => {
+    const problems = [];
+    for (const page of pages) {
+      let url = '(closed page)';
+      try {
+        url = page.url();
+      } catch {}
+      if (page.checked < 0) problems.push(`${url}: no test called assertNoTraps(page) on this page`);
+      else if (page.traps.length > page.checked) {
+        problems.push(`${url}: after its check: ${page.traps.slice(page.checked).join('; ')}`);
+      }
+    }
+    if (problems.length) {
+      // This hook runs before the spec's own `after` (registered later), which a failing hook would skip: close
+      // what the spec opened first, so the run ends instead of hanging.
+      await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+      await Promise.all(emulators.map((e) => e.stop()));
+      throw new Error(`pages with unchecked problems:\n${problems.join('\n')}`);
+    }
+  });
 }
