@@ -177,6 +177,31 @@ fn duplicates_are_called_once_and_off_cancels_a_pending_once() {
 }
 
 #[wasm_bindgen_test]
+fn a_once_that_fired_can_subscribe_again_whatever_path_the_call_takes() {
+    // The first call with a name is validated and parsed; later ones take the fast path (the name is known).
+    // Either way a `once` that fired is gone: subscribing it again adds it, and it fires once more.
+    let page = Page::new();
+    let out = page.run(
+        "const log = [];
+         const w = (e) => log.push('w:' + e.actionId);
+         const raise = (id) => {
+           ac('offer', { mediaType: 'content-offer', actionMapId: 'm', actionMapVersion: 1, actionId: id });
+           ac('accept', id);
+         };
+         ac('once', 'content-offer:accepted', w);
+         raise('again-1');
+         ac('once', 'content-offer:accepted', w);
+         raise('again-2');
+         raise('again-3');
+         ac('once', 'content-offer:accepted', w);
+         ac('off', 'content-offer:accepted', w);
+         raise('again-4');
+         return log.join(' ');",
+    );
+    assert_eq!(out.as_string().unwrap(), "w:again-1 w:again-2");
+}
+
+#[wasm_bindgen_test]
 fn a_throwing_listener_does_not_stop_the_others_and_is_reported_twice_over() {
     let page = Page::new();
     let out = page.run(
