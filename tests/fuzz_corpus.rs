@@ -65,15 +65,29 @@ fn corpus(target: &str) -> Vec<Vec<u8>> {
     out
 }
 
+/// Inputs that once failed (fuzz/regressions/<target>/), kept whatever the corpus minimization keeps.
+fn regressions(target: &str) -> Vec<Vec<u8>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fuzz/regressions")
+        .join(target);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    files.sort();
+    files.iter().map(|p| std::fs::read(p).unwrap()).collect()
+}
+
 fn run(target: &str, driver: fn(&[u8]), seed: u64) {
-    let mut inputs = corpus(target);
-    let from_corpus = inputs.len();
+    let mut inputs = regressions(target);
+    inputs.extend(corpus(target));
+    let from_files = inputs.len();
     inputs.extend(generated(seed, 4000));
     for input in &inputs {
         driver(input);
     }
     eprintln!(
-        "{target}: {} inputs ({from_corpus} from fuzz/seeds/{target}.bin)",
+        "{target}: {} inputs ({from_files} from fuzz/regressions/{target}/ and fuzz/seeds/{target}.bin)",
         inputs.len()
     );
 }

@@ -1210,6 +1210,10 @@ impl Session {
             Pending::Members(f) => self.on_members(f, result, ctx),
             Pending::MemberInfo(mid) => {
                 self.transcript.awaiting.retain(|a| *a != mid);
+                // A lookup answered after the chat ended belongs to a chat that is over: nothing to show or ask.
+                if !self.is_active() {
+                    return;
+                }
                 match result {
                     HttpResult::Ok {
                         reply: Reply::Member(m),

@@ -949,6 +949,29 @@ fn a_snapshot_waits_for_the_configuration() {
         .any(|o| matches!(o, Output::Http { request, .. } if request.url.contains("/members"))));
 }
 
+/// Found by the guestchat_frame fuzz target: a member lookup still in flight when the chat ended answered
+/// afterwards, and its held message was published after `ended` (and another lookup was sent with the cleared
+/// JWT). An answer that arrives after the end belongs to a chat that is over.
+#[test]
+fn a_member_lookup_answered_after_the_end_publishes_nothing_and_asks_nothing() {
+    let mut sim = Sim::started(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "held until we know A")));
+    assert!(sim.has(Method::Get, "/members/A"));
+    let c = sim.cmd(Command::EndChat);
+    sim.answer(Method::Delete, "/conversations/C/members/M", ok(Reply::None));
+    assert!(sim.names().ends_with(&["ended"]));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == c));
+    sim.clear_events();
+    let open_before = sim.http.len();
+    sim.answer(Method::Get, "/members/A", status(503));
+    assert_eq!(
+        sim.names(),
+        Vec::<&str>::new(),
+        "nothing is published after ended"
+    );
+    assert_eq!(sim.http.len(), open_before - 1, "no request for the ended chat");
+}
+
 #[test]
 fn end_chat_leaves_and_ends() {
     let mut sim = Sim::with_agent(default_cfg());
