@@ -1355,6 +1355,22 @@ impl Session {
             self.emit(Event::PollingStopped);
         }
         self.drop_queue();
+        // Lookups and fetches still in flight belong to the chat that is over: their answers must not reach the
+        // next chat (found by the guestchat_frame fuzz target). Requests whose command still waits are kept.
+        let mut stale = Vec::new();
+        self.pending.retain(|(id, p)| {
+            let keep = matches!(
+                p,
+                Pending::Create { .. } | Pending::Leave { .. } | Pending::Typing { cmd: Some(_) }
+            );
+            if !keep {
+                stale.push(*id);
+            }
+            keep
+        });
+        for id in stale {
+            self.cancel(Timer::Request(id));
+        }
         self.out.push(Output::Store(None));
         self.conv.jwt.clear();
         self.emit(Event::Ended);

@@ -972,6 +972,27 @@ fn a_member_lookup_answered_after_the_end_publishes_nothing_and_asks_nothing() {
     assert_eq!(sim.http.len(), open_before - 1, "no request for the ended chat");
 }
 
+/// Found by the guestchat_frame fuzz target: answers to the ended chat's lookups arrived while the next chat was
+/// starting, and were taken for the new chat's (messages delivered into it, requests with an empty conversation id).
+#[test]
+fn the_next_chat_ignores_answers_meant_for_the_one_that_ended() {
+    let mut sim = Sim::started(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "held until we know A")));
+    let (lookup, _) = sim.take(Method::Get, "/members/A");
+    sim.cmd(Command::EndChat);
+    sim.answer(Method::Delete, "/conversations/C/members/M", ok(Reply::None));
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    assert!(sim.has(Method::Post, "/conversations"));
+    sim.clear_events();
+    let open_before = sim.http.len();
+    let ctx = sim.ctx();
+    sim.s
+        .http(lookup, ok(Reply::Member(agent("A", "Alice", "CONNECTED"))), ctx);
+    sim.drain();
+    assert_eq!(sim.names(), Vec::<&str>::new());
+    assert_eq!(sim.http.len(), open_before, "no request for the ended chat");
+}
+
 #[test]
 fn end_chat_leaves_and_ends() {
     let mut sim = Sim::with_agent(default_cfg());
