@@ -47,15 +47,15 @@ function count(out) {
 }
 
 // A browser that never ran the test file (ChromeDriver's renderer stalled before the wasm loaded; seen on a
-// machine starved of CPU) says nothing about our code: such a step is run again, at most twice, and says so.
+// machine starved of CPU) says nothing about our code: such a step is run again, at most four times, and says so.
 const BROWSER_NEVER_RAN = /Failed to detect test as having been run|Timed out receiving message from renderer/;
 
 async function step(name, cmd, args, env, { retryIf = null } = {}) {
   console.log(`\n=== ${name}: ${cmd} ${args.join(' ')}`);
   const t = Date.now();
   let { code, out } = await run(cmd, args, env);
-  for (let retry = 1; retry <= 2 && code !== 0 && retryIf && retryIf.test(out) && !/test result: FAILED/.test(out); retry++) {
-    console.log(`=== ${name}: the browser never ran the tests (no test failed); running it again (${retry} of 2)`);
+  for (let retry = 1; retry <= 4 && code !== 0 && retryIf && retryIf.test(out) && !/test result: FAILED/.test(out); retry++) {
+    console.log(`=== ${name}: the browser never ran the tests (no test failed); running it again (${retry} of 4)`);
     ({ code, out } = await run(cmd, args, env));
   }
   const { p, f } = count(out);
