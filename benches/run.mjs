@@ -10,6 +10,9 @@ import { sizes } from '../scripts/size.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 const CHAT_MESSAGES = Number(process.env.BENCH_CHAT_MESSAGES || 700);
+// BENCH_ONLY=dispatch,onoff (also bus, memory, chat) runs those groups only, for a quick look at one figure.
+const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
+const want = (group) => !ONLY || ONLY.has(group);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2)) : 'n/a');
 
@@ -55,13 +58,14 @@ try {
   }
   results.cases.startupMs = median(startups);
   const libs = await page.evaluate(() => window.bench.libs);
+  if (process.env.BENCH_REVERSE) libs.reverse();
 
   const table = [];
   const row = (name, figures, unit, peerKey = 'eventemitter3') => {
     table.push({ name, figures, unit, peerKey });
     results.cases[name] = figures;
   };
-  for (const [listeners, events] of [[1, 200000], [10, 50000], [100, 5000]]) {
+  for (const [listeners, events] of want('dispatch') ? [[1, 200000], [10, 50000], [100, 5000]] : []) {
     const figures = {};
     for (const lib of libs) {
       const xs = [];
@@ -70,7 +74,7 @@ try {
     }
     row(`dispatch to ${listeners} listener${listeners > 1 ? 's' : ''} ('webchat:all')`, figures, 'events/s');
   }
-  {
+  if (want('onoff')) {
     const figures = {};
     for (const lib of libs) {
       const xs = [];
@@ -79,7 +83,7 @@ try {
     }
     row('subscribe + unsubscribe pairs', figures, 'pairs/s');
   }
-  {
+  if (want('bus')) {
     const xs = [];
     for (let i = 0; i < RUNS; i++) xs.push(await page.evaluate(() => window.bench.busRoundTrips(20000)));
     row('CXBus command round trips', { cxbridge: median(xs) }, 'round trips/s', null);
@@ -89,11 +93,11 @@ try {
     row(`CXBus publish → subscriber p50 (clock ${lat[0].resolutionUs} µs)`, { cxbridge: median(lat.map((l) => l.p50)) }, 'µs', null);
     row(`CXBus publish → subscriber p99 (clock ${lat[0].resolutionUs} µs)`, { cxbridge: median(lat.map((l) => l.p99)) }, 'µs', null);
   }
-  {
+  if (want('memory')) {
     const mem = await page.evaluate(() => window.bench.memoryOnOff(1000000));
     results.cases.memoryOnOff = mem;
   }
-  {
+  if (want('chat')) {
     // A fresh page: memory before the chat, wire-to-callback over CHAT_MESSAGES messages one at a time, then the
     // rest of a 10,000-message chat, then the chat ended.
     await page.goto(pageUrl);
@@ -132,6 +136,11 @@ try {
   const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i] ?? '').length)));
   for (const l of lines) console.log(l.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  '));
 
+  report: {
+  if (ONLY) {
+    console.log(`\nBENCH_ONLY=${process.env.BENCH_ONLY}: the rest and the targets are not measured`);
+    break report;
+  }
   const sz = sizes();
   const shipped = sz[0].gzip + sz[1].gzip;
   results.sizes = { wasmGzip: sz[0].gzip, jsGzip: sz[1].gzip, shippedGzip: shipped };
@@ -166,6 +175,7 @@ try {
   for (const [name, met] of targets) console.log(`  ${met ? 'met   ' : 'MISSED'}  ${name}`);
   await writeFile(join(root, 'bench-results.json'), JSON.stringify(results, null, 2));
   console.log('\nwrote bench-results.json');
+  }
 } finally {
   await browser.close();
   await emu.stop();

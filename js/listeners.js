@@ -1,32 +1,49 @@
 // The ac() listeners as a dispatch sees them (src/web/ac.rs imports this). Rust's core::emitter decides who is
-// subscribed, in which order, and what on/once/off did; each time that changes, Rust replaces the frozen array of
-// a slot (one per event, one per topic) here. A dispatch is then ONE call across the wasm boundary that loops
-// here, instead of one wasm→JS call per listener (which cost ~70 ns each, several times a listener's own cost).
+// subscribed, in which order, and what on/once/off did; the frozen array of each slot (one per event, one per
+// topic) is built from its snapshot and cached here. A dispatch is then at most ONE call across the wasm boundary
+// that loops here, instead of one wasm→JS call per listener (~70 ns each, several times a listener's own cost),
+// and none at all when it starts on the JS side (the benchmark hook) and the cached list is still good.
 //
 // The dispatch rules are core::emitter's, kept by the records: a record removed (`off`) is marked dead and
-// skipped even by a dispatch already under way (which reads `alive` only once something was removed); a list is replaced, never changed, so a listener added during
-// a dispatch waits for the next; a `once` record is claimed (marked dead) before its call, so a nested dispatch
-// cannot run it again, and Rust is told so that it retires the subscription.
+// skipped even by a dispatch already under way (which reads `alive` only once something was removed); a list is
+// replaced, never changed, so a listener added during a dispatch waits for the next; a `once` record is claimed
+// (marked dead) before its call, so a nested dispatch cannot run it again, and Rust retires the subscription on
+// its next look (`takeFired`).
 
-const lists = [];
+// slot → cached list; dropped as a whole whenever membership may have changed (a record made or killed, a `once`
+// retired), so the next dispatch of any slot asks Rust for the list again. Conservative: a duplicate `on` also
+// drops it, which costs one rebuild and never a wrong list.
+let lists = [];
+// A `once` ran since Rust last retired: every list is stale until Rust has heard.
+let fired = false;
 // How many records `off` has killed so far: a dispatch checks `alive` only once this moved since it started.
 let kills = 0;
 
 /** A subscription as the loop sees it. `fn` is called with `this` undefined, as before. */
 export function record(fn, once) {
+  lists = [];
   return { fn, alive: true, once };
 }
 
 export function kill(r) {
   r.alive = false;
   kills++;
+  lists = [];
 }
 
 export function isAlive(r) {
   return r.alive;
 }
 
-/** Replaces the listeners of `slot` (Rust builds `recs` from the emitter's snapshot); `name` is for errors. */
+/** Whether a `once` ran since the last call; Rust then retires the dead records (membership changes). */
+export function takeFired() {
+  if (!fired) return false;
+  fired = false;
+  lists = [];
+  return true;
+}
+
+/** Caches the listeners of `slot` (Rust builds `recs` from the emitter's snapshot); `name` is for errors. */
 export function setList(slot, recs, name) {
   const fns = new Array(recs.length);
   let hasOnce = false;
@@ -34,40 +51,71 @@ export function setList(slot, recs, name) {
     fns[i] = recs[i].fn;
     if (recs[i].once) hasOnce = true;
   }
-  lists[slot] = Object.freeze({ recs: Object.freeze(recs), fns: Object.freeze(fns), hasOnce, name });
+  lists[slot] = { recs, fns, hasOnce, name };
 }
 
-/** Calls the live listeners of `slot` with `payload`; 1 when a `once` fired (Rust then retires it), else 0. */
+/**
+ * Calls the live listeners of `slot` with `payload` and returns 0; returns 2 without calling anyone when the
+ * cached list may be out of date: the caller asks Rust for it (`setList`) and calls again. Kept small, with the
+ * rare paths (a `once` in the list, a listener that throws) in functions of their own, so that V8 inlines it and
+ * the listeners into the caller's loop.
+ */
 export function dispatch(slot, payload) {
   const list = lists[slot];
-  const { recs, fns } = list;
+  if (list === undefined || fired) return 2;
+  if (list.hasOnce) return dispatchOnce(list, payload);
+  const fns = list.fns;
   const n = fns.length;
   const k = kills;
-  let fired = 0;
+  let i = 0;
+  try {
+    // Nothing was removed since this dispatch started (the usual case): no record to read.
+    for (; i < n; i++) {
+      if (kills !== k && !list.recs[i].alive) continue;
+      const f = fns[i];
+      f(payload);
+    }
+  } catch (err) {
+    resume(list, payload, i + 1, k, [err]);
+  }
+  return 0;
+}
+
+/** The rest of a dispatch after listener `i - 1` threw; every error is reported once all had their turn. */
+function resume(list, payload, i, k, errors) {
+  const { fns, recs } = list;
+  while (i < fns.length) {
+    try {
+      for (; i < fns.length; i++) {
+        if (kills !== k && !recs[i].alive) continue;
+        const f = fns[i];
+        f(payload);
+      }
+    } catch (err) {
+      errors.push(err);
+      i++;
+    }
+  }
+  for (const err of errors) listenerThrew('ac', list.name, err);
+}
+
+/** A dispatch of a list with a `once` in it: every record is read, and a `once` is claimed before its call. */
+function dispatchOnce(list, payload) {
+  const recs = list.recs;
   let errors;
   let i = 0;
-  // One try around the loop, re-entered after a throw, rather than one per call.
-  while (i < n) {
+  while (i < recs.length) {
     try {
-      if (list.hasOnce) {
-        for (; i < n; i++) {
-          const r = recs[i];
-          if (!r.alive) continue;
-          if (r.once) {
-            // Claimed before the call: a nested dispatch cannot run it again.
-            r.alive = false;
-            fired = 1;
-          }
-          const f = r.fn;
-          f(payload);
+      for (; i < recs.length; i++) {
+        const r = recs[i];
+        if (!r.alive) continue;
+        if (r.once) {
+          // Claimed before the call: a nested dispatch cannot run it again; Rust retires it on its next look.
+          r.alive = false;
+          fired = true;
         }
-      } else {
-        // Nothing was removed since this dispatch started (the usual case): no record to read.
-        for (; i < n; i++) {
-          if (kills !== k && !recs[i].alive) continue;
-          const f = fns[i];
-          f(payload);
-        }
+        const f = r.fn;
+        f(payload);
       }
     } catch (err) {
       (errors || (errors = [])).push(err);
@@ -76,25 +124,35 @@ export function dispatch(slot, payload) {
   }
   // After every listener had its turn, in order.
   if (errors) for (const err of errors) listenerThrew('ac', list.name, err);
-  return fired;
+  return 0;
 }
 
-// ac('on'|'once'|'off', name, fn) for a name already parsed once: no string crosses into the wasm. `learn` is
-// called by Rust with the topic's number once a name passed validation; a name never seen takes the slow path,
-// which validates it and reports errors.
+// ac('on'|'once'|'off', name, fn) for a name already parsed once: classified here, so no string crosses into the
+// wasm and nothing is parsed. `learn` is called by Rust with the topic's number once a name passed validation; a
+// name never seen takes the slow path, which validates it and reports errors.
 const topics = new Map();
 
 export function learn(name, topic) {
   topics.set(name, topic);
 }
 
-/** `method | (topic + 1) << 2` (method 1 on, 2 once, 3 off) for a call the fast path can take, else 0. */
-export function listenCode(args) {
-  const m = args[0];
-  const method = m === 'on' ? 1 : m === 'once' ? 2 : m === 'off' ? 3 : 0;
-  if (method === 0 || typeof args[2] !== 'function') return 0;
-  const t = topics.get(args[1]);
-  return t === undefined ? 0 : method | ((t + 1) << 2);
+/**
+ * The function behind `ac(...)`: on/once/off with a known name and a function go straight to `wasm.acListen`
+ * (one number and the function), everything else to `wasm.ac` with the arguments as an array.
+ */
+export function acEntry(wasm) {
+  return function ac(m, name, fn) {
+    if (typeof fn === 'function') {
+      const method = m === 'on' ? 1 : m === 'once' ? 2 : m === 'off' ? 3 : 0;
+      const t = method === 0 ? undefined : topics.get(name);
+      if (t !== undefined) {
+        // Bit 2: a `once` ran since Rust last heard, so it retires first (no call back here to ask).
+        wasm.acListen(method | (takeFired() ? 4 : 0) | (t << 3), fn);
+        return undefined;
+      }
+    }
+    return wasm.ac(Array.from(arguments));
+  };
 }
 
 /**

@@ -4,6 +4,7 @@
 // decides: it only queues, replays and forwards.
 
 import { Deferred, follow } from './deferred.js';
+import { acEntry } from './listeners.js';
 
 export const VERSION = '0.1.0';
 
@@ -148,7 +149,7 @@ export function realApi(wasm) {
   CXBus.registerPlugin = (name) => wasm.busRegisterPlugin(name);
   CXBus.configure = (cfg) => wasm.busConfigure(cfg);
   return {
-    ac: (...args) => wasm.ac(args),
+    ac: acEntry(wasm),
     CXBus,
     bus: wasm.widgetsBus(),
     embedded: {

@@ -51,10 +51,11 @@ import { dispatch } from './listeners.js';
       };
       Object.defineProperty(api, '__bench', {
         value: {
-          // Rust decides (membership, fired onces, the list); one loop in JS calls the listeners.
+          // Rust decides (membership, fired onces, the list); one loop in JS calls the listeners, from the list
+          // cached there until membership changes (then `dispatch` answers 2 and Rust hands over the new one).
           emit: (name, payload) => {
-            const slot = wasm.acBenchPrepare(topic(name));
-            if (slot !== 0 && dispatch(slot - 1, payload) !== 0) wasm.acBenchFired();
+            const t = topic(name);
+            if (t !== 0 && dispatch(t - 1, payload) === 2 && wasm.acBenchPrepare(t) !== 0) dispatch(t - 1, payload);
           },
           wasmMemoryBytes: () => raw.memory.buffer.byteLength,
         },

@@ -17,7 +17,6 @@
 //!   refused (sandboxed frames).
 
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
@@ -114,13 +113,13 @@ extern "C" {
     fn kill(record: &JsValue);
     #[wasm_bindgen(js_name = isAlive)]
     fn is_alive(record: &JsValue) -> bool;
+    #[wasm_bindgen(js_name = takeFired)]
+    fn take_fired() -> bool;
     #[wasm_bindgen(js_name = setList)]
     fn set_list(slot: u32, list: Array, name: &str);
     #[wasm_bindgen(js_name = dispatch)]
     fn dispatch_js(slot: u32, payload: &JsValue) -> u32;
     fn learn(name: &str, topic: u32);
-    #[wasm_bindgen(js_name = listenCode)]
-    fn listen_code(args: &Array) -> u32;
     #[wasm_bindgen(js_name = listenerThrew)]
     fn listener_threw(source: &str, event: &str, error: &JsValue);
 }
@@ -142,10 +141,6 @@ impl PartialEq for Callback {
 /// The JS lists: one slot per event (`media × state`: its `'<media>:<state>'` and `'<media>:all'` listeners
 /// together) and one per topic (the benchmark hook dispatches to one name's listeners).
 fn event_slot(media: MediaType, state: State) -> usize {
-    const _: () = assert!(
-        TOPICS + MEDIA.len() * STATES.len() <= 64,
-        "one bit of Shell::fresh per slot"
-    );
     TOPICS + media as usize * STATES.len() + state as usize
 }
 
@@ -216,14 +211,6 @@ impl Names {
     }
 }
 
-// What a dispatch checks first, outside the shell's thread-local `RefCell` (reaching that costs a dispatch more
-// than its own work under opt-level z). Atomics only for `static` without `unsafe`: the wasm is single-threaded
-// and these compile to plain loads and stores.
-/// A bit per slot: its JS list matches the emitter. Cleared on every change of membership.
-static FRESH: AtomicU64 = AtomicU64::new(0);
-/// A `once` ran in a JS dispatch since the emitter last heard: retire it before the next use.
-static FIRED: AtomicBool = AtomicBool::new(false);
-
 thread_local! {
     // Const-initialised (made on first use by `with`): a lazily initialised thread-local repeats its
     // initialiser in every generic `with` instance, which the wasm pays for in bytes.
@@ -271,23 +258,25 @@ fn set(obj: &Object, key: &JsValue, value: &JsValue) {
     let _ = Reflect::set(obj, key, value);
 }
 
+/// `ac(method, name, fn)` for a name seen before, classified by `acEntry` in js/listeners.js: `code` is the
+/// method (1 on, 2 once, 3 off), bit 2 set when a `once` ran since the emitter last heard, then the topic's
+/// number; no string crosses and nothing is parsed.
+#[wasm_bindgen(js_name = acListen)]
+pub fn ac_listen(code: u32, function: JsValue) {
+    let method = match code & 3 {
+        1 => Method::On,
+        2 => Method::Once,
+        _ => Method::Off,
+    };
+    if let Some(topic) = Topic::from_index((code >> 3) as usize) {
+        subscribe(method, topic, function, code & 4 != 0);
+    }
+}
+
 /// `ac(method, ...args)`, called by the loader with the arguments as an array. Never throws: a bad call is a
 /// console error and returns `undefined` (`false` for `accept`/`reject`/`ignore`).
 #[wasm_bindgen]
 pub fn ac(args: Array) -> JsValue {
-    // on/once/off with a name seen before: one call to classify the arguments, no string copied in.
-    let code = listen_code(&args);
-    if code != 0 {
-        let method = match code & 3 {
-            1 => Method::On,
-            2 => Method::Once,
-            _ => Method::Off,
-        };
-        if let Some(topic) = Topic::from_index((code >> 2) as usize - 1) {
-            subscribe(method, topic, args.get(2));
-            return JsValue::UNDEFINED;
-        }
-    }
     let method = match Method::parse(&arg(&args.get(0))) {
         Ok(m) => m,
         Err(e) => {
@@ -319,84 +308,90 @@ fn listen(method: Method, name: &JsValue, callback: &JsValue) {
     if let Arg::Str(n) = &name {
         learn(n, topic.index() as u32);
     }
-    subscribe(method, topic, callback.clone());
+    subscribe(method, topic, callback.clone(), take_fired());
 }
 
-/// on/once/off on the emitter, then mirrored in the JS records and lists.
-fn subscribe(method: Method, topic: Topic, function: JsValue) {
+/// on/once/off on the emitter, then mirrored in the JS records (making or killing one drops the cached JS
+/// lists). `fired`: a JS dispatch ran a `once` since the emitter last heard.
+fn subscribe(method: Method, topic: Topic, function: JsValue, fired: bool) {
     with(|s| {
-        retire_fired(s);
-        let changed = if method == Method::Off {
+        if fired {
+            retire(s);
+        }
+        if method == Method::Off {
             let probe = Callback {
                 function,
                 record: JsValue::UNDEFINED,
             };
             // Marking the record dead is what a dispatch under way checks (our own JS: no page code runs).
-            s.emitter
-                .take(&topic, &probe)
-                .map(|l| kill(&l.callback().record))
-                .is_some()
+            if let Some(l) = s.emitter.take(&topic, &probe) {
+                kill(&l.callback().record);
+            }
         } else {
             let once = method == Method::Once;
             let callback = Callback {
                 record: record(&function, once),
                 function,
             };
-            let added = if once {
-                s.emitter.once(topic, callback)
+            if once {
+                s.emitter.once(topic, callback);
             } else {
-                s.emitter.on(topic, callback)
-            };
-            added == emitter::Subscribed::Added
-        };
-        if changed {
-            FRESH.store(0, Relaxed);
+                s.emitter.on(topic, callback);
+            }
         }
     });
 }
 
 /// Retires the `once` subscriptions a JS dispatch ran (their records are dead).
-#[inline(always)]
-fn retire_fired(s: &mut Shell) {
-    if FIRED.swap(false, Relaxed) && s.emitter.retire(|cb| !is_alive(&cb.record)) {
-        FRESH.store(0, Relaxed);
+fn retire(s: &mut Shell) {
+    s.emitter.retire(|cb| !is_alive(&cb.record));
+}
+
+/// Delivers `payload` to the listeners of `slot`, in one call into JS that runs the loop (js/listeners.js);
+/// a second one when the JS list of the slot had to be brought up to date first. Called without a borrow held.
+fn deliver(slot: usize, list: SlotList, payload: &JsValue) {
+    if dispatch_js(slot as u32, payload) == 2 && refresh(slot, list) {
+        dispatch_js(slot as u32, payload);
     }
 }
 
-/// Delivers `payload` to the listeners of `slot`, in one call into JS that runs the loop (js/listeners.js).
-/// Called without a borrow held.
-fn deliver(
+/// The listeners of an event slot: its `'<media>:<state>'` and `'<media>:all'` ones together.
+fn event_list(
+    e: &mut Emitter<Topic, Callback>,
     slot: usize,
-    list: impl FnOnce(&mut Emitter<Topic, Callback>) -> Option<(emitter::Snapshot<Callback>, String)>,
-    payload: &JsValue,
-) {
-    if prepare(slot, list) && dispatch_js(slot as u32, payload) != 0 {
-        FIRED.store(true, Relaxed);
-    }
+) -> Option<(emitter::Snapshot<Callback>, String)> {
+    let i = slot.checked_sub(TOPICS)?;
+    let media = MEDIA.get(i / STATES.len())?.0;
+    let state = STATES.get(i % STATES.len())?.0;
+    Some((
+        e.snapshot(&Topic::keys(media, state)),
+        journey::event_name(media, state),
+    ))
 }
 
-/// Brings the JS list of `slot` up to date with the emitter after a change of membership (`list` gives the
-/// slot's snapshot and name, `None` for a slot that does not exist): whether the slot can be dispatched.
-#[inline(always)]
-fn prepare(
+/// The listeners of a topic slot (the benchmark hook dispatches to one name's listeners).
+fn topic_list(
+    e: &mut Emitter<Topic, Callback>,
     slot: usize,
-    list: impl FnOnce(&mut Emitter<Topic, Callback>) -> Option<(emitter::Snapshot<Callback>, String)>,
-) -> bool {
-    let bit = 1u64 << (slot & 63);
-    if !FIRED.load(Relaxed) && FRESH.load(Relaxed) & bit != 0 {
-        return true;
-    }
+) -> Option<(emitter::Snapshot<Callback>, String)> {
+    Topic::from_index(slot).map(|t| (e.snapshot(&[t]), t.name()))
+}
+
+/// Gives a slot's snapshot and name, `None` for a slot that does not exist.
+type SlotList = fn(&mut Emitter<Topic, Callback>, usize) -> Option<(emitter::Snapshot<Callback>, String)>;
+
+/// Hands the JS side the list of `slot` after a change of membership (JS drops its cached lists on every
+/// change): whether the slot can be dispatched.
+fn refresh(slot: usize, list: SlotList) -> bool {
     with(|s| {
-        retire_fired(s);
-        if FRESH.load(Relaxed) & bit != 0 {
-            return true;
+        if take_fired() {
+            retire(s);
         }
-        let Some((snapshot, name)) = list(&mut s.emitter) else {
+        let Some((snapshot, name)) = list(&mut s.emitter, slot) else {
             return false;
         };
         let records: Array = snapshot.iter().map(|l| l.callback().record.clone()).collect();
         set_list(slot as u32, records, &name);
-        FRESH.fetch_or(bit, Relaxed);
         true
     })
 }
@@ -553,12 +548,7 @@ fn emit(events: Vec<Event>) {
         let name = event.name();
         let payload = event_payload(&event);
         analytics::record("ac", &name, &payload);
-        let (media, state) = (event.action.media, event.state);
-        deliver(
-            event_slot(media, state),
-            |e| Some((e.snapshot(&Topic::keys(media, state)), name)),
-            &payload,
-        );
+        deliver(event_slot(event.action.media, event.state), event_list, &payload);
     }
 }
 
@@ -686,30 +676,16 @@ pub fn ac_bench_topic(name: &str) -> u32 {
     Topic::parse(name).map_or(0, |t| t.index() as u32 + 1)
 }
 
-/// Benchmark hook: prepares a dispatch to the listeners of topic number `topic` (from `acBenchTopic`) as a web
-/// action event's is prepared (fired `once`s retired, the JS list brought up to date), and returns the slot for
-/// the page to run the same loop (`dispatch` in js/listeners.js) with its payload: 0 for no topic, else slot + 1.
-/// The emitter is measured beside mitt, eventemitter3 and nanoevents doing the same work. An event raised in the
-/// wasm crosses once, into the loop; an emit from JS crosses once, into this. Crossing twice would cost the
-/// benchmark ~20 ns a crossing in V8, more than the decision itself.
+/// Benchmark hook: brings the JS list of topic number `topic` (from `acBenchTopic`) up to date, as a web action
+/// event's is when the JS side finds its cached list dropped (a `once` retired, a subscription changed): 0 for
+/// no topic, else `topic`. The page then runs the same loop (`dispatch` in js/listeners.js) with its payload.
+/// The emitter is measured beside mitt, eventemitter3 and nanoevents doing the same work: an event raised in
+/// the wasm crosses once, into the loop; an emit from JS crosses only when membership changed since.
 #[wasm_bindgen(js_name = acBenchPrepare)]
 pub fn ac_bench_prepare(topic: u32) -> u32 {
     // A topic's slot is its number (event slots come after them).
-    let Some(slot) = (topic as usize).checked_sub(1).filter(|i| *i < TOPICS) else {
-        return 0;
-    };
-    let ready = prepare(slot, |e| {
-        Topic::from_index(slot).map(|t| (e.snapshot(&[t]), t.name()))
-    });
-    if ready {
-        topic
-    } else {
-        0
+    match (topic as usize).checked_sub(1) {
+        Some(slot) if refresh(slot, topic_list) => topic,
+        _ => 0,
     }
-}
-
-/// Benchmark hook: the page's dispatch ran a `once` (as `deliver` notes after a web action event's dispatch).
-#[wasm_bindgen(js_name = acBenchFired)]
-pub fn ac_bench_fired() {
-    FIRED.store(true, Relaxed);
 }

@@ -182,3 +182,51 @@ test('a listener that throws: the others still run, and the page observes the er
   assert.match(page.consoleErrors[0], /^ac: a 'content-offer:offered' listener threw \(the other listeners still ran\):/);
   assertNoTraps(page, { allowConsoleErrors: [/listener threw/] });
 });
+
+test('the dispatch rules hold when calls take the fast path (names seen before) and lists are cached in JS', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/ac-visitor.html`);
+  await page.evaluate(() => cxbridge.ready);
+  const out = await page.evaluate(() => {
+    const log = [];
+    const offer = (id) => ac('offer', { mediaType: 'webchat', actionMapId: 'm', actionMapVersion: 1, actionId: id });
+    // Every name below is used once before, so the calls that matter are classified in JS.
+    const warm = () => {};
+    for (const n of ['webchat:offered', 'webchat:all', 'webchat:accepted']) {
+      ac('on', n, warm);
+      ac('off', n, warm);
+    }
+    const victim = (e) => log.push('victim:' + e.actionId);
+    const remover = (e) => {
+      log.push('remover:' + e.actionId);
+      ac('off', 'webchat:all', victim);
+    };
+    const late = (e) => log.push('late:' + e.actionId);
+    const adder = () => ac('on', 'webchat:offered', late);
+    const once = (e) => log.push('once:' + e.actionId);
+    const thrower = () => {
+      throw new Error('page bug');
+    };
+    ac('on', 'webchat:offered', remover);
+    ac('on', 'webchat:offered', thrower);
+    ac('on', 'webchat:all', victim);
+    ac('once', 'webchat:offered', adder);
+    ac('once', 'webchat:all', once);
+    ac('once', 'webchat:all', once); // a duplicate: still one subscription
+    offer('fast-1'); // victim removed before its turn; late waits for the next event; once fires
+    offer('fast-2'); // late runs now; once is gone
+    ac('once', 'webchat:all', once); // the fired once can subscribe again
+    offer('fast-3');
+    ac('off', 'webchat:offered', remover);
+    ac('off', 'webchat:offered', thrower);
+    ac('off', 'webchat:offered', late);
+    offer('fast-4'); // nobody left
+    return { log: log.join(' '), observed: observed.length };
+  });
+  assert.equal(
+    out.log,
+    'remover:fast-1 once:fast-1 remover:fast-2 late:fast-2 remover:fast-3 late:fast-3 once:fast-3',
+  );
+  assert.equal(out.observed, 3);
+  assertNoTraps(page, { allowConsoleErrors: [/listener threw/] });
+});
