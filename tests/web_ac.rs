@@ -137,6 +137,26 @@ fn a_bad_subscription_is_a_console_error_and_changes_nothing() {
 }
 
 #[wasm_bindgen_test]
+fn a_1_mb_bad_value_is_not_logged_in_full() {
+    let page = Page::new();
+    let out = page.run(
+        "const huge = 'x'.repeat(1 << 20);
+         ac('on', huge, () => {});
+         ac(huge);
+         ac('accept', huge);
+         ac('offer', { mediaType: huge, actionMapId: 'm', actionMapVersion: 1 });
+         return errors;",
+    );
+    let errors: Vec<String> = Array::from(&out).iter().map(|e| e.as_string().unwrap()).collect();
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    let cut = format!("'{}…(1048576 chars)'", "x".repeat(60));
+    for e in &errors {
+        assert!(e.len() < 400, "{} bytes: {}", e.len(), &e[..200]);
+        assert!(e.contains(&cut), "{e}");
+    }
+}
+
+#[wasm_bindgen_test]
 fn removal_and_addition_during_a_dispatch_follow_the_dom_rules() {
     let page = Page::new();
     let out = page.run(

@@ -247,3 +247,29 @@ async fn a_refused_native_command_name_is_an_error_but_the_others_still_work() {
     let ok = settle(&caller.command("PartlyBad.ok".into(), JsValue::UNDEFINED)).await;
     assert_eq!(ok.unwrap(), "fine");
 }
+
+#[wasm_bindgen_test]
+fn a_1_mb_bad_name_is_not_logged_in_full() {
+    let huge = "x".repeat(1 << 20);
+    let warned = Array::new();
+    let console: JsValue = Reflect::get(&js_sys::global(), &"console".into()).unwrap();
+    let orig = Reflect::get(&console, &"warn".into()).unwrap();
+    let record = Function::new_with_args("m, v", "this.push(String(v))").bind0(&warned);
+    Reflect::set(&console, &"warn".into(), &record).unwrap();
+    let p = Plugin::register("HugeNames").unwrap();
+    let refused = p.subscribe(huge.clone().into(), JsValue::from(1));
+    Reflect::set(&console, &"warn".into(), &orig).unwrap();
+    assert_eq!(refused, JsValue::FALSE);
+    assert_eq!(warned.length(), 1);
+    let cut = format!("{}…(1048576 chars)", "x".repeat(60));
+    assert_eq!(warned.get(0).as_string().unwrap(), cut);
+    // An Error that names the plugin: cut the same way.
+    let taken = "y".repeat(1 << 20);
+    Plugin::register(&taken).unwrap();
+    let e = message(bus::register_native_plugin(&taken, &["x"], Rc::new(|_: NativeCommand| {})).unwrap_err());
+    assert!(e.len() < 300, "{} bytes", e.len());
+    assert!(
+        e.contains(&format!("'{}…(1048576 chars)'", "y".repeat(60))),
+        "{e}"
+    );
+}

@@ -229,7 +229,7 @@ fn media_names() -> String {
 fn bad_name(name: &str) -> String {
     concat(&[
         "unknown event name '",
-        name,
+        &shown(name),
         "': expected '<mediaType>:<state>' or '<mediaType>:all', where mediaType is one of ",
         &media_names(),
         " (e.g. 'webchat:offered', 'content-offer:all')",
@@ -240,6 +240,42 @@ fn bad_name(name: &str) -> String {
 fn split_at_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
     let i = s.bytes().position(|b| b == sep)?;
     Some((s.get(..i)?, s.get(i + 1..)?))
+}
+
+/// How a value the page passed appears in an error message: whole up to [`SHOWN_CHARS`] characters, else its
+/// beginning and its length (`'abc…(1048576 chars)'`), so a 1 MB string is not logged in full.
+pub fn shown(value: &str) -> String {
+    let Some((cut, _)) = value.char_indices().nth(SHOWN_CHARS) else {
+        return value.to_string();
+    };
+    let mut out = String::with_capacity(cut + 24);
+    out.push_str(value.get(..cut).unwrap_or_default());
+    out.push_str("…(");
+    push_decimal(&mut out, value.chars().count());
+    out.push_str(" chars)");
+    out
+}
+
+/// How many characters of a page's value an error message shows.
+pub const SHOWN_CHARS: usize = 60;
+
+/// Appends `n` in decimal (without `core::fmt`).
+pub fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        if let Some(d) = digits.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    for d in digits.iter().skip(i) {
+        out.push(char::from(*d));
+    }
 }
 
 /// Joins message parts. Messages are built without `format!`: `core::fmt` would cost the wasm several KB.
@@ -339,7 +375,7 @@ impl Method {
             .ok_or_else(|| {
                 concat(&[
                     "ac('",
-                    name,
+                    &shown(name),
                     "'): unknown method; ac() knows ",
                     &list(METHODS.iter().map(|(_, n)| *n)),
                 ])
@@ -474,7 +510,7 @@ impl OfferArgs {
             Arg::Str(s) => MediaType::parse(s).ok_or_else(|| {
                 concat(&[
                     "ac('offer', {…}): unknown mediaType '",
-                    s,
+                    &shown(s),
                     "'; expected one of ",
                     &media_names(),
                 ])
@@ -593,7 +629,7 @@ impl Journey {
         if let Some(state) = self.state(&offer.action_id) {
             return Err(concat(&[
                 "ac('offer', {…}): web action '",
-                &offer.action_id,
+                &shown(&offer.action_id),
                 "' already exists (it is ",
                 state.name(),
                 ")",
@@ -627,7 +663,7 @@ impl Journey {
     ) -> Result<Vec<Event>, String> {
         let i = self
             .find(action_id)
-            .ok_or_else(|| concat(&["there is no web action '", action_id, "' on this page"]))?;
+            .ok_or_else(|| concat(&["there is no web action '", &shown(action_id), "' on this page"]))?;
         self.step(i, to, error).map(|e| vec![e])
     }
 
@@ -726,7 +762,7 @@ impl Journey {
             };
             return Err(concat(&[
                 "web action '",
-                &a.info.action_id,
+                &shown(&a.info.action_id),
                 "' (",
                 media.name(),
                 ") is ",
@@ -855,6 +891,47 @@ mod tests {
         for (i, row) in MEDIA.iter().enumerate() {
             assert_eq!(row.0 as usize, i);
         }
+    }
+
+    #[test]
+    fn a_long_value_is_cut_in_error_messages_and_says_how_long_it_was() {
+        assert_eq!(shown("webchat:nope"), "webchat:nope");
+        let sixty = "é".repeat(SHOWN_CHARS);
+        assert_eq!(shown(&sixty), sixty);
+        let huge = "x".repeat(1 << 20);
+        let want = ["'", &"x".repeat(SHOWN_CHARS), "…(1048576 chars)'"].concat();
+        let e = Topic::parse(&huge).unwrap_err();
+        assert!(e.contains(&want), "{}", &e[..200]);
+        assert!(e.len() < 300, "{} bytes", e.len());
+        // Cut on a character, counted in characters.
+        let wide = shown(&"é".repeat(100));
+        assert_eq!(
+            wide,
+            ["é".repeat(SHOWN_CHARS), "…(100 chars)".to_string()].concat()
+        );
+        let method = Method::parse(&Arg::Str(huge.clone())).unwrap_err();
+        assert!(
+            method.len() < 300 && method.contains("…(1048576 chars)"),
+            "{method}"
+        );
+        let mut j = Journey::new();
+        let t = j.transition(&huge, Accepted, None).unwrap_err();
+        assert!(t.len() < 200 && t.contains("…(1048576 chars)"), "{t}");
+        let offer = OfferArgs {
+            media_type: Arg::Str(huge.clone()),
+            action_map_id: Arg::Str("m".into()),
+            action_map_version: Arg::Number(1.0),
+            action_id: Arg::Undefined,
+            timeout_ms: Arg::Undefined,
+        };
+        let o = offer.validate(|| "id".into()).unwrap_err();
+        assert!(o.len() < 300 && o.contains("…(1048576 chars)"), "{o}");
+        let mut digits = String::new();
+        for n in [0, 7, 10, 1234567890] {
+            push_decimal(&mut digits, n);
+            digits.push(' ');
+        }
+        assert_eq!(digits, "0 7 10 1234567890 ");
     }
 
     #[test]

@@ -473,7 +473,14 @@ fn answer(method: Method, action_id: &JsValue) -> JsValue {
             JsValue::TRUE
         }
         Err(e) => {
-            console_error(&concat(&["ac('", method.name(), "', '", &id, "'): ", &e]));
+            console_error(&concat(&[
+                "ac('",
+                method.name(),
+                "', '",
+                &journey::shown(&id),
+                "'): ",
+                &e,
+            ]));
             JsValue::FALSE
         }
     }
@@ -488,7 +495,7 @@ pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32,
     let Some(to) = State::parse(state) else {
         return console_error(&concat(&[
             "ac: a chat reported the unknown web action state '",
-            state,
+            &journey::shown(state),
             "'",
         ]));
     };
@@ -518,7 +525,12 @@ pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32,
             sync_timer();
             emit(events);
         }
-        Err(e) => console_error(&concat(&["ac: the linked chat reported '", state, "': ", &e])),
+        Err(e) => console_error(&concat(&[
+            "ac: the linked chat reported '",
+            &journey::shown(state),
+            "': ",
+            &e,
+        ])),
     }
 }
 

@@ -19,6 +19,7 @@ use wasm_bindgen::JsCast;
 use super::analytics;
 use super::deferred::Deferred;
 use crate::core::bus::{self as core, Bus, BusError, Dispatch, Host, PluginId, Publication, Route};
+use crate::core::journey::{self, concat};
 
 #[wasm_bindgen(module = "/js/deferred.js")]
 extern "C" {
@@ -116,19 +117,22 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
     STATE.with(|s| f(&mut s.borrow_mut()))
 }
 
-fn concat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
-}
-
-/// A refused call: `false` for the caller, and a console warning naming the call and the problem.
+/// A refused call: `false` for the caller, and a console warning naming the call and the problem, then the
+/// value (a long string cut as [`journey::shown`] cuts it, without copying it into the wasm).
 fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
+    let cut = value
+        .dyn_ref::<js_sys::JsString>()
+        .filter(|s| s.length() as usize > journey::SHOWN_CHARS)
+        .map(|s| {
+            s.slice(0, journey::SHOWN_CHARS as u32)
+                .concat(&JsValue::from_str("…("))
+                .concat(&s.length().into())
+                .concat(&JsValue::from_str(" chars)"))
+                .into()
+        });
     web_sys::console::warn_2(
         &concat(&["cxbridge: CXBus ", call, "() refused: ", why]).into(),
-        value,
+        cut.as_ref().unwrap_or(value),
     );
     JsValue::FALSE
 }
@@ -279,7 +283,7 @@ impl Plugin {
 fn bus_error(name: &str, e: BusError) -> JsValue {
     js_sys::Error::new(&concat(&[
         "cxbridge: cannot register plugin '",
-        name,
+        &journey::shown(name),
         "': ",
         e.message(),
     ]))
