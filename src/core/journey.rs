@@ -245,13 +245,13 @@ fn split_at_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
 /// How a value the page passed appears in an error message: whole up to [`SHOWN_CHARS`] characters, else its
 /// beginning and its length (`'abc…(1048576 chars)'`), so a 1 MB string is not logged in full.
 pub fn shown(value: &str) -> String {
-    let Some((cut, _)) = value.char_indices().nth(SHOWN_CHARS) else {
+    let n = value.chars().count();
+    if n <= SHOWN_CHARS {
         return value.to_string();
-    };
-    let mut out = String::with_capacity(cut + 24);
-    out.push_str(value.get(..cut).unwrap_or_default());
+    }
+    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
     out.push_str("…(");
-    push_decimal(&mut out, value.chars().count());
+    push_decimal(&mut out, n);
     out.push_str(" chars)");
     out
 }

@@ -33,8 +33,12 @@ use super::analytics;
 // payload in one call, and reporting errors through whatever `console.error` is *now* (error trackers and test
 // harnesses wrap it after cxbridge loaded).
 #[wasm_bindgen(inline_js = r#"
+// In the order of core::journey's `State` and `MediaType` (the shell passes their numbers).
+const STATES = ['qualified', 'offered', 'accepted', 'rejected', 'ignored', 'timedout', 'errored', 'started', 'engaged',
+  'completed'];
+const MEDIA = ['webchat', 'content-offer'];
 export function payload(id, state, media, mapId, version, cid, sid, code, message) {
-  const e = { actionId: id, actionState: state, actionMediaType: media, actionMapId: mapId,
+  const e = { actionId: id, actionState: STATES[state], actionMediaType: MEDIA[media], actionMapId: mapId,
     actionMapVersion: version, customerId: cid, customerIdType: 'cookie', sessionId: sid };
   if (code !== undefined) { e.errorCode = code; e.errorMessage = message; }
   return e;
@@ -74,8 +78,8 @@ extern "C" {
     #[allow(clippy::too_many_arguments)]
     fn payload(
         id: &str,
-        state: &JsValue,
-        media: &JsValue,
+        state: u32,
+        media: u32,
         map_id: &str,
         version: u32,
         customer_id: &JsValue,
@@ -167,7 +171,6 @@ impl Drop for Timer {
 
 #[derive(Default)]
 struct Shell {
-    names: Names,
     emitter: Emitter<Topic, Callback>,
     journey: journey::Journey,
     visitor: Option<Visitor>,
@@ -179,36 +182,6 @@ struct Shell {
     timer: Option<Timer>,
     /// The timer's callback, made once and owned here for the page's life; only the `Timer` is re-armed.
     tick: Option<Closure<dyn FnMut()>>,
-}
-
-/// State and media type names as JS strings, made once: a payload costs no UTF-8 copies for them.
-#[derive(Default)]
-struct Names {
-    states: Vec<JsValue>,
-    medias: Vec<JsValue>,
-}
-
-impl Names {
-    fn new() -> Self {
-        Names {
-            states: STATES.iter().map(|(_, n)| JsValue::from_str(n)).collect(),
-            medias: MEDIA.iter().map(|row| JsValue::from_str(row.1)).collect(),
-        }
-    }
-
-    fn state(&self, state: State) -> JsValue {
-        self.states
-            .get(state as usize)
-            .cloned()
-            .unwrap_or(JsValue::UNDEFINED)
-    }
-
-    fn media(&self, media: MediaType) -> JsValue {
-        self.medias
-            .get(media as usize)
-            .cloned()
-            .unwrap_or(JsValue::UNDEFINED)
-    }
 }
 
 thread_local! {
@@ -224,10 +197,7 @@ fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
 
 #[inline(never)]
 fn new_shell() -> Shell {
-    Shell {
-        names: Names::new(),
-        ..Shell::default()
-    }
+    Shell::default()
 }
 
 fn console_error(message: &str) {
@@ -573,11 +543,10 @@ fn event_payload(event: &Event) -> JsValue {
         Some((code, message)) => (Some(*code), Some(message.clone())),
         None => (None, None),
     };
-    let (state, media) = with(|s| (s.names.state(event.state), s.names.media(a.media)));
     payload(
         &a.action_id,
-        &state,
-        &media,
+        event.state as u32,
+        a.media as u32,
         &a.action_map_id,
         a.action_map_version,
         &visitor.customer_id,
