@@ -1,6 +1,7 @@
 //! The Journey SDK's web actions (seed 000): the media-type × state table, the event names built on it
 //! (`'webchat:offered'`, `'content-offer:all'`), the lifecycle state machine of each action, offer timeouts on
-//! the caller's clock, the validation of every `ac(...)` call, and the visitor's cookie id.
+//! the caller's clock, and the validation of every `ac(...)` call. (The visitor's ids, a cookie and a
+//! `sessionStorage` entry, are read and renewed in one JS call: `visitorIds` in `web::ac`.)
 //!
 //! Everything the vendor documents about which state may follow which lives in [`MEDIA`] and [`successors`]:
 //! change the table, and `ac('on', …)` validation, the state machine and the `.d.ts` story follow.
@@ -807,55 +808,6 @@ impl Journey {
     }
 }
 
-// ---------------------------------------------------------------------------------------------------------
-// The visitor: customerId (a first-party cookie) and sessionId
-// ---------------------------------------------------------------------------------------------------------
-
-/// The first-party cookie that keeps `customerId` across visits.
-pub const CUSTOMER_COOKIE: &str = "_cxbridge_cid";
-/// The `sessionStorage` key that keeps `sessionId` for the browsing session.
-pub const SESSION_KEY: &str = "_cxbridge_sid";
-/// Two years, in seconds: how long the customer cookie lives (renewed on each page load; Chromium caps any
-/// cookie at 400 days, so a visitor who returns within that keeps the id).
-pub const CUSTOMER_COOKIE_MAX_AGE: u32 = 2 * 365 * 24 * 60 * 60;
-/// [`CUSTOMER_COOKIE_MAX_AGE`] as the cookie spells it (no integer formatting code in the wasm for one number).
-const CUSTOMER_COOKIE_MAX_AGE_TEXT: &str = "63072000";
-
-/// The value of cookie `name` in a `document.cookie` string.
-pub fn cookie_value<'a>(cookies: &'a str, name: &str) -> Option<&'a str> {
-    cookies.split(';').find_map(|pair| {
-        let (k, v) = split_at_byte(pair, b'=')?;
-        // Browsers separate cookies with "; "; Unicode-aware trim() would cost wasm bytes for nothing.
-        (k.trim_matches(' ') == name).then(|| v.trim_matches(' '))
-    })
-}
-
-/// The `document.cookie` assignment that stores the customer id.
-pub fn customer_cookie(id: &str, secure: bool) -> String {
-    concat(&[
-        CUSTOMER_COOKIE,
-        "=",
-        id,
-        "; Max-Age=",
-        CUSTOMER_COOKIE_MAX_AGE_TEXT,
-        "; Path=/; SameSite=Lax",
-        if secure { "; Secure" } else { "" },
-    ])
-}
-
-/// Whether `s` is a UUID v4 in its canonical lower- or upper-case form (ids read back from storage are checked,
-/// so a tampered cookie is replaced rather than reported). The shell makes the ids (`crypto.randomUUID()`).
-pub fn is_uuid_v4(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            14 => *c == b'4',
-            19 => matches!(c, b'8' | b'9' | b'a' | b'b' | b'A' | b'B'),
-            _ => c.is_ascii_hexdigit(),
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1326,28 +1278,5 @@ mod tests {
             .check_answer(&Arg::Undefined)
             .unwrap_err()
             .contains("action id"));
-    }
-
-    #[test]
-    fn the_customer_cookie_is_found_and_written_for_two_years() {
-        assert_eq!(
-            cookie_value("a=1; _cxbridge_cid=abc ; b=2", CUSTOMER_COOKIE),
-            Some("abc")
-        );
-        assert_eq!(cookie_value("x_cxbridge_cid=abc", CUSTOMER_COOKIE), None);
-        assert_eq!(cookie_value("", CUSTOMER_COOKIE), None);
-        let c = customer_cookie("id", false);
-        assert_eq!(c, "_cxbridge_cid=id; Max-Age=63072000; Path=/; SameSite=Lax");
-        assert!(customer_cookie("id", true).ends_with("; Secure"));
-        assert_eq!(CUSTOMER_COOKIE_MAX_AGE_TEXT, CUSTOMER_COOKIE_MAX_AGE.to_string());
-    }
-
-    #[test]
-    fn uuids_are_v4() {
-        assert!(is_uuid_v4("ffffffff-ffff-4fff-bfff-ffffffffffff"));
-        assert!(is_uuid_v4("00000000-0000-4000-8000-000000000000"));
-        assert!(!is_uuid_v4("ffffffff-ffff-1fff-bfff-ffffffffffff"));
-        assert!(!is_uuid_v4("not a uuid"));
-        assert!(!is_uuid_v4("ffffffff-ffff-4fff-bfff-fffffffffffg"));
     }
 }

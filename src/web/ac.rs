@@ -68,11 +68,31 @@ export function uuid() {
   const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
   return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
 }
-export function readCookies() { try { return document.cookie; } catch (_) { return ''; } }
-export function writeCookie(c) { try { document.cookie = c; } catch (_) {} }
-export function isSecure() { return location.protocol === 'https:'; }
-export function readSession(key) { try { return sessionStorage.getItem(key); } catch (_) { return null; } }
-export function writeSession(key, value) { try { sessionStorage.setItem(key, value); } catch (_) {} }
+// customerId: the _cxbridge_cid cookie, written on every page load (the two years count from the last visit);
+// sessionId: sessionStorage. An id read back must be a UUID v4 (a tampered one is replaced). Storage refused
+// (a sandboxed frame, cookies blocked) leaves page-lifetime ids: never throws.
+const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+export function visitorIds() {
+  let cid;
+  try {
+    for (const pair of document.cookie.split(';')) {
+      const i = pair.indexOf('=');
+      if (i > 0 && pair.slice(0, i).trim() === '_cxbridge_cid') { cid = pair.slice(i + 1).trim(); break; }
+    }
+  } catch (_) {}
+  if (!UUID4.test(cid)) cid = uuid();
+  try {
+    document.cookie = '_cxbridge_cid=' + cid + '; Max-Age=63072000; Path=/; SameSite=Lax' +
+      (location.protocol === 'https:' ? '; Secure' : '');
+  } catch (_) {}
+  let sid = null;
+  try { sid = sessionStorage.getItem('_cxbridge_sid'); } catch (_) {}
+  if (!UUID4.test(sid)) {
+    sid = uuid();
+    try { sessionStorage.setItem('_cxbridge_sid', sid); } catch (_) {}
+  }
+  return [cid, sid];
+}
 "#)]
 extern "C" {
     #[allow(clippy::too_many_arguments)]
@@ -98,16 +118,8 @@ extern "C" {
     fn kind(v: &JsValue) -> u8;
     fn fail(message: &str);
     fn uuid() -> String;
-    #[wasm_bindgen(js_name = readCookies)]
-    fn read_cookies() -> String;
-    #[wasm_bindgen(js_name = writeCookie)]
-    fn write_cookie(cookie: &str);
-    #[wasm_bindgen(js_name = isSecure)]
-    fn is_secure() -> bool;
-    #[wasm_bindgen(js_name = readSession)]
-    fn read_session(key: &str) -> Option<String>;
-    #[wasm_bindgen(js_name = writeSession)]
-    fn write_session(key: &str, value: &str);
+    #[wasm_bindgen(js_name = visitorIds)]
+    fn visitor_ids() -> Array;
 }
 
 // The listener lists and the dispatch loop, on the JS side (see js/listeners.js for why).
@@ -615,33 +627,14 @@ fn visitor() -> Visitor {
     if let Some(v) = with(|s| s.visitor.clone()) {
         return v;
     }
+    // Read (and the cookie renewed) in one call: what the ids are is the JS helper's `visitorIds`.
+    let ids = visitor_ids();
     let v = Visitor {
-        customer_id: JsValue::from_str(&customer_id()),
-        session_id: JsValue::from_str(&session_id()),
+        customer_id: ids.get(0),
+        session_id: ids.get(1),
     };
     with(|s| s.visitor = Some(v.clone()));
     v
-}
-
-/// Storage refused (a sandboxed frame, cookies blocked) leaves a page-lifetime id: reads fail quietly, and the
-/// id is simply not found again next time.
-fn customer_id() -> String {
-    let cookies = read_cookies();
-    let id = journey::cookie_value(&cookies, journey::CUSTOMER_COOKIE)
-        .filter(|id| journey::is_uuid_v4(id))
-        .map_or_else(new_uuid, str::to_string);
-    // Written on every page load: the two years count from the last visit.
-    write_cookie(&journey::customer_cookie(&id, is_secure()));
-    id
-}
-
-fn session_id() -> String {
-    if let Some(id) = read_session(journey::SESSION_KEY).filter(|id| journey::is_uuid_v4(id)) {
-        return id;
-    }
-    let id = new_uuid();
-    write_session(journey::SESSION_KEY, &id);
-    id
 }
 
 /// A UUID v4: `crypto.randomUUID()`, or the same from `crypto.getRandomValues()` where `randomUUID` is missing

@@ -230,3 +230,31 @@ test('the dispatch rules hold when calls take the fast path (names seen before) 
   assert.equal(out.observed, 3);
   assertNoTraps(page, { allowConsoleErrors: [/listener threw/] });
 });
+
+test('a tampered or look-alike visitor cookie and a tampered session id are replaced by fresh ids', async () => {
+  const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/ac-visitor.html`);
+  await page.evaluate(() => cxbridge.ready);
+  const fake = '11111111-1111-4111-8111-111111111111';
+  await page.evaluate((f) => {
+    document.cookie = `x_cxbridge_cid=${f}; Path=/`;
+    document.cookie = '_cxbridge_cid=not-a-uuid; Path=/';
+    sessionStorage.setItem('_cxbridge_sid', 'tampered');
+  }, fake);
+  await page.reload();
+  await page.evaluate(() => cxbridge.ready);
+  const out = await page.evaluate(() => {
+    raise();
+    const e = events[events.length - 1];
+    const seen = { customerId: e.customerId, sessionId: e.sessionId, cookie: document.cookie, stored: sessionStorage.getItem('_cxbridge_sid') };
+    document.cookie = 'x_cxbridge_cid=; Path=/; Max-Age=0';
+    return seen;
+  });
+  assert.match(out.customerId, UUID);
+  assert.notEqual(out.customerId, fake);
+  assert.ok(out.cookie.split('; ').includes(`_cxbridge_cid=${out.customerId}`), out.cookie);
+  assert.match(out.sessionId, UUID);
+  assert.equal(out.stored, out.sessionId);
+  assertNoTraps(page, { allowConsoleErrors: [/^ac: a 'content-offer:offered' listener threw/] });
+});
