@@ -125,6 +125,11 @@ export function subscription(fn) {
   return { fn, active: true };
 }
 
+export function refused(message, value) {
+  const cut = typeof value === 'string' && value.length > 60 ? `${value.slice(0, 60)}…(${value.length} chars)` : value;
+  console.warn(message, cut);
+}
+
 export function cancel(record) {
   record.active = false;
 }

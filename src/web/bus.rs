@@ -31,6 +31,9 @@ extern "C" {
 
     fn cancel(subscription: &JsValue);
 
+    /// `console.warn(message, value)`, a long string value cut to its first 60 characters and its length.
+    fn refused(message: &str, value: &JsValue);
+
     /// Whether two subscription records hold the same function.
     #[wasm_bindgen(js_name = sameCallback)]
     fn same_callback(a: &JsValue, b: &JsValue) -> bool;
@@ -118,22 +121,9 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
 }
 
 /// A refused call: `false` for the caller, and a console warning naming the call and the problem, then the
-/// value (a long string cut as [`journey::shown`] cuts it, without copying it into the wasm).
+/// value (a long string cut as [`journey::shown`] cuts it, in JS: it is not copied into the wasm).
 fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
-    let cut = value
-        .dyn_ref::<js_sys::JsString>()
-        .filter(|s| s.length() as usize > journey::SHOWN_CHARS)
-        .map(|s| {
-            s.slice(0, journey::SHOWN_CHARS as u32)
-                .concat(&JsValue::from_str("…("))
-                .concat(&s.length().into())
-                .concat(&JsValue::from_str(" chars)"))
-                .into()
-        });
-    web_sys::console::warn_2(
-        &concat(&["cxbridge: CXBus ", call, "() refused: ", why]).into(),
-        cut.as_ref().unwrap_or(value),
-    );
+    refused(&concat(&["cxbridge: CXBus ", call, "() refused: ", why]), value);
     JsValue::FALSE
 }
 
