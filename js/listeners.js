@@ -25,6 +25,16 @@ export function record(fn, once) {
   return { fn, alive: true, once };
 }
 
+// A number per page function, so Rust compares subscriptions without calling back into JS.
+const ids = new WeakMap();
+let nextId = 0;
+
+export function fnId(fn) {
+  let id = ids.get(fn);
+  if (id === undefined) ids.set(fn, (id = ++nextId));
+  return id;
+}
+
 export function kill(r) {
   r.alive = false;
   kills++;
@@ -138,7 +148,7 @@ export function learn(name, topic) {
 
 /**
  * The function behind `ac(...)`: on/once/off with a known name and a function go straight to `wasm.acListen`
- * (one number and the function), everything else to `wasm.ac` with the arguments as an array.
+ * (two numbers and the new record), everything else to `wasm.ac` with the arguments as an array.
  */
 export function acEntry(wasm) {
   return function ac(m, name, fn) {
@@ -147,7 +157,8 @@ export function acEntry(wasm) {
       const t = method === 0 ? undefined : topics.get(name);
       if (t !== undefined) {
         // Bit 2: a `once` ran since Rust last heard, so it retires first (no call back here to ask).
-        wasm.acListen(method | (takeFired() ? 4 : 0) | (t << 3), fn);
+        const code = method | (takeFired() ? 4 : 0) | (t << 3);
+        wasm.acListen(code, fnId(fn), method === 3 ? undefined : record(fn, method === 2));
         return undefined;
       }
     }

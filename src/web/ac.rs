@@ -126,6 +126,8 @@ extern "C" {
 #[wasm_bindgen(module = "/js/listeners.js")]
 extern "C" {
     fn record(callback: &JsValue, once: bool) -> JsValue;
+    #[wasm_bindgen(js_name = fnId)]
+    fn fn_id(callback: &JsValue) -> u32;
     fn kill(record: &JsValue);
     #[wasm_bindgen(js_name = isAlive)]
     fn is_alive(record: &JsValue) -> bool;
@@ -140,17 +142,18 @@ extern "C" {
     fn listener_threw(source: &str, event: &str, error: &JsValue);
 }
 
-/// A page's listener and its JS record (`{fn, alive, once}`, what the dispatch loop in js/listeners.js reads);
-/// two are the same subscription when they hold the same JS function.
+/// A page's listener: the number js/listeners.js gave its function (`fnId`: the same function, the same
+/// number, so comparing needs no call into JS) and its JS record (`{fn, alive, once}`, what the dispatch loop
+/// reads).
 #[derive(Clone)]
 struct Callback {
-    function: JsValue,
+    id: u32,
     record: JsValue,
 }
 
 impl PartialEq for Callback {
     fn eq(&self, other: &Self) -> bool {
-        self.function == other.function
+        self.id == other.id
     }
 }
 
@@ -242,16 +245,17 @@ fn set(obj: &Object, key: &JsValue, value: &JsValue) {
 
 /// `ac(method, name, fn)` for a name seen before, classified by `acEntry` in js/listeners.js: `code` is the
 /// method (1 on, 2 once, 3 off), bit 2 set when a `once` ran since the emitter last heard, then the topic's
-/// number; no string crosses and nothing is parsed.
+/// number; `id` the function's number and `record` its new JS record (`undefined` for `off`). No string
+/// crosses, nothing is parsed, and nothing calls back into JS but `kill` for an `off`.
 #[wasm_bindgen(js_name = acListen)]
-pub fn ac_listen(code: u32, function: JsValue) {
+pub fn ac_listen(code: u32, id: u32, record: JsValue) {
     let method = match code & 3 {
         1 => Method::On,
         2 => Method::Once,
         _ => Method::Off,
     };
     if let Some(topic) = Topic::from_index((code >> 3) as usize) {
-        subscribe(method, topic, function, code & 4 != 0);
+        subscribe(method, topic, Callback { id, record }, code & 4 != 0);
     }
 }
 
@@ -290,34 +294,35 @@ fn listen(method: Method, name: &JsValue, callback: &JsValue) {
     if let Arg::Str(n) = &name {
         learn(n, topic.index() as u32);
     }
-    subscribe(method, topic, callback.clone(), take_fired());
+    let callback = Callback {
+        id: fn_id(callback),
+        record: if method == Method::Off {
+            JsValue::UNDEFINED
+        } else {
+            record(callback, method == Method::Once)
+        },
+    };
+    subscribe(method, topic, callback, take_fired());
 }
 
 /// on/once/off on the emitter, then mirrored in the JS records (making or killing one drops the cached JS
 /// lists). `fired`: a JS dispatch ran a `once` since the emitter last heard.
-fn subscribe(method: Method, topic: Topic, function: JsValue, fired: bool) {
+fn subscribe(method: Method, topic: Topic, callback: Callback, fired: bool) {
     with(|s| {
         if fired {
             retire(s);
         }
-        if method == Method::Off {
-            let probe = Callback {
-                function,
-                record: JsValue::UNDEFINED,
-            };
-            // Marking the record dead is what a dispatch under way checks (our own JS: no page code runs).
-            if let Some(l) = s.emitter.take(&topic, &probe) {
-                kill(&l.callback().record);
+        match method {
+            Method::Off => {
+                // Marking the record dead is what a dispatch under way checks (our own JS: no page code runs).
+                if let Some(l) = s.emitter.take(&topic, &callback) {
+                    kill(&l.callback().record);
+                }
             }
-        } else {
-            let once = method == Method::Once;
-            let callback = Callback {
-                record: record(&function, once),
-                function,
-            };
-            if once {
+            Method::Once => {
                 s.emitter.once(topic, callback);
-            } else {
+            }
+            _ => {
                 s.emitter.on(topic, callback);
             }
         }
