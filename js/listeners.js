@@ -1,8 +1,11 @@
 // The ac() listeners as a dispatch sees them (src/web/ac.rs imports this). Rust's core::emitter decides who is
-// subscribed, in which order, and what on/once/off did; the frozen array of each slot (one per event, one per
-// topic) is built from its snapshot and cached here. A dispatch is then at most ONE call across the wasm boundary
-// that loops here, instead of one wasm→JS call per listener (~70 ns each, several times a listener's own cost),
-// and none at all when it starts on the JS side (the benchmark hook) and the cached list is still good.
+// subscribed, in which order, and what on/once/off did; the array of each slot (one per event, one per topic) is
+// built from its snapshot and cached here. A dispatch is then at most ONE call across the wasm boundary that loops
+// here, instead of one wasm→JS call per listener (~70 ns each, several times a listener's own cost), and none at
+// all when it starts on the JS side (the benchmark hook) and the cached list is still good.
+//
+// The arrays are never frozen: V8 does not inline the calls of a loop over a frozen array, which made a dispatch
+// to 10 listeners 2.4× slower. Nothing outside this module sees them, so nothing can change them.
 //
 // The dispatch rules are core::emitter's, kept by the records: a record removed (`off`) is marked dead and
 // skipped even by a dispatch already under way (which reads `alive` only once something was removed); a list is
