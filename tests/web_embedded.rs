@@ -50,12 +50,15 @@ fn own_origin() -> String {
     web_sys::window().unwrap().location().origin().unwrap()
 }
 
+/// A listener that removes itself: it holds the slot its own closure lives in.
+type SelfRemoving = Rc<RefCell<Option<Closure<dyn FnMut()>>>>;
+
 /// Posts `message` to this window and resolves after every `message` listener registered before has seen it.
 async fn post_to_self(message: &JsValue) {
     let window = web_sys::window().unwrap();
     let promise = Promise::new(&mut |resolve, _| {
         let target = window.clone();
-        let cb: Rc<RefCell<Option<Closure<dyn FnMut()>>>> = Rc::new(RefCell::new(None));
+        let cb: SelfRemoving = Rc::new(RefCell::new(None));
         let cb2 = cb.clone();
         *cb.borrow_mut() = Some(Closure::new(move || {
             resolve.call0(&JsValue::UNDEFINED).unwrap();
