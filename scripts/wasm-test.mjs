@@ -48,7 +48,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 function compile(names) {
   const args = ['test', '-p', 'cxbridge', '--no-run', '--target', 'wasm32-unknown-unknown'];
   for (const n of names) args.push('--test', n);
-  args.push('--message-format=json-diagnostic-rendered-ansi');
+  // Diagnostics as cargo would print them: in colour only on a terminal.
+  args.push(process.stderr.isTTY ? '--message-format=json-diagnostic-rendered-ansi' : '--message-format=json');
   console.log(`=== cargo ${args.join(' ')}`);
   return new Promise((resolveCompile) => {
     const child = spawn('cargo', args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
@@ -115,7 +116,7 @@ function prepare(wasm, extraArgs) {
       stop().then(fn);
     };
     const timer = setTimeout(
-      () => finish(() => rejectPrep(new Error(`the runner did not serve the test page within ${RUNNER_START_MS / 1000} s\n${out}`))),
+      () => finish(() => rejectPrep(new Error(`no test page from the runner in ${RUNNER_START_MS / 1000} s\n${out}`))),
       RUNNER_START_MS,
     );
     const onData = (chunk) => {
@@ -145,7 +146,10 @@ function prepare(wasm, extraArgs) {
       const dir = out.match(/Retaining temporary build output folder: (.+)/)?.[1]?.trim();
       if (dir && !settled) rmSync(dir, { recursive: true, force: true });
       if (code === 0 && /no tests to run!|skipping/.test(out)) finish(() => resolvePrep({ skipped: out }));
-      else finish(() => rejectPrep(new Error(`wasm-bindgen-test-runner exited (${signal || code}) before serving the test page\n${out}`)));
+      else {
+        const why = `wasm-bindgen-test-runner exited (${signal || code}) before serving the test page`;
+        finish(() => rejectPrep(new Error(`${why}\n${out}`)));
+      }
     });
   });
 }
@@ -165,7 +169,15 @@ async function fetchIndex(base) {
   throw last;
 }
 
-const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html', '.json': 'application/json', '.css': 'text/css', '.map': 'application/json' };
+const TYPES = {
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.html': 'text/html',
+  '.json': 'application/json',
+  '.map': 'application/json',
+  '.css': 'text/css',
+};
 
 /**
  * Serves a prepared test file as the runner would (its page at /, then the bindgen output, then the repository
@@ -181,6 +193,11 @@ function serve(dir, index) {
       path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     } catch {
       path = '';
+    }
+    if (path === '/favicon.ico') {
+      res.writeHead(204, headers);
+      res.end();
+      return;
     }
     if (path === '/') {
       res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8' });
@@ -250,6 +267,7 @@ async function runPage(context, url) {
       const ran = /^running \d+ tests?$/m.test(output);
       if (ran) print();
       if (output.includes('test result: ')) {
+        await sleep(100); // an error thrown by the last test's leftovers (a timer, a rejection) lands here
         verdict = /test result: ok\./.test(output) && problems.length === 0 ? 'ok' : 'failed';
         break;
       }
@@ -264,6 +282,7 @@ async function runPage(context, url) {
     }
   } catch (err) {
     problems.push(`browser: ${err.message.split('\n')[0]}`);
+    output = (await page.textContent('#output', { timeout: 2000 }).catch(() => null)) ?? output;
   }
   if (verdict === null) {
     const ran = /^running \d+ tests?$/m.test(output);
@@ -286,7 +305,7 @@ async function runFile(state, { name, wasm }, extraArgs) {
       return false;
     }
     if (prepared.skipped) {
-      process.stdout.write(prepared.skipped);
+      process.stdout.write(prepared.skipped.replace(/^Retaining temporary build output folder: .*\n/m, ""));
       return true;
     }
     const server = await serve(prepared.dir, prepared.index);
@@ -306,7 +325,8 @@ async function runFile(state, { name, wasm }, extraArgs) {
     if (result.verdict === 'never-ran' && attempt < MAX_RETRIES) {
       console.log(
         `\n!!! wasm tests: ${name}: THE BROWSER NEVER RAN THE TESTS (no line of test output; ` +
-          `page shows ${JSON.stringify(result.output.slice(0, 80))}${result.problems.length ? `; ${result.problems.join('; ')}` : ''}). ` +
+          `page shows ${JSON.stringify(result.output.slice(0, 80))}` +
+          `${result.problems.length ? `; ${result.problems.join('; ')}` : ''}). ` +
           `No test failed; running it again with a fresh browser (${attempt + 1} of ${MAX_RETRIES}).\n`,
       );
       // A stalled renderer may be the browser's state: start the next try from a new one.
@@ -316,11 +336,13 @@ async function runFile(state, { name, wasm }, extraArgs) {
     }
     if (!/^running \d+ tests?$/m.test(result.output)) console.log(result.output);
     for (const p of result.problems) console.log(`!!! ${p}`);
-    if (result.consoleLines.length) {
+    // When the page printed its result, each failed test's console output is already in it.
+    if (result.consoleLines.length && !result.output.includes('test result: ')) {
       console.log('console output:');
       for (const l of result.consoleLines) console.log(`    ${l}`);
     }
-    const why = result.verdict === 'never-ran' ? `the browser never ran the tests in ${MAX_RETRIES + 1} tries` : 'see above';
+    const why =
+      result.verdict === 'never-ran' ? `the browser never ran the tests in ${MAX_RETRIES + 1} tries` : 'see above';
     console.log(`=== wasm tests: ${name}: FAILED (${why})`);
     return false;
   }
