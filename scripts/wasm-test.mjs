@@ -1,16 +1,20 @@
 // Runs the wasm-bindgen browser tests (tests/web_*.rs) in Chromium through playwright-core instead of ChromeDriver.
 //
-// Why: wasm-bindgen-test-runner's headless mode drives the browser through ChromeDriver, whose renderer sometimes
-// stalls before the test page loads ("Timed out receiving message from renderer", then "Failed to detect test as
-// having been run"), on an idle machine too (wasm-bindgen issue #783). playwright-core talks to Chromium over
-// the DevTools protocol directly, as the e2e specs do, and has not stalled there.
+// Why: with `cargo test`'s stock runner a test page sometimes never loaded ("Timed out receiving message from
+// renderer", then "Failed to detect test as having been run"), on an idle machine too. Measured here, it is not
+// ChromeDriver alone: the page served by wasm-bindgen-test-runner's own HTTP server (rouille on tiny_http) left one
+// of its five parallel module requests unanswered in 2 to 5 loads out of 6 under playwright-core as well, and
+// not once in over 60 loads when node served the same files.
 //
-// How: the runner still does what only it knows (wasm-bindgen over the test binary, the list of tests, the page
-// and its server): started with NO_HEADLESS=1 it serves the interactive test page and waits. We open that page,
-// stream its #output element (where wasm-bindgen-test writes the same lines it prints in a terminal) until the
-// final "test result:" line, and judge the file by it. A failed test, a page error, or no result in time fails
-// the file, with the page output and console shown. A page that never printed a line of test output (the
-// browser, not our code, failed) is retried, loudly, at most four times.
+// How: the runner still does what only it knows: wasm-bindgen over the test binary, the list of tests (with any
+// filter) in run.js, and the test page. Started with NO_HEADLESS=1 and WASM_BINDGEN_KEEP_TEST_BUILD it
+// writes those, prints where, and serves the page; we fetch the page once, stop it, serve its files from node
+// (serve) and open the page in one browser shared by every file. We stream its #output element (where
+// wasm-bindgen-test writes the lines it prints in a terminal) until the final "test result:" line and judge the
+// file by it: a failed test, an error thrown on the page, or no result in time fails the file, with the page
+// output (and, when there is no result, the console) shown. A page that printed no line of test output and
+// reported no error (the browser, not our code, failed) is retried with a fresh browser, loudly, at most four
+// times.
 //
 //   node scripts/wasm-test.mjs [NAME...]     compile tests/web_*.rs (or the NAMEs) and run each in one browser
 //   node scripts/wasm-test.mjs FILE.wasm ... as a cargo runner (.cargo/config.toml): run one compiled test file;
@@ -183,7 +187,9 @@ const TYPES = {
  * Serves a prepared test file as the runner would (its page at /, then the bindgen output, then the repository
  * for relative JS imports; extension-less imports get .js; origin-isolated) but from node. The runner's own
  * server (rouille on tiny_http) leaves one of the page's five parallel module requests unanswered now and then
- * (measured: 3 page loads in 6), so the page never loads: that, not ChromeDriver, is the "renderer" stall.
+ * (7 page loads in 12 here), so the page never loads: that, not ChromeDriver, is the "renderer" stall. The same
+ * five requests from curl, each on a new connection, were all answered (50 of 50): Chromium's reuse of a
+ * kept-alive connection is the likely trigger; not pinned further.
  */
 function serve(dir, index) {
   const server = createServer((req, res) => {
@@ -239,7 +245,7 @@ function serve(dir, index) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Opens the runner's page and follows its output. Resolves to { verdict, output, problems } where verdict is
+ * Opens the test page and follows its output. Resolves to { verdict, output, problems } where verdict is
  * 'ok', 'failed' or 'never-ran' (no line of test output and nothing the page itself complained about).
  */
 async function runPage(context, url) {
@@ -288,7 +294,7 @@ async function runPage(context, url) {
     const ran = /^running \d+ tests?$/m.test(output);
     verdict = ran || problems.some((p) => p.startsWith('page error')) ? 'failed' : 'never-ran';
   }
-  print();
+  if (/^running \d+ tests?$/m.test(output)) print();
   await page.close().catch(() => {});
   return { verdict, output, problems, consoleLines };
 }
