@@ -14,11 +14,26 @@ export async function build({ quiet = false } = {}) {
   const stdio = quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit';
   mkdirSync(join(root, 'dist'), { recursive: true });
 
-  log('cargo build --target wasm32-unknown-unknown --release');
-  run('cargo', ['build', '--quiet', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
+  // The shipped wasm is built with a standard library compiled for size, as nightly's flags allow (unlocked on this
+  // stable toolchain by RUSTC_BOOTSTRAP, as fuzz/ does; needs the rust-src component, which scripts/setup.sh adds):
+  // - panic=immediate-abort: a panic is the same `RuntimeError: unreachable` trap as with the std handler under
+  //   `panic = "abort"` (which printed nowhere on wasm32-unknown-unknown), minus the handler and all of core::fmt;
+  // - optimize_for_size: std's size-over-speed code paths; location-detail=none and fmt-debug=none: no file
+  //   names for panic locations and no Debug text, neither of which could ever be shown.
+  // Its own target dir, so these flags never invalidate the ordinary builds that clippy and the tests use.
+  log('cargo build --target wasm32-unknown-unknown --release (-Z build-std, size-optimised std)');
+  run('cargo', [
+    'build', '--quiet', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--release',
+    '--target-dir', 'target/dist', '-Z', 'build-std=std,panic_abort', '-Z', 'build-std-features=optimize_for_size',
+  ], {
     stdio,
+    env: {
+      ...process.env,
+      RUSTC_BOOTSTRAP: '1',
+      RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Csymbol-mangling-version=legacy',
+    },
   });
-  const raw = join(root, 'target/wasm32-unknown-unknown/release/cxbridge.wasm');
+  const raw = join(root, 'target/dist/wasm32-unknown-unknown/release/cxbridge.wasm');
   const pkg = join(root, 'build/pkg');
   const bindgenOut = join(pkg, 'cxbridge_bg.wasm');
   if (!existsSync(bindgenOut) || statSync(raw).mtimeMs > statSync(bindgenOut).mtimeMs) {
