@@ -38,9 +38,13 @@ export async function build({ quiet = false } = {}) {
   const raw = join(root, 'target/dist/wasm32-unknown-unknown/release/cxbridge.wasm');
   const pkg = join(root, 'build/pkg');
   const bindgenOut = join(pkg, 'cxbridge_bg.wasm');
-  if (!existsSync(bindgenOut) || statSync(raw).mtimeMs > statSync(bindgenOut).mtimeMs) {
+  // dist's wasm is written last (after the glue's names are shortened): if it is older than cargo's output, any
+  // step may have failed half-way, so all of them run again.
+  const shipped = join(root, 'dist/cxbridge_bg.wasm');
+  if (!existsSync(shipped) || !existsSync(join(pkg, 'cxbridge.js')) || statSync(raw).mtimeMs > statSync(shipped).mtimeMs) {
     log('wasm-bindgen --target web');
-    run('wasm-bindgen', ['--target', 'web', '--out-dir', pkg, raw], { stdio });
+    // No default wasm URL in the glue: js/script.js and js/index.mjs always say where the wasm is.
+    run('wasm-bindgen', ['--target', 'web', '--omit-default-module-path', '--out-dir', pkg, raw], { stdio });
     log('wasm-opt -Oz');
     run(join(root, 'node_modules/.bin/wasm-opt'), [
       // --low-memory-unused: Rust puts the stack first (1 MB) and never uses addresses below 1 KB, so binaryen may
