@@ -75,6 +75,9 @@ export async function build({ quiet = false } = {}) {
 // key; the duplicates name the same module, so esbuild's warning about them is noise.
   const common = {
     bundle: true, minify: true, target: 'es2020', logLevel: 'warning', plugins: [snippets], absWorkingDir: root,
+    // wasm-bindgen's own property names on the classes it wraps (the Rust pointer; nothing outside the glue reads
+    // them): mangled like local names.
+    mangleProps: /^(__wbg_ptr|__destroy_into_raw|__wrap)$/,
     logOverride: { 'duplicate-object-key': 'silent' },
   };
   log('esbuild dist/cxbridge.js (classic script) and dist/cxbridge.mjs (ESM)');
