@@ -73,3 +73,77 @@ export function wcStorage(op, key, value) {
   }
   return null;
 }
+
+/** Sends on the open socket; a socket not open (or gone) drops the frame, as the core expects of a lost stream. */
+export function wcSend(ws, text) {
+  try {
+    if (ws) ws.send(text);
+  } catch (_) {
+    /* not open: the core resends after reconnecting */
+  }
+}
+
+// The page-side parts of payloads: compiled prefilters (from the core's list, which is what survives a reload) and
+// registered preprocessors.
+let regexps = [];
+const preprocessors = [];
+
+/** The core's prefilter list changed: compile it again (JSON `[{source, flags}]`). */
+export function wcFilters(json) {
+  regexps = [];
+  for (const f of JSON.parse(json)) {
+    try {
+      regexps.push(new RegExp(f.source, f.flags));
+    } catch (e) {
+      console.error('WebChatService: a stored prefilter is not a valid RegExp', e);
+    }
+  }
+}
+
+export function wcRegexps() {
+  return regexps.slice();
+}
+
+export function wcPre(f) {
+  preprocessors.push(f);
+}
+
+// jQuery's ajax answers carry `responseJSON` when `responseText` parses.
+const revive = (_k, v) => {
+  if (v && typeof v.responseText === 'string') {
+    try {
+      v.responseJSON = JSON.parse(v.responseText);
+    } catch (_) {
+      /* not JSON: responseText only */
+    }
+  }
+  return v;
+};
+
+/**
+ * Makes the vendor-shaped payload the shell wrote as JSON: prefiltered messages hidden, then each preprocessor
+ * applied in order. Null for a `messageReceived` whose every message was hidden (nothing to publish).
+ */
+export function wcMake(json) {
+  const o = JSON.parse(json, revive);
+  const list = o && o.messages;
+  if (Array.isArray(list)) {
+    const shown = [];
+    for (const m of list) {
+      if (regexps.some((r) => ((r.lastIndex = 0), r.test(m.text)))) continue;
+      let v = m;
+      for (const f of preprocessors) {
+        try {
+          const r = f(v);
+          if (r !== null && typeof r === 'object') v = r;
+        } catch (e) {
+          console.error('WebChatService: a preprocessor threw', e);
+        }
+      }
+      shown.push(v);
+    }
+    if (!shown.length && o.originalMessages) return null;
+    o.messages = shown;
+  }
+  return o;
+}

@@ -15,6 +15,7 @@ use wasm_bindgen::JsCast;
 
 use super::bus::{self, NativeCommand};
 use super::deferred::Deferred;
+use crate::core::guestchat::json;
 use crate::core::guestchat::{
     Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
 };
@@ -44,6 +45,16 @@ extern "C" {
     fn wc_listen(target: &JsValue, kind: &str, cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = wcStorage)]
     fn wc_storage(op: &str, key: &str, value: Option<String>) -> Option<String>;
+    #[wasm_bindgen(js_name = wcMake)]
+    fn wc_make(json: &str) -> JsValue;
+    #[wasm_bindgen(js_name = wcFilters)]
+    fn wc_filters(json: &str);
+    #[wasm_bindgen(js_name = wcRegexps)]
+    fn wc_regexps() -> JsValue;
+    #[wasm_bindgen(js_name = wcPre)]
+    fn wc_pre(f: &Function);
+    #[wasm_bindgen(js_name = wcSend)]
+    fn wc_send(ws: &JsValue, text: &str);
 }
 
 /// An event listener; removed when dropped.
@@ -68,9 +79,8 @@ struct Shell {
     timers: Vec<(Timer, JsValue)>,
     socket: JsValue,
     socket_gen: u32,
-    /// Compiled prefilters, rebuilt when the core's list changes.
-    regexps: Vec<RegExp>,
-    preprocessors: Vec<Function>,
+    /// How many of the core's prefilters `js/webchat_io.js` has compiled (it rebuilds them when this changes).
+    synced_filters: usize,
     user_data: Object,
     /// `transport.interactionData.journey`, for `ac()` progress.
     journey: JsValue,
@@ -152,10 +162,6 @@ fn get_str(o: &JsValue, k: &'static str) -> Option<String> {
 
 fn s(v: &str) -> JsValue {
     JsValue::from_str(v)
-}
-
-fn opt_num(v: Option<f64>) -> JsValue {
-    v.map(JsValue::from_f64).unwrap_or(JsValue::NULL)
 }
 
 fn is_plain_object(v: &JsValue) -> bool {
@@ -252,8 +258,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         timers: Vec::new(),
         socket: JsValue::NULL,
         socket_gen: 0,
-        regexps: Vec::new(),
-        preprocessors: Vec::new(),
+        synced_filters: 0,
         user_data: obj(),
         journey: JsValue::UNDEFINED,
         inputs: Vec::new(),
@@ -395,9 +400,8 @@ fn on_command(nc: NativeCommand) {
             let f = get(&data, "preprocessor");
             match f.dyn_ref::<Function>() {
                 Some(func) => {
-                    let func = func.clone();
-                    with(|sh| sh.preprocessors.push(func.clone()));
-                    nc.deferred.resolve(&func);
+                    wc_pre(func);
+                    nc.deferred.resolve(func);
                 }
                 None => {
                     let t = f.js_typeof().as_string().unwrap_or_default();
@@ -554,9 +558,7 @@ fn perform(o: Output) {
         }
         Output::SocketSend(text) => {
             let ws = with(|sh| sh.socket.clone()).unwrap_or(JsValue::NULL);
-            if let Some(send) = get(&ws, "send").dyn_ref::<Function>() {
-                let _ = send.call1(&ws, &s(&text));
-            }
+            wc_send(&ws, &text);
         }
         Output::SocketClose => {
             let ws = with(|sh| {
@@ -599,10 +601,7 @@ fn perform(o: Output) {
         Output::Reject { cmd, value } => settle(cmd, value, false),
         Output::Store(snap) => match snap {
             Some(snap) => {
-                let text = JSON::stringify(&snapshot_js(&snap))
-                    .ok()
-                    .and_then(|t| t.as_string());
-                wc_storage("set", STORAGE_KEY, text);
+                wc_storage("set", STORAGE_KEY, Some(snapshot_json(&snap)));
             }
             None => {
                 wc_storage("remove", STORAGE_KEY, None);
@@ -671,236 +670,300 @@ fn settle(cmd: u32, value: Value, ok: bool) {
 }
 
 fn value_js(v: Value) -> JsValue {
+    let mut w = W::new();
     match v {
-        Value::Undefined => JsValue::UNDEFINED,
-        Value::Text(t) => s(&t),
-        Value::Ajax(a) => ajax_js(&a),
+        Value::Undefined => return JsValue::UNDEFINED,
+        Value::Text(t) => return s(&t),
         Value::Filters(_) => {
             sync_regexps();
-            let arr = Array::new();
-            for r in with(|sh| sh.regexps.clone()).unwrap_or_default() {
-                arr.push(&r);
-            }
-            arr.into()
+            return wc_regexps();
         }
+        Value::UserData => {
+            return with(|sh| sh.user_data.clone())
+                .map(JsValue::from)
+                .unwrap_or(JsValue::UNDEFINED)
+        }
+        Value::Ajax(a) => ajax_w(&mut w, "", &a),
         Value::Transcript(msgs) => {
-            let o = obj();
-            put(&o, "messages", &visible_messages(&msgs).into());
-            o.into()
+            w.open("");
+            messages_w(&mut w, &msgs);
+            w.end('}');
         }
-        Value::Agents(a) => agents_js(&a).into(),
+        Value::Agents(a) => agents_w(&mut w, "", &a),
         Value::Stats(st) => {
-            let o = obj();
-            put(&o, "agents", &agents_js(&st.agents).into());
-            put(&o, "startTime", &opt_num(st.start_time));
-            put(&o, "endTime", &opt_num(st.end_time));
-            put(&o, "duration", &opt_num(st.duration));
-            o.into()
+            w.open("");
+            agents_w(&mut w, "agents", &st.agents);
+            w.on("startTime", st.start_time);
+            w.on("endTime", st.end_time);
+            w.on("duration", st.duration);
+            w.end('}');
         }
-        Value::SessionData(d) => session_js(&d),
+        Value::SessionData(d) => session_w(&mut w, "", &d),
         Value::SessionActive(b) => {
-            let o = obj();
-            put(&o, "sessionActive", &JsValue::from_bool(b));
-            o.into()
+            w.open("");
+            w.b("sessionActive", b);
+            w.end('}');
         }
-        Value::UserData => with(|sh| sh.user_data.clone())
-            .map(JsValue::from)
-            .unwrap_or(JsValue::UNDEFINED),
     }
+    make(w)
 }
 
 // ----- payloads -------------------------------------------------------------------------------------------------
 
-fn session_js(d: &SessionData) -> JsValue {
-    let o = obj();
+/// Event payloads and resolutions are written here as one JSON string and made into the vendor-shaped object by
+/// `wcMake` in one call: a field costs a few bytes of writer calls instead of a key, a value and a
+/// `Reflect.set` crossing each. Numbers are ms timestamps, durations and counts: integers.
+struct W(String);
+
+impl W {
+    fn new() -> Self {
+        W(String::new())
+    }
+
+    /// A key (empty for an array item or the top level), after a comma when something came before.
+    fn key(&mut self, k: &str) {
+        if !matches!(self.0.as_bytes().last(), None | Some(b'{' | b'[' | b':')) {
+            self.0.push(',');
+        }
+        if !k.is_empty() {
+            json::push_str(&mut self.0, k);
+            self.0.push(':');
+        }
+    }
+
+    fn raw(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.0.push_str(v);
+    }
+
+    fn s(&mut self, k: &str, v: &str) {
+        self.key(k);
+        json::push_str(&mut self.0, v);
+    }
+
+    fn n(&mut self, k: &str, v: f64) {
+        self.key(k);
+        if v.is_finite() && v.abs() < 9.0e15 {
+            if v < 0.0 {
+                self.0.push('-');
+            }
+            json::push_uint(&mut self.0, v.abs() as u64);
+        } else {
+            self.0.push_str("null");
+        }
+    }
+
+    fn on(&mut self, k: &str, v: Option<f64>) {
+        match v {
+            Some(v) => self.n(k, v),
+            None => self.raw(k, "null"),
+        }
+    }
+
+    fn b(&mut self, k: &str, v: bool) {
+        self.raw(k, if v { "true" } else { "false" });
+    }
+
+    fn open(&mut self, k: &str) {
+        self.raw(k, "{");
+    }
+
+    fn list(&mut self, k: &str) {
+        self.raw(k, "[");
+    }
+
+    fn end(&mut self, c: char) {
+        self.0.push(c);
+    }
+}
+
+/// The page-side object for a payload written by [`W`] (null when every message of a `messageReceived` was
+/// prefiltered away).
+fn make(w: W) -> JsValue {
+    sync_regexps();
+    wc_make(&w.0)
+}
+
+fn session_w(w: &mut W, k: &str, d: &SessionData) {
+    w.open(k);
     if let (Some(c), Some(m)) = (&d.conversation_id, &d.member_id) {
-        put(&o, "conversationId", &s(c));
-        put(&o, "memberId", &s(m));
+        w.s("conversationId", c);
+        w.s("memberId", m);
     }
-    o.into()
+    w.end('}');
 }
 
-fn current_session() -> JsValue {
-    let d = with(|sh| sh.core.session_data()).unwrap_or_default();
-    session_js(&d)
+fn current_session() -> SessionData {
+    with(|sh| sh.core.session_data()).unwrap_or_default()
 }
 
-fn wire_js(m: &WireMessage, conversation: &JsValue) -> JsValue {
-    let o = obj();
-    put(&o, "id", &s(&m.id));
-    let c = obj();
-    put(&c, "id", conversation);
-    put(&o, "conversation", &c);
-    let sender = obj();
-    put(&sender, "id", &s(&m.sender_id));
-    put(&o, "sender", &sender);
-    put(&o, "body", &s(&m.body));
-    put(&o, "bodyType", &s(&m.body_type));
-    put(&o, "timestamp", &s(&m.timestamp));
-    o.into()
+fn wire_w(w: &mut W, k: &str, m: &WireMessage, conversation: Option<&str>) {
+    w.open(k);
+    w.s("id", &m.id);
+    w.open("conversation");
+    if let Some(c) = conversation {
+        w.s("id", c);
+    }
+    w.end('}');
+    w.open("sender");
+    w.s("id", &m.sender_id);
+    w.end('}');
+    w.s("body", &m.body);
+    w.s("bodyType", &m.body_type);
+    w.s("timestamp", &m.timestamp);
+    w.end('}');
 }
 
-fn message_js(m: &ChatMessage) -> Object {
-    let o = obj();
-    put(&o, "type", &super::lit(m.kind));
-    put(&o, "text", &s(&m.text));
-    put(&o, "index", &JsValue::from(m.index));
-    put(&o, "timestamp", &JsValue::from_f64(m.timestamp));
-    put(&o, "id", &s(&m.id));
-    let from = obj();
-    put(&from, "type", &super::lit(m.from_type));
-    put(&from, "name", &s(&m.from_name));
-    put(&o, "from", &from);
-    o
+fn from_w(w: &mut W, ty: &str, name: &str) {
+    w.open("from");
+    w.s("type", ty);
+    w.s("name", name);
+    w.end('}');
 }
 
-fn agents_js(a: &[AgentInfo]) -> Array {
-    let arr = Array::new();
+fn message_w(w: &mut W, k: &str, m: &ChatMessage) {
+    w.open(k);
+    w.s("type", m.kind);
+    w.s("text", &m.text);
+    w.n("index", f64::from(m.index));
+    w.n("timestamp", m.timestamp);
+    w.s("id", &m.id);
+    from_w(w, m.from_type, &m.from_name);
+    w.end('}');
+}
+
+fn messages_w(w: &mut W, msgs: &[ChatMessage]) {
+    w.list("messages");
+    for m in msgs {
+        message_w(w, "", m);
+    }
+    w.end(']');
+}
+
+fn agents_w(w: &mut W, k: &str, a: &[AgentInfo]) {
+    w.list(k);
     for x in a {
-        let o = obj();
-        put(&o, "name", &s(&x.name));
-        put(&o, "connected", &JsValue::from_bool(x.connected));
-        put(&o, "supervisor", &JsValue::from_bool(x.supervisor));
-        put(&o, "connectedTime", &opt_num(x.connected_time));
-        put(&o, "disconnectedTime", &opt_num(x.disconnected_time));
-        arr.push(&o);
+        w.open("");
+        w.s("name", &x.name);
+        w.b("connected", x.connected);
+        w.b("supervisor", x.supervisor);
+        w.on("connectedTime", x.connected_time);
+        w.on("disconnectedTime", x.disconnected_time);
+        w.end('}');
     }
-    arr
+    w.end(']');
 }
 
-fn ajax_js(a: &Ajax) -> JsValue {
-    let o = obj();
-    put(&o, "status", &JsValue::from(a.status));
-    put(&o, "statusText", &s(&a.status_text));
+/// A jQuery-like ajax answer; `wcMake` adds `responseJSON` after a `responseText` that parses.
+fn ajax_w(w: &mut W, k: &str, a: &Ajax) {
+    w.open(k);
+    w.n("status", f64::from(a.status));
+    w.s("statusText", &a.status_text);
     match &a.body {
         AjaxBody::None => {}
         AjaxBody::Session {
             conversation_id,
             member_id,
         } => {
-            let j = obj();
-            put(&j, "id", &s(conversation_id));
-            let m = obj();
-            put(&m, "id", &s(member_id));
-            put(&j, "member", &m);
-            put(&o, "responseJSON", &j);
+            w.open("responseJSON");
+            w.s("id", conversation_id);
+            w.open("member");
+            w.s("id", member_id);
+            w.end('}');
+            w.end('}');
         }
         AjaxBody::Message(m) => {
-            let cid = current_session();
-            put(&o, "responseJSON", &wire_js(m, &get(&cid, "conversationId")));
+            let cid = current_session().conversation_id;
+            wire_w(w, "responseJSON", m, cid.as_deref());
         }
-        AjaxBody::Text(t) => {
-            put(&o, "responseText", &s(t));
-            if let Ok(j) = JSON::parse(t) {
-                put(&o, "responseJSON", &j);
-            }
-        }
+        AjaxBody::Text(t) => w.s("responseText", t),
     }
-    o.into()
+    w.end('}');
 }
 
-/// Keeps the compiled prefilters in step with the core's list (which is what survives a reload).
+/// Writes the core's prefilters to the page side when its list changed (the list is what survives a reload).
 fn sync_regexps() {
-    with(|sh| {
+    let json = with(|sh| {
         let filters = sh.core.filters();
-        if sh.regexps.len() != filters.len() {
-            sh.regexps = filters.iter().map(|f| RegExp::new(&f.source, &f.flags)).collect();
+        if sh.synced_filters == filters.len() {
+            return None;
         }
-    });
-}
-
-fn hidden(regexps: &[RegExp], text: &str) -> bool {
-    regexps.iter().any(|r| {
-        r.set_last_index(0);
-        r.test(text)
+        sh.synced_filters = filters.len();
+        let mut w = W::new();
+        filters_w(&mut w, "", filters);
+        Some(w.0)
     })
-}
-
-/// Messages as the page sees them: prefiltered ones hidden, then each preprocessor applied in order.
-fn visible_messages(msgs: &[ChatMessage]) -> Array {
-    sync_regexps();
-    let (regexps, pre) = with(|sh| (sh.regexps.clone(), sh.preprocessors.clone())).unwrap_or_default();
-    let arr = Array::new();
-    for m in msgs {
-        if hidden(&regexps, &m.text) {
-            continue;
-        }
-        let mut v: JsValue = message_js(m).into();
-        for f in &pre {
-            match f.call1(&JsValue::UNDEFINED, &v) {
-                Ok(r) if r.is_object() => v = r,
-                Ok(_) => {}
-                Err(e) => web_sys::console::error_2(&s("WebChatService: a preprocessor threw"), &e),
-            }
-        }
-        arr.push(&v);
+    .flatten();
+    if let Some(json) = json {
+        wc_filters(&json);
     }
-    arr
 }
 
-fn presence_js(message: &ChatMessage, agents: &[AgentInfo], n: u32) -> JsValue {
-    let o = obj();
-    put(&o, "message", &message_js(message));
-    put(&o, "agents", &agents_js(agents));
-    put(&o, "numAgentsConnected", &JsValue::from(n));
-    o.into()
-}
-
-fn typing_js(t: &wc::Typing) -> JsValue {
-    let o = obj();
-    let from = obj();
-    put(&from, "type", &super::lit(t.from_type));
-    put(&from, "name", &s(&t.from_name));
-    put(&o, "from", &from);
-    put(&o, "timestamp", &JsValue::from_f64(t.timestamp));
-    o.into()
+fn filters_w(w: &mut W, k: &str, filters: &[Filter]) {
+    w.list(k);
+    for f in filters {
+        w.open("");
+        w.s("source", &f.source);
+        w.s("flags", &f.flags);
+        w.end('}');
+    }
+    w.end(']');
 }
 
 fn publish(e: Event) {
     let name = e.name();
-    let data: JsValue = match &e {
-        Event::Started(a) => ajax_js(a),
+    let mut w = W::new();
+    match &e {
+        Event::Started(a) => ajax_w(&mut w, "", a),
         Event::MessageReceived {
             original,
             messages,
             restoring,
         } => {
             let session = current_session();
-            let cid = get(&session, "conversationId");
-            let visible = visible_messages(messages);
-            if visible.length() == 0 {
-                return; // every message was prefiltered: nothing to show
-            }
-            let orig = Array::new();
+            w.open("");
+            w.list("originalMessages");
             for m in original {
-                orig.push(&wire_js(m, &cid));
+                wire_w(&mut w, "", m, session.conversation_id.as_deref());
             }
-            let o = obj();
-            put(&o, "originalMessages", &orig);
-            put(&o, "messages", &visible);
-            put(&o, "restoring", &JsValue::from_bool(*restoring));
-            put(&o, "sessionData", &session);
-            o.into()
+            w.end(']');
+            messages_w(&mut w, messages);
+            w.b("restoring", *restoring);
+            session_w(&mut w, "sessionData", &session);
+            w.end('}');
         }
         Event::Error(a) => {
-            let o = obj();
-            let item = obj();
-            put(&item, "code", &JsValue::from(a.status));
-            put(&item, "response", &ajax_js(a));
-            put(&o, "errors", &Array::of1(&item));
-            o.into()
+            w.open("");
+            w.list("errors");
+            w.open("");
+            w.n("code", f64::from(a.status));
+            ajax_w(&mut w, "response", a);
+            w.0.push_str("}]}");
         }
         Event::AgentTypingStarted(t) | Event::AgentTypingStopped(t) | Event::AgentTypingTimeout(t) => {
-            typing_js(t)
+            w.open("");
+            from_w(&mut w, t.from_type, &t.from_name);
+            w.n("timestamp", t.timestamp);
+            w.end('}');
         }
         Event::Presence {
             message,
             agents,
             connected,
             ..
-        } => presence_js(message, agents, *connected),
-        _ => obj().into(),
-    };
+        } => {
+            w.open("");
+            message_w(&mut w, "message", message);
+            agents_w(&mut w, "agents", agents);
+            w.n("numAgentsConnected", f64::from(*connected));
+            w.end('}');
+        }
+        _ => w.raw("", "{}"),
+    }
+    let data = make(w);
+    if data.is_null() {
+        return; // every message was prefiltered: nothing to show
+    }
     // The bus reports every publication to analytics itself.
     if let Event::Ready = e {
         bus::republish_as(NS, name, &data);
@@ -1050,30 +1113,24 @@ fn decode_frame(text: &str) -> RawFrame {
 
 // ----- the snapshot in sessionStorage ---------------------------------------------------------------------------
 
-fn snapshot_js(sn: &Snapshot) -> JsValue {
-    let o = obj();
-    put(&o, "v", &JsValue::from(1));
-    put(&o, "conversationId", &s(&sn.conversation_id));
-    put(&o, "memberId", &s(&sn.member_id));
-    put(&o, "jwt", &s(&sn.jwt));
-    put(&o, "eventStreamUri", &s(&sn.event_stream_uri));
-    put(
-        &o,
-        "lastMessageId",
-        &sn.last_message_id.as_deref().map(s).unwrap_or(JsValue::NULL),
-    );
-    let filters = Array::new();
-    for f in &sn.filters {
-        let x = obj();
-        put(&x, "source", &s(&f.source));
-        put(&x, "flags", &s(&f.flags));
-        filters.push(&x);
+fn snapshot_json(sn: &Snapshot) -> String {
+    let mut w = W::new();
+    w.open("");
+    w.n("v", 1.0);
+    w.s("conversationId", &sn.conversation_id);
+    w.s("memberId", &sn.member_id);
+    w.s("jwt", &sn.jwt);
+    w.s("eventStreamUri", &sn.event_stream_uri);
+    match &sn.last_message_id {
+        Some(id) => w.s("lastMessageId", id),
+        None => w.raw("lastMessageId", "null"),
     }
-    put(&o, "filters", &filters);
-    put(&o, "startTime", &JsValue::from_f64(sn.start_time));
-    put(&o, "savedAt", &JsValue::from_f64(sn.saved_at));
-    put(&o, "journey", &JsValue::from_bool(sn.journey));
-    o.into()
+    filters_w(&mut w, "filters", &sn.filters);
+    w.n("startTime", sn.start_time);
+    w.n("savedAt", sn.saved_at);
+    w.b("journey", sn.journey);
+    w.end('}');
+    w.0
 }
 
 fn read_snapshot(text: &str) -> Option<Snapshot> {
@@ -1122,7 +1179,6 @@ pub mod testing {
     }
 
     pub fn snapshot_roundtrip(sn: &Snapshot) -> Option<Snapshot> {
-        let t = JSON::stringify(&snapshot_js(sn)).ok()?.as_string()?;
-        read_snapshot(&t)
+        read_snapshot(&snapshot_json(sn))
     }
 }
