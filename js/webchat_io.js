@@ -2,8 +2,11 @@
 // life of the module) and an id, so no per-request closure is ever created, leaked or invoked after being dropped.
 // Callbacks are always invoked asynchronously: the shell never re-enters itself from these calls.
 
-/** fetch → cb(id, status, statusText, text, error); `error` is a string only when no answer came. */
-export function wcFetch(id, method, url, bearer, body, cb) {
+/**
+ * fetch → cb(id, status, statusText, text, error, fields); `error` is a string only when no answer came; `fields`
+ * is a 2xx answer decoded as `expect` says (null when it does not decode: then `text` is what came).
+ */
+export function wcFetch(id, method, url, bearer, body, expect, cb) {
   const headers = {};
   if (bearer) headers.Authorization = 'Bearer ' + bearer;
   if (body != null) headers['Content-Type'] = 'application/json';
@@ -15,12 +18,15 @@ export function wcFetch(id, method, url, bearer, body, cb) {
   }
   p.then((res) => res.text().then((t) => [res.status, res.statusText, t]))
     .then(
-      (a) => cb(id, a[0], a[1], a[2], undefined),
-      (e) => cb(id, 0, '', '', String((e && e.message) || e || 'network error')),
+      (a) => {
+        const f = a[0] >= 200 && a[0] < 300 ? decode(expect, a[2]) : null;
+        cb(id, a[0], a[1], f == null ? a[2] : '', undefined, f);
+      },
+      (e) => cb(id, 0, '', '', String((e && e.message) || e || 'network error'), null),
     );
 }
 
-/** Opens a WebSocket; cb(gen, 'open' | 'message' | 'close', data). Returns the socket (or null). */
+/** Opens a WebSocket; cb(gen, 'open' | 'message' | 'close', data); a message's data is its `wcFrame`. Returns the socket (or null). */
 export function wcSocket(url, gen, cb) {
   let ws;
   try {
@@ -30,7 +36,7 @@ export function wcSocket(url, gen, cb) {
     return null;
   }
   ws.onopen = () => cb(gen, 'open', undefined);
-  ws.onmessage = (e) => cb(gen, 'message', typeof e.data === 'string' ? e.data : '');
+  ws.onmessage = (e) => cb(gen, 'message', wcFrame(typeof e.data === 'string' ? e.data : ''));
   ws.onclose = () => cb(gen, 'close', undefined);
   ws.onerror = () => {}; // a close event always follows
   return ws;
@@ -146,4 +152,109 @@ export function wcMake(json) {
     o.messages = shown;
   }
   return o;
+}
+
+// ----- decoding for the shell --------------------------------------------------------------------------------------
+// A decoded answer crosses into the wasm as one string of fields: each string as its length in UTF-16 units, ':' and
+// itself; an absent one as '~'. Numbers are integers written as strings. One crossing per answer instead of a
+// `Reflect.get` and a string copy per field.
+
+const isObj = (v) => v !== null && typeof v === 'object';
+const g = (o, k) => (isObj(o) ? o[k] : undefined);
+const F = (v) => (typeof v === 'string' ? v.length + ':' + v : '~');
+const S = (o, k) => F(g(o, k));
+const N = (n) => F(String(Number.isFinite(n) && Math.abs(n) < 9e15 ? Math.trunc(n) : 0));
+const nonEmpty = (v) => (v === '' ? undefined : v);
+
+/** A Guest Chat message (an object): id, sender.id, body, bodyType, timestamp and its ms, after a presence flag. */
+function message(m) {
+  const t = g(m, 'timestamp');
+  const ts = typeof t === 'string' ? t : '';
+  const b = g(m, 'bodyType');
+  return '0:' + S(m, 'id') + S(g(m, 'sender'), 'id') + S(m, 'body') + F(typeof b === 'string' ? b : 'standard') + F(ts) + N(Date.parse(ts));
+}
+
+/** A member with a string id (after a presence flag), or '~'. */
+function member(m) {
+  return typeof g(m, 'id') === 'string' ? '0:' + S(m, 'id') + S(m, 'displayName') + S(m, 'role') + S(m, 'state') : '~';
+}
+
+function list(v, pick, each) {
+  const e = g(v, 'entities');
+  const items = Array.isArray(e) ? e.filter(pick) : [];
+  return N(items.length) + items.map(each).join('');
+}
+
+/** A 2xx answer as the request expects it (the order of `Expect` in core::guestchat); null when it does not fit. */
+function decode(expect, text) {
+  if (!expect) return '';
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (_) {
+    return null;
+  }
+  switch (expect) {
+    case 1: {
+      const f = [g(v, 'id'), g(g(v, 'member'), 'id'), g(v, 'jwt'), g(v, 'eventStreamUri')];
+      return f.every((x) => typeof x === 'string') ? f.map(F).join('') : null;
+    }
+    case 2:
+      return isObj(v) ? message(v) : null;
+    case 3:
+      return list(v, isObj, message) + F(nonEmpty(g(v, 'next'))) + F(nonEmpty(g(v, 'previousPage')));
+    case 4:
+      return list(v, (m) => typeof g(m, 'id') === 'string', member);
+    default: {
+      const m = member(v);
+      return m === '~' ? null : m;
+    }
+  }
+}
+
+/** A stream frame: topic, metadata.type, the body as a message, body.member, and the heartbeat or raw text. */
+export function wcFrame(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (_) {
+    return '~~~~' + F(text);
+  }
+  const body = g(v, 'eventBody');
+  const hasMessage = isObj(body) && (g(body, 'id') !== undefined || isObj(g(body, 'sender')));
+  const m = g(body, 'member');
+  const t = g(body, 'message');
+  return (
+    S(v, 'topicName') +
+    S(g(v, 'metadata'), 'type') +
+    (hasMessage ? message(body) : '~') +
+    (isObj(m) ? member(m) : '~') +
+    F(typeof t === 'string' ? t : g(v, 'message'))
+  );
+}
+
+/** The stored session (written by the shell as JSON), or null when it is not one. */
+export function wcSnapshot(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (_) {
+    return null;
+  }
+  const need = [g(v, 'conversationId'), g(v, 'memberId'), g(v, 'jwt')];
+  const saved = g(v, 'savedAt');
+  if (g(v, 'v') !== 1 || !need.every((x) => typeof x === 'string') || typeof saved !== 'number') return null;
+  const fl = g(v, 'filters');
+  const filters = Array.isArray(fl) ? fl.filter((f) => typeof g(f, 'source') === 'string') : [];
+  const start = g(v, 'startTime');
+  return (
+    need.map(F).join('') +
+    S(v, 'eventStreamUri') +
+    S(v, 'lastMessageId') +
+    N(filters.length) +
+    filters.map((f) => F(f.source) + S(f, 'flags')).join('') +
+    N(typeof start === 'number' ? start : 0) +
+    N(saved) +
+    (g(v, 'journey') === true ? '0:' : '~')
+  );
 }

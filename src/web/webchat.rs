@@ -32,7 +32,15 @@ const STORAGE_KEY: &str = "cxbridge.webchat.session";
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
     #[wasm_bindgen(js_name = wcFetch)]
-    fn wc_fetch(id: u32, method: &str, url: &str, bearer: Option<String>, body: Option<String>, cb: &JsValue);
+    fn wc_fetch(
+        id: u32,
+        method: &str,
+        url: &str,
+        bearer: Option<String>,
+        body: Option<String>,
+        expect: u32,
+        cb: &JsValue,
+    );
     #[wasm_bindgen(js_name = wcSocket)]
     fn wc_socket(url: &str, gen: u32, cb: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcClose)]
@@ -53,6 +61,10 @@ extern "C" {
     fn wc_regexps() -> JsValue;
     #[wasm_bindgen(js_name = wcPre)]
     fn wc_pre(f: &Function);
+    #[wasm_bindgen(js_name = wcFrame)]
+    fn wc_frame(text: &str) -> String;
+    #[wasm_bindgen(js_name = wcSnapshot)]
+    fn wc_snapshot(text: &str) -> Option<String>;
     #[wasm_bindgen(js_name = wcSend)]
     fn wc_send(ws: &JsValue, text: &str);
 }
@@ -95,7 +107,7 @@ struct Shell {
     _closures: (FetchClosure, SocketClosure, Closure<dyn FnMut(f64)>),
 }
 
-type FetchClosure = Closure<dyn FnMut(u32, u16, String, String, JsValue)>;
+type FetchClosure = Closure<dyn FnMut(u32, u16, String, String, JsValue, Option<String>)>;
 type SocketClosure = Closure<dyn FnMut(u32, String, JsValue)>;
 
 thread_local! {
@@ -531,12 +543,14 @@ fn perform(o: Output) {
                 sh.fetch_cb.clone()
             });
             if let Some(cb) = cb {
+                // `Expect` by its declaration order, which `decode` in js/webchat_io.js follows.
                 wc_fetch(
                     id,
                     request.method.as_str(),
                     &request.url,
                     request.bearer,
                     request.body,
+                    request.expect as u32,
                     &cb,
                 );
             }
@@ -974,13 +988,13 @@ fn publish(e: Event) {
 
 // ----- inputs from the browser ----------------------------------------------------------------------------------
 
-fn on_fetch(id: u32, status: u16, status_text: String, text: String, err: JsValue) {
+fn on_fetch(id: u32, status: u16, status_text: String, text: String, err: JsValue, fields: Option<String>) {
     let expect = with(|sh| take(&mut sh.expects, &id)).flatten();
     let Some(expect) = expect else { return };
     let result = if let Some(why) = err.as_string() {
         HttpResult::Network(why)
     } else if (200..300).contains(&status) {
-        match decode_reply(expect, &text) {
+        match fields.and_then(|f| decode_reply(expect, &mut Fields(&f))) {
             Some(reply) => HttpResult::Ok { status, reply },
             None => HttpResult::Status {
                 status,
@@ -998,74 +1012,102 @@ fn on_fetch(id: u32, status: u16, status_text: String, text: String, err: JsValu
     drive(|core, c| core.http(id, result, c));
 }
 
-fn decode_reply(expect: Expect, text: &str) -> Option<Reply> {
-    if expect == Expect::Nothing {
-        return Some(Reply::None);
+/// What `js/webchat_io.js` decoded for the shell: each field as `<length in UTF-16 units>:<text>`, `~` when
+/// absent, numbers as integer text. One string crossing per answer or frame instead of a `Reflect.get` and a
+/// string copy per field.
+struct Fields<'a>(&'a str);
+
+impl Fields<'_> {
+    fn opt(&mut self) -> Option<String> {
+        let t = self.0;
+        if let Some(rest) = t.strip_prefix('~') {
+            self.0 = rest;
+            return None;
+        }
+        let colon = t.find(':')?;
+        let mut units = t.get(..colon)?.bytes().fold(0usize, |a, d| {
+            a.wrapping_mul(10).wrapping_add(usize::from(d.wrapping_sub(b'0')))
+        });
+        let body = t.get(colon + 1..)?;
+        let mut end = body.len();
+        for (i, c) in body.char_indices() {
+            if units == 0 {
+                end = i;
+                break;
+            }
+            units = units.saturating_sub(c.len_utf16());
+        }
+        self.0 = body.get(end..).unwrap_or("");
+        body.get(..end).map(str::to_string)
     }
-    let v = JSON::parse(text).ok()?;
+
+    fn text(&mut self) -> String {
+        self.opt().unwrap_or_default()
+    }
+
+    fn num(&mut self) -> f64 {
+        let t = self.text();
+        let (neg, digits) = match t.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, t.as_str()),
+        };
+        let n = digits
+            .bytes()
+            .fold(0.0, |a, d| a * 10.0 + f64::from(d.wrapping_sub(b'0')));
+        if neg {
+            -n
+        } else {
+            n
+        }
+    }
+
+    fn message(&mut self) -> Option<WireMessage> {
+        self.opt()?;
+        Some(WireMessage {
+            id: self.text(),
+            sender_id: self.text(),
+            body: self.text(),
+            body_type: self.text(),
+            timestamp: self.text(),
+            timestamp_ms: self.num(),
+        })
+    }
+
+    fn member(&mut self) -> Option<WireMember> {
+        self.opt()?;
+        Some(WireMember {
+            id: self.text(),
+            display_name: self.opt(),
+            role: self.opt(),
+            state: self.opt(),
+        })
+    }
+}
+
+fn decode_reply(expect: Expect, f: &mut Fields) -> Option<Reply> {
     Some(match expect {
         Expect::Nothing => Reply::None,
         Expect::Created => Reply::Created(Created {
-            conversation_id: get_str(&v, "id")?,
-            member_id: get_str(&get(&v, "member"), "id")?,
-            jwt: get_str(&v, "jwt")?,
-            event_stream_uri: get_str(&v, "eventStreamUri")?,
+            conversation_id: f.opt()?,
+            member_id: f.opt()?,
+            jwt: f.opt()?,
+            event_stream_uri: f.opt()?,
         }),
-        Expect::Message => Reply::Message(wire_message(&v)?),
+        Expect::Message => Reply::Message(f.message()?),
         Expect::Messages => {
-            let entities = get(&v, "entities");
-            let list = if Array::is_array(&entities) {
-                Array::from(&entities)
-                    .iter()
-                    .filter_map(|m| wire_message(&m))
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let n = f.num() as usize;
+            let entities = (0..n).filter_map(|_| f.message()).collect();
             Reply::Messages(MessagePage {
-                entities: list,
-                next: get_str(&v, "next").filter(|n| !n.is_empty()),
-                previous: get_str(&v, "previousPage").filter(|n| !n.is_empty()),
+                entities,
+                next: f.opt(),
+                previous: f.opt(),
             })
         }
         Expect::Members => {
-            let entities = get(&v, "entities");
-            let list = if Array::is_array(&entities) {
-                Array::from(&entities)
-                    .iter()
-                    .filter_map(|m| wire_member(&m))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            Reply::Members(list)
+            let n = f.num() as usize;
+            Reply::Members((0..n).filter_map(|_| f.member()).collect())
         }
-        Expect::Member => Reply::Member(wire_member(&v)?),
-    })
-}
-
-fn wire_message(v: &JsValue) -> Option<WireMessage> {
-    if !v.is_object() {
-        return None;
-    }
-    let timestamp = get_str(v, "timestamp").unwrap_or_default();
-    let ms = js_sys::Date::parse(&timestamp);
-    Some(WireMessage {
-        id: get_str(v, "id").unwrap_or_default(),
-        sender_id: get_str(&get(v, "sender"), "id").unwrap_or_default(),
-        body: get_str(v, "body").unwrap_or_default(),
-        body_type: get_str(v, "bodyType").unwrap_or_else(|| "standard".into()),
-        timestamp,
-        timestamp_ms: if ms.is_finite() { ms } else { 0.0 },
-    })
-}
-
-fn wire_member(v: &JsValue) -> Option<WireMember> {
-    Some(WireMember {
-        id: get_str(v, "id")?,
-        display_name: get_str(v, "displayName"),
-        role: get_str(v, "role"),
-        state: get_str(v, "state"),
+        Expect::Member => Reply::Member(f.member()?),
     })
 }
 
@@ -1087,27 +1129,15 @@ fn on_socket(gen: u32, kind: String, data: JsValue) {
     }
 }
 
-fn decode_frame(text: &str) -> RawFrame {
-    let Ok(v) = JSON::parse(text) else {
-        return RawFrame {
-            text: Some(text.to_string()),
-            ..Default::default()
-        };
-    };
-    let body = get(&v, "eventBody");
-    let has_message =
-        body.is_object() && (!get(&body, "id").is_undefined() || get(&body, "sender").is_object());
-    let member = get(&body, "member");
+/// A frame as `wcFrame` decoded it.
+fn decode_frame(fields: &str) -> RawFrame {
+    let mut f = Fields(fields);
     RawFrame {
-        topic: get_str(&v, "topicName").unwrap_or_default(),
-        kind: get_str(&get(&v, "metadata"), "type"),
-        message: if has_message { wire_message(&body) } else { None },
-        member: if member.is_object() {
-            wire_member(&member)
-        } else {
-            None
-        },
-        text: get_str(&body, "message").or_else(|| get_str(&v, "message")),
+        topic: f.text(),
+        kind: f.opt(),
+        message: f.message(),
+        member: f.member(),
+        text: f.opt(),
     }
 }
 
@@ -1134,34 +1164,23 @@ fn snapshot_json(sn: &Snapshot) -> String {
 }
 
 fn read_snapshot(text: &str) -> Option<Snapshot> {
-    let v = JSON::parse(text).ok()?;
-    if get(&v, "v").as_f64() != Some(1.0) {
-        return None;
-    }
-    let filters_v = get(&v, "filters");
-    let filters = if Array::is_array(&filters_v) {
-        Array::from(&filters_v)
-            .iter()
-            .filter_map(|f| {
-                Some(Filter {
-                    source: get_str(&f, "source")?,
-                    flags: get_str(&f, "flags").unwrap_or_default(),
-                })
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let fields = wc_snapshot(text)?;
+    let mut f = Fields(&fields);
     Some(Snapshot {
-        conversation_id: get_str(&v, "conversationId")?,
-        member_id: get_str(&v, "memberId")?,
-        jwt: get_str(&v, "jwt")?,
-        event_stream_uri: get_str(&v, "eventStreamUri").unwrap_or_default(),
-        last_message_id: get_str(&v, "lastMessageId"),
-        filters,
-        start_time: get(&v, "startTime").as_f64().unwrap_or(0.0),
-        saved_at: get(&v, "savedAt").as_f64()?,
-        journey: get(&v, "journey").as_bool().unwrap_or(false),
+        conversation_id: f.text(),
+        member_id: f.text(),
+        jwt: f.text(),
+        event_stream_uri: f.text(),
+        last_message_id: f.opt(),
+        filters: (0..f.num() as usize)
+            .map(|_| Filter {
+                source: f.text(),
+                flags: f.text(),
+            })
+            .collect(),
+        start_time: f.num(),
+        saved_at: f.num(),
+        journey: f.opt().is_some(),
     })
 }
 
@@ -1175,7 +1194,7 @@ pub mod testing {
     }
 
     pub fn frame(text: &str) -> RawFrame {
-        decode_frame(text)
+        decode_frame(&wc_frame(text))
     }
 
     pub fn snapshot_roundtrip(sn: &Snapshot) -> Option<Snapshot> {
