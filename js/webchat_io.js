@@ -258,3 +258,53 @@ export function wcSnapshot(text) {
     (g(v, 'journey') === true ? '0:' : '~')
   );
 }
+
+const plain = (v) => isObj(v) && !Array.isArray(v);
+
+/**
+ * startChat's memberInfo as fields: displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, then
+ * userData (the configured merged with the command's, then `subject`) flattened to string pairs. Null when the
+ * command's userData is not a plain object.
+ */
+export function wcMember(data, base) {
+  const ud = g(data, 'userData');
+  if (!(ud == null || plain(ud))) return null;
+  const merged = Object.assign({}, base, plain(ud) ? ud : undefined);
+  const subject = g(data, 'subject');
+  if (typeof subject === 'string') merged.subject = subject;
+  const field = (k) => {
+    const v = g(data, k);
+    return typeof v === 'string' && v ? v : undefined;
+  };
+  const first = field('firstname');
+  let out = [field('nickname') || first, first, field('lastname'), field('email'), field('phoneNumber') || field('phonenumber'), field('avatarImageUrl')]
+    .map(F)
+    .join('');
+  const pairs = [];
+  for (const [k, v] of Object.entries(merged)) {
+    if (v == null || typeof v === 'function') continue;
+    let text;
+    if (typeof v === 'string') text = v;
+    else if (typeof v === 'object') {
+      try {
+        text = JSON.stringify(v);
+      } catch (_) {
+        /* a cycle: written empty */
+      }
+    } else text = String(v);
+    pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
+  }
+  return out + N(pairs.length) + pairs.join('');
+}
+
+/** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */
+export function wcTypingInput(data) {
+  let el = g(data, 'input');
+  if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
+  const tag = g(el, 'tagName');
+  if (typeof tag !== 'string') return null;
+  const t = g(el, 'type');
+  const type = (typeof t === 'string' ? t : 'text').toLowerCase();
+  const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
+  return ok ? el : null;
+}

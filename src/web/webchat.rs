@@ -65,6 +65,10 @@ extern "C" {
     fn wc_frame(text: &str) -> String;
     #[wasm_bindgen(js_name = wcSnapshot)]
     fn wc_snapshot(text: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = wcMember)]
+    fn wc_member(data: &JsValue, base: &Object) -> Option<String>;
+    #[wasm_bindgen(js_name = wcTypingInput)]
+    fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcSend)]
     fn wc_send(ws: &JsValue, text: &str);
 }
@@ -155,10 +159,6 @@ fn take<K: PartialEq, V>(list: &mut Vec<(K, V)>, key: &K) -> Option<V> {
 
 fn obj() -> Object {
     Object::new()
-}
-
-fn put(o: &Object, k: &'static str, v: &JsValue) {
-    let _ = Reflect::set(o, &super::lit(k), v);
 }
 
 fn get(o: &JsValue, k: &'static str) -> JsValue {
@@ -455,72 +455,27 @@ fn filter_of(r: &RegExp) -> Filter {
     }
 }
 
-/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`.
+/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, read by
+/// `wcMember`; `Err` when the command's userData is not an object.
 fn member_info(data: &JsValue) -> Result<MemberInfo, ()> {
-    let ud = get(data, "userData");
-    if !(ud.is_undefined() || ud.is_null() || is_plain_object(&ud)) {
-        return Err(());
-    }
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let merged = Object::assign(&obj(), &base);
-    if is_plain_object(&ud) {
-        Object::assign(&merged, &Object::from(ud));
-    }
-    let subject = get_str(data, "subject");
-    if let Some(subj) = &subject {
-        put(&merged, "subject", &s(subj));
-    }
-    let mut custom = Vec::new();
-    for entry in Object::entries(&merged).iter() {
-        let pair = Array::from(&entry);
-        let (Some(k), v) = (pair.get(0).as_string(), pair.get(1)) else {
-            continue;
-        };
-        let text = if let Some(t) = v.as_string() {
-            t
-        } else if v.is_undefined() || v.is_null() || v.is_function() {
-            continue;
-        } else if v.is_object() {
-            JSON::stringify(&v)
-                .ok()
-                .and_then(|j| j.as_string())
-                .unwrap_or_default()
-        } else {
-            js_sys::JsString::from(v).into()
-        };
-        custom.push((k, text));
-    }
-    let field = |k: &'static str| get_str(data, k).filter(|v| !v.is_empty());
+    let fields = wc_member(data, &base).ok_or(())?;
+    let mut f = Fields(&fields);
     Ok(MemberInfo {
-        display_name: field("nickname").or_else(|| field("firstname")),
-        first_name: field("firstname"),
-        last_name: field("lastname"),
-        email: field("email"),
-        phone_number: field("phoneNumber").or_else(|| field("phonenumber")),
-        avatar_image_url: field("avatarImageUrl"),
-        custom_fields: custom,
+        display_name: f.opt(),
+        first_name: f.opt(),
+        last_name: f.opt(),
+        email: f.opt(),
+        phone_number: f.opt(),
+        avatar_image_url: f.opt(),
+        custom_fields: (0..f.num() as usize).map(|_| (f.text(), f.text())).collect(),
     })
 }
 
 /// `registerTypingPreviewInput({input})`: a textarea or text-like input (or a jQuery object holding one).
 fn register_typing_input(data: &JsValue, deferred: &Deferred) {
-    let mut input = get(data, "input");
-    if input.is_object() && get_str(&input, "tagName").is_none() {
-        // `$('input')`: the first element of a jQuery-like collection.
-        input = get(&input, "0");
-    }
-    let ok = match get_str(&input, "tagName") {
-        Some(tag) => {
-            let tag = tag.to_ascii_lowercase();
-            let ty = get_str(&input, "type")
-                .unwrap_or_else(|| "text".into())
-                .to_ascii_lowercase();
-            tag == "textarea"
-                || (tag == "input" && matches!(ty.as_str(), "text" | "search" | "email" | "tel" | "url"))
-        }
-        None => false,
-    };
-    if !ok {
+    let input = wc_typing_input(data);
+    if input.is_null() {
         deferred.reject(&s(wc::BAD_INPUT));
         return;
     }
