@@ -234,9 +234,13 @@ impl<F: Fn(&str) -> Value> Reader<'_, F> {
 }
 
 impl Config {
-    /// Validates the configuration that `get` reads (one [`PATHS`] entry at a time).
+    /// Validates the configuration that `get` reads (one [`PATHS`] entry at a time), field by field in a fixed
+    /// order (the first problem is the one reported). Fields are written into one `Config` as they pass, so an
+    /// early return drops one value rather than every string read so far (drop code at each `?` was most of
+    /// this function's wasm).
     pub fn parse<F: Fn(&str) -> Value>(get: &F) -> Result<Config, ConfigError> {
         let r = Reader { get };
+        let mut c = Config::default();
         match get("transport") {
             Value::Object => {}
             Value::Missing => return Err(ConfigError::new("transport", "is required")),
@@ -255,29 +259,28 @@ impl Config {
         if !(data_url.starts_with("https://") || data_url.starts_with("http://")) {
             return Err(ConfigError::new("transport.dataURL", "must be an http(s) URL"));
         }
-        let deployment_id = r.req_str("transport.deploymentKey")?;
-        let organization_id = match r.opt_str("transport.orgGuid")? {
+        c.endpoint.data_url = data_url.trim_end_matches('/').to_string();
+        c.endpoint.deployment_id = r.req_str("transport.deploymentKey")?;
+        c.endpoint.organization_id = match r.opt_str("transport.orgGuid")? {
             Some(s) if !s.trim().is_empty() => s,
             _ => match r.opt_str("transport.organizationId")? {
                 Some(s) if !s.trim().is_empty() => s,
                 _ => return Err(ConfigError::new("transport.orgGuid", "is required")),
             },
         };
-        let target_type = r
+        c.routing.target_type = r
             .opt_str("transport.interactionData.routing.targetType")?
             .unwrap_or_else(|| "QUEUE".into());
-        let target_address = r.req_str("transport.interactionData.routing.targetAddress")?;
-        let priority = match get("transport.interactionData.routing.priority") {
-            Value::Missing => None,
-            _ => Some(r.opt_int("transport.interactionData.routing.priority", 0, 0, 10)? as u8),
-        };
-        let skills = match get("transport.interactionData.routing.skills") {
-            Value::Missing => Vec::new(),
+        c.routing.target_address = r.req_str("transport.interactionData.routing.targetAddress")?;
+        if get("transport.interactionData.routing.priority") != Value::Missing {
+            c.routing.priority = Some(r.opt_int("transport.interactionData.routing.priority", 0, 0, 10)? as u8);
+        }
+        match get("transport.interactionData.routing.skills") {
+            Value::Missing => {}
             Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
                     match item {
-                        Some(s) => out.push(s),
+                        Some(s) => c.routing.skills.push(s),
                         None => {
                             let mut f = String::from("transport.interactionData.routing.skills[");
                             push_uint(&mut f, i as u64);
@@ -286,7 +289,6 @@ impl Config {
                         }
                     }
                 }
-                out
             }
             other => {
                 return Err(ConfigError::wrong_type(
@@ -295,17 +297,18 @@ impl Config {
                     &other,
                 ))
             }
-        };
-        let language = r.opt_str("transport.interactionData.routing.language")?;
-        let journey = match get("transport.interactionData.journey") {
-            Value::Missing => None,
-            Value::Object => Some(Journey {
-                customer_id: r.opt_str("transport.interactionData.journey.customerId")?,
-                customer_id_type: r.opt_str("transport.interactionData.journey.customerIdType")?,
-                session_id: r.opt_str("transport.interactionData.journey.sessionId")?,
-                action_id: r.opt_str("transport.interactionData.journey.actionId")?,
-                action_map_id: r.opt_str("transport.interactionData.journey.actionMapId")?,
-                action_map_version: match get("transport.interactionData.journey.actionMapVersion") {
+        }
+        c.routing.language = r.opt_str("transport.interactionData.routing.language")?;
+        match get("transport.interactionData.journey") {
+            Value::Missing => {}
+            Value::Object => {
+                let j = c.journey.insert(Journey::default());
+                j.customer_id = r.opt_str("transport.interactionData.journey.customerId")?;
+                j.customer_id_type = r.opt_str("transport.interactionData.journey.customerIdType")?;
+                j.session_id = r.opt_str("transport.interactionData.journey.sessionId")?;
+                j.action_id = r.opt_str("transport.interactionData.journey.actionId")?;
+                j.action_map_id = r.opt_str("transport.interactionData.journey.actionMapId")?;
+                j.action_map_version = match get("transport.interactionData.journey.actionMapVersion") {
                     Value::Missing => None,
                     Value::Number(n) => Some(n),
                     other => {
@@ -315,8 +318,8 @@ impl Config {
                             &other,
                         ))
                     }
-                },
-            }),
+                };
+            }
             other => {
                 return Err(ConfigError::wrong_type(
                     "transport.interactionData.journey",
@@ -324,46 +327,21 @@ impl Config {
                     &other,
                 ))
             }
-        };
+        }
         match get("userData") {
             Value::Missing | Value::Object => {}
             other => return Err(ConfigError::wrong_type("userData", "an object", &other)),
         }
-        let d = Config::default();
-        Ok(Config {
-            endpoint: Endpoint {
-                data_url: data_url.trim_end_matches('/').to_string(),
-                organization_id,
-                deployment_id,
-            },
-            routing: Routing {
-                target_type,
-                target_address,
-                priority,
-                skills,
-                language,
-            },
-            journey,
-            pagination: r.opt_bool("transport.pagination", d.pagination)?,
-            max_message_page_size: r.opt_int("transport.maxMessagePageSize", 100, 1, 100)? as u32,
-            polling: r.opt_bool("transport.polling", d.polling)?,
-            poll_interval_ms: r.opt_int("transport.pollInterval", d.poll_interval_ms, 50, 600_000)?,
-            poll_exception_limit: r.opt_int("pollExceptionLimit", 5, 1, 1000)? as u32,
-            restore_timeout_ms: r.opt_int("restoreTimeout", d.restore_timeout_ms, 0, 86_400_000)?,
-            heartbeat_timeout_ms: r.opt_int(
-                "transport.heartbeatTimeout",
-                d.heartbeat_timeout_ms,
-                100,
-                600_000,
-            )?,
-            reconnect_interval_ms: r.opt_int(
-                "transport.reconnectInterval",
-                d.reconnect_interval_ms,
-                10,
-                600_000,
-            )?,
-            request_timeout_ms: r.opt_int("transport.requestTimeout", d.request_timeout_ms, 100, 600_000)?,
-        })
+        c.pagination = r.opt_bool("transport.pagination", c.pagination)?;
+        c.max_message_page_size = r.opt_int("transport.maxMessagePageSize", 100, 1, 100)? as u32;
+        c.polling = r.opt_bool("transport.polling", c.polling)?;
+        c.poll_interval_ms = r.opt_int("transport.pollInterval", c.poll_interval_ms, 50, 600_000)?;
+        c.poll_exception_limit = r.opt_int("pollExceptionLimit", 5, 1, 1000)? as u32;
+        c.restore_timeout_ms = r.opt_int("restoreTimeout", c.restore_timeout_ms, 0, 86_400_000)?;
+        c.heartbeat_timeout_ms = r.opt_int("transport.heartbeatTimeout", c.heartbeat_timeout_ms, 100, 600_000)?;
+        c.reconnect_interval_ms = r.opt_int("transport.reconnectInterval", c.reconnect_interval_ms, 10, 600_000)?;
+        c.request_timeout_ms = r.opt_int("transport.requestTimeout", c.request_timeout_ms, 100, 600_000)?;
+        Ok(c)
     }
 }
 
