@@ -106,3 +106,38 @@ fn the_snapshot_survives_storage() {
     };
     assert_eq!(testing::snapshot_roundtrip(&s), Some(s));
 }
+
+/// The shell routes commands by their position in `COMMANDS`: a reordered list would send one command's
+/// options to another.
+#[wasm_bindgen_test]
+fn the_command_list_keeps_the_order_the_shell_routes_by() {
+    assert_eq!(
+        cxbridge::core::webchat::COMMANDS,
+        [
+            "configure",
+            "startChat",
+            "endChat",
+            "sendMessage",
+            "sendCustomNotice",
+            "sendTyping",
+            "sendFilteredMessage",
+            "addPrefilter",
+            "updateUserData",
+            "poll",
+            "startPoll",
+            "stopPoll",
+            "resetPollExceptions",
+            "restore",
+            "getTranscript",
+            "getAgents",
+            "getStats",
+            "sendFile",
+            "downloadFile",
+            "getSessionData",
+            "fetchHistory",
+            "registerTypingPreviewInput",
+            "registerPreProcessor",
+            "verifySession",
+        ]
+    );
+}

@@ -322,8 +322,11 @@ pub(crate) fn after_replay() {
 
 fn on_command(nc: NativeCommand) {
     let data = nc.data.clone();
-    let command = match nc.command.as_str() {
-        "configure" => {
+    // By position in `wc::COMMANDS` (the names the bus routes here; tests/web_webchat.rs pins its order): one
+    // loop over the list instead of 24 string comparisons.
+    let index = wc::COMMANDS.iter().position(|c| *c == nc.command);
+    let command = match index {
+        Some(0) => {
             if with(|sh| sh.core.is_active()) == Some(true) {
                 // The chat in progress talks to the configured server; a new configuration is for the next one.
                 nc.deferred.reject(&error(
@@ -340,16 +343,16 @@ fn on_command(nc: NativeCommand) {
             }
             return;
         }
-        "startChat" => match member_info(&data) {
+        Some(1) => match member_info(&data) {
             Ok(info) => Command::StartChat(info),
             Err(()) => {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
             }
         },
-        "endChat" => Command::EndChat,
-        "sendMessage" => Command::SendMessage(message_text(&data)),
-        "sendFilteredMessage" => {
+        Some(2) => Command::EndChat,
+        Some(3) => Command::SendMessage(message_text(&data)),
+        Some(6) => {
             let re = get(&data, "regex");
             match re.dyn_ref::<RegExp>() {
                 Some(r) => Command::SendFilteredMessage(message_text(&data), filter_of(r)),
@@ -359,7 +362,7 @@ fn on_command(nc: NativeCommand) {
                 }
             }
         }
-        "addPrefilter" => {
+        Some(7) => {
             let f = get(&data, "filters");
             let list: Vec<JsValue> = if Array::is_array(&f) {
                 Array::from(&f).iter().collect()
@@ -372,21 +375,21 @@ fn on_command(nc: NativeCommand) {
                 .collect();
             Command::AddPrefilter(filters.unwrap_or_default())
         }
-        "sendTyping" => Command::SendTyping,
-        "sendCustomNotice" => Command::SendCustomNotice,
-        "sendFile" => Command::SendFile,
-        "downloadFile" => Command::DownloadFile,
-        "fetchHistory" => Command::FetchHistory,
-        "restore" => Command::Restore {
+        Some(5) => Command::SendTyping,
+        Some(4) => Command::SendCustomNotice,
+        Some(17) => Command::SendFile,
+        Some(18) => Command::DownloadFile,
+        Some(20) => Command::FetchHistory,
+        Some(13) => Command::Restore {
             internal: nc.commander == NS,
         },
-        "poll" => Command::Poll {
+        Some(9) => Command::Poll {
             internal: nc.commander == NS,
         },
-        "startPoll" => Command::StartPoll,
-        "stopPoll" => Command::StopPoll,
-        "resetPollExceptions" => Command::ResetPollExceptions,
-        "updateUserData" => {
+        Some(10) => Command::StartPoll,
+        Some(11) => Command::StopPoll,
+        Some(12) => Command::ResetPollExceptions,
+        Some(8) => {
             if !is_plain_object(&data) {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
@@ -399,16 +402,16 @@ fn on_command(nc: NativeCommand) {
             }
             Command::UpdateUserData
         }
-        "getTranscript" => Command::GetTranscript,
-        "getAgents" => Command::GetAgents,
-        "getStats" => Command::GetStats,
-        "getSessionData" => Command::GetSessionData,
-        "verifySession" => Command::VerifySession,
-        "registerTypingPreviewInput" => {
+        Some(14) => Command::GetTranscript,
+        Some(15) => Command::GetAgents,
+        Some(16) => Command::GetStats,
+        Some(19) => Command::GetSessionData,
+        Some(23) => Command::VerifySession,
+        Some(21) => {
             register_typing_input(&data, &nc.deferred);
             return;
         }
-        "registerPreProcessor" => {
+        Some(22) => {
             let f = get(&data, "preprocessor");
             match f.dyn_ref::<Function>() {
                 Some(func) => {

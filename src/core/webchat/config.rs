@@ -273,7 +273,8 @@ impl Config {
             .unwrap_or_else(|| "QUEUE".into());
         c.routing.target_address = r.req_str("transport.interactionData.routing.targetAddress")?;
         if get("transport.interactionData.routing.priority") != Value::Missing {
-            c.routing.priority = Some(r.opt_int("transport.interactionData.routing.priority", 0, 0, 10)? as u8);
+            c.routing.priority =
+                Some(r.opt_int("transport.interactionData.routing.priority", 0, 0, 10)? as u8);
         }
         match get("transport.interactionData.routing.skills") {
             Value::Missing => {}
@@ -338,8 +339,14 @@ impl Config {
         c.poll_interval_ms = r.opt_int("transport.pollInterval", c.poll_interval_ms, 50, 600_000)?;
         c.poll_exception_limit = r.opt_int("pollExceptionLimit", 5, 1, 1000)? as u32;
         c.restore_timeout_ms = r.opt_int("restoreTimeout", c.restore_timeout_ms, 0, 86_400_000)?;
-        c.heartbeat_timeout_ms = r.opt_int("transport.heartbeatTimeout", c.heartbeat_timeout_ms, 100, 600_000)?;
-        c.reconnect_interval_ms = r.opt_int("transport.reconnectInterval", c.reconnect_interval_ms, 10, 600_000)?;
+        c.heartbeat_timeout_ms =
+            r.opt_int("transport.heartbeatTimeout", c.heartbeat_timeout_ms, 100, 600_000)?;
+        c.reconnect_interval_ms = r.opt_int(
+            "transport.reconnectInterval",
+            c.reconnect_interval_ms,
+            10,
+            600_000,
+        )?;
         c.request_timeout_ms = r.opt_int("transport.requestTimeout", c.request_timeout_ms, 100, 600_000)?;
         Ok(c)
     }
