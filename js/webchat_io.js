@@ -1,10 +1,11 @@
-// The WebChatService shell's I/O primitives. Each takes one long-lived Rust callback (owned by the shell for the
-// life of the module) and an id, so no per-request closure is ever created, leaked or invoked after being dropped.
-// Callbacks are always invoked asynchronously: the shell never re-enters itself from these calls.
+// The WebChatService shell's I/O primitives. Each takes the shell's one long-lived Rust callback (owned by the shell
+// for the life of the module), cb(kind, number, number, string, string, string), and an id, so no per-request
+// closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked asynchronously: the
+// shell never re-enters itself from these calls.
 
 /**
- * fetch → cb(id, status, statusText, text, error, fields); `error` is a string only when no answer came; `fields`
- * is a 2xx answer decoded as `expect` says (null when it does not decode: then `text` is what came).
+ * fetch → cb(0, id, status, statusText, text, fields), `fields` being a 2xx answer decoded as `expect` says (null
+ * when it does not decode: then `text` is what came); cb(1, id, 0, why) when no answer came.
  */
 export function wcFetch(id, method, url, bearer, body, expect, cb) {
   const headers = {};
@@ -20,24 +21,24 @@ export function wcFetch(id, method, url, bearer, body, expect, cb) {
     .then(
       (a) => {
         const f = a[0] >= 200 && a[0] < 300 ? decode(expect, a[2]) : null;
-        cb(id, a[0], a[1], f == null ? a[2] : '', undefined, f);
+        cb(0, id, a[0], a[1], f == null ? a[2] : '', f);
       },
-      (e) => cb(id, 0, '', '', String((e && e.message) || e || 'network error'), null),
+      (e) => cb(1, id, 0, String((e && e.message) || e || 'network error')),
     );
 }
 
-/** Opens a WebSocket; cb(gen, 'open' | 'message' | 'close', data); a message's data is its `wcFrame`. Returns the socket (or null). */
+/** Opens a WebSocket; cb(2, gen, 0 = open | 1 = message | 2 = close, frame), a message's `wcFrame`. Returns the socket (or null). */
 export function wcSocket(url, gen, cb) {
   let ws;
   try {
     ws = new WebSocket(url);
-  } catch (e) {
-    queueMicrotask(() => cb(gen, 'close', String((e && e.message) || e)));
+  } catch (_) {
+    queueMicrotask(() => cb(2, gen, 2));
     return null;
   }
-  ws.onopen = () => cb(gen, 'open', undefined);
-  ws.onmessage = (e) => cb(gen, 'message', wcFrame(typeof e.data === 'string' ? e.data : ''));
-  ws.onclose = () => cb(gen, 'close', undefined);
+  ws.onopen = () => cb(2, gen, 0);
+  ws.onmessage = (e) => cb(2, gen, 1, wcFrame(typeof e.data === 'string' ? e.data : ''));
+  ws.onclose = () => cb(2, gen, 2);
   ws.onerror = () => {}; // a close event always follows
   return ws;
 }
@@ -53,18 +54,20 @@ export function wcClose(ws) {
   }
 }
 
+/** cb(3, key) after `ms`. */
 export function wcTimer(cb, ms, key) {
-  return setTimeout(cb, ms, key);
+  return setTimeout(cb, ms, 3, key);
 }
 
 export function wcClearTimer(handle) {
   clearTimeout(handle);
 }
 
-/** addEventListener; returns the function that removes it. */
-export function wcListen(target, type, cb) {
-  target.addEventListener(type, cb);
-  return () => target.removeEventListener(type, cb);
+/** addEventListener calling cb(kind); returns the function that removes it. */
+export function wcListen(target, type, kind, cb) {
+  const f = () => cb(kind);
+  target.addEventListener(type, f);
+  return () => target.removeEventListener(type, f);
 }
 
 /** sessionStorage get/set/remove that never throws (storage can be disabled or full). */
@@ -307,4 +310,10 @@ export function wcTypingInput(data) {
   const type = (typeof t === 'string' ? t : 'text').toLowerCase();
   const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
   return ok ? el : null;
+}
+
+/** A RegExp (or, when `many`, an array of them) as fields: a count, then each one's source and flags; null when one is not a RegExp. */
+export function wcRegexpsOf(v, many) {
+  const list = many && Array.isArray(v) ? v : [v];
+  return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
 }

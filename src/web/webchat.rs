@@ -9,7 +9,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect, RegExp, JSON};
+use js_sys::{Array, Function, Object, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -50,7 +50,7 @@ extern "C" {
     #[wasm_bindgen(js_name = wcClearTimer)]
     fn wc_clear_timer(handle: &JsValue);
     #[wasm_bindgen(js_name = wcListen)]
-    fn wc_listen(target: &JsValue, kind: &str, cb: &JsValue) -> Function;
+    fn wc_listen(target: &JsValue, kind: &str, event: u32, cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = wcStorage)]
     fn wc_storage(op: &str, key: &str, value: Option<String>) -> Option<String>;
     #[wasm_bindgen(js_name = wcMake)]
@@ -69,14 +69,15 @@ extern "C" {
     fn wc_member(data: &JsValue, base: &Object) -> Option<String>;
     #[wasm_bindgen(js_name = wcTypingInput)]
     fn wc_typing_input(data: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = wcRegexpsOf)]
+    fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
     #[wasm_bindgen(js_name = wcSend)]
     fn wc_send(ws: &JsValue, text: &str);
 }
 
-/// An event listener; removed when dropped.
+/// An event listener (calling the shell's one callback); removed when dropped.
 struct Listener {
     remove: Function,
-    _cb: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Listener {
@@ -105,14 +106,29 @@ struct Shell {
     /// Events published before the loader replayed the page's queued calls; `None` once replayed.
     held: Option<Vec<Event>>,
     _pagehide: Option<Listener>,
-    fetch_cb: JsValue,
-    socket_cb: JsValue,
-    timer_cb: JsValue,
-    _closures: (FetchClosure, SocketClosure, Closure<dyn FnMut(f64)>),
+    /// The one way back in from `js/webchat_io.js`: (what happened, a number, a number, three strings), see
+    /// [`on_event`]. One closure type instead of one per source: each costs the wasm its own call shims.
+    cb: JsValue,
+    _cb: Callback,
 }
 
-type FetchClosure = Closure<dyn FnMut(u32, u16, String, String, JsValue, Option<String>)>;
-type SocketClosure = Closure<dyn FnMut(u32, String, JsValue)>;
+type Callback = Closure<dyn FnMut(u32, f64, u32, Option<String>, Option<String>, Option<String>)>;
+
+fn callback_js() -> JsValue {
+    with(|sh| sh.cb.clone()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// What `js/webchat_io.js` reports: a fetch answer (0) or failure (1), a socket event (2), a timer (3), the page
+/// hidden (4), a key in a typing-preview input (5).
+fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, s3: Option<String>) {
+    match kind {
+        0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, s3),
+        2 => on_socket(a as u32, b, s1),
+        3 => on_timer(a),
+        4 => drive(|core, c| core.page_hide(c)),
+        _ => drive(|core, c| core.key(c)),
+    }
+}
 
 thread_local! {
     /// The shell lives as long as the module (its closures are the browser's way back in), so it is leaked once
@@ -139,11 +155,14 @@ fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> Option<R> {
 
 /// Feeds one input to the core, then performs what it asked for (with no borrow held while JS runs).
 fn drive(f: impl FnOnce(&mut Session, Ctx)) {
-    let outputs = with(|sh| {
-        f(&mut sh.core, ctx());
-        sh.core.take_outputs()
-    })
-    .unwrap_or_default();
+    with(|sh| f(&mut sh.core, ctx()));
+    flush();
+}
+
+/// The non-generic half of [`drive`]: one copy of the output loop, not one per input kind.
+#[inline(never)]
+fn flush() {
+    let outputs = with(|sh| sh.core.take_outputs()).unwrap_or_default();
     for o in outputs {
         perform(o);
     }
@@ -259,9 +278,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         ));
         return Ok(());
     }
-    let fetch_closure = FetchClosure::new(on_fetch);
-    let socket_closure = SocketClosure::new(on_socket);
-    let timer_closure = Closure::<dyn FnMut(f64)>::new(on_timer);
+    let callback = Callback::new(on_event);
     let shell = Shell {
         core: Session::new(),
         deferreds: Vec::new(),
@@ -276,10 +293,8 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         inputs: Vec::new(),
         held: Some(Vec::new()),
         _pagehide: None,
-        fetch_cb: fetch_closure.as_ref().clone(),
-        socket_cb: socket_closure.as_ref().clone(),
-        timer_cb: timer_closure.as_ref().clone(),
-        _closures: (fetch_closure, socket_closure, timer_closure),
+        cb: callback.as_ref().clone(),
+        _cb: callback,
     };
     let leaked: &'static RefCell<Shell> = Box::leak(Box::new(RefCell::new(shell)));
     SHELL.with(|s| s.set(Some(leaked)));
@@ -297,9 +312,8 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
 
     // Remember when the page went away, so the next page measures restoreTimeout from then.
     if let Some(win) = web_sys::window() {
-        let cb = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| drive(|core, c| core.page_hide(c)));
-        let remove = wc_listen(&win.into(), "pagehide", cb.as_ref());
-        with(|sh| sh._pagehide = Some(Listener { remove, _cb: cb }));
+        let remove = wc_listen(&win.into(), "pagehide", 4, &callback_js());
+        with(|sh| sh._pagehide = Some(Listener { remove }));
     }
 
     // A stored session is restored now, before the page's queued commands run (a queued startChat then meets
@@ -352,29 +366,14 @@ fn on_command(nc: NativeCommand) {
         },
         Some(2) => Command::EndChat,
         Some(3) => Command::SendMessage(message_text(&data)),
-        Some(6) => {
-            let re = get(&data, "regex");
-            match re.dyn_ref::<RegExp>() {
-                Some(r) => Command::SendFilteredMessage(message_text(&data), filter_of(r)),
-                None => {
-                    nc.deferred.reject(&s(wc::BAD_FILTERS));
-                    return;
-                }
+        Some(6) => match regexps(&get(&data, "regex"), false).and_then(|mut l| l.pop()) {
+            Some(f) => Command::SendFilteredMessage(message_text(&data), f),
+            None => {
+                nc.deferred.reject(&s(wc::BAD_FILTERS));
+                return;
             }
-        }
-        Some(7) => {
-            let f = get(&data, "filters");
-            let list: Vec<JsValue> = if Array::is_array(&f) {
-                Array::from(&f).iter().collect()
-            } else {
-                vec![f]
-            };
-            let filters: Option<Vec<Filter>> = list
-                .iter()
-                .map(|v| v.dyn_ref::<RegExp>().map(filter_of))
-                .collect();
-            Command::AddPrefilter(filters.unwrap_or_default())
-        }
+        },
+        Some(7) => Command::AddPrefilter(regexps(&get(&data, "filters"), true).unwrap_or_default()),
         Some(5) => Command::SendTyping,
         Some(4) => Command::SendCustomNotice,
         Some(17) => Command::SendFile,
@@ -451,11 +450,10 @@ fn message_text(data: &JsValue) -> Option<String> {
     data.as_string().or_else(|| get_str(data, "message"))
 }
 
-fn filter_of(r: &RegExp) -> Filter {
-    Filter {
-        source: r.source().into(),
-        flags: r.flags().into(),
-    }
+/// A RegExp (or, when `many`, an array of them) as filters; `None` when one is not a RegExp.
+fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
+    let fields = wc_regexps_of(v, many)?;
+    Some(Fields(&fields).filters())
 }
 
 /// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, read by
@@ -484,9 +482,8 @@ fn register_typing_input(data: &JsValue, deferred: &Deferred) {
     }
     let known = with(|sh| sh.inputs.iter().any(|(el, _)| Object::is(el, &input))).unwrap_or(false);
     if !known {
-        let cb = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| drive(|core, c| core.key(c)));
-        let remove = wc_listen(&input, "keydown", cb.as_ref());
-        with(|sh| sh.inputs.push((input, Listener { remove, _cb: cb })));
+        let remove = wc_listen(&input, "keydown", 5, &callback_js());
+        with(|sh| sh.inputs.push((input, Listener { remove })));
     }
     deferred.resolve(&JsValue::UNDEFINED);
 }
@@ -498,7 +495,7 @@ fn perform(o: Output) {
         Output::Http { id, request } => {
             let cb = with(|sh| {
                 sh.expects.push((id, request.expect));
-                sh.fetch_cb.clone()
+                sh.cb.clone()
             });
             if let Some(cb) = cb {
                 // `Expect` by its declaration order, which `decode` in js/webchat_io.js follows.
@@ -519,7 +516,7 @@ fn perform(o: Output) {
                 (
                     std::mem::replace(&mut sh.socket, JsValue::NULL),
                     sh.socket_gen,
-                    sh.socket_cb.clone(),
+                    sh.cb.clone(),
                 )
             });
             if let Some((old, gen, cb)) = prev {
@@ -542,7 +539,7 @@ fn perform(o: Output) {
             }
         }
         Output::Arm { timer, ms } => {
-            let prev = with(|sh| (take(&mut sh.timers, &timer), sh.timer_cb.clone()));
+            let prev = with(|sh| (take(&mut sh.timers, &timer), sh.cb.clone()));
             if let Some((old, cb)) = prev {
                 if let Some(h) = old {
                     wc_clear_timer(&h);
@@ -946,11 +943,22 @@ fn publish(e: Event) {
 
 // ----- inputs from the browser ----------------------------------------------------------------------------------
 
-fn on_fetch(id: u32, status: u16, status_text: String, text: String, err: JsValue, fields: Option<String>) {
+/// An answer (`status_text`, `text`, and `fields` when a 2xx decoded), or with `failed` no answer (`status_text`
+/// says why).
+fn on_fetch(
+    id: u32,
+    status: u16,
+    failed: bool,
+    status_text: Option<String>,
+    text: Option<String>,
+    fields: Option<String>,
+) {
     let expect = with(|sh| take(&mut sh.expects, &id)).flatten();
     let Some(expect) = expect else { return };
-    let result = if let Some(why) = err.as_string() {
-        HttpResult::Network(why)
+    let status_text = status_text.unwrap_or_default();
+    let text = text.unwrap_or_default();
+    let result = if failed {
+        HttpResult::Network(status_text)
     } else if (200..300).contains(&status) {
         match fields.and_then(|f| decode_reply(expect, &mut Fields(&f))) {
             Some(reply) => HttpResult::Ok { status, reply },
@@ -1019,6 +1027,16 @@ impl Fields<'_> {
         }
     }
 
+    /// A count, then each filter's source and flags.
+    fn filters(&mut self) -> Vec<Filter> {
+        (0..self.num() as usize)
+            .map(|_| Filter {
+                source: self.text(),
+                flags: self.text(),
+            })
+            .collect()
+    }
+
     fn message(&mut self) -> Option<WireMessage> {
         self.opt()?;
         Some(WireMessage {
@@ -1069,15 +1087,14 @@ fn decode_reply(expect: Expect, f: &mut Fields) -> Option<Reply> {
     })
 }
 
-fn on_socket(gen: u32, kind: String, data: JsValue) {
+fn on_socket(gen: u32, kind: u32, frame: Option<String>) {
     if with(|sh| sh.socket_gen) != Some(gen) {
         return; // a socket we already closed
     }
-    match kind.as_str() {
-        "open" => drive(|core, c| core.socket_open(c)),
-        "message" => {
-            let text = data.as_string().unwrap_or_default();
-            let frame = decode_frame(&text);
+    match kind {
+        0 => drive(|core, c| core.socket_open(c)),
+        1 => {
+            let frame = decode_frame(frame.as_deref().unwrap_or_default());
             drive(|core, c| core.frame(frame, c));
         }
         _ => {
@@ -1130,12 +1147,7 @@ fn read_snapshot(text: &str) -> Option<Snapshot> {
         jwt: f.text(),
         event_stream_uri: f.text(),
         last_message_id: f.opt(),
-        filters: (0..f.num() as usize)
-            .map(|_| Filter {
-                source: f.text(),
-                flags: f.text(),
-            })
-            .collect(),
+        filters: f.filters(),
         start_time: f.num(),
         saved_at: f.num(),
         journey: f.opt().is_some(),
