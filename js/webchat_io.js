@@ -317,3 +317,14 @@ export function wcRegexpsOf(v, many) {
   const list = many && Array.isArray(v) ? v : [v];
   return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
 }
+
+/** A Genesys error body (`{message, code, status, …}`) as its readable part; any other text as itself. */
+export function wcReadable(text) {
+  try {
+    const m = g(JSON.parse(text), 'message');
+    if (typeof m === 'string') return m;
+  } catch (_) {
+    /* not JSON */
+  }
+  return text;
+}

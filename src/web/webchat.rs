@@ -1,7 +1,9 @@
 //! The WebChatService shell: registers the plugin on the bus, turns commands, HTTP answers, socket frames, timers
 //! and keys into inputs of [`crate::core::webchat::Session`], and performs its outputs with `fetch`, `WebSocket`,
-//! `setTimeout` and sessionStorage (through `js/webchat_io.js`, which calls back through three long-lived
-//! closures owned here). Page-supplied values (userData, RegExps, preprocessors, inputs) stay JS values here.
+//! `setTimeout` and sessionStorage (through `js/webchat_io.js`, which calls back through one long-lived closure
+//! owned here). Data crosses in bulk, for size and speed: payloads go out as one JSON string (`wcMake` builds the
+//! objects and applies prefilters and preprocessors), answers, frames and the snapshot come in as one field string
+//! (`Fields`). Page-supplied values (userData, preprocessors, inputs) stay JS values.
 //!
 //! The JWT goes to the `Authorization` header and to sessionStorage (the restore snapshot), nowhere else: not
 //! to events, resolutions, logs, localStorage or cookies.
@@ -9,7 +11,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect, JSON};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -71,6 +73,8 @@ extern "C" {
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
     fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
+    #[wasm_bindgen(js_name = wcReadable)]
+    fn wc_readable(text: &str) -> String;
     #[wasm_bindgen(js_name = wcSend)]
     fn wc_send(ws: &JsValue, text: &str);
 }
@@ -580,10 +584,7 @@ fn perform(o: Output) {
             let journey = with(|sh| sh.journey.clone()).unwrap_or(JsValue::UNDEFINED);
             if journey.is_object() {
                 // A Genesys error body is `{message, code, status, …}`: its `message` is the readable part.
-                let error = error.map(|(c, m)| {
-                    let readable = JSON::parse(&m).ok().and_then(|v| get_str(&v, "message"));
-                    (c, readable.unwrap_or(m))
-                });
+                let error = error.map(|(c, m)| (c, wc_readable(&m)));
                 let err = error.as_ref().map(|(c, m)| (*c, m.as_str()));
                 super::ac::journey_chat_progress(&journey, state, err);
             }
