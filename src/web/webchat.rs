@@ -1164,6 +1164,10 @@ pub mod testing {
         read_config(webchat).err().map(|e| e.0)
     }
 
+    pub fn member(data: &JsValue) -> Option<MemberInfo> {
+        member_info(data).ok()
+    }
+
     pub fn frame(text: &str) -> RawFrame {
         decode_frame(&wc_frame(text))
     }
