@@ -160,10 +160,6 @@ export function takeQueues(prefix, own, staleMs) {
   return out;
 }
 
-export function visibility() {
-  return document.visibilityState;
-}
-
 /**
  * Defines `Microsoft.CIFramework.logAnalyticsEvent = fn` unless a CIF library is there; true when the shim is
  * (or already was) in place, which the `marker` property tells.
@@ -173,4 +169,25 @@ export function installShim(fn, marker) {
   if (ms.CIFramework != null) return ms.CIFramework[marker] === true;
   ms.CIFramework = { logAnalyticsEvent: fn, [marker]: true };
   return true;
+}
+
+/**
+ * Adds the page lifecycle listeners (`pagehide` and `online` on window, `visibilitychange` on document, which is
+ * told whether the page is now hidden); returns the function that removes them again.
+ */
+export function listenPage(pagehide, visibility, online) {
+  const onVisibility = () => visibility(document.visibilityState === 'hidden');
+  addEventListener('pagehide', pagehide);
+  addEventListener('online', online);
+  document.addEventListener('visibilitychange', onVisibility);
+  return () => {
+    removeEventListener('pagehide', pagehide);
+    removeEventListener('online', online);
+    document.removeEventListener('visibilitychange', onVisibility);
+  };
+}
+
+/** `cxbridge.analytics.stats()`'s object. */
+export function stats(queued, delivered, rejected, dropped, retries, pending, held) {
+  return { queued, delivered, rejected, dropped, retries, pending, held };
 }

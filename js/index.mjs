@@ -12,7 +12,7 @@ export function load(options = {}) {
   const globals = options.globals === true;
   const wasmUrl = options.wasmUrl || new URL('./cxbridge_bg.wasm', import.meta.url);
   loading = init({ module_or_path: wasmUrl }).then(() => {
-    wasm.boot({ globals });
+    wasm.boot(globals);
     const real = realApi(wasm);
     const api = {
       version: VERSION,
@@ -31,7 +31,7 @@ export function load(options = {}) {
       window._genesys.widgets.bus = real.bus;
       window.cxbridge = api;
     }
-    wasm.afterReplay({ globals });
+    wasm.afterReplay(globals);
     return api;
   });
   return loading;

@@ -60,9 +60,9 @@ import { dispatch } from './listeners.js';
           wasmMemoryBytes: () => raw.memory.buffer.byteLength,
         },
       });
-      wasm.boot({ globals: true });
+      wasm.boot(true);
       stubs.attach(realApi(wasm));
-      wasm.afterReplay({ globals: true });
+      wasm.afterReplay(true);
       settle.resolve(api);
     })
     .catch((err) => {

@@ -1,9 +1,13 @@
-// The WebChatService shell's I/O primitives. Each takes one long-lived Rust callback (owned by the shell for the
-// life of the module) and an id, so no per-request closure is ever created, leaked or invoked after being dropped.
-// Callbacks are always invoked asynchronously: the shell never re-enters itself from these calls.
+// The WebChatService shell's I/O primitives. Each takes the shell's one long-lived Rust callback (owned by the shell
+// for the life of the module), cb(kind, number, number, string, string, string), and an id, so no per-request
+// closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked asynchronously: the
+// shell never re-enters itself from these calls.
 
-/** fetch → cb(id, status, statusText, text, error); `error` is a string only when no answer came. */
-export function wcFetch(id, method, url, bearer, body, cb) {
+/**
+ * fetch → cb(0, id, status, statusText, text, fields), `fields` being a 2xx answer decoded as `expect` says (null
+ * when it does not decode: then `text` is what came); cb(1, id, 0, why) when no answer came.
+ */
+export function wcFetch(id, method, url, bearer, body, expect, cb) {
   const headers = {};
   if (bearer) headers.Authorization = 'Bearer ' + bearer;
   if (body != null) headers['Content-Type'] = 'application/json';
@@ -15,23 +19,26 @@ export function wcFetch(id, method, url, bearer, body, cb) {
   }
   p.then((res) => res.text().then((t) => [res.status, res.statusText, t]))
     .then(
-      (a) => cb(id, a[0], a[1], a[2], undefined),
-      (e) => cb(id, 0, '', '', String((e && e.message) || e || 'network error')),
+      (a) => {
+        const f = a[0] >= 200 && a[0] < 300 ? decode(expect, a[2]) : null;
+        cb(0, id, a[0], a[1], f == null ? a[2] : '', f);
+      },
+      (e) => cb(1, id, 0, String((e && e.message) || e || 'network error')),
     );
 }
 
-/** Opens a WebSocket; cb(gen, 'open' | 'message' | 'close', data). Returns the socket (or null). */
+/** Opens a WebSocket; cb(2, gen, 0 = open | 1 = message | 2 = close, frame), a message's `wcFrame`. Returns the socket (or null). */
 export function wcSocket(url, gen, cb) {
   let ws;
   try {
     ws = new WebSocket(url);
-  } catch (e) {
-    queueMicrotask(() => cb(gen, 'close', String((e && e.message) || e)));
+  } catch (_) {
+    queueMicrotask(() => cb(2, gen, 2));
     return null;
   }
-  ws.onopen = () => cb(gen, 'open', undefined);
-  ws.onmessage = (e) => cb(gen, 'message', typeof e.data === 'string' ? e.data : '');
-  ws.onclose = () => cb(gen, 'close', undefined);
+  ws.onopen = () => cb(2, gen, 0);
+  ws.onmessage = (e) => cb(2, gen, 1, wcFrame(typeof e.data === 'string' ? e.data : ''));
+  ws.onclose = () => cb(2, gen, 2);
   ws.onerror = () => {}; // a close event always follows
   return ws;
 }
@@ -47,18 +54,20 @@ export function wcClose(ws) {
   }
 }
 
+/** cb(3, key) after `ms`. */
 export function wcTimer(cb, ms, key) {
-  return setTimeout(cb, ms, key);
+  return setTimeout(cb, ms, 3, key);
 }
 
 export function wcClearTimer(handle) {
   clearTimeout(handle);
 }
 
-/** addEventListener; returns the function that removes it. */
-export function wcListen(target, type, cb) {
-  target.addEventListener(type, cb);
-  return () => target.removeEventListener(type, cb);
+/** addEventListener calling cb(kind); returns the function that removes it. */
+export function wcListen(target, type, kind, cb) {
+  const f = () => cb(kind);
+  target.addEventListener(type, f);
+  return () => target.removeEventListener(type, f);
 }
 
 /** sessionStorage get/set/remove that never throws (storage can be disabled or full). */
@@ -72,4 +81,250 @@ export function wcStorage(op, key, value) {
     /* no storage: the session just won't survive a reload */
   }
   return null;
+}
+
+/** Sends on the open socket; a socket not open (or gone) drops the frame, as the core expects of a lost stream. */
+export function wcSend(ws, text) {
+  try {
+    if (ws) ws.send(text);
+  } catch (_) {
+    /* not open: the core resends after reconnecting */
+  }
+}
+
+// The page-side parts of payloads: compiled prefilters (from the core's list, which is what survives a reload) and
+// registered preprocessors.
+let regexps = [];
+const preprocessors = [];
+
+/** The core's prefilter list changed: compile it again (JSON `[{source, flags}]`). */
+export function wcFilters(json) {
+  regexps = [];
+  for (const f of JSON.parse(json)) {
+    try {
+      regexps.push(new RegExp(f.source, f.flags));
+    } catch (e) {
+      console.error('WebChatService: a stored prefilter is not a valid RegExp', e);
+    }
+  }
+}
+
+export function wcRegexps() {
+  return regexps.slice();
+}
+
+export function wcPre(f) {
+  preprocessors.push(f);
+}
+
+// jQuery's ajax answers carry `responseJSON` when `responseText` parses.
+const revive = (_k, v) => {
+  if (v && typeof v.responseText === 'string') {
+    try {
+      v.responseJSON = JSON.parse(v.responseText);
+    } catch (_) {
+      /* not JSON: responseText only */
+    }
+  }
+  return v;
+};
+
+/**
+ * Makes the vendor-shaped payload the shell wrote as JSON: prefiltered messages hidden, then each preprocessor
+ * applied in order. Null for a `messageReceived` whose every message was hidden (nothing to publish).
+ */
+export function wcMake(json) {
+  const o = JSON.parse(json, revive);
+  const list = o && o.messages;
+  if (Array.isArray(list)) {
+    const shown = [];
+    for (const m of list) {
+      if (regexps.some((r) => ((r.lastIndex = 0), r.test(m.text)))) continue;
+      let v = m;
+      for (const f of preprocessors) {
+        try {
+          const r = f(v);
+          if (r !== null && typeof r === 'object') v = r;
+        } catch (e) {
+          console.error('WebChatService: a preprocessor threw', e);
+        }
+      }
+      shown.push(v);
+    }
+    if (!shown.length && o.originalMessages) return null;
+    o.messages = shown;
+  }
+  return o;
+}
+
+// ----- decoding for the shell --------------------------------------------------------------------------------------
+// A decoded answer crosses into the wasm as one string of fields: each string as its length in UTF-16 units, ':' and
+// itself; an absent one as '~'. Numbers are integers written as strings. One crossing per answer instead of a
+// `Reflect.get` and a string copy per field.
+
+const isObj = (v) => v !== null && typeof v === 'object';
+const g = (o, k) => (isObj(o) ? o[k] : undefined);
+const F = (v) => (typeof v === 'string' ? v.length + ':' + v : '~');
+const S = (o, k) => F(g(o, k));
+const N = (n) => F(String(Number.isFinite(n) && Math.abs(n) < 9e15 ? Math.trunc(n) : 0));
+const nonEmpty = (v) => (v === '' ? undefined : v);
+
+/** A Guest Chat message (an object): id, sender.id, body, bodyType, timestamp and its ms, after a presence flag. */
+function message(m) {
+  const t = g(m, 'timestamp');
+  const ts = typeof t === 'string' ? t : '';
+  const b = g(m, 'bodyType');
+  return '0:' + S(m, 'id') + S(g(m, 'sender'), 'id') + S(m, 'body') + F(typeof b === 'string' ? b : 'standard') + F(ts) + N(Date.parse(ts));
+}
+
+/** A member with a string id (after a presence flag), or '~'. */
+function member(m) {
+  return typeof g(m, 'id') === 'string' ? '0:' + S(m, 'id') + S(m, 'displayName') + S(m, 'role') + S(m, 'state') : '~';
+}
+
+function list(v, pick, each) {
+  const e = g(v, 'entities');
+  const items = Array.isArray(e) ? e.filter(pick) : [];
+  return N(items.length) + items.map(each).join('');
+}
+
+/** A 2xx answer as the request expects it (the order of `Expect` in core::guestchat); null when it does not fit. */
+function decode(expect, text) {
+  if (!expect) return '';
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (_) {
+    return null;
+  }
+  switch (expect) {
+    case 1: {
+      const f = [g(v, 'id'), g(g(v, 'member'), 'id'), g(v, 'jwt'), g(v, 'eventStreamUri')];
+      return f.every((x) => typeof x === 'string') ? f.map(F).join('') : null;
+    }
+    case 2:
+      return isObj(v) ? message(v) : null;
+    case 3:
+      return list(v, isObj, message) + F(nonEmpty(g(v, 'next'))) + F(nonEmpty(g(v, 'previousPage')));
+    case 4:
+      return list(v, (m) => typeof g(m, 'id') === 'string', member);
+    default: {
+      const m = member(v);
+      return m === '~' ? null : m;
+    }
+  }
+}
+
+/** A stream frame: topic, metadata.type, the body as a message, body.member, and the heartbeat or raw text. */
+export function wcFrame(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (_) {
+    return '~~~~' + F(text);
+  }
+  const body = g(v, 'eventBody');
+  const hasMessage = isObj(body) && (g(body, 'id') !== undefined || isObj(g(body, 'sender')));
+  const m = g(body, 'member');
+  const t = g(body, 'message');
+  return (
+    S(v, 'topicName') +
+    S(g(v, 'metadata'), 'type') +
+    (hasMessage ? message(body) : '~') +
+    (isObj(m) ? member(m) : '~') +
+    F(typeof t === 'string' ? t : g(v, 'message'))
+  );
+}
+
+/** The stored session (written by the shell as JSON), or null when it is not one. */
+export function wcSnapshot(text) {
+  let v;
+  try {
+    v = JSON.parse(text);
+  } catch (_) {
+    return null;
+  }
+  const need = [g(v, 'conversationId'), g(v, 'memberId'), g(v, 'jwt')];
+  const saved = g(v, 'savedAt');
+  if (g(v, 'v') !== 1 || !need.every((x) => typeof x === 'string') || typeof saved !== 'number') return null;
+  const fl = g(v, 'filters');
+  const filters = Array.isArray(fl) ? fl.filter((f) => typeof g(f, 'source') === 'string') : [];
+  const start = g(v, 'startTime');
+  return (
+    need.map(F).join('') +
+    S(v, 'eventStreamUri') +
+    S(v, 'lastMessageId') +
+    N(filters.length) +
+    filters.map((f) => F(f.source) + S(f, 'flags')).join('') +
+    N(typeof start === 'number' ? start : 0) +
+    N(saved) +
+    (g(v, 'journey') === true ? '0:' : '~')
+  );
+}
+
+const plain = (v) => isObj(v) && !Array.isArray(v);
+
+/**
+ * startChat's memberInfo as fields: displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, then
+ * userData (the configured merged with the command's, then `subject`) flattened to string pairs. Null when the
+ * command's userData is not a plain object.
+ */
+export function wcMember(data, base) {
+  const ud = g(data, 'userData');
+  if (!(ud == null || plain(ud))) return null;
+  const merged = Object.assign({}, base, plain(ud) ? ud : undefined);
+  const subject = g(data, 'subject');
+  if (typeof subject === 'string') merged.subject = subject;
+  const field = (k) => {
+    const v = g(data, k);
+    return typeof v === 'string' && v ? v : undefined;
+  };
+  const first = field('firstname');
+  let out = [field('nickname') || first, first, field('lastname'), field('email'), field('phoneNumber') || field('phonenumber'), field('avatarImageUrl')]
+    .map(F)
+    .join('');
+  const pairs = [];
+  for (const [k, v] of Object.entries(merged)) {
+    if (v == null || typeof v === 'function') continue;
+    let text;
+    if (typeof v === 'string') text = v;
+    else if (typeof v === 'object') {
+      try {
+        text = JSON.stringify(v);
+      } catch (_) {
+        /* a cycle: written empty */
+      }
+    } else text = String(v);
+    pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
+  }
+  return out + N(pairs.length) + pairs.join('');
+}
+
+/** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */
+export function wcTypingInput(data) {
+  let el = g(data, 'input');
+  if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
+  const tag = g(el, 'tagName');
+  if (typeof tag !== 'string') return null;
+  const t = g(el, 'type');
+  const type = (typeof t === 'string' ? t : 'text').toLowerCase();
+  const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
+  return ok ? el : null;
+}
+
+/** A RegExp (or, when `many`, an array of them) as fields: a count, then each one's source and flags; null when one is not a RegExp. */
+export function wcRegexpsOf(v, many) {
+  const list = many && Array.isArray(v) ? v : [v];
+  return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
+}
+
+/** A Genesys error body (`{message, code, status, …}`) as its readable part; any other text as itself. */
+export function wcReadable(text) {
+  try {
+    const m = g(JSON.parse(text), 'message');
+    if (typeof m === 'string') return m;
+  } catch (_) {
+    /* not JSON */
+  }
+  return text;
 }

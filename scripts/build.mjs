@@ -2,7 +2,7 @@
 // and the .d.ts types, into dist/. Skips the cargo and wasm-bindgen steps' work when nothing changed (cargo and
 // the mtime check below), so a second run costs a second or two.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,16 +14,37 @@ export async function build({ quiet = false } = {}) {
   const stdio = quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit';
   mkdirSync(join(root, 'dist'), { recursive: true });
 
-  log('cargo build --target wasm32-unknown-unknown --release');
-  run('cargo', ['build', '--quiet', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--release'], {
+  // The shipped wasm is built with a standard library compiled for size, as nightly's flags allow (unlocked on this
+  // stable toolchain by RUSTC_BOOTSTRAP, as fuzz/ does; needs the rust-src component, which scripts/setup.sh adds):
+  // - panic=immediate-abort: a panic is the same `RuntimeError: unreachable` trap as with the std handler under
+  //   `panic = "abort"` (which printed nowhere on wasm32-unknown-unknown), minus the handler and all of core::fmt;
+  // - optimize_for_size: std's size-over-speed code paths; location-detail=none and fmt-debug=none: no file
+  //   names for panic locations and no Debug text, neither of which could ever be shown;
+  // - legacy symbol mangling: under RUSTC_BOOTSTRAP rustc takes the v0 scheme, whose longer closure names
+  //   wasm-bindgen turns into export names (before they are shortened below).
+  // Its own target dir, so these flags never invalidate the ordinary builds that clippy and the tests use.
+  log('cargo build --target wasm32-unknown-unknown --release (-Z build-std, size-optimised std)');
+  run('cargo', [
+    'build', '--quiet', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--release',
+    '--target-dir', 'target/dist', '-Z', 'build-std=std,panic_abort', '-Z', 'build-std-features=optimize_for_size',
+  ], {
     stdio,
+    env: {
+      ...process.env,
+      RUSTC_BOOTSTRAP: '1',
+      RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Csymbol-mangling-version=legacy',
+    },
   });
-  const raw = join(root, 'target/wasm32-unknown-unknown/release/cxbridge.wasm');
+  const raw = join(root, 'target/dist/wasm32-unknown-unknown/release/cxbridge.wasm');
   const pkg = join(root, 'build/pkg');
   const bindgenOut = join(pkg, 'cxbridge_bg.wasm');
-  if (!existsSync(bindgenOut) || statSync(raw).mtimeMs > statSync(bindgenOut).mtimeMs) {
+  // dist's wasm is written last (after the glue's names are shortened): if it is older than cargo's output, any
+  // step may have failed half-way, so all of them run again.
+  const shipped = join(root, 'dist/cxbridge_bg.wasm');
+  if (!existsSync(shipped) || !existsSync(join(pkg, 'cxbridge.js')) || statSync(raw).mtimeMs > statSync(shipped).mtimeMs) {
     log('wasm-bindgen --target web');
-    run('wasm-bindgen', ['--target', 'web', '--out-dir', pkg, raw], { stdio });
+    // No default wasm URL in the glue: js/script.js and js/index.mjs always say where the wasm is.
+    run('wasm-bindgen', ['--target', 'web', '--omit-default-module-path', '--out-dir', pkg, raw], { stdio });
     log('wasm-opt -Oz');
     run(join(root, 'node_modules/.bin/wasm-opt'), [
       // --low-memory-unused: Rust puts the stack first (1 MB) and never uses addresses below 1 KB, so binaryen may
@@ -32,6 +53,11 @@ export async function build({ quiet = false } = {}) {
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       '--strip-debug', '--strip-producers', bindgenOut, '-o', join(root, 'dist/cxbridge_bg.wasm'),
     ], { stdio });
+    log('short import and export names (wasm and glue)');
+    const glue = join(pkg, 'cxbridge.js');
+    const min = minifyNames(readFileSync(join(root, 'dist/cxbridge_bg.wasm')), readFileSync(glue, 'utf8'));
+    writeFileSync(glue, min.glue);
+    writeFileSync(join(root, 'dist/cxbridge_bg.wasm'), min.wasm);
   }
 
   const esbuild = await import('esbuild');
@@ -49,6 +75,9 @@ export async function build({ quiet = false } = {}) {
 // key; the duplicates name the same module, so esbuild's warning about them is noise.
   const common = {
     bundle: true, minify: true, target: 'es2020', logLevel: 'warning', plugins: [snippets], absWorkingDir: root,
+    // wasm-bindgen's own property names on the classes it wraps (the Rust pointer; nothing outside the glue reads
+    // them): mangled like local names.
+    mangleProps: /^(__wbg_ptr|__destroy_into_raw|__wrap)$/,
     logOverride: { 'duplicate-object-key': 'silent' },
   };
   log('esbuild dist/cxbridge.js (classic script) and dist/cxbridge.mjs (ESM)');
@@ -59,6 +88,135 @@ export async function build({ quiet = false } = {}) {
     copyFileSync(join(root, 'js', f), join(root, 'dist', f));
   }
   log('dist/ ready');
+}
+
+/**
+ * wasm-bindgen names every import `__wbg_<name>_<16 hex digits>` and every closure shim
+ * `wasm_bindgen__convert__closures_____invoke__h<16 hex digits>`; each name is written twice, in the wasm's import or
+ * export section and in the glue, and the hashes do not compress: about 8 KB of names, 3.3 KB of gzip in the wasm
+ * alone. This renames them to `a`, `b`, … in both, and the import modules to `0`, `1`, …: the wasm-bindgen
+ * import object's keys (`"./cxbridge_bg.js"`, the snippet paths) and the glue's `wasm.<export>` reads. Snippet
+ * modules keep their field names (they are the snippets' own exports), and `memory` keeps its name (js/script.js
+ * reads it). Every name renamed must have been found in the glue, and none may be left: otherwise the build fails
+ * rather than ship a module whose imports do not resolve.
+ */
+export function minifyNames(wasm, glue) {
+  const td = new TextDecoder();
+  const te = new TextEncoder();
+  const leb = (b, i) => {
+    let r = 0;
+    let shift = 0;
+    let c;
+    do {
+      c = b[i++];
+      r |= (c & 0x7f) << shift;
+      shift += 7;
+    } while (c & 0x80);
+    return [r >>> 0, i];
+  };
+  const uleb = (n) => {
+    const o = [];
+    do {
+      let c = n & 0x7f;
+      n >>>= 7;
+      if (n) c |= 0x80;
+      o.push(c);
+    } while (n);
+    return o;
+  };
+  const readName = (b, i) => {
+    const [n, j] = leb(b, i);
+    return [td.decode(b.subarray(j, j + n)), j + n];
+  };
+  const writeName = (s) => {
+    const u = te.encode(s);
+    return [...uleb(u.length), ...u];
+  };
+  // The end of an import's description (after its kind byte at `i`): func type, table, memory, global, tag.
+  const skipImportDesc = (b, i) => {
+    const kind = b[i];
+    let j = i + 1;
+    const limits = (k) => {
+      const flags = b[k];
+      let [, m] = leb(b, k + 1);
+      if (flags & 1) [, m] = leb(b, m);
+      return m;
+    };
+    if (kind === 0) [, j] = leb(b, j);
+    else if (kind === 1) j = limits(j + 1);
+    else if (kind === 2) j = limits(j);
+    else if (kind === 3) j += 2;
+    else if (kind === 4) [, j] = leb(b, j + 1);
+    else throw new Error(`minifyNames: unknown import kind ${kind}`);
+    return j;
+  };
+  const alpha = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const short = (i) => (i < 52 ? alpha[i] : alpha[Math.floor(i / 52) - 1] + alpha[i % 52]);
+  const modules = new Map();
+  const imports = new Map();
+  const exports = new Map();
+  const keep = new Set(['memory']);
+
+  const parts = [wasm.subarray(0, 8)];
+  let p = 8;
+  while (p < wasm.length) {
+    const id = wasm[p];
+    const [size, start] = leb(wasm, p + 1);
+    const end = start + size;
+    if (id !== 2 && id !== 7) {
+      parts.push(wasm.subarray(p, end));
+      p = end;
+      continue;
+    }
+    const body = wasm.subarray(start, end);
+    let [count, i] = leb(body, 0);
+    const out = [...uleb(count)];
+    for (let k = 0; k < count; k++) {
+      let field;
+      if (id === 2) {
+        let mod;
+        [mod, i] = readName(body, i);
+        [field, i] = readName(body, i);
+        if (!modules.has(mod)) modules.set(mod, String(modules.size));
+        if (mod === './cxbridge_bg.js' && !imports.has(field)) imports.set(field, short(imports.size));
+        out.push(...writeName(modules.get(mod)), ...writeName(mod === './cxbridge_bg.js' ? imports.get(field) : field));
+        const j = skipImportDesc(body, i);
+        out.push(...body.subarray(i, j));
+        i = j;
+      } else {
+        [field, i] = readName(body, i);
+        if (!keep.has(field)) exports.set(field, short(exports.size));
+        out.push(...writeName(exports.get(field) ?? field));
+        const [, j] = leb(body, i + 1);
+        out.push(...body.subarray(i, j));
+        i = j;
+      }
+    }
+    if (i !== body.length) throw new Error(`minifyNames: section ${id} not read to its end`);
+    parts.push(Uint8Array.from([id, ...uleb(out.length), ...out]));
+    p = end;
+  }
+
+  const esc = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const replace = (re, to, what) => {
+    if (!re.test(glue)) throw new Error(`minifyNames: the glue does not name ${what}`);
+    glue = glue.replace(re, to);
+  };
+  for (const [from, to] of modules) replace(new RegExp(`^(\\s*)"${esc(from)}":`, 'gm'), `$1"${to}":`, `module ${from}`);
+  for (const [from, to] of imports) replace(new RegExp(`^(\\s*)${esc(from)}:`, 'gm'), `$1${to}:`, `import ${from}`);
+  // An export the glue never reads (wasm-bindgen's `__abort_handler`, `__instance_terminated`) is renamed all the same.
+  for (const [from, to] of exports) glue = glue.replace(new RegExp(`\\bwasm\\.${esc(from)}\\b`, 'g'), `wasm.${to}`);
+  for (const from of imports.keys()) if (glue.includes(from)) throw new Error(`minifyNames: the glue still names ${from}`);
+  if (/\bwasm\[/.test(glue)) throw new Error('minifyNames: the glue reads an export by a computed name');
+
+  const bytes = new Uint8Array(parts.reduce((n, b) => n + b.length, 0));
+  let o = 0;
+  for (const b of parts) {
+    bytes.set(b, o);
+    o += b.length;
+  }
+  new WebAssembly.Module(bytes); // throws if the rewrite broke the module
+  return { wasm: bytes, glue };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

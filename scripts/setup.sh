@@ -15,6 +15,12 @@ if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unkno
   rustup target add wasm32-unknown-unknown
 fi
 
+# 1b. The standard library's sources: the shipped wasm is built with `-Z build-std` (scripts/build.mjs).
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+  log "adding the rust-src component (the size-optimised std of the shipped wasm)"
+  rustup component add rust-src
+fi
+
 # 2. wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock (the build refuses any other).
 want_wb=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock 2>/dev/null || true)
 if [ -z "$want_wb" ]; then want_wb=$(grep -oE 'wasm-bindgen = \{ version = "=[0-9.]+' Cargo.toml | grep -oE '[0-9.]+$' | head -1); fi

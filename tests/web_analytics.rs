@@ -278,3 +278,53 @@ async fn the_queue_is_persisted_while_consent_is_withheld() {
     analytics_configure(obj(r#"{"endpoint":null,"consent":true}"#)).unwrap();
     assert!(found, "the held event is in localStorage");
 }
+
+/// The stored queues of this page, parsed.
+fn stored_queues() -> Vec<JsValue> {
+    let stored: Array = Function::new_no_args(
+        "return Object.keys(localStorage).filter((k) => k.startsWith('cxbridge.analytics.q.')).map((k) => localStorage.getItem(k))",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap()
+    .unchecked_into();
+    stored
+        .iter()
+        .map(|v| JSON::parse(&v.as_string().unwrap()).unwrap())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn pagehide_marks_the_stored_queue_closed_and_showing_the_page_again_reopens_it() {
+    analytics_configure(obj(r#"{"endpoint":"/collector","consent":false}"#)).unwrap();
+    record("ac", "webchat:offered", &obj(r#"{"actionState":"offered"}"#));
+    sleep(0).await;
+    let closed = |queues: &[JsValue]| -> Vec<bool> {
+        queues
+            .iter()
+            .filter(|q| {
+                Array::from(&get(q, "q"))
+                    .iter()
+                    .any(|e| get(&get(&e, "event"), "name").as_string().as_deref() == Some("webchat:offered"))
+            })
+            .map(|q| get(q, "closed").as_bool().unwrap())
+            .collect()
+    };
+    assert_eq!(closed(&stored_queues()), [false], "an open page's queue");
+    let dispatch = Function::new_with_args("target, type", "target.dispatchEvent(new Event(type))");
+    dispatch
+        .call2(&JsValue::NULL, &window(), &"pagehide".into())
+        .unwrap();
+    let after_hide = closed(&stored_queues());
+    let document: JsValue = window().document().unwrap().into();
+    dispatch
+        .call2(&JsValue::NULL, &document, &"visibilitychange".into())
+        .unwrap();
+    let after_show = closed(&stored_queues());
+    analytics_configure(obj(r#"{"endpoint":null,"consent":true}"#)).unwrap();
+    assert_eq!(after_hide, [true], "pagehide: the next page load may adopt it");
+    assert_eq!(
+        after_show,
+        [false],
+        "visible again (back from the bfcache): this page's own again"
+    );
+}

@@ -106,3 +106,94 @@ fn the_snapshot_survives_storage() {
     };
     assert_eq!(testing::snapshot_roundtrip(&s), Some(s));
 }
+
+/// The shell routes commands by their position in `COMMANDS`: a reordered list would send one command's
+/// options to another.
+#[wasm_bindgen_test]
+fn the_command_list_keeps_the_order_the_shell_routes_by() {
+    assert_eq!(
+        cxbridge::core::webchat::COMMANDS,
+        [
+            "configure",
+            "startChat",
+            "endChat",
+            "sendMessage",
+            "sendCustomNotice",
+            "sendTyping",
+            "sendFilteredMessage",
+            "addPrefilter",
+            "updateUserData",
+            "poll",
+            "startPoll",
+            "stopPoll",
+            "resetPollExceptions",
+            "restore",
+            "getTranscript",
+            "getAgents",
+            "getStats",
+            "sendFile",
+            "downloadFile",
+            "getSessionData",
+            "fetchHistory",
+            "registerTypingPreviewInput",
+            "registerPreProcessor",
+            "verifySession",
+        ]
+    );
+}
+
+#[wasm_bindgen_test]
+fn frames_keep_text_outside_the_basic_plane_and_length_markers_in_bodies() {
+    let f = testing::frame(
+        r#"{"topicName":"t","eventBody":{"id":"m2","sender":{"id":"A"},"body":"hé 😀 12:~ \u0000 end","timestamp":"x"},"metadata":{"type":"message"}}"#,
+    );
+    let m = f.message.unwrap();
+    assert_eq!(m.body, "hé 😀 12:~ \u{0} end");
+    assert_eq!((m.body_type.as_str(), m.timestamp_ms), ("standard", 0.0));
+    assert!(f.member.is_none() && f.text.is_none());
+}
+
+#[wasm_bindgen_test]
+fn member_info_flattens_user_data_as_strings() {
+    let m = testing::member(&js(
+        "{nickname: '', firstname: 'Ann', phonenumber: '555', subject: 'Help', \
+         userData: {age: 42, vip: true, tags: ['a'], none: null, f() {}, note: 'n'}}",
+    ))
+    .unwrap();
+    assert_eq!(m.display_name.as_deref(), Some("Ann"));
+    assert_eq!(m.phone_number.as_deref(), Some("555"));
+    assert_eq!(m.last_name, None);
+    let fields: Vec<(&str, &str)> = m
+        .custom_fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("age", "42"),
+            ("vip", "true"),
+            ("tags", "[\"a\"]"),
+            ("note", "n"),
+            ("subject", "Help")
+        ]
+    );
+    assert!(testing::member(&js("{userData: 'nope'}")).is_none());
+    assert!(testing::member(&js("{userData: [1]}")).is_none());
+}
+
+/// `decode` in js/webchat_io.js reads what a request expects by `Expect`'s declaration order.
+#[wasm_bindgen_test]
+fn the_expect_codes_keep_the_order_the_js_decoder_reads() {
+    use cxbridge::core::guestchat::Expect;
+    let codes = [
+        Expect::Nothing,
+        Expect::Created,
+        Expect::Message,
+        Expect::Messages,
+        Expect::Members,
+        Expect::Member,
+    ]
+    .map(|e| e as u32);
+    assert_eq!(codes, [0, 1, 2, 3, 4, 5]);
+}

@@ -53,7 +53,19 @@ extern "C" {
     fn load(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = takeQueues)]
     fn take_queues(prefix: &str, own: &str, stale_ms: f64) -> Object;
-    fn visibility() -> String;
+    /// Returns the function that removes the listeners again.
+    #[wasm_bindgen(js_name = listenPage)]
+    fn listen_page(pagehide: &Function, visibility: &Function, online: &Function) -> Function;
+    #[wasm_bindgen(js_name = stats)]
+    fn stats_object(
+        queued: f64,
+        delivered: f64,
+        rejected: f64,
+        dropped: f64,
+        retries: f64,
+        pending: f64,
+        held: f64,
+    ) -> JsValue;
     #[wasm_bindgen(js_name = installShim)]
     fn install_shim(f: &JsValue, marker: &str) -> bool;
 }
@@ -139,25 +151,17 @@ impl Payloads {
     }
 }
 
-/// `pagehide`, `visibilitychange` and `online` listeners; removed on drop.
+/// `pagehide`, `visibilitychange` and `online` listeners (added in `js/analytics.js`); removed on drop.
 struct Listeners {
-    window: web_sys::Window,
-    pagehide: Closure<dyn FnMut(JsValue)>,
-    visibility: Closure<dyn FnMut(JsValue)>,
-    online: Closure<dyn FnMut(JsValue)>,
+    remove: Function,
+    _pagehide: Closure<dyn FnMut()>,
+    _visibility: Closure<dyn FnMut(JsValue)>,
+    _online: Closure<dyn FnMut()>,
 }
 
 impl Drop for Listeners {
     fn drop(&mut self) {
-        let w = &self.window;
-        let _ = w.remove_event_listener_with_callback("pagehide", self.pagehide.as_ref().unchecked_ref());
-        let _ = w.remove_event_listener_with_callback("online", self.online.as_ref().unchecked_ref());
-        if let Some(doc) = w.document() {
-            let _ = doc.remove_event_listener_with_callback(
-                "visibilitychange",
-                self.visibility.as_ref().unchecked_ref(),
-            );
-        }
+        let _ = self.remove.call0(&JsValue::UNDEFINED);
     }
 }
 
@@ -189,10 +193,6 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
 
 fn now() -> u64 {
     js_sys::Date::now() as u64
-}
-
-fn set(o: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(o, &JsValue::from_str(key), value);
 }
 
 fn error(message: &str) -> JsValue {
@@ -720,34 +720,34 @@ fn on_hidden() {
 }
 
 fn install_listeners() {
-    let Some(window) = web_sys::window() else { return };
     if with(|s| s.listeners.is_some()) {
         return;
     }
-    let pagehide = Closure::<dyn FnMut(JsValue)>::new(|_| on_pagehide());
-    let visibility = Closure::<dyn FnMut(JsValue)>::new(|_| {
-        if visibility() == "hidden" {
+    let pagehide = Closure::<dyn FnMut()>::new(on_pagehide);
+    // A `JsValue` argument, not a `bool`: a closure signature of its own would cost the glue a shim.
+    let visibility = Closure::<dyn FnMut(JsValue)>::new(|hidden: JsValue| {
+        if hidden.as_bool() == Some(true) {
             on_hidden();
         } else {
             with(|s| s.closing = false);
             persist(false);
         }
     });
-    let online = Closure::<dyn FnMut(JsValue)>::new(|_| {
+    let online = Closure::<dyn FnMut()>::new(|| {
         with(|s| s.delivery.online(now()));
         pump();
     });
-    let _ = window.add_event_listener_with_callback("pagehide", pagehide.as_ref().unchecked_ref());
-    let _ = window.add_event_listener_with_callback("online", online.as_ref().unchecked_ref());
-    if let Some(doc) = window.document() {
-        let _ = doc.add_event_listener_with_callback("visibilitychange", visibility.as_ref().unchecked_ref());
-    }
+    let remove = listen_page(
+        pagehide.as_ref().unchecked_ref(),
+        visibility.as_ref().unchecked_ref(),
+        online.as_ref().unchecked_ref(),
+    );
     with(|s| {
         s.listeners = Some(Listeners {
-            window,
-            pagehide,
-            visibility,
-            online,
+            remove,
+            _pagehide: pagehide,
+            _visibility: visibility,
+            _online: online,
         })
     });
 }
@@ -874,14 +874,13 @@ pub fn analytics_stats() -> JsValue {
             s.dropped_early,
         )
     });
-    let o = Object::new();
-    let n = |k: &str, v: f64| set(&o, k, &JsValue::from_f64(v));
-    n("queued", st.queued as f64);
-    n("delivered", st.delivered as f64);
-    n("rejected", st.rejected as f64);
-    n("dropped", (st.dropped + dropped_early) as f64);
-    n("retries", st.retries as f64);
-    n("pending", pending as f64);
-    n("held", held as f64);
-    o.into()
+    stats_object(
+        st.queued as f64,
+        st.delivered as f64,
+        st.rejected as f64,
+        (st.dropped + dropped_early) as f64,
+        st.retries as f64,
+        pending as f64,
+        held as f64,
+    )
 }

@@ -1,7 +1,9 @@
 //! The WebChatService shell: registers the plugin on the bus, turns commands, HTTP answers, socket frames, timers
 //! and keys into inputs of [`crate::core::webchat::Session`], and performs its outputs with `fetch`, `WebSocket`,
-//! `setTimeout` and sessionStorage (through `js/webchat_io.js`, which calls back through three long-lived
-//! closures owned here). Page-supplied values (userData, RegExps, preprocessors, inputs) stay JS values here.
+//! `setTimeout` and sessionStorage (through `js/webchat_io.js`, which calls back through one long-lived closure
+//! owned here). Data crosses in bulk, for size and speed: payloads go out as one JSON string (`wcMake` builds the
+//! objects and applies prefilters and preprocessors), answers, frames and the snapshot come in as one field string
+//! (`Fields`). Page-supplied values (userData, preprocessors, inputs) stay JS values.
 //!
 //! The JWT goes to the `Authorization` header and to sessionStorage (the restore snapshot), nowhere else: not
 //! to events, resolutions, logs, localStorage or cookies.
@@ -9,12 +11,13 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect, RegExp, JSON};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::bus::{self, NativeCommand};
 use super::deferred::Deferred;
+use crate::core::guestchat::json;
 use crate::core::guestchat::{
     Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
 };
@@ -31,7 +34,15 @@ const STORAGE_KEY: &str = "cxbridge.webchat.session";
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
     #[wasm_bindgen(js_name = wcFetch)]
-    fn wc_fetch(id: u32, method: &str, url: &str, bearer: Option<String>, body: Option<String>, cb: &JsValue);
+    fn wc_fetch(
+        id: u32,
+        method: &str,
+        url: &str,
+        bearer: Option<String>,
+        body: Option<String>,
+        expect: u32,
+        cb: &JsValue,
+    );
     #[wasm_bindgen(js_name = wcSocket)]
     fn wc_socket(url: &str, gen: u32, cb: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcClose)]
@@ -41,15 +52,36 @@ extern "C" {
     #[wasm_bindgen(js_name = wcClearTimer)]
     fn wc_clear_timer(handle: &JsValue);
     #[wasm_bindgen(js_name = wcListen)]
-    fn wc_listen(target: &JsValue, kind: &str, cb: &JsValue) -> Function;
+    fn wc_listen(target: &JsValue, kind: &str, event: u32, cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = wcStorage)]
     fn wc_storage(op: &str, key: &str, value: Option<String>) -> Option<String>;
+    #[wasm_bindgen(js_name = wcMake)]
+    fn wc_make(json: &str) -> JsValue;
+    #[wasm_bindgen(js_name = wcFilters)]
+    fn wc_filters(json: &str);
+    #[wasm_bindgen(js_name = wcRegexps)]
+    fn wc_regexps() -> JsValue;
+    #[wasm_bindgen(js_name = wcPre)]
+    fn wc_pre(f: &Function);
+    #[wasm_bindgen(js_name = wcFrame)]
+    fn wc_frame(text: &str) -> String;
+    #[wasm_bindgen(js_name = wcSnapshot)]
+    fn wc_snapshot(text: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = wcMember)]
+    fn wc_member(data: &JsValue, base: &Object) -> Option<String>;
+    #[wasm_bindgen(js_name = wcTypingInput)]
+    fn wc_typing_input(data: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = wcRegexpsOf)]
+    fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
+    #[wasm_bindgen(js_name = wcReadable)]
+    fn wc_readable(text: &str) -> String;
+    #[wasm_bindgen(js_name = wcSend)]
+    fn wc_send(ws: &JsValue, text: &str);
 }
 
-/// An event listener; removed when dropped.
+/// An event listener (calling the shell's one callback); removed when dropped.
 struct Listener {
     remove: Function,
-    _cb: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Listener {
@@ -68,9 +100,8 @@ struct Shell {
     timers: Vec<(Timer, JsValue)>,
     socket: JsValue,
     socket_gen: u32,
-    /// Compiled prefilters, rebuilt when the core's list changes.
-    regexps: Vec<RegExp>,
-    preprocessors: Vec<Function>,
+    /// How many of the core's prefilters `js/webchat_io.js` has compiled (it rebuilds them when this changes).
+    synced_filters: usize,
     user_data: Object,
     /// `transport.interactionData.journey`, for `ac()` progress.
     journey: JsValue,
@@ -79,14 +110,29 @@ struct Shell {
     /// Events published before the loader replayed the page's queued calls; `None` once replayed.
     held: Option<Vec<Event>>,
     _pagehide: Option<Listener>,
-    fetch_cb: JsValue,
-    socket_cb: JsValue,
-    timer_cb: JsValue,
-    _closures: (FetchClosure, SocketClosure, Closure<dyn FnMut(f64)>),
+    /// The one way back in from `js/webchat_io.js`: (what happened, a number, a number, three strings), see
+    /// [`on_event`]. One closure type instead of one per source: each costs the wasm its own call shims.
+    cb: JsValue,
+    _cb: Callback,
 }
 
-type FetchClosure = Closure<dyn FnMut(u32, u16, String, String, JsValue)>;
-type SocketClosure = Closure<dyn FnMut(u32, String, JsValue)>;
+type Callback = Closure<dyn FnMut(u32, f64, u32, Option<String>, Option<String>, Option<String>)>;
+
+fn callback_js() -> JsValue {
+    with(|sh| sh.cb.clone()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// What `js/webchat_io.js` reports: a fetch answer (0) or failure (1), a socket event (2), a timer (3), the page
+/// hidden (4), a key in a typing-preview input (5).
+fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, s3: Option<String>) {
+    match kind {
+        0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, s3),
+        2 => on_socket(a as u32, b, s1),
+        3 => on_timer(a),
+        4 => drive(|core, c| core.page_hide(c)),
+        _ => drive(|core, c| core.key(c)),
+    }
+}
 
 thread_local! {
     /// The shell lives as long as the module (its closures are the browser's way back in), so it is leaked once
@@ -113,11 +159,14 @@ fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> Option<R> {
 
 /// Feeds one input to the core, then performs what it asked for (with no borrow held while JS runs).
 fn drive(f: impl FnOnce(&mut Session, Ctx)) {
-    let outputs = with(|sh| {
-        f(&mut sh.core, ctx());
-        sh.core.take_outputs()
-    })
-    .unwrap_or_default();
+    with(|sh| f(&mut sh.core, ctx()));
+    flush();
+}
+
+/// The non-generic half of [`drive`]: one copy of the output loop, not one per input kind.
+#[inline(never)]
+fn flush() {
+    let outputs = with(|sh| sh.core.take_outputs()).unwrap_or_default();
     for o in outputs {
         perform(o);
     }
@@ -135,10 +184,6 @@ fn obj() -> Object {
     Object::new()
 }
 
-fn put(o: &Object, k: &'static str, v: &JsValue) {
-    let _ = Reflect::set(o, &super::lit(k), v);
-}
-
 fn get(o: &JsValue, k: &'static str) -> JsValue {
     if !o.is_object() {
         return JsValue::UNDEFINED;
@@ -152,10 +197,6 @@ fn get_str(o: &JsValue, k: &'static str) -> Option<String> {
 
 fn s(v: &str) -> JsValue {
     JsValue::from_str(v)
-}
-
-fn opt_num(v: Option<f64>) -> JsValue {
-    v.map(JsValue::from_f64).unwrap_or(JsValue::NULL)
 }
 
 fn is_plain_object(v: &JsValue) -> bool {
@@ -241,9 +282,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         ));
         return Ok(());
     }
-    let fetch_closure = FetchClosure::new(on_fetch);
-    let socket_closure = SocketClosure::new(on_socket);
-    let timer_closure = Closure::<dyn FnMut(f64)>::new(on_timer);
+    let callback = Callback::new(on_event);
     let shell = Shell {
         core: Session::new(),
         deferreds: Vec::new(),
@@ -252,17 +291,14 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         timers: Vec::new(),
         socket: JsValue::NULL,
         socket_gen: 0,
-        regexps: Vec::new(),
-        preprocessors: Vec::new(),
+        synced_filters: 0,
         user_data: obj(),
         journey: JsValue::UNDEFINED,
         inputs: Vec::new(),
         held: Some(Vec::new()),
         _pagehide: None,
-        fetch_cb: fetch_closure.as_ref().clone(),
-        socket_cb: socket_closure.as_ref().clone(),
-        timer_cb: timer_closure.as_ref().clone(),
-        _closures: (fetch_closure, socket_closure, timer_closure),
+        cb: callback.as_ref().clone(),
+        _cb: callback,
     };
     let leaked: &'static RefCell<Shell> = Box::leak(Box::new(RefCell::new(shell)));
     SHELL.with(|s| s.set(Some(leaked)));
@@ -280,9 +316,8 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
 
     // Remember when the page went away, so the next page measures restoreTimeout from then.
     if let Some(win) = web_sys::window() {
-        let cb = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| drive(|core, c| core.page_hide(c)));
-        let remove = wc_listen(&win.into(), "pagehide", cb.as_ref());
-        with(|sh| sh._pagehide = Some(Listener { remove, _cb: cb }));
+        let remove = wc_listen(&win.into(), "pagehide", 4, &callback_js());
+        with(|sh| sh._pagehide = Some(Listener { remove }));
     }
 
     // A stored session is restored now, before the page's queued commands run (a queued startChat then meets
@@ -305,8 +340,11 @@ pub(crate) fn after_replay() {
 
 fn on_command(nc: NativeCommand) {
     let data = nc.data.clone();
-    let command = match nc.command.as_str() {
-        "configure" => {
+    // By position in `wc::COMMANDS` (the names the bus routes here; tests/web_webchat.rs pins its order): one
+    // loop over the list instead of 24 string comparisons.
+    let index = wc::COMMANDS.iter().position(|c| *c == nc.command);
+    let command = match index {
+        Some(0) => {
             if with(|sh| sh.core.is_active()) == Some(true) {
                 // The chat in progress talks to the configured server; a new configuration is for the next one.
                 nc.deferred.reject(&error(
@@ -323,53 +361,38 @@ fn on_command(nc: NativeCommand) {
             }
             return;
         }
-        "startChat" => match member_info(&data) {
+        Some(1) => match member_info(&data) {
             Ok(info) => Command::StartChat(info),
             Err(()) => {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
             }
         },
-        "endChat" => Command::EndChat,
-        "sendMessage" => Command::SendMessage(message_text(&data)),
-        "sendFilteredMessage" => {
-            let re = get(&data, "regex");
-            match re.dyn_ref::<RegExp>() {
-                Some(r) => Command::SendFilteredMessage(message_text(&data), filter_of(r)),
-                None => {
-                    nc.deferred.reject(&s(wc::BAD_FILTERS));
-                    return;
-                }
+        Some(2) => Command::EndChat,
+        Some(3) => Command::SendMessage(message_text(&data)),
+        Some(6) => match regexps(&get(&data, "regex"), false).and_then(|mut l| l.pop()) {
+            Some(f) => Command::SendFilteredMessage(message_text(&data), f),
+            None => {
+                nc.deferred.reject(&s(wc::BAD_FILTERS));
+                return;
             }
-        }
-        "addPrefilter" => {
-            let f = get(&data, "filters");
-            let list: Vec<JsValue> = if Array::is_array(&f) {
-                Array::from(&f).iter().collect()
-            } else {
-                vec![f]
-            };
-            let filters: Option<Vec<Filter>> = list
-                .iter()
-                .map(|v| v.dyn_ref::<RegExp>().map(filter_of))
-                .collect();
-            Command::AddPrefilter(filters.unwrap_or_default())
-        }
-        "sendTyping" => Command::SendTyping,
-        "sendCustomNotice" => Command::SendCustomNotice,
-        "sendFile" => Command::SendFile,
-        "downloadFile" => Command::DownloadFile,
-        "fetchHistory" => Command::FetchHistory,
-        "restore" => Command::Restore {
+        },
+        Some(7) => Command::AddPrefilter(regexps(&get(&data, "filters"), true).unwrap_or_default()),
+        Some(5) => Command::SendTyping,
+        Some(4) => Command::SendCustomNotice,
+        Some(17) => Command::SendFile,
+        Some(18) => Command::DownloadFile,
+        Some(20) => Command::FetchHistory,
+        Some(13) => Command::Restore {
             internal: nc.commander == NS,
         },
-        "poll" => Command::Poll {
+        Some(9) => Command::Poll {
             internal: nc.commander == NS,
         },
-        "startPoll" => Command::StartPoll,
-        "stopPoll" => Command::StopPoll,
-        "resetPollExceptions" => Command::ResetPollExceptions,
-        "updateUserData" => {
+        Some(10) => Command::StartPoll,
+        Some(11) => Command::StopPoll,
+        Some(12) => Command::ResetPollExceptions,
+        Some(8) => {
             if !is_plain_object(&data) {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
@@ -382,22 +405,21 @@ fn on_command(nc: NativeCommand) {
             }
             Command::UpdateUserData
         }
-        "getTranscript" => Command::GetTranscript,
-        "getAgents" => Command::GetAgents,
-        "getStats" => Command::GetStats,
-        "getSessionData" => Command::GetSessionData,
-        "verifySession" => Command::VerifySession,
-        "registerTypingPreviewInput" => {
+        Some(14) => Command::GetTranscript,
+        Some(15) => Command::GetAgents,
+        Some(16) => Command::GetStats,
+        Some(19) => Command::GetSessionData,
+        Some(23) => Command::VerifySession,
+        Some(21) => {
             register_typing_input(&data, &nc.deferred);
             return;
         }
-        "registerPreProcessor" => {
+        Some(22) => {
             let f = get(&data, "preprocessor");
             match f.dyn_ref::<Function>() {
                 Some(func) => {
-                    let func = func.clone();
-                    with(|sh| sh.preprocessors.push(func.clone()));
-                    nc.deferred.resolve(&func);
+                    wc_pre(func);
+                    nc.deferred.resolve(func);
                 }
                 None => {
                     let t = f.js_typeof().as_string().unwrap_or_default();
@@ -432,87 +454,40 @@ fn message_text(data: &JsValue) -> Option<String> {
     data.as_string().or_else(|| get_str(data, "message"))
 }
 
-fn filter_of(r: &RegExp) -> Filter {
-    Filter {
-        source: r.source().into(),
-        flags: r.flags().into(),
-    }
+/// A RegExp (or, when `many`, an array of them) as filters; `None` when one is not a RegExp.
+fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
+    let fields = wc_regexps_of(v, many)?;
+    Some(Fields(&fields).filters())
 }
 
-/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`.
+/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, read by
+/// `wcMember`; `Err` when the command's userData is not an object.
 fn member_info(data: &JsValue) -> Result<MemberInfo, ()> {
-    let ud = get(data, "userData");
-    if !(ud.is_undefined() || ud.is_null() || is_plain_object(&ud)) {
-        return Err(());
-    }
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let merged = Object::assign(&obj(), &base);
-    if is_plain_object(&ud) {
-        Object::assign(&merged, &Object::from(ud));
-    }
-    let subject = get_str(data, "subject");
-    if let Some(subj) = &subject {
-        put(&merged, "subject", &s(subj));
-    }
-    let mut custom = Vec::new();
-    for entry in Object::entries(&merged).iter() {
-        let pair = Array::from(&entry);
-        let (Some(k), v) = (pair.get(0).as_string(), pair.get(1)) else {
-            continue;
-        };
-        let text = if let Some(t) = v.as_string() {
-            t
-        } else if v.is_undefined() || v.is_null() || v.is_function() {
-            continue;
-        } else if v.is_object() {
-            JSON::stringify(&v)
-                .ok()
-                .and_then(|j| j.as_string())
-                .unwrap_or_default()
-        } else {
-            js_sys::JsString::from(v).into()
-        };
-        custom.push((k, text));
-    }
-    let field = |k: &'static str| get_str(data, k).filter(|v| !v.is_empty());
+    let fields = wc_member(data, &base).ok_or(())?;
+    let mut f = Fields(&fields);
     Ok(MemberInfo {
-        display_name: field("nickname").or_else(|| field("firstname")),
-        first_name: field("firstname"),
-        last_name: field("lastname"),
-        email: field("email"),
-        phone_number: field("phoneNumber").or_else(|| field("phonenumber")),
-        avatar_image_url: field("avatarImageUrl"),
-        custom_fields: custom,
+        display_name: f.opt(),
+        first_name: f.opt(),
+        last_name: f.opt(),
+        email: f.opt(),
+        phone_number: f.opt(),
+        avatar_image_url: f.opt(),
+        custom_fields: (0..f.num() as usize).map(|_| (f.text(), f.text())).collect(),
     })
 }
 
 /// `registerTypingPreviewInput({input})`: a textarea or text-like input (or a jQuery object holding one).
 fn register_typing_input(data: &JsValue, deferred: &Deferred) {
-    let mut input = get(data, "input");
-    if input.is_object() && get_str(&input, "tagName").is_none() {
-        // `$('input')`: the first element of a jQuery-like collection.
-        input = get(&input, "0");
-    }
-    let ok = match get_str(&input, "tagName") {
-        Some(tag) => {
-            let tag = tag.to_ascii_lowercase();
-            let ty = get_str(&input, "type")
-                .unwrap_or_else(|| "text".into())
-                .to_ascii_lowercase();
-            tag == "textarea"
-                || (tag == "input" && matches!(ty.as_str(), "text" | "search" | "email" | "tel" | "url"))
-        }
-        None => false,
-    };
-    if !ok {
+    let input = wc_typing_input(data);
+    if input.is_null() {
         deferred.reject(&s(wc::BAD_INPUT));
         return;
     }
     let known = with(|sh| sh.inputs.iter().any(|(el, _)| Object::is(el, &input))).unwrap_or(false);
     if !known {
-        let cb = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| drive(|core, c| core.key(c)));
-        let remove = wc_listen(&input, "keydown", cb.as_ref());
-        with(|sh| sh.inputs.push((input, Listener { remove, _cb: cb })));
+        let remove = wc_listen(&input, "keydown", 5, &callback_js());
+        with(|sh| sh.inputs.push((input, Listener { remove })));
     }
     deferred.resolve(&JsValue::UNDEFINED);
 }
@@ -524,15 +499,17 @@ fn perform(o: Output) {
         Output::Http { id, request } => {
             let cb = with(|sh| {
                 sh.expects.push((id, request.expect));
-                sh.fetch_cb.clone()
+                sh.cb.clone()
             });
             if let Some(cb) = cb {
+                // `Expect` by its declaration order, which `decode` in js/webchat_io.js follows.
                 wc_fetch(
                     id,
                     request.method.as_str(),
                     &request.url,
                     request.bearer,
                     request.body,
+                    request.expect as u32,
                     &cb,
                 );
             }
@@ -543,7 +520,7 @@ fn perform(o: Output) {
                 (
                     std::mem::replace(&mut sh.socket, JsValue::NULL),
                     sh.socket_gen,
-                    sh.socket_cb.clone(),
+                    sh.cb.clone(),
                 )
             });
             if let Some((old, gen, cb)) = prev {
@@ -554,9 +531,7 @@ fn perform(o: Output) {
         }
         Output::SocketSend(text) => {
             let ws = with(|sh| sh.socket.clone()).unwrap_or(JsValue::NULL);
-            if let Some(send) = get(&ws, "send").dyn_ref::<Function>() {
-                let _ = send.call1(&ws, &s(&text));
-            }
+            wc_send(&ws, &text);
         }
         Output::SocketClose => {
             let ws = with(|sh| {
@@ -568,7 +543,7 @@ fn perform(o: Output) {
             }
         }
         Output::Arm { timer, ms } => {
-            let prev = with(|sh| (take(&mut sh.timers, &timer), sh.timer_cb.clone()));
+            let prev = with(|sh| (take(&mut sh.timers, &timer), sh.cb.clone()));
             if let Some((old, cb)) = prev {
                 if let Some(h) = old {
                     wc_clear_timer(&h);
@@ -599,10 +574,7 @@ fn perform(o: Output) {
         Output::Reject { cmd, value } => settle(cmd, value, false),
         Output::Store(snap) => match snap {
             Some(snap) => {
-                let text = JSON::stringify(&snapshot_js(&snap))
-                    .ok()
-                    .and_then(|t| t.as_string());
-                wc_storage("set", STORAGE_KEY, text);
+                wc_storage("set", STORAGE_KEY, Some(snapshot_json(&snap)));
             }
             None => {
                 wc_storage("remove", STORAGE_KEY, None);
@@ -612,10 +584,7 @@ fn perform(o: Output) {
             let journey = with(|sh| sh.journey.clone()).unwrap_or(JsValue::UNDEFINED);
             if journey.is_object() {
                 // A Genesys error body is `{message, code, status, …}`: its `message` is the readable part.
-                let error = error.map(|(c, m)| {
-                    let readable = JSON::parse(&m).ok().and_then(|v| get_str(&v, "message"));
-                    (c, readable.unwrap_or(m))
-                });
+                let error = error.map(|(c, m)| (c, wc_readable(&m)));
                 let err = error.as_ref().map(|(c, m)| (*c, m.as_str()));
                 super::ac::journey_chat_progress(&journey, state, err);
             }
@@ -671,236 +640,300 @@ fn settle(cmd: u32, value: Value, ok: bool) {
 }
 
 fn value_js(v: Value) -> JsValue {
+    let mut w = W::new();
     match v {
-        Value::Undefined => JsValue::UNDEFINED,
-        Value::Text(t) => s(&t),
-        Value::Ajax(a) => ajax_js(&a),
+        Value::Undefined => return JsValue::UNDEFINED,
+        Value::Text(t) => return s(&t),
         Value::Filters(_) => {
             sync_regexps();
-            let arr = Array::new();
-            for r in with(|sh| sh.regexps.clone()).unwrap_or_default() {
-                arr.push(&r);
-            }
-            arr.into()
+            return wc_regexps();
         }
+        Value::UserData => {
+            return with(|sh| sh.user_data.clone())
+                .map(JsValue::from)
+                .unwrap_or(JsValue::UNDEFINED)
+        }
+        Value::Ajax(a) => ajax_w(&mut w, "", &a),
         Value::Transcript(msgs) => {
-            let o = obj();
-            put(&o, "messages", &visible_messages(&msgs).into());
-            o.into()
+            w.open("");
+            messages_w(&mut w, &msgs);
+            w.end('}');
         }
-        Value::Agents(a) => agents_js(&a).into(),
+        Value::Agents(a) => agents_w(&mut w, "", &a),
         Value::Stats(st) => {
-            let o = obj();
-            put(&o, "agents", &agents_js(&st.agents).into());
-            put(&o, "startTime", &opt_num(st.start_time));
-            put(&o, "endTime", &opt_num(st.end_time));
-            put(&o, "duration", &opt_num(st.duration));
-            o.into()
+            w.open("");
+            agents_w(&mut w, "agents", &st.agents);
+            w.on("startTime", st.start_time);
+            w.on("endTime", st.end_time);
+            w.on("duration", st.duration);
+            w.end('}');
         }
-        Value::SessionData(d) => session_js(&d),
+        Value::SessionData(d) => session_w(&mut w, "", &d),
         Value::SessionActive(b) => {
-            let o = obj();
-            put(&o, "sessionActive", &JsValue::from_bool(b));
-            o.into()
+            w.open("");
+            w.b("sessionActive", b);
+            w.end('}');
         }
-        Value::UserData => with(|sh| sh.user_data.clone())
-            .map(JsValue::from)
-            .unwrap_or(JsValue::UNDEFINED),
     }
+    make(w)
 }
 
 // ----- payloads -------------------------------------------------------------------------------------------------
 
-fn session_js(d: &SessionData) -> JsValue {
-    let o = obj();
+/// Event payloads and resolutions are written here as one JSON string and made into the vendor-shaped object by
+/// `wcMake` in one call: a field costs a few bytes of writer calls instead of a key, a value and a
+/// `Reflect.set` crossing each. Numbers are ms timestamps, durations and counts: integers.
+struct W(String);
+
+impl W {
+    fn new() -> Self {
+        W(String::new())
+    }
+
+    /// A key (empty for an array item or the top level), after a comma when something came before.
+    fn key(&mut self, k: &str) {
+        if !matches!(self.0.as_bytes().last(), None | Some(b'{' | b'[' | b':')) {
+            self.0.push(',');
+        }
+        if !k.is_empty() {
+            json::push_str(&mut self.0, k);
+            self.0.push(':');
+        }
+    }
+
+    fn raw(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.0.push_str(v);
+    }
+
+    fn s(&mut self, k: &str, v: &str) {
+        self.key(k);
+        json::push_str(&mut self.0, v);
+    }
+
+    fn n(&mut self, k: &str, v: f64) {
+        self.key(k);
+        if v.is_finite() && v.abs() < 9.0e15 {
+            if v < 0.0 {
+                self.0.push('-');
+            }
+            json::push_uint(&mut self.0, v.abs() as u64);
+        } else {
+            self.0.push_str("null");
+        }
+    }
+
+    fn on(&mut self, k: &str, v: Option<f64>) {
+        match v {
+            Some(v) => self.n(k, v),
+            None => self.raw(k, "null"),
+        }
+    }
+
+    fn b(&mut self, k: &str, v: bool) {
+        self.raw(k, if v { "true" } else { "false" });
+    }
+
+    fn open(&mut self, k: &str) {
+        self.raw(k, "{");
+    }
+
+    fn list(&mut self, k: &str) {
+        self.raw(k, "[");
+    }
+
+    fn end(&mut self, c: char) {
+        self.0.push(c);
+    }
+}
+
+/// The page-side object for a payload written by [`W`] (null when every message of a `messageReceived` was
+/// prefiltered away).
+fn make(w: W) -> JsValue {
+    sync_regexps();
+    wc_make(&w.0)
+}
+
+fn session_w(w: &mut W, k: &str, d: &SessionData) {
+    w.open(k);
     if let (Some(c), Some(m)) = (&d.conversation_id, &d.member_id) {
-        put(&o, "conversationId", &s(c));
-        put(&o, "memberId", &s(m));
+        w.s("conversationId", c);
+        w.s("memberId", m);
     }
-    o.into()
+    w.end('}');
 }
 
-fn current_session() -> JsValue {
-    let d = with(|sh| sh.core.session_data()).unwrap_or_default();
-    session_js(&d)
+fn current_session() -> SessionData {
+    with(|sh| sh.core.session_data()).unwrap_or_default()
 }
 
-fn wire_js(m: &WireMessage, conversation: &JsValue) -> JsValue {
-    let o = obj();
-    put(&o, "id", &s(&m.id));
-    let c = obj();
-    put(&c, "id", conversation);
-    put(&o, "conversation", &c);
-    let sender = obj();
-    put(&sender, "id", &s(&m.sender_id));
-    put(&o, "sender", &sender);
-    put(&o, "body", &s(&m.body));
-    put(&o, "bodyType", &s(&m.body_type));
-    put(&o, "timestamp", &s(&m.timestamp));
-    o.into()
+fn wire_w(w: &mut W, k: &str, m: &WireMessage, conversation: Option<&str>) {
+    w.open(k);
+    w.s("id", &m.id);
+    w.open("conversation");
+    if let Some(c) = conversation {
+        w.s("id", c);
+    }
+    w.end('}');
+    w.open("sender");
+    w.s("id", &m.sender_id);
+    w.end('}');
+    w.s("body", &m.body);
+    w.s("bodyType", &m.body_type);
+    w.s("timestamp", &m.timestamp);
+    w.end('}');
 }
 
-fn message_js(m: &ChatMessage) -> Object {
-    let o = obj();
-    put(&o, "type", &super::lit(m.kind));
-    put(&o, "text", &s(&m.text));
-    put(&o, "index", &JsValue::from(m.index));
-    put(&o, "timestamp", &JsValue::from_f64(m.timestamp));
-    put(&o, "id", &s(&m.id));
-    let from = obj();
-    put(&from, "type", &super::lit(m.from_type));
-    put(&from, "name", &s(&m.from_name));
-    put(&o, "from", &from);
-    o
+fn from_w(w: &mut W, ty: &str, name: &str) {
+    w.open("from");
+    w.s("type", ty);
+    w.s("name", name);
+    w.end('}');
 }
 
-fn agents_js(a: &[AgentInfo]) -> Array {
-    let arr = Array::new();
+fn message_w(w: &mut W, k: &str, m: &ChatMessage) {
+    w.open(k);
+    w.s("type", m.kind);
+    w.s("text", &m.text);
+    w.n("index", f64::from(m.index));
+    w.n("timestamp", m.timestamp);
+    w.s("id", &m.id);
+    from_w(w, m.from_type, &m.from_name);
+    w.end('}');
+}
+
+fn messages_w(w: &mut W, msgs: &[ChatMessage]) {
+    w.list("messages");
+    for m in msgs {
+        message_w(w, "", m);
+    }
+    w.end(']');
+}
+
+fn agents_w(w: &mut W, k: &str, a: &[AgentInfo]) {
+    w.list(k);
     for x in a {
-        let o = obj();
-        put(&o, "name", &s(&x.name));
-        put(&o, "connected", &JsValue::from_bool(x.connected));
-        put(&o, "supervisor", &JsValue::from_bool(x.supervisor));
-        put(&o, "connectedTime", &opt_num(x.connected_time));
-        put(&o, "disconnectedTime", &opt_num(x.disconnected_time));
-        arr.push(&o);
+        w.open("");
+        w.s("name", &x.name);
+        w.b("connected", x.connected);
+        w.b("supervisor", x.supervisor);
+        w.on("connectedTime", x.connected_time);
+        w.on("disconnectedTime", x.disconnected_time);
+        w.end('}');
     }
-    arr
+    w.end(']');
 }
 
-fn ajax_js(a: &Ajax) -> JsValue {
-    let o = obj();
-    put(&o, "status", &JsValue::from(a.status));
-    put(&o, "statusText", &s(&a.status_text));
+/// A jQuery-like ajax answer; `wcMake` adds `responseJSON` after a `responseText` that parses.
+fn ajax_w(w: &mut W, k: &str, a: &Ajax) {
+    w.open(k);
+    w.n("status", f64::from(a.status));
+    w.s("statusText", &a.status_text);
     match &a.body {
         AjaxBody::None => {}
         AjaxBody::Session {
             conversation_id,
             member_id,
         } => {
-            let j = obj();
-            put(&j, "id", &s(conversation_id));
-            let m = obj();
-            put(&m, "id", &s(member_id));
-            put(&j, "member", &m);
-            put(&o, "responseJSON", &j);
+            w.open("responseJSON");
+            w.s("id", conversation_id);
+            w.open("member");
+            w.s("id", member_id);
+            w.end('}');
+            w.end('}');
         }
         AjaxBody::Message(m) => {
-            let cid = current_session();
-            put(&o, "responseJSON", &wire_js(m, &get(&cid, "conversationId")));
+            let cid = current_session().conversation_id;
+            wire_w(w, "responseJSON", m, cid.as_deref());
         }
-        AjaxBody::Text(t) => {
-            put(&o, "responseText", &s(t));
-            if let Ok(j) = JSON::parse(t) {
-                put(&o, "responseJSON", &j);
-            }
-        }
+        AjaxBody::Text(t) => w.s("responseText", t),
     }
-    o.into()
+    w.end('}');
 }
 
-/// Keeps the compiled prefilters in step with the core's list (which is what survives a reload).
+/// Writes the core's prefilters to the page side when its list changed (the list is what survives a reload).
 fn sync_regexps() {
-    with(|sh| {
+    let json = with(|sh| {
         let filters = sh.core.filters();
-        if sh.regexps.len() != filters.len() {
-            sh.regexps = filters.iter().map(|f| RegExp::new(&f.source, &f.flags)).collect();
+        if sh.synced_filters == filters.len() {
+            return None;
         }
-    });
-}
-
-fn hidden(regexps: &[RegExp], text: &str) -> bool {
-    regexps.iter().any(|r| {
-        r.set_last_index(0);
-        r.test(text)
+        sh.synced_filters = filters.len();
+        let mut w = W::new();
+        filters_w(&mut w, "", filters);
+        Some(w.0)
     })
-}
-
-/// Messages as the page sees them: prefiltered ones hidden, then each preprocessor applied in order.
-fn visible_messages(msgs: &[ChatMessage]) -> Array {
-    sync_regexps();
-    let (regexps, pre) = with(|sh| (sh.regexps.clone(), sh.preprocessors.clone())).unwrap_or_default();
-    let arr = Array::new();
-    for m in msgs {
-        if hidden(&regexps, &m.text) {
-            continue;
-        }
-        let mut v: JsValue = message_js(m).into();
-        for f in &pre {
-            match f.call1(&JsValue::UNDEFINED, &v) {
-                Ok(r) if r.is_object() => v = r,
-                Ok(_) => {}
-                Err(e) => web_sys::console::error_2(&s("WebChatService: a preprocessor threw"), &e),
-            }
-        }
-        arr.push(&v);
+    .flatten();
+    if let Some(json) = json {
+        wc_filters(&json);
     }
-    arr
 }
 
-fn presence_js(message: &ChatMessage, agents: &[AgentInfo], n: u32) -> JsValue {
-    let o = obj();
-    put(&o, "message", &message_js(message));
-    put(&o, "agents", &agents_js(agents));
-    put(&o, "numAgentsConnected", &JsValue::from(n));
-    o.into()
-}
-
-fn typing_js(t: &wc::Typing) -> JsValue {
-    let o = obj();
-    let from = obj();
-    put(&from, "type", &super::lit(t.from_type));
-    put(&from, "name", &s(&t.from_name));
-    put(&o, "from", &from);
-    put(&o, "timestamp", &JsValue::from_f64(t.timestamp));
-    o.into()
+fn filters_w(w: &mut W, k: &str, filters: &[Filter]) {
+    w.list(k);
+    for f in filters {
+        w.open("");
+        w.s("source", &f.source);
+        w.s("flags", &f.flags);
+        w.end('}');
+    }
+    w.end(']');
 }
 
 fn publish(e: Event) {
     let name = e.name();
-    let data: JsValue = match &e {
-        Event::Started(a) => ajax_js(a),
+    let mut w = W::new();
+    match &e {
+        Event::Started(a) => ajax_w(&mut w, "", a),
         Event::MessageReceived {
             original,
             messages,
             restoring,
         } => {
             let session = current_session();
-            let cid = get(&session, "conversationId");
-            let visible = visible_messages(messages);
-            if visible.length() == 0 {
-                return; // every message was prefiltered: nothing to show
-            }
-            let orig = Array::new();
+            w.open("");
+            w.list("originalMessages");
             for m in original {
-                orig.push(&wire_js(m, &cid));
+                wire_w(&mut w, "", m, session.conversation_id.as_deref());
             }
-            let o = obj();
-            put(&o, "originalMessages", &orig);
-            put(&o, "messages", &visible);
-            put(&o, "restoring", &JsValue::from_bool(*restoring));
-            put(&o, "sessionData", &session);
-            o.into()
+            w.end(']');
+            messages_w(&mut w, messages);
+            w.b("restoring", *restoring);
+            session_w(&mut w, "sessionData", &session);
+            w.end('}');
         }
         Event::Error(a) => {
-            let o = obj();
-            let item = obj();
-            put(&item, "code", &JsValue::from(a.status));
-            put(&item, "response", &ajax_js(a));
-            put(&o, "errors", &Array::of1(&item));
-            o.into()
+            w.open("");
+            w.list("errors");
+            w.open("");
+            w.n("code", f64::from(a.status));
+            ajax_w(&mut w, "response", a);
+            w.0.push_str("}]}");
         }
         Event::AgentTypingStarted(t) | Event::AgentTypingStopped(t) | Event::AgentTypingTimeout(t) => {
-            typing_js(t)
+            w.open("");
+            from_w(&mut w, t.from_type, &t.from_name);
+            w.n("timestamp", t.timestamp);
+            w.end('}');
         }
         Event::Presence {
             message,
             agents,
             connected,
             ..
-        } => presence_js(message, agents, *connected),
-        _ => obj().into(),
-    };
+        } => {
+            w.open("");
+            message_w(&mut w, "message", message);
+            agents_w(&mut w, "agents", agents);
+            w.n("numAgentsConnected", f64::from(*connected));
+            w.end('}');
+        }
+        _ => w.raw("", "{}"),
+    }
+    let data = make(w);
+    if data.is_null() {
+        return; // every message was prefiltered: nothing to show
+    }
     // The bus reports every publication to analytics itself.
     if let Event::Ready = e {
         bus::republish_as(NS, name, &data);
@@ -911,13 +944,24 @@ fn publish(e: Event) {
 
 // ----- inputs from the browser ----------------------------------------------------------------------------------
 
-fn on_fetch(id: u32, status: u16, status_text: String, text: String, err: JsValue) {
+/// An answer (`status_text`, `text`, and `fields` when a 2xx decoded), or with `failed` no answer (`status_text`
+/// says why).
+fn on_fetch(
+    id: u32,
+    status: u16,
+    failed: bool,
+    status_text: Option<String>,
+    text: Option<String>,
+    fields: Option<String>,
+) {
     let expect = with(|sh| take(&mut sh.expects, &id)).flatten();
     let Some(expect) = expect else { return };
-    let result = if let Some(why) = err.as_string() {
-        HttpResult::Network(why)
+    let status_text = status_text.unwrap_or_default();
+    let text = text.unwrap_or_default();
+    let result = if failed {
+        HttpResult::Network(status_text)
     } else if (200..300).contains(&status) {
-        match decode_reply(expect, &text) {
+        match fields.and_then(|f| decode_reply(expect, &mut Fields(&f))) {
             Some(reply) => HttpResult::Ok { status, reply },
             None => HttpResult::Status {
                 status,
@@ -935,86 +979,123 @@ fn on_fetch(id: u32, status: u16, status_text: String, text: String, err: JsValu
     drive(|core, c| core.http(id, result, c));
 }
 
-fn decode_reply(expect: Expect, text: &str) -> Option<Reply> {
-    if expect == Expect::Nothing {
-        return Some(Reply::None);
+/// What `js/webchat_io.js` decoded for the shell: each field as `<length in UTF-16 units>:<text>`, `~` when
+/// absent, numbers as integer text. One string crossing per answer or frame instead of a `Reflect.get` and a
+/// string copy per field.
+struct Fields<'a>(&'a str);
+
+impl Fields<'_> {
+    fn opt(&mut self) -> Option<String> {
+        let t = self.0;
+        if let Some(rest) = t.strip_prefix('~') {
+            self.0 = rest;
+            return None;
+        }
+        let colon = t.find(':')?;
+        let mut units = t.get(..colon)?.bytes().fold(0usize, |a, d| {
+            a.wrapping_mul(10).wrapping_add(usize::from(d.wrapping_sub(b'0')))
+        });
+        let body = t.get(colon + 1..)?;
+        let mut end = body.len();
+        for (i, c) in body.char_indices() {
+            if units == 0 {
+                end = i;
+                break;
+            }
+            units = units.saturating_sub(c.len_utf16());
+        }
+        self.0 = body.get(end..).unwrap_or("");
+        body.get(..end).map(str::to_string)
     }
-    let v = JSON::parse(text).ok()?;
+
+    fn text(&mut self) -> String {
+        self.opt().unwrap_or_default()
+    }
+
+    fn num(&mut self) -> f64 {
+        let t = self.text();
+        let (neg, digits) = match t.strip_prefix('-') {
+            Some(d) => (true, d),
+            None => (false, t.as_str()),
+        };
+        let n = digits
+            .bytes()
+            .fold(0.0, |a, d| a * 10.0 + f64::from(d.wrapping_sub(b'0')));
+        if neg {
+            -n
+        } else {
+            n
+        }
+    }
+
+    /// A count, then each filter's source and flags.
+    fn filters(&mut self) -> Vec<Filter> {
+        (0..self.num() as usize)
+            .map(|_| Filter {
+                source: self.text(),
+                flags: self.text(),
+            })
+            .collect()
+    }
+
+    fn message(&mut self) -> Option<WireMessage> {
+        self.opt()?;
+        Some(WireMessage {
+            id: self.text(),
+            sender_id: self.text(),
+            body: self.text(),
+            body_type: self.text(),
+            timestamp: self.text(),
+            timestamp_ms: self.num(),
+        })
+    }
+
+    fn member(&mut self) -> Option<WireMember> {
+        self.opt()?;
+        Some(WireMember {
+            id: self.text(),
+            display_name: self.opt(),
+            role: self.opt(),
+            state: self.opt(),
+        })
+    }
+}
+
+fn decode_reply(expect: Expect, f: &mut Fields) -> Option<Reply> {
     Some(match expect {
         Expect::Nothing => Reply::None,
         Expect::Created => Reply::Created(Created {
-            conversation_id: get_str(&v, "id")?,
-            member_id: get_str(&get(&v, "member"), "id")?,
-            jwt: get_str(&v, "jwt")?,
-            event_stream_uri: get_str(&v, "eventStreamUri")?,
+            conversation_id: f.opt()?,
+            member_id: f.opt()?,
+            jwt: f.opt()?,
+            event_stream_uri: f.opt()?,
         }),
-        Expect::Message => Reply::Message(wire_message(&v)?),
+        Expect::Message => Reply::Message(f.message()?),
         Expect::Messages => {
-            let entities = get(&v, "entities");
-            let list = if Array::is_array(&entities) {
-                Array::from(&entities)
-                    .iter()
-                    .filter_map(|m| wire_message(&m))
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            let n = f.num() as usize;
+            let entities = (0..n).filter_map(|_| f.message()).collect();
             Reply::Messages(MessagePage {
-                entities: list,
-                next: get_str(&v, "next").filter(|n| !n.is_empty()),
-                previous: get_str(&v, "previousPage").filter(|n| !n.is_empty()),
+                entities,
+                next: f.opt(),
+                previous: f.opt(),
             })
         }
         Expect::Members => {
-            let entities = get(&v, "entities");
-            let list = if Array::is_array(&entities) {
-                Array::from(&entities)
-                    .iter()
-                    .filter_map(|m| wire_member(&m))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            Reply::Members(list)
+            let n = f.num() as usize;
+            Reply::Members((0..n).filter_map(|_| f.member()).collect())
         }
-        Expect::Member => Reply::Member(wire_member(&v)?),
+        Expect::Member => Reply::Member(f.member()?),
     })
 }
 
-fn wire_message(v: &JsValue) -> Option<WireMessage> {
-    if !v.is_object() {
-        return None;
-    }
-    let timestamp = get_str(v, "timestamp").unwrap_or_default();
-    let ms = js_sys::Date::parse(&timestamp);
-    Some(WireMessage {
-        id: get_str(v, "id").unwrap_or_default(),
-        sender_id: get_str(&get(v, "sender"), "id").unwrap_or_default(),
-        body: get_str(v, "body").unwrap_or_default(),
-        body_type: get_str(v, "bodyType").unwrap_or_else(|| "standard".into()),
-        timestamp,
-        timestamp_ms: if ms.is_finite() { ms } else { 0.0 },
-    })
-}
-
-fn wire_member(v: &JsValue) -> Option<WireMember> {
-    Some(WireMember {
-        id: get_str(v, "id")?,
-        display_name: get_str(v, "displayName"),
-        role: get_str(v, "role"),
-        state: get_str(v, "state"),
-    })
-}
-
-fn on_socket(gen: u32, kind: String, data: JsValue) {
+fn on_socket(gen: u32, kind: u32, frame: Option<String>) {
     if with(|sh| sh.socket_gen) != Some(gen) {
         return; // a socket we already closed
     }
-    match kind.as_str() {
-        "open" => drive(|core, c| core.socket_open(c)),
-        "message" => {
-            let text = data.as_string().unwrap_or_default();
-            let frame = decode_frame(&text);
+    match kind {
+        0 => drive(|core, c| core.socket_open(c)),
+        1 => {
+            let frame = decode_frame(frame.as_deref().unwrap_or_default());
             drive(|core, c| core.frame(frame, c));
         }
         _ => {
@@ -1024,87 +1105,53 @@ fn on_socket(gen: u32, kind: String, data: JsValue) {
     }
 }
 
-fn decode_frame(text: &str) -> RawFrame {
-    let Ok(v) = JSON::parse(text) else {
-        return RawFrame {
-            text: Some(text.to_string()),
-            ..Default::default()
-        };
-    };
-    let body = get(&v, "eventBody");
-    let has_message =
-        body.is_object() && (!get(&body, "id").is_undefined() || get(&body, "sender").is_object());
-    let member = get(&body, "member");
+/// A frame as `wcFrame` decoded it.
+fn decode_frame(fields: &str) -> RawFrame {
+    let mut f = Fields(fields);
     RawFrame {
-        topic: get_str(&v, "topicName").unwrap_or_default(),
-        kind: get_str(&get(&v, "metadata"), "type"),
-        message: if has_message { wire_message(&body) } else { None },
-        member: if member.is_object() {
-            wire_member(&member)
-        } else {
-            None
-        },
-        text: get_str(&body, "message").or_else(|| get_str(&v, "message")),
+        topic: f.text(),
+        kind: f.opt(),
+        message: f.message(),
+        member: f.member(),
+        text: f.opt(),
     }
 }
 
 // ----- the snapshot in sessionStorage ---------------------------------------------------------------------------
 
-fn snapshot_js(sn: &Snapshot) -> JsValue {
-    let o = obj();
-    put(&o, "v", &JsValue::from(1));
-    put(&o, "conversationId", &s(&sn.conversation_id));
-    put(&o, "memberId", &s(&sn.member_id));
-    put(&o, "jwt", &s(&sn.jwt));
-    put(&o, "eventStreamUri", &s(&sn.event_stream_uri));
-    put(
-        &o,
-        "lastMessageId",
-        &sn.last_message_id.as_deref().map(s).unwrap_or(JsValue::NULL),
-    );
-    let filters = Array::new();
-    for f in &sn.filters {
-        let x = obj();
-        put(&x, "source", &s(&f.source));
-        put(&x, "flags", &s(&f.flags));
-        filters.push(&x);
+fn snapshot_json(sn: &Snapshot) -> String {
+    let mut w = W::new();
+    w.open("");
+    w.n("v", 1.0);
+    w.s("conversationId", &sn.conversation_id);
+    w.s("memberId", &sn.member_id);
+    w.s("jwt", &sn.jwt);
+    w.s("eventStreamUri", &sn.event_stream_uri);
+    match &sn.last_message_id {
+        Some(id) => w.s("lastMessageId", id),
+        None => w.raw("lastMessageId", "null"),
     }
-    put(&o, "filters", &filters);
-    put(&o, "startTime", &JsValue::from_f64(sn.start_time));
-    put(&o, "savedAt", &JsValue::from_f64(sn.saved_at));
-    put(&o, "journey", &JsValue::from_bool(sn.journey));
-    o.into()
+    filters_w(&mut w, "filters", &sn.filters);
+    w.n("startTime", sn.start_time);
+    w.n("savedAt", sn.saved_at);
+    w.b("journey", sn.journey);
+    w.end('}');
+    w.0
 }
 
 fn read_snapshot(text: &str) -> Option<Snapshot> {
-    let v = JSON::parse(text).ok()?;
-    if get(&v, "v").as_f64() != Some(1.0) {
-        return None;
-    }
-    let filters_v = get(&v, "filters");
-    let filters = if Array::is_array(&filters_v) {
-        Array::from(&filters_v)
-            .iter()
-            .filter_map(|f| {
-                Some(Filter {
-                    source: get_str(&f, "source")?,
-                    flags: get_str(&f, "flags").unwrap_or_default(),
-                })
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let fields = wc_snapshot(text)?;
+    let mut f = Fields(&fields);
     Some(Snapshot {
-        conversation_id: get_str(&v, "conversationId")?,
-        member_id: get_str(&v, "memberId")?,
-        jwt: get_str(&v, "jwt")?,
-        event_stream_uri: get_str(&v, "eventStreamUri").unwrap_or_default(),
-        last_message_id: get_str(&v, "lastMessageId"),
-        filters,
-        start_time: get(&v, "startTime").as_f64().unwrap_or(0.0),
-        saved_at: get(&v, "savedAt").as_f64()?,
-        journey: get(&v, "journey").as_bool().unwrap_or(false),
+        conversation_id: f.text(),
+        member_id: f.text(),
+        jwt: f.text(),
+        event_stream_uri: f.text(),
+        last_message_id: f.opt(),
+        filters: f.filters(),
+        start_time: f.num(),
+        saved_at: f.num(),
+        journey: f.opt().is_some(),
     })
 }
 
@@ -1117,12 +1164,15 @@ pub mod testing {
         read_config(webchat).err().map(|e| e.0)
     }
 
+    pub fn member(data: &JsValue) -> Option<MemberInfo> {
+        member_info(data).ok()
+    }
+
     pub fn frame(text: &str) -> RawFrame {
-        decode_frame(text)
+        decode_frame(&wc_frame(text))
     }
 
     pub fn snapshot_roundtrip(sn: &Snapshot) -> Option<Snapshot> {
-        let t = JSON::stringify(&snapshot_js(sn)).ok()?.as_string()?;
-        read_snapshot(&t)
+        read_snapshot(&snapshot_json(sn))
     }
 }

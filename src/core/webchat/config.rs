@@ -186,39 +186,69 @@ impl core::fmt::Display for ConfigError {
     }
 }
 
+/// Reads fields and keeps the first problem met. Every check runs in a fixed order and only the first failure is
+/// kept, so the reported error is the one an early return would give, without an error path (and its drops) at
+/// each field: that plumbing was most of this module's wasm.
 struct Reader<'a, F: Fn(&str) -> Value> {
     get: &'a F,
+    err: Option<ConfigError>,
 }
 
 impl<F: Fn(&str) -> Value> Reader<'_, F> {
-    fn opt_str(&self, path: &str) -> Result<Option<String>, ConfigError> {
-        match (self.get)(path) {
-            Value::Missing => Ok(None),
-            Value::Str(s) => Ok(Some(s)),
-            other => Err(ConfigError::wrong_type(path, "a string", &other)),
+    fn fail(&mut self, e: ConfigError) {
+        if self.err.is_none() {
+            self.err = Some(e);
         }
     }
 
-    fn req_str(&self, path: &str) -> Result<String, ConfigError> {
-        match self.opt_str(path)? {
-            Some(s) if !s.trim().is_empty() => Ok(s),
-            Some(_) => Err(ConfigError::new(path, "must not be empty")),
-            None => Err(ConfigError::new(path, "is required")),
+    fn wrong(&mut self, path: &str, want: &str, got: &Value) {
+        if self.err.is_none() {
+            self.err = Some(ConfigError::wrong_type(path, want, got));
         }
     }
 
-    fn opt_bool(&self, path: &str, default: bool) -> Result<bool, ConfigError> {
+    fn opt_str(&mut self, path: &str) -> Option<String> {
         match (self.get)(path) {
-            Value::Missing => Ok(default),
-            Value::Bool(b) => Ok(b),
-            other => Err(ConfigError::wrong_type(path, "a boolean", &other)),
+            Value::Missing => None,
+            Value::Str(s) => Some(s),
+            other => {
+                self.wrong(path, "a string", &other);
+                None
+            }
         }
     }
 
-    fn opt_int(&self, path: &str, default: u64, min: u64, max: u64) -> Result<u64, ConfigError> {
+    /// A string that is not blank; `or` is read instead when this one is missing or blank.
+    fn req_str(&mut self, path: &str, or: Option<&str>) -> String {
+        let mut v = self.opt_str(path);
+        if let Some(other) = or {
+            if !matches!(v.as_deref(), Some(s) if !s.trim().is_empty()) {
+                v = self.opt_str(other);
+            }
+        }
+        match v {
+            Some(s) if !s.trim().is_empty() => return s,
+            Some(_) if or.is_none() => self.fail(ConfigError::new(path, "must not be empty")),
+            _ => self.fail(ConfigError::new(path, "is required")),
+        }
+        String::new()
+    }
+
+    fn opt_bool(&mut self, path: &str, default: bool) -> bool {
         match (self.get)(path) {
-            Value::Missing => Ok(default),
-            Value::Number(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => Ok(n as u64),
+            Value::Missing => default,
+            Value::Bool(b) => b,
+            other => {
+                self.wrong(path, "a boolean", &other);
+                default
+            }
+        }
+    }
+
+    fn opt_int(&mut self, path: &str, default: u64, min: u64, max: u64) -> u64 {
+        match (self.get)(path) {
+            Value::Missing => default,
+            Value::Number(n) if n.fract() == 0.0 && n >= min as f64 && n <= max as f64 => n as u64,
             Value::Number(n) => {
                 let mut p = String::from("must be an integer from ");
                 push_uint(&mut p, min);
@@ -226,144 +256,165 @@ impl<F: Fn(&str) -> Value> Reader<'_, F> {
                 push_uint(&mut p, max);
                 p.push_str(", not ");
                 push_number(&mut p, n);
-                Err(ConfigError::new(path, &p))
+                self.fail(ConfigError::new(path, &p));
+                default
             }
-            other => Err(ConfigError::wrong_type(path, "a number", &other)),
+            other => {
+                self.wrong(path, "a number", &other);
+                default
+            }
+        }
+    }
+
+    /// Whether the value at `path` is an object (missing is fine when `optional`).
+    fn object(&mut self, path: &str, optional: bool) -> bool {
+        match (self.get)(path) {
+            Value::Object => true,
+            Value::Missing if optional => false,
+            Value::Missing => {
+                self.fail(ConfigError::new(path, "is required"));
+                false
+            }
+            other => {
+                self.wrong(path, "an object", &other);
+                false
+            }
         }
     }
 }
 
+/// The numeric and boolean settings after the routing ones, in the order they are checked: (path, min, max), a
+/// max of 0 meaning a boolean.
+const TUNING: [(&str, u64, u64); 9] = [
+    ("transport.pagination", 0, 0),
+    ("transport.maxMessagePageSize", 1, 100),
+    ("transport.polling", 0, 0),
+    ("transport.pollInterval", 50, 600_000),
+    ("pollExceptionLimit", 1, 1000),
+    ("restoreTimeout", 0, 86_400_000),
+    ("transport.heartbeatTimeout", 100, 600_000),
+    ("transport.reconnectInterval", 10, 600_000),
+    ("transport.requestTimeout", 100, 600_000),
+];
+
+const JOURNEY_STRINGS: [&str; 5] = [
+    "transport.interactionData.journey.customerId",
+    "transport.interactionData.journey.customerIdType",
+    "transport.interactionData.journey.sessionId",
+    "transport.interactionData.journey.actionId",
+    "transport.interactionData.journey.actionMapId",
+];
+
 impl Config {
-    /// Validates the configuration that `get` reads (one [`PATHS`] entry at a time).
+    /// Validates the configuration that `get` reads (one [`PATHS`] entry at a time); the error is the first
+    /// problem in the order the fields are read here.
     pub fn parse<F: Fn(&str) -> Value>(get: &F) -> Result<Config, ConfigError> {
-        let r = Reader { get };
-        match get("transport") {
-            Value::Object => {}
-            Value::Missing => return Err(ConfigError::new("transport", "is required")),
-            other => return Err(ConfigError::wrong_type("transport", "an object", &other)),
-        }
-        let ty = r.req_str("transport.type")?;
+        let mut r = Reader { get, err: None };
+        let mut c = Config::default();
+        r.object("transport", false);
+        let ty = r.req_str("transport.type", None);
         if ty != TRANSPORT_TYPE {
             let mut p = String::from("must be '");
             p.push_str(TRANSPORT_TYPE);
             p.push_str("', not '");
             p.push_str(&ty);
             p.push('\'');
-            return Err(ConfigError::new("transport.type", &p));
+            r.fail(ConfigError::new("transport.type", &p));
         }
-        let data_url = r.req_str("transport.dataURL")?;
+        let data_url = r.req_str("transport.dataURL", None);
         if !(data_url.starts_with("https://") || data_url.starts_with("http://")) {
-            return Err(ConfigError::new("transport.dataURL", "must be an http(s) URL"));
+            r.fail(ConfigError::new("transport.dataURL", "must be an http(s) URL"));
         }
-        let deployment_id = r.req_str("transport.deploymentKey")?;
-        let organization_id = match r.opt_str("transport.orgGuid")? {
-            Some(s) if !s.trim().is_empty() => s,
-            _ => match r.opt_str("transport.organizationId")? {
-                Some(s) if !s.trim().is_empty() => s,
-                _ => return Err(ConfigError::new("transport.orgGuid", "is required")),
-            },
-        };
-        let target_type = r
-            .opt_str("transport.interactionData.routing.targetType")?
-            .unwrap_or_else(|| "QUEUE".into());
-        let target_address = r.req_str("transport.interactionData.routing.targetAddress")?;
-        let priority = match get("transport.interactionData.routing.priority") {
-            Value::Missing => None,
-            _ => Some(r.opt_int("transport.interactionData.routing.priority", 0, 0, 10)? as u8),
-        };
-        let skills = match get("transport.interactionData.routing.skills") {
-            Value::Missing => Vec::new(),
+        c.endpoint.data_url = data_url.trim_end_matches('/').to_string();
+        c.endpoint.deployment_id = r.req_str("transport.deploymentKey", None);
+        c.endpoint.organization_id = r.req_str("transport.orgGuid", Some("transport.organizationId"));
+        if let Some(t) = r.opt_str("transport.interactionData.routing.targetType") {
+            c.routing.target_type = t;
+        } else {
+            c.routing.target_type.push_str("QUEUE");
+        }
+        c.routing.target_address = r.req_str("transport.interactionData.routing.targetAddress", None);
+        if get("transport.interactionData.routing.priority") != Value::Missing {
+            c.routing.priority =
+                Some(r.opt_int("transport.interactionData.routing.priority", 0, 0, 10) as u8);
+        }
+        match get("transport.interactionData.routing.skills") {
+            Value::Missing => {}
             Value::Array(items) => {
-                let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.into_iter().enumerate() {
                     match item {
-                        Some(s) => out.push(s),
+                        Some(s) => c.routing.skills.push(s),
                         None => {
                             let mut f = String::from("transport.interactionData.routing.skills[");
                             push_uint(&mut f, i as u64);
                             f.push(']');
-                            return Err(ConfigError::new(&f, "must be a string"));
+                            r.fail(ConfigError::new(&f, "must be a string"));
+                            break;
                         }
                     }
                 }
-                out
             }
-            other => {
-                return Err(ConfigError::wrong_type(
-                    "transport.interactionData.routing.skills",
-                    "an array of strings",
-                    &other,
-                ))
-            }
-        };
-        let language = r.opt_str("transport.interactionData.routing.language")?;
-        let journey = match get("transport.interactionData.journey") {
-            Value::Missing => None,
-            Value::Object => Some(Journey {
-                customer_id: r.opt_str("transport.interactionData.journey.customerId")?,
-                customer_id_type: r.opt_str("transport.interactionData.journey.customerIdType")?,
-                session_id: r.opt_str("transport.interactionData.journey.sessionId")?,
-                action_id: r.opt_str("transport.interactionData.journey.actionId")?,
-                action_map_id: r.opt_str("transport.interactionData.journey.actionMapId")?,
-                action_map_version: match get("transport.interactionData.journey.actionMapVersion") {
-                    Value::Missing => None,
-                    Value::Number(n) => Some(n),
-                    other => {
-                        return Err(ConfigError::wrong_type(
-                            "transport.interactionData.journey.actionMapVersion",
-                            "a number",
-                            &other,
-                        ))
-                    }
-                },
-            }),
-            other => {
-                return Err(ConfigError::wrong_type(
-                    "transport.interactionData.journey",
-                    "an object",
-                    &other,
-                ))
-            }
-        };
-        match get("userData") {
-            Value::Missing | Value::Object => {}
-            other => return Err(ConfigError::wrong_type("userData", "an object", &other)),
+            other => r.wrong(
+                "transport.interactionData.routing.skills",
+                "an array of strings",
+                &other,
+            ),
         }
-        let d = Config::default();
-        Ok(Config {
-            endpoint: Endpoint {
-                data_url: data_url.trim_end_matches('/').to_string(),
-                organization_id,
-                deployment_id,
-            },
-            routing: Routing {
-                target_type,
-                target_address,
-                priority,
-                skills,
-                language,
-            },
-            journey,
-            pagination: r.opt_bool("transport.pagination", d.pagination)?,
-            max_message_page_size: r.opt_int("transport.maxMessagePageSize", 100, 1, 100)? as u32,
-            polling: r.opt_bool("transport.polling", d.polling)?,
-            poll_interval_ms: r.opt_int("transport.pollInterval", d.poll_interval_ms, 50, 600_000)?,
-            poll_exception_limit: r.opt_int("pollExceptionLimit", 5, 1, 1000)? as u32,
-            restore_timeout_ms: r.opt_int("restoreTimeout", d.restore_timeout_ms, 0, 86_400_000)?,
-            heartbeat_timeout_ms: r.opt_int(
-                "transport.heartbeatTimeout",
-                d.heartbeat_timeout_ms,
-                100,
-                600_000,
-            )?,
-            reconnect_interval_ms: r.opt_int(
-                "transport.reconnectInterval",
-                d.reconnect_interval_ms,
-                10,
-                600_000,
-            )?,
-            request_timeout_ms: r.opt_int("transport.requestTimeout", d.request_timeout_ms, 100, 600_000)?,
-        })
+        c.routing.language = r.opt_str("transport.interactionData.routing.language");
+        if r.object("transport.interactionData.journey", true) {
+            let mut s = JOURNEY_STRINGS.map(|p| r.opt_str(p)).into_iter();
+            let mut j = Journey {
+                customer_id: s.next().flatten(),
+                customer_id_type: s.next().flatten(),
+                session_id: s.next().flatten(),
+                action_id: s.next().flatten(),
+                action_map_id: s.next().flatten(),
+                action_map_version: None,
+            };
+            match get("transport.interactionData.journey.actionMapVersion") {
+                Value::Missing => {}
+                Value::Number(n) => j.action_map_version = Some(n),
+                other => r.wrong(
+                    "transport.interactionData.journey.actionMapVersion",
+                    "a number",
+                    &other,
+                ),
+            }
+            c.journey = Some(j);
+        }
+        r.object("userData", true);
+        let mut v = [
+            u64::from(c.pagination),
+            u64::from(c.max_message_page_size),
+            u64::from(c.polling),
+            c.poll_interval_ms,
+            u64::from(c.poll_exception_limit),
+            c.restore_timeout_ms,
+            c.heartbeat_timeout_ms,
+            c.reconnect_interval_ms,
+            c.request_timeout_ms,
+        ];
+        for (slot, (path, min, max)) in v.iter_mut().zip(TUNING) {
+            *slot = if max == 0 {
+                u64::from(r.opt_bool(path, *slot != 0))
+            } else {
+                r.opt_int(path, *slot, min, max)
+            };
+        }
+        let [pagination, page, polling, poll, limit, restore, heartbeat, reconnect, request] = v;
+        c.pagination = pagination != 0;
+        c.max_message_page_size = page as u32;
+        c.polling = polling != 0;
+        c.poll_interval_ms = poll;
+        c.poll_exception_limit = limit as u32;
+        c.restore_timeout_ms = restore;
+        c.heartbeat_timeout_ms = heartbeat;
+        c.reconnect_interval_ms = reconnect;
+        c.request_timeout_ms = request;
+        match r.err {
+            Some(e) => Err(e),
+            None => Ok(c),
+        }
     }
 }
 
@@ -402,6 +453,62 @@ mod tests {
         assert_eq!(c.poll_exception_limit, 5);
         assert_eq!(c.restore_timeout_ms, 60_000);
         assert!(c.pagination && !c.polling);
+    }
+
+    #[test]
+    fn the_first_problem_in_reading_order_is_the_one_reported() {
+        let mut m = base();
+        m.insert("transport.interactionData.routing.priority", Value::Number(11.0));
+        m.insert("transport.dataURL", Value::Missing);
+        m.insert("restoreTimeout", Value::Str("1".into()));
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.dataURL is required"
+        );
+        let mut m = base();
+        m.insert("transport.orgGuid", Value::Number(1.0));
+        m.insert("transport.organizationId", Value::Str("O2".into()));
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.orgGuid must be a string, not number"
+        );
+        let mut m = base();
+        m.insert("transport.orgGuid", Value::Str(" ".into()));
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.orgGuid is required"
+        );
+        let mut m = base();
+        m.insert("transport.deploymentKey", Value::Str(" ".into()));
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.deploymentKey must not be empty"
+        );
+        let mut m = base();
+        m.insert("transport.interactionData.journey", Value::Object);
+        m.insert(
+            "transport.interactionData.journey.actionId",
+            Value::Str("A".into()),
+        );
+        m.insert(
+            "transport.interactionData.journey.actionMapVersion",
+            Value::Number(3.0),
+        );
+        m.insert("transport.polling", Value::Bool(true));
+        m.insert("transport.pollInterval", Value::Number(500.0));
+        let c = parse(&m).unwrap();
+        let j = c.journey.unwrap();
+        assert_eq!(
+            (j.action_id.as_deref(), j.action_map_version),
+            (Some("A"), Some(3.0))
+        );
+        assert!(c.polling && c.pagination);
+        assert_eq!((c.poll_interval_ms, c.request_timeout_ms), (500, 15_000));
+        m.insert("transport.interactionData.journey", Value::Str("x".into()));
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.interactionData.journey must be an object, not string"
+        );
     }
 
     #[test]
