@@ -14,7 +14,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const started = Date.now();
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
-const e2eFilter = process.argv.find((a) => a.startsWith('--e2e='))?.slice(6);
+// `--e2e=ac --e2e=bus` or `--e2e=ac,bus`: specs whose file name contains any of the names.
+const e2eFilters = process.argv.filter((a) => a.startsWith('--e2e=')).flatMap((a) => a.slice(6).split(',')).filter(Boolean);
 
 let passed = 0;
 let failed = 0;
@@ -94,7 +95,7 @@ async function main() {
   if (want('e2e')) {
     if (!(await step('build emulator', 'cargo', ['build', '--quiet', '-p', 'cxbridge-emulator']))) return;
     const specs = readdirSync(join(root, 'tests/e2e'))
-      .filter((f) => f.endsWith('.spec.mjs') && (!e2eFilter || f.includes(e2eFilter)))
+      .filter((f) => f.endsWith('.spec.mjs') && (!e2eFilters.length || e2eFilters.some((n) => f.includes(n))))
       .sort()
       .map((f) => join('tests/e2e', f));
     await step('end-to-end (Chromium + emulator)', 'node', ['--test', '--test-concurrency=1', ...specs]);
