@@ -10,6 +10,10 @@ import { sizes } from '../scripts/size.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 const CHAT_MESSAGES = Number(process.env.BENCH_CHAT_MESSAGES || 700);
+// BENCH_ONLY=chat (or a comma list of startup, dispatch, subscribe, bus, memory, chat) runs those cases only and
+// prints what they measured, without the targets or bench-results.json.
+const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : null;
+const want = (name) => !ONLY || ONLY.includes(name);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2)) : 'n/a');
 
@@ -48,7 +52,7 @@ try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   const startups = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < (want('startup') ? RUNS : 1); i++) {
     await page.goto(pageUrl);
     await page.waitForFunction(() => window.__benchLoaded === true);
     startups.push((await page.evaluate(() => window.bench.ready())).startupMs);
@@ -61,7 +65,7 @@ try {
     table.push({ name, figures, unit, peerKey });
     results.cases[name] = figures;
   };
-  for (const [listeners, events] of [[1, 200000], [10, 50000], [100, 5000]]) {
+  for (const [listeners, events] of want('dispatch') ? [[1, 200000], [10, 50000], [100, 5000]] : []) {
     const figures = {};
     for (const lib of libs) {
       const xs = [];
@@ -70,7 +74,7 @@ try {
     }
     row(`dispatch to ${listeners} listener${listeners > 1 ? 's' : ''} ('webchat:all')`, figures, 'events/s');
   }
-  {
+  if (want('subscribe')) {
     const figures = {};
     for (const lib of libs) {
       const xs = [];
@@ -79,7 +83,7 @@ try {
     }
     row('subscribe + unsubscribe pairs', figures, 'pairs/s');
   }
-  {
+  if (want('bus')) {
     const xs = [];
     for (let i = 0; i < RUNS; i++) xs.push(await page.evaluate(() => window.bench.busRoundTrips(20000)));
     row('CXBus command round trips', { cxbridge: median(xs) }, 'round trips/s', null);
@@ -89,11 +93,11 @@ try {
     row(`CXBus publish → subscriber p50 (clock ${lat[0].resolutionUs} µs)`, { cxbridge: median(lat.map((l) => l.p50)) }, 'µs', null);
     row(`CXBus publish → subscriber p99 (clock ${lat[0].resolutionUs} µs)`, { cxbridge: median(lat.map((l) => l.p99)) }, 'µs', null);
   }
-  {
+  if (want('memory')) {
     const mem = await page.evaluate(() => window.bench.memoryOnOff(1000000));
     results.cases.memoryOnOff = mem;
   }
-  {
+  if (want('chat')) {
     // A fresh page: memory before the chat, wire-to-callback over CHAT_MESSAGES messages one at a time, then the
     // rest of a 10,000-message chat, then the chat ended.
     await page.goto(pageUrl);
@@ -131,6 +135,14 @@ try {
   }
   const widths = header.map((_, i) => Math.max(...lines.map((l) => String(l[i] ?? '').length)));
   for (const l of lines) console.log(l.map((c, i) => String(c ?? '').padEnd(widths[i])).join('  '));
+  if (ONLY) {
+    const c = results.cases.memoryChat;
+    if (c) {
+      console.log(`memory: 10,000-message chat: JS heap ${c.before.js} → ${c.afterChat.js} B (after endChat ${c.afterEnd.js} B), ` +
+        `wasm ${c.before.wasm} → ${c.afterChat.wasm} B (after endChat ${c.afterEnd.wasm} B)`);
+    }
+    if (results.cases.memoryOnOff) console.log(`memory: on/off ${JSON.stringify(results.cases.memoryOnOff)}`);
+  } else {
 
   const sz = sizes();
   const shipped = sz[0].gzip + sz[1].gzip;
@@ -166,6 +178,7 @@ try {
   for (const [name, met] of targets) console.log(`  ${met ? 'met   ' : 'MISSED'}  ${name}`);
   await writeFile(join(root, 'bench-results.json'), JSON.stringify(results, null, 2));
   console.log('\nwrote bench-results.json');
+  }
 } finally {
   await browser.close();
   await emu.stop();

@@ -78,7 +78,8 @@ struct Shell {
     inputs: Vec<(JsValue, Listener)>,
     /// Events published before the loader replayed the page's queued calls; `None` once replayed.
     held: Option<Vec<Event>>,
-    _pagehide: Option<Listener>,
+    /// `pagehide` and `visibilitychange` on the window.
+    _pagehide: Vec<Listener>,
     fetch_cb: JsValue,
     socket_cb: JsValue,
     timer_cb: JsValue,
@@ -258,7 +259,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         journey: JsValue::UNDEFINED,
         inputs: Vec::new(),
         held: Some(Vec::new()),
-        _pagehide: None,
+        _pagehide: Vec::new(),
         fetch_cb: fetch_closure.as_ref().clone(),
         socket_cb: socket_closure.as_ref().clone(),
         timer_cb: timer_closure.as_ref().clone(),
@@ -278,11 +279,17 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         Err(_) => {}
     }
 
-    // Remember when the page went away, so the next page measures restoreTimeout from then.
+    // Remember when the page went away, so the next page measures restoreTimeout from then: on `pagehide`, and
+    // when the tab is hidden (a mobile browser may discard a hidden tab without `pagehide`; the snapshot is no
+    // longer written per message).
+    // `visibilitychange` is fired at the document and bubbles to the window.
     if let Some(win) = web_sys::window() {
-        let cb = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| drive(|core, c| core.page_hide(c)));
-        let remove = wc_listen(&win.into(), "pagehide", cb.as_ref());
-        with(|sh| sh._pagehide = Some(Listener { remove, _cb: cb }));
+        let win = JsValue::from(win);
+        for kind in ["pagehide", "visibilitychange"] {
+            let cb = Closure::<dyn FnMut(JsValue)>::new(|_e: JsValue| drive(|core, c| core.page_hide(c)));
+            let remove = wc_listen(&win, kind, cb.as_ref());
+            with(|sh| sh._pagehide.push(Listener { remove, _cb: cb }));
+        }
     }
 
     // A stored session is restored now, before the page's queued commands run (a queued startChat then meets

@@ -22,12 +22,16 @@
 //!   server answered with) is that message, because sends are serialized. So on an ambiguous failure the machine
 //!   first looks for that echo; if none, it waits a backoff delay (after a timeout: at least `requestTimeout`
 //!   again, so a slow request can land), re-reads `messages?after=<the newest id when the send started>`, and
-//!   sends again only if the message is not there. The stream's echo arriving at any point completes it.
+//!   sends again only if the message is not there. The stream's echo arriving at any point completes it. Every
+//!   answer is matched to its own send (a check still on its way when the echo completed its send says nothing
+//!   of the next one), and sends go only while the stream is open and caught up (an echo stored before the
+//!   stream attaches never reaches us). docs/webchat.md lists the interleavings; `soak_tests` explores them.
 //! - **Offline**: consecutive failures of requests or reconnects count as poll exceptions (a poll counts once):
 //!   the first publishes `connectionPending`, the `pollExceptionLimit`-th `chatServerWentOffline`; the next
 //!   success publishes `chatServerBackOnline` and `connectionRestored`.
 //! - **Restore**: the session (ids, JWT, stream URI, last id, prefilters) is written to storage as a
-//!   [`Snapshot`] on every change and when the page hides; a new page restores it within `restoreTimeout` of
+//!   [`Snapshot`] when it changes, on stream activity at most every `SNAPSHOT_REFRESH_MS`, and when the page
+//!   hides (not per message: a restore re-reads the transcript from the server); a new page restores it within `restoreTimeout` of
 //!   the last write: `GET members` and the transcript, newest page first then older ones (`before=`), replayed
 //!   with `restoring: true` in pages of `maxMessagePageSize` (one event when `pagination` is false), then the
 //!   stream opens and catches up. A 401/403/404 is `restoreFailed`; a 5xx or no answer is `restoredOffline`,
@@ -41,8 +45,8 @@
 //! Decisions where the vendor is silent: rejections with a vendor text reject with that string (as Genesys
 //! Widgets does); failed requests reject with the AJAX response object; `downloadFile` rejects with "This
 //! transport doesn't support file downloads."; `getTranscript` resolves `{messages}`; `getSessionData`
-//! resolves `{conversationId, memberId}` (never the JWT); supervisor events need a member with role
-//! `SUPERVISOR`, which the Guest Chat API does not have today; bots (`WORKFLOW`) and the queue (`ACD`) send
+//! resolves `{conversationId, memberId}` (never the JWT); supervisor events are published for a member with role
+//! `SUPERVISOR`, which the Guest Chat API does not have today (the emulator can add one); bots (`WORKFLOW`) and the queue (`ACD`) send
 //! messages but are not agents.
 
 pub mod config;
@@ -901,7 +905,7 @@ impl Session {
                 }
             }
             Command::GetTranscript => {
-                let t = self.transcript.messages.iter().map(|(_, c)| c.clone()).collect();
+                let t = self.transcript.chat_messages();
                 self.resolve(cmd, Value::Transcript(t));
             }
             Command::GetAgents => {
@@ -1073,8 +1077,14 @@ impl Session {
         if !self.can_send() {
             return;
         }
-        let mark = self.transcript.messages.len();
+        let mark = self.transcript.len();
         let last = self.transcript.last_id.clone();
+        if self.queue.front().is_some_and(|h| !h.sent) {
+            // A new send looks for echoes after `mark` only: claimed ids already delivered (before it) can no
+            // longer be mistaken for its echo, so they are forgotten; a long chat does not keep every id it sent.
+            let t = &self.transcript;
+            self.claimed.retain(|id| !t.delivered(id));
+        }
         let Some(head) = self.queue.front_mut() else {
             return;
         };
@@ -1131,16 +1141,18 @@ impl Session {
         if !matches!(head.state, SendState::Verify | SendState::Verifying) {
             return false;
         }
-        let own = self.conv.member_id.clone();
-        let found = self
-            .transcript
-            .messages
-            .iter()
-            .skip(head.mark)
-            .map(|(w, _)| w)
-            .chain(self.transcript.waiting.iter())
-            .find(|w| w.sender_id == own && w.body == head.text && !self.claimed.contains(&w.id))
-            .cloned();
+        let own = self.conv.member_id.as_str();
+        let t = &self.transcript;
+        let found = t
+            .entries_from(head.mark)
+            .find(|e| t.sender_of(e) == own && e.text == head.text && !self.claimed.contains(&e.id))
+            .map(|e| t.wire(&e))
+            .or_else(|| {
+                t.waiting
+                    .iter()
+                    .find(|w| w.sender_id == own && w.body == head.text && !self.claimed.contains(&w.id))
+                    .cloned()
+            });
         match found {
             Some(w) => {
                 self.claimed.push(w.id.clone());
@@ -1926,7 +1938,7 @@ impl Session {
                 "ParticipantLeft"
             },
             text: String::new(),
-            index: self.transcript.messages.len() as u32,
+            index: self.transcript.len() as u32,
             timestamp: ctx.now,
             id: String::new(),
             from_type: role.from_type(),
@@ -2008,9 +2020,9 @@ impl Session {
                 }
             }
         }
-        if !restoring {
-            self.save(ctx.now);
-        }
+        // No snapshot write per message: a restore re-reads the transcript from the server, so the snapshot only
+        // changes with the session itself (written then), and "last alive" is refreshed by stream activity at
+        // most every SNAPSHOT_REFRESH_MS and when the page hides. Writing it per message cost ~30 µs each.
     }
 
     // ----- polling --------------------------------------------------------------------------------------------
