@@ -98,6 +98,17 @@ struct World {
     sends_posted: u32,
     trace: bool,
     seed: u64,
+    /// Messages repeat one of this many texts (0: every text differs).
+    repeat: u32,
+}
+
+/// The text of message `i`: identical texts are the hard case for recognising an echo.
+fn text_of(i: u32, repeat: u32) -> String {
+    if repeat == 0 {
+        format!("soak {i}")
+    } else {
+        format!("same {}", i % repeat)
+    }
 }
 
 use std::collections::HashMap;
@@ -145,6 +156,7 @@ impl World {
             cmd_of: HashMap::new(),
             sends_posted: 0,
             seed,
+            repeat: 0,
             trace: std::env::var("SOAK_TRACE").ok() == Some(seed.to_string()),
         };
         let ctx = w.ctx();
@@ -388,7 +400,7 @@ impl World {
                 self.cmd_of.insert(cmd, n);
                 let ctx = self.ctx();
                 self.s
-                    .command(cmd, Command::SendMessage(Some(format!("soak {n}"))), ctx);
+                    .command(cmd, Command::SendMessage(Some(text_of(n, self.repeat))), ctx);
             }
             Ev::ServerHttp(id, r) => {
                 let result = self.serve(&r);
@@ -500,7 +512,12 @@ impl World {
 
 /// One schedule: start, send `n` messages at 20/s under faults, then let everything settle without faults.
 fn soak(seed: u64, n: u32, faults: Faults) -> World {
+    soak_texts(seed, n, faults, 0)
+}
+
+fn soak_texts(seed: u64, n: u32, faults: Faults, repeat: u32) -> World {
     let mut w = World::new(seed, faults);
+    w.repeat = repeat;
     let ctx = w.ctx();
     w.s.command(
         1,
@@ -533,7 +550,7 @@ fn check(seed: u64, w: &World, n: u32) {
         .filter(|m| m.sender_id == "M")
         .map(|m| m.body.as_str())
         .collect();
-    let want: Vec<String> = (0..n).map(|i| format!("soak {i}")).collect();
+    let want: Vec<String> = (0..n).map(|i| text_of(i, w.repeat)).collect();
     assert_eq!(
         own,
         want.iter().map(String::as_str).collect::<Vec<_>>(),
@@ -597,5 +614,27 @@ fn dense_faults_over_many_schedules_never_double_a_send() {
     for seed in 1..=seeds {
         let w = soak(seed, 200, faults);
         check(seed, &w, 200);
+    }
+}
+
+#[test]
+fn identical_texts_are_each_stored_once_under_dense_faults() {
+    // Two texts, alternating, and some runs of the same one: an echo must be matched to the right send.
+    let faults = Faults {
+        fail: 0.1,
+        accept_then_fail: 0.15,
+        cut_every_s: 2.0,
+        slow: 0.05,
+        read_fail: 0.1,
+    };
+    let seeds: u64 = std::env::var("SOAK_SEEDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(150);
+    for seed in 1..=seeds {
+        for repeat in [1, 2] {
+            let w = soak_texts(seed, 150, faults, repeat);
+            check(seed, &w, 150);
+        }
     }
 }

@@ -1512,3 +1512,44 @@ fn a_catch_up_longer_than_a_page_reads_on_from_the_page_end() {
     assert_eq!(texts.len(), 151);
     assert_eq!(texts.last().map(String::as_str), Some("n150"));
 }
+
+#[test]
+fn a_supervisor_member_publishes_supervisor_events() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.clear_events();
+    let sup = |state: &str| RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(WireMember {
+            id: "S".into(),
+            display_name: Some("Pat".into()),
+            role: Some("SUPERVISOR".into()),
+            state: Some(state.into()),
+        }),
+        ..Default::default()
+    };
+    sim.frame(sup("CONNECTED"));
+    sim.frame(sup("DISCONNECTED"));
+    let presence: Vec<(&str, Vec<AgentInfo>, u32)> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Presence {
+                name,
+                agents,
+                connected,
+                ..
+            } => Some((*name, agents.clone(), *connected)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(presence.len(), 2);
+    assert_eq!(presence[0].0, "supervisorConnected");
+    assert_eq!(presence[0].2, 2, "the agent and the supervisor");
+    assert!(presence[0]
+        .1
+        .iter()
+        .any(|a| a.name == "Pat" && a.supervisor && a.connected));
+    assert_eq!(presence[1].0, "supervisorDisconnected");
+    assert_eq!(presence[1].2, 1);
+}
