@@ -138,6 +138,12 @@ try {
 
   report: {
   if (ONLY) {
+    const c = results.cases.memoryChat;
+    if (c) {
+      console.log(`memory: 10,000-message chat: JS heap ${c.before.js} → ${c.afterChat.js} B (after endChat ${c.afterEnd.js} B), ` +
+        `wasm ${c.before.wasm} → ${c.afterChat.wasm} B (after endChat ${c.afterEnd.wasm} B)`);
+    }
+    if (results.cases.memoryOnOff) console.log(`memory: on/off ${JSON.stringify(results.cases.memoryOnOff)}`);
     console.log(`\nBENCH_ONLY=${process.env.BENCH_ONLY}: the rest and the targets are not measured`);
     break report;
   }

@@ -36,6 +36,14 @@ pub fn router() -> Router<Shared> {
         .route("/__emulator/agent/chats/{cid}/messages", post(human_message))
         .route("/__emulator/agent/chats/{cid}/typing", post(human_typing))
         .route("/__emulator/agent/chats/{cid}/leave", post(human_leave))
+        .route(
+            "/__emulator/agent/chats/{cid}/supervisor/join",
+            post(supervisor_join),
+        )
+        .route(
+            "/__emulator/agent/chats/{cid}/supervisor/leave",
+            post(supervisor_leave),
+        )
         .route("/__emulator/conversations", get(list_conversations))
         .route("/__emulator/conversations/{cid}/messages", get(inspect_messages))
 }
@@ -313,6 +321,47 @@ async fn human_leave(State(st): State<Shared>, Path(cid): Path<String>) -> ApiRe
     with_conv(&st, &cid, |c| {
         human_agent(c)?;
         c.end();
+        Ok(Json(c.to_json()))
+    })
+}
+
+const SUPERVISOR: &str = "Pat (supervisor)";
+
+fn supervisor(c: &Conversation) -> Option<String> {
+    c.members
+        .iter()
+        .find(|m| m.role == Role::Supervisor && m.state == MState::Connected)
+        .map(|m| m.id.clone())
+}
+
+/// A supervisor (role `SUPERVISOR`, which the Guest Chat API does not have today) joins a routed chat, as a page
+/// written for Genesys Widgets' supervisor events would see one.
+async fn supervisor_join(State(st): State<Shared>, Path(cid): Path<String>) -> ApiResult<Json<Value>> {
+    with_conv(&st, &cid, |c| {
+        if !c.routed {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conversation.not.routed",
+                "The customer has not opened the event stream yet.",
+            ));
+        }
+        if supervisor(c).is_none() {
+            c.add_member(Member::new(SUPERVISOR, Role::Supervisor, MState::Connected));
+        }
+        Ok(Json(c.to_json()))
+    })
+}
+
+async fn supervisor_leave(State(st): State<Shared>, Path(cid): Path<String>) -> ApiResult<Json<Value>> {
+    with_conv(&st, &cid, |c| {
+        let id = supervisor(c).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "supervisor.not.joined",
+                "No supervisor is in this chat.",
+            )
+        })?;
+        c.set_state(&id, MState::Disconnected);
         Ok(Json(c.to_json()))
     })
 }

@@ -18,6 +18,8 @@ pub enum Role {
     Agent,
     Acd,
     Workflow,
+    /// Not a Guest Chat API role today: an emulator addition, so that a page's supervisor events can be tested.
+    Supervisor,
 }
 
 impl Role {
@@ -27,6 +29,7 @@ impl Role {
             Role::Agent => "AGENT",
             Role::Acd => "ACD",
             Role::Workflow => "WORKFLOW",
+            Role::Supervisor => "SUPERVISOR",
         }
     }
 }

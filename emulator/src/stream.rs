@@ -38,7 +38,31 @@ async fn upgrade(
         return ApiError::not_found("channel", &channel).into_response();
     };
     match ws {
-        Ok(ws) => ws.on_upgrade(move |socket| run(st, cid, socket)),
+        Ok(ws) => {
+            // Attached before the upgrade answer leaves, so that everything stored after the client sees the
+            // socket open reaches it: a client that catches up (GET messages) right after `open` must not miss
+            // a message stored between its read and a late attach. Frames wait in the channel meanwhile; if the
+            // upgrade never completes, the closed channel detaches the socket at the next fan-out.
+            let (tx, rx) = mpsc::unbounded_channel();
+            let sid = st.next_socket.fetch_add(1, Ordering::Relaxed);
+            let route = {
+                let mut store = lock(&st.store);
+                match store.convs.get_mut(&cid) {
+                    None => None,
+                    Some(c) if c.ended => None,
+                    Some(c) => {
+                        c.sockets.push(Socket { id: sid, tx });
+                        let first = !c.routed;
+                        c.routed = true;
+                        Some(first)
+                    }
+                }
+            };
+            if route == Some(true) {
+                agent::route(&st, &cid);
+            }
+            ws.on_upgrade(move |socket| run(st, cid, sid, rx, route.is_some(), socket))
+        }
         Err(e) => ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
             "bad.request",
@@ -48,23 +72,15 @@ async fn upgrade(
     }
 }
 
-async fn run(st: Shared, cid: String, mut socket: WebSocket) {
-    let (tx, mut rx) = mpsc::unbounded_channel();
-    let sid = st.next_socket.fetch_add(1, Ordering::Relaxed);
-    let route = {
-        let mut store = lock(&st.store);
-        match store.convs.get_mut(&cid) {
-            None => None,
-            Some(c) if c.ended => None,
-            Some(c) => {
-                c.sockets.push(Socket { id: sid, tx });
-                let first = !c.routed;
-                c.routed = true;
-                Some(first)
-            }
-        }
-    };
-    let Some(first) = route else {
+async fn run(
+    st: Shared,
+    cid: String,
+    sid: u64,
+    mut rx: mpsc::UnboundedReceiver<Out>,
+    attached: bool,
+    mut socket: WebSocket,
+) {
+    if !attached {
         let _ = socket
             .send(Message::Close(Some(CloseFrame {
                 code: 1000,
@@ -72,9 +88,6 @@ async fn run(st: Shared, cid: String, mut socket: WebSocket) {
             })))
             .await;
         return;
-    };
-    if first {
-        agent::route(&st, &cid);
     }
     let period = Duration::from_millis(st.cfg.heartbeat_ms.max(1));
     let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + period, period);

@@ -109,7 +109,8 @@ struct Shell {
     inputs: Vec<(JsValue, Listener)>,
     /// Events published before the loader replayed the page's queued calls; `None` once replayed.
     held: Option<Vec<Event>>,
-    _pagehide: Option<Listener>,
+    /// `pagehide` and `visibilitychange` on the window.
+    _pagehide: Vec<Listener>,
     /// The one way back in from `js/webchat_io.js`: (what happened, a number, a number, three strings), see
     /// [`on_event`]. One closure type instead of one per source: each costs the wasm its own call shims.
     cb: JsValue,
@@ -296,7 +297,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         journey: JsValue::UNDEFINED,
         inputs: Vec::new(),
         held: Some(Vec::new()),
-        _pagehide: None,
+        _pagehide: Vec::new(),
         cb: callback.as_ref().clone(),
         _cb: callback,
     };
@@ -314,10 +315,17 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         Err(_) => {}
     }
 
-    // Remember when the page went away, so the next page measures restoreTimeout from then.
+    // Remember when the page went away, so the next page measures restoreTimeout from then: on `pagehide`, and
+    // when the tab is hidden (a mobile browser may discard a hidden tab without `pagehide`; the snapshot is no
+    // longer written per message).
+    // `visibilitychange` is fired at the document and bubbles to the window.
     if let Some(win) = web_sys::window() {
-        let remove = wc_listen(&win.into(), "pagehide", 4, &callback_js());
-        with(|sh| sh._pagehide = Some(Listener { remove }));
+        let win = JsValue::from(win);
+        let cb = callback_js();
+        for kind in ["pagehide", "visibilitychange"] {
+            let remove = wc_listen(&win, kind, 4, &cb);
+            with(|sh| sh._pagehide.push(Listener { remove }));
+        }
     }
 
     // A stored session is restored now, before the page's queued commands run (a queued startChat then meets

@@ -182,6 +182,29 @@ test('the server ending the chat: agentDisconnected, clientDisconnected, ended; 
   await page.close();
 });
 
+test('a reload right after a message restores it, though the snapshot is not rewritten per message', async () => {
+  const { page, cid } = await chatWithPerson();
+  const written = await page.evaluate(() => sessionStorage.getItem('cxbridge.webchat.session'));
+  await agentSays(cid, 'just now');
+  await page.waitForFunction(() => window.delivered().some((m) => m[2] === 'just now'), null, { timeout: 10000 });
+  // The tab being hidden refreshes "last alive" (the snapshot is otherwise written only when the session changes
+  // and, on stream activity, at most every 5 s).
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange', { bubbles: true })); // as the browser fires it
+  });
+  const hidden = JSON.parse(await page.evaluate(() => sessionStorage.getItem('cxbridge.webchat.session')));
+  assert.ok(hidden.savedAt > JSON.parse(written).savedAt, 'savedAt refreshed when hidden');
+  // Reloaded at once: the restore reads the transcript from the server, "just now" included, once.
+  await page.reload();
+  await waitEvent(page, 'restored');
+  await assertExactlyOnceInOrder(page, cid);
+  const restored = await page.evaluate(() => window.delivered().map((m) => m[2]));
+  assert.ok(restored.includes('just now'));
+  assertNoTraps(page, { allowConsoleErrors: PROVOKED });
+  await page.close();
+});
+
 test('a reload restores the chat within restoreTimeout, replayed in pages; after it, restoreTimeout', async () => {
   const { page, cid } = await chatWithPerson();
   for (let i = 1; i <= 5; i++) await agentSays(cid, `r${i}`);

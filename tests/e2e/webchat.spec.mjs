@@ -375,6 +375,30 @@ test('a bot speaks first; an agent typing without sending times out; a person en
   await page.close();
 });
 
+test('a supervisor (the emulator\'s SUPERVISOR member) joining and leaving: supervisorConnected, supervisorDisconnected', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/webchat.html`);
+  await page.waitForFunction(() => window.names().includes('ready'));
+  const r = await page.evaluate(() => run('startChat', { nickname: 'Sue' }));
+  const cid = r.value.responseJSON.id;
+  await page.waitForFunction(() => window.names().includes('agentConnected'), null, { timeout: 10000 });
+  const post = (path) => fetch(`${emu.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal((await post(`/__emulator/agent/chats/${cid}/supervisor/join`)).status, 200);
+  await page.waitForFunction(() => window.names().includes('supervisorConnected'), null, { timeout: 10000 });
+  const joined = await page.evaluate(() => events.find((e) => e.name === 'supervisorConnected').data);
+  assert.equal(joined.numAgentsConnected, 2);
+  assert.ok(joined.agents.some((a) => a.supervisor === true && a.connected === true && a.name === 'Pat (supervisor)'));
+  assert.equal((await post(`/__emulator/agent/chats/${cid}/supervisor/leave`)).status, 200);
+  await page.waitForFunction(() => window.names().includes('supervisorDisconnected'), null, { timeout: 10000 });
+  const left = await page.evaluate(() => events.find((e) => e.name === 'supervisorDisconnected').data);
+  assert.equal(left.numAgentsConnected, 1);
+  // A supervisor is not an agent: no agentConnected for it.
+  const agents = await page.evaluate(() => events.filter((e) => e.name === 'agentConnected').length);
+  assert.equal(agents, 1);
+  assertNoTraps(page);
+  await page.close();
+});
+
 test('a chat linked to a web action sends its journeyContext and drives that action in ac(): accepted, started, engaged, completed', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/webchat.html?journey=1`);

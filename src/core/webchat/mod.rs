@@ -22,12 +22,16 @@
 //!   server answered with) is that message, because sends are serialized. So on an ambiguous failure the machine
 //!   first looks for that echo; if none, it waits a backoff delay (after a timeout: at least `requestTimeout`
 //!   again, so a slow request can land), re-reads `messages?after=<the newest id when the send started>`, and
-//!   sends again only if the message is not there. The stream's echo arriving at any point completes it.
+//!   sends again only if the message is not there. The stream's echo arriving at any point completes it. Every
+//!   answer is matched to its own send (a check still on its way when the echo completed its send says nothing
+//!   of the next one), and sends go only while the stream is open and caught up (an echo stored before the
+//!   stream attaches never reaches us). docs/webchat.md lists the interleavings; `soak_tests` explores them.
 //! - **Offline**: consecutive failures of requests or reconnects count as poll exceptions (a poll counts once):
 //!   the first publishes `connectionPending`, the `pollExceptionLimit`-th `chatServerWentOffline`; the next
 //!   success publishes `chatServerBackOnline` and `connectionRestored`.
 //! - **Restore**: the session (ids, JWT, stream URI, last id, prefilters) is written to storage as a
-//!   [`Snapshot`] on every change and when the page hides; a new page restores it within `restoreTimeout` of
+//!   [`Snapshot`] when it changes, on stream activity at most every `SNAPSHOT_REFRESH_MS`, and when the page
+//!   hides (not per message: a restore re-reads the transcript from the server); a new page restores it within `restoreTimeout` of
 //!   the last write: `GET members` and the transcript, newest page first then older ones (`before=`), replayed
 //!   with `restoring: true` in pages of `maxMessagePageSize` (one event when `pagination` is false), then the
 //!   stream opens and catches up. A 401/403/404 is `restoreFailed`; a 5xx or no answer is `restoredOffline`,
@@ -41,8 +45,8 @@
 //! Decisions where the vendor is silent: rejections with a vendor text reject with that string (as Genesys
 //! Widgets does); failed requests reject with the AJAX response object; `downloadFile` rejects with "This
 //! transport doesn't support file downloads."; `getTranscript` resolves `{messages}`; `getSessionData`
-//! resolves `{conversationId, memberId}` (never the JWT); supervisor events need a member with role
-//! `SUPERVISOR`, which the Guest Chat API does not have today; bots (`WORKFLOW`) and the queue (`ACD`) send
+//! resolves `{conversationId, memberId}` (never the JWT); supervisor events are published for a member with role
+//! `SUPERVISOR`, which the Guest Chat API does not have today (the emulator can add one); bots (`WORKFLOW`) and the queue (`ACD`) send
 //! messages but are not agents.
 
 pub mod config;
@@ -428,16 +432,24 @@ enum Fetch {
     Poll,
     /// Restoring after a reload: the whole transcript, page by page.
     Restore,
-    /// After an ambiguous send failure: did the server store it?
-    Verify,
+    /// After an ambiguous send failure: did the server store send `n`? An answer for a send that is no longer
+    /// the one verifying (its echo completed it meanwhile) must not touch the next one.
+    Verify(u32),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 enum Pending {
-    Create { cmd: u32 },
-    Send,
-    Typing { cmd: Option<u32> },
-    Leave { cmd: u32 },
+    Create {
+        cmd: u32,
+    },
+    /// The POST of send `n` (see [`Outgoing::seq`]).
+    Send(u32),
+    Typing {
+        cmd: Option<u32>,
+    },
+    Leave {
+        cmd: u32,
+    },
     Messages(Fetch),
     Members(Fetch),
     MemberInfo(String),
@@ -454,9 +466,13 @@ enum SendState {
 
 #[derive(Debug, Clone, PartialEq)]
 struct Outgoing {
+    /// Names this send in the requests made for it, so that a late answer is matched to its own send only.
+    seq: u32,
     cmd: Option<u32>,
     text: String,
     state: SendState,
+    /// It was sent at least once: `mark` and `after` are set.
+    sent: bool,
     /// Transcript length when it was first sent: its echo can only come after.
     mark: usize,
     /// The newest message id when it was first sent: the `after` of a verification read.
@@ -490,10 +506,18 @@ pub struct Session {
     /// `disconnected` was published and `reconnected` is due.
     disconnected: bool,
     reconnect_attempt: u32,
-    /// Reconnect catch-up in progress: frames are held until it is done.
+    /// Requests of the catch-up in flight (messages, members).
     catching_up: u8,
+    /// From the start of a catch-up until one succeeds: stream frames are held (they are newer than what it
+    /// reads) and sends wait. A failed catch-up keeps holding and is tried again: releasing the frames would
+    /// deliver them ahead of the messages it had yet to read.
+    holding: bool,
+    /// A request of the catch-up in flight failed.
+    catch_up_failed: bool,
     held: Vec<Frame>,
     queue: VecDeque<Outgoing>,
+    /// The last [`Outgoing::seq`] given.
+    send_seq: u32,
     send_attempt: u32,
     /// Own message ids already attributed to a send.
     claimed: Vec<String>,
@@ -583,8 +607,11 @@ impl Session {
             disconnected: false,
             reconnect_attempt: 0,
             catching_up: 0,
+            holding: false,
+            catch_up_failed: false,
             held: Vec::new(),
             queue: VecDeque::new(),
+            send_seq: 0,
             send_attempt: 0,
             claimed: Default::default(),
             exceptions: 0,
@@ -878,7 +905,7 @@ impl Session {
                 }
             }
             Command::GetTranscript => {
-                let t = self.transcript.messages.iter().map(|(_, c)| c.clone()).collect();
+                let t = self.transcript.chat_messages();
                 self.resolve(cmd, Value::Transcript(t));
             }
             Command::GetAgents => {
@@ -967,6 +994,8 @@ impl Session {
         self.claimed.clear();
         self.held.clear();
         self.catching_up = 0;
+        self.holding = false;
+        self.catch_up_failed = false;
         self.disconnected = false;
         self.reconnect_attempt = 0;
         self.exceptions = 0;
@@ -1020,10 +1049,13 @@ impl Session {
     // ----- the send queue -------------------------------------------------------------------------------------
 
     fn enqueue(&mut self, cmd: Option<u32>, text: String, filtered: bool, ctx: Ctx) {
+        self.send_seq = self.send_seq.wrapping_add(1);
         self.queue.push_back(Outgoing {
+            seq: self.send_seq,
             cmd,
             text,
             state: SendState::Queued,
+            sent: false,
             mark: 0,
             after: None,
             filtered,
@@ -1031,49 +1063,74 @@ impl Session {
         self.pump(ctx);
     }
 
-    /// Sending is possible: a conversation exists and, on sockets, the stream is not disconnected.
+    /// Sending is possible: a conversation exists and, on sockets, the stream is open and caught up. A send made
+    /// before the stream is attached would be stored without its echo ever reaching us (the stream carries only
+    /// what is stored after it attaches), so the guest would never see its own message.
     fn can_send(&self) -> bool {
-        self.phase == Phase::Active && !self.disconnected && self.catching_up == 0
+        self.phase == Phase::Active
+            && !self.disconnected
+            && !self.holding
+            && (self.sock == Sock::Open || self.cfg().polling)
     }
 
     fn pump(&mut self, _ctx: Ctx) {
         if !self.can_send() {
             return;
         }
-        let mark = self.transcript.messages.len();
+        let mark = self.transcript.len();
         let last = self.transcript.last_id.clone();
+        if self.queue.front().is_some_and(|h| !h.sent) {
+            // A new send looks for echoes after `mark` only: claimed ids already delivered (before it) can no
+            // longer be mistaken for its echo, so they are forgotten; a long chat does not keep every id it sent.
+            let t = &self.transcript;
+            self.claimed.retain(|id| !t.delivered(id));
+        }
         let Some(head) = self.queue.front_mut() else {
             return;
         };
         match head.state {
             SendState::Queued => {
-                if head.mark == 0 && head.after.is_none() {
+                if !head.sent {
+                    // Only the first attempt sets where its echo can appear: a retry's echo may be the first
+                    // attempt's, stored before the retry started.
+                    head.sent = true;
                     head.mark = mark;
                     head.after = last;
                 }
                 head.state = SendState::InFlight;
-                let t = head.text.clone();
+                let (seq, t) = (head.seq, head.text.clone());
                 let req =
                     self.cfg()
                         .endpoint
                         .send_message(&self.conv.id, &self.conv.member_id, &self.conv.jwt, &t);
-                self.request(req, Pending::Send);
+                self.request(req, Pending::Send(seq));
             }
             SendState::Verify => {
-                // Already echoed (stream or catch-up)? Then it is done.
+                // Already echoed (stream or catch-up)? Then it is done, and the next one may go.
                 if self.claim_echo() {
+                    self.pump(_ctx);
                     return;
                 }
                 head_state(&mut self.queue, SendState::Verifying);
-                let after = self.queue.front().and_then(|h| h.after.clone());
+                let (seq, after) = match self.queue.front() {
+                    Some(h) => (h.seq, h.after.clone()),
+                    None => return,
+                };
                 let req =
                     self.cfg()
                         .endpoint
                         .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), None, 100);
-                self.request(req, Pending::Messages(Fetch::Verify));
+                self.request(req, Pending::Messages(Fetch::Verify(seq)));
             }
             SendState::InFlight | SendState::Verifying => {}
         }
+    }
+
+    /// Whether send `seq` is the head of the queue, in `state`: answers about any other send are stale.
+    fn head_is(&self, seq: u32, state: SendState) -> bool {
+        self.queue
+            .front()
+            .is_some_and(|h| h.seq == seq && h.state == state)
     }
 
     /// If the head of the queue failed ambiguously and its echo is in the transcript, completes it.
@@ -1084,16 +1141,18 @@ impl Session {
         if !matches!(head.state, SendState::Verify | SendState::Verifying) {
             return false;
         }
-        let own = self.conv.member_id.clone();
-        let found = self
-            .transcript
-            .messages
-            .iter()
-            .skip(head.mark)
-            .map(|(w, _)| w)
-            .chain(self.transcript.waiting.iter())
-            .find(|w| w.sender_id == own && w.body == head.text && !self.claimed.contains(&w.id))
-            .cloned();
+        let own = self.conv.member_id.as_str();
+        let t = &self.transcript;
+        let found = t
+            .entries_from(head.mark)
+            .find(|e| t.sender_of(e) == own && e.text == head.text && !self.claimed.contains(&e.id))
+            .map(|e| t.wire(&e))
+            .or_else(|| {
+                t.waiting
+                    .iter()
+                    .find(|w| w.sender_id == own && w.body == head.text && !self.claimed.contains(&w.id))
+                    .cloned()
+            });
         match found {
             Some(w) => {
                 self.claimed.push(w.id.clone());
@@ -1123,7 +1182,19 @@ impl Session {
         }
     }
 
-    fn on_send_result(&mut self, result: HttpResult, ctx: Ctx) {
+    fn on_send_result(&mut self, seq: u32, result: HttpResult, ctx: Ctx) {
+        if !self.head_is(seq, SendState::InFlight) {
+            // Not the request the head waits for (cannot happen while sends are serialized; kept as a guard):
+            // an id it was stored under is still claimed, so no other send takes its echo.
+            if let HttpResult::Ok {
+                reply: Reply::Message(m),
+                ..
+            } = &result
+            {
+                self.claimed.push(m.id.clone());
+            }
+            return;
+        }
         match result {
             HttpResult::Ok { status, reply } => {
                 self.succeeded();
@@ -1184,9 +1255,9 @@ impl Session {
         self.cancel(Timer::Request(id));
         match kind {
             Pending::Create { cmd } => self.on_created(cmd, result, ctx),
-            Pending::Send => {
+            Pending::Send(seq) => {
                 if self.phase == Phase::Active || self.phase == Phase::Ending {
-                    self.on_send_result(result, ctx);
+                    self.on_send_result(seq, result, ctx);
                 }
             }
             Pending::Typing { cmd } => {
@@ -1357,24 +1428,31 @@ impl Session {
         self.drop_queue();
         // Lookups and fetches still in flight belong to the chat that is over: their answers must not reach the
         // next chat (found by the guestchat_frame fuzz target). Requests whose command still waits are kept.
-        let mut stale = Vec::new();
-        self.pending.retain(|(id, p)| {
-            let keep = matches!(
+        self.drop_pending(|p| {
+            !matches!(
                 p,
                 Pending::Create { .. } | Pending::Leave { .. } | Pending::Typing { cmd: Some(_) }
-            );
-            if !keep {
-                stale.push(*id);
-            }
-            keep
+            )
         });
-        for id in stale {
-            self.cancel(Timer::Request(id));
-        }
         self.out.push(Output::Store(None));
         self.conv.jwt.clear();
         self.emit(Event::Ended);
         self.journey_progress("completed", None);
+    }
+
+    /// Forgets the requests in flight that `stale` picks: their answers will be ignored.
+    fn drop_pending(&mut self, stale: impl Fn(&Pending) -> bool) {
+        let mut gone = Vec::new();
+        self.pending.retain(|(id, p)| {
+            let drop = stale(p);
+            if drop {
+                gone.push(*id);
+            }
+            !drop
+        });
+        for id in gone {
+            self.cancel(Timer::Request(id));
+        }
     }
 
     fn drop_queue(&mut self) {
@@ -1412,16 +1490,14 @@ impl Session {
                 for m in page.entities {
                     self.transcript.admit(m);
                 }
-                if full && last.is_some() {
-                    // More after this page: keep reading before releasing held frames.
-                    let after = self.transcript.last_id.clone();
-                    let req = self.cfg().endpoint.messages(
-                        &self.conv.id,
-                        &self.conv.jwt,
-                        after.as_deref(),
-                        None,
-                        100,
-                    );
+                if let (true, Some(after)) = (full, last) {
+                    // More after this page: keep reading, from this page's end (not the newest id admitted,
+                    // which a stream frame may have moved past messages not read yet, or left behind this page
+                    // when all of it was seen), before releasing held frames.
+                    let req =
+                        self.cfg()
+                            .endpoint
+                            .messages(&self.conv.id, &self.conv.jwt, Some(&after), None, 100);
                     self.request(req, Pending::Messages(fetch));
                     return;
                 }
@@ -1437,9 +1513,11 @@ impl Session {
                     self.restore_failed_attempt(&other, ctx);
                     return;
                 }
-                if let Fetch::Verify = fetch {
-                    head_state(&mut self.queue, SendState::Verify);
-                    self.schedule_send_retry(ctx);
+                if let Fetch::Verify(seq) = fetch {
+                    if self.head_is(seq, SendState::Verifying) {
+                        head_state(&mut self.queue, SendState::Verify);
+                        self.schedule_send_retry(ctx);
+                    }
                 }
                 self.fetch_failed(fetch, ctx);
             }
@@ -1457,8 +1535,10 @@ impl Session {
         match fetch {
             Fetch::CatchUp => self.catch_up_step(ctx),
             Fetch::Poll => self.poll_step(true, ctx),
-            Fetch::Verify => {
-                if !self.claim_echo() {
+            Fetch::Verify(seq) => {
+                // Its echo may have completed it while this read was on its way (from the stream or a
+                // catch-up): then the head is another send, which this read says nothing about.
+                if self.head_is(seq, SendState::Verifying) && !self.claim_echo() {
                     // Not stored: send it again, now.
                     head_state(&mut self.queue, SendState::Queued);
                 }
@@ -1471,13 +1551,11 @@ impl Session {
     fn fetch_failed(&mut self, fetch: Fetch, ctx: Ctx) {
         match fetch {
             Fetch::CatchUp => {
+                self.catch_up_failed = true;
                 self.catch_up_step(ctx);
-                // Try the catch-up again later; held frames were released so nothing waits on it.
-                let ms = self.backoff(self.cfg().reconnect_interval_ms, self.exceptions, ctx);
-                self.arm(Timer::CatchUp, ms);
             }
             Fetch::Poll => self.poll_step(false, ctx),
-            Fetch::Verify | Fetch::Restore => {}
+            Fetch::Verify(_) | Fetch::Restore => {}
         }
     }
 
@@ -1659,6 +1737,8 @@ impl Session {
 
     fn start_catch_up(&mut self) {
         self.catching_up = 2;
+        self.holding = true;
+        self.catch_up_failed = false;
         let after = self.transcript.last_id.clone();
         let req = self
             .cfg()
@@ -1674,6 +1754,13 @@ impl Session {
         if self.catching_up > 0 {
             return;
         }
+        if self.catch_up_failed {
+            // Read again later, still holding what the stream sends meanwhile.
+            let ms = self.backoff(self.cfg().reconnect_interval_ms, self.exceptions, ctx);
+            self.arm(Timer::CatchUp, ms);
+            return;
+        }
+        self.holding = false;
         let held = std::mem::take(&mut self.held);
         for f in held {
             self.apply_frame(f, ctx);
@@ -1705,8 +1792,20 @@ impl Session {
             self.disconnected = true;
             self.emit(Event::Disconnected);
         }
-        // Held frames of an unfinished catch-up are kept; the next catch-up re-reads them anyway.
+        // Held frames of an unfinished catch-up are kept; the next catch-up re-reads them anyway. Its requests
+        // still in flight are forgotten: answered during the next catch-up, they would count as that one's and
+        // end it early, releasing sends and stream frames before the messages it fetches (found by the soak
+        // model: a frame delivered ahead of older messages).
         self.catching_up = 0;
+        self.holding = false;
+        self.catch_up_failed = false;
+        self.cancel(Timer::CatchUp);
+        self.drop_pending(|p| {
+            matches!(
+                p,
+                Pending::Messages(Fetch::CatchUp) | Pending::Members(Fetch::CatchUp)
+            )
+        });
         let ms = self.backoff(self.cfg().reconnect_interval_ms, self.reconnect_attempt, ctx);
         self.reconnect_attempt = self.reconnect_attempt.saturating_add(1);
         self.arm(Timer::Reconnect, ms);
@@ -1726,7 +1825,7 @@ impl Session {
         if f == Frame::Liveness {
             return;
         }
-        if self.catching_up > 0 {
+        if self.holding {
             self.held.push(f);
             return;
         }
@@ -1778,7 +1877,7 @@ impl Session {
             Frame::Liveness => {}
             Frame::Garbled => {
                 // Re-read what we could not see; held frames and de-duplication keep the order and the count.
-                if self.catching_up == 0 && self.sock == Sock::Open {
+                if !self.holding && self.sock == Sock::Open {
                     self.start_catch_up();
                 }
             }
@@ -1839,7 +1938,7 @@ impl Session {
                 "ParticipantLeft"
             },
             text: String::new(),
-            index: self.transcript.messages.len() as u32,
+            index: self.transcript.len() as u32,
             timestamp: ctx.now,
             id: String::new(),
             from_type: role.from_type(),
@@ -1921,9 +2020,9 @@ impl Session {
                 }
             }
         }
-        if !restoring {
-            self.save(ctx.now);
-        }
+        // No snapshot write per message: a restore re-reads the transcript from the server, so the snapshot only
+        // changes with the session itself (written then), and "last alive" is refreshed by stream activity at
+        // most every SNAPSHOT_REFRESH_MS and when the page hides. Writing it per message cost ~30 µs each.
     }
 
     // ----- polling --------------------------------------------------------------------------------------------
@@ -2087,5 +2186,7 @@ fn head_state(queue: &mut VecDeque<Outgoing>, state: SendState) {
     }
 }
 
+#[cfg(test)]
+mod soak_tests;
 #[cfg(test)]
 mod tests;

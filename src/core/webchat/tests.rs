@@ -1244,3 +1244,312 @@ fn a_chat_that_ended_while_the_page_was_away_is_not_restored() {
     let v = sim.cmd(Command::VerifySession);
     assert_eq!(sim.resolved.last(), Some(&(v, Value::SessionActive(false))));
 }
+
+// ----- ambiguous sends under socket cuts: each interleaving of the echo with the 503 and the reconnect ----------
+// (the soak found four messages stored twice; `soak_tests` explores thousands of random schedules, these pin the
+// interleavings it found, one by one)
+
+fn members_answer() -> HttpResult {
+    ok(Reply::Members(vec![
+        me("CONNECTED"),
+        agent("A", "Alice", "CONNECTED"),
+    ]))
+}
+
+fn sends(sim: &Sim) -> usize {
+    sim.all
+        .iter()
+        .filter(|o| matches!(o, Output::Http { request, .. } if request.method == Method::Post && request.url.ends_with("/members/M/messages")))
+        .count()
+}
+
+#[test]
+fn an_echo_arriving_while_its_check_is_on_the_way_does_not_resend_the_next_message() {
+    // The interleaving behind the soak's doubles: "first" is stored, its answer is a 503 and its echo is late
+    // (lost with a cut socket, brought by the catch-up, or just slow). The check (GET messages) goes out; the echo
+    // arrives and completes "first"; "second" goes out; then the check's answer came back and used to be taken
+    // for "second"'s: "second" was marked "not stored" and sent again while its first request was in flight.
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "hello")));
+    let a = sim.cmd(Command::SendMessage(Some("first".into())));
+    let b = sim.cmd(Command::SendMessage(Some("second".into())));
+    sim.answer(Method::Post, "/members/M/messages", status(503));
+    sim.advance(2000.0);
+    let (check, _) = sim.take(Method::Get, "/messages?after=1&");
+    sim.frame(msg_frame(msg("2", "M", "first")));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == a));
+    let (second, r) = sim.take(Method::Post, "/members/M/messages");
+    assert!(r.body.unwrap().contains("second"));
+    let ctx = sim.ctx();
+    sim.s.http(check, page(vec![msg("2", "M", "first")]), ctx);
+    sim.drain();
+    assert!(
+        !sim.has(Method::Post, "/members/M/messages"),
+        "second is in flight: it is not sent again"
+    );
+    let ctx = sim.ctx();
+    sim.s
+        .http(second, ok(Reply::Message(msg("3", "M", "second"))), ctx);
+    sim.drain();
+    sim.frame(msg_frame(msg("3", "M", "second")));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == b));
+    assert_eq!(sends(&sim), 2, "each message sent once");
+    assert_eq!(sim.texts(), vec!["hello", "first", "second"]);
+}
+
+#[test]
+fn an_echo_lost_with_the_socket_is_found_by_the_reconnect_catch_up() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "hello")));
+    let a = sim.cmd(Command::SendMessage(Some("first".into())));
+    // The server stored "first"; the socket was cut before its echo; the answer is a 503.
+    sim.closed();
+    sim.answer(Method::Post, "/members/M/messages", status(503));
+    sim.advance(5000.0);
+    assert!(
+        !sim.has(Method::Post, "/messages"),
+        "nothing goes out while disconnected"
+    );
+    assert!(!sim.has(Method::Get, "/messages"));
+    sim.open();
+    sim.answer(
+        Method::Get,
+        "/messages?after=1&",
+        page(vec![msg("2", "M", "first"), msg("3", "A", "You said: first")]),
+    );
+    sim.answer(Method::Get, "/members?", members_answer());
+    assert!(sim.resolved.iter().any(|(i, _)| *i == a));
+    sim.advance(60_000.0);
+    assert_eq!(sends(&sim), 1, "found in the catch-up: not sent again");
+    assert!(!sim.has(Method::Get, "/messages"), "and no check needed");
+    assert_eq!(sim.texts(), vec!["hello", "first", "You said: first"]);
+}
+
+#[test]
+fn an_echo_after_the_catch_up_is_found_by_the_check_and_not_sent_twice() {
+    // The catch-up read happened before the stored message (or missed it); the check after it finds it.
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "hello")));
+    let a = sim.cmd(Command::SendMessage(Some("first".into())));
+    sim.closed();
+    sim.answer(Method::Post, "/members/M/messages", status(503));
+    sim.advance(5000.0);
+    sim.open();
+    sim.answer(Method::Get, "/messages?after=1&", page(vec![]));
+    sim.answer(Method::Get, "/members?", members_answer());
+    // Caught up without it: the check reads after the last id seen before the send.
+    sim.answer(
+        Method::Get,
+        "/messages?after=1&",
+        page(vec![msg("2", "M", "first")]),
+    );
+    assert!(sim.resolved.iter().any(|(i, _)| *i == a));
+    sim.frame(msg_frame(msg("2", "M", "first")));
+    sim.advance(60_000.0);
+    assert_eq!(sends(&sim), 1);
+    assert_eq!(sim.texts(), vec!["hello", "first"]);
+}
+
+#[test]
+fn a_send_never_stored_is_sent_again_once_after_the_cut_and_the_check() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "hello")));
+    let a = sim.cmd(Command::SendMessage(Some("first".into())));
+    sim.closed();
+    sim.answer(Method::Post, "/members/M/messages", status(503));
+    sim.advance(5000.0);
+    sim.open();
+    sim.answer(Method::Get, "/messages?after=1&", page(vec![]));
+    sim.answer(Method::Get, "/members?", members_answer());
+    sim.answer(Method::Get, "/messages?after=1&", page(vec![]));
+    sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        ok(Reply::Message(msg("2", "M", "first"))),
+    );
+    assert!(sim.resolved.iter().any(|(i, _)| *i == a));
+    sim.frame(msg_frame(msg("2", "M", "first")));
+    sim.advance(60_000.0);
+    assert_eq!(sends(&sim), 2, "sent again exactly once");
+    assert_eq!(sim.texts(), vec!["hello", "first"]);
+}
+
+#[test]
+fn a_retry_looks_for_the_first_attempts_echo_too() {
+    // The first message of a chat: nothing seen before it. Its first attempt was stored (503), a check found
+    // nothing yet (the server is slow to list it), it is sent again and answered 503 again: the check must
+    // still accept the echo of the first attempt, which came before the retry.
+    let mut sim = Sim::started(default_cfg());
+    let a = sim.cmd(Command::SendMessage(Some("first".into())));
+    sim.answer(Method::Post, "/members/M/messages", status(503));
+    sim.advance(2000.0);
+    sim.answer(Method::Get, "/messages?", page(vec![]));
+    // Sent again; meanwhile the first attempt's echo arrives; then the retry is answered 503 too.
+    let (retry, _) = sim.take(Method::Post, "/members/M/messages");
+    sim.frame(msg_frame(msg("9", "M", "first")));
+    let ctx = sim.ctx();
+    sim.s.http(retry, status(503), ctx);
+    sim.drain();
+    assert!(sim.resolved.iter().any(|(i, _)| *i == a));
+    sim.advance(60_000.0);
+    assert_eq!(sends(&sim), 2);
+}
+
+#[test]
+fn answers_of_a_catch_up_cut_short_do_not_end_the_next_one() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "hello")));
+    sim.closed();
+    sim.advance(3000.0);
+    sim.open();
+    // Cut again while the first catch-up is on its way; reconnected, a second one starts.
+    let (old_messages, _) = sim.take(Method::Get, "/messages?after=1&");
+    let (old_members, _) = sim.take(Method::Get, "/members?");
+    sim.closed();
+    sim.advance(5000.0);
+    sim.open();
+    let a = sim.cmd(Command::SendMessage(Some("mine".into())));
+    // The first catch-up's answers arrive now: they must not count as the second's.
+    let ctx = sim.ctx();
+    sim.s.http(old_messages, page(vec![]), ctx);
+    sim.s.http(old_members, members_answer(), ctx);
+    sim.drain();
+    sim.frame(msg_frame(msg("3", "A", "newer")));
+    assert_eq!(
+        sim.texts(),
+        vec!["hello"],
+        "the newer frame waits for the catch-up"
+    );
+    assert!(!sim.has(Method::Post, "/messages"), "and so does the send");
+    sim.answer(
+        Method::Get,
+        "/messages?after=1&",
+        page(vec![msg("2", "A", "missed")]),
+    );
+    sim.answer(Method::Get, "/members?", members_answer());
+    assert_eq!(sim.texts(), vec!["hello", "missed", "newer"]);
+    sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        ok(Reply::Message(msg("4", "M", "mine"))),
+    );
+    assert!(sim.resolved.iter().any(|(i, _)| *i == a));
+}
+
+#[test]
+fn a_failed_catch_up_keeps_holding_newer_frames_and_reads_again() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("1", "A", "hello")));
+    sim.closed();
+    sim.advance(3000.0);
+    sim.open();
+    sim.frame(msg_frame(msg("3", "A", "newer")));
+    sim.answer(Method::Get, "/messages?after=1&", status(503));
+    sim.answer(Method::Get, "/members?", members_answer());
+    assert_eq!(
+        sim.texts(),
+        vec!["hello"],
+        "not delivered ahead of what is missing"
+    );
+    sim.advance(5000.0);
+    sim.answer(
+        Method::Get,
+        "/messages?after=1&",
+        page(vec![msg("2", "A", "missed"), msg("3", "A", "newer")]),
+    );
+    sim.answer(Method::Get, "/members?", members_answer());
+    assert_eq!(sim.texts(), vec!["hello", "missed", "newer"]);
+}
+
+#[test]
+fn a_message_sent_before_the_stream_opens_waits_for_it() {
+    // Sent before the stream is attached, a message is stored without an echo ever reaching this page.
+    let mut sim = Sim::new(default_cfg());
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.answer(
+        Method::Post,
+        "/conversations",
+        ok(Reply::Created(Created {
+            conversation_id: "C".into(),
+            member_id: "M".into(),
+            jwt: JWT.into(),
+            event_stream_uri: "ws://emu/stream".into(),
+        })),
+    );
+    sim.cmd(Command::SendMessage(Some("early".into())));
+    assert!(!sim.has(Method::Post, "/members/M/messages"));
+    sim.open();
+    assert!(sim.has(Method::Post, "/members/M/messages"));
+}
+
+#[test]
+fn a_catch_up_longer_than_a_page_reads_on_from_the_page_end() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("m0", "A", "hello")));
+    sim.closed();
+    sim.advance(3000.0);
+    sim.open();
+    // A frame newer than everything missed arrives during the catch-up.
+    sim.frame(msg_frame(msg("m150", "A", "newest")));
+    let full: Vec<WireMessage> = (1..=100)
+        .map(|i| msg(&format!("m{i}"), "A", &format!("n{i}")))
+        .collect();
+    sim.answer(
+        Method::Get,
+        "/messages?after=m0&",
+        ok(Reply::Messages(MessagePage {
+            entities: full,
+            next: Some("…".into()),
+            previous: None,
+        })),
+    );
+    let rest: Vec<WireMessage> = (101..=150)
+        .map(|i| msg(&format!("m{i}"), "A", &format!("n{i}")))
+        .collect();
+    sim.answer(Method::Get, "/messages?after=m100&", page(rest));
+    sim.answer(Method::Get, "/members?", members_answer());
+    let texts = sim.texts();
+    assert_eq!(texts.len(), 151);
+    assert_eq!(texts.last().map(String::as_str), Some("n150"));
+}
+
+#[test]
+fn a_supervisor_member_publishes_supervisor_events() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.clear_events();
+    let sup = |state: &str| RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(WireMember {
+            id: "S".into(),
+            display_name: Some("Pat".into()),
+            role: Some("SUPERVISOR".into()),
+            state: Some(state.into()),
+        }),
+        ..Default::default()
+    };
+    sim.frame(sup("CONNECTED"));
+    sim.frame(sup("DISCONNECTED"));
+    let presence: Vec<(&str, Vec<AgentInfo>, u32)> = sim
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Presence {
+                name,
+                agents,
+                connected,
+                ..
+            } => Some((*name, agents.clone(), *connected)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(presence.len(), 2);
+    assert_eq!(presence[0].0, "supervisorConnected");
+    assert_eq!(presence[0].2, 2, "the agent and the supervisor");
+    assert!(presence[0]
+        .1
+        .iter()
+        .any(|a| a.name == "Pat" && a.supervisor && a.connected));
+    assert_eq!(presence[1].0, "supervisorDisconnected");
+    assert_eq!(presence[1].2, 1);
+}

@@ -76,13 +76,18 @@ pub struct AgentInfo {
 
 #[derive(Debug, Default)]
 pub struct Transcript {
-    /// Every message delivered, in order, with the wire original.
-    pub messages: Vec<(WireMessage, ChatMessage)>,
-    /// Ids delivered or waiting, as sorted 64-bit FNV-1a hashes: the de-duplication set. Not a hash set (every
+    /// Every message delivered, in order, stored once and compactly (see [`Log`]): the wire original is needed
+    /// only when a message is delivered (`originalMessages`), and the widget's shape is derived from the stored
+    /// fields whenever `getTranscript` asks. A 10,000-message chat kept both forms as separate strings, ~600 B a
+    /// message; this is ~60 B plus the text.
+    log: Log,
+    /// Ids delivered or waiting, as sorted 32-bit hashes (64-bit FNV-1a, folded): the de-duplication set, 4 bytes a
+    /// message. Not a hash set (every
     /// hash-table instantiation costs the wasm about a kilobyte), and not a Vec of ids searched linearly, which
     /// made a long chat quadratic (a 10,000-message chat compared ids ~50 million times). A hash hit is confirmed
-    /// against the messages themselves, so a collision can never drop a message.
-    seen: Vec<u64>,
+    /// against the messages themselves (newest first, where a duplicate usually is), so a collision can never
+    /// drop a message.
+    seen: Vec<u32>,
     /// Unique messages waiting for their sender to be known, in arrival order.
     pub waiting: Vec<WireMessage>,
     pub members: Vec<Member>,
@@ -94,16 +99,297 @@ pub struct Transcript {
     pub last_id: Option<String>,
 }
 
-/// 64-bit FNV-1a: a few instructions a byte, and no hashing machinery in the wasm.
-fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+/// 64-bit FNV-1a folded to 32 bits: a few instructions a byte, and no hashing machinery in the wasm. A false hit
+/// (about one lookup in 400,000 in a 10,000-message chat) costs only the confirmation.
+fn fnv(s: &str) -> u32 {
+    let h = s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
+    });
+    (h ^ (h >> 32)) as u32
+}
+
+/// Bytes per arena chunk. Chunks are allocated once at this size and never grown, so a long chat never copies its
+/// log to a doubled buffer (the old and the new one both live: the peak that wasm memory, which never shrinks,
+/// would keep).
+const CHUNK: usize = 64 * 1024;
+/// A position is remembered every this many messages, so reading from message `n` decodes at most this many first.
+const STRIDE: usize = 64;
+/// `from` of a message whose sender is not a known member.
+const NO_MEMBER: u16 = u16::MAX;
+
+const KINDS: [(&str, &str); 4] = [
+    ("Message", "standard"),
+    ("Notice", "notice"),
+    ("ParticipantJoined", "member-join"),
+    ("ParticipantLeft", "member-leave"),
+];
+const FROM_TYPES: [&str; 4] = ["Client", "Agent", "Bot", "External"];
+
+/// The delivered messages as one byte log in fixed-size chunks. A record is:
+/// `flags` (kind: 2 bits, from type: 2 bits, id is a lowercase UUID stored as 16 bytes: 1 bit, timestamp text
+/// kept: 1 bit, for the guest's own messages), `from` (member index, u16), the timestamp in ms (f64), the id (16
+/// bytes, or a length and the bytes), the text (length and bytes), and the timestamp text when kept.
+#[derive(Debug, Default)]
+struct Log {
+    chunks: Vec<Vec<u8>>,
+    len: usize,
+    /// (chunk, offset) of message `k * STRIDE`.
+    marks: Vec<(u32, u32)>,
+}
+
+/// One decoded record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub id: String,
+    pub text: String,
+    pub timestamp_ms: f64,
+    pub timestamp: String,
+    kind: u8,
+    from_type: u8,
+    from: u16,
+}
+
+impl Entry {
+    pub fn body_type(&self) -> &'static str {
+        KINDS.get(usize::from(self.kind)).map_or("standard", |k| k.1)
+    }
+}
+
+/// A length, as 4 bytes (a chat message is at most a few kilobytes; a varint would save 3 bytes and cost code).
+fn push_len(out: &mut Vec<u8>, n: usize) {
+    out.extend_from_slice(&(n as u32).to_le_bytes());
+}
+
+fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
+    let b = id.as_bytes();
+    if b.len() != 36 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let mut n = 0;
+    let mut hi: Option<u8> = None;
+    for (i, &c) in b.iter().enumerate() {
+        if matches!(i, 8 | 13 | 18 | 23) {
+            if c != b'-' {
+                return None;
+            }
+            continue;
+        }
+        let v = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        match hi.take() {
+            None => hi = Some(v),
+            Some(h) => {
+                *out.get_mut(n)? = (h << 4) | v;
+                n += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+fn uuid_string(b: &[u8]) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(36);
+    for (i, &x) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            s.push('-');
+        }
+        for d in [x >> 4, x & 15] {
+            s.push(char::from(HEX.get(usize::from(d)).copied().unwrap_or(b'0')));
+        }
+    }
+    s
+}
+
+impl Log {
+    /// `own`: the guest's message, whose timestamp text is kept for the answer of a send its echo completes (the
+    /// widget's shape needs only the ms).
+    fn push(&mut self, w: &WireMessage, kind: u8, from_type: u8, from: u16, own: bool) {
+        let mut rec = Vec::with_capacity(16 + w.id.len() + w.body.len());
+        let uuid = uuid_bytes(&w.id);
+        let ts_text = own;
+        let flags =
+            (kind & 3) | ((from_type & 3) << 2) | (u8::from(uuid.is_some()) << 4) | (u8::from(ts_text) << 5);
+        rec.push(flags);
+        rec.extend_from_slice(&from.to_le_bytes());
+        rec.extend_from_slice(&w.timestamp_ms.to_le_bytes());
+        match uuid {
+            Some(u) => rec.extend_from_slice(&u),
+            None => {
+                push_len(&mut rec, w.id.len());
+                rec.extend_from_slice(w.id.as_bytes());
+            }
+        }
+        push_len(&mut rec, w.body.len());
+        rec.extend_from_slice(w.body.as_bytes());
+        if ts_text {
+            push_len(&mut rec, w.timestamp.len());
+            rec.extend_from_slice(w.timestamp.as_bytes());
+        }
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= rec.len());
+        if !fits {
+            self.chunks.push(Vec::with_capacity(CHUNK.max(rec.len())));
+        }
+        let ci = self.chunks.len().saturating_sub(1);
+        if let Some(c) = self.chunks.last_mut() {
+            if self.len % STRIDE == 0 {
+                self.marks.push((ci as u32, c.len() as u32));
+            }
+            c.extend_from_slice(&rec);
+            self.len += 1;
+        }
+    }
+
+    /// Messages from `from` on, oldest first.
+    fn iter_from(&self, from: usize) -> LogIter<'_> {
+        let (chunk, at) = self.marks.get(from / STRIDE).copied().unwrap_or((u32::MAX, 0));
+        let mut it = LogIter {
+            log: self,
+            chunk: chunk as usize,
+            at: at as usize,
+            left: self.len.saturating_sub(from - from % STRIDE),
+        };
+        for _ in 0..from % STRIDE {
+            if it.skip_one().is_none() {
+                break;
+            }
+        }
+        it
+    }
+}
+
+struct LogIter<'a> {
+    log: &'a Log,
+    chunk: usize,
+    at: usize,
+    left: usize,
+}
+
+impl LogIter<'_> {
+    fn bytes(&self) -> &[u8] {
+        self.log
+            .chunks
+            .get(self.chunk)
+            .and_then(|c| c.get(self.at..))
+            .unwrap_or_default()
+    }
+
+    /// Reads the next record's fields as borrowed slices: (flags, from, ms, id, text, timestamp text).
+    fn raw(&mut self) -> Option<RawRecord<'_>> {
+        if self.left == 0 {
+            return None;
+        }
+        if self.bytes().is_empty() {
+            self.chunk += 1;
+            self.at = 0;
+        }
+        let mut c = Cursor {
+            b: self.log.chunks.get(self.chunk).and_then(|c| c.get(self.at..))?,
+            p: 0,
+        };
+        let flags = *c.take(1)?.first()?;
+        let from = u16::from_le_bytes(c.take(2)?.try_into().ok()?);
+        let ms = f64::from_le_bytes(c.take(8)?.try_into().ok()?);
+        let id = if flags & 16 != 0 {
+            RawId::Uuid(c.take(16)?)
+        } else {
+            RawId::Text(c.counted()?)
+        };
+        let text = c.counted()?;
+        let ts = if flags & 32 != 0 { c.counted()? } else { &[] };
+        self.at += c.p;
+        self.left -= 1;
+        Some((flags, from, ms, id, text, ts))
+    }
+
+    fn skip_one(&mut self) -> Option<()> {
+        self.raw().map(|_| ())
+    }
+
+    /// The next record's id equals `id` (without decoding anything else); `None` at the end.
+    fn next_id_is(&mut self, id: &str) -> Option<bool> {
+        let (_, _, _, raw, _, _) = self.raw()?;
+        Some(match raw {
+            RawId::Uuid(b) => uuid_bytes(id).is_some_and(|u| u == b),
+            RawId::Text(t) => t == id.as_bytes(),
+        })
+    }
+}
+
+/// (flags, from, ms, id, text, timestamp text) of one record, borrowed from the log.
+type RawRecord<'a> = (u8, u16, f64, RawId<'a>, &'a [u8], &'a [u8]);
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    p: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.b.get(self.p..self.p.checked_add(n)?)?;
+        self.p += n;
+        Some(s)
+    }
+
+    /// A length (4 bytes) and that many bytes.
+    fn counted(&mut self) -> Option<&'a [u8]> {
+        let n = u32::from_le_bytes(self.take(4)?.try_into().ok()?);
+        self.take(n as usize)
+    }
+}
+
+/// The log holds only what came from `&str`s, so this never fails; it is checked rather than assumed.
+fn utf8(b: &[u8]) -> String {
+    std::str::from_utf8(b).unwrap_or_default().to_string()
+}
+
+enum RawId<'a> {
+    Uuid(&'a [u8]),
+    Text(&'a [u8]),
+}
+
+impl Iterator for LogIter<'_> {
+    type Item = Entry;
+
+    fn next(&mut self) -> Option<Entry> {
+        let (flags, from, ms, id, text, ts) = self.raw()?;
+        let id = match id {
+            RawId::Uuid(b) => uuid_string(b),
+            RawId::Text(t) => utf8(t),
+        };
+        let text = utf8(text);
+        let timestamp = utf8(ts);
+        Some(Entry {
+            id,
+            text,
+            timestamp_ms: ms,
+            timestamp,
+            kind: flags & 3,
+            from_type: (flags >> 2) & 3,
+            from,
+        })
+    }
 }
 
 impl Transcript {
     pub fn clear(&mut self) {
         *self = Transcript::default();
+    }
+
+    /// How many messages were delivered.
+    pub fn len(&self) -> usize {
+        self.log.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.log.len == 0
     }
 
     /// Accepts a message unless its id was seen; returns whether it was new.
@@ -120,8 +406,84 @@ impl Transcript {
     }
 
     pub fn has_seen(&self, id: &str) -> bool {
-        self.seen.binary_search(&fnv(id)).is_ok()
-            && (self.messages.iter().any(|(w, _)| w.id == id) || self.waiting.iter().any(|w| w.id == id))
+        if self.seen.binary_search(&fnv(id)).is_err() {
+            return false;
+        }
+        // Then the log, newest block first: a duplicate is almost always recent.
+        self.waiting.iter().any(|w| w.id == id) || self.delivered(id)
+    }
+
+    /// Whether message `id` was delivered (is in the log, not waiting).
+    pub fn delivered(&self, id: &str) -> bool {
+        if self.seen.binary_search(&fnv(id)).is_err() {
+            return false;
+        }
+        let mut b = self.log.len.div_ceil(STRIDE);
+        while b > 0 {
+            b -= 1;
+            let mut it = self.log.iter_from(b * STRIDE);
+            for _ in 0..STRIDE {
+                match it.next_id_is(id) {
+                    Some(true) => return true,
+                    Some(false) => {}
+                    None => break,
+                }
+            }
+        }
+        false
+    }
+
+    /// The delivered messages from index `from` on, as stored.
+    pub fn entries_from(&self, from: usize) -> impl Iterator<Item = Entry> + '_ {
+        self.log.iter_from(from)
+    }
+
+    /// The member id a stored message was from ("" when unknown).
+    pub fn sender_of(&self, e: &Entry) -> &str {
+        self.members
+            .get(usize::from(e.from))
+            .map_or("", |m| m.id.as_str())
+    }
+
+    /// The widget's shape of a stored message (`getTranscript`): the sender's name as known now.
+    pub fn chat_message(&self, e: Entry, index: usize) -> ChatMessage {
+        ChatMessage {
+            kind: KINDS.get(usize::from(e.kind)).map_or("Message", |k| k.0),
+            text: e.text,
+            index: index as u32,
+            timestamp: e.timestamp_ms,
+            id: e.id,
+            from_type: FROM_TYPES
+                .get(usize::from(e.from_type))
+                .copied()
+                .unwrap_or("External"),
+            from_name: self
+                .members
+                .get(usize::from(e.from))
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    /// Every delivered message in the widget's shape.
+    pub fn chat_messages(&self) -> Vec<ChatMessage> {
+        self.log
+            .iter_from(0)
+            .enumerate()
+            .map(|(i, e)| self.chat_message(e, i))
+            .collect()
+    }
+
+    /// The wire form of a stored message (the AJAX answer of a send completed by its echo).
+    pub fn wire(&self, e: &Entry) -> WireMessage {
+        WireMessage {
+            id: e.id.clone(),
+            sender_id: self.sender_of(e).to_string(),
+            body: e.text.clone(),
+            body_type: e.body_type().to_string(),
+            timestamp: e.timestamp.clone(),
+            timestamp_ms: e.timestamp_ms,
+        }
     }
 
     pub fn member(&self, id: &str) -> Option<&Member> {
@@ -182,9 +544,31 @@ impl Transcript {
             n += 1;
         }
         let ready: Vec<WireMessage> = self.waiting.drain(..n.min(self.waiting.len())).collect();
+        if !own_id.is_empty() && self.member(own_id).is_none() && ready.iter().any(|w| w.sender_id == own_id)
+        {
+            // Stored messages name their sender by member index: the guest needs one too (it has none when it
+            // gave no nickname and no member list was read yet).
+            self.members.push(Member {
+                id: own_id.to_string(),
+                name: String::new(),
+                role: Role::Client,
+                connected: false,
+                connected_time: None,
+                disconnected_time: None,
+                pending_state: None,
+            });
+        }
         for w in ready {
             let c = self.convert(&w, own_id);
-            self.messages.push((w.clone(), c.clone()));
+            let kind = KINDS.iter().position(|k| k.0 == c.kind).unwrap_or(0) as u8;
+            let from_type = FROM_TYPES.iter().position(|t| *t == c.from_type).unwrap_or(3) as u8;
+            let from = self
+                .members
+                .iter()
+                .position(|m| m.id == w.sender_id)
+                .and_then(|i| u16::try_from(i).ok())
+                .unwrap_or(NO_MEMBER);
+            self.log.push(&w, kind, from_type, from, w.sender_id == own_id);
             out.push((w, c));
         }
         out
@@ -210,7 +594,7 @@ impl Transcript {
         ChatMessage {
             kind,
             text: w.body.clone(),
-            index: self.messages.len() as u32,
+            index: self.log.len as u32,
             timestamp: w.timestamp_ms,
             id: w.id.clone(),
             from_type,
@@ -238,5 +622,94 @@ impl Transcript {
             .iter()
             .filter(|m| matches!(m.role, Role::Agent | Role::Supervisor) && m.connected)
             .count() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn wire(id: &str, sender: &str, body: &str, ts: &str, ms: f64) -> WireMessage {
+        WireMessage {
+            id: id.into(),
+            sender_id: sender.into(),
+            body: body.into(),
+            body_type: "standard".into(),
+            timestamp: ts.into(),
+            timestamp_ms: ms,
+        }
+    }
+
+    #[test]
+    fn stored_messages_read_back_exactly_whatever_their_ids_and_timestamps() {
+        let mut t = Transcript::default();
+        t.learn(
+            &WireMember {
+                id: "A".into(),
+                display_name: Some("Alice".into()),
+                role: Some("AGENT".into()),
+                state: None,
+            },
+            "M",
+        );
+        let mut sent = Vec::new();
+        for i in 0..1000u32 {
+            let id = if i % 3 == 0 {
+                format!("0f8e{i:04}-1b2c-4d3e-8f90-a1b2c3d4e5f6")
+            } else if i % 3 == 1 {
+                format!("not-a-uuid-{i}")
+            } else {
+                // Upper case is not stored as bytes (it would come back lower case).
+                format!("0F8E{i:04}-1B2C-4D3E-8F90-A1B2C3D4E5F6")
+            };
+            let ms = 1_795_469_511_000.0 + f64::from(i);
+            let ts = format!("2026-11-23T21:31:51.{:03}Z", i % 1000);
+            // Some texts larger than a chunk, and one with non-ASCII.
+            let body = match i {
+                500 => "x".repeat(CHUNK + 10),
+                7 => "héllo ✓".to_string(),
+                _ => format!("message {i}"),
+            };
+            let sender = if i % 2 == 0 { "A" } else { "M" };
+            let w = wire(&id, sender, &body, &ts, ms);
+            assert!(t.admit(w.clone()));
+            // Only the guest's own messages keep their timestamp text (the ms is kept for all).
+            let mut kept = w.clone();
+            if sender != "M" {
+                kept.timestamp = String::new();
+            }
+            sent.push(kept);
+        }
+        let mut unknown = Vec::new();
+        let out = t.release("M", &mut unknown);
+        assert_eq!(out.len(), 1000);
+        assert_eq!(t.len(), 1000);
+        let back: Vec<WireMessage> = t.entries_from(0).map(|e| t.wire(&e)).collect();
+        assert_eq!(back.len(), sent.len());
+        for (b, s) in back.iter().zip(&sent) {
+            assert_eq!(b, s);
+        }
+        // Reading from the middle, across a stride and a chunk.
+        let from: Vec<String> = t.entries_from(499).take(3).map(|e| e.id).collect();
+        assert_eq!(
+            from,
+            vec![sent[499].id.clone(), sent[500].id.clone(), sent[501].id.clone()]
+        );
+        let chat = t.chat_messages();
+        assert_eq!(chat[7].text, "héllo ✓");
+        assert_eq!(chat[8].from_name, "Alice");
+        assert_eq!(chat[8].from_type, "Agent");
+        assert_eq!(chat[9].from_type, "Client");
+        assert_eq!(chat[999].index, 999);
+        // De-duplication still confirms against the stored ids.
+        for w in &sent {
+            assert!(t.has_seen(&w.id));
+            assert!(t.delivered(&w.id));
+            assert!(!t.admit(w.clone()));
+        }
+        assert!(!t.has_seen("0f8e9999-1b2c-4d3e-8f90-a1b2c3d4e5f6"));
+        assert_eq!(t.entries_from(1000).count(), 0);
+        assert_eq!(t.entries_from(2000).count(), 0);
     }
 }
