@@ -1,8 +1,10 @@
 //! [`Src`]: arbitrary bytes read as the inputs a driver needs, never failing.
 
 /// The guest JWT the server hands out in the drivers. It may appear only in the `Authorization` header and in the
-/// session snapshot: [`Src::str`] never produces it, so seeing it anywhere else is a leak.
-pub const SECRET: &str = "eyJ.SECRET.jwt";
+/// session snapshot: [`Src::str`] never produces it, so seeing it anywhere else is a leak. It starts with a
+/// letter that no JSON escape ends with (not a hex digit, not b/f/n/r/t): `"eyJ…"` was once found in a body
+/// where the fuzzer's raw `\x1e` + `yJ.SECRET.jwt` became `\u001e` + `yJ…` — the JWT's letters, not the JWT.
+pub const SECRET: &str = "ZyJ.SECRET.jwt";
 
 /// A reader over the fuzz input that never fails.
 pub struct Src<'a> {
