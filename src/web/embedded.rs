@@ -27,12 +27,32 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, JsString, Object, Reflect};
+use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlIFrameElement, MessageEvent, Window};
 
-use crate::core::embedded::{self as core, Budget, EventSpec, Found, OriginPolicy, Rejection, Stats};
+use crate::core::embedded::{self as core, EventSpec, Found, OriginPolicy, Rejection, Stats};
+
+/// The walk over `event.data` and the objects handed back, in `js/embedded.js`: as web-sys glue (a Reflect call per
+/// property read) they cost the wasm several times their size. Failures come back as `Rejection` codes.
+#[wasm_bindgen(module = "/js/embedded.js")]
+extern "C" {
+    /// `event.data.name` (a string), or a failure code (a number).
+    #[wasm_bindgen(js_name = readName)]
+    fn read_name(message: &JsValue, max_len: u32, prefix: &str) -> JsValue;
+    /// The bounded copy of `event.data.data` (an object), or a failure code (a number).
+    #[wasm_bindgen(js_name = copyData)]
+    fn copy_data(message: &JsValue, optional: bool, max_depth: u32, max_values: u32) -> JsValue;
+    /// What the copy holds under `key`, as a `Found` code.
+    fn found(copy: &JsValue, key: &str) -> u32;
+    #[wasm_bindgen(js_name = logAccepted)]
+    fn log_accepted_js(prefix: &str, name: &JsValue, data: &JsValue);
+    #[wasm_bindgen(js_name = stats)]
+    fn stats_object(accepted: f64, rejected: f64) -> JsValue;
+    /// The bus payload `{name, data}`.
+    fn pair(name: &JsValue, data: &JsValue) -> JsValue;
+}
 
 const PREFIX: &str = "cxbridge.embedded: ";
 const EVENTS: [&str; 2] = ["message", "messageerror"];
@@ -236,55 +256,23 @@ fn judge(screen: &Screen, event: &MessageEvent) -> Result<Accepted, Rejection> {
     decode(&event.data())
 }
 
-/// Reads an own data property without running a getter; `None` when absent.
-fn own_value(target: &JsValue, key: &JsValue) -> Result<Option<JsValue>, Rejection> {
-    let desc = Reflect::get_own_property_descriptor(target.unchecked_ref::<Object>(), key)
-        .map_err(|_| Rejection::Unreadable)?;
-    if desc.is_undefined() {
-        return Ok(None);
-    }
-    if !get(&desc, "get").unwrap_or_default().is_undefined() {
-        return Err(Rejection::Unreadable);
-    }
-    Ok(Some(get(&desc, "value").unwrap_or_default()))
-}
-
-fn is_record(v: &JsValue) -> bool {
-    v.is_object() && !Array::is_array(v)
-}
-
 fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
-    if !is_record(message) {
-        return Err(Rejection::NotAnObject);
-    }
-    let name_js = own_value(message, &JsValue::from_str("name"))?.ok_or(Rejection::NameMissing)?;
-    let name = name_js.dyn_ref::<JsString>().ok_or(Rejection::NameNotString)?;
-    // Measured before it is copied into wasm memory: a hostile name may be megabytes long.
-    if name.length() as usize > core::MAX_NAME_LEN {
-        return Err(if name.starts_with(core::PREFIX, 0) {
-            Rejection::NameMalformed
-        } else {
-            Rejection::NameNotSmcc
-        });
-    }
-    let name = String::from(name);
+    let name_js = read_name(message, core::MAX_NAME_LEN as u32, core::PREFIX);
+    let name = name_js
+        .as_string()
+        .ok_or_else(|| Rejection::from_code(name_js.as_f64().unwrap_or_default() as u32))?;
     let spec = core::check_name(&name)?;
-    let raw = own_value(message, &JsValue::from_str("data"))?;
-    let data = match raw {
-        // An event the seed documents without keys (smcc:user:disconnected) may come without data.
-        None => match spec {
-            Some(s) if s.keys.is_empty() => Object::new().into(),
-            _ => return Err(Rejection::DataNotObject),
-        },
-        Some(v) if v.is_null() && spec.is_some_and(|s| s.keys.is_empty()) => Object::new().into(),
-        Some(v) if is_record(&v) => {
-            let proto: JsValue = Object::get_prototype_of(&Object::new()).into();
-            copy(&v, 0, &mut Budget::new(), &proto)?
-        }
-        Some(_) => return Err(Rejection::DataNotObject),
-    };
+    let data = copy_data(
+        message,
+        spec.is_some_and(|s| s.keys.is_empty()),
+        core::MAX_DEPTH as u32,
+        core::MAX_VALUES as u32,
+    );
+    if let Some(code) = data.as_f64() {
+        return Err(Rejection::from_code(code as u32));
+    }
     if let Some(spec) = spec {
-        core::check_payload(spec, |key| found(&data, key))?;
+        core::check_payload(spec, |key| Found::from_code(found(&data, key)))?;
     }
     Ok(Accepted {
         name,
@@ -294,94 +282,12 @@ fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
     })
 }
 
-/// What `copy` (a plain object of our own) holds under `key`.
-fn found(copy: &JsValue, key: &str) -> Found {
-    let key = JsValue::from_str(key);
-    let obj: &Object = copy.unchecked_ref();
-    if !Object::has_own(obj, &key) {
-        return Found::Missing;
-    }
-    let v = Reflect::get(copy, &key).unwrap_or_default();
-    if v.is_null() {
-        Found::Null
-    } else if v.is_undefined() {
-        Found::Undefined
-    } else if v.is_string() {
-        Found::String
-    } else if v.as_f64().is_some() {
-        Found::Number
-    } else if v.as_bool().is_some() {
-        Found::Boolean
-    } else if Array::is_array(&v) {
-        Found::Array
-    } else if v.is_object() {
-        Found::Object
-    } else {
-        Found::Other
-    }
-}
-
-/// A JSON-like deep copy, bounded in depth and size by the core's [`Budget`]; objects are built by definition.
-fn copy(
-    value: &JsValue,
-    depth: usize,
-    budget: &mut Budget,
-    object_proto: &JsValue,
-) -> Result<JsValue, Rejection> {
-    budget.enter(depth)?;
-    if !value.is_object() {
-        if value.is_function() || value.is_symbol() || value.is_bigint() {
-            return Err(Rejection::NotJson);
-        }
-        return Ok(value.clone());
-    }
-    if Array::is_array(value) {
-        let items: &Array = value.unchecked_ref();
-        let len = items.length() as usize;
-        budget.reserve(len)?;
-        budget.release(len);
-        let out = Array::new();
-        for item in items.iter() {
-            out.push(&copy(&item, depth + 1, budget, object_proto)?);
-        }
-        return Ok(out.into());
-    }
-    let proto = Reflect::get_prototype_of(value).map_err(|_| Rejection::Unreadable)?;
-    let plain = proto.is_null() || Object::is(&proto, object_proto);
-    if !plain {
-        return Err(Rejection::NotJson);
-    }
-    let keys = Reflect::own_keys(value).map_err(|_| Rejection::Unreadable)?;
-    let len = keys.length() as usize;
-    budget.reserve(len)?;
-    budget.release(len);
-    let entries = Array::new();
-    for key in keys.iter() {
-        if !key.is_string() {
-            continue;
-        }
-        let v = own_value(value, &key)?.unwrap_or_default();
-        entries.push(&Array::of2(&key, &copy(&v, depth + 1, budget, object_proto)?));
-    }
-    Object::from_entries(&entries)
-        .map(JsValue::from)
-        .map_err(|_| Rejection::Unreadable)
-}
-
 fn log_accepted(accepted: &Accepted) {
     let mut text = String::from(PREFIX);
     if accepted.spec.is_none() {
         text.push_str("(not in the catalog, passed through untyped) ");
     }
-    text.push_str("[Event Triggered] - ");
-    text.push_str(&accepted.name);
-    text.push_str("\n\nData:\n");
-    let json =
-        js_sys::JSON::stringify_with_replacer_and_space(&accepted.data, &JsValue::NULL, &JsValue::from(2))
-            .map(String::from)
-            .unwrap_or_default();
-    text.push_str(&json);
-    web_sys::console::debug_1(&JsValue::from(text));
+    log_accepted_js(&text, &accepted.name_js, &accepted.data);
 }
 
 fn deliver(accepted: &Accepted) {
@@ -408,10 +314,7 @@ fn deliver(accepted: &Accepted) {
             web_sys::console::error_2(&JsValue::from(text), &err);
         }
     }
-    let envelope = Object::new();
-    let _ = Reflect::set(&envelope, &JsValue::from_str("name"), &accepted.name_js);
-    let _ = Reflect::set(&envelope, &JsValue::from_str("data"), &accepted.data);
-    super::bus::publish_as("EngageDigital", name, &envelope);
+    super::bus::publish_as("EngageDigital", name, &pair(&accepted.name_js, &accepted.data));
     super::analytics::record("EngageDigitalEmbeddedUI", name, &accepted.data);
 }
 
@@ -469,16 +372,5 @@ pub fn embedded_off(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
 #[wasm_bindgen(js_name = embeddedStats)]
 pub fn embedded_stats() -> JsValue {
     let stats = STATS.with(|s| s.get());
-    let out = Object::new();
-    let _ = Reflect::set(
-        &out,
-        &JsValue::from_str("accepted"),
-        &JsValue::from(stats.accepted as f64),
-    );
-    let _ = Reflect::set(
-        &out,
-        &JsValue::from_str("rejected"),
-        &JsValue::from(stats.rejected as f64),
-    );
-    out.into()
+    stats_object(stats.accepted as f64, stats.rejected as f64)
 }
