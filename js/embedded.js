@@ -122,3 +122,52 @@ export function stats(accepted, rejected) {
 export function pair(name, data) {
   return { name, data };
 }
+
+/**
+ * `listen()`'s options as `[allowAnyOrigin, debug, origins]`, each origin a string or null (Rust names the bad
+ * one), or a failure: 1 options not an object, 2 allowedOrigins not an array. A getter that throws throws.
+ */
+export function readOptions(o) {
+  if (typeof o !== 'object' || o === null) return 1;
+  const allowAny = o.allowAnyOrigin === true;
+  const debug = o.debug === true;
+  const list = o.allowedOrigins;
+  const origins = [];
+  if (Array.isArray(list)) {
+    for (let i = 0, n = list.length; i < n; i++) origins.push(typeof list[i] === 'string' ? list[i] : null);
+  } else if (list != null) return 2;
+  return [allowAny, debug, origins];
+}
+
+/** `options.frame`: null when not given, the element or window, or 0 when it is neither. */
+export function readFrame(o) {
+  const f = o.frame;
+  if (f == null) return null;
+  if (f instanceof HTMLIFrameElement) return f;
+  if (typeof f === 'object') {
+    let w;
+    try {
+      w = f.window;
+    } catch (_) {}
+    if (Object.is(w, f)) return f;
+  }
+  return 0;
+}
+
+/** The window whose messages a frame option accepts: an iframe's is looked up at each message (it changes when
+ * the element is re-inserted), null while it has none. */
+export function frameWindow(f) {
+  return f instanceof HTMLIFrameElement ? f.contentWindow : f;
+}
+
+/** Adds `fn` as the window's `message` and `messageerror` listener; returns the function that removes it, or null
+ * where there is no window. */
+export function listenWindow(fn) {
+  if (typeof window === 'undefined') return null;
+  addEventListener('message', fn);
+  addEventListener('messageerror', fn);
+  return () => {
+    removeEventListener('message', fn);
+    removeEventListener('messageerror', fn);
+  };
+}

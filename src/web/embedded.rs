@@ -27,10 +27,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlIFrameElement, MessageEvent, Window};
+use web_sys::MessageEvent;
 
 use crate::core::embedded::{self as core, EventSpec, Found, OriginPolicy, Rejection, Stats};
 
@@ -52,10 +52,22 @@ extern "C" {
     fn stats_object(accepted: f64, rejected: f64) -> JsValue;
     /// The bus payload `{name, data}`.
     fn pair(name: &JsValue, data: &JsValue) -> JsValue;
+    /// `[allowAnyOrigin, debug, [origin or null…]]`, or 1 (options not an object) or 2 (allowedOrigins not an
+    /// array). Rust judges the origins.
+    #[wasm_bindgen(js_name = readOptions, catch)]
+    fn read_options(options: &JsValue) -> Result<JsValue, JsValue>;
+    /// `options.frame`: null, the element or window, or 0 (neither).
+    #[wasm_bindgen(js_name = readFrame, catch)]
+    fn read_frame(options: &JsValue) -> Result<JsValue, JsValue>;
+    /// The window a frame option stands for now (null: an iframe with none).
+    #[wasm_bindgen(js_name = frameWindow)]
+    fn frame_window(frame: &JsValue) -> JsValue;
+    /// Adds the `message` and `messageerror` listener; returns its remover (None: no window).
+    #[wasm_bindgen(js_name = listenWindow)]
+    fn listen_window(listener: &JsValue) -> Option<Function>;
 }
 
 const PREFIX: &str = "cxbridge.embedded: ";
-const EVENTS: [&str; 2] = ["message", "messageerror"];
 
 thread_local! {
     // Const-initialised: a lazy thread-local repeats its initialiser in every `with()` (bytes of wasm).
@@ -77,32 +89,18 @@ struct Entry {
     callback: Function,
 }
 
-/// Whose messages a listener accepts.
-enum Frame {
-    /// Resolved at each message: an iframe's window changes when it is re-inserted.
-    Iframe(HtmlIFrameElement),
-    Window(JsValue),
-}
-
-impl Frame {
-    fn window(&self) -> Option<JsValue> {
-        match self {
-            Frame::Iframe(el) => el.content_window().map(JsValue::from),
-            Frame::Window(w) => Some(w.clone()),
-        }
-    }
-}
-
 /// What one listener checks; immutable once built, so no borrow exists while a message is judged.
 struct Screen {
     policy: OriginPolicy,
-    frame: Option<Frame>,
+    /// The `<iframe>` element or the window given as `frame`.
+    frame: Option<JsValue>,
     debug: bool,
 }
 
 struct Active {
     id: u32,
-    window: Window,
+    /// Removes the window listeners (made in `js/embedded.js`).
+    remove: Function,
     closure: Closure<dyn FnMut(MessageEvent)>,
 }
 
@@ -127,11 +125,7 @@ impl EmbeddedListener {
             Some(a.1.swap_remove(i))
         });
         if let Some(active) = active {
-            for kind in EVENTS {
-                let _ = active
-                    .window
-                    .remove_event_listener_with_callback(kind, active.closure.as_ref().unchecked_ref());
-            }
+            let _ = active.remove.call0(&JsValue::UNDEFINED);
             drop(active.closure);
         }
     }
@@ -141,63 +135,53 @@ fn error(text: &str) -> JsValue {
     js_sys::Error::new(text).into()
 }
 
-fn get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    Reflect::get(target, &JsValue::from_str(key))
-}
-
 fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
-    if !options.is_object() {
-        return Err(error(
-            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }",
-        ));
-    }
-    let allow_any = get(options, "allowAnyOrigin")?.as_bool() == Some(true);
-    let debug = get(options, "debug")?.as_bool() == Some(true);
-    let list = get(options, "allowedOrigins")?;
-    let origins: Vec<Option<String>> = if list.is_undefined() || list.is_null() {
-        Vec::new()
-    } else if Array::is_array(&list) {
-        let list: &Array = list.unchecked_ref();
-        list.iter().map(|v| v.as_string()).collect()
-    } else {
-        return Err(error(
+    let read = read_options(options)?;
+    let Some(read) = read.dyn_ref::<Array>() else {
+        return Err(error(if read.as_f64() == Some(1.0) {
+            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }"
+        } else {
             "cxbridge.embedded.listen: allowedOrigins must be an array of exact origins, e.g. \
-             ['https://acme.digital.ringcentral.com']",
-        ));
+             ['https://acme.digital.ringcentral.com']"
+        }));
     };
+    let allow_any = read.get(0).is_truthy();
+    let debug = read.get(1).is_truthy();
+    let origins: Vec<Option<String>> = read
+        .get(2)
+        .unchecked_into::<Array>()
+        .iter()
+        .map(|v| v.as_string())
+        .collect();
     let policy = OriginPolicy::new(origins, allow_any).map_err(|e| error(&e.describe()))?;
-    let frame = get(options, "frame")?;
-    let frame = if frame.is_undefined() || frame.is_null() {
-        None
-    } else if let Some(el) = frame.dyn_ref::<HtmlIFrameElement>() {
-        Some(Frame::Iframe(el.clone()))
-    } else if frame.is_object() && Object::is(&get(&frame, "window").unwrap_or_default(), &frame) {
-        Some(Frame::Window(frame))
-    } else {
+    let frame = read_frame(options)?;
+    if frame.as_f64().is_some() {
         return Err(error(
             "cxbridge.embedded.listen: frame must be the <iframe> element of the embedded UI, or its window",
         ));
-    };
-    Ok(Screen { policy, frame, debug })
+    }
+    Ok(Screen {
+        policy,
+        frame: (!frame.is_null()).then_some(frame),
+        debug,
+    })
 }
 
 /// `cxbridge.embedded.listen(options)`: starts listening; the handle's `stop()` ends it.
 #[wasm_bindgen(js_name = embeddedListen)]
 pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
     let screen = Rc::new(parse_options(&options)?);
-    let window = web_sys::window().ok_or_else(|| error("cxbridge.embedded.listen: there is no window"))?;
     let closure =
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_message(&screen, &event));
     // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
     // same listener counts it, so every message posted to the page ends as accepted or rejected.
-    for kind in EVENTS {
-        window.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
-    }
+    let remove = listen_window(closure.as_ref())
+        .ok_or_else(|| error("cxbridge.embedded.listen: there is no window"))?;
     let id = ACTIVE.with(|a| {
         let mut a = a.borrow_mut();
         let id = a.0;
         a.0 = id.wrapping_add(1);
-        a.1.push(Active { id, window, closure });
+        a.1.push(Active { id, remove, closure });
         id
     });
     Ok(EmbeddedListener { id })
@@ -245,8 +229,8 @@ fn judge(screen: &Screen, event: &MessageEvent) -> Result<Accepted, Rejection> {
     }
     screen.policy.check(&event.origin())?;
     if let Some(frame) = &screen.frame {
-        match (frame.window(), event.source()) {
-            (Some(expected), Some(source)) if Object::is(&expected, &source) => {}
+        match event.source() {
+            Some(source) if Object::is(&frame_window(frame), &source) => {}
             _ => return Err(Rejection::Source),
         }
     }
