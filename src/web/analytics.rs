@@ -33,7 +33,7 @@ extern "C" {
         source: &str,
         name: &str,
         data: &JsValue,
-        correlation_id: Option<String>,
+        correlation_id: &JsValue,
         at: f64,
     ) -> Object;
     fn stringify(value: &JsValue) -> Option<String>;
@@ -85,7 +85,8 @@ struct Recorded {
     source: Source,
     name: String,
     data: JsValue,
-    correlation_id: Option<String>,
+    /// CIF's `correlationId` as given (a string, or undefined/null for none: validated already).
+    correlation_id: JsValue,
     /// `Date.now()` when it happened: the envelope's timestamp.
     at: f64,
     /// `logAnalyticsEvent`'s promise, settled once the envelope is durably queued.
@@ -263,7 +264,7 @@ pub fn record(source: &str, name: &str, data: &JsValue) {
         source,
         name: name.to_string(),
         data: data.clone(),
-        correlation_id: None,
+        correlation_id: JsValue::UNDEFINED,
         at: js_sys::Date::now(),
         settle: None,
     });
@@ -331,7 +332,7 @@ fn drain() {
                 r.source.as_str(),
                 &r.name,
                 &r.data,
-                r.correlation_id.clone(),
+                &r.correlation_id,
                 r.at,
             );
             let result = deliver(&config, &r, &env, &id);
@@ -843,7 +844,7 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
         source: Source::Cif,
         name,
         data,
-        correlation_id: correlation_id.as_string(),
+        correlation_id,
         at: js_sys::Date::now(),
         settle,
     });
