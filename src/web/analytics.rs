@@ -22,7 +22,7 @@ use wasm_bindgen::JsCast;
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
 use crate::core::analytics::{
-    cif, data_layer_event, push_joined, push_u64, retry_after_seconds, Input, Source,
+    cif, push_joined, push_u64, retry_after_seconds, Input, Source,
 };
 
 /// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
@@ -39,7 +39,7 @@ extern "C" {
     fn stringify(value: &JsValue) -> Option<String>;
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
-    fn push_data_layer(layer: &str, env: &JsValue, dl_event: &str) -> Option<String>;
+    fn push_data_layer(layer: &str, env: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = segmentBody)]
     fn segment_body(
         envelopes_json: &str,
@@ -402,7 +402,7 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
         None
     };
     if let (Some(layer), false) = (&config.data_layer, hold_dl) {
-        push_to(layer, env, r.source, &r.name);
+        push_to(layer, env);
     }
     let segment = config.format == Format::Segment;
     let refused = with(|s| {
@@ -444,8 +444,8 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
 
 /// `window[layer].push({event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data})`, creating the
 /// array when absent and never replacing what the page (or GTM, which wraps `push`) put there.
-fn push_to(layer: &str, env: &JsValue, source: Source, name: &str) {
-    if let Some(m) = push_data_layer(layer, env, &data_layer_event(source, name)) {
+fn push_to(layer: &str, env: &JsValue) {
+    if let Some(m) = push_data_layer(layer, env) {
         web_sys::console::error_1(&JsValue::from_str(&m));
     }
 }
@@ -534,7 +534,7 @@ fn release_held() {
     });
     let Some(layer) = layer else { return };
     for json in held {
-        if let Some(m) = push_data_layer(&layer, &JsValue::from_str(&json), "") {
+        if let Some(m) = push_data_layer(&layer, &JsValue::from_str(&json)) {
             web_sys::console::error_1(&JsValue::from_str(&m));
         }
     }
