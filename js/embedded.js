@@ -171,3 +171,13 @@ export function listenWindow(fn) {
     removeEventListener('messageerror', fn);
   };
 }
+
+/** Names why a message was refused (debug mode, or a malformed vendor event). */
+export function warnRejected(event, reason) {
+  console.warn(`cxbridge.embedded: rejected a message from ${event.origin}: ${reason}`, event.data);
+}
+
+/** An `on` callback threw: reported, and the other callbacks still run. */
+export function reportThrown(name, err) {
+  console.error(`cxbridge.embedded: a listener of ${name} threw:`, err);
+}

@@ -21,9 +21,7 @@ use wasm_bindgen::JsCast;
 
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
-use crate::core::analytics::{
-    cif, push_joined, push_u64, retry_after_seconds, Input, Source,
-};
+use crate::core::analytics::{cif, push_joined, push_u64, retry_after_seconds, Input, Source};
 
 /// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
 #[wasm_bindgen(module = "/js/analytics.js")]
@@ -327,14 +325,7 @@ fn drain() {
         let mut settled = Vec::new();
         for r in batch {
             let id = uuid();
-            let env = envelope(
-                &id,
-                r.source.as_str(),
-                &r.name,
-                &r.data,
-                &r.correlation_id,
-                r.at,
-            );
+            let env = envelope(&id, r.source.as_str(), &r.name, &r.data, &r.correlation_id, r.at);
             let result = deliver(&config, &r, &env, &id);
             if let Some(settle) = r.settle {
                 settled.push((settle, result.map(|()| id)));

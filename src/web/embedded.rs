@@ -52,6 +52,12 @@ extern "C" {
     fn stats_object(accepted: f64, rejected: f64) -> JsValue;
     /// The bus payload `{name, data}`.
     fn pair(name: &JsValue, data: &JsValue) -> JsValue;
+    /// `console.warn('cxbridge.embedded: rejected a message from <origin>: <reason>', event.data)`.
+    #[wasm_bindgen(js_name = warnRejected)]
+    fn warn_rejected(event: &MessageEvent, reason: &str);
+    /// `console.error('cxbridge.embedded: a listener of <name> threw:', err)`.
+    #[wasm_bindgen(js_name = reportThrown)]
+    fn report_thrown(name: &JsValue, err: &JsValue);
     /// `[allowAnyOrigin, debug, [origin or null…]]`, or 1 (options not an object) or 2 (allowedOrigins not an
     /// array). Rust judges the origins.
     #[wasm_bindgen(js_name = readOptions, catch)]
@@ -211,12 +217,7 @@ fn on_message(screen: &Screen, event: &MessageEvent) {
         }
         Err(rejection) => {
             if screen.debug || rejection.is_malformed_event() {
-                let mut text = String::from(PREFIX);
-                text.push_str("rejected a message from ");
-                text.push_str(&event.origin());
-                text.push_str(": ");
-                text.push_str(&rejection.describe());
-                web_sys::console::warn_2(&JsValue::from(text), &event.data());
+                warn_rejected(event, &rejection.describe());
             }
         }
     }
@@ -291,11 +292,7 @@ fn deliver(accepted: &Accepted) {
             continue;
         }
         if let Err(err) = callback.call2(&JsValue::UNDEFINED, &accepted.data, &accepted.name_js) {
-            let mut text = String::from(PREFIX);
-            text.push_str("a listener of ");
-            text.push_str(name);
-            text.push_str(" threw:");
-            web_sys::console::error_2(&JsValue::from(text), &err);
+            report_thrown(&accepted.name_js, &err);
         }
     }
     super::bus::publish_as("EngageDigital", name, &pair(&accepted.name_js, &accepted.data));
