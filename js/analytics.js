@@ -31,11 +31,11 @@ export function uuid() {
 }
 
 /**
- * Pushes `{event: dlEvent, id, source, name, timestamp, data, correlationId?}` onto `window[layer]`, creating the
- * array when absent and never replacing it (GTM wraps `push`). `env` is an envelope object or its JSON text.
- * Returns an error message, or undefined.
+ * Pushes `{event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data, correlationId?}` onto
+ * `window[layer]` (core::analytics::data_layer_event's name), creating the array when absent and never replacing
+ * it (GTM wraps `push`). `env` is an envelope object or its JSON text. Returns an error message, or undefined.
  */
-export function pushDataLayer(layer, env, dlEvent) {
+export function pushDataLayer(layer, env) {
   if (typeof env === 'string') env = JSON.parse(env);
   let target = window[layer];
   if (target == null) target = window[layer] = [];
@@ -43,7 +43,7 @@ export function pushDataLayer(layer, env, dlEvent) {
     return `cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`;
   }
   const ev = env.event || {};
-  const item = { event: dlEvent || `cxbridge.${env.source}.${ev.name}`, id: env.id, source: env.source, name: ev.name,
+  const item = { event: `cxbridge.${env.source}.${ev.name}`, id: env.id, source: env.source, name: ev.name,
     timestamp: env.timestamp, data: ev.data };
   if (ev.correlationId !== undefined) item.correlationId = ev.correlationId;
   try {

@@ -114,7 +114,8 @@ fn js(s: &mut Src, depth: usize) -> Js {
     }
 }
 
-/// Mirrors `web::embedded::copy`: every value entered in the budget, containers reserved before their walk.
+/// Mirrors the shell's copy (`js/embedded.js` `copyData`): every value entered in the budget, containers reserved
+/// before their walk.
 fn copy(v: &Js, depth: usize, budget: &mut Budget) -> Result<(), Rejection> {
     budget.enter(depth)?;
     match v {

@@ -236,6 +236,21 @@ pub enum Found {
 }
 
 impl Found {
+    /// The shell's reader (`js/embedded.js` `found`) answers with the index of a variant, in declaration order.
+    pub fn from_code(code: u32) -> Found {
+        match code {
+            0 => Found::Missing,
+            1 => Found::Undefined,
+            2 => Found::Null,
+            3 => Found::Boolean,
+            4 => Found::Number,
+            5 => Found::String,
+            6 => Found::Array,
+            7 => Found::Object,
+            _ => Found::Other,
+        }
+    }
+
     fn word(self) -> &'static str {
         match self {
             Found::Missing => "missing",
@@ -291,6 +306,23 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// The failures of the shell's reader (`js/embedded.js`), which answers with the index of the variant in
+    /// declaration order (4 `NotAnObject` … 13 `Unreadable`); a code it never sends reads as `Unreadable`.
+    pub fn from_code(code: u32) -> Rejection {
+        match code {
+            4 => Rejection::NotAnObject,
+            5 => Rejection::NameMissing,
+            6 => Rejection::NameNotString,
+            7 => Rejection::NameNotSmcc,
+            8 => Rejection::NameMalformed,
+            9 => Rejection::DataNotObject,
+            10 => Rejection::TooDeep,
+            11 => Rejection::TooLarge,
+            12 => Rejection::NotJson,
+            _ => Rejection::Unreadable,
+        }
+    }
+
     /// A person-readable reason, for debug mode and warnings.
     pub fn describe(&self) -> String {
         let text = match self {
@@ -399,7 +431,8 @@ pub fn check_payload(
     Ok(())
 }
 
-/// Bounds the walk over `data`: depth and total size. The shell calls [`Budget::enter`] for every value it copies.
+/// Bounds the walk over `data`: depth and total size. The shell's copy (`js/embedded.js` `copyData`) applies this
+/// rule (the fuzz target checks it here): [`Budget::enter`] for every value it copies.
 #[derive(Debug, Default)]
 pub struct Budget {
     values: usize,
@@ -846,6 +879,31 @@ mod tests {
             assert_eq!(b.enter(1), Ok(()));
         }
         assert_eq!(b.enter(1), Err(Rejection::TooLarge));
+    }
+
+    #[test]
+    fn reader_codes_name_the_variants_in_order() {
+        let codes = [
+            Rejection::NotAnObject,
+            Rejection::NameMissing,
+            Rejection::NameNotString,
+            Rejection::NameNotSmcc,
+            Rejection::NameMalformed,
+            Rejection::DataNotObject,
+            Rejection::TooDeep,
+            Rejection::TooLarge,
+            Rejection::NotJson,
+            Rejection::Unreadable,
+        ];
+        for (i, r) in codes.into_iter().enumerate() {
+            assert_eq!(Rejection::from_code(i as u32 + 4), r);
+        }
+        assert_eq!(Rejection::from_code(99), Rejection::Unreadable);
+        assert_eq!(Found::from_code(0), Found::Missing);
+        assert_eq!(Found::from_code(2), Found::Null);
+        assert_eq!(Found::from_code(5), Found::String);
+        assert_eq!(Found::from_code(7), Found::Object);
+        assert_eq!(Found::from_code(8), Found::Other);
     }
 
     #[test]

@@ -21,9 +21,7 @@ use wasm_bindgen::JsCast;
 
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
-use crate::core::analytics::{
-    cif, data_layer_event, push_joined, push_u64, retry_after_seconds, Input, Source,
-};
+use crate::core::analytics::{cif, push_joined, push_u64, retry_after_seconds, Input, Source};
 
 /// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
 #[wasm_bindgen(module = "/js/analytics.js")]
@@ -33,13 +31,13 @@ extern "C" {
         source: &str,
         name: &str,
         data: &JsValue,
-        correlation_id: Option<String>,
+        correlation_id: &JsValue,
         at: f64,
     ) -> Object;
     fn stringify(value: &JsValue) -> Option<String>;
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
-    fn push_data_layer(layer: &str, env: &JsValue, dl_event: &str) -> Option<String>;
+    fn push_data_layer(layer: &str, env: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = segmentBody)]
     fn segment_body(
         envelopes_json: &str,
@@ -85,7 +83,8 @@ struct Recorded {
     source: Source,
     name: String,
     data: JsValue,
-    correlation_id: Option<String>,
+    /// CIF's `correlationId` as given (a string, or undefined/null for none: validated already).
+    correlation_id: JsValue,
     /// `Date.now()` when it happened: the envelope's timestamp.
     at: f64,
     /// `logAnalyticsEvent`'s promise, settled once the envelope is durably queued.
@@ -263,7 +262,7 @@ pub fn record(source: &str, name: &str, data: &JsValue) {
         source,
         name: name.to_string(),
         data: data.clone(),
-        correlation_id: None,
+        correlation_id: JsValue::UNDEFINED,
         at: js_sys::Date::now(),
         settle: None,
     });
@@ -326,14 +325,7 @@ fn drain() {
         let mut settled = Vec::new();
         for r in batch {
             let id = uuid();
-            let env = envelope(
-                &id,
-                r.source.as_str(),
-                &r.name,
-                &r.data,
-                r.correlation_id.clone(),
-                r.at,
-            );
+            let env = envelope(&id, r.source.as_str(), &r.name, &r.data, &r.correlation_id, r.at);
             let result = deliver(&config, &r, &env, &id);
             if let Some(settle) = r.settle {
                 settled.push((settle, result.map(|()| id)));
@@ -401,7 +393,7 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
         None
     };
     if let (Some(layer), false) = (&config.data_layer, hold_dl) {
-        push_to(layer, env, r.source, &r.name);
+        push_to(layer, env);
     }
     let segment = config.format == Format::Segment;
     let refused = with(|s| {
@@ -443,8 +435,8 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
 
 /// `window[layer].push({event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data})`, creating the
 /// array when absent and never replacing what the page (or GTM, which wraps `push`) put there.
-fn push_to(layer: &str, env: &JsValue, source: Source, name: &str) {
-    if let Some(m) = push_data_layer(layer, env, &data_layer_event(source, name)) {
+fn push_to(layer: &str, env: &JsValue) {
+    if let Some(m) = push_data_layer(layer, env) {
         web_sys::console::error_1(&JsValue::from_str(&m));
     }
 }
@@ -533,7 +525,7 @@ fn release_held() {
     });
     let Some(layer) = layer else { return };
     for json in held {
-        if let Some(m) = push_data_layer(&layer, &JsValue::from_str(&json), "") {
+        if let Some(m) = push_data_layer(&layer, &JsValue::from_str(&json)) {
             web_sys::console::error_1(&JsValue::from_str(&m));
         }
     }
@@ -843,7 +835,7 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
         source: Source::Cif,
         name,
         data,
-        correlation_id: correlation_id.as_string(),
+        correlation_id,
         at: js_sys::Date::now(),
         settle,
     });

@@ -27,15 +27,53 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, JsString, Object, Reflect};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{HtmlIFrameElement, MessageEvent, Window};
+use web_sys::MessageEvent;
 
-use crate::core::embedded::{self as core, Budget, EventSpec, Found, OriginPolicy, Rejection, Stats};
+use crate::core::embedded::{self as core, EventSpec, Found, OriginPolicy, Rejection, Stats};
+
+/// The walk over `event.data` and the objects handed back, in `js/embedded.js`: as web-sys glue (a Reflect call per
+/// property read) they cost the wasm several times their size. Failures come back as `Rejection` codes.
+#[wasm_bindgen(module = "/js/embedded.js")]
+extern "C" {
+    /// `event.data.name` (a string), or a failure code (a number).
+    #[wasm_bindgen(js_name = readName)]
+    fn read_name(message: &JsValue, max_len: u32, prefix: &str) -> JsValue;
+    /// The bounded copy of `event.data.data` (an object), or a failure code (a number).
+    #[wasm_bindgen(js_name = copyData)]
+    fn copy_data(message: &JsValue, optional: bool, max_depth: u32, max_values: u32) -> JsValue;
+    /// What the copy holds under `key`, as a `Found` code.
+    fn found(copy: &JsValue, key: &str) -> u32;
+    #[wasm_bindgen(js_name = logAccepted)]
+    fn log_accepted_js(prefix: &str, name: &JsValue, data: &JsValue);
+    #[wasm_bindgen(js_name = stats)]
+    fn stats_object(accepted: f64, rejected: f64) -> JsValue;
+    /// The bus payload `{name, data}`.
+    fn pair(name: &JsValue, data: &JsValue) -> JsValue;
+    /// `console.warn('cxbridge.embedded: rejected a message from <origin>: <reason>', event.data)`.
+    #[wasm_bindgen(js_name = warnRejected)]
+    fn warn_rejected(event: &MessageEvent, reason: &str);
+    /// `console.error('cxbridge.embedded: a listener of <name> threw:', err)`.
+    #[wasm_bindgen(js_name = reportThrown)]
+    fn report_thrown(name: &JsValue, err: &JsValue);
+    /// `[allowAnyOrigin, debug, [origin or null…]]`, or 1 (options not an object) or 2 (allowedOrigins not an
+    /// array). Rust judges the origins.
+    #[wasm_bindgen(js_name = readOptions, catch)]
+    fn read_options(options: &JsValue) -> Result<JsValue, JsValue>;
+    /// `options.frame`: null, the element or window, or 0 (neither).
+    #[wasm_bindgen(js_name = readFrame, catch)]
+    fn read_frame(options: &JsValue) -> Result<JsValue, JsValue>;
+    /// The window a frame option stands for now (null: an iframe with none).
+    #[wasm_bindgen(js_name = frameWindow)]
+    fn frame_window(frame: &JsValue) -> JsValue;
+    /// Adds the `message` and `messageerror` listener; returns its remover (None: no window).
+    #[wasm_bindgen(js_name = listenWindow)]
+    fn listen_window(listener: &JsValue) -> Option<Function>;
+}
 
 const PREFIX: &str = "cxbridge.embedded: ";
-const EVENTS: [&str; 2] = ["message", "messageerror"];
 
 thread_local! {
     // Const-initialised: a lazy thread-local repeats its initialiser in every `with()` (bytes of wasm).
@@ -57,32 +95,18 @@ struct Entry {
     callback: Function,
 }
 
-/// Whose messages a listener accepts.
-enum Frame {
-    /// Resolved at each message: an iframe's window changes when it is re-inserted.
-    Iframe(HtmlIFrameElement),
-    Window(JsValue),
-}
-
-impl Frame {
-    fn window(&self) -> Option<JsValue> {
-        match self {
-            Frame::Iframe(el) => el.content_window().map(JsValue::from),
-            Frame::Window(w) => Some(w.clone()),
-        }
-    }
-}
-
 /// What one listener checks; immutable once built, so no borrow exists while a message is judged.
 struct Screen {
     policy: OriginPolicy,
-    frame: Option<Frame>,
+    /// The `<iframe>` element or the window given as `frame`.
+    frame: Option<JsValue>,
     debug: bool,
 }
 
 struct Active {
     id: u32,
-    window: Window,
+    /// Removes the window listeners (made in `js/embedded.js`).
+    remove: Function,
     closure: Closure<dyn FnMut(MessageEvent)>,
 }
 
@@ -107,11 +131,7 @@ impl EmbeddedListener {
             Some(a.1.swap_remove(i))
         });
         if let Some(active) = active {
-            for kind in EVENTS {
-                let _ = active
-                    .window
-                    .remove_event_listener_with_callback(kind, active.closure.as_ref().unchecked_ref());
-            }
+            let _ = active.remove.call0(&JsValue::UNDEFINED);
             drop(active.closure);
         }
     }
@@ -121,63 +141,53 @@ fn error(text: &str) -> JsValue {
     js_sys::Error::new(text).into()
 }
 
-fn get(target: &JsValue, key: &str) -> Result<JsValue, JsValue> {
-    Reflect::get(target, &JsValue::from_str(key))
-}
-
 fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
-    if !options.is_object() {
-        return Err(error(
-            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }",
-        ));
-    }
-    let allow_any = get(options, "allowAnyOrigin")?.as_bool() == Some(true);
-    let debug = get(options, "debug")?.as_bool() == Some(true);
-    let list = get(options, "allowedOrigins")?;
-    let origins: Vec<Option<String>> = if list.is_undefined() || list.is_null() {
-        Vec::new()
-    } else if Array::is_array(&list) {
-        let list: &Array = list.unchecked_ref();
-        list.iter().map(|v| v.as_string()).collect()
-    } else {
-        return Err(error(
+    let read = read_options(options)?;
+    let Some(read) = read.dyn_ref::<Array>() else {
+        return Err(error(if read.as_f64() == Some(1.0) {
+            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }"
+        } else {
             "cxbridge.embedded.listen: allowedOrigins must be an array of exact origins, e.g. \
-             ['https://acme.digital.ringcentral.com']",
-        ));
+             ['https://acme.digital.ringcentral.com']"
+        }));
     };
+    let allow_any = read.get(0).is_truthy();
+    let debug = read.get(1).is_truthy();
+    let origins: Vec<Option<String>> = read
+        .get(2)
+        .unchecked_into::<Array>()
+        .iter()
+        .map(|v| v.as_string())
+        .collect();
     let policy = OriginPolicy::new(origins, allow_any).map_err(|e| error(&e.describe()))?;
-    let frame = get(options, "frame")?;
-    let frame = if frame.is_undefined() || frame.is_null() {
-        None
-    } else if let Some(el) = frame.dyn_ref::<HtmlIFrameElement>() {
-        Some(Frame::Iframe(el.clone()))
-    } else if frame.is_object() && Object::is(&get(&frame, "window").unwrap_or_default(), &frame) {
-        Some(Frame::Window(frame))
-    } else {
+    let frame = read_frame(options)?;
+    if frame.as_f64().is_some() {
         return Err(error(
             "cxbridge.embedded.listen: frame must be the <iframe> element of the embedded UI, or its window",
         ));
-    };
-    Ok(Screen { policy, frame, debug })
+    }
+    Ok(Screen {
+        policy,
+        frame: (!frame.is_null()).then_some(frame),
+        debug,
+    })
 }
 
 /// `cxbridge.embedded.listen(options)`: starts listening; the handle's `stop()` ends it.
 #[wasm_bindgen(js_name = embeddedListen)]
 pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
     let screen = Rc::new(parse_options(&options)?);
-    let window = web_sys::window().ok_or_else(|| error("cxbridge.embedded.listen: there is no window"))?;
     let closure =
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_message(&screen, &event));
     // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
     // same listener counts it, so every message posted to the page ends as accepted or rejected.
-    for kind in EVENTS {
-        window.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref())?;
-    }
+    let remove = listen_window(closure.as_ref())
+        .ok_or_else(|| error("cxbridge.embedded.listen: there is no window"))?;
     let id = ACTIVE.with(|a| {
         let mut a = a.borrow_mut();
         let id = a.0;
         a.0 = id.wrapping_add(1);
-        a.1.push(Active { id, window, closure });
+        a.1.push(Active { id, remove, closure });
         id
     });
     Ok(EmbeddedListener { id })
@@ -207,12 +217,7 @@ fn on_message(screen: &Screen, event: &MessageEvent) {
         }
         Err(rejection) => {
             if screen.debug || rejection.is_malformed_event() {
-                let mut text = String::from(PREFIX);
-                text.push_str("rejected a message from ");
-                text.push_str(&event.origin());
-                text.push_str(": ");
-                text.push_str(&rejection.describe());
-                web_sys::console::warn_2(&JsValue::from(text), &event.data());
+                warn_rejected(event, &rejection.describe());
             }
         }
     }
@@ -225,8 +230,8 @@ fn judge(screen: &Screen, event: &MessageEvent) -> Result<Accepted, Rejection> {
     }
     screen.policy.check(&event.origin())?;
     if let Some(frame) = &screen.frame {
-        match (frame.window(), event.source()) {
-            (Some(expected), Some(source)) if Object::is(&expected, &source) => {}
+        match event.source() {
+            Some(source) if Object::is(&frame_window(frame), &source) => {}
             _ => return Err(Rejection::Source),
         }
     }
@@ -236,55 +241,23 @@ fn judge(screen: &Screen, event: &MessageEvent) -> Result<Accepted, Rejection> {
     decode(&event.data())
 }
 
-/// Reads an own data property without running a getter; `None` when absent.
-fn own_value(target: &JsValue, key: &JsValue) -> Result<Option<JsValue>, Rejection> {
-    let desc = Reflect::get_own_property_descriptor(target.unchecked_ref::<Object>(), key)
-        .map_err(|_| Rejection::Unreadable)?;
-    if desc.is_undefined() {
-        return Ok(None);
-    }
-    if !get(&desc, "get").unwrap_or_default().is_undefined() {
-        return Err(Rejection::Unreadable);
-    }
-    Ok(Some(get(&desc, "value").unwrap_or_default()))
-}
-
-fn is_record(v: &JsValue) -> bool {
-    v.is_object() && !Array::is_array(v)
-}
-
 fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
-    if !is_record(message) {
-        return Err(Rejection::NotAnObject);
-    }
-    let name_js = own_value(message, &JsValue::from_str("name"))?.ok_or(Rejection::NameMissing)?;
-    let name = name_js.dyn_ref::<JsString>().ok_or(Rejection::NameNotString)?;
-    // Measured before it is copied into wasm memory: a hostile name may be megabytes long.
-    if name.length() as usize > core::MAX_NAME_LEN {
-        return Err(if name.starts_with(core::PREFIX, 0) {
-            Rejection::NameMalformed
-        } else {
-            Rejection::NameNotSmcc
-        });
-    }
-    let name = String::from(name);
+    let name_js = read_name(message, core::MAX_NAME_LEN as u32, core::PREFIX);
+    let name = name_js
+        .as_string()
+        .ok_or_else(|| Rejection::from_code(name_js.as_f64().unwrap_or_default() as u32))?;
     let spec = core::check_name(&name)?;
-    let raw = own_value(message, &JsValue::from_str("data"))?;
-    let data = match raw {
-        // An event the seed documents without keys (smcc:user:disconnected) may come without data.
-        None => match spec {
-            Some(s) if s.keys.is_empty() => Object::new().into(),
-            _ => return Err(Rejection::DataNotObject),
-        },
-        Some(v) if v.is_null() && spec.is_some_and(|s| s.keys.is_empty()) => Object::new().into(),
-        Some(v) if is_record(&v) => {
-            let proto: JsValue = Object::get_prototype_of(&Object::new()).into();
-            copy(&v, 0, &mut Budget::new(), &proto)?
-        }
-        Some(_) => return Err(Rejection::DataNotObject),
-    };
+    let data = copy_data(
+        message,
+        spec.is_some_and(|s| s.keys.is_empty()),
+        core::MAX_DEPTH as u32,
+        core::MAX_VALUES as u32,
+    );
+    if let Some(code) = data.as_f64() {
+        return Err(Rejection::from_code(code as u32));
+    }
     if let Some(spec) = spec {
-        core::check_payload(spec, |key| found(&data, key))?;
+        core::check_payload(spec, |key| Found::from_code(found(&data, key)))?;
     }
     Ok(Accepted {
         name,
@@ -294,94 +267,12 @@ fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
     })
 }
 
-/// What `copy` (a plain object of our own) holds under `key`.
-fn found(copy: &JsValue, key: &str) -> Found {
-    let key = JsValue::from_str(key);
-    let obj: &Object = copy.unchecked_ref();
-    if !Object::has_own(obj, &key) {
-        return Found::Missing;
-    }
-    let v = Reflect::get(copy, &key).unwrap_or_default();
-    if v.is_null() {
-        Found::Null
-    } else if v.is_undefined() {
-        Found::Undefined
-    } else if v.is_string() {
-        Found::String
-    } else if v.as_f64().is_some() {
-        Found::Number
-    } else if v.as_bool().is_some() {
-        Found::Boolean
-    } else if Array::is_array(&v) {
-        Found::Array
-    } else if v.is_object() {
-        Found::Object
-    } else {
-        Found::Other
-    }
-}
-
-/// A JSON-like deep copy, bounded in depth and size by the core's [`Budget`]; objects are built by definition.
-fn copy(
-    value: &JsValue,
-    depth: usize,
-    budget: &mut Budget,
-    object_proto: &JsValue,
-) -> Result<JsValue, Rejection> {
-    budget.enter(depth)?;
-    if !value.is_object() {
-        if value.is_function() || value.is_symbol() || value.is_bigint() {
-            return Err(Rejection::NotJson);
-        }
-        return Ok(value.clone());
-    }
-    if Array::is_array(value) {
-        let items: &Array = value.unchecked_ref();
-        let len = items.length() as usize;
-        budget.reserve(len)?;
-        budget.release(len);
-        let out = Array::new();
-        for item in items.iter() {
-            out.push(&copy(&item, depth + 1, budget, object_proto)?);
-        }
-        return Ok(out.into());
-    }
-    let proto = Reflect::get_prototype_of(value).map_err(|_| Rejection::Unreadable)?;
-    let plain = proto.is_null() || Object::is(&proto, object_proto);
-    if !plain {
-        return Err(Rejection::NotJson);
-    }
-    let keys = Reflect::own_keys(value).map_err(|_| Rejection::Unreadable)?;
-    let len = keys.length() as usize;
-    budget.reserve(len)?;
-    budget.release(len);
-    let entries = Array::new();
-    for key in keys.iter() {
-        if !key.is_string() {
-            continue;
-        }
-        let v = own_value(value, &key)?.unwrap_or_default();
-        entries.push(&Array::of2(&key, &copy(&v, depth + 1, budget, object_proto)?));
-    }
-    Object::from_entries(&entries)
-        .map(JsValue::from)
-        .map_err(|_| Rejection::Unreadable)
-}
-
 fn log_accepted(accepted: &Accepted) {
     let mut text = String::from(PREFIX);
     if accepted.spec.is_none() {
         text.push_str("(not in the catalog, passed through untyped) ");
     }
-    text.push_str("[Event Triggered] - ");
-    text.push_str(&accepted.name);
-    text.push_str("\n\nData:\n");
-    let json =
-        js_sys::JSON::stringify_with_replacer_and_space(&accepted.data, &JsValue::NULL, &JsValue::from(2))
-            .map(String::from)
-            .unwrap_or_default();
-    text.push_str(&json);
-    web_sys::console::debug_1(&JsValue::from(text));
+    log_accepted_js(&text, &accepted.name_js, &accepted.data);
 }
 
 fn deliver(accepted: &Accepted) {
@@ -401,17 +292,10 @@ fn deliver(accepted: &Accepted) {
             continue;
         }
         if let Err(err) = callback.call2(&JsValue::UNDEFINED, &accepted.data, &accepted.name_js) {
-            let mut text = String::from(PREFIX);
-            text.push_str("a listener of ");
-            text.push_str(name);
-            text.push_str(" threw:");
-            web_sys::console::error_2(&JsValue::from(text), &err);
+            report_thrown(&accepted.name_js, &err);
         }
     }
-    let envelope = Object::new();
-    let _ = Reflect::set(&envelope, &JsValue::from_str("name"), &accepted.name_js);
-    let _ = Reflect::set(&envelope, &JsValue::from_str("data"), &accepted.data);
-    super::bus::publish_as("EngageDigital", name, &envelope);
+    super::bus::publish_as("EngageDigital", name, &pair(&accepted.name_js, &accepted.data));
     super::analytics::record("EngageDigitalEmbeddedUI", name, &accepted.data);
 }
 
@@ -469,16 +353,5 @@ pub fn embedded_off(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
 #[wasm_bindgen(js_name = embeddedStats)]
 pub fn embedded_stats() -> JsValue {
     let stats = STATS.with(|s| s.get());
-    let out = Object::new();
-    let _ = Reflect::set(
-        &out,
-        &JsValue::from_str("accepted"),
-        &JsValue::from(stats.accepted as f64),
-    );
-    let _ = Reflect::set(
-        &out,
-        &JsValue::from_str("rejected"),
-        &JsValue::from(stats.rejected as f64),
-    );
-    out.into()
+    stats_object(stats.accepted as f64, stats.rejected as f64)
 }

@@ -15,19 +15,19 @@ pub const DATA_DEPTH: u32 = 6;
 pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Result<(), String> {
     match data {
         Input::Map(_) => {}
-        d if d.is_absent() => return Err(missing("data")),
-        other => return Err(mistyped("data", "an object", other)),
+        d if d.is_absent() => return Err(missing("data", "")),
+        other => return Err(mistyped("data", "", "an object", other)),
     }
     match event_name {
         Input::Str(s) if !s.is_empty() => {}
-        Input::Str(_) => return Err(empty("eventName")),
-        e if e.is_absent() => return Err(missing("eventName")),
-        other => return Err(mistyped("eventName", "a string", other)),
+        Input::Str(_) => return Err(empty("eventName", "")),
+        e if e.is_absent() => return Err(missing("eventName", "")),
+        other => return Err(mistyped("eventName", "", "a string", other)),
     }
     match correlation_id {
         Input::Str(_) => {}
         c if c.is_absent() => {}
-        other => return Err(mistyped("correlationId", "a string (a GUID)", other)),
+        other => return Err(mistyped("correlationId", "", "a string (a GUID)", other)),
     }
     required_string(data, "conversationId", "data")?;
     required_string(data, "providerSessionId", "data")?;
@@ -40,7 +40,7 @@ pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Res
             }
         }
         e if e.is_absent() => {}
-        other => return Err(mistyped("data.events", "an array", other)),
+        other => return Err(mistyped("data.events", "", "an array", other)),
     }
     Ok(())
 }
@@ -48,7 +48,7 @@ pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Res
 fn validate_event(event: &Input, i: usize) -> Result<(), String> {
     let path = indexed("data.events", i);
     if !matches!(event, Input::Map(_)) {
-        return Err(mistyped(&path, "an object", event));
+        return Err(mistyped(&path, "", "an object", event));
     }
     required_string(event, "kpiEventName", &path)?;
     for key in [
@@ -61,24 +61,12 @@ fn validate_event(event: &Input, i: usize) -> Result<(), String> {
     match event.get("eventTimestamp") {
         Input::Str(_) | Input::Number(_) => {}
         t if t.is_absent() => {}
-        other => {
-            return Err(mistyped(
-                &field(&path, "eventTimestamp"),
-                "a string or a number",
-                other,
-            ))
-        }
+        other => return Err(mistyped(&path, "eventTimestamp", "a string or a number", other)),
     }
     match event.get("additionalData") {
         Input::Str(_) | Input::Map(_) => {}
         a if a.is_absent() => {}
-        other => {
-            return Err(mistyped(
-                &field(&path, "additionalData"),
-                "a string or an object",
-                other,
-            ))
-        }
+        other => return Err(mistyped(&path, "additionalData", "a string or an object", other)),
     }
     match event.get("customData") {
         Input::List(items) => {
@@ -86,15 +74,16 @@ fn validate_event(event: &Input, i: usize) -> Result<(), String> {
             for (j, item) in items.iter().enumerate() {
                 let item_path = indexed(&list, j);
                 if !matches!(item, Input::Map(_)) {
-                    return Err(mistyped(&item_path, "an object {attribute, value}", item));
+                    return Err(mistyped(&item_path, "", "an object {attribute, value}", item));
                 }
                 required_string(item, "attribute", &item_path)?;
                 match item.get("value") {
                     Input::Str(_) | Input::Number(_) | Input::Bool(_) | Input::Null => {}
-                    Input::Missing => return Err(missing(&field(&item_path, "value"))),
+                    Input::Missing => return Err(missing(&item_path, "value")),
                     other => {
                         return Err(mistyped(
-                            &field(&item_path, "value"),
+                            &item_path,
+                            "value",
                             "a string, a number or a boolean",
                             other,
                         ))
@@ -104,16 +93,16 @@ fn validate_event(event: &Input, i: usize) -> Result<(), String> {
             Ok(())
         }
         c if c.is_absent() => Ok(()),
-        other => Err(mistyped(&field(&path, "customData"), "an array", other)),
+        other => Err(mistyped(&path, "customData", "an array", other)),
     }
 }
 
 fn required_string(parent: &Input, key: &str, path: &str) -> Result<(), String> {
     match parent.get(key) {
         Input::Str(s) if !s.is_empty() => Ok(()),
-        Input::Str(_) => Err(empty(&field(path, key))),
-        v if v.is_absent() => Err(missing(&field(path, key))),
-        other => Err(mistyped(&field(path, key), "a string", other)),
+        Input::Str(_) => Err(empty(path, key)),
+        v if v.is_absent() => Err(missing(path, key)),
+        other => Err(mistyped(path, key, "a string", other)),
     }
 }
 
@@ -121,7 +110,7 @@ fn optional_string(parent: &Input, key: &str, path: &str) -> Result<(), String> 
     match parent.get(key) {
         Input::Str(_) => Ok(()),
         v if v.is_absent() => Ok(()),
-        other => Err(mistyped(&field(path, key), "a string", other)),
+        other => Err(mistyped(path, key, "a string", other)),
     }
 }
 
@@ -141,23 +130,32 @@ fn indexed(path: &str, i: usize) -> String {
     s
 }
 
-fn missing(path: &str) -> String {
+/// `logAnalyticsEvent: <path>[.<key>]`: the key is appended here rather than joined into a path first, which
+/// saved every call site a String of its own.
+fn start(path: &str, key: &str) -> String {
     let mut s = String::from(PREFIX);
     s.push_str(path);
+    if !key.is_empty() {
+        s.push('.');
+        s.push_str(key);
+    }
+    s
+}
+
+fn missing(path: &str, key: &str) -> String {
+    let mut s = start(path, key);
     s.push_str(" is required");
     s
 }
 
-fn empty(path: &str) -> String {
-    let mut s = String::from(PREFIX);
-    s.push_str(path);
+fn empty(path: &str, key: &str) -> String {
+    let mut s = start(path, key);
     s.push_str(" must not be empty");
     s
 }
 
-fn mistyped(path: &str, expected: &str, got: &Input) -> String {
-    let mut s = String::from(PREFIX);
-    s.push_str(path);
+fn mistyped(path: &str, key: &str, expected: &str, got: &Input) -> String {
+    let mut s = start(path, key);
     s.push_str(" must be ");
     s.push_str(expected);
     s.push_str(", got ");

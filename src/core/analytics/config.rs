@@ -75,90 +75,7 @@ impl Config {
         };
         let mut c = self.clone();
         for (key, value) in entries {
-            match key.as_str() {
-                "endpoint" => c.endpoint = optional_string(key, value, endpoint_ok)?,
-                "dataLayer" => {
-                    c.data_layer = match value {
-                        Input::Bool(true) => Some("dataLayer".into()),
-                        Input::Bool(false) => None,
-                        v if v.is_absent() => None,
-                        Input::Str(s) if is_identifier(s) => Some(s.clone()),
-                        v => return Err(expected(key, "true, false or a global variable name", v)),
-                    }
-                }
-                "batchSize" => c.policy.batch_size = integer(key, value, 1, 1000)? as usize,
-                "flushIntervalMs" => c.policy.flush_interval_ms = integer(key, value, 0, 3_600_000)?,
-                "maxQueue" => c.policy.max_queue = integer(key, value, 1, 10_000)? as usize,
-                "retryBaseMs" => c.policy.retry_base_ms = integer(key, value, 1, 600_000)?,
-                "retryMaxMs" => c.policy.retry_max_ms = integer(key, value, 1, 3_600_000)?,
-                "maxEventBytes" => c.policy.max_event_bytes = integer(key, value, 256, 60_000)?,
-                "sources" => {
-                    c.sources = match value {
-                        v if v.is_absent() => 0x0f,
-                        Input::List(items) => {
-                            let mut bits = 0;
-                            for (i, item) in items.iter().enumerate() {
-                                match item {
-                                    Input::Str(name) => match Source::parse(name) {
-                                        Some(s) => bits |= s.bit(),
-                                        None => return Err(unknown_source(i, name)),
-                                    },
-                                    other => return Err(expected(&index(key, i), "a source name", other)),
-                                }
-                            }
-                            bits
-                        }
-                        v => return Err(expected(key, "an array of source names", v)),
-                    }
-                }
-                "busEvents" => {
-                    c.bus_events = match value {
-                        v if v.is_absent() => None,
-                        Input::List(items) => {
-                            let mut names = Vec::with_capacity(items.len());
-                            for (i, item) in items.iter().enumerate() {
-                                match item {
-                                    Input::Str(n) if !n.is_empty() => names.push(n.clone()),
-                                    other => {
-                                        return Err(expected(
-                                            &index(key, i),
-                                            "an event name such as 'WebChatService.started'",
-                                            other,
-                                        ))
-                                    }
-                                }
-                            }
-                            Some(names)
-                        }
-                        v => return Err(expected(key, "an array of bus event names", v)),
-                    }
-                }
-                "format" => {
-                    c.format = match value {
-                        Input::Str(s) if s == "envelope" => Format::Envelope,
-                        Input::Str(s) if s == "segment" => Format::Segment,
-                        v if v.is_absent() => Format::Envelope,
-                        v => return Err(expected(key, "'envelope' or 'segment'", v)),
-                    }
-                }
-                "consent" => {
-                    c.consent = match value {
-                        Input::Bool(b) => *b,
-                        v => return Err(expected(key, "true or false", v)),
-                    }
-                }
-                "writeKey" => c.write_key = optional_string(key, value, |s| !s.is_empty())?,
-                "anonymousId" => c.anonymous_id = optional_string(key, value, |s| !s.is_empty())?,
-                other => {
-                    let mut m = String::from(PREFIX);
-                    m.push_str("unknown option '");
-                    m.push_str(other);
-                    m.push_str("' (known: ");
-                    push_joined(&mut m, &OPTIONS, ", ");
-                    m.push(')');
-                    return Err(m);
-                }
-            }
+            apply(&mut c, key, value)?;
         }
         if c.policy.retry_max_ms < c.policy.retry_base_ms {
             return Err(msg("retryMaxMs must be at least retryBaseMs", ""));
@@ -184,6 +101,95 @@ impl Config {
     pub fn has_destination(&self) -> bool {
         self.endpoint.is_some() || self.data_layer.is_some()
     }
+}
+
+/// One option onto `c`. A function of its own, so an error leaves through one exit (one drop of the clone).
+fn apply(c: &mut Config, key: &str, value: &Input) -> Result<(), String> {
+    match key {
+        "endpoint" => c.endpoint = optional_string(key, value, endpoint_ok)?,
+        "dataLayer" => {
+            c.data_layer = match value {
+                Input::Bool(true) => Some("dataLayer".into()),
+                Input::Bool(false) => None,
+                v if v.is_absent() => None,
+                Input::Str(s) if is_identifier(s) => Some(s.clone()),
+                v => return Err(expected(key, "true, false or a global variable name", v)),
+            }
+        }
+        "batchSize" => c.policy.batch_size = integer(key, value, 1, 1000)? as usize,
+        "flushIntervalMs" => c.policy.flush_interval_ms = integer(key, value, 0, 3_600_000)?,
+        "maxQueue" => c.policy.max_queue = integer(key, value, 1, 10_000)? as usize,
+        "retryBaseMs" => c.policy.retry_base_ms = integer(key, value, 1, 600_000)?,
+        "retryMaxMs" => c.policy.retry_max_ms = integer(key, value, 1, 3_600_000)?,
+        "maxEventBytes" => c.policy.max_event_bytes = integer(key, value, 256, 60_000)?,
+        "sources" => {
+            c.sources = match value {
+                v if v.is_absent() => 0x0f,
+                Input::List(items) => {
+                    let mut bits = 0;
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            Input::Str(name) => match Source::parse(name) {
+                                Some(s) => bits |= s.bit(),
+                                None => return Err(unknown_source(i, name)),
+                            },
+                            other => return Err(expected(&index(key, i), "a source name", other)),
+                        }
+                    }
+                    bits
+                }
+                v => return Err(expected(key, "an array of source names", v)),
+            }
+        }
+        "busEvents" => {
+            c.bus_events = match value {
+                v if v.is_absent() => None,
+                Input::List(items) => {
+                    let mut names = Vec::with_capacity(items.len());
+                    for (i, item) in items.iter().enumerate() {
+                        match item {
+                            Input::Str(n) if !n.is_empty() => names.push(n.clone()),
+                            other => {
+                                return Err(expected(
+                                    &index(key, i),
+                                    "an event name such as 'WebChatService.started'",
+                                    other,
+                                ))
+                            }
+                        }
+                    }
+                    Some(names)
+                }
+                v => return Err(expected(key, "an array of bus event names", v)),
+            }
+        }
+        "format" => {
+            c.format = match value {
+                Input::Str(s) if s == "envelope" => Format::Envelope,
+                Input::Str(s) if s == "segment" => Format::Segment,
+                v if v.is_absent() => Format::Envelope,
+                v => return Err(expected(key, "'envelope' or 'segment'", v)),
+            }
+        }
+        "consent" => {
+            c.consent = match value {
+                Input::Bool(b) => *b,
+                v => return Err(expected(key, "true or false", v)),
+            }
+        }
+        "writeKey" => c.write_key = optional_string(key, value, |s| !s.is_empty())?,
+        "anonymousId" => c.anonymous_id = optional_string(key, value, |s| !s.is_empty())?,
+        other => {
+            let mut m = String::from(PREFIX);
+            m.push_str("unknown option '");
+            m.push_str(other);
+            m.push_str("' (known: ");
+            push_joined(&mut m, &OPTIONS, ", ");
+            m.push(')');
+            return Err(m);
+        }
+    }
+    Ok(())
 }
 
 fn endpoint_ok(s: &str) -> bool {

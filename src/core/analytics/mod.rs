@@ -155,7 +155,8 @@ pub fn push_joined<S: AsRef<str>>(out: &mut String, parts: &[S], sep: &str) {
 }
 
 /// The `event` of a dataLayer push: `cxbridge.<source>.<name>`, so a tag manager trigger can match one source
-/// with a prefix (`cxbridge.ac.`) or one event exactly.
+/// with a prefix (`cxbridge.ac.`) or one event exactly. The shell's `pushDataLayer` (`js/analytics.js`) spells the
+/// same name from the envelope, so no string crosses for it; this is the rule it follows, tested here.
 pub fn data_layer_event(source: Source, name: &str) -> String {
     let mut s = String::with_capacity(10 + source.as_str().len() + name.len());
     s.push_str("cxbridge.");
