@@ -495,12 +495,12 @@ impl ListenError {
             ),
             ListenError::NotAString(i) => {
                 out.push_str("allowedOrigins[");
-                push_usize(&mut out, *i);
+                crate::core::journey::push_decimal(&mut out, *i);
                 out.push_str("] is not a string");
             }
             ListenError::NotAnOrigin(i, value) => {
                 out.push_str("allowedOrigins[");
-                push_usize(&mut out, *i);
+                crate::core::journey::push_decimal(&mut out, *i);
                 out.push_str("] '");
                 out.push_str(value);
                 out.push_str(
@@ -510,25 +510,6 @@ impl ListenError {
             }
         }
         out
-    }
-}
-
-fn push_usize(out: &mut String, n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    let mut n = n;
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    for d in digits.iter().skip(i) {
-        out.push(char::from(*d));
     }
 }
 

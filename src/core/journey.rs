@@ -260,23 +260,9 @@ pub fn shown(value: &str) -> String {
 /// How many characters of a page's value an error message shows.
 pub const SHOWN_CHARS: usize = 60;
 
-/// Appends `n` in decimal (without `core::fmt`).
-pub fn push_decimal(out: &mut String, mut n: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        if let Some(d) = digits.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
-        }
-    }
-    for d in digits.iter().skip(i) {
-        out.push(char::from(*d));
-    }
+/// Appends `n` in decimal (without `core::fmt`): the one digit writer, the JSON writer's.
+pub fn push_decimal(out: &mut String, n: usize) {
+    crate::core::guestchat::json::push_uint(out, n as u64);
 }
 
 /// Joins message parts. Messages are built without `format!`: `core::fmt` would cost the wasm several KB.
