@@ -9,7 +9,7 @@
 
 use std::collections::BTreeMap;
 
-use super::config::{Config, Value as Cv, TRANSPORT_TYPE};
+use super::config::Config;
 use super::*;
 use crate::core::guestchat::{MessagePage, Method, RawFrame, WireMember, WireMessage};
 
@@ -114,17 +114,7 @@ fn text_of(i: u32, repeat: u32) -> String {
 use std::collections::HashMap;
 
 fn cfg() -> Config {
-    let mut m: HashMap<&'static str, Cv> = HashMap::new();
-    m.insert("transport", Cv::Object);
-    m.insert("transport.type", Cv::Str(TRANSPORT_TYPE.into()));
-    m.insert("transport.dataURL", Cv::Str("http://emu".into()));
-    m.insert("transport.deploymentKey", Cv::Str("KEY".into()));
-    m.insert("transport.orgGuid", Cv::Str("ORG".into()));
-    m.insert(
-        "transport.interactionData.routing.targetAddress",
-        Cv::Str("Support".into()),
-    );
-    Config::parse(&|p: &str| m.get(p).cloned().unwrap_or(Cv::Missing)).unwrap()
+    super::tests::config(|_| {})
 }
 
 fn param<'a>(url: &'a str, key: &str) -> Option<&'a str> {

@@ -27,7 +27,7 @@ struct Sim {
     next_cmd: u32,
 }
 
-fn config(f: impl Fn(&mut HashMap<&'static str, Cv>)) -> Config {
+pub(super) fn config(f: impl Fn(&mut HashMap<&'static str, Cv>)) -> Config {
     let mut m: HashMap<&'static str, Cv> = HashMap::new();
     m.insert("transport", Cv::Object);
     m.insert("transport.type", Cv::Str(TRANSPORT_TYPE.into()));
