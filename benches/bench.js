@@ -232,14 +232,12 @@ async function longChat(total) {
   chat.raw.clear();
   if (chat.rawSocket) chat.rawSocket.close();
   await new Promise((r) => setTimeout(r, 50));
-  if (window.gc) window.gc();
   return memory();
 }
 
 async function chatEnd() {
   await new Promise((resolve) => CXBus.command('WebChatService.endChat').always(resolve));
   await new Promise((r) => setTimeout(r, 200));
-  if (window.gc) window.gc();
   return memory();
 }
 
@@ -254,16 +252,14 @@ function heap() {
 }
 
 async function memoryOnOff(cycles) {
-  if (window.gc) window.gc();
-  const before = { js: heap(), wasm: window.cxbridge.__bench.wasmMemoryBytes() };
+  const before = memory();
   const f = () => {};
   for (let i = 0; i < cycles; i++) {
     window.ac('on', 'webchat:all', f);
     window.ac('off', 'webchat:all', f);
   }
   await new Promise((r) => setTimeout(r, 0));
-  if (window.gc) window.gc();
-  return { before, after: { js: heap(), wasm: window.cxbridge.__bench.wasmMemoryBytes() } };
+  return { before, after: memory() };
 }
 
 window.bench = {
@@ -274,10 +270,7 @@ window.bench = {
   busRoundTrips,
   publishLatency,
   memoryOnOff,
-  memory: () => {
-    if (window.gc) window.gc();
-    return memory();
-  },
+  memory,
   chatStart,
   wireToCallback,
   longChat,

@@ -15,6 +15,13 @@ const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(','))
 const want = (group) => !ONLY || ONLY.has(group);
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (n) => (Number.isFinite(n) ? (n >= 100 ? Math.round(n).toLocaleString('en') : n.toFixed(2)) : 'n/a');
+const kb = (a, b) => `${((b - a) / 1024).toFixed(0)} KB`;
+/** The 10,000-message chat's memory: from before the chat, and from message 700 on (what the messages cost). */
+function printChatMemory(c) {
+  console.log(`memory: 10,000-message chat: JS heap ${c.before.js} → ${c.afterChat.js} B (after endChat ${c.afterEnd.js} B), ` +
+    `wasm ${c.before.wasm} → ${c.afterChat.wasm} B (after endChat ${c.afterEnd.wasm} B)`);
+  console.log(`  from message ${c.warmMessages} (chat started, code warm) to 10,000: JS heap ${kb(c.warm.js, c.afterChat.js)}, wasm ${kb(c.warm.wasm, c.afterChat.wasm)}`);
+}
 
 execFileSync('bash', ['scripts/setup.sh', '--browser'], { cwd: root, stdio: 'inherit' });
 const { build } = await import('../scripts/build.mjs');
@@ -147,13 +154,7 @@ try {
 
   report: {
   if (ONLY) {
-    const c = results.cases.memoryChat;
-    if (c) {
-      console.log(`memory: 10,000-message chat: JS heap ${c.before.js} → ${c.afterChat.js} B (after endChat ${c.afterEnd.js} B), ` +
-        `wasm ${c.before.wasm} → ${c.afterChat.wasm} B (after endChat ${c.afterEnd.wasm} B)`);
-      const kb = (a, b) => `${((b - a) / 1024).toFixed(0)} KB`;
-      console.log(`  from message ${c.warmMessages} (chat started, code warm) to 10,000: JS heap ${kb(c.warm.js, c.afterChat.js)}, wasm ${kb(c.warm.wasm, c.afterChat.wasm)}`);
-    }
+    if (results.cases.memoryChat) printChatMemory(results.cases.memoryChat);
     if (results.cases.memoryOnOff) console.log(`memory: on/off ${JSON.stringify(results.cases.memoryOnOff)}`);
     console.log(`\nBENCH_ONLY=${process.env.BENCH_ONLY}: the rest and the targets are not measured`);
     break report;
@@ -173,13 +174,8 @@ try {
   const c = results.cases.memoryChat;
   const chatGrowth = (c.afterChat.js - c.before.js) + (c.afterChat.wasm - c.before.wasm);
   const endGrowth = (c.afterEnd.js - c.before.js) + (c.afterEnd.wasm - c.before.wasm);
-  console.log(`memory: 10,000-message chat: JS heap ${c.before.js} → ${c.afterChat.js} B (after endChat ${c.afterEnd.js} B), ` +
-    `wasm ${c.before.wasm} → ${c.afterChat.wasm} B (after endChat ${c.afterEnd.wasm} B)`);
+  printChatMemory(c);
   console.log(`  growth with the chat open ${(chatGrowth / 1024).toFixed(0)} KB (its transcript is kept for getTranscript), after endChat ${(endGrowth / 1024).toFixed(0)} KB`);
-  {
-    const kb = (a, b) => `${((b - a) / 1024).toFixed(0)} KB`;
-    console.log(`  from message ${c.warmMessages} (chat started, code warm) to 10,000: JS heap ${kb(c.warm.js, c.afterChat.js)}, wasm ${kb(c.warm.wasm, c.afterChat.wasm)}`);
-  }
 
   const dispatch10 = results.cases["dispatch to 10 listeners ('webchat:all')"];
   const wire = results.cases['wire → messageReceived p50 (send stamp → callback)'];

@@ -41,6 +41,7 @@ export async function build({ quiet = false } = {}) {
   // dist's wasm is written last (after the glue's names are shortened): if it is older than cargo's output, any
   // step may have failed half-way, so all of them run again.
   const shipped = join(root, 'dist/cxbridge_bg.wasm');
+  const optimized = join(pkg, 'cxbridge_opt.wasm');
   if (!existsSync(shipped) || !existsSync(join(pkg, 'cxbridge.js')) || statSync(raw).mtimeMs > statSync(shipped).mtimeMs) {
     log('wasm-bindgen --target web');
     // No default wasm URL in the glue: js/script.js and js/index.mjs always say where the wasm is.
@@ -51,13 +52,14 @@ export async function build({ quiet = false } = {}) {
       // fold constant offsets into loads and stores (about 1 KB gzip). --converge: repeat until nothing shrinks.
       '-Oz', '--low-memory-unused', '--converge', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
-      '--strip-debug', '--strip-producers', bindgenOut, '-o', join(root, 'dist/cxbridge_bg.wasm'),
+      // Into build/, not dist/: dist's wasm must only appear once every step has succeeded (the check above).
+      '--strip-debug', '--strip-producers', bindgenOut, '-o', optimized,
     ], { stdio });
     log('short import and export names (wasm and glue)');
     const glue = join(pkg, 'cxbridge.js');
-    const min = minifyNames(readFileSync(join(root, 'dist/cxbridge_bg.wasm')), readFileSync(glue, 'utf8'));
+    const min = minifyNames(readFileSync(optimized), readFileSync(glue, 'utf8'));
     writeFileSync(glue, min.glue);
-    writeFileSync(join(root, 'dist/cxbridge_bg.wasm'), min.wasm);
+    writeFileSync(shipped, min.wasm);
   }
 
   const esbuild = await import('esbuild');

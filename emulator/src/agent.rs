@@ -272,16 +272,22 @@ fn human_agent(c: &Conversation) -> ApiResult<String> {
     }
 }
 
+/// An agent or supervisor can only join once the customer's stream has attached (the chat is routed then).
+fn require_routed(c: &Conversation) -> ApiResult<()> {
+    if c.routed {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::CONFLICT,
+        "conversation.not.routed",
+        "The customer has not opened the event stream yet.",
+    ))
+}
+
 /// A person takes the chat: joins it if no agent has yet, or takes it over from the scripted agent.
 async fn human_join(State(st): State<Shared>, Path(cid): Path<String>) -> ApiResult<Json<Value>> {
     with_conv(&st, &cid, |c| {
-        if !c.routed {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "conversation.not.routed",
-                "The customer has not opened the event stream yet.",
-            ));
-        }
+        require_routed(c)?;
         c.mode = AgentMode::Human;
         if !c.agent_connected() {
             agent_joins(c, CONSOLE_AGENT);
@@ -338,13 +344,7 @@ fn supervisor(c: &Conversation) -> Option<String> {
 /// written for Genesys Widgets' supervisor events would see one.
 async fn supervisor_join(State(st): State<Shared>, Path(cid): Path<String>) -> ApiResult<Json<Value>> {
     with_conv(&st, &cid, |c| {
-        if !c.routed {
-            return Err(ApiError::new(
-                StatusCode::CONFLICT,
-                "conversation.not.routed",
-                "The customer has not opened the event stream yet.",
-            ));
-        }
+        require_routed(c)?;
         if supervisor(c).is_none() {
             c.add_member(Member::new(SUPERVISOR, Role::Supervisor, MState::Connected));
         }

@@ -91,7 +91,7 @@ export async function launchBrowser({ extraArgs = [] } = {}) {
  * passed to rust"; "attempted to take ownership of Rust value while it was borrowed".
  */
 export const TRAP =
-  /unreachable|RuntimeError|closure invoked|recursive use of an object|attempt(ed)? to (use a moved value|take ownership)|null pointer passed to rust/i;
+  /unreachable|RuntimeError|closure invoked|recursive use of an object|already (mutably )?borrowed|attempt(ed)? to (use a moved value|take ownership)|null pointer passed to rust|memory access out of bounds/i;
 
 /**
  * A new page that records every page error, unhandled rejection, console error and `unreachable` trap in

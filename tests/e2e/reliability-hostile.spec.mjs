@@ -7,9 +7,7 @@
 // every area must still work (a wasm trap would have left the module unusable).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
-
-const TRAP = /unreachable|RuntimeError|recursive use of an object|closure invoked|already (mutably )?borrowed|null pointer passed to rust|attempt(ed)? to (use a moved value|take ownership)|memory access out of bounds/i;
+import { startEmulator, launchBrowser, newPage, assertNoTraps, TRAP } from './harness.mjs';
 
 let emu;
 let browser;
