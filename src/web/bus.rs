@@ -173,11 +173,8 @@ fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
     }
 }
 
-/// The namespace the embedded bridge publishes in (`web::embedded`), with its dot.
-const EMBEDDED_NAMESPACE: &str = "EngageDigital.";
-
-/// Delivers a publication: analytics first, then the subscribers (asynchronously). `publisher` is the
-/// publisher's name as a JS string when the caller has it at hand.
+/// Delivers a publication: analytics first (when `record`), then the subscribers (asynchronously). `publisher`
+/// is the publisher's name as a JS string when the caller has it at hand.
 fn deliver(
     p: &Publication<Js>,
     publisher: Option<&JsValue>,
@@ -185,10 +182,9 @@ fn deliver(
     time: f64,
     sticky: bool,
     debug: bool,
+    record: bool,
 ) {
-    // Each event reaches analytics once, under the source that produced it: the embedded bridge records its
-    // events as `EngageDigitalEmbeddedUI` itself, so their bus copies (`EngageDigital.*`) are not recorded again.
-    if !p.topic.starts_with(EMBEDDED_NAMESPACE) {
+    if record {
         analytics::record("CXBus", &p.topic, data);
     }
     if debug {
@@ -259,7 +255,7 @@ impl Plugin {
         let (result, debug) = with(|s| (s.bus.publish(self.id, &name, &data, sticky, now), s.debug));
         match result {
             Ok(p) => {
-                deliver(&p, Some(&self.label), &data, now, sticky, debug);
+                deliver(&p, Some(&self.label), &data, now, sticky, debug, true);
                 true
             }
             Err(e) => {
@@ -459,7 +455,7 @@ impl Plugin {
         let (result, debug) = with(|s| (s.bus.set_data(self.id, &name, value.clone(), now), s.debug));
         match result {
             Ok(p) => {
-                deliver(&p, Some(&self.label), &value, now, false, debug);
+                deliver(&p, Some(&self.label), &value, now, false, debug, true);
                 JsValue::TRUE
             }
             Err(e) => refuse("data", e.message(), &key),
@@ -528,11 +524,11 @@ pub fn register_native_plugin(
     result
 }
 
-fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool) {
+fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool, record: bool) {
     let now = js_sys::Date::now();
     let (result, debug) = with(|s| (s.bus.publish_in(namespace, event, data, sticky, now), s.debug));
     match result {
-        Ok(p) => deliver(&p, None, data, now, sticky, debug),
+        Ok(p) => deliver(&p, None, data, now, sticky, debug, record),
         Err(e) => {
             refuse("publish", e.message(), &JsValue::from_str(event));
         }
@@ -541,12 +537,19 @@ fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool) {
 
 /// Publishes `<namespace>.<event>` as the built-in plugin `namespace` would (WebChatService, EngageDigital).
 pub fn publish_as(namespace: &str, event: &str, data: &JsValue) {
-    publish_in(namespace, event, data, false);
+    publish_in(namespace, event, data, false, true);
+}
+
+/// [`publish_as`] for a source that reports its events to analytics itself (the embedded bridge records them as
+/// `EngageDigitalEmbeddedUI`), so each event reaches analytics once, under the source that produced it — and a
+/// page plugin that happens to be named like that source keeps its own events recorded.
+pub fn publish_as_unrecorded(namespace: &str, event: &str, data: &JsValue) {
+    publish_in(namespace, event, data, false, false);
 }
 
 /// Like [`publish_as`], but sticky: later subscribers get the last data at once (`ready`).
 pub fn republish_as(namespace: &str, event: &str, data: &JsValue) {
-    publish_in(namespace, event, data, true);
+    publish_in(namespace, event, data, true, true);
 }
 
 /// Reads `window[path[0]][path[1]]…`, `undefined` when any step is missing.

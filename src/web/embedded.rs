@@ -295,7 +295,7 @@ fn deliver(accepted: &Accepted) {
             report_thrown(&accepted.name_js, &err);
         }
     }
-    super::bus::publish_as("EngageDigital", name, &pair(&accepted.name_js, &accepted.data));
+    super::bus::publish_as_unrecorded("EngageDigital", name, &pair(&accepted.name_js, &accepted.data));
     super::analytics::record("EngageDigitalEmbeddedUI", name, &accepted.data);
 }
 
