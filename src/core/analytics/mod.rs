@@ -125,23 +125,9 @@ pub fn retry_after_seconds(value: &str) -> Option<u64> {
     secs.map(|s| s.saturating_mul(1000))
 }
 
-/// Appends `n` in decimal. The wasm pays for `core::fmt` with every `to_string()`; this costs a few bytes.
-pub fn push_u64(out: &mut String, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut len = 0;
-    loop {
-        if let Some(d) = digits.get_mut(len) {
-            *d = b'0' + (n % 10) as u8;
-        }
-        len += 1;
-        n /= 10;
-        if n == 0 || len == digits.len() {
-            break;
-        }
-    }
-    for d in digits.iter().take(len).rev() {
-        out.push(char::from(*d));
-    }
+/// Appends `n` in decimal (no `core::fmt`): the one digit writer, the JSON writer's.
+pub fn push_u64(out: &mut String, n: u64) {
+    crate::core::guestchat::json::push_uint(out, n);
 }
 
 /// Appends `parts` separated by `sep` (what `join` does, without its generic code in the wasm).
