@@ -508,10 +508,6 @@ pub struct Session {
     reconnect_attempt: u32,
     /// Requests of the catch-up in flight (messages, members).
     catching_up: u8,
-    /// From the start of a catch-up until one succeeds: stream frames are held (they are newer than what it
-    /// reads) and sends wait. A failed catch-up keeps holding and is tried again: releasing the frames would
-    /// deliver them ahead of the messages it had yet to read.
-    holding: bool,
     /// A request of the catch-up in flight failed.
     catch_up_failed: bool,
     held: Vec<Frame>,
@@ -607,7 +603,6 @@ impl Session {
             disconnected: false,
             reconnect_attempt: 0,
             catching_up: 0,
-            holding: false,
             catch_up_failed: false,
             held: Vec::new(),
             queue: VecDeque::new(),
@@ -994,7 +989,6 @@ impl Session {
         self.claimed.clear();
         self.held.clear();
         self.catching_up = 0;
-        self.holding = false;
         self.catch_up_failed = false;
         self.disconnected = false;
         self.reconnect_attempt = 0;
@@ -1069,7 +1063,7 @@ impl Session {
     fn can_send(&self) -> bool {
         self.phase == Phase::Active
             && !self.disconnected
-            && !self.holding
+            && !self.holding()
             && (self.sock == Sock::Open || self.cfg().polling)
     }
 
@@ -1677,21 +1671,12 @@ impl Session {
             return;
         }
         // Drop the other half of this attempt; a retry starts both again.
-        let ids: Vec<u32> = self
-            .pending
-            .iter()
-            .filter(|(_, p)| {
-                matches!(
-                    p,
-                    Pending::Messages(Fetch::Restore) | Pending::Members(Fetch::Restore)
-                )
-            })
-            .map(|(i, _)| *i)
-            .collect();
-        for id in ids {
-            self.pending.retain(|(i, _)| *i != id);
-            self.cancel(Timer::Request(id));
-        }
+        self.drop_pending(|p| {
+            matches!(
+                p,
+                Pending::Messages(Fetch::Restore) | Pending::Members(Fetch::Restore)
+            )
+        });
         if is_transient(result) {
             if self.restore_failures == 0 {
                 self.emit(Event::RestoredOffline);
@@ -1735,9 +1720,15 @@ impl Session {
         self.pump(ctx);
     }
 
+    /// From the start of a catch-up until one succeeds: stream frames are held (they are newer than what it
+    /// reads) and sends wait. A failed catch-up keeps holding and is tried again: releasing the frames would
+    /// deliver them ahead of the messages it had yet to read.
+    fn holding(&self) -> bool {
+        self.catching_up > 0 || self.catch_up_failed
+    }
+
     fn start_catch_up(&mut self) {
         self.catching_up = 2;
-        self.holding = true;
         self.catch_up_failed = false;
         let after = self.transcript.last_id.clone();
         let req = self
@@ -1760,7 +1751,6 @@ impl Session {
             self.arm(Timer::CatchUp, ms);
             return;
         }
-        self.holding = false;
         let held = std::mem::take(&mut self.held);
         for f in held {
             self.apply_frame(f, ctx);
@@ -1797,7 +1787,6 @@ impl Session {
         // end it early, releasing sends and stream frames before the messages it fetches (found by the soak
         // model: a frame delivered ahead of older messages).
         self.catching_up = 0;
-        self.holding = false;
         self.catch_up_failed = false;
         self.cancel(Timer::CatchUp);
         self.drop_pending(|p| {
@@ -1825,7 +1814,7 @@ impl Session {
         if f == Frame::Liveness {
             return;
         }
-        if self.holding {
+        if self.holding() {
             self.held.push(f);
             return;
         }
@@ -1877,7 +1866,7 @@ impl Session {
             Frame::Liveness => {}
             Frame::Garbled => {
                 // Re-read what we could not see; held frames and de-duplication keep the order and the count.
-                if !self.holding && self.sock == Sock::Open {
+                if !self.holding() && self.sock == Sock::Open {
                     self.start_catch_up();
                 }
             }
