@@ -20,6 +20,8 @@ const kb = (a, b) => `${((b - a) / 1024).toFixed(0)} KB`;
 function printChatMemory(c) {
   console.log(`memory: 10,000-message chat: JS heap ${c.before.js} → ${c.afterChat.js} B (after endChat ${c.afterEnd.js} B), ` +
     `wasm ${c.before.wasm} → ${c.afterChat.wasm} B (after endChat ${c.afterEnd.wasm} B)`);
+  console.log(`  stages (JS heap / wasm B): before ${c.before.js} / ${c.before.wasm}, chat started ${c.started.js} / ${c.started.wasm}, ` +
+    `message ${c.warmMessages} ${c.warm.js} / ${c.warm.wasm}, message 10,000 ${c.afterChat.js} / ${c.afterChat.wasm}, ended ${c.afterEnd.js} / ${c.afterEnd.wasm}`);
   console.log(`  from message ${c.warmMessages} (chat started, code warm) to 10,000: JS heap ${kb(c.warm.js, c.afterChat.js)}, wasm ${kb(c.warm.wasm, c.afterChat.wasm)}`);
 }
 
@@ -51,6 +53,17 @@ await new Promise((r) => server.listen(0, '127.0.0.1', r));
 const emu = await startEmulator({ release: true });
 const pageUrl = `http://127.0.0.1:${server.address().port}/benches/bench.html?emu=${encodeURIComponent(emu.url)}`;
 
+/** BENCH_HEAPSNAP=DIR: heap snapshots of the chat page before the chat and after endChat, to diff in DevTools. */
+async function snap(page, name) {
+  if (!process.env.BENCH_HEAPSNAP) return;
+  const cdp = await page.context().newCDPSession(page);
+  const chunks = [];
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', (e) => chunks.push(e.chunk));
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  await writeFile(join(process.env.BENCH_HEAPSNAP, `${name}.heapsnapshot`), chunks.join(''));
+  await cdp.detach();
+}
 const browser = await launchBrowser({ extraArgs: ['--enable-precise-memory-info', '--js-flags=--expose-gc'] });
 const results = { date: new Date().toISOString(), runs: RUNS, chromium: execFileSync(process.env.CHROMIUM || '/usr/bin/chromium', ['--version']).toString().trim(), cases: {} };
 
@@ -116,7 +129,9 @@ try {
     await page.waitForFunction(() => window.__benchLoaded === true);
     await page.evaluate(() => window.bench.ready());
     const before = await page.evaluate(() => window.bench.memory());
+    await snap(page, 'before');
     await page.evaluate(() => window.bench.chatStart());
+    const started = await page.evaluate(() => window.bench.memory());
     const per = Math.ceil(CHAT_MESSAGES / RUNS);
     const w = [];
     for (let i = 0; i < RUNS; i++) w.push(await page.evaluate((n) => window.bench.wireToCallback(n), per));
@@ -133,7 +148,8 @@ try {
     const sentSoFar = per * RUNS;
     const afterChat = await page.evaluate((n) => window.bench.longChat(n), 10000 - sentSoFar);
     const afterEnd = await page.evaluate(() => window.bench.chatEnd());
-    results.cases.memoryChat = { before, warm, warmMessages: per * RUNS, afterChat, afterEnd, messages: 10000 };
+    await snap(page, 'afterEnd');
+    results.cases.memoryChat = { before, started, warm, warmMessages: per * RUNS, afterChat, afterEnd, messages: 10000 };
     await chatBrowser.close();
   }
 
