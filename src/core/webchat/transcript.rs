@@ -29,11 +29,19 @@ impl Role {
 
     /// `from.type` of a widget message.
     pub fn from_type(self) -> &'static str {
+        FROM_TYPES
+            .get(usize::from(self.type_index()))
+            .copied()
+            .unwrap_or("External")
+    }
+
+    /// Its `from.type`'s index in [`FROM_TYPES`], as stored.
+    fn type_index(self) -> u8 {
         match self {
-            Role::Client => "Client",
-            Role::Agent | Role::Supervisor => "Agent",
-            Role::Bot => "Bot",
-            Role::External => "External",
+            Role::Client => 0,
+            Role::Agent | Role::Supervisor => 1,
+            Role::Bot => 2,
+            Role::External => 3,
         }
     }
 }
@@ -108,10 +116,24 @@ fn fnv(s: &str) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
-/// Bytes per arena chunk. Chunks are allocated once at this size and never grown, so a long chat never copies its
+/// How many hashes to add to a full `seen` of `len`: up to the next size whose allocation takes a whole number
+/// of log chunks' room in the arena. The buffer it leaves behind is then a hole the next log chunks fill
+/// exactly. Doubling kept up to half of it unused (24 KB at 10,000 messages) and 96 KB live while 8,192 hashes
+/// were copied; growing by an eighth left ~20 odd-sized holes over a 10,000-message chat, with remainders that
+/// nothing reused (wasm memory ended ~140 KB above what was allocated).
+fn seen_growth(len: usize) -> usize {
+    const BLOCK: usize = (CHUNK + 16) / 4;
+    (len + 4) / BLOCK * BLOCK + BLOCK - 4 - len
+}
+
+/// Bytes per log chunk. Chunks are allocated once at this size and never grown, so a long chat never copies its
 /// log to a doubled buffer (the old and the new one both live: the peak that wasm memory, which never shrinks,
-/// would keep).
-const CHUNK: usize = 64 * 1024;
+/// would keep). 8 KB less talc's overhead (a 4-byte tag, rounded to its 16-byte unit), so a chunk takes exactly
+/// 8 KB of the arena. A 64 KB chunk with that overhead needs two fresh pages whenever the arena's free tail is
+/// short of it (the first one grew memory by 128 KB at chat start), and the last chunk's unused tail is memory
+/// the chat keeps (half a chunk on average): with this encoding, 16 KB chunks ended a 10,000-message chat one
+/// 64 KB page above 8 KB ones.
+const CHUNK: usize = 8 * 1024 - 16;
 /// A position is remembered every this many messages, so reading from message `n` decodes at most this many first.
 const STRIDE: usize = 64;
 /// `from` of a message whose sender is not a known member.
@@ -123,19 +145,37 @@ const KINDS: [(&str, &str); 4] = [
     ("ParticipantJoined", "member-join"),
     ("ParticipantLeft", "member-leave"),
 ];
+/// The index in [`KINDS`] of a wire message's body type (unknown types are plain messages).
+fn kind_of(w: &WireMessage) -> usize {
+    KINDS.iter().position(|k| k.1 == w.body_type).unwrap_or(0)
+}
+
 const FROM_TYPES: [&str; 4] = ["Client", "Agent", "Bot", "External"];
 
 /// The delivered messages as one byte log in fixed-size chunks. A record is:
 /// `flags` (kind: 2 bits, from type: 2 bits, id is a lowercase UUID stored as 16 bytes: 1 bit, timestamp text
-/// kept: 1 bit, for the guest's own messages), `from` (member index, u16), the timestamp in ms (f64), the id (16
-/// bytes, or a length and the bytes), the text (length and bytes), and the timestamp text when kept.
+/// kept: 1 bit, for the guest's own messages; ms stored whole: 1 bit; same sender as the record before: 1 bit),
+/// `from` (member index) unless the same, the timestamp in ms, the id (16 bytes, or its length and bytes), the
+/// text (length and bytes), and the timestamp text when kept. Lengths and the member index are LEB128 varints,
+/// and the ms a zigzag varint of the difference from the previous record's (a byte or two in a live chat),
+/// stored whole as an f64 when it is not an integer. The first record of each stride, where reading from a mark
+/// starts, refers to no record before it (ms whole, sender written). A 38-byte message is 56 bytes.
 #[derive(Debug, Default)]
 struct Log {
     chunks: Vec<Vec<u8>>,
     len: usize,
     /// (chunk, offset) of message `k * STRIDE`.
     marks: Vec<(u32, u32)>,
+    /// The previous record's ms, as an integer: the next difference's base.
+    base_ms: i64,
+    /// The previous record's sender.
+    prev_from: u16,
 }
+
+const F_UUID: u8 = 16;
+const F_TS_TEXT: u8 = 32;
+const F_MS_F64: u8 = 64;
+const F_SAME_FROM: u8 = 128;
 
 /// One decoded record.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,9 +195,25 @@ impl Entry {
     }
 }
 
-/// A length, as 4 bytes (a chat message is at most a few kilobytes; a varint would save 3 bytes and cost code).
-fn push_len(out: &mut Vec<u8>, n: usize) {
-    out.extend_from_slice(&(n as u32).to_le_bytes());
+/// LEB128: lengths, member indexes and time deltas are almost always one byte.
+fn push_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push(v as u8 | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn push_counted(out: &mut Vec<u8>, b: &[u8]) {
+    push_varint(out, b.len() as u64);
+    out.extend_from_slice(b);
+}
+
+/// `ms` as an integer when that integer converts back to exactly `ms` (not for fractions, NaN, infinities or
+/// -0): the decoder converts the same way, so a stored delta always reads back bit for bit.
+fn integral_ms(ms: f64) -> Option<i64> {
+    let i = ms as i64;
+    ((i as f64).to_bits() == ms.to_bits()).then_some(i)
 }
 
 fn uuid_bytes(id: &str) -> Option<[u8; 16]> {
@@ -209,26 +265,38 @@ impl Log {
     /// `own`: the guest's message, whose timestamp text is kept for the answer of a send its echo completes (the
     /// widget's shape needs only the ms).
     fn push(&mut self, w: &WireMessage, kind: u8, from_type: u8, from: u16, own: bool) {
-        let mut rec = Vec::with_capacity(16 + w.id.len() + w.body.len());
+        let mut rec = Vec::with_capacity(24 + w.id.len() + w.body.len());
         let uuid = uuid_bytes(&w.id);
-        let ts_text = own;
-        let flags =
-            (kind & 3) | ((from_type & 3) << 2) | (u8::from(uuid.is_some()) << 4) | (u8::from(ts_text) << 5);
+        // The first record of a stride is read first when reading from its mark: its ms is whole.
+        let mid_stride = self.len % STRIDE != 0;
+        let ms = integral_ms(w.timestamp_ms).filter(|_| mid_stride);
+        let same_from = mid_stride && self.prev_from == from;
+        let flags = (kind & 3)
+            | ((from_type & 3) << 2)
+            | (u8::from(uuid.is_some()) * F_UUID)
+            | (u8::from(own) * F_TS_TEXT)
+            | (u8::from(ms.is_none()) * F_MS_F64)
+            | (u8::from(same_from) * F_SAME_FROM);
         rec.push(flags);
-        rec.extend_from_slice(&from.to_le_bytes());
-        rec.extend_from_slice(&w.timestamp_ms.to_le_bytes());
+        if !same_from {
+            push_varint(&mut rec, u64::from(from));
+        }
+        self.prev_from = from;
+        match ms {
+            Some(i) => {
+                let d = i.wrapping_sub(self.base_ms);
+                push_varint(&mut rec, ((d << 1) ^ (d >> 63)) as u64);
+            }
+            None => rec.extend_from_slice(&w.timestamp_ms.to_le_bytes()),
+        }
+        self.base_ms = w.timestamp_ms as i64;
         match uuid {
             Some(u) => rec.extend_from_slice(&u),
-            None => {
-                push_len(&mut rec, w.id.len());
-                rec.extend_from_slice(w.id.as_bytes());
-            }
+            None => push_counted(&mut rec, w.id.as_bytes()),
         }
-        push_len(&mut rec, w.body.len());
-        rec.extend_from_slice(w.body.as_bytes());
-        if ts_text {
-            push_len(&mut rec, w.timestamp.len());
-            rec.extend_from_slice(w.timestamp.as_bytes());
+        push_counted(&mut rec, w.body.as_bytes());
+        if own {
+            push_counted(&mut rec, w.timestamp.as_bytes());
         }
         let fits = self
             .chunks
@@ -255,6 +323,8 @@ impl Log {
             chunk: chunk as usize,
             at: at as usize,
             left: self.len.saturating_sub(from - from % STRIDE),
+            base_ms: 0,
+            prev_from: 0,
         };
         for _ in 0..from % STRIDE {
             if it.skip_one().is_none() {
@@ -270,6 +340,9 @@ struct LogIter<'a> {
     chunk: usize,
     at: usize,
     left: usize,
+    /// The decoder's copies of [`Log::base_ms`] and [`Log::prev_from`].
+    base_ms: i64,
+    prev_from: u16,
 }
 
 impl LogIter<'_> {
@@ -294,16 +367,28 @@ impl LogIter<'_> {
             b: self.log.chunks.get(self.chunk).and_then(|c| c.get(self.at..))?,
             p: 0,
         };
-        let flags = *c.take(1)?.first()?;
-        let from = u16::from_le_bytes(c.take(2)?.try_into().ok()?);
-        let ms = f64::from_le_bytes(c.take(8)?.try_into().ok()?);
-        let id = if flags & 16 != 0 {
+        let flags = *c.b.first()?;
+        c.p = 1;
+        let from = if flags & F_SAME_FROM != 0 {
+            self.prev_from
+        } else {
+            c.varint()? as u16
+        };
+        self.prev_from = from;
+        let ms = if flags & F_MS_F64 != 0 {
+            f64::from_le_bytes(c.take(8)?.try_into().ok()?)
+        } else {
+            let z = c.varint()?;
+            self.base_ms.wrapping_add((z >> 1) as i64 ^ -((z & 1) as i64)) as f64
+        };
+        self.base_ms = ms as i64;
+        let id = if flags & F_UUID != 0 {
             RawId::Uuid(c.take(16)?)
         } else {
             RawId::Text(c.counted()?)
         };
         let text = c.counted()?;
-        let ts = if flags & 32 != 0 { c.counted()? } else { &[] };
+        let ts = if flags & F_TS_TEXT != 0 { c.counted()? } else { &[] };
         self.at += c.p;
         self.left -= 1;
         Some((flags, from, ms, id, text, ts))
@@ -338,9 +423,23 @@ impl<'a> Cursor<'a> {
         Some(s)
     }
 
-    /// A length (4 bytes) and that many bytes.
+    fn varint(&mut self) -> Option<u64> {
+        let mut v = 0u64;
+        let mut shift = 0u32;
+        loop {
+            let b = *self.b.get(self.p)?;
+            self.p += 1;
+            v |= u64::from(b & 0x7f).wrapping_shl(shift);
+            if b < 0x80 {
+                return Some(v);
+            }
+            shift += 7;
+        }
+    }
+
+    /// A varint length and that many bytes.
     fn counted(&mut self) -> Option<&'a [u8]> {
-        let n = u32::from_le_bytes(self.take(4)?.try_into().ok()?);
+        let n = self.varint()?;
         self.take(n as usize)
     }
 }
@@ -394,11 +493,17 @@ impl Transcript {
 
     /// Accepts a message unless its id was seen; returns whether it was new.
     pub fn admit(&mut self, m: WireMessage) -> bool {
-        if m.id.is_empty() || self.has_seen(&m.id) {
+        if m.id.is_empty() {
             return false;
         }
         let h = fnv(&m.id);
-        let at = self.seen.binary_search(&h).unwrap_or_else(|i| i);
+        let at = match self.seen.binary_search(&h) {
+            Ok(_) if self.confirmed(&m.id) => return false,
+            Ok(at) | Err(at) => at,
+        };
+        if self.seen.len() == self.seen.capacity() {
+            self.seen.reserve_exact(seen_growth(self.seen.len()));
+        }
         self.seen.insert(at, h);
         self.last_id = Some(m.id.clone());
         self.waiting.push(m);
@@ -406,18 +511,25 @@ impl Transcript {
     }
 
     pub fn has_seen(&self, id: &str) -> bool {
-        if self.seen.binary_search(&fnv(id)).is_err() {
-            return false;
-        }
-        // Then the log, newest block first: a duplicate is almost always recent.
-        self.waiting.iter().any(|w| w.id == id) || self.delivered(id)
+        self.hashed(id) && self.confirmed(id)
+    }
+
+    /// A hash hit confirmed: the waiting messages first, then the log.
+    fn confirmed(&self, id: &str) -> bool {
+        self.waiting.iter().any(|w| w.id == id) || self.logged(id)
+    }
+
+    fn hashed(&self, id: &str) -> bool {
+        self.seen.binary_search(&fnv(id)).is_ok()
     }
 
     /// Whether message `id` was delivered (is in the log, not waiting).
     pub fn delivered(&self, id: &str) -> bool {
-        if self.seen.binary_search(&fnv(id)).is_err() {
-            return false;
-        }
+        self.hashed(id) && self.logged(id)
+    }
+
+    /// Whether the log holds `id`, newest stride first: a duplicate is almost always recent.
+    fn logged(&self, id: &str) -> bool {
         let mut b = self.log.len.div_ceil(STRIDE);
         while b > 0 {
             b -= 1;
@@ -559,9 +671,8 @@ impl Transcript {
             });
         }
         for w in ready {
-            let c = self.convert(&w, own_id);
-            let kind = KINDS.iter().position(|k| k.0 == c.kind).unwrap_or(0) as u8;
-            let from_type = FROM_TYPES.iter().position(|t| *t == c.from_type).unwrap_or(3) as u8;
+            let (c, from_type) = self.convert(&w, own_id);
+            let kind = kind_of(&w) as u8;
             let from = self
                 .members
                 .iter()
@@ -574,32 +685,28 @@ impl Transcript {
         out
     }
 
-    /// Converts a wire message to the widget's shape, using what is known of its sender.
-    pub fn convert(&self, w: &WireMessage, own_id: &str) -> ChatMessage {
-        let (from_type, from_name) = if w.sender_id == own_id {
+    /// Converts a wire message to the widget's shape, using what is known of its sender; and its `from.type`'s
+    /// index, as stored.
+    fn convert(&self, w: &WireMessage, own_id: &str) -> (ChatMessage, u8) {
+        let (role, from_name) = if w.sender_id == own_id {
             let name = self.member(own_id).map(|m| m.name.clone()).unwrap_or_default();
-            ("Client", name)
+            (Role::Client, name)
         } else {
             match self.member(&w.sender_id) {
-                Some(m) => (m.role.from_type(), m.name.clone()),
-                None => ("External", String::new()),
+                Some(m) => (m.role, m.name.clone()),
+                None => (Role::External, String::new()),
             }
         };
-        let kind = match w.body_type.as_str() {
-            "member-join" => "ParticipantJoined",
-            "member-leave" => "ParticipantLeft",
-            "notice" => "Notice",
-            _ => "Message",
-        };
-        ChatMessage {
-            kind,
+        let c = ChatMessage {
+            kind: KINDS.get(kind_of(w)).map_or("Message", |k| k.0),
             text: w.body.clone(),
             index: self.log.len as u32,
             timestamp: w.timestamp_ms,
             id: w.id.clone(),
-            from_type,
+            from_type: role.from_type(),
             from_name,
-        }
+        };
+        (c, role.type_index())
     }
 
     /// Agents and supervisors that took part, for `getAgents` and connect events.
@@ -711,5 +818,201 @@ mod tests {
         assert!(!t.has_seen("0f8e9999-1b2c-4d3e-8f90-a1b2c3d4e5f6"));
         assert_eq!(t.entries_from(1000).count(), 0);
         assert_eq!(t.entries_from(2000).count(), 0);
+    }
+
+    /// What a record must give back: everything but the timestamp text of others' messages, ms bit for bit.
+    type Stored = (String, String, u64, String, u8, u8, u16);
+
+    fn stored(e: &Entry) -> Stored {
+        let ms = e.timestamp_ms.to_bits();
+        (
+            e.id.clone(),
+            e.text.clone(),
+            ms,
+            e.timestamp.clone(),
+            e.kind,
+            e.from_type,
+            e.from,
+        )
+    }
+
+    /// Pushes `(message, from)` pairs straight into a log, then reads it back from every index: each read must be
+    /// the same suffix (a read starts at the nearest mark, so this crosses every stride and chunk boundary).
+    fn round_trip(msgs: &[(WireMessage, u16)]) -> Log {
+        let mut log = Log::default();
+        let mut want: Vec<Stored> = Vec::new();
+        for (i, (w, from)) in msgs.iter().enumerate() {
+            let own = i % 5 == 0;
+            let kind = kind_of(w) as u8;
+            log.push(w, kind, (i % 4) as u8, *from, own);
+            let ts = if own { w.timestamp.clone() } else { String::new() };
+            let ms = w.timestamp_ms.to_bits();
+            want.push((w.id.clone(), w.body.clone(), ms, ts, kind, (i % 4) as u8, *from));
+        }
+        assert_eq!(log.len, msgs.len());
+        for from in 0..=msgs.len() {
+            let got: Vec<Stored> = log.iter_from(from).map(|e| stored(&e)).collect();
+            assert_eq!(got, want[from..], "reading from {from}");
+        }
+        log
+    }
+
+    fn uuid(i: usize) -> String {
+        format!("{:08x}-1b2c-4d3e-8f90-a1b2c3d4e5f6", i)
+    }
+
+    #[test]
+    fn timestamps_read_back_bit_for_bit_whatever_their_difference() {
+        let base = 1_795_469_511_000.0;
+        let odd = [
+            base,
+            base,                // zero difference
+            base - 86_400_000.0, // negative
+            base + 1.0,
+            base + 0.5, // not an integer: stored whole
+            base + 2.0, // after a whole one, the difference is from its integer part
+            0.0,
+            -0.0, // converts to 0 and back to +0: stored whole
+            -1.0,
+            9_007_199_254_740_992.0, // 2^53
+            -9_007_199_254_740_992.0,
+            9.223_372_036_854_776e18, // 2^63: the saturated i64 converts back to it exactly
+            -9.223_372_036_854_776e18,
+            1e300, // beyond i64
+            -1e300,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::MIN_POSITIVE,
+            5e-324,
+            base,
+            1.5,
+            -2.5,
+            base + 3.0,
+        ];
+        let msgs: Vec<(WireMessage, u16)> = (0..300)
+            .map(|i| {
+                let ms = odd[i % odd.len()];
+                (
+                    wire(&uuid(i), "A", &format!("m{i}"), "2026-11-23T21:31:51.000Z", ms),
+                    0,
+                )
+            })
+            .collect();
+        round_trip(&msgs);
+        // A live chat's ms differences are small: a record of a 38-byte message from the same agent is 56 bytes.
+        let live: Vec<(WireMessage, u16)> = (0..200)
+            .map(|i| {
+                let ms = base + (i * 37 % 100) as f64;
+                let body = "bench -1 0 message 1234 of a long chat";
+                (wire(&uuid(i), "A", body, "", ms), 3)
+            })
+            .collect();
+        let mut log = Log::default();
+        for (w, from) in &live {
+            log.push(w, 0, 1, *from, false);
+        }
+        let bytes: usize = log.chunks.iter().map(Vec::len).sum();
+        // 200 records: each 1 + 1 (ms) + 16 + 1 + 38, and the 4 stride starts add their sender and an f64 ms.
+        assert_eq!(bytes, 200 * 57 + 4 * (1 + 8 - 1));
+    }
+
+    #[test]
+    fn ids_texts_and_senders_of_every_size_read_back_across_strides_and_chunks() {
+        let sizes = [
+            0usize,
+            1,
+            127,
+            128,
+            300,
+            16_383,
+            16_384,
+            CHUNK - 40,
+            CHUNK,
+            CHUNK + 10,
+            3 * CHUNK,
+        ];
+        let mut msgs = Vec::new();
+        for i in 0..400usize {
+            let id = match i % 4 {
+                0 => uuid(i),
+                1 => format!("not-a-uuid-{i}"),
+                // Upper case is not stored as bytes (it would come back lower case).
+                2 => uuid(i).to_uppercase(),
+                _ => format!("{}-{}", "x".repeat(130), i), // a length of two varint bytes
+            };
+            let body = if i % 9 == 0 {
+                "y".repeat(sizes[i / 9 % sizes.len()])
+            } else if i % 9 == 1 {
+                "héllo ✓ — ünïcode".repeat(i % 5)
+            } else {
+                format!("message {i}")
+            };
+            // Runs of one sender, changes, member indexes of one to three varint bytes, and no member.
+            let from = match i / 3 % 5 {
+                0 => 0,
+                1 => 127,
+                2 => 128,
+                3 => 20_000,
+                _ => NO_MEMBER,
+            };
+            let mut w = wire(
+                &id,
+                "A",
+                &body,
+                &format!("2026-11-23T21:31:{:02}.{:03}Z", i % 60, i),
+                1e12 + i as f64,
+            );
+            w.body_type = ["standard", "notice", "member-join", "member-leave", "other"][i % 5].into();
+            msgs.push((w, from));
+        }
+        let log = round_trip(&msgs);
+        assert!(log.chunks.len() > 10);
+        // A text larger than a chunk gets a chunk of its own size, and chunks are never grown past their size.
+        assert!(log.chunks.iter().any(|c| c.capacity() >= 3 * CHUNK));
+        assert!(log.chunks.iter().all(|c| c.len() <= c.capacity().max(CHUNK)));
+    }
+
+    #[test]
+    fn a_chunk_filled_to_the_byte_is_followed_by_a_new_one() {
+        // Records sized so that the first chunk ends exactly full: 1 + 1 + 8 (ms whole at a stride start) + 16
+        // + 2 (a length of 200 or more) + text.
+        let first = 1 + 1 + 8 + 16 + 2;
+        let body = "z".repeat(CHUNK - first);
+        let msgs: Vec<(WireMessage, u16)> = (0..3)
+            .map(|i| {
+                (
+                    wire(&uuid(i), "A", if i == 0 { &body } else { "after" }, "", 1e12),
+                    0,
+                )
+            })
+            .collect();
+        let mut log = Log::default();
+        for (w, from) in &msgs {
+            log.push(w, 0, 0, *from, false);
+        }
+        assert_eq!(log.chunks.first().map(Vec::len), Some(CHUNK));
+        assert_eq!(log.chunks.len(), 2);
+        assert_eq!(
+            log.iter_from(1).map(|e| e.text).collect::<Vec<_>>(),
+            ["after", "after"]
+        );
+    }
+
+    #[test]
+    fn seen_grows_to_whole_chunks_of_the_arena() {
+        let mut t = Transcript::default();
+        let mut caps = Vec::new();
+        for i in 0..5000 {
+            assert!(t.admit(wire(&uuid(i), "A", "m", "", 1e12)));
+            if caps.last() != Some(&t.seen.capacity()) {
+                caps.push(t.seen.capacity());
+            }
+        }
+        // 4 bytes each, plus talc's 4-byte tag: 8 KB, 16 KB and 24 KB of the arena.
+        assert_eq!(caps, [2044, 4092, 6140]);
+        for i in 0..5000 {
+            assert!(!t.admit(wire(&uuid(i), "A", "m", "", 1e12)));
+        }
     }
 }
