@@ -120,14 +120,23 @@ export function wcPre(f) {
 // Equal strings of a payload made one: a `messageReceived` names its conversation and member ids twice and its text
 // and message id twice (the wire original and the widget's message), and every payload of a chat repeats the same
 // few ids and names. Kept alive by whoever keeps payloads (a page's own transcript, analytics holding events until
-// `configure`), the copies were ~40 % of a payload's heap. Bounded: forgotten every 256 strings.
-let strings = new Map();
+// `configure`), the copies were ~40 % of a payload's heap. Within one payload every string is shared; across
+// payloads only short ones (ids, names, timestamps), the last 256 of them, so a long text is never kept here.
+let shared = new Map();
+const inPayload = new Map();
 const share = (v) => {
-  const seen = strings.get(v);
+  let seen = inPayload.get(v);
   if (seen !== undefined) return seen;
-  if (strings.size >= 256) strings = new Map();
-  strings.set(v, v);
-  return v;
+  seen = v.length <= 64 ? shared.get(v) : undefined;
+  if (seen === undefined) {
+    seen = v;
+    if (v.length <= 64) {
+      if (shared.size >= 256) shared = new Map();
+      shared.set(v, v);
+    }
+  }
+  inPayload.set(v, seen);
+  return seen;
 };
 
 // jQuery's ajax answers carry `responseJSON` when `responseText` parses.
@@ -148,7 +157,12 @@ const revive = (_k, v) => {
  * applied in order. Null for a `messageReceived` whose every message was hidden (nothing to publish).
  */
 export function wcMake(json) {
-  const o = JSON.parse(json, revive);
+  let o;
+  try {
+    o = JSON.parse(json, revive);
+  } finally {
+    inPayload.clear();
+  }
   const list = o && o.messages;
   if (Array.isArray(list)) {
     const shown = [];
