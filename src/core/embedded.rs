@@ -433,8 +433,10 @@ pub fn check_payload(
     Ok(())
 }
 
-/// Bounds the walk over `data`: depth and total size. The shell's copy (`js/embedded.js` `copyData`) applies this
-/// rule (the fuzz target checks it here): [`Budget::enter`] for every value it copies.
+/// Bounds the walk over `data`: depth and total size. Not part of the shipped code: the limits run in JS
+/// (`js/embedded.js` `copyData`, whose edges `tests/e2e/embedded.spec.mjs` checks with hostile payloads), so the
+/// payload is never copied into the wasm. This is the rule written down once, for the fuzz target (`fuzz/`) to
+/// check the rest of the validation against: [`Budget::enter`] for every value the copy takes.
 #[derive(Debug, Default)]
 pub struct Budget {
     values: usize,
