@@ -202,7 +202,7 @@ async function wireToCallback(n) {
   chat.raw.clear();
   for (let i = 0; i < n; i++) {
     const got = new Promise((r) => chat.waiters.set(i, r));
-    await post(`/__emulator/agent/chats/${chat.cid}/messages`, { body: `bench ${i} ${performance.now()}` });
+    await post(`/__emulator/agent/chats/${chat.cid}/messages`, { body: `bench ${i} ${performance.now().toFixed(3)}` });
     await got;
   }
   const figures = (m) => {

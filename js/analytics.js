@@ -32,8 +32,8 @@ export function uuid() {
 
 /**
  * Pushes `{event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data, correlationId?}` onto
- * `window[layer]` (core::analytics::data_layer_event's name), creating the array when absent and never replacing
- * it (GTM wraps `push`). `env` is an envelope object or its JSON text. Returns an error message, or undefined.
+ * `window[layer]`, creating the array when absent and never replacing it (GTM wraps `push`). The `event` name lets
+ * a tag manager trigger match one source with a prefix (`cxbridge.ac.`) or one event exactly. `env` is an envelope object or its JSON text. Returns an error message, or undefined.
  */
 export function pushDataLayer(layer, env) {
   if (typeof env === 'string') env = JSON.parse(env);

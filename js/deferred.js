@@ -126,7 +126,14 @@ export function subscription(fn) {
 }
 
 export function refused(message, value) {
-  const cut = typeof value === 'string' && value.length > 60 ? `${value.slice(0, 60)}…(${value.length} chars)` : value;
+  let cut = value;
+  if (typeof value === 'string' && value.length > 60) {
+    // Counted and cut in code points, as journey::shown counts chars: an emoji is one, and is never split.
+    let n = 0;
+    let head = '';
+    for (const ch of value) if (n++ < 60) head += ch;
+    if (n > 60) cut = `${head}…(${n} chars)`;
+  }
   console.warn(message, cut);
 }
 

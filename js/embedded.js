@@ -3,15 +3,35 @@
 // What lives here is the walk over `event.data` that those decisions need, because as web-sys glue (a Reflect
 // call per property read, per key, per value) it cost the wasm several times its size here.
 //
-// A failure is a number, the index of a `core::embedded::Rejection` that `web::embedded::rejection` maps back:
-// 4 not an object, 5 name missing, 6 name not a string, 7 not smcc:, 8 name malformed, 9 data not an object,
-// 10 too deep, 11 too large, 12 not JSON, 13 unreadable.
+// A failure is a number, the index of a `core::embedded::Rejection` variant in declaration order, which
+// `Rejection::from_code` maps back; `found` answers with the index of a `core::embedded::Found`. A native test
+// there pins both tables to the enums (each name is its variant's, in SCREAMING_CASE); esbuild inlines them.
+const NOT_AN_OBJECT = 4;
+const NAME_MISSING = 5;
+const NAME_NOT_STRING = 6;
+const NAME_NOT_SMCC = 7;
+const NAME_MALFORMED = 8;
+const DATA_NOT_OBJECT = 9;
+const TOO_DEEP = 10;
+const TOO_LARGE = 11;
+const NOT_JSON = 12;
+const UNREADABLE = 13;
 
-/** An own data property of `o` without running a getter: its value, `absent` when there is none; throws 13. */
+const MISSING = 0;
+const UNDEFINED = 1;
+const NULL = 2;
+const BOOLEAN = 3;
+const NUMBER = 4;
+const STRING = 5;
+const ARRAY = 6;
+const OBJECT = 7;
+const OTHER = 8;
+
+/** An own data property of `o` without running a getter: its value, `absent` when there is none; or throws. */
 function own(o, key, absent) {
   const d = Reflect.getOwnPropertyDescriptor(o, key);
   if (d === undefined) return absent;
-  if (d.get !== undefined) throw 13;
+  if (d.get !== undefined) throw UNREADABLE;
   return d.value;
 }
 
@@ -24,16 +44,16 @@ function isRecord(v) {
  * memory: a hostile name may be megabytes long.
  */
 export function readName(msg, maxLen, prefix) {
-  if (!isRecord(msg)) return 4;
+  if (!isRecord(msg)) return NOT_AN_OBJECT;
   try {
     const missing = {};
     const name = own(msg, 'name', missing);
-    if (name === missing) return 5;
-    if (typeof name !== 'string') return 6;
-    if (name.length > maxLen) return name.startsWith(prefix) ? 8 : 7;
+    if (name === missing) return NAME_MISSING;
+    if (typeof name !== 'string') return NAME_NOT_STRING;
+    if (name.length > maxLen) return name.startsWith(prefix) ? NAME_MALFORMED : NAME_NOT_SMCC;
     return name;
   } catch (_) {
-    return 13;
+    return UNREADABLE;
   }
 }
 
@@ -48,14 +68,14 @@ export function copyData(msg, optional, maxDepth, maxValues) {
   let values = 0;
   const proto = Object.prototype;
   const fits = (n) => {
-    if (n > maxValues - values) throw 11;
+    if (n > maxValues - values) throw TOO_LARGE;
   };
   const copy = (v, depth) => {
-    if (depth > maxDepth) throw 10;
+    if (depth > maxDepth) throw TOO_DEEP;
     fits(1);
     values += 1;
     if (typeof v !== 'object' || v === null) {
-      if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw 12;
+      if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw NOT_JSON;
       return v;
     }
     if (Array.isArray(v)) {
@@ -66,7 +86,7 @@ export function copyData(msg, optional, maxDepth, maxValues) {
       return out;
     }
     const p = Reflect.getPrototypeOf(v);
-    if (p !== null && p !== proto) throw 12;
+    if (p !== null && p !== proto) throw NOT_JSON;
     const keys = Reflect.ownKeys(v);
     fits(keys.length);
     const entries = [];
@@ -77,30 +97,30 @@ export function copyData(msg, optional, maxDepth, maxValues) {
     const absent = {};
     const data = own(msg, 'data', absent);
     if (optional && (data === absent || data === null)) return {};
-    if (data === absent || !isRecord(data)) return 9;
+    if (data === absent || !isRecord(data)) return DATA_NOT_OBJECT;
     return copy(data, 0);
   } catch (e) {
-    return typeof e === 'number' ? e : 13;
+    return typeof e === 'number' ? e : UNREADABLE;
   }
 }
 
 /** What the copy holds under `key`: the index of a `core::embedded::Found`. */
 export function found(copy, key) {
-  if (!Object.hasOwn(copy, key)) return 0;
+  if (!Object.hasOwn(copy, key)) return MISSING;
   const v = copy[key];
-  if (v === undefined) return 1;
-  if (v === null) return 2;
+  if (v === undefined) return UNDEFINED;
+  if (v === null) return NULL;
   switch (typeof v) {
     case 'boolean':
-      return 3;
+      return BOOLEAN;
     case 'number':
-      return 4;
+      return NUMBER;
     case 'string':
-      return 5;
+      return STRING;
     case 'object':
-      return Array.isArray(v) ? 6 : 7;
+      return Array.isArray(v) ? ARRAY : OBJECT;
     default:
-      return 8;
+      return OTHER;
   }
 }
 

@@ -244,6 +244,9 @@ function serve(dir, index) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Whether the page printed its first line of test output: the tests started, so a stall is not the browser's. */
+const ran = (output) => /^running \d+ tests?$/m.test(output);
+
 /**
  * Opens the test page and follows its output. Resolves to { verdict, output, problems } where verdict is
  * 'ok', 'failed' or 'never-ran' (no line of test output and nothing the page itself complained about).
@@ -270,15 +273,15 @@ async function runPage(context, url) {
     await page.goto(url, { timeout: FIRST_OUTPUT_MS, waitUntil: 'load' });
     for (;;) {
       output = (await page.textContent('#output', { timeout: FIRST_OUTPUT_MS })) ?? '';
-      const ran = /^running \d+ tests?$/m.test(output);
-      if (ran) print();
+      const testing = ran(output);
+      if (testing) print();
       if (output.includes('test result: ')) {
         await sleep(100); // an error thrown by the last test's leftovers (a timer, a rejection) lands here
         verdict = /test result: ok\./.test(output) && problems.length === 0 ? 'ok' : 'failed';
         break;
       }
       const elapsed = Date.now() - started;
-      if (!ran && elapsed > FIRST_OUTPUT_MS) break;
+      if (!testing && elapsed > FIRST_OUTPUT_MS) break;
       if (elapsed > FILE_TIMEOUT_MS) {
         problems.push(`no "test result:" line within ${FILE_TIMEOUT_MS / 1000} s (a test that never finishes?)`);
         verdict = 'failed';
@@ -291,10 +294,9 @@ async function runPage(context, url) {
     output = (await page.textContent('#output', { timeout: 2000 }).catch(() => null)) ?? output;
   }
   if (verdict === null) {
-    const ran = /^running \d+ tests?$/m.test(output);
-    verdict = ran || problems.some((p) => p.startsWith('page error')) ? 'failed' : 'never-ran';
+    verdict = ran(output) || problems.some((p) => p.startsWith('page error')) ? 'failed' : 'never-ran';
   }
-  if (/^running \d+ tests?$/m.test(output)) print();
+  if (ran(output)) print();
   await page.close().catch(() => {});
   return { verdict, output, problems, consoleLines };
 }
@@ -340,7 +342,7 @@ async function runFile(state, { name, wasm }, extraArgs) {
       state.context = null;
       continue;
     }
-    if (!/^running \d+ tests?$/m.test(result.output)) console.log(result.output);
+    if (!ran(result.output)) console.log(result.output);
     for (const p of result.problems) console.log(`!!! ${p}`);
     // When the page printed its result, each failed test's console output is already in it.
     if (result.consoleLines.length && !result.output.includes('test result: ')) {

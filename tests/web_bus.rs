@@ -273,3 +273,26 @@ fn a_1_mb_bad_name_is_not_logged_in_full() {
         "{e}"
     );
 }
+
+#[wasm_bindgen_test]
+fn a_value_with_emoji_is_cut_at_the_same_character_by_the_js_warning_and_the_rust_error() {
+    // 80 characters, 159 UTF-16 units: counting units would cut after 29 emoji and half of the 30th.
+    let name = ["a", &"😀".repeat(79)].concat();
+    let want = ["a", &"😀".repeat(59), "…(80 chars)"].concat();
+    // A refused subscribe warns from JS (js/deferred.js `refused`), the value never copied into the wasm.
+    let warned = Array::new();
+    let console: JsValue = Reflect::get(&js_sys::global(), &"console".into()).unwrap();
+    let orig = Reflect::get(&console, &"warn".into()).unwrap();
+    let record = Function::new_with_args("m, v", "this.push(String(v))").bind0(&warned);
+    Reflect::set(&console, &"warn".into(), &record).unwrap();
+    let p = Plugin::register("EmojiNames").unwrap();
+    let refused = p.subscribe(name.clone().into(), JsValue::from(1));
+    Reflect::set(&console, &"warn".into(), &orig).unwrap();
+    assert_eq!(refused, JsValue::FALSE);
+    assert_eq!(warned.length(), 1);
+    assert_eq!(warned.get(0).as_string().unwrap(), want);
+    // A plugin name taken: the Error is built in Rust (journey::shown).
+    Plugin::register(&name).unwrap();
+    let e = message(bus::register_native_plugin(&name, &["x"], Rc::new(|_: NativeCommand| {})).unwrap_err());
+    assert!(e.contains(&["'", &want, "'"].concat()), "{e}");
+}

@@ -236,7 +236,8 @@ pub enum Found {
 }
 
 impl Found {
-    /// The shell's reader (`js/embedded.js` `found`) answers with the index of a variant, in declaration order.
+    /// The shell's reader (`js/embedded.js` `found`) answers with the index of a variant, in declaration order
+    /// (its named constants there are pinned to these by a test below).
     pub fn from_code(code: u32) -> Found {
         match code {
             0 => Found::Missing,
@@ -307,7 +308,8 @@ pub enum Rejection {
 
 impl Rejection {
     /// The failures of the shell's reader (`js/embedded.js`), which answers with the index of the variant in
-    /// declaration order (4 `NotAnObject` … 13 `Unreadable`); a code it never sends reads as `Unreadable`.
+    /// declaration order (4 `NotAnObject` … 13 `Unreadable`; its named constants there are pinned to these by a
+    /// test below); a code it never sends reads as `Unreadable`.
     pub fn from_code(code: u32) -> Rejection {
         match code {
             4 => Rejection::NotAnObject,
@@ -431,8 +433,10 @@ pub fn check_payload(
     Ok(())
 }
 
-/// Bounds the walk over `data`: depth and total size. The shell's copy (`js/embedded.js` `copyData`) applies this
-/// rule (the fuzz target checks it here): [`Budget::enter`] for every value it copies.
+/// Bounds the walk over `data`: depth and total size. Not part of the shipped code: the limits run in JS
+/// (`js/embedded.js` `copyData`, whose edges `tests/e2e/embedded.spec.mjs` checks with hostile payloads), so the
+/// payload is never copied into the wasm. This is the rule written down once, for the fuzz target (`fuzz/`) to
+/// check the rest of the validation against: [`Budget::enter`] for every value the copy takes.
 #[derive(Debug, Default)]
 pub struct Budget {
     values: usize,
@@ -862,9 +866,27 @@ mod tests {
         assert_eq!(b.enter(1), Err(Rejection::TooLarge));
     }
 
+    /// `N` of `const NAME = N;` in js/embedded.js, where NAME is `variant` (its Debug name) in SCREAMING_CASE.
+    fn js_code(variant: &str) -> u32 {
+        let mut name = String::new();
+        for (i, c) in variant.chars().enumerate() {
+            if c.is_ascii_uppercase() && i > 0 {
+                name.push('_');
+            }
+            name.push(c.to_ascii_uppercase());
+        }
+        let js = include_str!("../../js/embedded.js");
+        let start = ["\nconst ", &name, " = "].concat();
+        let at = js
+            .find(&start)
+            .unwrap_or_else(|| panic!("js/embedded.js has no `const {name} = `"));
+        let rest = &js[at + start.len()..];
+        rest[..rest.find(';').unwrap()].parse().unwrap()
+    }
+
     #[test]
-    fn reader_codes_name_the_variants_in_order() {
-        let codes = [
+    fn the_js_readers_codes_are_the_variants_numbers() {
+        let rejections = [
             Rejection::NotAnObject,
             Rejection::NameMissing,
             Rejection::NameNotString,
@@ -876,15 +898,36 @@ mod tests {
             Rejection::NotJson,
             Rejection::Unreadable,
         ];
-        for (i, r) in codes.into_iter().enumerate() {
-            assert_eq!(Rejection::from_code(i as u32 + 4), r);
+        for r in rejections {
+            assert_eq!(Rejection::from_code(js_code(&format!("{r:?}"))), r);
         }
         assert_eq!(Rejection::from_code(99), Rejection::Unreadable);
-        assert_eq!(Found::from_code(0), Found::Missing);
-        assert_eq!(Found::from_code(2), Found::Null);
-        assert_eq!(Found::from_code(5), Found::String);
-        assert_eq!(Found::from_code(7), Found::Object);
-        assert_eq!(Found::from_code(8), Found::Other);
+        for f in [
+            Found::Missing,
+            Found::Undefined,
+            Found::Null,
+            Found::Boolean,
+            Found::Number,
+            Found::String,
+            Found::Array,
+            Found::Object,
+            Found::Other,
+        ] {
+            assert_eq!(Found::from_code(js_code(&format!("{f:?}"))), f);
+        }
+        // The readers answer only through those names: a bare number would escape the check above.
+        let js = include_str!("../../js/embedded.js");
+        let readers = &js[js.find("function own(").unwrap()..js.find("export function logAccepted").unwrap()];
+        for word in ["return ", "throw ", "? ", ": "] {
+            for (i, _) in readers.match_indices(word) {
+                let next = readers[i + word.len()..].chars().next().unwrap();
+                assert!(
+                    !next.is_ascii_digit(),
+                    "a bare code in js/embedded.js: {}",
+                    &readers[i..i + 20]
+                );
+            }
+        }
     }
 
     #[test]

@@ -831,6 +831,25 @@ mod tests {
         }
     }
 
+    /// The quoted names of `const <name> = [...]` in the web shell's inline JS (src/web/ac.rs).
+    fn inline_js_table(name: &str) -> Vec<&'static str> {
+        let src = include_str!("../web/ac.rs");
+        let start = ["const ", name, " = ["].concat();
+        let at = src.find(&start).map(|i| i + start.len());
+        let body = at.and_then(|i| src[i..].find("];").map(|j| &src[i..i + j]));
+        let body = body.unwrap_or_else(|| panic!("src/web/ac.rs has no `{start}...];`"));
+        body.split('\'').skip(1).step_by(2).collect()
+    }
+
+    #[test]
+    fn the_web_shells_inline_js_names_states_and_media_in_this_order() {
+        // The shell passes `state as u32` and `media as u32`; its JS turns them back into names by position.
+        let states: Vec<&str> = STATES.iter().map(|(_, n)| *n).collect();
+        assert_eq!(inline_js_table("STATES"), states);
+        let media: Vec<&str> = MEDIA.iter().map(|row| row.1).collect();
+        assert_eq!(inline_js_table("MEDIA"), media);
+    }
+
     #[test]
     fn a_long_value_is_cut_in_error_messages_and_says_how_long_it_was() {
         assert_eq!(shown("webchat:nope"), "webchat:nope");

@@ -33,7 +33,7 @@ use super::analytics;
 // payload in one call, and reporting errors through whatever `console.error` is *now* (error trackers and test
 // harnesses wrap it after cxbridge loaded).
 #[wasm_bindgen(inline_js = r#"
-// In the order of core::journey's `State` and `MediaType` (the shell passes their numbers).
+// In the order of core::journey's `State` and `MediaType` (the shell passes their numbers); a test there pins them.
 const STATES = ['qualified', 'offered', 'accepted', 'rejected', 'ignored', 'timedout', 'errored', 'started', 'engaged',
   'completed'];
 const MEDIA = ['webchat', 'content-offer'];

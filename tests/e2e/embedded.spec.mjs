@@ -149,6 +149,58 @@ test('every rejection reason is counted and named in debug mode', async () => {
   assertNoTraps(page);
 });
 
+test('the payload limits hold at their edges: 32 levels and 10,000 values pass, one more is refused, a huge string is one value', async () => {
+  // The limits run in js/embedded.js (copyData); core::embedded::Budget is only the fuzz target's model of them.
+  const page = await openParent();
+  await page.evaluate((origin) => {
+    window.handle = cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim'), debug: true });
+    cxbridge.embedded.on('*', record);
+  }, emu.altUrl);
+  const deep = (n) => { let d = {}; for (let i = 0; i < n; i++) d = { d }; sim.post('smcc:x:limits', d); };
+  // `data` itself is one value, `a` another: 9,998 items make 10,000.
+  const wideArray = (n) => sim.post('smcc:x:limits', { a: new Array(n).fill(1) });
+  const wideObject = (n) => sim.post('smcc:x:limits', Object.fromEntries(Array.from({ length: n }, (_, i) => ['k' + i, i])));
+  // Each small array fits on its own; together they do not (2 + 2n values).
+  const manySmall = (n) => sim.post('smcc:x:limits', { a: Array.from({ length: n }, () => [1]) });
+  const huge = (n) => sim.post('smcc:x:limits', { text: 'x'.repeat(n), tail: 1 });
+  const cases = [
+    [deep, 32, null],
+    [deep, 33, 'nested more than 32 levels deep (or is cyclic)'],
+    [wideArray, 9998, null],
+    [wideArray, 9999, 'holds more than 10000 values'],
+    [wideObject, 9999, null],
+    [wideObject, 10000, 'holds more than 10000 values'],
+    [manySmall, 4999, null],
+    [manySmall, 5000, 'holds more than 10000 values'],
+    [huge, 1 << 22, null],
+  ];
+  for (const [fn, n, reason] of cases) {
+    const r = await postFrom(page, page.sim, fn, n);
+    const what = `${fn.name}(${n})`;
+    if (reason === null) {
+      assert.deepEqual(r, { accepted: 1, rejected: 0 }, what);
+    } else {
+      assert.deepEqual(r, { accepted: 0, rejected: 1 }, what);
+      const last = warnings(page).at(-1) || '';
+      assert.ok(last.includes(reason), `${what}: expected "${reason}", got "${last.slice(0, 300)}"`);
+    }
+  }
+  // What passed arrived whole: the 32-level chain to its last level, every item, the string at its full length.
+  const got = await page.evaluate(() => received.map(({ data }) => {
+    let depth = 0;
+    for (let d = data; d.d; d = d.d) depth++;
+    return { depth, a: data.a && data.a.length, keys: Object.keys(data).length, text: data.text && data.text.length };
+  }));
+  assert.deepEqual(got, [
+    { depth: 32, a: undefined, keys: 1, text: undefined },
+    { depth: 0, a: 9998, keys: 1, text: undefined },
+    { depth: 0, a: undefined, keys: 9999, text: undefined },
+    { depth: 0, a: 4999, keys: 1, text: undefined },
+    { depth: 0, a: undefined, keys: 2, text: 1 << 22 },
+  ]);
+  assertNoTraps(page);
+});
+
 test('wrong origin, wrong source window and the "null" origin are refused, even from the same simulator', async () => {
   const page = await openParent();
   // A second simulator on the allowed origin (wrong source), one on the parent's own origin (wrong origin), one

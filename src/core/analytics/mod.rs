@@ -140,18 +140,6 @@ pub fn push_joined<S: AsRef<str>>(out: &mut String, parts: &[S], sep: &str) {
     }
 }
 
-/// The `event` of a dataLayer push: `cxbridge.<source>.<name>`, so a tag manager trigger can match one source
-/// with a prefix (`cxbridge.ac.`) or one event exactly. The shell's `pushDataLayer` (`js/analytics.js`) spells the
-/// same name from the envelope, so no string crosses for it; this is the rule it follows, tested here.
-pub fn data_layer_event(source: Source, name: &str) -> String {
-    let mut s = String::with_capacity(10 + source.as_str().len() + name.len());
-    s.push_str("cxbridge.");
-    s.push_str(source.as_str());
-    s.push('.');
-    s.push_str(name);
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,18 +179,6 @@ mod tests {
         let mut s = String::new();
         push_joined(&mut s, &["a", "b", "c"], ", ");
         assert_eq!(s, "a, b, c");
-    }
-
-    #[test]
-    fn data_layer_event_names_the_source_and_event() {
-        assert_eq!(
-            data_layer_event(Source::Ac, "webchat:offered"),
-            "cxbridge.ac.webchat:offered"
-        );
-        assert_eq!(
-            data_layer_event(Source::EngageDigitalEmbeddedUI, "smcc:task:ring"),
-            "cxbridge.EngageDigitalEmbeddedUI.smcc:task:ring"
-        );
     }
 
     #[test]
