@@ -721,14 +721,7 @@ impl W {
 
     fn n(&mut self, k: &str, v: f64) {
         self.key(k);
-        if v.is_finite() && v.abs() < 9.0e15 {
-            if v < 0.0 {
-                self.0.push('-');
-            }
-            json::push_uint(&mut self.0, v.abs() as u64);
-        } else {
-            self.0.push_str("null");
-        }
+        json::push_num(&mut self.0, v);
     }
 
     fn on(&mut self, k: &str, v: Option<f64>) {

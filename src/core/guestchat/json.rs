@@ -65,7 +65,7 @@ impl Obj {
 
 /// Numbers in these bodies are integers (priority, action map version); writing them without `core::fmt`
 /// keeps float and integer formatting out of the wasm. A non-integer is truncated; a non-finite one is `null`.
-fn push_num(out: &mut String, v: f64) {
+pub fn push_num(out: &mut String, v: f64) {
     if !v.is_finite() || v.abs() >= 9.0e15 {
         out.push_str("null");
         return;
