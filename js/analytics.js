@@ -17,6 +17,16 @@ export function stringify(value) {
   }
 }
 
+/** The console error for one envelope (its JSON) that the collector refused with 413 in a body of `len` bytes. */
+export function refusedTooLarge(json, len) {
+  let e;
+  try {
+    e = JSON.parse(json);
+  } catch (_) {}
+  console.error(`cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${e && e.source} event '${
+    e && e.event && e.event.name}', a body of ${len} bytes; it is dropped (counted in stats().rejected)`);
+}
+
 /** `crypto.randomUUID()`; where it is missing (not a secure context), a v4 UUID from `getRandomValues`. */
 export function uuid() {
   const c = globalThis.crypto;

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use crate::util::Body;
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -84,7 +84,42 @@ fn envelopes(value: Value) -> ApiResult<Vec<(String, Value)>> {
     Ok(out)
 }
 
-async fn collect(State(st): State<Shared>, headers: HeaderMap, Body(body): Body) -> ApiResult<Response> {
+/// `?maxBytes=N` makes this request's collector refuse a body over N bytes with 413, as a collector or proxy
+/// with a body limit does (16–64 KB is common): how a test shows that a client splits instead of dropping.
+fn max_bytes(query: Option<&str>) -> ApiResult<Option<usize>> {
+    let Some(v) = query
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("maxBytes="))
+    else {
+        return Ok(None);
+    };
+    v.parse().map(Some).map_err(|_| {
+        ApiError::bad_field(
+            "maxBytes",
+            format!("Query parameter 'maxBytes' must be a non-negative integer, not {v:?}"),
+        )
+    })
+}
+
+async fn collect(
+    State(st): State<Shared>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> ApiResult<Response> {
+    if let Some(max) = max_bytes(query.as_deref())? {
+        if body.len() > max {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload.too.large",
+                format!(
+                    "The body is {} bytes; this collector takes at most {max} (maxBytes)",
+                    body.len()
+                ),
+            ));
+        }
+    }
     match media_type(&headers).as_deref() {
         None | Some("application/json") | Some("text/plain") => {}
         Some(other) => {

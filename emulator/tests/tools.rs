@@ -357,3 +357,38 @@ async fn the_collector_keeps_envelopes_and_counts_duplicates() {
     let (_, got) = emu.get("/collector", None).await;
     assert_eq!(got["count"], 0);
 }
+
+#[tokio::test]
+async fn the_collector_refuses_a_body_over_max_bytes_with_413_and_keeps_nothing_of_it() {
+    let emu = start(fast()).await;
+    let env = |id: &str| json!({"id": id, "source": "CIF", "event": {"name": "chat", "data": {}}, "timestamp": "2026-01-01T00:00:00.000Z"});
+    let one = json!([env("a")]).to_string();
+    let two = json!([env("b"), env("c")]).to_string();
+    let max = one.len().max(two.len() - 1);
+    for (body, want) in [(&two, 413), (&one, 200)] {
+        let r = emu
+            .http
+            .post(emu.url(&format!("/collector?maxBytes={max}")))
+            .header("content-type", "text/plain")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), want);
+        if want == 413 {
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["code"], "payload.too.large");
+        }
+    }
+    let r = emu
+        .http
+        .post(emu.url("/v1/batch?maxBytes=x"))
+        .body(one.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let (_, got) = emu.get("/collector", None).await;
+    assert_eq!(got["count"], 1, "only the body under the limit was kept");
+    assert_eq!(got["received"][0]["id"], "a");
+}

@@ -35,6 +35,9 @@ extern "C" {
         at: f64,
     ) -> Object;
     fn stringify(value: &JsValue) -> Option<String>;
+    /// The console error for one envelope (its JSON) refused with 413 in a body of `len` bytes.
+    #[wasm_bindgen(js_name = refusedTooLarge)]
+    fn refused_too_large(json: &str, len: f64);
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
     fn push_data_layer(layer: &str, env: &JsValue) -> Option<String>;
@@ -99,8 +102,9 @@ struct State {
     delivery: Delivery,
     /// The serialized envelope of every queued id.
     payloads: Payloads,
-    /// The batch whose fetch is out (its answer comes back through [`Callbacks`]).
-    in_flight: Option<u64>,
+    /// The batch whose fetch is out (its answer comes back through [`Callbacks`]), and its body's length: a 413
+    /// on one envelope names it.
+    in_flight: Option<(u64, usize)>,
     /// Serialized envelopes waiting for consent before their dataLayer push.
     held_dl: Vec<String>,
     /// Recorded, not yet processed (see the module docs on re-entrancy).
@@ -608,7 +612,8 @@ fn body(send: &Send) -> String {
 fn send_now(send: Send) {
     let b = body(&send);
     let handlers = with(|s| {
-        s.in_flight = Some(send.batch);
+        s.in_flight = Some((send.batch, b.len()));
+        s.delivery.sent(b.len() as u64);
         let c = s.callbacks.as_ref()?;
         Some((
             c.answered.as_ref().unchecked_ref::<Function>().clone(),
@@ -637,12 +642,15 @@ fn retry_after_ms(value: &str) -> Option<u64> {
 }
 
 fn settle_in_flight(outcome: Outcome) {
-    if let Some(batch) = with(|s| s.in_flight.take()) {
-        settle(batch, outcome);
+    if let Some((batch, len)) = with(|s| s.in_flight.take()) {
+        settle(batch, len, outcome);
     }
 }
 
-fn settle(batch: u64, outcome: Outcome) {
+/// `len`: the length of the body sent. A 413 on a batch of several envelopes splits it in the core (nothing to
+/// do here); on one envelope it is a rejection like any 4xx, with a message of its own naming the event and the
+/// size refused.
+fn settle(batch: u64, len: usize, outcome: Outcome) {
     let rejected = with(|s| {
         let result = s.delivery.settle(batch, outcome, now(), js_sys::Math::random());
         match result {
@@ -653,22 +661,27 @@ fn settle(batch: u64, outcome: Outcome) {
                 None
             }
             Settled::Rejected(ids) => {
+                let first = ids.first().and_then(|id| s.payloads.get(id)).cloned();
                 let n = ids.len();
                 for id in ids {
                     s.payloads.remove(&id);
                 }
-                Some(n)
+                Some((n, first))
             }
-            Settled::RetryAt(_) | Settled::Unknown => None,
+            Settled::RetryAt(_) | Settled::Split(_) | Settled::Unknown => None,
         }
     });
-    if let (Some(n), Outcome::Status { status, .. }) = (rejected, outcome) {
-        let mut m = String::from("cxbridge.analytics: the collector refused a batch of ");
-        push_u64(&mut m, n as u64);
-        m.push_str(" events with HTTP ");
-        push_u64(&mut m, u64::from(status));
-        m.push_str("; they are dropped (counted in stats().rejected)");
-        web_sys::console::error_1(&JsValue::from_str(&m));
+    if let (Some((n, first)), Outcome::Status { status, .. }) = (rejected, outcome) {
+        if let Some(json) = first.filter(|_| status == 413 && n == 1) {
+            refused_too_large(&json, len as f64);
+        } else {
+            let mut m = String::from("cxbridge.analytics: the collector refused a batch of ");
+            push_u64(&mut m, n as u64);
+            m.push_str(" events with HTTP ");
+            push_u64(&mut m, u64::from(status));
+            m.push_str("; they are dropped (counted in stats().rejected)");
+            web_sys::console::error_1(&JsValue::from_str(&m));
+        }
     }
     persist(false);
     pump();
@@ -780,6 +793,9 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
     });
     with(|s| {
         ensure_callbacks(s);
+        if matches!(&s.config, Some(c) if c.endpoint != merged.endpoint) {
+            s.delivery.forget_cap();
+        }
         for d in s.delivery.set_policy(policy) {
             s.payloads.remove(&d);
         }

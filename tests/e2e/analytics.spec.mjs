@@ -269,3 +269,60 @@ test('bus events published before configure() are held and delivered once it is 
   assertNoTraps(page);
   await page.close();
 });
+
+// A collector (or a proxy before it) with a body limit below the 60,000-byte batch cap answers 413 to a batch
+// that is too big together: nothing may be lost for it. The emulator's collector refuses bodies over ?maxBytes.
+for (const format of ['envelope', 'segment']) {
+  test(`a 413 above the collector's body limit splits the batch (${format}): every event arrives once, in order`, async (t) => {
+    if (noCollector) return t.skip(noCollector);
+    await clearCollector();
+    const limit = 2500;
+    const path = format === 'segment' ? '/v1/batch' : '/collector';
+    const page = await newPage(browser);
+    const requests = [];
+    page.on('response', async (res) => {
+      const req = res.request();
+      if (req.method() !== 'POST' || !req.url().includes(path)) return;
+      requests.push({ bytes: Buffer.byteLength(req.postData() || ''), status: res.status() });
+    });
+    const cfg = { endpoint: `${path}?maxBytes=${limit}`, format, batchSize: 10, flushIntervalMs: 100, dataLayer: false };
+    if (format === 'segment') Object.assign(cfg, { writeKey: 'WK', anonymousId: 'anon-1' });
+    await page.goto(pageUrl(cfg));
+    await page.evaluate(() => cxbridge.ready.then(() => localStorage.clear()));
+    const first = await page.evaluate(() => emit(12, 'split'));
+    // One event that is too large for this collector on its own, among the others.
+    const big = await page.evaluate(() => {
+      const data = cifData('big');
+      data.events[0].additionalData = 'x'.repeat(3000);
+      return Microsoft.CIFramework.logAnalyticsEvent(data, 'Test.big', 'corr-big');
+    });
+    const second = await page.evaluate(() => emit(9, 'after'));
+    const all = [...first, ...second];
+    await page.waitForFunction(() => cxbridge.analytics.stats().pending === 0);
+    const state = await collectorUntil((s) => s.unique >= all.length);
+    const key = format === 'segment' ? 'messageId' : 'id';
+    assert.deepEqual(state.received.map((e) => e[key]), all, 'every event once, in the order it happened');
+    assert.equal(state.duplicates, 0);
+    const stats = await page.evaluate(() => cxbridge.analytics.stats());
+    assert.equal(stats.delivered, all.length);
+    assert.equal(stats.rejected, 1, 'only the event too large on its own');
+    assert.equal(stats.retries, 0, 'a split is not a failed attempt');
+    // The first batch of 10 was refused; every later body of several events is at most half of it.
+    const refused = requests.find((r) => r.status === 413);
+    assert.ok(refused && refused.bytes > limit, `a batch was refused: ${JSON.stringify(requests)}`);
+    const after = requests.slice(requests.indexOf(refused) + 1);
+    assert.ok(after.some((r) => r.status === 200));
+    for (const r of after.filter((r) => r.status === 200)) assert.ok(r.bytes <= refused.bytes / 2, JSON.stringify(requests));
+    const tooLarge = page.consoleErrors.filter((m) => /too large/.test(m));
+    assert.equal(tooLarge.length, 1);
+    assert.match(
+      tooLarge[0],
+      /^cxbridge\.analytics: the collector refused one event as too large \(HTTP 413\): CIF event 'Test\.big', a body of \d+ bytes; it is dropped \(counted in stats\(\)\.rejected\)$/,
+    );
+    assert.ok(!all.includes(big));
+    t.diagnostic(`requests (bytes/status): ${requests.map((r) => `${r.bytes}/${r.status}`).join(' ')}`);
+    assertNoTraps(page, { allowConsoleErrors: [...NETWORK_NOISE, /refused one event as too large/] });
+    await page.close();
+    return undefined;
+  });
+}

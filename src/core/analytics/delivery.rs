@@ -4,10 +4,18 @@
 //! The design follows Segment analytics-next's batched dispatcher, made durable: batches close on size, on bytes
 //! or on age; one batch is in flight at a time; a failed batch waits with exponential backoff and jitter (the
 //! jitter is an input, so tests are exact) or the server's `Retry-After`; network errors, 5xx, 408 and 429 retry
-//! forever, other 4xx drop the batch and count it; the queue is bounded (oldest dropped and counted) so it fits in
-//! localStorage; and every batch fits in 64 KB so it may leave with `fetch(..., {keepalive: true})` or
-//! `navigator.sendBeacon` while the page unloads. An entry leaves the queue only on a 2xx (or a drop), so a
-//! reload in the middle of a batch resends it: the collector drops duplicates by envelope id.
+//! forever; a 413 splits the batch and lowers the byte cap of every later one (below); other 4xx drop the batch
+//! and count it; the queue is bounded (oldest dropped and counted) so it fits in localStorage; and every batch
+//! fits in 64 KB so it may leave with `fetch(..., {keepalive: true})` or `navigator.sendBeacon` while the page
+//! unloads. An entry leaves the queue only on a 2xx (or a drop), so a reload in the middle of a batch resends it:
+//! the collector drops duplicates by envelope id.
+//!
+//! A 413 (Payload Too Large) refuses the body's size, not its events, so nothing is dropped for it while the
+//! batch holds more than one envelope: the page learns a byte cap of at most half the refused body (kept for the
+//! life of the page, as a collector's or proxy's body limit does not change), the envelopes go back in order, and
+//! the next batch — the front of the queue under the cap — goes at once, with no backoff. Each 413 at least
+//! halves the body, so the batches shrink until they pass or one envelope alone is refused; only that one is
+//! rejected. The cap never stops a batch from carrying one envelope.
 
 /// The limits and timings, from `configure` (see [`super::config`]).
 #[derive(Clone, Debug, PartialEq)]
@@ -87,6 +95,9 @@ pub enum Settled {
     Rejected(Vec<String>),
     /// Kept; the next attempt is not before this time.
     RetryAt(u64),
+    /// 413 on more than one envelope: all kept, in order; later batches stay under this many bytes and the
+    /// next one is due at once.
+    Split(u64),
     /// Not the batch in flight (already settled, or sent before a reload): nothing changed.
     Unknown,
 }
@@ -130,6 +141,10 @@ pub struct Delivery {
     queue: Vec<Entry>,
     queue_bytes: u64,
     in_flight: Option<u64>,
+    /// The body size (as sent, see [`Delivery::sent`]) and length of the batch in flight: a 413 learns from them.
+    in_flight_size: (u64, usize),
+    /// What a 413 taught about the collector's body limit (`u64::MAX`: nothing yet).
+    cap: u64,
     next_batch: u64,
     failures: u32,
     retry_at: Option<u64>,
@@ -146,6 +161,8 @@ impl Delivery {
             queue: Vec::new(),
             queue_bytes: 0,
             in_flight: None,
+            in_flight_size: (0, 0),
+            cap: u64::MAX,
             next_batch: 1,
             failures: 0,
             retry_at: None,
@@ -170,6 +187,16 @@ impl Delivery {
 
     pub fn policy(&self) -> &Policy {
         &self.policy
+    }
+
+    /// Another collector (a new endpoint): what a 413 taught about the old one no longer applies.
+    pub fn forget_cap(&mut self) {
+        self.cap = u64::MAX;
+    }
+
+    /// The most bytes a body may have: the policy's limit, or less once a 413 taught that this collector takes less.
+    fn limit(&self) -> u64 {
+        self.cap.min(self.policy.max_batch_bytes)
     }
 
     /// Consent withheld: nothing is sent (in flight aside), nothing is lost.
@@ -282,7 +309,7 @@ impl Delivery {
             || overdue
             || self.failures > 0
             || count >= self.policy.batch_size
-            || bytes >= self.policy.max_batch_bytes
+            || bytes >= self.limit()
             || now >= oldest.saturating_add(self.policy.flush_interval_ms)
     }
 
@@ -299,7 +326,7 @@ impl Delivery {
         }
         let mut ids = Vec::new();
         let mut bytes = self.policy.batch_overhead_bytes;
-        let limit = self.policy.max_batch_bytes;
+        let limit = self.limit();
         let size = self.policy.batch_size;
         for e in self.queue.iter_mut().filter(|e| !e.in_flight) {
             let add = e.bytes + u64::from(!ids.is_empty());
@@ -320,7 +347,14 @@ impl Delivery {
         let id = self.next_batch;
         self.next_batch += 1;
         self.in_flight = Some(id);
+        self.in_flight_size = (bytes, ids.len());
         Some(Batch { id, ids, bytes })
+    }
+
+    /// The body of the batch in flight as sent is `bytes` long. Segment's wrapper is only estimated at poll time
+    /// (from above); a 413 halves what was really refused, so the cap holds the later bodies under half of it.
+    pub fn sent(&mut self, bytes: u64) {
+        self.in_flight_size.0 = bytes;
     }
 
     /// When the shell should call [`Delivery::poll`] next, if nothing else happens first.
@@ -352,8 +386,12 @@ impl Delivery {
                 self.retry_at = None;
                 return Settled::Delivered(ids);
             }
+            // A 413 on several envelopes is split below.
             Outcome::Status { status, .. }
-                if (400..500).contains(&status) && status != 408 && status != 429 =>
+                if (400..500).contains(&status)
+                    && status != 408
+                    && status != 429
+                    && (status != 413 || self.in_flight_size.1 < 2) =>
             {
                 let ids = self.take_in_flight();
                 self.stats.rejected += ids.len() as u64;
@@ -370,8 +408,18 @@ impl Delivery {
                 None
             }
         };
+        let split = matches!(outcome, Outcome::Status { status: 413, .. });
         for e in self.queue.iter_mut() {
+            // A split's envelopes were due already: they stay due, whatever made their batch close.
+            e.overdue |= split && e.in_flight;
             e.in_flight = false;
+        }
+        if split {
+            // Not a failure of the collector: no backoff.
+            self.cap = self.cap.min(self.in_flight_size.0 / 2);
+            self.failures = 0;
+            self.retry_at = None;
+            return Settled::Split(self.limit());
         }
         self.failures = self.failures.saturating_add(1);
         self.stats.retries += 1;
@@ -399,13 +447,15 @@ impl Delivery {
     }
 
     /// The page is going away: the pending envelopes (not the one batch already in flight, which a keepalive
-    /// fetch carries on) cut into bodies that fit the 64 KiB beacon quota. They stay queued: whether a beacon
-    /// arrives is never known, so the next page load sends them again and the collector drops the duplicates.
+    /// fetch carries on) cut into bodies that fit the 64 KiB beacon quota and the cap a 413 taught. They stay
+    /// queued: whether a beacon arrives is never known, so the next page load sends them again and the collector
+    /// drops the duplicates.
     pub fn unload_chunks(&self) -> Vec<Vec<String>> {
         if !self.consent {
             return Vec::new();
         }
-        let limit = self.policy.max_batch_bytes.min(BEACON_LIMIT);
+        // Under the learned cap too: a beacon the collector refuses with 413 is a beacon wasted, unseen.
+        let limit = self.limit().min(BEACON_LIMIT);
         let mut chunks: Vec<Vec<String>> = Vec::new();
         let mut current: Vec<String> = Vec::new();
         let mut bytes = self.policy.batch_overhead_bytes;
@@ -788,6 +838,200 @@ mod tests {
         let chunks = d.unload_chunks();
         assert_eq!(chunks, vec![ids(&["c", "d"]), ids(&["e", "f"])]);
         assert_eq!(d.len(), 6, "beaconed events stay queued until a 2xx is seen");
+    }
+
+    fn status(status: u16) -> Outcome {
+        Outcome::Status {
+            status,
+            retry_after_ms: None,
+        }
+    }
+
+    /// A collector that answers 413 to a body over `limit` bytes and 200 otherwise, driven until the queue is
+    /// empty. Returns each request's envelope count and status, and the ids delivered and rejected, in order.
+    fn drain_into(d: &mut Delivery, limit: u64, now: u64) -> Drained {
+        drain_sent(d, limit, now, |bytes| bytes)
+    }
+
+    type Drained = (Vec<(usize, u16)>, Vec<String>, Vec<String>);
+
+    /// [`drain_into`] where the body really sent is `real(the core's estimate)` bytes long.
+    fn drain_sent(d: &mut Delivery, limit: u64, now: u64, real: impl Fn(u64) -> u64) -> Drained {
+        let (mut requests, mut delivered, mut rejected) = (Vec::new(), Vec::new(), Vec::new());
+        while let Some(b) = d.poll(now) {
+            let sent = real(b.bytes);
+            d.sent(sent);
+            let code = if sent > limit { 413 } else { 200 };
+            requests.push((b.ids.len(), code));
+            match d.settle(b.id, status(code), now, 0.0) {
+                Settled::Delivered(ids) => delivered.extend(ids),
+                Settled::Rejected(ids) => rejected.extend(ids),
+                Settled::Split(_) => {}
+                other => panic!("unexpected {other:?}"),
+            }
+            assert!(requests.len() < 100, "no endless loop");
+        }
+        (requests, delivered, rejected)
+    }
+
+    fn ten(d: &mut Delivery, prefix: &str, bytes: u64, now: u64) -> Vec<String> {
+        (0..10)
+            .map(|i| {
+                let id = format!("{prefix}{i}");
+                d.push(id.clone(), bytes, now).unwrap();
+                id
+            })
+            .collect()
+    }
+
+    fn policy_of_ten() -> Policy {
+        Policy {
+            batch_size: 10,
+            max_batch_bytes: 60_000,
+            max_event_bytes: 32_000,
+            ..policy()
+        }
+    }
+
+    #[test]
+    fn a_413_on_a_batch_of_ten_halves_it_until_it_passes_and_drops_nothing() {
+        let mut d = Delivery::new(policy_of_ten());
+        let all = ten(&mut d, "e", 100, 0);
+        // The body is 2 + 10·100 + 9 = 1011 bytes; this collector takes 250.
+        let b = d.poll(0).unwrap();
+        assert_eq!(b.bytes, 1011);
+        assert_eq!(d.settle(b.id, status(413), 0, 0.0), Settled::Split(505));
+        assert_eq!(d.next_wake(), Some(0), "the split goes at once, no backoff");
+        assert_eq!(d.stats().retries, 0, "a split is not a failed attempt");
+        let (requests, delivered, rejected) = drain_into(&mut d, 250, 0);
+        // 4 envelopes (405 B) are still too many: the cap halves again to 202, one envelope (103 B) a body.
+        let mut expected = vec![(4, 413)];
+        expected.extend([(1, 200); 10]);
+        assert_eq!(requests, expected);
+        assert_eq!(delivered, all, "every envelope, once, in order");
+        assert!(rejected.is_empty());
+        assert_eq!(d.stats().delivered, 10);
+        assert_eq!(d.stats().rejected, 0);
+    }
+
+    #[test]
+    fn a_split_sends_the_front_of_the_batch_first_and_the_rest_right_after() {
+        let mut d = Delivery::new(policy_of_ten());
+        let all = ten(&mut d, "e", 100, 0);
+        // A collector taking 450 bytes: 10 → 413, then 4 + 4 + 2 under the 505-byte cap.
+        let (requests, delivered, _) = drain_into(&mut d, 450, 0);
+        assert_eq!(requests, vec![(10, 413), (4, 200), (4, 200), (2, 200)]);
+        assert_eq!(delivered, all);
+    }
+
+    #[test]
+    fn a_413_on_one_envelope_rejects_it_and_the_next_ones_are_still_delivered() {
+        let mut d = Delivery::new(policy());
+        push(&mut d, "a", 0);
+        d.push("big".into(), 390, 0).unwrap();
+        push(&mut d, "c", 0);
+        push(&mut d, "d", 0);
+        let (requests, delivered, rejected) = drain_into(&mut d, 200, 1000);
+        // [a, big, c] is 414 B → split under 207 B: [a], then [big] alone is refused, then [c, d].
+        assert_eq!(requests, vec![(3, 413), (1, 200), (1, 413), (2, 200)]);
+        assert_eq!(delivered, ids(&["a", "c", "d"]));
+        assert_eq!(rejected, ids(&["big"]));
+        assert_eq!(d.stats().rejected, 1);
+        assert_eq!(d.stats().delivered, 3);
+
+        // A batch of one refused at once: rejected as any other 4xx, nothing else touched.
+        let mut d = Delivery::new(policy());
+        d.push("big".into(), 390, 0).unwrap();
+        let b = d.poll(1000).unwrap();
+        assert_eq!(
+            d.settle(b.id, status(413), 1000, 0.0),
+            Settled::Rejected(ids(&["big"]))
+        );
+        assert!(d.is_empty());
+    }
+
+    #[test]
+    fn the_learned_cap_applies_to_later_batches_and_beacons_until_the_collector_changes() {
+        let mut d = Delivery::new(policy_of_ten());
+        ten(&mut d, "a", 100, 0);
+        let b = d.poll(0).unwrap();
+        assert_eq!(d.settle(b.id, status(413), 0, 0.0), Settled::Split(505));
+        drain_into(&mut d, 10_000, 0);
+        // Later events: a batch closes as soon as it reaches the cap, not at 10 envelopes or after the interval.
+        ten(&mut d, "b", 100, 50_000);
+        let b = d.poll(50_000).unwrap();
+        assert_eq!(b.ids.len(), 4);
+        assert!(b.bytes <= 505);
+        d.settle(b.id, status(200), 50_000, 0.0);
+        // The unload beacons respect it too: each chunk under 505 B.
+        assert_eq!(
+            d.unload_chunks().iter().map(Vec::len).collect::<Vec<_>>(),
+            vec![4, 2]
+        );
+        // A second 413 lowers it again; a new endpoint (another collector) starts from the policy once more.
+        let b = d.poll(50_000).unwrap();
+        assert_eq!(d.settle(b.id, status(413), 50_000, 0.0), Settled::Split(202));
+        d.forget_cap();
+        assert_eq!(
+            d.unload_chunks(),
+            vec![ids(&["b4", "b5", "b6", "b7", "b8", "b9"])]
+        );
+    }
+
+    #[test]
+    fn a_413_then_a_network_error_then_a_2xx_loses_nothing() {
+        let mut d = Delivery::new(policy());
+        for id in ["a", "b", "c", "d"] {
+            d.push(id.into(), 100, 0).unwrap();
+        }
+        let b = d.poll(0).unwrap();
+        assert_eq!(b.ids, ids(&["a", "b", "c"]));
+        assert_eq!(d.settle(b.id, status(413), 0, 0.0), Settled::Split(152));
+        let b = d.poll(0).unwrap();
+        assert_eq!(b.ids, ids(&["a"]), "the front of the refused batch, at once");
+        assert_eq!(
+            d.settle(b.id, Outcome::NetworkError, 0, 0.0),
+            Settled::RetryAt(50)
+        );
+        assert_eq!(d.poll(49), None, "a network error still backs off");
+        let b = d.poll(50).unwrap();
+        assert_eq!(b.ids, ids(&["a"]), "the same envelope again, under the same id");
+        assert_eq!(
+            d.settle(b.id, status(200), 50, 0.0),
+            Settled::Delivered(ids(&["a"]))
+        );
+        let (requests, delivered, _) = drain_into(&mut d, 10_000, 50);
+        assert_eq!(
+            requests,
+            vec![(1, 200), (1, 200)],
+            "the rest of the refused batch, at once"
+        );
+        assert_eq!(delivered, ids(&["b", "c"]));
+        assert_eq!(
+            d.poll(50),
+            None,
+            "d was not in it: it waits for its own batch as usual"
+        );
+        let b = d.poll(1000).unwrap();
+        assert_eq!(b.ids, ids(&["d"]));
+        d.settle(b.id, status(200), 1000, 0.0);
+        assert_eq!(d.stats().delivered, 4);
+        assert_eq!(d.stats().retries, 1);
+    }
+
+    #[test]
+    fn a_split_works_with_the_segment_wrapper_around_the_body() {
+        let mut p = policy_of_ten();
+        p.batch_overhead_bytes = 98;
+        let mut d = Delivery::new(p);
+        let all = ten(&mut d, "s", 400, 0);
+        // The core reckons Segment's wrapper from above; the body really sent is, say, 3/4 of its estimate. The
+        // cap is half of what was really refused: 98 + 4000 + 9 = 4107 B estimated, 3080 B sent → cap 1540, so
+        // 3 envelopes (1300 B estimated, 975 B sent) a body, each at most half the refused one.
+        let (requests, delivered, rejected) = drain_sent(&mut d, 1500, 0, |b| b * 3 / 4);
+        assert_eq!(requests, vec![(10, 413), (3, 200), (3, 200), (3, 200), (1, 200)]);
+        assert_eq!(delivered, all);
+        assert!(rejected.is_empty());
     }
 
     #[test]
