@@ -11,7 +11,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(guestchat_frame webchat_config embedded_event cif_payload bus_routing)
+[ ${#targets[@]} -gt 0 ] || targets=(guestchat_frame webchat_config embedded_event cif_payload bus_routing analytics_delivery)
 export RUSTC_BOOTSTRAP=1
 for t in "${targets[@]}"; do cargo fuzz build -s none "$t"; done
 mkdir -p logs

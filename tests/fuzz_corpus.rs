@@ -16,6 +16,8 @@
 mod bus;
 #[path = "../fuzz/src/cif.rs"]
 mod cif;
+#[path = "../fuzz/src/delivery.rs"]
+mod delivery;
 #[path = "../fuzz/src/embedded.rs"]
 mod embedded;
 #[path = "../fuzz/src/guestchat.rs"]
@@ -115,6 +117,11 @@ fn cif_payloads_and_analytics_options_are_accepted_or_refused_naming_the_field()
 #[test]
 fn cxbus_routes_every_command_at_most_once_and_keeps_plugins_in_their_namespace() {
     run("bus_routing", bus::bus_routing, 0x5eed_0005);
+}
+
+#[test]
+fn analytics_delivery_loses_no_event_delivers_none_twice_and_never_spins() {
+    run("analytics_delivery", delivery::analytics_delivery, 0x5eed_0006);
 }
 
 #[test]

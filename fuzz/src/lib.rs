@@ -13,6 +13,7 @@
 
 pub mod bus;
 pub mod cif;
+pub mod delivery;
 pub mod embedded;
 pub mod guestchat;
 pub mod input;
@@ -21,6 +22,7 @@ pub mod webchat_config;
 
 pub use bus::bus_routing;
 pub use cif::cif_payload;
+pub use delivery::analytics_delivery;
 pub use embedded::embedded_event;
 pub use guestchat::guestchat_frame;
 pub use input::{Src, SECRET};

@@ -182,7 +182,7 @@ impl Delivery {
     /// A new configuration; a smaller queue drops its oldest at once. Returns the dropped ids.
     pub fn set_policy(&mut self, policy: Policy) -> Vec<String> {
         self.policy = policy;
-        self.evict(0)
+        self.evict(None)
     }
 
     pub fn policy(&self) -> &Policy {
@@ -242,7 +242,7 @@ impl Delivery {
         if self.contains(&id) {
             return Err(Refused::Duplicate);
         }
-        let dropped = self.evict(bytes);
+        let dropped = self.evict(Some(bytes));
         self.queue.push(Entry {
             id,
             bytes,
@@ -255,13 +255,13 @@ impl Delivery {
         Ok(dropped)
     }
 
-    /// Makes room for `incoming` more bytes and one more entry, oldest first; an entry in flight goes last.
-    fn evict(&mut self, incoming: u64) -> Vec<String> {
+    /// Makes room for one more entry of `incoming` bytes (none: a new policy only), oldest first; an entry in
+    /// flight goes last. The entry counts whatever its size: a zero-byte envelope is still one more in the queue.
+    fn evict(&mut self, incoming: Option<u64>) -> Vec<String> {
         let mut dropped = Vec::new();
+        let (extra, more) = incoming.map_or((0, 0), |b| (1, b));
         let room = |d: &Delivery| {
-            let extra = usize::from(incoming > 0);
-            d.queue.len() + extra <= d.policy.max_queue
-                && d.queue_bytes + incoming <= d.policy.max_queue_bytes
+            d.queue.len() + extra <= d.policy.max_queue && d.queue_bytes + more <= d.policy.max_queue_bytes
         };
         while !self.queue.is_empty() && !room(self) {
             let pos = self.queue.iter().position(|e| !e.in_flight).unwrap_or(0);
@@ -755,6 +755,21 @@ mod tests {
         assert_eq!(d.set_policy(p), ids(&["a", "b"]));
         assert_eq!(d.ids().collect::<Vec<_>>(), vec!["c", "d"]);
         assert_eq!(d.stats().dropped, 2);
+    }
+
+    #[test]
+    fn a_full_queue_makes_room_for_an_envelope_of_zero_bytes_too() {
+        // Found by the analytics_delivery fuzz target: an empty envelope was not counted as an entry, so the
+        // queue grew past maxQueue.
+        let mut p = policy();
+        p.max_queue = 2;
+        let mut d = Delivery::new(p);
+        push(&mut d, "a", 0);
+        push(&mut d, "b", 0);
+        assert_eq!(d.push("c".into(), 0, 0), Ok(ids(&["a"])));
+        assert_eq!(d.len(), 2);
+        assert_eq!(d.restore("r".into(), 0), Ok(ids(&["b"])));
+        assert_eq!(d.ids().collect::<Vec<_>>(), vec!["c", "r"]);
     }
 
     #[test]
