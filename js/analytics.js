@@ -17,14 +17,25 @@ export function stringify(value) {
   }
 }
 
-/** The console error for one envelope (its JSON) that the collector refused with 413 in a body of `len` bytes. */
-export function refusedTooLarge(json, len) {
+/** "CIF event 'name'" for an envelope's JSON. */
+function named(json) {
   let e;
   try {
     e = JSON.parse(json);
   } catch (_) {}
-  console.error(`cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${e && e.source} event '${
-    e && e.event && e.event.name}', a body of ${len} bytes; it is dropped (counted in stats().rejected)`);
+  return `${e && e.source} event '${e && e.event && e.event.name}'`;
+}
+
+/** The console error for one envelope (its JSON) that the collector refused with 413 in a body of `len` bytes. */
+export function refusedTooLarge(json, len) {
+  console.error(`cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${named(json)}, a body of ${
+    len} bytes; it is dropped (counted in stats().rejected)`);
+}
+
+/** The console error for an envelope an earlier page queued that is now over `maxEventBytes` (`len` bytes). */
+export function restoredTooLarge(json, len) {
+  console.error(`cxbridge.analytics: an event queued by an earlier page is larger than maxEventBytes now allows: ${
+    named(json)}, ${len} bytes; it is dropped (counted in stats().dropped)`);
 }
 
 /** `crypto.randomUUID()`; where it is missing (not a secure context), a v4 UUID from `getRandomValues`. */

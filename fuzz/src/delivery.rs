@@ -510,8 +510,11 @@ impl Model {
                     self.stats.queued += 1;
                 }
                 Err(Refused::TooLarge) => {
+                    // Lost on the way to this page: counted as queued and dropped, so stats() shows it.
                     assert!(bytes > self.policy().max_event_bytes);
                     self.fate.insert(id, Fate::NotRestored);
+                    self.stats.queued += 1;
+                    self.stats.dropped += 1;
                 }
                 Err(Refused::Duplicate) => panic!("{id} restored twice"),
             }

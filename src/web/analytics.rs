@@ -38,6 +38,8 @@ extern "C" {
     /// The console error for one envelope (its JSON) refused with 413 in a body of `len` bytes.
     #[wasm_bindgen(js_name = refusedTooLarge)]
     fn refused_too_large(json: &str, len: f64);
+    #[wasm_bindgen(js_name = restoredTooLarge)]
+    fn restored_too_large(json: &str, len: f64);
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
     fn push_data_layer(layer: &str, env: &JsValue) -> Option<String>;
@@ -505,20 +507,31 @@ fn adopt() {
     };
     let restored = strings("q");
     let held = strings("dl");
-    with(|s| {
+    let lost = with(|s| {
         let segment = matches!(&s.config, Some(c) if c.format == Format::Segment);
+        let mut lost = Vec::new();
         for pair in restored.chunks(2) {
             let [id, json] = pair else { continue };
             let bytes = json.len() as u64 + if segment { SEGMENT_EXTRA } else { 0 };
-            if let Ok(dropped) = s.delivery.restore(id.clone(), bytes) {
-                for d in dropped {
-                    s.payloads.remove(&d);
+            match s.delivery.restore(id.clone(), bytes) {
+                Ok(dropped) => {
+                    for d in dropped {
+                        s.payloads.remove(&d);
+                    }
+                    s.payloads.insert(id.clone(), json.clone());
                 }
-                s.payloads.insert(id.clone(), json.clone());
+                // Counted as dropped by the core; said here, after the borrow.
+                Err(Refused::TooLarge) => lost.push((json.clone(), bytes)),
+                // A copy of one this page holds already: nothing lost.
+                Err(Refused::Duplicate) => {}
             }
         }
         s.held_dl.extend(held);
+        lost
     });
+    for (json, bytes) in lost {
+        restored_too_large(&json, bytes as f64);
+    }
 }
 
 /// Pushes the dataLayer events held for consent, once it is given.

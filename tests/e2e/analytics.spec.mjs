@@ -326,3 +326,35 @@ for (const format of ['envelope', 'segment']) {
     return undefined;
   });
 }
+
+test('an event an earlier page queued that is now over maxEventBytes is dropped aloud and counted, the rest delivered', async (t) => {
+  if (noCollector) return t.skip(noCollector);
+  await clearCollector();
+  const page = await newPage(browser);
+  // Consent withheld: the events are queued and persisted, not sent.
+  await page.goto(pageUrl({ consent: false, dataLayer: false }));
+  await page.evaluate(() => cxbridge.ready.then(() => localStorage.clear()));
+  const small = await page.evaluate(() => emit(2, 'kept'));
+  await page.evaluate(() => {
+    const data = cifData('big');
+    data.events[0].additionalData = 'x'.repeat(3000);
+    return Microsoft.CIFramework.logAnalyticsEvent(data, 'Test.big', 'corr-big');
+  });
+  // The next page allows less per event, and consents.
+  await page.goto(pageUrl({ maxEventBytes: 2000, flushIntervalMs: 100, dataLayer: false }));
+  await page.evaluate(() => cxbridge.ready);
+  const state = await collectorUntil((s) => s.unique >= small.length);
+  assert.deepEqual(state.received.map((e) => e.id), small, 'the events that still fit arrived, once each');
+  await page.waitForFunction(() => cxbridge.analytics.stats().pending === 0);
+  const stats = await page.evaluate(() => cxbridge.analytics.stats());
+  assert.equal(stats.dropped, 1, 'the one too large now is counted as dropped');
+  const said = page.consoleErrors.filter((m) => /earlier page/.test(m));
+  assert.equal(said.length, 1, 'and said once');
+  assert.match(
+    said[0],
+    /^cxbridge\.analytics: an event queued by an earlier page is larger than maxEventBytes now allows: CIF event 'Test\.big', \d+ bytes; it is dropped \(counted in stats\(\)\.dropped\)$/,
+  );
+  assertNoTraps(page, { allowConsoleErrors: [...NETWORK_NOISE, /earlier page/] });
+  await page.close();
+  return undefined;
+});

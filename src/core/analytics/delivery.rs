@@ -231,8 +231,15 @@ impl Delivery {
     }
 
     /// Queues an envelope found in storage (a previous page's): due at once, as its batch may be long overdue.
+    /// One now too large (this page lowered `maxEventBytes`, or sends Segment's larger messages) was an event
+    /// queued and is now lost: it counts as queued and dropped, so `stats()` shows it, and the shell says so.
     pub fn restore(&mut self, id: String, bytes: u64) -> Result<Vec<String>, Refused> {
-        self.push_at(id, bytes, 0, true)
+        let r = self.push_at(id, bytes, 0, true);
+        if r == Err(Refused::TooLarge) {
+            self.stats.queued += 1;
+            self.stats.dropped += 1;
+        }
+        r
     }
 
     fn push_at(&mut self, id: String, bytes: u64, since: u64, overdue: bool) -> Result<Vec<String>, Refused> {
@@ -794,6 +801,24 @@ mod tests {
         assert!(d.unload_chunks().is_empty(), "no beacon either");
         d.set_consent(true);
         assert_eq!(d.poll(10_000).unwrap().ids, ids(&["a", "b", "c"]));
+    }
+
+    #[test]
+    fn a_restored_event_now_too_large_counts_as_dropped() {
+        let mut d = Delivery::new(policy());
+        assert_eq!(
+            d.restore("big".into(), policy().max_event_bytes + 1),
+            Err(Refused::TooLarge)
+        );
+        d.restore("a".into(), 10).unwrap();
+        let st = d.stats();
+        assert_eq!((st.queued, st.dropped, d.len()), (2, 1, 1));
+        // Refused at the door for a new event, it was never queued: nothing to count.
+        assert_eq!(
+            d.push("big2".into(), policy().max_event_bytes + 1, 0),
+            Err(Refused::TooLarge)
+        );
+        assert_eq!(d.stats().dropped, 1);
     }
 
     #[test]
