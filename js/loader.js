@@ -143,6 +143,17 @@ export function createStubs(acQueue) {
  * this is the only place that knows their names.
  */
 export function realApi(wasm) {
+  // A plugin handle's methods: one wasm export routed by the method's place in PLUGIN (src/web/bus.rs
+  // `plugin_call` keeps the same order), defined as class methods are: on the prototype, not enumerable.
+  Object.keys(PLUGIN).forEach((m, i) =>
+    Object.defineProperty(wasm.Plugin.prototype, m, {
+      value(a, b) {
+        return wasm.pluginCall(this, i, a, b);
+      },
+      writable: true,
+      configurable: true,
+    }),
+  );
   const global = wasm.busGlobal();
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);

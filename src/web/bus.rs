@@ -276,7 +276,6 @@ fn bus_error(name: &str, e: BusError) -> JsValue {
     .into()
 }
 
-#[wasm_bindgen]
 impl Plugin {
     /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
     /// event in another namespace or a malformed name.
@@ -366,7 +365,6 @@ impl Plugin {
     }
 
     /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
-    #[wasm_bindgen(js_name = registerCommand)]
     pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
         let Some(command) = name.as_string() else {
             refuse("registerCommand", "a command name must be a string", &name);
@@ -395,7 +393,6 @@ impl Plugin {
     }
 
     /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
-    #[wasm_bindgen(js_name = registerEvents)]
     pub fn register_events(&self, names: JsValue) -> bool {
         let Some(list) = names.dyn_ref::<Array>() else {
             refuse("registerEvents", "expected an array of event names", &names);
@@ -478,9 +475,32 @@ impl Plugin {
     }
 
     /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
-    #[wasm_bindgen(js_name = registerPlugin)]
     pub fn register_plugin(&self, name: JsValue) -> JsValue {
         bus_register_plugin(name)
+    }
+}
+
+/// Every plugin method, in one export: the loader puts `publish`, `subscribe`, … on the handles' prototype, each
+/// calling this with its number (the order of `PLUGIN` in js/loader.js). One export instead of twelve: each had
+/// its own wasm-bindgen shim with the arguments' conversions, and wasm-opt copied the method's body into it.
+#[wasm_bindgen(js_name = pluginCall)]
+pub fn plugin_call(plugin: &Plugin, method: u32, a: JsValue, b: JsValue) -> JsValue {
+    match method {
+        0 => plugin.publish(a, b).into(),
+        1 => plugin.republish(a, b).into(),
+        2 => plugin.subscribe(a, b),
+        3 => plugin.unsubscribe(a, b).into(),
+        4 => plugin.command(a, b).into(),
+        5 => plugin.register_command(a, b).into(),
+        6 => plugin.register_events(a).into(),
+        7 => plugin.before(a, b).into(),
+        8 => plugin.data(a, b),
+        9 => {
+            plugin.ready();
+            JsValue::UNDEFINED
+        }
+        10 => plugin.namespace().into(),
+        _ => plugin.register_plugin(a),
     }
 }
 
