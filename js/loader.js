@@ -157,8 +157,8 @@ export function realApi(wasm) {
   const global = wasm.busGlobal();
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
-  CXBus.registerPlugin = (name) => wasm.busRegisterPlugin(name);
-  CXBus.configure = (cfg) => wasm.busConfigure(cfg);
+  // registerPlugin is the plugin method; configure is routed as the method after the last.
+  CXBus.configure = (cfg) => wasm.pluginCall(global, 12, cfg);
   return {
     ac: acEntry(wasm),
     CXBus,

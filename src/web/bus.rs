@@ -500,7 +500,12 @@ pub fn plugin_call(plugin: &Plugin, method: u32, a: JsValue, b: JsValue) -> JsVa
             JsValue::UNDEFINED
         }
         10 => plugin.namespace().into(),
-        _ => plugin.register_plugin(a),
+        11 => plugin.register_plugin(a),
+        // `CXBus.configure`, which is not a plugin method: one export less.
+        _ => {
+            bus_configure(a);
+            JsValue::UNDEFINED
+        }
     }
 }
 
@@ -620,7 +625,6 @@ const WIDGETS_BUS: &str = "WidgetsBus";
 
 /// `CXBus.registerPlugin(name)`: a handle, or `false` (with a warning) when the name is not a string, is
 /// malformed or is taken.
-#[wasm_bindgen(js_name = busRegisterPlugin)]
 pub fn bus_register_plugin(name: JsValue) -> JsValue {
     let Some(plugin_name) = name.as_string() else {
         return refuse("registerPlugin", "a plugin name must be a string", &name);
@@ -632,7 +636,6 @@ pub fn bus_register_plugin(name: JsValue) -> JsValue {
 }
 
 /// `CXBus.configure({debug})`.
-#[wasm_bindgen(js_name = busConfigure)]
 pub fn bus_configure(config: JsValue) {
     if !config.is_object() {
         refuse("configure", "expected an object such as {debug: true}", &config);
