@@ -245,25 +245,6 @@ impl Plugin {
             label: JsValue::from_str(name),
         }
     }
-
-    fn publish_impl(&self, call: &str, event: JsValue, data: JsValue, sticky: bool) -> bool {
-        let Some(name) = event.as_string() else {
-            refuse(call, "an event name must be a string", &event);
-            return false;
-        };
-        let now = js_sys::Date::now();
-        let (result, debug) = with(|s| (s.bus.publish(self.id, &name, &data, sticky, now), s.debug));
-        match result {
-            Ok(p) => {
-                deliver(&p, Some(&self.label), &data, now, sticky, debug, true);
-                true
-            }
-            Err(e) => {
-                refuse(call, e.message(), &event);
-                false
-            }
-        }
-    }
 }
 
 fn bus_error(name: &str, e: BusError) -> JsValue {
@@ -276,31 +257,115 @@ fn bus_error(name: &str, e: BusError) -> JsValue {
     .into()
 }
 
+/// How a plugin method with a name first refuses a value that is not a string, by the method's number.
+const EVENT_NAME: &str = "an event name must be a string";
+const COMMAND_NAME: &str = "a command name must be a string";
+
 impl Plugin {
-    /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
-    /// event in another namespace or a malformed name.
-    pub fn publish(&self, event: JsValue, data: JsValue) -> bool {
-        self.publish_impl("publish", event, data, false)
+    /// Every plugin method by its number (the order of `PLUGIN` in js/loader.js; 12 is `CXBus.configure`). The
+    /// checks the methods share (a name that must be a string, a callback that must be a function) are made
+    /// once, here: one export carries all the methods, so one copy of each refusal serves them all.
+    fn call(&self, method: u32, a: JsValue, b: JsValue) -> JsValue {
+        match method {
+            6 => return self.register_events_impl(a).into(),
+            9 => {
+                let (_, routes) = with(|s| s.bus.ready(self.id));
+                for route in routes {
+                    perform(route, None);
+                }
+                return JsValue::UNDEFINED;
+            }
+            10 => return self.namespace().into(),
+            12 => {
+                bus_configure(a);
+                return JsValue::UNDEFINED;
+            }
+            _ => {}
+        }
+        let (call, why, callback) = match method {
+            0 => ("publish", EVENT_NAME, ""),
+            1 => ("republish", EVENT_NAME, ""),
+            2 => ("subscribe", EVENT_NAME, "the callback must be a function"),
+            3 => ("unsubscribe", EVENT_NAME, ""),
+            4 => ("command", COMMAND_NAME, ""),
+            5 => ("registerCommand", COMMAND_NAME, "the handler must be a function"),
+            7 => ("before", COMMAND_NAME, "the hook must be a function"),
+            8 => ("data", "a data key must be a string", ""),
+            _ => ("registerPlugin", "a plugin name must be a string", ""),
+        };
+        let Some(name) = a.as_string() else {
+            // A command answers with a deferred, even to a bad name.
+            if method == 4 {
+                return Deferred::rejected("cxbridge: a command name must be a string").into();
+            }
+            return refuse(call, why, &a);
+        };
+        if !callback.is_empty() && !b.is_function() {
+            return refuse(call, callback, &a);
+        }
+        let result = match method {
+            0 | 1 => self.publish_named(&name, &b, method == 1),
+            2 => return self.subscribe_named(&name, a, b.unchecked_into()),
+            3 => {
+                let callback = if b.is_undefined() || b.is_null() {
+                    None
+                } else if b.is_function() {
+                    Some(Callback(subscription(b.unchecked_ref())))
+                } else {
+                    return refuse(call, "the callback must be a function", &a);
+                };
+                match with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())) {
+                    Ok(removed) => {
+                        for r in &removed {
+                            cancel(&r.0);
+                        }
+                        return (!removed.is_empty()).into();
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            4 => return self.command_named(&name, b).into(),
+            5 => {
+                let full = if name.contains('.') {
+                    name.clone()
+                } else {
+                    concat(&[&self.name, ".", &name])
+                };
+                let handler = Handler::Js {
+                    function: b.unchecked_into(),
+                    command: JsValue::from_str(&full),
+                };
+                with(|s| s.bus.register_command(self.id, &name, handler))
+            }
+            7 => with(|s| s.bus.before(self.id, &name, Callback(b))),
+            8 => return self.data_named(&name, &a, b),
+            _ => {
+                return match Plugin::register(&name) {
+                    Ok(plugin) => plugin.into(),
+                    Err(e) => refuse(call, e.message(), &a),
+                }
+            }
+        };
+        match result {
+            Ok(()) => JsValue::TRUE,
+            Err(e) => refuse(call, e.message(), &a),
+        }
     }
 
-    /// `plugin.republish(event, data)`: like `publish`, and later subscribers get this data at once.
-    pub fn republish(&self, event: JsValue, data: JsValue) -> bool {
-        self.publish_impl("republish", event, data, true)
+    fn publish_named(&self, name: &str, data: &JsValue, sticky: bool) -> Result<(), BusError> {
+        let now = js_sys::Date::now();
+        let (result, debug) = with(|s| (s.bus.publish(self.id, name, data, sticky, now), s.debug));
+        let p = result?;
+        deliver(&p, Some(&self.label), data, now, sticky, debug, true);
+        Ok(())
     }
 
-    /// `plugin.subscribe('Other.event', cb)`: the event name, or `false` with a warning.
-    pub fn subscribe(&self, event: JsValue, callback: JsValue) -> JsValue {
-        let Some(name) = event.as_string() else {
-            return refuse("subscribe", "an event name must be a string", &event);
-        };
-        let Ok(callback) = callback.dyn_into::<Function>() else {
-            return refuse("subscribe", "the callback must be a function", &event);
-        };
+    fn subscribe_named(&self, name: &str, event: JsValue, callback: Function) -> JsValue {
         let record = subscription(&callback);
         let subscriber = Callback(record.clone());
         let result = with(|s| {
             s.bus
-                .subscribe(self.id, &name, event.clone(), subscriber)
+                .subscribe(self.id, name, event.clone(), subscriber)
                 .map(|sticky| sticky.map(|st| (st.publisher.clone(), st.time, st.data.clone())))
         });
         match result {
@@ -315,85 +380,19 @@ impl Plugin {
         }
     }
 
-    /// `plugin.unsubscribe(event)` removes this plugin's callbacks for the event; `(event, cb)` only `cb`.
-    /// Returns whether anything was removed.
-    pub fn unsubscribe(&self, event: JsValue, callback: JsValue) -> bool {
-        let Some(name) = event.as_string() else {
-            refuse("unsubscribe", "an event name must be a string", &event);
-            return false;
-        };
-        let callback = if callback.is_undefined() || callback.is_null() {
-            None
-        } else {
-            match callback.dyn_into::<Function>() {
-                Ok(f) => Some(Callback(subscription(&f))),
-                Err(_) => {
-                    refuse("unsubscribe", "the callback must be a function", &event);
-                    return false;
-                }
-            }
-        };
-        match with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())) {
-            Ok(removed) => {
-                for r in &removed {
-                    cancel(&r.0);
-                }
-                !removed.is_empty()
-            }
-            Err(e) => {
-                refuse("unsubscribe", e.message(), &event);
-                false
-            }
-        }
-    }
-
-    /// `plugin.command('Other.cmd', data)`: a deferred. A name without a dot is this plugin's own command.
-    pub fn command(&self, command: JsValue, data: JsValue) -> Deferred {
+    fn command_named(&self, name: &str, data: JsValue) -> Deferred {
         let deferred = Deferred::new();
-        let Some(name) = command.as_string() else {
-            reject(&deferred, "cxbridge: a command name must be a string");
-            return deferred;
-        };
         let now = js_sys::Date::now();
         let debug = with(|s| s.debug);
         if debug {
-            debug_command(&name, &self.name, &data, &deferred);
+            debug_command(name, &self.name, &data, &deferred);
         }
-        let route = with(|s| s.bus.command(self.id, &name, data, deferred.clone(), now));
+        let route = with(|s| s.bus.command(self.id, name, data, deferred.clone(), now));
         perform(route, Some(&self.label));
         deferred
     }
 
-    /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
-    pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
-        let Some(command) = name.as_string() else {
-            refuse("registerCommand", "a command name must be a string", &name);
-            return false;
-        };
-        let Ok(function) = handler.dyn_into::<Function>() else {
-            refuse("registerCommand", "the handler must be a function", &name);
-            return false;
-        };
-        let full = if command.contains('.') {
-            command.clone()
-        } else {
-            concat(&[&self.name, ".", &command])
-        };
-        let handler = Handler::Js {
-            function,
-            command: JsValue::from_str(&full),
-        };
-        match with(|s| s.bus.register_command(self.id, &command, handler)) {
-            Ok(()) => true,
-            Err(e) => {
-                refuse("registerCommand", e.message(), &name);
-                false
-            }
-        }
-    }
-
-    /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
-    pub fn register_events(&self, names: JsValue) -> bool {
+    fn register_events_impl(&self, names: JsValue) -> bool {
         let Some(list) = names.dyn_ref::<Array>() else {
             refuse("registerEvents", "expected an array of event names", &names);
             return false;
@@ -417,56 +416,77 @@ impl Plugin {
         }
     }
 
-    /// `plugin.before('Other.cmd', fn)`: `fn(options)` returns the options to use, or a non-object to cancel.
-    pub fn before(&self, command: JsValue, hook: JsValue) -> bool {
-        let Some(name) = command.as_string() else {
-            refuse("before", "a command name must be a string", &command);
-            return false;
-        };
-        let Ok(hook) = hook.dyn_into::<Function>() else {
-            refuse("before", "the hook must be a function", &command);
-            return false;
-        };
-        match with(|s| s.bus.before(self.id, &name, Callback(hook.into()))) {
-            Ok(()) => true,
-            Err(e) => {
-                refuse("before", e.message(), &command);
-                false
-            }
-        }
-    }
-
-    /// `plugin.data(key)` reads `Namespace.key` (or the plugin's own `key`); `plugin.data(key, value)` sets the
-    /// plugin's own datum, publishes `<Namespace>.data.<key>` and returns `true`. `undefined` as the value reads.
-    pub fn data(&self, key: JsValue, value: JsValue) -> JsValue {
-        let Some(name) = key.as_string() else {
-            return refuse("data", "a data key must be a string", &key);
-        };
+    fn data_named(&self, name: &str, key: &JsValue, value: JsValue) -> JsValue {
         if value.is_undefined() {
-            return match with(|s| s.bus.data(self.id, &name).map(|v| v.cloned())) {
+            return match with(|s| s.bus.data(self.id, name).map(|v| v.cloned())) {
                 Ok(v) => v.unwrap_or(JsValue::UNDEFINED),
-                Err(e) => refuse("data", e.message(), &key),
+                Err(e) => refuse("data", e.message(), key),
             };
         }
         let now = js_sys::Date::now();
-        let (result, debug) = with(|s| (s.bus.set_data(self.id, &name, value.clone(), now), s.debug));
+        let (result, debug) = with(|s| (s.bus.set_data(self.id, name, value.clone(), now), s.debug));
         match result {
             Ok(p) => {
                 deliver(&p, Some(&self.label), &value, now, false, debug, true);
                 JsValue::TRUE
             }
-            Err(e) => refuse("data", e.message(), &key),
+            Err(e) => refuse("data", e.message(), key),
         }
+    }
+
+    /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
+    /// event in another namespace or a malformed name.
+    pub fn publish(&self, event: JsValue, data: JsValue) -> bool {
+        self.call(0, event, data).is_truthy()
+    }
+
+    /// `plugin.republish(event, data)`: like `publish`, and later subscribers get this data at once.
+    pub fn republish(&self, event: JsValue, data: JsValue) -> bool {
+        self.call(1, event, data).is_truthy()
+    }
+
+    /// `plugin.subscribe('Other.event', cb)`: the event name, or `false` with a warning.
+    pub fn subscribe(&self, event: JsValue, callback: JsValue) -> JsValue {
+        self.call(2, event, callback)
+    }
+
+    /// `plugin.unsubscribe(event)` removes this plugin's callbacks for the event; `(event, cb)` only `cb`.
+    /// Returns whether anything was removed.
+    pub fn unsubscribe(&self, event: JsValue, callback: JsValue) -> bool {
+        self.call(3, event, callback).is_truthy()
+    }
+
+    /// `plugin.command('Other.cmd', data)`: a deferred. A name without a dot is this plugin's own command.
+    pub fn command(&self, command: JsValue, data: JsValue) -> Deferred {
+        self.call(4, command, data).unchecked_into()
+    }
+
+    /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
+    pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
+        self.call(5, name, handler).is_truthy()
+    }
+
+    /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
+    pub fn register_events(&self, names: JsValue) -> bool {
+        self.register_events_impl(names)
+    }
+
+    /// `plugin.before('Other.cmd', fn)`: `fn(options)` returns the options to use, or a non-object to cancel.
+    pub fn before(&self, command: JsValue, hook: JsValue) -> bool {
+        self.call(7, command, hook).is_truthy()
+    }
+
+    /// `plugin.data(key)` reads `Namespace.key` (or the plugin's own `key`); `plugin.data(key, value)` sets the
+    /// plugin's own datum, publishes `<Namespace>.data.<key>` and returns `true`. `undefined` as the value reads.
+    pub fn data(&self, key: JsValue, value: JsValue) -> JsValue {
+        self.call(8, key, value)
     }
 
     /// `plugin.ready()`: runs the commands buffered meanwhile, in order. It publishes nothing: as in the vendor's
     /// extension example, a plugin announces itself with `republish('ready')`, so `ready()` adding a second
     /// `<Namespace>.ready` would deliver it twice.
     pub fn ready(&self) {
-        let (_, routes) = with(|s| s.bus.ready(self.id));
-        for route in routes {
-            perform(route, None);
-        }
+        self.call(9, JsValue::UNDEFINED, JsValue::UNDEFINED);
     }
 
     /// The plugin's namespace.
@@ -476,7 +496,7 @@ impl Plugin {
 
     /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
     pub fn register_plugin(&self, name: JsValue) -> JsValue {
-        bus_register_plugin(name)
+        self.call(11, name, JsValue::UNDEFINED)
     }
 }
 
@@ -485,28 +505,7 @@ impl Plugin {
 /// its own wasm-bindgen shim with the arguments' conversions, and wasm-opt copied the method's body into it.
 #[wasm_bindgen(js_name = pluginCall)]
 pub fn plugin_call(plugin: &Plugin, method: u32, a: JsValue, b: JsValue) -> JsValue {
-    match method {
-        0 => plugin.publish(a, b).into(),
-        1 => plugin.republish(a, b).into(),
-        2 => plugin.subscribe(a, b),
-        3 => plugin.unsubscribe(a, b).into(),
-        4 => plugin.command(a, b).into(),
-        5 => plugin.register_command(a, b).into(),
-        6 => plugin.register_events(a).into(),
-        7 => plugin.before(a, b).into(),
-        8 => plugin.data(a, b),
-        9 => {
-            plugin.ready();
-            JsValue::UNDEFINED
-        }
-        10 => plugin.namespace().into(),
-        11 => plugin.register_plugin(a),
-        // `CXBus.configure`, which is not a plugin method: one export less.
-        _ => {
-            bus_configure(a);
-            JsValue::UNDEFINED
-        }
-    }
+    plugin.call(method, a, b)
 }
 
 /// A command addressed to a plugin implemented in Rust (WebChatService), after routing and before-hooks.
@@ -626,12 +625,9 @@ const WIDGETS_BUS: &str = "WidgetsBus";
 /// `CXBus.registerPlugin(name)`: a handle, or `false` (with a warning) when the name is not a string, is
 /// malformed or is taken.
 pub fn bus_register_plugin(name: JsValue) -> JsValue {
-    let Some(plugin_name) = name.as_string() else {
-        return refuse("registerPlugin", "a plugin name must be a string", &name);
-    };
-    match Plugin::register(&plugin_name) {
-        Ok(plugin) => plugin.into(),
-        Err(e) => refuse("registerPlugin", e.message(), &name),
+    match bus_global() {
+        Ok(cxbus) => cxbus.register_plugin(name),
+        Err(e) => e,
     }
 }
 
