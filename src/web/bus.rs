@@ -59,6 +59,15 @@ extern "C" {
 
     #[wasm_bindgen(js_name = debugCommand)]
     fn debug_command(command: &str, commander: &str, data: &JsValue, deferred: &Deferred);
+
+    /// Reads `window._genesys.widgets.…` along a dotted path: `undefined` when a step is not an object or its
+    /// getter throws.
+    #[wasm_bindgen(js_name = globalAt)]
+    fn global_path(path: &str) -> JsValue;
+
+    /// `on_ready(bus)`, a throw reported with `console.error`.
+    #[wasm_bindgen(js_name = callOnReady)]
+    fn call_on_ready(on_ready: &JsValue, bus: &JsValue);
 }
 
 /// What runs a command: a page function, or a plugin implemented in Rust.
@@ -576,23 +585,11 @@ pub fn republish_as(namespace: &str, event: &str, data: &JsValue) {
     publish_in(namespace, event, data, true, true);
 }
 
-/// Reads `window[path[0]][path[1]]…`, `undefined` when any step is missing.
-fn global_path(path: &[&str]) -> JsValue {
-    let mut v: JsValue = js_sys::global().into();
-    for key in path {
-        if !v.is_object() {
-            return JsValue::UNDEFINED;
-        }
-        v = js_sys::Reflect::get(&v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
-    }
-    v
-}
-
 /// Creates the built-in plugins; with globals, honours `_genesys.widgets.main.debug` as Genesys Widgets does.
 pub(crate) fn boot(globals: bool) -> Result<(), JsValue> {
     Plugin::builtin(CXBUS)?;
     Plugin::builtin(WIDGETS_BUS)?;
-    if globals && global_path(&["_genesys", "widgets", "main", "debug"]).as_bool() == Some(true) {
+    if globals && global_path("_genesys.widgets.main.debug").as_bool() == Some(true) {
         with(|s| s.debug = true);
     }
     Ok(())
@@ -604,18 +601,16 @@ pub(crate) fn after_replay(globals: bool) -> Result<(), JsValue> {
     if !globals || with(|s| std::mem::replace(&mut s.on_ready_called, true)) {
         return Ok(());
     }
-    let on_ready = global_path(&["_genesys", "widgets", "onReady"]);
-    let Some(on_ready) = on_ready.dyn_ref::<Function>() else {
+    let on_ready = global_path("_genesys.widgets.onReady");
+    if !on_ready.is_function() {
         return Ok(());
-    };
+    }
     // The page's own `_genesys.widgets.bus` (the loader's forwarding stub), so `bus === _genesys.widgets.bus`.
-    let mut bus = global_path(&["_genesys", "widgets", "bus"]);
+    let mut bus = global_path("_genesys.widgets.bus");
     if !bus.is_object() {
         bus = Plugin::builtin(WIDGETS_BUS)?.into();
     }
-    if let Err(err) = on_ready.call1(&JsValue::UNDEFINED, &bus) {
-        web_sys::console::error_2(&"cxbridge: _genesys.widgets.onReady threw".into(), &err);
-    }
+    call_on_ready(&on_ready, &bus);
     Ok(())
 }
 
