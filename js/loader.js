@@ -154,7 +154,7 @@ export function realApi(wasm) {
       configurable: true,
     }),
   );
-  const global = wasm.busGlobal();
+  const global = wasm.busHandle(false);
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
   // registerPlugin is the plugin method; configure is routed as the method after the last.
@@ -162,7 +162,7 @@ export function realApi(wasm) {
   return {
     ac: acEntry(wasm),
     CXBus,
-    bus: wasm.widgetsBus(),
+    bus: wasm.busHandle(true),
     embedded: {
       listen: (opts) => wasm.embeddedListen(opts),
       on: (name, cb) => wasm.embeddedOn(name, cb),

@@ -640,13 +640,17 @@ pub fn bus_configure(config: JsValue) {
 }
 
 /// The built-in `CXBus` plugin, which `CXBus.command/subscribe/data` act as.
-#[wasm_bindgen(js_name = busGlobal)]
 pub fn bus_global() -> Result<Plugin, JsValue> {
     Plugin::builtin(CXBUS)
 }
 
 /// `_genesys.widgets.bus`: a ready-made plugin handle.
-#[wasm_bindgen(js_name = widgetsBus)]
 pub fn widgets_bus() -> Result<Plugin, JsValue> {
     Plugin::builtin(WIDGETS_BUS)
+}
+
+/// The loader's handle of [`widgets_bus`] or, with `false`, of [`bus_global`]: one export for both.
+#[wasm_bindgen(js_name = busHandle)]
+pub fn bus_handle(widgets: bool) -> Result<Plugin, JsValue> {
+    Plugin::builtin(if widgets { WIDGETS_BUS } else { CXBUS })
 }
