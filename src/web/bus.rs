@@ -312,9 +312,10 @@ impl Plugin {
         if !callback.is_empty() && !b.is_function() {
             return refuse(call, callback, &a);
         }
+        // Every refusal by the core is reported at the end, once.
         let result = match method {
-            0 | 1 => self.publish_named(&name, &b, method == 1),
-            2 => return self.subscribe_named(&name, a, b.unchecked_into()),
+            0 | 1 => self.publish_named(&name, &b, method == 1).map(|()| JsValue::TRUE),
+            2 => self.subscribe_named(&name, &a, b.unchecked_into()),
             3 => {
                 let callback = if b.is_undefined() || b.is_null() {
                     None
@@ -323,17 +324,14 @@ impl Plugin {
                 } else {
                     return refuse(call, "the callback must be a function", &a);
                 };
-                match with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())) {
-                    Ok(removed) => {
-                        for r in &removed {
-                            cancel(&r.0);
-                        }
-                        return (!removed.is_empty()).into();
+                with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())).map(|removed| {
+                    for r in &removed {
+                        cancel(&r.0);
                     }
-                    Err(e) => Err(e),
-                }
+                    (!removed.is_empty()).into()
+                })
             }
-            4 => return self.command_named(&name, b).into(),
+            4 => Ok(self.command_named(&name, b).into()),
             5 => {
                 let full = if name.contains('.') {
                     name.clone()
@@ -344,21 +342,13 @@ impl Plugin {
                     function: b.unchecked_into(),
                     command: JsValue::from_str(&full),
                 };
-                with(|s| s.bus.register_command(self.id, &name, handler))
+                with(|s| s.bus.register_command(self.id, &name, handler)).map(|()| JsValue::TRUE)
             }
-            7 => with(|s| s.bus.before(self.id, &name, Callback(b))),
-            8 => return self.data_named(&name, &a, b),
-            _ => {
-                return match Plugin::register(&name) {
-                    Ok(plugin) => plugin.into(),
-                    Err(e) => refuse(call, e.message(), &a),
-                }
-            }
+            7 => with(|s| s.bus.before(self.id, &name, Callback(b))).map(|()| JsValue::TRUE),
+            8 => self.data_named(&name, b),
+            _ => Plugin::register(&name).map(JsValue::from),
         };
-        match result {
-            Ok(()) => JsValue::TRUE,
-            Err(e) => refuse(call, e.message(), &a),
-        }
+        result.unwrap_or_else(|e| refuse(call, e.message(), &a))
     }
 
     fn publish_named(&self, name: &str, data: &JsValue, sticky: bool) -> Result<(), BusError> {
@@ -369,7 +359,7 @@ impl Plugin {
         Ok(())
     }
 
-    fn subscribe_named(&self, name: &str, event: JsValue, callback: Function) -> JsValue {
+    fn subscribe_named(&self, name: &str, event: &JsValue, callback: Function) -> Result<JsValue, BusError> {
         let record = subscription(&callback);
         let subscriber = Callback(record.clone());
         let result = with(|s| {
@@ -377,16 +367,11 @@ impl Plugin {
                 .subscribe(self.id, name, event.clone(), subscriber)
                 .map(|sticky| sticky.map(|st| (st.publisher.clone(), st.time, st.data.clone())))
         });
-        match result {
-            Ok(sticky) => {
-                if let Some((publisher, time, data)) = sticky {
-                    let publisher = JsValue::from_str(&publisher);
-                    deliver_later(&record, &bus_event(time, &publisher, &event, &data));
-                }
-                event
-            }
-            Err(e) => refuse("subscribe", e.message(), &event),
+        if let Some((publisher, time, data)) = result? {
+            let publisher = JsValue::from_str(&publisher);
+            deliver_later(&record, &bus_event(time, &publisher, event, &data));
         }
+        Ok(event.clone())
     }
 
     fn command_named(&self, name: &str, data: JsValue) -> Deferred {
@@ -425,22 +410,18 @@ impl Plugin {
         }
     }
 
-    fn data_named(&self, name: &str, key: &JsValue, value: JsValue) -> JsValue {
+    fn data_named(&self, name: &str, value: JsValue) -> Result<JsValue, BusError> {
         if value.is_undefined() {
-            return match with(|s| s.bus.data(self.id, name).map(|v| v.cloned())) {
-                Ok(v) => v.unwrap_or(JsValue::UNDEFINED),
-                Err(e) => refuse("data", e.message(), key),
-            };
+            return with(|s| {
+                s.bus
+                    .data(self.id, name)
+                    .map(|v| v.cloned().unwrap_or(JsValue::UNDEFINED))
+            });
         }
         let now = js_sys::Date::now();
         let (result, debug) = with(|s| (s.bus.set_data(self.id, name, value.clone(), now), s.debug));
-        match result {
-            Ok(p) => {
-                deliver(&p, Some(&self.label), &value, now, false, debug, true);
-                JsValue::TRUE
-            }
-            Err(e) => refuse("data", e.message(), key),
-        }
+        deliver(&result?, Some(&self.label), &value, now, false, debug, true);
+        Ok(JsValue::TRUE)
     }
 
     /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
