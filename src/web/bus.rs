@@ -284,7 +284,8 @@ impl Plugin {
                 }
                 return JsValue::UNDEFINED;
             }
-            10 => return self.namespace().into(),
+            // The name as a JS string was made once, at registration.
+            10 => return self.label.clone(),
             12 => {
                 bus_configure(a);
                 return JsValue::UNDEFINED;
