@@ -200,6 +200,28 @@ export function runHooks(hooks, data, deferred, cancelled) {
   return d;
 }
 
+/** `window` then each key of the dotted `path`; undefined when a step is not an object or its getter throws. */
+export function globalAt(path) {
+  let v = globalThis;
+  for (const key of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    try {
+      v = v[key];
+    } catch (_) {
+      return undefined;
+    }
+  }
+  return v;
+}
+
+export function callOnReady(onReady, bus) {
+  try {
+    onReady(bus);
+  } catch (err) {
+    console.error('cxbridge: _genesys.widgets.onReady threw', err);
+  }
+}
+
 // Debug mode (CXBus.configure({debug: true})): like the vendor's debug console, every publish and every command,
 // and for a command how long it took to settle.
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());

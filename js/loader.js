@@ -143,15 +143,26 @@ export function createStubs(acQueue) {
  * this is the only place that knows their names.
  */
 export function realApi(wasm) {
-  const global = wasm.busGlobal();
+  // A plugin handle's methods: one wasm export routed by the method's place in PLUGIN (src/web/bus.rs
+  // `plugin_call` keeps the same order), defined as class methods are: on the prototype, not enumerable.
+  Object.keys(PLUGIN).forEach((m, i) =>
+    Object.defineProperty(wasm.Plugin.prototype, m, {
+      value(a, b) {
+        return wasm.pluginCall(this, i, a, b);
+      },
+      writable: true,
+      configurable: true,
+    }),
+  );
+  const global = wasm.busHandle(false);
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
-  CXBus.registerPlugin = (name) => wasm.busRegisterPlugin(name);
-  CXBus.configure = (cfg) => wasm.busConfigure(cfg);
+  // registerPlugin is the plugin method; configure is routed as the method after the last.
+  CXBus.configure = (cfg) => wasm.pluginCall(global, 12, cfg);
   return {
     ac: acEntry(wasm),
     CXBus,
-    bus: wasm.widgetsBus(),
+    bus: wasm.busHandle(true),
     embedded: {
       listen: (opts) => wasm.embeddedListen(opts),
       on: (name, cb) => wasm.embeddedOn(name, cb),

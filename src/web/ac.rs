@@ -18,7 +18,7 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Array, Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -43,13 +43,14 @@ export function payload(id, state, media, mapId, version, cid, sid, code, messag
   if (code !== undefined) { e.errorCode = code; e.errorMessage = message; }
   return e;
 }
-export function trackData(method, a, b, cid, sid) {
+export function trackData(method, a, b, cid, sid, identity) {
   const d = method === 'init' ? { organizationId: a, region: b && b.region, options: b }
     : method === 'pageview' ? { attributes: a }
     : method === 'record' ? { eventName: a, attributes: b }
     : { loginId: a, traits: b };
   for (const k of Object.keys(d)) if (d[k] === undefined) delete d[k];
   d.customerId = cid; d.customerIdType = 'cookie'; d.sessionId = sid;
+  if (identity !== undefined) d.identity = identity;
   return d;
 }
 export function kind(v) {
@@ -114,7 +115,8 @@ extern "C" {
         b: &JsValue,
         customer_id: &JsValue,
         session_id: &JsValue,
-    ) -> Object;
+        identity: &JsValue,
+    ) -> JsValue;
     fn kind(v: &JsValue) -> u8;
     fn fail(message: &str);
     fn uuid() -> String;
@@ -237,10 +239,6 @@ fn arg(v: &JsValue) -> Arg {
 
 fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
-}
-
-fn set(obj: &Object, key: &JsValue, value: &JsValue) {
-    let _ = Reflect::set(obj, key, value);
 }
 
 /// `ac(method, name, fn)` for a name seen before, classified by `acEntry` in js/listeners.js: `code` is the
@@ -389,6 +387,11 @@ fn track(method: Method, args: &Array) {
     if let Err(e) = method.check_tracking(&[arg(&first), arg(&second)]) {
         return console_error(&e);
     }
+    // `identify` is kept for the next `pageview` or `record`, which carries it as `identity`.
+    let identity = match method {
+        Method::Pageview | Method::Record => with(|s| s.identity.take()),
+        _ => None,
+    };
     let visitor = visitor();
     let data = track_data(
         method.name(),
@@ -396,15 +399,10 @@ fn track(method: Method, args: &Array) {
         &second,
         &visitor.customer_id,
         &visitor.session_id,
+        identity.as_ref().unwrap_or(&JsValue::UNDEFINED),
     );
-    match method {
-        Method::Identify => with(|s| s.identity = Some(data.clone().into())),
-        Method::Pageview | Method::Record => {
-            if let Some(identity) = with(|s| s.identity.take()) {
-                set(&data, &JsValue::from_str("identity"), &identity);
-            }
-        }
-        _ => {}
+    if method == Method::Identify {
+        with(|s| s.identity = Some(data.clone()));
     }
     analytics::record("ac", method.name(), &data);
 }

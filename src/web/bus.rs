@@ -59,6 +59,15 @@ extern "C" {
 
     #[wasm_bindgen(js_name = debugCommand)]
     fn debug_command(command: &str, commander: &str, data: &JsValue, deferred: &Deferred);
+
+    /// Reads `window._genesys.widgets.…` along a dotted path: `undefined` when a step is not an object or its
+    /// getter throws.
+    #[wasm_bindgen(js_name = globalAt)]
+    fn global_path(path: &str) -> JsValue;
+
+    /// `on_ready(bus)`, a throw reported with `console.error`.
+    #[wasm_bindgen(js_name = callOnReady)]
+    fn call_on_ready(on_ready: &JsValue, bus: &JsValue);
 }
 
 /// What runs a command: a page function, or a plugin implemented in Rust.
@@ -245,25 +254,6 @@ impl Plugin {
             label: JsValue::from_str(name),
         }
     }
-
-    fn publish_impl(&self, call: &str, event: JsValue, data: JsValue, sticky: bool) -> bool {
-        let Some(name) = event.as_string() else {
-            refuse(call, "an event name must be a string", &event);
-            return false;
-        };
-        let now = js_sys::Date::now();
-        let (result, debug) = with(|s| (s.bus.publish(self.id, &name, &data, sticky, now), s.debug));
-        match result {
-            Ok(p) => {
-                deliver(&p, Some(&self.label), &data, now, sticky, debug, true);
-                true
-            }
-            Err(e) => {
-                refuse(call, e.message(), &event);
-                false
-            }
-        }
-    }
 }
 
 fn bus_error(name: &str, e: BusError) -> JsValue {
@@ -276,127 +266,128 @@ fn bus_error(name: &str, e: BusError) -> JsValue {
     .into()
 }
 
-#[wasm_bindgen]
+/// How a plugin method with a name first refuses a value that is not a string, by the method's number.
+const EVENT_NAME: &str = "an event name must be a string";
+const COMMAND_NAME: &str = "a command name must be a string";
+
 impl Plugin {
-    /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
-    /// event in another namespace or a malformed name.
-    pub fn publish(&self, event: JsValue, data: JsValue) -> bool {
-        self.publish_impl("publish", event, data, false)
+    /// Every plugin method by its number (the order of `PLUGIN` in js/loader.js; 12 is `CXBus.configure`). The
+    /// checks the methods share (a name that must be a string, a callback that must be a function) are made
+    /// once, here: one export carries all the methods, so one copy of each refusal serves them all.
+    fn call(&self, method: u32, a: JsValue, b: JsValue) -> JsValue {
+        match method {
+            6 => return self.register_events_impl(a).into(),
+            9 => {
+                let (_, routes) = with(|s| s.bus.ready(self.id));
+                for route in routes {
+                    perform(route, None);
+                }
+                return JsValue::UNDEFINED;
+            }
+            // The name as a JS string was made once, at registration.
+            10 => return self.label.clone(),
+            12 => {
+                bus_configure(a);
+                return JsValue::UNDEFINED;
+            }
+            _ => {}
+        }
+        let (call, why, callback) = match method {
+            0 => ("publish", EVENT_NAME, ""),
+            1 => ("republish", EVENT_NAME, ""),
+            2 => ("subscribe", EVENT_NAME, "the callback must be a function"),
+            3 => ("unsubscribe", EVENT_NAME, ""),
+            4 => ("command", COMMAND_NAME, ""),
+            5 => ("registerCommand", COMMAND_NAME, "the handler must be a function"),
+            7 => ("before", COMMAND_NAME, "the hook must be a function"),
+            8 => ("data", "a data key must be a string", ""),
+            _ => ("registerPlugin", "a plugin name must be a string", ""),
+        };
+        let Some(name) = a.as_string() else {
+            // A command answers with a deferred, even to a bad name.
+            if method == 4 {
+                return Deferred::rejected("cxbridge: a command name must be a string").into();
+            }
+            return refuse(call, why, &a);
+        };
+        if !callback.is_empty() && !b.is_function() {
+            return refuse(call, callback, &a);
+        }
+        // Every refusal by the core is reported at the end, once.
+        let result = match method {
+            0 | 1 => self.publish_named(&name, &b, method == 1).map(|()| JsValue::TRUE),
+            2 => self.subscribe_named(&name, &a, b.unchecked_into()),
+            3 => {
+                let callback = if b.is_undefined() || b.is_null() {
+                    None
+                } else if b.is_function() {
+                    Some(Callback(subscription(b.unchecked_ref())))
+                } else {
+                    return refuse(call, "the callback must be a function", &a);
+                };
+                with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())).map(|removed| {
+                    for r in &removed {
+                        cancel(&r.0);
+                    }
+                    (!removed.is_empty()).into()
+                })
+            }
+            4 => Ok(self.command_named(&name, b).into()),
+            5 => {
+                let full = if name.contains('.') {
+                    name.clone()
+                } else {
+                    concat(&[&self.name, ".", &name])
+                };
+                let handler = Handler::Js {
+                    function: b.unchecked_into(),
+                    command: JsValue::from_str(&full),
+                };
+                with(|s| s.bus.register_command(self.id, &name, handler)).map(|()| JsValue::TRUE)
+            }
+            7 => with(|s| s.bus.before(self.id, &name, Callback(b))).map(|()| JsValue::TRUE),
+            8 => self.data_named(&name, b),
+            _ => Plugin::register(&name).map(JsValue::from),
+        };
+        result.unwrap_or_else(|e| refuse(call, e.message(), &a))
     }
 
-    /// `plugin.republish(event, data)`: like `publish`, and later subscribers get this data at once.
-    pub fn republish(&self, event: JsValue, data: JsValue) -> bool {
-        self.publish_impl("republish", event, data, true)
+    fn publish_named(&self, name: &str, data: &JsValue, sticky: bool) -> Result<(), BusError> {
+        let now = js_sys::Date::now();
+        let (result, debug) = with(|s| (s.bus.publish(self.id, name, data, sticky, now), s.debug));
+        let p = result?;
+        deliver(&p, Some(&self.label), data, now, sticky, debug, true);
+        Ok(())
     }
 
-    /// `plugin.subscribe('Other.event', cb)`: the event name, or `false` with a warning.
-    pub fn subscribe(&self, event: JsValue, callback: JsValue) -> JsValue {
-        let Some(name) = event.as_string() else {
-            return refuse("subscribe", "an event name must be a string", &event);
-        };
-        let Ok(callback) = callback.dyn_into::<Function>() else {
-            return refuse("subscribe", "the callback must be a function", &event);
-        };
+    fn subscribe_named(&self, name: &str, event: &JsValue, callback: Function) -> Result<JsValue, BusError> {
         let record = subscription(&callback);
         let subscriber = Callback(record.clone());
         let result = with(|s| {
             s.bus
-                .subscribe(self.id, &name, event.clone(), subscriber)
+                .subscribe(self.id, name, event.clone(), subscriber)
                 .map(|sticky| sticky.map(|st| (st.publisher.clone(), st.time, st.data.clone())))
         });
-        match result {
-            Ok(sticky) => {
-                if let Some((publisher, time, data)) = sticky {
-                    let publisher = JsValue::from_str(&publisher);
-                    deliver_later(&record, &bus_event(time, &publisher, &event, &data));
-                }
-                event
-            }
-            Err(e) => refuse("subscribe", e.message(), &event),
+        if let Some((publisher, time, data)) = result? {
+            let publisher = JsValue::from_str(&publisher);
+            deliver_later(&record, &bus_event(time, &publisher, event, &data));
         }
+        Ok(event.clone())
     }
 
-    /// `plugin.unsubscribe(event)` removes this plugin's callbacks for the event; `(event, cb)` only `cb`.
-    /// Returns whether anything was removed.
-    pub fn unsubscribe(&self, event: JsValue, callback: JsValue) -> bool {
-        let Some(name) = event.as_string() else {
-            refuse("unsubscribe", "an event name must be a string", &event);
-            return false;
-        };
-        let callback = if callback.is_undefined() || callback.is_null() {
-            None
-        } else {
-            match callback.dyn_into::<Function>() {
-                Ok(f) => Some(Callback(subscription(&f))),
-                Err(_) => {
-                    refuse("unsubscribe", "the callback must be a function", &event);
-                    return false;
-                }
-            }
-        };
-        match with(|s| s.bus.unsubscribe(self.id, &name, callback.as_ref())) {
-            Ok(removed) => {
-                for r in &removed {
-                    cancel(&r.0);
-                }
-                !removed.is_empty()
-            }
-            Err(e) => {
-                refuse("unsubscribe", e.message(), &event);
-                false
-            }
-        }
-    }
-
-    /// `plugin.command('Other.cmd', data)`: a deferred. A name without a dot is this plugin's own command.
-    pub fn command(&self, command: JsValue, data: JsValue) -> Deferred {
+    fn command_named(&self, name: &str, data: JsValue) -> Deferred {
         let deferred = Deferred::new();
-        let Some(name) = command.as_string() else {
-            reject(&deferred, "cxbridge: a command name must be a string");
-            return deferred;
-        };
         let now = js_sys::Date::now();
         let debug = with(|s| s.debug);
         if debug {
-            debug_command(&name, &self.name, &data, &deferred);
+            debug_command(name, &self.name, &data, &deferred);
         }
-        let route = with(|s| s.bus.command(self.id, &name, data, deferred.clone(), now));
+        let route = with(|s| s.bus.command(self.id, name, data, deferred.clone(), now));
         perform(route, Some(&self.label));
         deferred
     }
 
-    /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
-    #[wasm_bindgen(js_name = registerCommand)]
-    pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
-        let Some(command) = name.as_string() else {
-            refuse("registerCommand", "a command name must be a string", &name);
-            return false;
-        };
-        let Ok(function) = handler.dyn_into::<Function>() else {
-            refuse("registerCommand", "the handler must be a function", &name);
-            return false;
-        };
-        let full = if command.contains('.') {
-            command.clone()
-        } else {
-            concat(&[&self.name, ".", &command])
-        };
-        let handler = Handler::Js {
-            function,
-            command: JsValue::from_str(&full),
-        };
-        match with(|s| s.bus.register_command(self.id, &command, handler)) {
-            Ok(()) => true,
-            Err(e) => {
-                refuse("registerCommand", e.message(), &name);
-                false
-            }
-        }
-    }
-
-    /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
-    #[wasm_bindgen(js_name = registerEvents)]
-    pub fn register_events(&self, names: JsValue) -> bool {
+    fn register_events_impl(&self, names: JsValue) -> bool {
         let Some(list) = names.dyn_ref::<Array>() else {
             refuse("registerEvents", "expected an array of event names", &names);
             return false;
@@ -420,56 +411,73 @@ impl Plugin {
         }
     }
 
+    fn data_named(&self, name: &str, value: JsValue) -> Result<JsValue, BusError> {
+        if value.is_undefined() {
+            return with(|s| {
+                s.bus
+                    .data(self.id, name)
+                    .map(|v| v.cloned().unwrap_or(JsValue::UNDEFINED))
+            });
+        }
+        let now = js_sys::Date::now();
+        let (result, debug) = with(|s| (s.bus.set_data(self.id, name, value.clone(), now), s.debug));
+        deliver(&result?, Some(&self.label), &value, now, false, debug, true);
+        Ok(JsValue::TRUE)
+    }
+
+    /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
+    /// event in another namespace or a malformed name.
+    pub fn publish(&self, event: JsValue, data: JsValue) -> bool {
+        self.call(0, event, data).is_truthy()
+    }
+
+    /// `plugin.republish(event, data)`: like `publish`, and later subscribers get this data at once.
+    pub fn republish(&self, event: JsValue, data: JsValue) -> bool {
+        self.call(1, event, data).is_truthy()
+    }
+
+    /// `plugin.subscribe('Other.event', cb)`: the event name, or `false` with a warning.
+    pub fn subscribe(&self, event: JsValue, callback: JsValue) -> JsValue {
+        self.call(2, event, callback)
+    }
+
+    /// `plugin.unsubscribe(event)` removes this plugin's callbacks for the event; `(event, cb)` only `cb`.
+    /// Returns whether anything was removed.
+    pub fn unsubscribe(&self, event: JsValue, callback: JsValue) -> bool {
+        self.call(3, event, callback).is_truthy()
+    }
+
+    /// `plugin.command('Other.cmd', data)`: a deferred. A name without a dot is this plugin's own command.
+    pub fn command(&self, command: JsValue, data: JsValue) -> Deferred {
+        self.call(4, command, data).unchecked_into()
+    }
+
+    /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
+    pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
+        self.call(5, name, handler).is_truthy()
+    }
+
+    /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
+    pub fn register_events(&self, names: JsValue) -> bool {
+        self.register_events_impl(names)
+    }
+
     /// `plugin.before('Other.cmd', fn)`: `fn(options)` returns the options to use, or a non-object to cancel.
     pub fn before(&self, command: JsValue, hook: JsValue) -> bool {
-        let Some(name) = command.as_string() else {
-            refuse("before", "a command name must be a string", &command);
-            return false;
-        };
-        let Ok(hook) = hook.dyn_into::<Function>() else {
-            refuse("before", "the hook must be a function", &command);
-            return false;
-        };
-        match with(|s| s.bus.before(self.id, &name, Callback(hook.into()))) {
-            Ok(()) => true,
-            Err(e) => {
-                refuse("before", e.message(), &command);
-                false
-            }
-        }
+        self.call(7, command, hook).is_truthy()
     }
 
     /// `plugin.data(key)` reads `Namespace.key` (or the plugin's own `key`); `plugin.data(key, value)` sets the
     /// plugin's own datum, publishes `<Namespace>.data.<key>` and returns `true`. `undefined` as the value reads.
     pub fn data(&self, key: JsValue, value: JsValue) -> JsValue {
-        let Some(name) = key.as_string() else {
-            return refuse("data", "a data key must be a string", &key);
-        };
-        if value.is_undefined() {
-            return match with(|s| s.bus.data(self.id, &name).map(|v| v.cloned())) {
-                Ok(v) => v.unwrap_or(JsValue::UNDEFINED),
-                Err(e) => refuse("data", e.message(), &key),
-            };
-        }
-        let now = js_sys::Date::now();
-        let (result, debug) = with(|s| (s.bus.set_data(self.id, &name, value.clone(), now), s.debug));
-        match result {
-            Ok(p) => {
-                deliver(&p, Some(&self.label), &value, now, false, debug, true);
-                JsValue::TRUE
-            }
-            Err(e) => refuse("data", e.message(), &key),
-        }
+        self.call(8, key, value)
     }
 
     /// `plugin.ready()`: runs the commands buffered meanwhile, in order. It publishes nothing: as in the vendor's
     /// extension example, a plugin announces itself with `republish('ready')`, so `ready()` adding a second
     /// `<Namespace>.ready` would deliver it twice.
     pub fn ready(&self) {
-        let (_, routes) = with(|s| s.bus.ready(self.id));
-        for route in routes {
-            perform(route, None);
-        }
+        self.call(9, JsValue::UNDEFINED, JsValue::UNDEFINED);
     }
 
     /// The plugin's namespace.
@@ -478,10 +486,17 @@ impl Plugin {
     }
 
     /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
-    #[wasm_bindgen(js_name = registerPlugin)]
     pub fn register_plugin(&self, name: JsValue) -> JsValue {
-        bus_register_plugin(name)
+        self.call(11, name, JsValue::UNDEFINED)
     }
+}
+
+/// Every plugin method, in one export: the loader puts `publish`, `subscribe`, … on the handles' prototype, each
+/// calling this with its number (the order of `PLUGIN` in js/loader.js). One export instead of twelve: each had
+/// its own wasm-bindgen shim with the arguments' conversions, and wasm-opt copied the method's body into it.
+#[wasm_bindgen(js_name = pluginCall)]
+pub fn plugin_call(plugin: &Plugin, method: u32, a: JsValue, b: JsValue) -> JsValue {
+    plugin.call(method, a, b)
 }
 
 /// A command addressed to a plugin implemented in Rust (WebChatService), after routing and before-hooks.
@@ -552,23 +567,11 @@ pub fn republish_as(namespace: &str, event: &str, data: &JsValue) {
     publish_in(namespace, event, data, true, true);
 }
 
-/// Reads `window[path[0]][path[1]]…`, `undefined` when any step is missing.
-fn global_path(path: &[&str]) -> JsValue {
-    let mut v: JsValue = js_sys::global().into();
-    for key in path {
-        if !v.is_object() {
-            return JsValue::UNDEFINED;
-        }
-        v = js_sys::Reflect::get(&v, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
-    }
-    v
-}
-
 /// Creates the built-in plugins; with globals, honours `_genesys.widgets.main.debug` as Genesys Widgets does.
 pub(crate) fn boot(globals: bool) -> Result<(), JsValue> {
     Plugin::builtin(CXBUS)?;
     Plugin::builtin(WIDGETS_BUS)?;
-    if globals && global_path(&["_genesys", "widgets", "main", "debug"]).as_bool() == Some(true) {
+    if globals && global_path("_genesys.widgets.main.debug").as_bool() == Some(true) {
         with(|s| s.debug = true);
     }
     Ok(())
@@ -580,18 +583,16 @@ pub(crate) fn after_replay(globals: bool) -> Result<(), JsValue> {
     if !globals || with(|s| std::mem::replace(&mut s.on_ready_called, true)) {
         return Ok(());
     }
-    let on_ready = global_path(&["_genesys", "widgets", "onReady"]);
-    let Some(on_ready) = on_ready.dyn_ref::<Function>() else {
+    let on_ready = global_path("_genesys.widgets.onReady");
+    if !on_ready.is_function() {
         return Ok(());
-    };
+    }
     // The page's own `_genesys.widgets.bus` (the loader's forwarding stub), so `bus === _genesys.widgets.bus`.
-    let mut bus = global_path(&["_genesys", "widgets", "bus"]);
+    let mut bus = global_path("_genesys.widgets.bus");
     if !bus.is_object() {
         bus = Plugin::builtin(WIDGETS_BUS)?.into();
     }
-    if let Err(err) = on_ready.call1(&JsValue::UNDEFINED, &bus) {
-        web_sys::console::error_2(&"cxbridge: _genesys.widgets.onReady threw".into(), &err);
-    }
+    call_on_ready(&on_ready, &bus);
     Ok(())
 }
 
@@ -600,19 +601,14 @@ const WIDGETS_BUS: &str = "WidgetsBus";
 
 /// `CXBus.registerPlugin(name)`: a handle, or `false` (with a warning) when the name is not a string, is
 /// malformed or is taken.
-#[wasm_bindgen(js_name = busRegisterPlugin)]
 pub fn bus_register_plugin(name: JsValue) -> JsValue {
-    let Some(plugin_name) = name.as_string() else {
-        return refuse("registerPlugin", "a plugin name must be a string", &name);
-    };
-    match Plugin::register(&plugin_name) {
-        Ok(plugin) => plugin.into(),
-        Err(e) => refuse("registerPlugin", e.message(), &name),
+    match bus_global() {
+        Ok(cxbus) => cxbus.register_plugin(name),
+        Err(e) => e,
     }
 }
 
 /// `CXBus.configure({debug})`.
-#[wasm_bindgen(js_name = busConfigure)]
 pub fn bus_configure(config: JsValue) {
     if !config.is_object() {
         refuse("configure", "expected an object such as {debug: true}", &config);
@@ -626,13 +622,17 @@ pub fn bus_configure(config: JsValue) {
 }
 
 /// The built-in `CXBus` plugin, which `CXBus.command/subscribe/data` act as.
-#[wasm_bindgen(js_name = busGlobal)]
 pub fn bus_global() -> Result<Plugin, JsValue> {
     Plugin::builtin(CXBUS)
 }
 
 /// `_genesys.widgets.bus`: a ready-made plugin handle.
-#[wasm_bindgen(js_name = widgetsBus)]
 pub fn widgets_bus() -> Result<Plugin, JsValue> {
     Plugin::builtin(WIDGETS_BUS)
+}
+
+/// The loader's handle of [`widgets_bus`] or, with `false`, of [`bus_global`]: one export for both.
+#[wasm_bindgen(js_name = busHandle)]
+pub fn bus_handle(widgets: bool) -> Result<Plugin, JsValue> {
+    Plugin::builtin(if widgets { WIDGETS_BUS } else { CXBUS })
 }
