@@ -148,6 +148,8 @@ export function realApi(wasm) {
   Object.keys(PLUGIN).forEach((m, i) =>
     Object.defineProperty(wasm.Plugin.prototype, m, {
       value(a, b) {
+        // Detached (`const { subscribe } = plugin`): say so, not wasm-bindgen's "expected instance of …".
+        if (!(this instanceof wasm.Plugin)) throw new TypeError(`cxbridge: ${m}() must be called on its plugin (plugin.${m}(…))`);
         return wasm.pluginCall(this, i, a, b);
       },
       writable: true,

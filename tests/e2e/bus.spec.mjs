@@ -83,6 +83,33 @@ test('registerPlugin returns a handle, or false with a warning for a non-string,
   assertNoTraps(page);
 });
 
+test('a plugin method called without its plugin (destructured) throws a TypeError that says how to call it', async () => {
+  const page = await surface();
+  const r = await page.evaluate(() => {
+    const p = CXBus.registerPlugin('Detached');
+    const { subscribe, command } = p;
+    const caught = (f) => {
+      try {
+        f();
+        return 'no throw';
+      } catch (e) {
+        return `${e.constructor.name}: ${e.message}`;
+      }
+    };
+    return {
+      subscribe: caught(() => subscribe('X.y', () => {})),
+      command: caught(() => command.call({}, 'X.y')),
+      stillWorks: p.namespace(),
+    };
+  });
+  assert.deepEqual(r, {
+    subscribe: 'TypeError: cxbridge: subscribe() must be called on its plugin (plugin.subscribe(…))',
+    command: 'TypeError: cxbridge: command() must be called on its plugin (plugin.command(…))',
+    stillWorks: 'Detached',
+  });
+  assertNoTraps(page);
+});
+
 test('a command reaches its handler with {time, commander, command, deferred, data} and settles the deferred', async () => {
   const page = await surface();
   const r = await page.evaluate(async () => {
