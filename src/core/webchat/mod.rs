@@ -672,6 +672,13 @@ impl Session {
         self.out.push(Output::Reject { cmd, value });
     }
 
+    /// A command refused with one of the vendor's messages: one out-of-line call per refusal instead of building
+    /// the message and the value at each of the ~25 sites (smaller wasm).
+    #[inline(never)]
+    fn refuse(&mut self, cmd: u32, message: &'static str) {
+        self.reject(cmd, text(message));
+    }
+
     fn arm(&mut self, timer: Timer, ms: u32) {
         self.out.push(Output::Arm { timer, ms });
     }
@@ -809,10 +816,10 @@ impl Session {
                     if self.is_active() && self.phase != Phase::Ending {
                         self.enqueue(Some(cmd), t, false, ctx);
                     } else {
-                        self.reject(cmd, text(NO_SESSION));
+                        self.refuse(cmd, NO_SESSION);
                     }
                 }
-                _ => self.reject(cmd, text(NO_TEXT)),
+                _ => self.refuse(cmd, NO_TEXT),
             },
             Command::SendFilteredMessage(t, filter) => match t {
                 Some(t) if !t.trim().is_empty() => {
@@ -820,14 +827,14 @@ impl Session {
                         self.add_filters(vec![filter], ctx);
                         self.enqueue(Some(cmd), t, true, ctx);
                     } else {
-                        self.reject(cmd, text(NO_SESSION_SHORT));
+                        self.refuse(cmd, NO_SESSION_SHORT);
                     }
                 }
-                _ => self.reject(cmd, text(NO_TEXT)),
+                _ => self.refuse(cmd, NO_TEXT),
             },
             Command::AddPrefilter(filters) => {
                 if filters.is_empty() {
-                    self.reject(cmd, text(BAD_FILTERS));
+                    self.refuse(cmd, BAD_FILTERS);
                 } else {
                     self.add_filters(filters, ctx);
                     let all = self.filters.clone();
@@ -838,33 +845,33 @@ impl Session {
                 if self.phase == Phase::Active {
                     self.send_typing(Some(cmd), ctx);
                 } else {
-                    self.reject(cmd, text(NO_SESSION));
+                    self.refuse(cmd, NO_SESSION);
                 }
             }
-            Command::SendCustomNotice => self.reject(cmd, text(NO_CUSTOM_NOTICE)),
-            Command::SendFile => self.reject(cmd, text(NO_FILES)),
-            Command::DownloadFile => self.reject(cmd, text(NO_DOWNLOADS)),
-            Command::FetchHistory => self.reject(cmd, text(HISTORY_ASYNC_ONLY)),
+            Command::SendCustomNotice => self.refuse(cmd, NO_CUSTOM_NOTICE),
+            Command::SendFile => self.refuse(cmd, NO_FILES),
+            Command::DownloadFile => self.refuse(cmd, NO_DOWNLOADS),
+            Command::FetchHistory => self.refuse(cmd, HISTORY_ASYNC_ONLY),
             Command::Restore { internal } => {
                 if !internal {
-                    self.reject(cmd, text(PRIVATE_RESTORE));
+                    self.refuse(cmd, PRIVATE_RESTORE);
                 } else if self.phase == Phase::Restoring {
-                    self.reject(cmd, text(RESTORING));
+                    self.refuse(cmd, RESTORING);
                 } else if self.is_active() {
-                    self.reject(cmd, text(RESTORE_ACTIVE));
+                    self.refuse(cmd, RESTORE_ACTIVE);
                 } else {
                     self.reject(cmd, Value::Undefined);
                 }
             }
             Command::Poll { internal } => {
                 if !internal {
-                    self.reject(cmd, text(PRIVATE_POLL));
+                    self.refuse(cmd, PRIVATE_POLL);
                 } else if !self.cfg().polling {
-                    self.reject(cmd, text(NO_POLLING));
+                    self.refuse(cmd, NO_POLLING);
                 } else if self.phase != Phase::Active {
-                    self.reject(cmd, text(NO_SESSION_SHORT));
+                    self.refuse(cmd, NO_SESSION_SHORT);
                 } else if self.polls_in_flight > 0 {
-                    self.reject(cmd, text(POLL_BUSY));
+                    self.refuse(cmd, POLL_BUSY);
                 } else {
                     self.poll_cmd = Some(cmd);
                     self.poll_now();
@@ -872,9 +879,9 @@ impl Session {
             }
             poll @ (Command::StartPoll | Command::StopPoll) => {
                 if !self.cfg().polling {
-                    self.reject(cmd, text(NO_POLLING));
+                    self.refuse(cmd, NO_POLLING);
                 } else if self.phase != Phase::Active {
-                    self.reject(cmd, text(NO_SESSION_SHORT));
+                    self.refuse(cmd, NO_SESSION_SHORT);
                 } else {
                     if matches!(poll, Command::StartPoll) {
                         self.start_polling();
@@ -886,7 +893,7 @@ impl Session {
             }
             Command::ResetPollExceptions => {
                 if !self.cfg().polling {
-                    self.reject(cmd, text(NO_RESET_POLL));
+                    self.refuse(cmd, NO_RESET_POLL);
                 } else {
                     self.exceptions = 0;
                     self.resolve(cmd, Value::Undefined);
@@ -894,7 +901,7 @@ impl Session {
             }
             Command::UpdateUserData => {
                 if self.is_active() {
-                    self.reject(cmd, text(NO_USERDATA_UPDATE));
+                    self.refuse(cmd, NO_USERDATA_UPDATE);
                 } else {
                     self.resolve(cmd, Value::UserData);
                 }
@@ -952,11 +959,11 @@ impl Session {
 
     fn start_chat(&mut self, cmd: u32, info: MemberInfo, ctx: Ctx) {
         if self.is_active() || self.phase == Phase::RestorePending {
-            self.reject(cmd, text(ALREADY_ACTIVE));
+            self.refuse(cmd, ALREADY_ACTIVE);
             return;
         }
         let Some(config) = self.config.clone() else {
-            self.reject(cmd, text(NOT_CONFIGURED));
+            self.refuse(cmd, NOT_CONFIGURED);
             return;
         };
         self.reset_session();
@@ -1005,7 +1012,7 @@ impl Session {
 
     fn end_chat(&mut self, cmd: u32) {
         if !matches!(self.phase, Phase::Active | Phase::Restoring) {
-            self.reject(cmd, text(NO_SESSION));
+            self.refuse(cmd, NO_SESSION);
             return;
         }
         self.phase = Phase::Ending;
@@ -1452,7 +1459,7 @@ impl Session {
     fn drop_queue(&mut self) {
         while let Some(o) = self.queue.pop_front() {
             if let Some(cmd) = o.cmd {
-                self.reject(cmd, text(NO_SESSION));
+                self.refuse(cmd, NO_SESSION);
             }
         }
     }
