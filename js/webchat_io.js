@@ -4,10 +4,11 @@
 // shell never re-enters itself from these calls.
 
 /**
- * fetch → cb(0, id, status, statusText, text, fields), `fields` being a 2xx answer decoded as `expect` says (null
+ * fetch (`m`: core::guestchat::Method's order) → cb(0, id, status, statusText, text, fields), `fields` being a 2xx answer decoded as `expect` says (null
  * when it does not decode: then `text` is what came); cb(1, id, 0, why) when no answer came.
  */
-export function wcFetch(id, method, url, bearer, body, expect, cb) {
+export function wcFetch(id, m, url, bearer, body, expect, cb) {
+  const method = ['GET', 'POST', 'DELETE'][m];
   const headers = {};
   if (bearer) headers.Authorization = 'Bearer ' + bearer;
   if (body != null) headers['Content-Type'] = 'application/json';

@@ -36,7 +36,7 @@ extern "C" {
     #[wasm_bindgen(js_name = wcFetch)]
     fn wc_fetch(
         id: u32,
-        method: &str,
+        method: u32,
         url: &str,
         bearer: Option<String>,
         body: Option<String>,
@@ -510,10 +510,10 @@ fn perform(o: Output) {
                 sh.cb.clone()
             });
             if let Some(cb) = cb {
-                // `Expect` by its declaration order, which `decode` in js/webchat_io.js follows.
+                // `Method` and `Expect` by their declaration order, which js/webchat_io.js follows.
                 wc_fetch(
                     id,
-                    request.method.as_str(),
+                    request.method as u32,
                     &request.url,
                     request.bearer,
                     request.body,
