@@ -71,12 +71,12 @@ export function wcListen(target, type, kind, cb) {
   return () => target.removeEventListener(type, f);
 }
 
-/** sessionStorage get/set/remove that never throws (storage can be disabled or full). */
+/** sessionStorage get (0) / set (1) / remove (2) that never throws (storage can be disabled or full). */
 export function wcStorage(op, key, value) {
   try {
     const s = window.sessionStorage;
-    if (op === 'get') return s.getItem(key);
-    if (op === 'set') s.setItem(key, value);
+    if (!op) return s.getItem(key);
+    if (op === 1) s.setItem(key, value);
     else s.removeItem(key);
   } catch (_) {
     /* no storage: the session just won't survive a reload */
