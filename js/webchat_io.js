@@ -71,8 +71,9 @@ export function wcListen(target, type, kind, cb) {
   return () => target.removeEventListener(type, f);
 }
 
-/** sessionStorage get (0) / set (1) / remove (2) that never throws (storage can be disabled or full). */
-export function wcStorage(op, key, value) {
+/** The restore snapshot in sessionStorage: get (0) / set (1) / remove (2), never throwing (storage can be disabled or full). */
+export function wcStorage(op, value) {
+  const key = 'cxbridge.webchat.session';
   try {
     const s = window.sessionStorage;
     if (!op) return s.getItem(key);

@@ -29,7 +29,6 @@ use crate::core::webchat::{
 };
 
 const NS: &str = "WebChatService";
-const STORAGE_KEY: &str = "cxbridge.webchat.session";
 
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
@@ -54,7 +53,7 @@ extern "C" {
     #[wasm_bindgen(js_name = wcListen)]
     fn wc_listen(target: &JsValue, kind: &str, event: u32, cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = wcStorage)]
-    fn wc_storage(op: u32, key: &str, value: Option<String>) -> Option<String>;
+    fn wc_storage(op: u32, value: Option<String>) -> Option<String>;
     #[wasm_bindgen(js_name = wcMake)]
     fn wc_make(json: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcFilters)]
@@ -331,7 +330,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     // A stored session is restored now, before the page's queued commands run (a queued startChat then meets
     // the restoring session), but what that publishes waits for `after_replay`: the page's queued
     // subscriptions are not in place yet.
-    let snapshot = wc_storage(0, STORAGE_KEY, None).and_then(|t| read_snapshot(&t));
+    let snapshot = wc_storage(0, None).and_then(|t| read_snapshot(&t));
     drive(|core, c| core.boot(snapshot, c));
     Ok(())
 }
@@ -582,10 +581,10 @@ fn perform(o: Output) {
         Output::Reject { cmd, value } => settle(cmd, value, false),
         Output::Store(snap) => match snap {
             Some(snap) => {
-                wc_storage(1, STORAGE_KEY, Some(snapshot_json(&snap)));
+                wc_storage(1, Some(snapshot_json(&snap)));
             }
             None => {
-                wc_storage(2, STORAGE_KEY, None);
+                wc_storage(2, None);
             }
         },
         Output::Journey { state, error } => {
