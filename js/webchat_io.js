@@ -115,8 +115,11 @@ export function wcRegexps() {
   return regexps.slice();
 }
 
+/** Registers a preprocessor; for anything but a function, the vendor's refusal naming what came instead. */
 export function wcPre(f) {
+  if (typeof f !== 'function') return "No preprocessor function provided. Type provided was '" + (f === null ? 'null' : typeof f) + "'.";
   preprocessors.push(f);
+  return null;
 }
 
 // Equal strings of a payload made one: a `messageReceived` names its conversation and member ids twice and its text

@@ -61,7 +61,7 @@ extern "C" {
     #[wasm_bindgen(js_name = wcRegexps)]
     fn wc_regexps() -> JsValue;
     #[wasm_bindgen(js_name = wcPre)]
-    fn wc_pre(f: &Function);
+    fn wc_pre(f: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = wcFrame)]
     fn wc_frame(text: &str) -> String;
     #[wasm_bindgen(js_name = wcSnapshot)]
@@ -423,19 +423,9 @@ fn on_command(nc: NativeCommand) {
         }
         Some(22) => {
             let f = get(&data, "preprocessor");
-            match f.dyn_ref::<Function>() {
-                Some(func) => {
-                    wc_pre(func);
-                    nc.deferred.resolve(func);
-                }
-                None => {
-                    let t = f.js_typeof().as_string().unwrap_or_default();
-                    let t = if f.is_null() { "null".to_string() } else { t };
-                    let mut m = String::from("No preprocessor function provided. Type provided was '");
-                    m.push_str(&t);
-                    m.push_str("'.");
-                    nc.deferred.reject(&s(&m));
-                }
+            match wc_pre(&f) {
+                None => nc.deferred.resolve(&f),
+                Some(m) => nc.deferred.reject(&s(&m)),
             }
             return;
         }
