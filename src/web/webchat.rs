@@ -13,7 +13,6 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::bus::{self, NativeCommand};
 use super::deferred::Deferred;
