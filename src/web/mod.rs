@@ -11,26 +11,6 @@ pub mod deferred;
 pub mod embedded;
 pub mod webchat;
 
-thread_local! {
-    static KEYS: std::cell::RefCell<Vec<(usize, usize, JsValue)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// The JS string for a Rust string literal (a property key, a fixed value), made once per literal. wasm-bindgen
-/// decodes every Rust → JS string with `TextDecoder` (1–3 µs a call in Chromium): a chat message frame named
-/// some 60 keys that way, most of its 240 µs of processing. Found by the literal's address, so the cache holds
-/// one entry per literal in the source and never grows with traffic.
-pub(crate) fn lit(k: &'static str) -> JsValue {
-    let id = (k.as_ptr() as usize, k.len());
-    KEYS.with(|c| {
-        if let Some((_, _, v)) = c.borrow().iter().find(|(p, l, _)| (*p, *l) == id) {
-            return v.clone();
-        }
-        let v = JsValue::from_str(k);
-        c.borrow_mut().push((id.0, id.1, v.clone()));
-        v
-    })
-}
-
 /// Called once the wasm is instantiated, before the calls queued by the stubs are replayed: builds the bus and
 /// registers the built-in plugins, reading the page's `_genesys.widgets` configuration as Genesys Widgets does.
 /// `globals`: the script-tag bundle sets it; the npm `load()` only when asked. Without it nothing touches a global.

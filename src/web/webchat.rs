@@ -187,7 +187,8 @@ fn get(o: &JsValue, k: &'static str) -> JsValue {
     if !o.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(o, &super::lit(k)).unwrap_or(JsValue::UNDEFINED)
+    // Read at configuration and per command, never per frame: a fresh key string is cheaper in bytes than a cache.
+    Reflect::get(o, &s(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
 fn get_str(o: &JsValue, k: &'static str) -> Option<String> {
