@@ -73,6 +73,8 @@ extern "C" {
     fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
     #[wasm_bindgen(js_name = wcReadable)]
     fn wc_readable(text: &str) -> String;
+    #[wasm_bindgen(js_name = wcPath)]
+    fn wc_path(root: &JsValue, dotted: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcSend)]
     fn wc_send(ws: &JsValue, text: &str);
 }
@@ -231,27 +233,15 @@ fn cfg_value(v: &JsValue) -> Cv {
     }
 }
 
-fn path(root: &JsValue, dotted: &str) -> JsValue {
-    let mut cur = root.clone();
-    for part in dotted.split('.') {
-        if !cur.is_object() && !cur.is_function() {
-            return JsValue::UNDEFINED;
-        }
-        // Read once, at configuration: not worth a cached key.
-        cur = Reflect::get(&cur, &JsValue::from_str(part)).unwrap_or(JsValue::UNDEFINED);
-    }
-    cur
-}
-
 /// Validates a `_genesys.widgets.webchat`-shaped object.
 fn read_config(root: &JsValue) -> Result<Config, config::ConfigError> {
-    Config::parse(&|p: &str| cfg_value(&path(root, p)))
+    Config::parse(&|p: &str| cfg_value(&wc_path(root, p)))
 }
 
 /// Applies a validated configuration and keeps its page-side parts (userData, journey).
 fn apply_config(root: &JsValue, config: Config) {
     let ud = get(root, "userData");
-    let journey = path(root, "transport.interactionData.journey");
+    let journey = wc_path(root, "transport.interactionData.journey");
     with(|sh| {
         if is_plain_object(&ud) {
             sh.user_data = Object::assign(&obj(), &Object::from(ud));
@@ -271,11 +261,11 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         return Ok(());
     }
     let global: JsValue = js_sys::global().into();
-    let webchat = path(&global, "_genesys.widgets.webchat");
+    let webchat = wc_path(&global, "_genesys.widgets.webchat");
     if !webchat.is_object() {
         return Ok(());
     }
-    let ty = path(&webchat, "transport.type");
+    let ty = wc_path(&webchat, "transport.type");
     if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
         web_sys::console::error_1(&s(
             "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService is not loaded",
