@@ -200,9 +200,9 @@ export function runHooks(hooks, data, deferred, cancelled) {
   return d;
 }
 
-/** `window` then each key of the dotted `path`; undefined when a step is not an object or its getter throws. */
-export function globalAt(path) {
-  let v = globalThis;
+/** `root` (`window` when absent) then each key of the dotted `path`; undefined when a step is not an object or its getter throws. */
+export function globalAt(path, root) {
+  let v = root === undefined ? globalThis : root;
   for (const key of path.split('.')) {
     if (v === null || typeof v !== 'object') return undefined;
     try {

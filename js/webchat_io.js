@@ -297,20 +297,6 @@ export function wcSnapshot(text) {
   );
 }
 
-/** The value at a dotted path (configuration is read this way), undefined where a step is not an object or function or a getter throws. */
-export function wcPath(root, dotted) {
-  let cur = root;
-  try {
-    for (const part of dotted.split('.')) {
-      if (cur === null || (typeof cur !== 'object' && typeof cur !== 'function')) return undefined;
-      cur = cur[part];
-    }
-  } catch (_) {
-    return undefined;
-  }
-  return cur;
-}
-
 const plain = (v) => isObj(v) && !Array.isArray(v);
 
 /**

@@ -29,6 +29,13 @@ use crate::core::webchat::{
 
 const NS: &str = "WebChatService";
 
+#[wasm_bindgen(module = "/js/deferred.js")]
+extern "C" {
+    /// The value at a dotted path below `root`; undefined where a step is not an object or a getter throws.
+    #[wasm_bindgen(js_name = globalAt)]
+    fn wc_path(dotted: &str, root: &JsValue) -> JsValue;
+}
+
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
     #[wasm_bindgen(js_name = wcFetch)]
@@ -73,8 +80,6 @@ extern "C" {
     fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
     #[wasm_bindgen(js_name = wcReadable)]
     fn wc_readable(text: &str) -> String;
-    #[wasm_bindgen(js_name = wcPath)]
-    fn wc_path(root: &JsValue, dotted: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcSend)]
     fn wc_send(ws: &JsValue, text: &str);
 }
@@ -235,13 +240,13 @@ fn cfg_value(v: &JsValue) -> Cv {
 
 /// Validates a `_genesys.widgets.webchat`-shaped object.
 fn read_config(root: &JsValue) -> Result<Config, config::ConfigError> {
-    Config::parse(&|p: &str| cfg_value(&wc_path(root, p)))
+    Config::parse(&|p: &str| cfg_value(&wc_path(p, root)))
 }
 
 /// Applies a validated configuration and keeps its page-side parts (userData, journey).
 fn apply_config(root: &JsValue, config: Config) {
     let ud = get(root, "userData");
-    let journey = wc_path(root, "transport.interactionData.journey");
+    let journey = wc_path("transport.interactionData.journey", root);
     with(|sh| {
         if is_plain_object(&ud) {
             sh.user_data = Object::assign(&obj(), &Object::from(ud));
@@ -261,11 +266,11 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         return Ok(());
     }
     let global: JsValue = js_sys::global().into();
-    let webchat = wc_path(&global, "_genesys.widgets.webchat");
+    let webchat = wc_path("_genesys.widgets.webchat", &global);
     if !webchat.is_object() {
         return Ok(());
     }
-    let ty = wc_path(&webchat, "transport.type");
+    let ty = wc_path("transport.type", &webchat);
     if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
         web_sys::console::error_1(&s(
             "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService is not loaded",
