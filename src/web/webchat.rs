@@ -265,8 +265,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     if with(|_| ()).is_some() {
         return Ok(());
     }
-    let global: JsValue = js_sys::global().into();
-    let webchat = wc_path("_genesys.widgets.webchat", &global);
+    let webchat = wc_path("_genesys.widgets.webchat", &JsValue::UNDEFINED);
     if !webchat.is_object() {
         return Ok(());
     }
