@@ -679,6 +679,14 @@ impl Session {
         self.reject(cmd, text(message));
     }
 
+    /// A failed request published as the widget's `error` event; its answer returned for the command it fails.
+    #[inline(never)]
+    fn fail(&mut self, result: &HttpResult) -> Ajax {
+        let ajax = ajax_of(result);
+        self.emit(Event::Error(ajax.clone()));
+        ajax
+    }
+
     fn arm(&mut self, timer: Timer, ms: u32) {
         self.out.push(Output::Arm { timer, ms });
     }
@@ -1206,9 +1214,8 @@ impl Session {
                 self.pump(ctx);
             }
             r if is_transient(&r) => {
-                let ajax = ajax_of(&r);
                 let timed_out = matches!(&r, HttpResult::Network(w) if w == "timeout");
-                self.emit(Event::Error(ajax));
+                self.fail(&r);
                 self.failed();
                 head_state(&mut self.queue, SendState::Verify);
                 // Its echo may already be here (the server stored it, then the answer was lost).
@@ -1227,8 +1234,7 @@ impl Session {
             }
             r => {
                 // The server refused it (4xx): it was not stored; the caller learns why.
-                let ajax = ajax_of(&r);
-                self.emit(Event::Error(ajax.clone()));
+                let ajax = self.fail(&r);
                 if let Some(head) = self.queue.pop_front() {
                     if let Some(cmd) = head.cmd {
                         self.reject(cmd, Value::Ajax(ajax));
@@ -1263,12 +1269,12 @@ impl Session {
             }
             Pending::Typing { cmd } => {
                 let ok = matches!(result, HttpResult::Ok { .. });
-                let ajax = ajax_of(&result);
-                if ok {
+                let ajax = if ok {
                     self.succeeded();
+                    ajax_of(&result)
                 } else {
-                    self.emit(Event::Error(ajax.clone()));
-                }
+                    self.fail(&result)
+                };
                 if let Some(cmd) = cmd {
                     if ok {
                         self.resolve(cmd, Value::Ajax(ajax));
@@ -1359,9 +1365,8 @@ impl Session {
                 self.pump(ctx);
             }
             other => {
-                let ajax = ajax_of(&other);
+                let ajax = self.fail(&other);
                 self.phase = Phase::Idle;
-                self.emit(Event::Error(ajax.clone()));
                 self.reject(cmd, Value::Ajax(ajax.clone()));
                 let msg = match &ajax.body {
                     AjaxBody::Text(t) if !t.is_empty() => t.clone(),
@@ -1392,9 +1397,8 @@ impl Session {
                 self.finish(ctx);
             }
             other => {
-                let ajax = ajax_of(&other);
+                let ajax = self.fail(&other);
                 self.phase = Phase::Active;
-                self.emit(Event::Error(ajax.clone()));
                 self.reject(cmd, Value::Ajax(ajax));
             }
         }
@@ -1506,7 +1510,7 @@ impl Session {
                 self.fetch_done(fetch, ctx);
             }
             other => {
-                self.emit(Event::Error(ajax_of(&other)));
+                self.fail(&other);
                 if is_transient(&other) {
                     self.outcome(&fetch, false);
                 }
@@ -1613,7 +1617,7 @@ impl Session {
                 self.fetch_done(fetch, ctx);
             }
             other => {
-                self.emit(Event::Error(ajax_of(&other)));
+                self.fail(&other);
                 if is_transient(&other) {
                     self.outcome(&fetch, false);
                 }
