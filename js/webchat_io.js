@@ -55,9 +55,9 @@ export function wcClose(ws) {
   }
 }
 
-/** cb(3, key) after `ms`. */
-export function wcTimer(cb, ms, key) {
-  return setTimeout(cb, ms, 3, key);
+/** cb(3, id, fixed) after `ms` (a request's timeout by its id, or a fixed timer by its number). */
+export function wcTimer(cb, ms, id, fixed) {
+  return setTimeout(cb, ms, 3, id, fixed);
 }
 
 export function wcClearTimer(handle) {

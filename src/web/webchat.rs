@@ -53,7 +53,7 @@ extern "C" {
     #[wasm_bindgen(js_name = wcClose)]
     fn wc_close(ws: &JsValue);
     #[wasm_bindgen(js_name = wcTimer)]
-    fn wc_timer(cb: &JsValue, ms: u32, key: f64) -> JsValue;
+    fn wc_timer(cb: &JsValue, ms: u32, id: u32, fixed: u32) -> JsValue;
     #[wasm_bindgen(js_name = wcClearTimer)]
     fn wc_clear_timer(handle: &JsValue);
     #[wasm_bindgen(js_name = wcListen)]
@@ -134,7 +134,7 @@ fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, s
     match kind {
         0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, s3),
         2 => on_socket(a as u32, b, s1),
-        3 => on_timer(a),
+        3 => on_timer(a as u32, b),
         4 => drive(|core, c| core.page_hide(c)),
         _ => drive(|core, c| core.key(c)),
     }
@@ -539,7 +539,8 @@ fn perform(o: Output) {
                 if let Some(h) = old {
                     wc_clear_timer(&h);
                 }
-                let h = wc_timer(&cb, ms, timer_key(timer));
+                let (id, fixed) = timer_key(timer);
+                let h = wc_timer(&cb, ms, id, fixed);
                 with(|sh| sh.timers.push((timer, h)));
             }
         }
@@ -583,22 +584,24 @@ fn perform(o: Output) {
     }
 }
 
-fn timer_key(t: Timer) -> f64 {
+/// A timer as two numbers for `wcTimer`: a request's id (0 for the others) and which fixed timer (0 for a request).
+fn timer_key(t: Timer) -> (u32, u32) {
     match t {
-        Timer::Heartbeat => 1.0,
-        Timer::Reconnect => 2.0,
-        Timer::AgentTyping => 3.0,
-        Timer::ClientTyping => 4.0,
-        Timer::Poll => 5.0,
-        Timer::SendRetry => 6.0,
-        Timer::CatchUp => 7.0,
-        Timer::Restore => 8.0,
-        Timer::Request(n) => 16.0 + f64::from(n),
+        Timer::Heartbeat => (0, 1),
+        Timer::Reconnect => (0, 2),
+        Timer::AgentTyping => (0, 3),
+        Timer::ClientTyping => (0, 4),
+        Timer::Poll => (0, 5),
+        Timer::SendRetry => (0, 6),
+        Timer::CatchUp => (0, 7),
+        Timer::Restore => (0, 8),
+        Timer::Request(n) => (n, 0),
     }
 }
 
-fn timer_of(key: f64) -> Option<Timer> {
-    Some(match key as u64 {
+fn timer_of(id: u32, fixed: u32) -> Option<Timer> {
+    Some(match fixed {
+        0 => Timer::Request(id),
         1 => Timer::Heartbeat,
         2 => Timer::Reconnect,
         3 => Timer::AgentTyping,
@@ -607,13 +610,12 @@ fn timer_of(key: f64) -> Option<Timer> {
         6 => Timer::SendRetry,
         7 => Timer::CatchUp,
         8 => Timer::Restore,
-        n if n >= 16 => Timer::Request(u32::try_from(n - 16).ok()?),
         _ => return None,
     })
 }
 
-fn on_timer(key: f64) {
-    let Some(timer) = timer_of(key) else { return };
+fn on_timer(id: u32, fixed: u32) {
+    let Some(timer) = timer_of(id, fixed) else { return };
     with(|sh| take(&mut sh.timers, &timer));
     drive(|core, c| core.timer(timer, c));
 }
