@@ -212,3 +212,21 @@ export function listenPage(pagehide, visibility, online) {
 export function stats(queued, delivered, rejected, dropped, retries, pending, held) {
   return { queued, delivered, rejected, dropped, retries, pending, held };
 }
+
+/** logAnalyticsEvent's pending promises and their resolvers, until `settle`. */
+const resolvers = new Map();
+
+/** A promise that `settle` settles later. */
+export function promise() {
+  let r;
+  const p = new Promise((res, rej) => (r = [res, rej]));
+  resolvers.set(p, r);
+  return p;
+}
+
+/** Resolves `p` with `value`, or (not `ok`) rejects it with an Error whose message is `value`. */
+export function settle(p, value, ok) {
+  const r = resolvers.get(p);
+  resolvers.delete(p);
+  if (r) r[ok ? 0 : 1](ok ? value : new Error(value));
+}

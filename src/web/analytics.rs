@@ -69,6 +69,12 @@ extern "C" {
         pending: f64,
         held: f64,
     ) -> JsValue;
+    /// A pending promise whose resolvers `js/analytics.js` keeps (a `Promise::new` closure costs the wasm a shim).
+    #[wasm_bindgen(js_name = promise)]
+    fn new_promise() -> Promise;
+    /// Resolves `p` with `value`, or rejects it with an `Error` whose message is `value`.
+    #[wasm_bindgen(js_name = settle)]
+    fn settle_promise(p: &Promise, value: &str, ok: bool);
     #[wasm_bindgen(js_name = installShim)]
     fn install_shim(f: &JsValue, marker: &str) -> bool;
 }
@@ -92,8 +98,9 @@ struct Recorded {
     correlation_id: JsValue,
     /// `Date.now()` when it happened: the envelope's timestamp.
     at: f64,
-    /// `logAnalyticsEvent`'s promise, settled once the envelope is durably queued.
-    settle: Option<(Function, Function)>,
+    /// `logAnalyticsEvent`'s promise (its resolvers are kept in `js/analytics.js`), settled once the envelope is
+    /// durably queued.
+    settle: Option<Promise>,
 }
 
 /// The function `installCifShim` puts on `Microsoft.CIFramework`.
@@ -339,11 +346,11 @@ fn drain() {
         }
         persist(false);
         pump();
-        for ((resolve, reject), result) in settled {
-            let _ = match result {
-                Ok(id) => resolve.call1(&JsValue::UNDEFINED, &JsValue::from_str(&id)),
-                Err(m) => reject.call1(&JsValue::UNDEFINED, &error(&m)),
-            };
+        for (p, result) in settled {
+            match result {
+                Ok(id) => settle_promise(&p, &id, true),
+                Err(m) => settle_promise(&p, &m, false),
+            }
         }
     }
 }
@@ -360,10 +367,11 @@ fn hold_early(s: &mut State, r: Recorded) -> Result<Function, Option<Recorded>> 
 }
 
 fn reject_dropped(r: Recorded) {
-    if let Some((_, reject)) = r.settle {
-        let _ = reject.call1(
-            &JsValue::UNDEFINED,
-            &error("logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()"),
+    if let Some(p) = r.settle {
+        settle_promise(
+            &p,
+            "logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()",
+            false,
         );
     }
 }
@@ -858,8 +866,8 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
         return Promise::reject(&error(&m));
     }
     let name = event_name.as_string().unwrap_or_default();
-    let mut settle = None;
-    let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
+    let promise = new_promise();
+    let settle = Some(promise.clone());
     enqueue(Recorded {
         source: Source::Cif,
         name,

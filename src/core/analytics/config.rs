@@ -238,28 +238,23 @@ fn apply(c: &mut Config, key: &str, value: &Input) -> Result<(), String> {
             }
             ok
         }
-        2 => {
-            c.policy.batch_size = int.unwrap_or(0) as usize;
-            int.is_some()
-        }
-        3 => {
-            c.policy.flush_interval_ms = int.unwrap_or(0);
-            int.is_some()
-        }
-        10 => {
-            c.policy.max_queue = int.unwrap_or(0) as usize;
-            int.is_some()
-        }
-        11 => {
-            c.policy.retry_base_ms = int.unwrap_or(0);
-            int.is_some()
-        }
-        12 => {
-            c.policy.retry_max_ms = int.unwrap_or(0);
+        2 | 10 => {
+            let n = int.unwrap_or(0) as usize;
+            if i == 2 {
+                c.policy.batch_size = n;
+            } else {
+                c.policy.max_queue = n;
+            }
             int.is_some()
         }
         _ => {
-            c.policy.max_event_bytes = int.unwrap_or(0);
+            let p = &mut c.policy;
+            *match i {
+                3 => &mut p.flush_interval_ms,
+                11 => &mut p.retry_base_ms,
+                12 => &mut p.retry_max_ms,
+                _ => &mut p.max_event_bytes,
+            } = int.unwrap_or(0);
             int.is_some()
         }
     };
