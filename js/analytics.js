@@ -230,3 +230,11 @@ export function settle(p, value, ok) {
   resolvers.delete(p);
   if (r) r[ok ? 0 : 1](ok ? value : new Error(value));
 }
+
+let timer;
+
+/** Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative. */
+export function wakeAt(cb, delay) {
+  clearTimeout(timer);
+  timer = delay < 0 ? undefined : setTimeout(cb, delay);
+}

@@ -23,6 +23,12 @@ use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
 use crate::core::analytics::{cif, push_joined, push_u64, retry_after_seconds, Input, Source};
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(cb: &Function);
+}
+
 /// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
 #[wasm_bindgen(module = "/js/analytics.js")]
 extern "C" {
@@ -75,6 +81,9 @@ extern "C" {
     /// Resolves `p` with `value`, or rejects it with an `Error` whose message is `value`.
     #[wasm_bindgen(js_name = settle)]
     fn settle_promise(p: &Promise, value: &str, ok: bool);
+    /// Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative.
+    #[wasm_bindgen(js_name = wakeAt)]
+    fn wake_at(cb: &Function, delay: f64);
     #[wasm_bindgen(js_name = installShim)]
     fn install_shim(f: &JsValue, marker: &str) -> bool;
 }
@@ -128,7 +137,6 @@ struct State {
     closing: bool,
     storage_warned: bool,
     anonymous_id: Option<String>,
-    timer: Option<i32>,
     callbacks: Option<Callbacks>,
     listeners: Option<Listeners>,
     shim: Option<CifShim>,
@@ -192,7 +200,6 @@ thread_local! {
         closing: false,
         storage_warned: false,
         anonymous_id: None,
-        timer: None,
         callbacks: None,
         listeners: None,
         shim: None,
@@ -313,11 +320,7 @@ fn enqueue(r: Recorded) {
             .map(Ok)
     });
     match schedule {
-        Some(Ok(cb)) => {
-            if let Some(w) = web_sys::window() {
-                w.queue_microtask(&cb);
-            }
-        }
+        Some(Ok(cb)) => queue_microtask(&cb),
         Some(Err(Some(dropped))) => reject_dropped(dropped),
         _ => {}
     }
@@ -592,25 +595,19 @@ fn pump() {
 }
 
 fn arm_timer() {
-    let Some(window) = web_sys::window() else { return };
-    let (old, next, cb) = with(|s| {
+    let (next, cb) = with(|s| {
         let cb = s
             .callbacks
             .as_ref()
             .map(|c| c.wake.as_ref().unchecked_ref::<Function>().clone());
         // Without an endpoint nothing can be sent: a due batch would wake the timer at once, forever.
         let sending = matches!(&s.config, Some(c) if c.endpoint.is_some());
-        (s.timer.take(), s.delivery.next_wake().filter(|_| sending), cb)
+        (s.delivery.next_wake().filter(|_| sending), cb)
     });
-    if let Some(h) = old {
-        window.clear_timeout_with_handle(h);
-    }
-    let (Some(next), Some(cb)) = (next, cb) else {
-        return;
-    };
-    let delay = next.saturating_sub(now()).min(i32::MAX as u64) as i32;
-    if let Ok(h) = window.set_timeout_with_callback_and_timeout_and_arguments_0(&cb, delay) {
-        with(|s| s.timer = Some(h));
+    // -1: no timer (the one armed before is cleared either way).
+    let delay = next.map_or(-1.0, |n| n.saturating_sub(now()).min(i32::MAX as u64) as f64);
+    if let Some(cb) = cb {
+        wake_at(&cb, delay);
     }
 }
 
