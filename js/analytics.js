@@ -26,18 +26,6 @@ function named(json) {
   return `${e && e.source} event '${e && e.event && e.event.name}'`;
 }
 
-/** The console error for one envelope (its JSON) that the collector refused with 413 in a body of `len` bytes. */
-export function refusedTooLarge(json, len) {
-  console.error(`cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${named(json)}, a body of ${
-    len} bytes; it is dropped (counted in stats().rejected)`);
-}
-
-/** The console error for an envelope an earlier page queued that is now over `maxEventBytes` (`len` bytes). */
-export function restoredTooLarge(json, len) {
-  console.error(`cxbridge.analytics: an event queued by an earlier page is larger than maxEventBytes now allows: ${
-    named(json)}, ${len} bytes; it is dropped (counted in stats().dropped)`);
-}
-
 /** `crypto.randomUUID()`; where it is missing (not a secure context), a v4 UUID from `getRandomValues`. */
 export function uuid() {
   const c = globalThis.crypto;
@@ -54,14 +42,15 @@ export function uuid() {
 /**
  * Pushes `{event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data, correlationId?}` onto
  * `window[layer]`, creating the array when absent and never replacing it (GTM wraps `push`). The `event` name lets
- * a tag manager trigger match one source with a prefix (`cxbridge.ac.`) or one event exactly. `env` is an envelope object or its JSON text. Returns an error message, or undefined.
+ * a tag manager trigger match one source with a prefix (`cxbridge.ac.`) or one event exactly. `env` is an envelope object or its JSON text. A layer without `push()` is a console error.
  */
 export function pushDataLayer(layer, env) {
   if (typeof env === 'string') env = JSON.parse(env);
   let target = window[layer];
   if (target == null) target = window[layer] = [];
   if (typeof target.push !== 'function') {
-    return `cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`;
+    console.error(`cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`);
+    return;
   }
   const ev = env.event || {};
   const item = { event: `cxbridge.${env.source}.${ev.name}`, id: env.id, source: env.source, name: ev.name,
@@ -72,7 +61,6 @@ export function pushDataLayer(layer, env) {
   } catch (err) {
     console.error('cxbridge.analytics: a dataLayer listener threw:', err);
   }
-  return undefined;
 }
 
 /** Segment's /v1/batch body for a JSON array of envelopes (docs/analytics.md has the mapping). */
@@ -128,17 +116,25 @@ function storage() {
   }
 }
 
-/** Writes (or, for null text, removes) a key; returns the error, or undefined. */
-export function store(key, text) {
+let storageWarned = false;
+
+/** Writes (or, for null text, removes) a key; with `warn`, a failure is a console warning, the first time only. */
+export function store(key, text, warn) {
   const s = storage();
-  if (!s) return new Error('localStorage is not available');
+  let err = s ? undefined : new Error('localStorage is not available');
   try {
-    if (text == null) s.removeItem(key);
-    else s.setItem(key, text);
-  } catch (err) {
-    return err;
+    if (s && text == null) s.removeItem(key);
+    else if (s) s.setItem(key, text);
+  } catch (e) {
+    err = e;
   }
-  return undefined;
+  if (err && warn && !storageWarned) {
+    storageWarned = true;
+    console.warn(
+      'cxbridge.analytics: the queue cannot be written to localStorage; events are kept in memory only and do not survive a reload:',
+      err,
+    );
+  }
 }
 
 export function load(key) {
@@ -215,6 +211,30 @@ export function stats(queued, delivered, rejected, dropped, retries, pending, he
 
 /** logAnalyticsEvent's pending promises and their resolvers, until `settle`. */
 const resolvers = new Map();
+
+/**
+ * Analytics' problems by the shell's code (src/web/analytics.rs): the message goes to the console, or rejects `p`
+ * (a promise of `promise()`) when there is one. `n` and `m` are the numbers a message names.
+ */
+export function problem(code, source, name, n, m, p) {
+  // Codes 7 and 8 name the event by its envelope's JSON.
+  const what = code > 6 ? named(name) : `${source} event '${name}'`;
+  const text = [
+    `logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '${source}'`,
+    'logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
+    `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped`,
+    `cxbridge.analytics: ${what} is larger than maxEventBytes (${n} bytes); it is not sent to the collector`,
+    'logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()',
+    `cxbridge.analytics: the collector refused a batch of ${n} events with HTTP ${m}; they are dropped (counted in stats().rejected)`,
+    `cxbridge.analytics: unknown event source '${source}'`,
+    `cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${what}, a body of ${
+      n} bytes; it is dropped (counted in stats().rejected)`,
+    `cxbridge.analytics: an event queued by an earlier page is larger than maxEventBytes now allows: ${what}, ${
+      n} bytes; it is dropped (counted in stats().dropped)`,
+  ][code];
+  if (p) settle(p, text, false);
+  else console.error(text);
+}
 
 /** A promise that `settle` settles later. */
 export function promise() {

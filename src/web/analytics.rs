@@ -41,14 +41,9 @@ extern "C" {
         at: f64,
     ) -> Object;
     fn stringify(value: &JsValue) -> Option<String>;
-    /// The console error for one envelope (its JSON) refused with 413 in a body of `len` bytes.
-    #[wasm_bindgen(js_name = refusedTooLarge)]
-    fn refused_too_large(json: &str, len: f64);
-    #[wasm_bindgen(js_name = restoredTooLarge)]
-    fn restored_too_large(json: &str, len: f64);
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
-    fn push_data_layer(layer: &str, env: &JsValue) -> Option<String>;
+    fn push_data_layer(layer: &str, env: &JsValue);
     #[wasm_bindgen(js_name = segmentBody)]
     fn segment_body(
         envelopes_json: &str,
@@ -58,7 +53,8 @@ extern "C" {
     ) -> String;
     fn post(url: &str, body: &str, answered: &Function, failed: &Function);
     fn beacon(url: &str, body: &str) -> bool;
-    fn store(key: &str, text: Option<String>) -> JsValue;
+    /// Writes (or, for `None`, removes) a key; with `warn`, a failure is a console warning, the first time only.
+    fn store(key: &str, text: Option<String>, warn: bool);
     fn load(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = takeQueues)]
     fn take_queues(prefix: &str, own: &str, stale_ms: f64) -> Object;
@@ -84,9 +80,25 @@ extern "C" {
     /// Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative.
     #[wasm_bindgen(js_name = wakeAt)]
     fn wake_at(cb: &Function, delay: f64);
+    /// One of the problems below, by its code: its message (made in JS, where a template costs less than the
+    /// wasm's string building) goes to the console, or rejects `p` when `p` is a promise.
+    fn problem(code: u8, source: &str, name: &str, n: f64, m: f64, p: &JsValue);
     #[wasm_bindgen(js_name = installShim)]
     fn install_shim(f: &JsValue, marker: &str) -> bool;
 }
+
+/// [`problem`] codes, in the order of `js/analytics.js`'s messages.
+const NOT_SELECTED: u8 = 0;
+const NO_DESTINATION: u8 = 1;
+const NOT_JSON: u8 = 2;
+const TOO_LARGE: u8 = 3;
+const DROPPED_EARLY: u8 = 4;
+const REFUSED: u8 = 5;
+const UNKNOWN_SOURCE: u8 = 6;
+/// One envelope (its JSON as the name) refused with 413 in a body of `n` bytes.
+const REFUSED_TOO_LARGE: u8 = 7;
+/// An envelope an earlier page queued, now over `maxEventBytes` (`n` bytes).
+const RESTORED_TOO_LARGE: u8 = 8;
 
 const KEY_PREFIX: &str = "cxbridge.analytics.q.";
 const ANON_KEY: &str = "cxbridge.analytics.anonymousId";
@@ -135,7 +147,6 @@ struct State {
     /// `pagehide` fired: every later write (the `visibilitychange` that follows it) keeps the key marked closed,
     /// until the page shows again (back from the bfcache).
     closing: bool,
-    storage_warned: bool,
     anonymous_id: Option<String>,
     callbacks: Option<Callbacks>,
     listeners: Option<Listeners>,
@@ -198,7 +209,6 @@ thread_local! {
         dropped_early: 0,
         storage_key: None,
         closing: false,
-        storage_warned: false,
         anonymous_id: None,
         callbacks: None,
         listeners: None,
@@ -268,10 +278,7 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
 /// everything else happens in a microtask.
 pub fn record(source: &str, name: &str, data: &JsValue) {
     let Some(source) = Source::parse(source) else {
-        let mut m = String::from("cxbridge.analytics: unknown event source '");
-        m.push_str(source);
-        m.push('\'');
-        web_sys::console::error_1(&JsValue::from_str(&m));
+        problem(UNKNOWN_SOURCE, source, "", 0.0, 0.0, &JsValue::UNDEFINED);
         return;
     };
     let filtered = with(|s| matches!(&s.config, Some(c) if !c.has_destination() || !c.accepts(source, name)));
@@ -343,16 +350,16 @@ fn drain() {
             let id = uuid();
             let env = envelope(&id, r.source.as_str(), &r.name, &r.data, &r.correlation_id, r.at);
             let result = deliver(&config, &r, &env, &id);
-            if let Some(settle) = r.settle {
-                settled.push((settle, result.map(|()| id)));
+            if let Some(p) = r.settle {
+                settled.push((p, result, id, r.source, r.name));
             }
         }
         persist(false);
         pump();
-        for (p, result) in settled {
+        for (p, result, id, source, name) in settled {
             match result {
-                Ok(id) => settle_promise(&p, &id, true),
-                Err(m) => settle_promise(&p, &m, false),
+                Ok(()) => settle_promise(&p, &id, true),
+                Err((code, n)) => problem(code, source.as_str(), &name, n as f64, 0.0, &p),
             }
         }
     }
@@ -371,46 +378,40 @@ fn hold_early(s: &mut State, r: Recorded) -> Result<Function, Option<Recorded>> 
 
 fn reject_dropped(r: Recorded) {
     if let Some(p) = r.settle {
-        settle_promise(
-            &p,
-            "logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()",
-            false,
-        );
+        problem(DROPPED_EARLY, "", "", 0.0, 0.0, &p);
     }
 }
 
-/// One envelope to its destinations under `config`. `Err` explains why it goes nowhere (for CIF's promise).
-fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), String> {
+/// One envelope to its destinations under `config`. `Err` says why it goes nowhere (for CIF's promise): a
+/// [`problem`] code and its number; the console has been told already where the problem is the page's.
+fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), (u8, u64)> {
     if !config.accepts(r.source, &r.name) {
-        let mut m = String::from(
-            "logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '",
-        );
-        m.push_str(r.source.as_str());
-        m.push('\'');
-        return Err(m);
+        return Err((NOT_SELECTED, 0));
     }
     if !config.has_destination() {
-        return Err("logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})".into());
+        return Err((NO_DESTINATION, 0));
     }
     let hold_dl = config.data_layer.is_some() && !config.consent;
     let json = if config.endpoint.is_some() || hold_dl {
         match stringify(env) {
             Some(j) => Some(j),
             None => {
-                let mut m = String::from("cxbridge.analytics: the data of ");
-                m.push_str(r.source.as_str());
-                m.push_str(" event '");
-                m.push_str(&r.name);
-                m.push_str("' cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped");
-                web_sys::console::error_1(&JsValue::from_str(&m));
-                return Err(m);
+                problem(
+                    NOT_JSON,
+                    r.source.as_str(),
+                    &r.name,
+                    0.0,
+                    0.0,
+                    &JsValue::UNDEFINED,
+                );
+                return Err((NOT_JSON, 0));
             }
         }
     } else {
         None
     };
     if let (Some(layer), false) = (&config.data_layer, hold_dl) {
-        push_to(layer, env);
+        push_data_layer(layer, env);
     }
     let segment = config.format == Format::Segment;
     let refused = with(|s| {
@@ -437,25 +438,17 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
         }
     });
     if let Some(max) = refused {
-        let mut m = String::from("cxbridge.analytics: ");
-        m.push_str(r.source.as_str());
-        m.push_str(" event '");
-        m.push_str(&r.name);
-        m.push_str("' is larger than maxEventBytes (");
-        push_u64(&mut m, max);
-        m.push_str(" bytes); it is not sent to the collector");
-        web_sys::console::error_1(&JsValue::from_str(&m));
-        return Err(m);
+        problem(
+            TOO_LARGE,
+            r.source.as_str(),
+            &r.name,
+            max as f64,
+            0.0,
+            &JsValue::UNDEFINED,
+        );
+        return Err((TOO_LARGE, max));
     }
     Ok(())
-}
-
-/// `window[layer].push({event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data})`, creating the
-/// array when absent and never replacing what the page (or GTM, which wraps `push`) put there.
-fn push_to(layer: &str, env: &JsValue) {
-    if let Some(m) = push_data_layer(layer, env) {
-        web_sys::console::error_1(&JsValue::from_str(&m));
-    }
 }
 
 /// Writes this page's queue to its storage key (`closed` on the way out). Nothing queued: the key is removed.
@@ -487,22 +480,7 @@ fn persist(closed: bool) {
         Some((key, Some(text)))
     });
     let Some((key, text)) = plan else { return };
-    let err = store(&key, text);
-    if !err.is_undefined() {
-        warn_storage(&err);
-    }
-}
-
-fn warn_storage(e: &JsValue) {
-    if with(|s| std::mem::replace(&mut s.storage_warned, true)) {
-        return;
-    }
-    web_sys::console::warn_2(
-        &JsValue::from_str(
-            "cxbridge.analytics: the queue cannot be written to localStorage; events are kept in memory only and do not survive a reload:",
-        ),
-        e,
-    );
+    store(&key, text, true);
 }
 
 /// Takes over the queues that closed or silent pages left in storage.
@@ -541,7 +519,14 @@ fn adopt() {
         lost
     });
     for (json, bytes) in lost {
-        restored_too_large(&json, bytes as f64);
+        problem(
+            RESTORED_TOO_LARGE,
+            "",
+            &json,
+            bytes as f64,
+            0.0,
+            &JsValue::UNDEFINED,
+        );
     }
 }
 
@@ -553,9 +538,7 @@ fn release_held() {
     });
     let Some(layer) = layer else { return };
     for json in held {
-        if let Some(m) = push_data_layer(&layer, &JsValue::from_str(&json)) {
-            web_sys::console::error_1(&JsValue::from_str(&m));
-        }
+        push_data_layer(&layer, &JsValue::from_str(&json));
     }
 }
 
@@ -691,14 +674,9 @@ fn settle(batch: u64, len: usize, outcome: Outcome) {
     });
     if let (Some((n, first)), Outcome::Status { status, .. }) = (rejected, outcome) {
         if let Some(json) = first.filter(|_| status == 413 && n == 1) {
-            refused_too_large(&json, len as f64);
+            problem(REFUSED_TOO_LARGE, "", &json, len as f64, 0.0, &JsValue::UNDEFINED);
         } else {
-            let mut m = String::from("cxbridge.analytics: the collector refused a batch of ");
-            push_u64(&mut m, n as u64);
-            m.push_str(" events with HTTP ");
-            push_u64(&mut m, u64::from(status));
-            m.push_str("; they are dropped (counted in stats().rejected)");
-            web_sys::console::error_1(&JsValue::from_str(&m));
+            problem(REFUSED, "", "", n as f64, f64::from(status), &JsValue::UNDEFINED);
         }
     }
     persist(false);
@@ -784,7 +762,7 @@ fn anonymous_id(config: &Config) -> String {
         return a;
     }
     let a = uuid();
-    let _ = store(ANON_KEY, Some(a.clone()));
+    store(ANON_KEY, Some(a.clone()), false);
     a
 }
 
