@@ -85,18 +85,32 @@ export function segmentBody(envelopesJson, anonymousId, writeKey, version) {
   return JSON.stringify(body);
 }
 
+let lastRetryAfter = null;
+
+/** The `Retry-After` header of the last answer `post` reported. */
+export function retryAfter() {
+  return lastRetryAfter;
+}
+
 /**
  * POSTs `body` (a string, so text/plain: a CORS simple request, no preflight, which keepalive requests may not
- * make) with keepalive; calls `answered(status, retryAfterHeader)` or `failed()`.
+ * make) with keepalive; calls `answered(status)` (its Retry-After kept for `retryAfter()`), or `answered(-1)`
+ * when the request fails.
  */
-export function post(url, body, answered, failed) {
+export function post(url, body, answered) {
   let p;
   try {
     p = fetch(url, { method: 'POST', body, keepalive: true });
   } catch (_) {
     p = Promise.reject();
   }
-  p.then((res) => answered(res.status, res.headers.get('Retry-After')), () => failed());
+  p.then(
+    (res) => {
+      lastRetryAfter = res.headers.get('Retry-After');
+      answered(res.status);
+    },
+    () => answered(-1),
+  );
 }
 
 /** `navigator.sendBeacon`, false when refused (over the 64 KiB quota) or missing. */

@@ -51,7 +51,11 @@ extern "C" {
         write_key: Option<String>,
         version: &str,
     ) -> String;
-    fn post(url: &str, body: &str, answered: &Function, failed: &Function);
+    /// Calls `answered(status)` with the HTTP status, or with -1 when the request failed.
+    fn post(url: &str, body: &str, answered: &Function);
+    /// The `Retry-After` header of the last answer `post` reported.
+    #[wasm_bindgen(js_name = retryAfter)]
+    fn retry_after_header() -> Option<String>;
     fn beacon(url: &str, body: &str) -> bool;
     /// Writes (or, for `None`, removes) a key; with `warn`, a failure is a console warning, the first time only.
     fn store(key: &str, text: Option<String>, warn: bool);
@@ -158,8 +162,9 @@ struct State {
 struct Callbacks {
     wake: Closure<dyn FnMut()>,
     drain: Closure<dyn FnMut()>,
-    answered: Closure<dyn FnMut(u16, Option<String>)>,
-    failed: Closure<dyn FnMut()>,
+    /// The status, or -1 for a failed request: a `JsValue`, since a closure signature of its own would cost the
+    /// glue a shim.
+    answered: Closure<dyn FnMut(JsValue)>,
 }
 
 /// Serialized envelopes by id. A plain list: the queue is bounded (1000 by default) and a map's generic code
@@ -302,7 +307,6 @@ fn ensure_callbacks(s: &mut State) {
             wake: Closure::new(pump),
             drain: Closure::new(drain),
             answered: Closure::new(answered),
-            failed: Closure::new(|| settle_in_flight(Outcome::NetworkError)),
         });
     }
 }
@@ -616,21 +620,22 @@ fn send_now(send: Send) {
         s.in_flight = Some((send.batch, b.len()));
         s.delivery.sent(b.len() as u64);
         let c = s.callbacks.as_ref()?;
-        Some((
-            c.answered.as_ref().unchecked_ref::<Function>().clone(),
-            c.failed.as_ref().unchecked_ref::<Function>().clone(),
-        ))
+        Some(c.answered.as_ref().unchecked_ref::<Function>().clone())
     });
-    if let Some((answered, failed)) = handlers {
-        post(&send.url, &b, &answered, &failed);
+    if let Some(answered) = handlers {
+        post(&send.url, &b, &answered);
     }
 }
 
-/// The fetch in flight got an HTTP answer.
-fn answered(status: u16, retry_after: Option<String>) {
+/// The fetch in flight got an HTTP answer, or (-1) failed.
+fn answered(status: JsValue) {
+    let status = status.as_f64().unwrap_or(-1.0);
+    if status < 0.0 {
+        return settle_in_flight(Outcome::NetworkError);
+    }
     settle_in_flight(Outcome::Status {
-        status,
-        retry_after_ms: retry_after.as_deref().and_then(retry_after_ms),
+        status: status as u16,
+        retry_after_ms: retry_after_header().as_deref().and_then(retry_after_ms),
     });
 }
 
