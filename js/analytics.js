@@ -203,11 +203,13 @@ export function installShim(fn, marker) {
 }
 
 /**
- * Adds the page lifecycle listeners (`pagehide` and `online` on window, `visibilitychange` on document, which is
- * told whether the page is now hidden); returns the function that removes them again.
+ * Adds the page lifecycle listeners: `on(0)` on `pagehide`, `on(1)` / `on(2)` when `visibilitychange` leaves the
+ * page hidden / visible, `on(3)` on `online`; returns the function that removes them again.
  */
-export function listenPage(pagehide, visibility, online) {
-  const onVisibility = () => visibility(document.visibilityState === 'hidden');
+export function listenPage(on) {
+  const pagehide = () => on(0);
+  const onVisibility = () => on(document.visibilityState === 'hidden' ? 1 : 2);
+  const online = () => on(3);
   addEventListener('pagehide', pagehide);
   addEventListener('online', online);
   document.addEventListener('visibilitychange', onVisibility);

@@ -62,9 +62,10 @@ extern "C" {
     fn load(key: &str) -> Option<String>;
     #[wasm_bindgen(js_name = takeQueues)]
     fn take_queues(prefix: &str, own: &str, stale_ms: f64) -> Object;
+    /// Calls `on(0)` on `pagehide`, `on(1)` when the page is hidden, `on(2)` when it shows, `on(3)` on `online`.
     /// Returns the function that removes the listeners again.
     #[wasm_bindgen(js_name = listenPage)]
-    fn listen_page(pagehide: &Function, visibility: &Function, online: &Function) -> Function;
+    fn listen_page(on: &Function) -> Function;
     #[wasm_bindgen(js_name = stats)]
     fn stats_object(
         queued: f64,
@@ -190,9 +191,7 @@ impl Payloads {
 /// `pagehide`, `visibilitychange` and `online` listeners (added in `js/analytics.js`); removed on drop.
 struct Listeners {
     remove: Function,
-    _pagehide: Closure<dyn FnMut()>,
-    _visibility: Closure<dyn FnMut(JsValue)>,
-    _online: Closure<dyn FnMut()>,
+    _on: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Listeners {
@@ -729,33 +728,22 @@ fn install_listeners() {
     if with(|s| s.listeners.is_some()) {
         return;
     }
-    let pagehide = Closure::<dyn FnMut()>::new(on_pagehide);
-    // A `JsValue` argument, not a `bool`: a closure signature of its own would cost the glue a shim.
-    let visibility = Closure::<dyn FnMut(JsValue)>::new(|hidden: JsValue| {
-        if hidden.as_bool() == Some(true) {
-            on_hidden();
-        } else {
+    // One closure, told which event by a number: a `JsValue` argument, since a closure signature of its own would
+    // cost the glue a shim.
+    let on = Closure::<dyn FnMut(JsValue)>::new(|event: JsValue| match event.as_f64() {
+        Some(0.0) => on_pagehide(),
+        Some(1.0) => on_hidden(),
+        Some(2.0) => {
             with(|s| s.closing = false);
             persist(false);
         }
+        _ => {
+            with(|s| s.delivery.online(now()));
+            pump();
+        }
     });
-    let online = Closure::<dyn FnMut()>::new(|| {
-        with(|s| s.delivery.online(now()));
-        pump();
-    });
-    let remove = listen_page(
-        pagehide.as_ref().unchecked_ref(),
-        visibility.as_ref().unchecked_ref(),
-        online.as_ref().unchecked_ref(),
-    );
-    with(|s| {
-        s.listeners = Some(Listeners {
-            remove,
-            _pagehide: pagehide,
-            _visibility: visibility,
-            _online: online,
-        })
-    });
+    let remove = listen_page(on.as_ref().unchecked_ref());
+    with(|s| s.listeners = Some(Listeners { remove, _on: on }));
 }
 
 /// The anonymous id Segment requires: the configured one, else one kept in localStorage across visits.
