@@ -192,13 +192,19 @@ export function takeQueues(prefix, own, staleMs) {
 }
 
 /**
- * Defines `Microsoft.CIFramework.logAnalyticsEvent = fn` unless a CIF library is there; true when the shim is
- * (or already was) in place, which the `marker` property tells.
+ * Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a CIF library is there: it hands `log` its arguments and
+ * a promise of `promise()`, and returns that promise. True when the shim is (or already was) in place, which the
+ * `marker` property tells.
  */
-export function installShim(fn, marker) {
+export function installShim(log, marker) {
   const ms = (window.Microsoft = window.Microsoft || {});
   if (ms.CIFramework != null) return ms.CIFramework[marker] === true;
-  ms.CIFramework = { logAnalyticsEvent: fn, [marker]: true };
+  const logAnalyticsEvent = (data, eventName, correlationId) => {
+    const p = promise();
+    log([data, eventName, correlationId, p]);
+    return p;
+  };
+  ms.CIFramework = { logAnalyticsEvent, [marker]: true };
   return true;
 }
 

@@ -129,8 +129,9 @@ struct Recorded {
     settle: Option<Promise>,
 }
 
-/// The function `installCifShim` puts on `Microsoft.CIFramework`.
-type CifShim = Closure<dyn Fn(JsValue, JsValue, JsValue) -> Promise>;
+/// What `Microsoft.CIFramework.logAnalyticsEvent`'s shim (made in `js/analytics.js`) calls with
+/// `[data, eventName, correlationId, promise]`: a one-`JsValue` closure, whose call shim the crate has already.
+type CifShim = Closure<dyn FnMut(JsValue)>;
 
 struct State {
     config: Option<Config>,
@@ -825,26 +826,30 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
 /// configured). Before the first `configure` the promise waits for it.
 #[wasm_bindgen(js_name = logAnalyticsEvent)]
 pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: JsValue) -> Promise {
+    let promise = new_promise();
+    log_into(data, event_name, correlation_id, promise.clone());
+    promise
+}
+
+/// [`log_analytics_event`] settling a promise made in `js/analytics.js`.
+fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise: Promise) {
     let check = cif::validate(
         &to_input(&data, cif::DATA_DEPTH),
         &to_input(&event_name, 0),
         &to_input(&correlation_id, 0),
     );
     if let Err(m) = check {
-        return Promise::reject(&error(&m));
+        return settle_promise(&promise, &m, false);
     }
     let name = event_name.as_string().unwrap_or_default();
-    let promise = new_promise();
-    let settle = Some(promise.clone());
     enqueue(Recorded {
         source: Source::Cif,
         name,
         data,
         correlation_id,
         at: js_sys::Date::now(),
-        settle,
+        settle: Some(promise),
     });
-    promise
 }
 
 /// Defines `Microsoft.CIFramework.logAnalyticsEvent` when the page has no CIF library of its own; returns whether
@@ -853,7 +858,12 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
 pub fn install_cif_shim() -> bool {
     let f = with(|s| {
         s.shim
-            .get_or_insert_with(|| Closure::new(log_analytics_event))
+            .get_or_insert_with(|| {
+                Closure::new(|args: JsValue| {
+                    let a: Array = args.unchecked_into();
+                    log_into(a.get(0), a.get(1), a.get(2), a.get(3).unchecked_into());
+                })
+            })
             .as_ref()
             .clone()
     });
