@@ -151,13 +151,16 @@ export function store(key, text, warn) {
   }
 }
 
-export function load(key) {
+/** The anonymous id Segment requires when none is configured: kept in localStorage across visits. */
+export function storedAnonymousId() {
+  const key = 'cxbridge.analytics.anonymousId';
   const s = storage();
+  let id;
   try {
-    return s ? s.getItem(key) : null;
-  } catch (_) {
-    return null;
-  }
+    id = s ? s.getItem(key) : null;
+  } catch (_) {}
+  if (id == null) store(key, (id = uuid()), false);
+  return id;
 }
 
 /**

@@ -59,7 +59,9 @@ extern "C" {
     fn beacon(url: &str, body: &str) -> bool;
     /// Writes (or, for `None`, removes) a key; with `warn`, a failure is a console warning, the first time only.
     fn store(key: &str, text: Option<String>, warn: bool);
-    fn load(key: &str) -> Option<String>;
+    /// The anonymous id kept in localStorage across visits, made and stored the first time.
+    #[wasm_bindgen(js_name = storedAnonymousId)]
+    fn stored_anonymous_id() -> String;
     #[wasm_bindgen(js_name = takeQueues)]
     fn take_queues(prefix: &str, own: &str, stale_ms: f64) -> Object;
     /// Calls `on(0)` on `pagehide`, `on(1)` when the page is hidden, `on(2)` when it shows, `on(3)` on `online`.
@@ -106,7 +108,6 @@ const REFUSED_TOO_LARGE: u8 = 7;
 const RESTORED_TOO_LARGE: u8 = 8;
 
 const KEY_PREFIX: &str = "cxbridge.analytics.q.";
-const ANON_KEY: &str = "cxbridge.analytics.anonymousId";
 /// A queue key not written for this long belongs to a page that died without `pagehide`.
 const STALE_MS: f64 = 30_000.0;
 /// Events recorded before the first `configure` are held in memory, this many at most (oldest dropped).
@@ -747,19 +748,6 @@ fn install_listeners() {
     with(|s| s.listeners = Some(Listeners { remove, _on: on }));
 }
 
-/// The anonymous id Segment requires: the configured one, else one kept in localStorage across visits.
-fn anonymous_id(config: &Config) -> String {
-    if let Some(a) = &config.anonymous_id {
-        return a.clone();
-    }
-    if let Some(a) = load(ANON_KEY) {
-        return a;
-    }
-    let a = uuid();
-    store(ANON_KEY, Some(a.clone()), false);
-    a
-}
-
 /// `cxbridge.analytics.configure(options)`: see docs/analytics.md. Throws an Error naming the bad option.
 #[wasm_bindgen(js_name = analyticsConfigure)]
 pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
@@ -774,7 +762,8 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
         Format::Envelope => 2,
         Format::Segment => 96 + merged.write_key.as_ref().map_or(0, |k| k.len() as u64),
     };
-    let anon = (merged.format == Format::Segment).then(|| anonymous_id(&merged));
+    let anon = (merged.format == Format::Segment)
+        .then(|| merged.anonymous_id.clone().unwrap_or_else(stored_anonymous_id));
     let consent = merged.consent;
     let key = first.then(|| {
         let mut k = String::from(KEY_PREFIX);

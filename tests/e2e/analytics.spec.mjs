@@ -386,6 +386,10 @@ test('each analytics problem rejects and logs its documented message', async () 
     a.configure({ dataLayer: false, endpoint: '/collector', maxEventBytes: 256 });
     const bigInt = await outcome(a.logAnalyticsEvent(data({ n: 1n }), 'BigInt'));
     const tooBig = await outcome(a.logAnalyticsEvent(data({ text: 'x'.repeat(300) }), 'TooBig'));
+    // Segment without an anonymousId: one is made and kept in localStorage for the next visit.
+    a.configure({ format: 'segment' });
+    const anon = localStorage.getItem('cxbridge.analytics.anonymousId');
+    a.configure({ format: 'envelope' });
     Storage.prototype.setItem = () => {
       throw new DOMException('full', 'QuotaExceededError');
     };
@@ -393,7 +397,7 @@ test('each analytics problem rejects and logs its documented message', async () 
       await outcome(a.logAnalyticsEvent(data(), 'Unstored1')),
       await outcome(a.logAnalyticsEvent(data(), 'Unstored2')),
     ];
-    return { held, nowhere, noPush, bigInt, tooBig, stored };
+    return { held, nowhere, noPush, bigInt, tooBig, stored, anon: /^[0-9a-f-]{36}$/.test(anon) };
   });
   assert.deepEqual(outcomes, {
     held: [
@@ -408,6 +412,7 @@ test('each analytics problem rejects and logs its documented message', async () 
     tooBig:
       "true cxbridge.analytics: CIF event 'TooBig' is larger than maxEventBytes (256 bytes); it is not sent to the collector",
     stored: ['ok string', 'ok string'],
+    anon: true,
   });
   assert.deepEqual(page.consoleErrors, [
     'cxbridge.analytics: window.noPush exists but has no push(); it is left as it is and nothing is pushed',
