@@ -26,18 +26,6 @@ function named(json) {
   return `${e && e.source} event '${e && e.event && e.event.name}'`;
 }
 
-/** The console error for one envelope (its JSON) that the collector refused with 413 in a body of `len` bytes. */
-export function refusedTooLarge(json, len) {
-  console.error(`cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${named(json)}, a body of ${
-    len} bytes; it is dropped (counted in stats().rejected)`);
-}
-
-/** The console error for an envelope an earlier page queued that is now over `maxEventBytes` (`len` bytes). */
-export function restoredTooLarge(json, len) {
-  console.error(`cxbridge.analytics: an event queued by an earlier page is larger than maxEventBytes now allows: ${
-    named(json)}, ${len} bytes; it is dropped (counted in stats().dropped)`);
-}
-
 /** `crypto.randomUUID()`; where it is missing (not a secure context), a v4 UUID from `getRandomValues`. */
 export function uuid() {
   const c = globalThis.crypto;
@@ -54,14 +42,15 @@ export function uuid() {
 /**
  * Pushes `{event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data, correlationId?}` onto
  * `window[layer]`, creating the array when absent and never replacing it (GTM wraps `push`). The `event` name lets
- * a tag manager trigger match one source with a prefix (`cxbridge.ac.`) or one event exactly. `env` is an envelope object or its JSON text. Returns an error message, or undefined.
+ * a tag manager trigger match one source with a prefix (`cxbridge.ac.`) or one event exactly. `env` is an envelope object or its JSON text. A layer without `push()` is a console error.
  */
 export function pushDataLayer(layer, env) {
   if (typeof env === 'string') env = JSON.parse(env);
   let target = window[layer];
   if (target == null) target = window[layer] = [];
   if (typeof target.push !== 'function') {
-    return `cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`;
+    console.error(`cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`);
+    return;
   }
   const ev = env.event || {};
   const item = { event: `cxbridge.${env.source}.${ev.name}`, id: env.id, source: env.source, name: ev.name,
@@ -72,7 +61,6 @@ export function pushDataLayer(layer, env) {
   } catch (err) {
     console.error('cxbridge.analytics: a dataLayer listener threw:', err);
   }
-  return undefined;
 }
 
 /** Segment's /v1/batch body for a JSON array of envelopes (docs/analytics.md has the mapping). */
@@ -97,18 +85,32 @@ export function segmentBody(envelopesJson, anonymousId, writeKey, version) {
   return JSON.stringify(body);
 }
 
+let lastRetryAfter = null;
+
+/** The `Retry-After` header of the last answer `post` reported. */
+export function retryAfter() {
+  return lastRetryAfter;
+}
+
 /**
  * POSTs `body` (a string, so text/plain: a CORS simple request, no preflight, which keepalive requests may not
- * make) with keepalive; calls `answered(status, retryAfterHeader)` or `failed()`.
+ * make) with keepalive; calls `answered(status)` (its Retry-After kept for `retryAfter()`), or `answered(-1)`
+ * when the request fails.
  */
-export function post(url, body, answered, failed) {
+export function post(url, body, answered) {
   let p;
   try {
     p = fetch(url, { method: 'POST', body, keepalive: true });
   } catch (_) {
     p = Promise.reject();
   }
-  p.then((res) => answered(res.status, res.headers.get('Retry-After')), () => failed());
+  p.then(
+    (res) => {
+      lastRetryAfter = res.headers.get('Retry-After');
+      answered(res.status);
+    },
+    () => answered(-1),
+  );
 }
 
 /** `navigator.sendBeacon`, false when refused (over the 64 KiB quota) or missing. */
@@ -128,26 +130,37 @@ function storage() {
   }
 }
 
-/** Writes (or, for null text, removes) a key; returns the error, or undefined. */
-export function store(key, text) {
+let storageWarned = false;
+
+/** Writes (or, for null text, removes) a key; with `warn`, a failure is a console warning, the first time only. */
+export function store(key, text, warn) {
   const s = storage();
-  if (!s) return new Error('localStorage is not available');
+  let err = s ? undefined : new Error('localStorage is not available');
   try {
-    if (text == null) s.removeItem(key);
-    else s.setItem(key, text);
-  } catch (err) {
-    return err;
+    if (s && text == null) s.removeItem(key);
+    else if (s) s.setItem(key, text);
+  } catch (e) {
+    err = e;
   }
-  return undefined;
+  if (err && warn && !storageWarned) {
+    storageWarned = true;
+    console.warn(
+      'cxbridge.analytics: the queue cannot be written to localStorage; events are kept in memory only and do not survive a reload:',
+      err,
+    );
+  }
 }
 
-export function load(key) {
+/** The anonymous id Segment requires when none is configured: kept in localStorage across visits. */
+export function storedAnonymousId() {
+  const key = 'cxbridge.analytics.anonymousId';
   const s = storage();
+  let id;
   try {
-    return s ? s.getItem(key) : null;
-  } catch (_) {
-    return null;
-  }
+    id = s ? s.getItem(key) : null;
+  } catch (_) {}
+  if (id == null) store(key, (id = uuid()), false);
+  return id;
 }
 
 /**
@@ -182,22 +195,30 @@ export function takeQueues(prefix, own, staleMs) {
 }
 
 /**
- * Defines `Microsoft.CIFramework.logAnalyticsEvent = fn` unless a CIF library is there; true when the shim is
- * (or already was) in place, which the `marker` property tells.
+ * Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a CIF library is there: it hands `log` its arguments and
+ * a promise of `promise()`, and returns that promise. True when the shim is (or already was) in place, which the
+ * `marker` property tells.
  */
-export function installShim(fn, marker) {
+export function installShim(log, marker) {
   const ms = (window.Microsoft = window.Microsoft || {});
   if (ms.CIFramework != null) return ms.CIFramework[marker] === true;
-  ms.CIFramework = { logAnalyticsEvent: fn, [marker]: true };
+  const logAnalyticsEvent = (data, eventName, correlationId) => {
+    const p = promise();
+    log([data, eventName, correlationId, p]);
+    return p;
+  };
+  ms.CIFramework = { logAnalyticsEvent, [marker]: true };
   return true;
 }
 
 /**
- * Adds the page lifecycle listeners (`pagehide` and `online` on window, `visibilitychange` on document, which is
- * told whether the page is now hidden); returns the function that removes them again.
+ * Adds the page lifecycle listeners: `on(0)` on `pagehide`, `on(1)` / `on(2)` when `visibilitychange` leaves the
+ * page hidden / visible, `on(3)` on `online`; returns the function that removes them again.
  */
-export function listenPage(pagehide, visibility, online) {
-  const onVisibility = () => visibility(document.visibilityState === 'hidden');
+export function listenPage(on) {
+  const pagehide = () => on(0);
+  const onVisibility = () => on(document.visibilityState === 'hidden' ? 1 : 2);
+  const online = () => on(3);
   addEventListener('pagehide', pagehide);
   addEventListener('online', online);
   document.addEventListener('visibilitychange', onVisibility);
@@ -211,4 +232,54 @@ export function listenPage(pagehide, visibility, online) {
 /** `cxbridge.analytics.stats()`'s object. */
 export function stats(queued, delivered, rejected, dropped, retries, pending, held) {
   return { queued, delivered, rejected, dropped, retries, pending, held };
+}
+
+/** logAnalyticsEvent's pending promises and their resolvers, until `settle`. */
+const resolvers = new Map();
+
+/**
+ * Analytics' problems by the shell's code (src/web/analytics.rs): the message goes to the console, or rejects `p`
+ * (a promise of `promise()`) when there is one. `n` and `m` are the numbers a message names.
+ */
+export function problem(code, source, name, n, m, p) {
+  // Codes 7 and 8 name the event by its envelope's JSON.
+  const what = code > 6 ? named(name) : `${source} event '${name}'`;
+  const text = [
+    `logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '${source}'`,
+    'logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
+    `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped`,
+    `cxbridge.analytics: ${what} is larger than maxEventBytes (${n} bytes); it is not sent to the collector`,
+    'logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()',
+    `cxbridge.analytics: the collector refused a batch of ${n} events with HTTP ${m}; they are dropped (counted in stats().rejected)`,
+    `cxbridge.analytics: unknown event source '${source}'`,
+    `cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${what}, a body of ${
+      n} bytes; it is dropped (counted in stats().rejected)`,
+    `cxbridge.analytics: an event queued by an earlier page is larger than maxEventBytes now allows: ${what}, ${
+      n} bytes; it is dropped (counted in stats().dropped)`,
+  ][code];
+  if (p) settle(p, text, false);
+  else console.error(text);
+}
+
+/** A promise that `settle` settles later. */
+export function promise() {
+  let r;
+  const p = new Promise((res, rej) => (r = [res, rej]));
+  resolvers.set(p, r);
+  return p;
+}
+
+/** Resolves `p` with `value`, or (not `ok`) rejects it with an Error whose message is `value`. */
+export function settle(p, value, ok) {
+  const r = resolvers.get(p);
+  resolvers.delete(p);
+  if (r) r[ok ? 0 : 1](ok ? value : new Error(value));
+}
+
+let timer;
+
+/** Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative. */
+export function wakeAt(cb, delay) {
+  clearTimeout(timer);
+  timer = delay < 0 ? undefined : setTimeout(cb, delay);
 }

@@ -23,6 +23,12 @@ use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
 use crate::core::analytics::{cif, push_joined, push_u64, retry_after_seconds, Input, Source};
 
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = queueMicrotask)]
+    fn queue_microtask(cb: &Function);
+}
+
 /// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
 #[wasm_bindgen(module = "/js/analytics.js")]
 extern "C" {
@@ -35,14 +41,9 @@ extern "C" {
         at: f64,
     ) -> Object;
     fn stringify(value: &JsValue) -> Option<String>;
-    /// The console error for one envelope (its JSON) refused with 413 in a body of `len` bytes.
-    #[wasm_bindgen(js_name = refusedTooLarge)]
-    fn refused_too_large(json: &str, len: f64);
-    #[wasm_bindgen(js_name = restoredTooLarge)]
-    fn restored_too_large(json: &str, len: f64);
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
-    fn push_data_layer(layer: &str, env: &JsValue) -> Option<String>;
+    fn push_data_layer(layer: &str, env: &JsValue);
     #[wasm_bindgen(js_name = segmentBody)]
     fn segment_body(
         envelopes_json: &str,
@@ -50,15 +51,23 @@ extern "C" {
         write_key: Option<String>,
         version: &str,
     ) -> String;
-    fn post(url: &str, body: &str, answered: &Function, failed: &Function);
+    /// Calls `answered(status)` with the HTTP status, or with -1 when the request failed.
+    fn post(url: &str, body: &str, answered: &Function);
+    /// The `Retry-After` header of the last answer `post` reported.
+    #[wasm_bindgen(js_name = retryAfter)]
+    fn retry_after_header() -> Option<String>;
     fn beacon(url: &str, body: &str) -> bool;
-    fn store(key: &str, text: Option<String>) -> JsValue;
-    fn load(key: &str) -> Option<String>;
+    /// Writes (or, for `None`, removes) a key; with `warn`, a failure is a console warning, the first time only.
+    fn store(key: &str, text: Option<String>, warn: bool);
+    /// The anonymous id kept in localStorage across visits, made and stored the first time.
+    #[wasm_bindgen(js_name = storedAnonymousId)]
+    fn stored_anonymous_id() -> String;
     #[wasm_bindgen(js_name = takeQueues)]
     fn take_queues(prefix: &str, own: &str, stale_ms: f64) -> Object;
+    /// Calls `on(0)` on `pagehide`, `on(1)` when the page is hidden, `on(2)` when it shows, `on(3)` on `online`.
     /// Returns the function that removes the listeners again.
     #[wasm_bindgen(js_name = listenPage)]
-    fn listen_page(pagehide: &Function, visibility: &Function, online: &Function) -> Function;
+    fn listen_page(on: &Function) -> Function;
     #[wasm_bindgen(js_name = stats)]
     fn stats_object(
         queued: f64,
@@ -69,12 +78,36 @@ extern "C" {
         pending: f64,
         held: f64,
     ) -> JsValue;
+    /// A pending promise whose resolvers `js/analytics.js` keeps (a `Promise::new` closure costs the wasm a shim).
+    #[wasm_bindgen(js_name = promise)]
+    fn new_promise() -> Promise;
+    /// Resolves `p` with `value`, or rejects it with an `Error` whose message is `value`.
+    #[wasm_bindgen(js_name = settle)]
+    fn settle_promise(p: &Promise, value: &str, ok: bool);
+    /// Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative.
+    #[wasm_bindgen(js_name = wakeAt)]
+    fn wake_at(cb: &Function, delay: f64);
+    /// One of the problems below, by its code: its message (made in JS, where a template costs less than the
+    /// wasm's string building) goes to the console, or rejects `p` when `p` is a promise.
+    fn problem(code: u8, source: &str, name: &str, n: f64, m: f64, p: &JsValue);
     #[wasm_bindgen(js_name = installShim)]
     fn install_shim(f: &JsValue, marker: &str) -> bool;
 }
 
+/// [`problem`] codes, in the order of `js/analytics.js`'s messages.
+const NOT_SELECTED: u8 = 0;
+const NO_DESTINATION: u8 = 1;
+const NOT_JSON: u8 = 2;
+const TOO_LARGE: u8 = 3;
+const DROPPED_EARLY: u8 = 4;
+const REFUSED: u8 = 5;
+const UNKNOWN_SOURCE: u8 = 6;
+/// One envelope (its JSON as the name) refused with 413 in a body of `n` bytes.
+const REFUSED_TOO_LARGE: u8 = 7;
+/// An envelope an earlier page queued, now over `maxEventBytes` (`n` bytes).
+const RESTORED_TOO_LARGE: u8 = 8;
+
 const KEY_PREFIX: &str = "cxbridge.analytics.q.";
-const ANON_KEY: &str = "cxbridge.analytics.anonymousId";
 /// A queue key not written for this long belongs to a page that died without `pagehide`.
 const STALE_MS: f64 = 30_000.0;
 /// Events recorded before the first `configure` are held in memory, this many at most (oldest dropped).
@@ -92,12 +125,14 @@ struct Recorded {
     correlation_id: JsValue,
     /// `Date.now()` when it happened: the envelope's timestamp.
     at: f64,
-    /// `logAnalyticsEvent`'s promise, settled once the envelope is durably queued.
-    settle: Option<(Function, Function)>,
+    /// `logAnalyticsEvent`'s promise (its resolvers are kept in `js/analytics.js`), settled once the envelope is
+    /// durably queued.
+    settle: Option<Promise>,
 }
 
-/// The function `installCifShim` puts on `Microsoft.CIFramework`.
-type CifShim = Closure<dyn Fn(JsValue, JsValue, JsValue) -> Promise>;
+/// What `Microsoft.CIFramework.logAnalyticsEvent`'s shim (made in `js/analytics.js`) calls with
+/// `[data, eventName, correlationId, promise]`: a one-`JsValue` closure, whose call shim the crate has already.
+type CifShim = Closure<dyn FnMut(JsValue)>;
 
 struct State {
     config: Option<Config>,
@@ -119,9 +154,7 @@ struct State {
     /// `pagehide` fired: every later write (the `visibilitychange` that follows it) keeps the key marked closed,
     /// until the page shows again (back from the bfcache).
     closing: bool,
-    storage_warned: bool,
     anonymous_id: Option<String>,
-    timer: Option<i32>,
     callbacks: Option<Callbacks>,
     listeners: Option<Listeners>,
     shim: Option<CifShim>,
@@ -132,8 +165,9 @@ struct State {
 struct Callbacks {
     wake: Closure<dyn FnMut()>,
     drain: Closure<dyn FnMut()>,
-    answered: Closure<dyn FnMut(u16, Option<String>)>,
-    failed: Closure<dyn FnMut()>,
+    /// The status, or -1 for a failed request: a `JsValue`, since a closure signature of its own would cost the
+    /// glue a shim.
+    answered: Closure<dyn FnMut(JsValue)>,
 }
 
 /// Serialized envelopes by id. A plain list: the queue is bounded (1000 by default) and a map's generic code
@@ -159,9 +193,7 @@ impl Payloads {
 /// `pagehide`, `visibilitychange` and `online` listeners (added in `js/analytics.js`); removed on drop.
 struct Listeners {
     remove: Function,
-    _pagehide: Closure<dyn FnMut()>,
-    _visibility: Closure<dyn FnMut(JsValue)>,
-    _online: Closure<dyn FnMut()>,
+    _on: Closure<dyn FnMut(JsValue)>,
 }
 
 impl Drop for Listeners {
@@ -183,9 +215,7 @@ thread_local! {
         dropped_early: 0,
         storage_key: None,
         closing: false,
-        storage_warned: false,
         anonymous_id: None,
-        timer: None,
         callbacks: None,
         listeners: None,
         shim: None,
@@ -254,10 +284,7 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
 /// everything else happens in a microtask.
 pub fn record(source: &str, name: &str, data: &JsValue) {
     let Some(source) = Source::parse(source) else {
-        let mut m = String::from("cxbridge.analytics: unknown event source '");
-        m.push_str(source);
-        m.push('\'');
-        web_sys::console::error_1(&JsValue::from_str(&m));
+        problem(UNKNOWN_SOURCE, source, "", 0.0, 0.0, &JsValue::UNDEFINED);
         return;
     };
     let filtered = with(|s| matches!(&s.config, Some(c) if !c.has_destination() || !c.accepts(source, name)));
@@ -281,7 +308,6 @@ fn ensure_callbacks(s: &mut State) {
             wake: Closure::new(pump),
             drain: Closure::new(drain),
             answered: Closure::new(answered),
-            failed: Closure::new(|| settle_in_flight(Outcome::NetworkError)),
         });
     }
 }
@@ -306,11 +332,7 @@ fn enqueue(r: Recorded) {
             .map(Ok)
     });
     match schedule {
-        Some(Ok(cb)) => {
-            if let Some(w) = web_sys::window() {
-                w.queue_microtask(&cb);
-            }
-        }
+        Some(Ok(cb)) => queue_microtask(&cb),
         Some(Err(Some(dropped))) => reject_dropped(dropped),
         _ => {}
     }
@@ -333,17 +355,17 @@ fn drain() {
             let id = uuid();
             let env = envelope(&id, r.source.as_str(), &r.name, &r.data, &r.correlation_id, r.at);
             let result = deliver(&config, &r, &env, &id);
-            if let Some(settle) = r.settle {
-                settled.push((settle, result.map(|()| id)));
+            if let Some(p) = r.settle {
+                settled.push((p, result, id, r.source, r.name));
             }
         }
         persist(false);
         pump();
-        for ((resolve, reject), result) in settled {
-            let _ = match result {
-                Ok(id) => resolve.call1(&JsValue::UNDEFINED, &JsValue::from_str(&id)),
-                Err(m) => reject.call1(&JsValue::UNDEFINED, &error(&m)),
-            };
+        for (p, result, id, source, name) in settled {
+            match result {
+                Ok(()) => settle_promise(&p, &id, true),
+                Err((code, n)) => problem(code, source.as_str(), &name, n as f64, 0.0, &p),
+            }
         }
     }
 }
@@ -360,46 +382,41 @@ fn hold_early(s: &mut State, r: Recorded) -> Result<Function, Option<Recorded>> 
 }
 
 fn reject_dropped(r: Recorded) {
-    if let Some((_, reject)) = r.settle {
-        let _ = reject.call1(
-            &JsValue::UNDEFINED,
-            &error("logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()"),
-        );
+    if let Some(p) = r.settle {
+        problem(DROPPED_EARLY, "", "", 0.0, 0.0, &p);
     }
 }
 
-/// One envelope to its destinations under `config`. `Err` explains why it goes nowhere (for CIF's promise).
-fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), String> {
+/// One envelope to its destinations under `config`. `Err` says why it goes nowhere (for CIF's promise): a
+/// [`problem`] code and its number; the console has been told already where the problem is the page's.
+fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), (u8, u64)> {
     if !config.accepts(r.source, &r.name) {
-        let mut m = String::from(
-            "logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '",
-        );
-        m.push_str(r.source.as_str());
-        m.push('\'');
-        return Err(m);
+        return Err((NOT_SELECTED, 0));
     }
     if !config.has_destination() {
-        return Err("logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})".into());
+        return Err((NO_DESTINATION, 0));
     }
     let hold_dl = config.data_layer.is_some() && !config.consent;
     let json = if config.endpoint.is_some() || hold_dl {
         match stringify(env) {
             Some(j) => Some(j),
             None => {
-                let mut m = String::from("cxbridge.analytics: the data of ");
-                m.push_str(r.source.as_str());
-                m.push_str(" event '");
-                m.push_str(&r.name);
-                m.push_str("' cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped");
-                web_sys::console::error_1(&JsValue::from_str(&m));
-                return Err(m);
+                problem(
+                    NOT_JSON,
+                    r.source.as_str(),
+                    &r.name,
+                    0.0,
+                    0.0,
+                    &JsValue::UNDEFINED,
+                );
+                return Err((NOT_JSON, 0));
             }
         }
     } else {
         None
     };
     if let (Some(layer), false) = (&config.data_layer, hold_dl) {
-        push_to(layer, env);
+        push_data_layer(layer, env);
     }
     let segment = config.format == Format::Segment;
     let refused = with(|s| {
@@ -426,25 +443,17 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
         }
     });
     if let Some(max) = refused {
-        let mut m = String::from("cxbridge.analytics: ");
-        m.push_str(r.source.as_str());
-        m.push_str(" event '");
-        m.push_str(&r.name);
-        m.push_str("' is larger than maxEventBytes (");
-        push_u64(&mut m, max);
-        m.push_str(" bytes); it is not sent to the collector");
-        web_sys::console::error_1(&JsValue::from_str(&m));
-        return Err(m);
+        problem(
+            TOO_LARGE,
+            r.source.as_str(),
+            &r.name,
+            max as f64,
+            0.0,
+            &JsValue::UNDEFINED,
+        );
+        return Err((TOO_LARGE, max));
     }
     Ok(())
-}
-
-/// `window[layer].push({event: 'cxbridge.<source>.<name>', id, source, name, timestamp, data})`, creating the
-/// array when absent and never replacing what the page (or GTM, which wraps `push`) put there.
-fn push_to(layer: &str, env: &JsValue) {
-    if let Some(m) = push_data_layer(layer, env) {
-        web_sys::console::error_1(&JsValue::from_str(&m));
-    }
 }
 
 /// Writes this page's queue to its storage key (`closed` on the way out). Nothing queued: the key is removed.
@@ -476,22 +485,7 @@ fn persist(closed: bool) {
         Some((key, Some(text)))
     });
     let Some((key, text)) = plan else { return };
-    let err = store(&key, text);
-    if !err.is_undefined() {
-        warn_storage(&err);
-    }
-}
-
-fn warn_storage(e: &JsValue) {
-    if with(|s| std::mem::replace(&mut s.storage_warned, true)) {
-        return;
-    }
-    web_sys::console::warn_2(
-        &JsValue::from_str(
-            "cxbridge.analytics: the queue cannot be written to localStorage; events are kept in memory only and do not survive a reload:",
-        ),
-        e,
-    );
+    store(&key, text, true);
 }
 
 /// Takes over the queues that closed or silent pages left in storage.
@@ -530,7 +524,14 @@ fn adopt() {
         lost
     });
     for (json, bytes) in lost {
-        restored_too_large(&json, bytes as f64);
+        problem(
+            RESTORED_TOO_LARGE,
+            "",
+            &json,
+            bytes as f64,
+            0.0,
+            &JsValue::UNDEFINED,
+        );
     }
 }
 
@@ -542,9 +543,7 @@ fn release_held() {
     });
     let Some(layer) = layer else { return };
     for json in held {
-        if let Some(m) = push_data_layer(&layer, &JsValue::from_str(&json)) {
-            web_sys::console::error_1(&JsValue::from_str(&m));
-        }
+        push_data_layer(&layer, &JsValue::from_str(&json));
     }
 }
 
@@ -584,25 +583,19 @@ fn pump() {
 }
 
 fn arm_timer() {
-    let Some(window) = web_sys::window() else { return };
-    let (old, next, cb) = with(|s| {
+    let (next, cb) = with(|s| {
         let cb = s
             .callbacks
             .as_ref()
             .map(|c| c.wake.as_ref().unchecked_ref::<Function>().clone());
         // Without an endpoint nothing can be sent: a due batch would wake the timer at once, forever.
         let sending = matches!(&s.config, Some(c) if c.endpoint.is_some());
-        (s.timer.take(), s.delivery.next_wake().filter(|_| sending), cb)
+        (s.delivery.next_wake().filter(|_| sending), cb)
     });
-    if let Some(h) = old {
-        window.clear_timeout_with_handle(h);
-    }
-    let (Some(next), Some(cb)) = (next, cb) else {
-        return;
-    };
-    let delay = next.saturating_sub(now()).min(i32::MAX as u64) as i32;
-    if let Ok(h) = window.set_timeout_with_callback_and_timeout_and_arguments_0(&cb, delay) {
-        with(|s| s.timer = Some(h));
+    // -1: no timer (the one armed before is cleared either way).
+    let delay = next.map_or(-1.0, |n| n.saturating_sub(now()).min(i32::MAX as u64) as f64);
+    if let Some(cb) = cb {
+        wake_at(&cb, delay);
     }
 }
 
@@ -628,21 +621,22 @@ fn send_now(send: Send) {
         s.in_flight = Some((send.batch, b.len()));
         s.delivery.sent(b.len() as u64);
         let c = s.callbacks.as_ref()?;
-        Some((
-            c.answered.as_ref().unchecked_ref::<Function>().clone(),
-            c.failed.as_ref().unchecked_ref::<Function>().clone(),
-        ))
+        Some(c.answered.as_ref().unchecked_ref::<Function>().clone())
     });
-    if let Some((answered, failed)) = handlers {
-        post(&send.url, &b, &answered, &failed);
+    if let Some(answered) = handlers {
+        post(&send.url, &b, &answered);
     }
 }
 
-/// The fetch in flight got an HTTP answer.
-fn answered(status: u16, retry_after: Option<String>) {
+/// The fetch in flight got an HTTP answer, or (-1) failed.
+fn answered(status: JsValue) {
+    let status = status.as_f64().unwrap_or(-1.0);
+    if status < 0.0 {
+        return settle_in_flight(Outcome::NetworkError);
+    }
     settle_in_flight(Outcome::Status {
-        status,
-        retry_after_ms: retry_after.as_deref().and_then(retry_after_ms),
+        status: status as u16,
+        retry_after_ms: retry_after_header().as_deref().and_then(retry_after_ms),
     });
 }
 
@@ -686,14 +680,9 @@ fn settle(batch: u64, len: usize, outcome: Outcome) {
     });
     if let (Some((n, first)), Outcome::Status { status, .. }) = (rejected, outcome) {
         if let Some(json) = first.filter(|_| status == 413 && n == 1) {
-            refused_too_large(&json, len as f64);
+            problem(REFUSED_TOO_LARGE, "", &json, len as f64, 0.0, &JsValue::UNDEFINED);
         } else {
-            let mut m = String::from("cxbridge.analytics: the collector refused a batch of ");
-            push_u64(&mut m, n as u64);
-            m.push_str(" events with HTTP ");
-            push_u64(&mut m, u64::from(status));
-            m.push_str("; they are dropped (counted in stats().rejected)");
-            web_sys::console::error_1(&JsValue::from_str(&m));
+            problem(REFUSED, "", "", n as f64, f64::from(status), &JsValue::UNDEFINED);
         }
     }
     persist(false);
@@ -741,46 +730,22 @@ fn install_listeners() {
     if with(|s| s.listeners.is_some()) {
         return;
     }
-    let pagehide = Closure::<dyn FnMut()>::new(on_pagehide);
-    // A `JsValue` argument, not a `bool`: a closure signature of its own would cost the glue a shim.
-    let visibility = Closure::<dyn FnMut(JsValue)>::new(|hidden: JsValue| {
-        if hidden.as_bool() == Some(true) {
-            on_hidden();
-        } else {
+    // One closure, told which event by a number: a `JsValue` argument, since a closure signature of its own would
+    // cost the glue a shim.
+    let on = Closure::<dyn FnMut(JsValue)>::new(|event: JsValue| match event.as_f64() {
+        Some(0.0) => on_pagehide(),
+        Some(1.0) => on_hidden(),
+        Some(2.0) => {
             with(|s| s.closing = false);
             persist(false);
         }
+        _ => {
+            with(|s| s.delivery.online(now()));
+            pump();
+        }
     });
-    let online = Closure::<dyn FnMut()>::new(|| {
-        with(|s| s.delivery.online(now()));
-        pump();
-    });
-    let remove = listen_page(
-        pagehide.as_ref().unchecked_ref(),
-        visibility.as_ref().unchecked_ref(),
-        online.as_ref().unchecked_ref(),
-    );
-    with(|s| {
-        s.listeners = Some(Listeners {
-            remove,
-            _pagehide: pagehide,
-            _visibility: visibility,
-            _online: online,
-        })
-    });
-}
-
-/// The anonymous id Segment requires: the configured one, else one kept in localStorage across visits.
-fn anonymous_id(config: &Config) -> String {
-    if let Some(a) = &config.anonymous_id {
-        return a.clone();
-    }
-    if let Some(a) = load(ANON_KEY) {
-        return a;
-    }
-    let a = uuid();
-    let _ = store(ANON_KEY, Some(a.clone()));
-    a
+    let remove = listen_page(on.as_ref().unchecked_ref());
+    with(|s| s.listeners = Some(Listeners { remove, _on: on }));
 }
 
 /// `cxbridge.analytics.configure(options)`: see docs/analytics.md. Throws an Error naming the bad option.
@@ -797,7 +762,8 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
         Format::Envelope => 2,
         Format::Segment => 96 + merged.write_key.as_ref().map_or(0, |k| k.len() as u64),
     };
-    let anon = (merged.format == Format::Segment).then(|| anonymous_id(&merged));
+    let anon = (merged.format == Format::Segment)
+        .then(|| merged.anonymous_id.clone().unwrap_or_else(stored_anonymous_id));
     let consent = merged.consent;
     let key = first.then(|| {
         let mut k = String::from(KEY_PREFIX);
@@ -849,26 +815,30 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
 /// configured). Before the first `configure` the promise waits for it.
 #[wasm_bindgen(js_name = logAnalyticsEvent)]
 pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: JsValue) -> Promise {
+    let promise = new_promise();
+    log_into(data, event_name, correlation_id, promise.clone());
+    promise
+}
+
+/// [`log_analytics_event`] settling a promise made in `js/analytics.js`.
+fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise: Promise) {
     let check = cif::validate(
         &to_input(&data, cif::DATA_DEPTH),
         &to_input(&event_name, 0),
         &to_input(&correlation_id, 0),
     );
     if let Err(m) = check {
-        return Promise::reject(&error(&m));
+        return settle_promise(&promise, &m, false);
     }
     let name = event_name.as_string().unwrap_or_default();
-    let mut settle = None;
-    let promise = Promise::new(&mut |resolve, reject| settle = Some((resolve, reject)));
     enqueue(Recorded {
         source: Source::Cif,
         name,
         data,
         correlation_id,
         at: js_sys::Date::now(),
-        settle,
+        settle: Some(promise),
     });
-    promise
 }
 
 /// Defines `Microsoft.CIFramework.logAnalyticsEvent` when the page has no CIF library of its own; returns whether
@@ -877,7 +847,12 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
 pub fn install_cif_shim() -> bool {
     let f = with(|s| {
         s.shim
-            .get_or_insert_with(|| Closure::new(log_analytics_event))
+            .get_or_insert_with(|| {
+                Closure::new(|args: JsValue| {
+                    let a: Array = args.unchecked_into();
+                    log_into(a.get(0), a.get(1), a.get(2), a.get(3).unchecked_into());
+                })
+            })
             .as_ref()
             .clone()
     });

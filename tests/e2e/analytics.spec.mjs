@@ -358,3 +358,73 @@ test('an event an earlier page queued that is now over maxEventBytes is dropped 
   await page.close();
   return undefined;
 });
+
+// Every message the analytics shell gives a page, word for word: rejections of logAnalyticsEvent's promise and
+// console errors and warnings (the 413 and earlier-page ones are pinned above). They are made in js/analytics.js
+// from the shell's codes; this keeps them what docs/analytics.md and earlier releases said.
+test('each analytics problem rejects and logs its documented message', async () => {
+  const page = await newPage(browser);
+  const warnings = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  // No configure() on this page until the test calls it.
+  await page.goto(`${emu.url}/tests/analytics-early.html`);
+  await page.evaluate(() => cxbridge.ready.then(() => localStorage.clear()));
+  const outcomes = await page.evaluate(async () => {
+    const a = cxbridge.analytics;
+    const data = (extra) => ({ conversationId: 'c-1', providerSessionId: 'p-1', ...extra });
+    const outcome = (p) => p.then((id) => `ok ${typeof id}`, (e) => `${e instanceof Error} ${e.message}`);
+    const early = [];
+    for (let i = 0; i < 201; i++) early.push(outcome(a.logAnalyticsEvent(data(), 'Early')));
+    // The first 200 are held for configure(), which leaves CIF out.
+    a.configure({ sources: ['ac'] });
+    const held = [...new Set(await Promise.all(early))];
+    a.configure({ sources: ['CIF'], endpoint: null, dataLayer: false });
+    const nowhere = await outcome(a.logAnalyticsEvent(data(), 'Nowhere'));
+    window.noPush = {};
+    a.configure({ dataLayer: 'noPush' });
+    const noPush = await outcome(a.logAnalyticsEvent(data(), 'NoPush'));
+    a.configure({ dataLayer: false, endpoint: '/collector', maxEventBytes: 256 });
+    const bigInt = await outcome(a.logAnalyticsEvent(data({ n: 1n }), 'BigInt'));
+    const tooBig = await outcome(a.logAnalyticsEvent(data({ text: 'x'.repeat(300) }), 'TooBig'));
+    // Segment without an anonymousId: one is made and kept in localStorage for the next visit.
+    a.configure({ format: 'segment' });
+    const anon = localStorage.getItem('cxbridge.analytics.anonymousId');
+    a.configure({ format: 'envelope' });
+    Storage.prototype.setItem = () => {
+      throw new DOMException('full', 'QuotaExceededError');
+    };
+    const stored = [
+      await outcome(a.logAnalyticsEvent(data(), 'Unstored1')),
+      await outcome(a.logAnalyticsEvent(data(), 'Unstored2')),
+    ];
+    return { held, nowhere, noPush, bigInt, tooBig, stored, anon: /^[0-9a-f-]{36}$/.test(anon) };
+  });
+  assert.deepEqual(outcomes, {
+    held: [
+      'true logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()',
+      "true logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out 'CIF'",
+    ],
+    nowhere:
+      'true logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
+    noPush: 'ok string',
+    bigInt:
+      "true cxbridge.analytics: the data of CIF event 'BigInt' cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped",
+    tooBig:
+      "true cxbridge.analytics: CIF event 'TooBig' is larger than maxEventBytes (256 bytes); it is not sent to the collector",
+    stored: ['ok string', 'ok string'],
+    anon: true,
+  });
+  assert.deepEqual(page.consoleErrors, [
+    'cxbridge.analytics: window.noPush exists but has no push(); it is left as it is and nothing is pushed',
+    outcomes.bigInt.slice(5),
+    outcomes.tooBig.slice(5),
+  ]);
+  const storage = warnings.filter((w) => w.startsWith('cxbridge.analytics:'));
+  assert.equal(storage.length, 1, `the storage warning is given once: ${storage.join(' | ')}`);
+  assert.match(
+    storage[0],
+    /^cxbridge\.analytics: the queue cannot be written to localStorage; events are kept in memory only and do not survive a reload: /,
+  );
+  assertNoTraps(page, { allowConsoleErrors: [/^cxbridge\.analytics: /] });
+  await page.close();
+});

@@ -103,93 +103,184 @@ impl Config {
     }
 }
 
-/// One option onto `c`. A function of its own, so an error leaves through one exit (one drop of the clone).
+/// What each option must be, in [`OPTIONS`] order: the words of its error, or for an integer its range.
+const WANT: [&str; 14] = [
+    "a non-empty string",
+    "true, false or a global variable name",
+    "",
+    "",
+    "an array of source names",
+    "an array of bus event names",
+    "'envelope' or 'segment'",
+    "true or false",
+    "a non-empty string",
+    "a non-empty string",
+    "",
+    "",
+    "",
+    "",
+];
+
+/// The integer options' ranges, in [`OPTIONS`] order (`(0, 0)`: not an integer).
+const RANGE: [(u32, u32); 14] = [
+    (0, 0),
+    (0, 0),
+    (1, 1000),
+    (0, 3_600_000),
+    (0, 0),
+    (0, 0),
+    (0, 0),
+    (0, 0),
+    (0, 0),
+    (0, 0),
+    (1, 10_000),
+    (1, 600_000),
+    (1, 3_600_000),
+    (256, 60_000),
+];
+
+/// One option onto `c`. Each option only says whether its value was good; the error for a bad one is made in one
+/// place from [`WANT`] and [`RANGE`] (per-option error paths were most of this reader's wasm). `c` is a copy that
+/// is thrown away on an error, so a bad value may be stored before it is judged.
 fn apply(c: &mut Config, key: &str, value: &Input) -> Result<(), String> {
-    match key {
-        "endpoint" => c.endpoint = optional_string(key, value, endpoint_ok)?,
-        "dataLayer" => {
-            c.data_layer = match value {
-                Input::Bool(true) => Some("dataLayer".into()),
-                Input::Bool(false) => None,
-                v if v.is_absent() => None,
-                Input::Str(s) if is_identifier(s) => Some(s.clone()),
-                v => return Err(expected(key, "true, false or a global variable name", v)),
-            }
+    let Some(i) = OPTIONS.iter().position(|o| *o == key) else {
+        let mut m = String::from(PREFIX);
+        m.push_str("unknown option '");
+        m.push_str(key);
+        m.push_str("' (known: ");
+        push_joined(&mut m, &OPTIONS, ", ");
+        m.push(')');
+        return Err(m);
+    };
+    let absent = value.is_absent();
+    let text = match value {
+        Input::Str(s) => Some(s.as_str()),
+        _ => None,
+    };
+    let (min, max) = RANGE.get(i).copied().unwrap_or((0, 0));
+    let int = match value {
+        Input::Number(n) if n.fract() == 0.0 && *n >= f64::from(min) && *n <= f64::from(max) => {
+            Some(*n as u64)
         }
-        "batchSize" => c.policy.batch_size = integer(key, value, 1, 1000)? as usize,
-        "flushIntervalMs" => c.policy.flush_interval_ms = integer(key, value, 0, 3_600_000)?,
-        "maxQueue" => c.policy.max_queue = integer(key, value, 1, 10_000)? as usize,
-        "retryBaseMs" => c.policy.retry_base_ms = integer(key, value, 1, 600_000)?,
-        "retryMaxMs" => c.policy.retry_max_ms = integer(key, value, 1, 3_600_000)?,
-        "maxEventBytes" => c.policy.max_event_bytes = integer(key, value, 256, 60_000)?,
-        "sources" => {
-            c.sources = match value {
-                v if v.is_absent() => 0x0f,
-                Input::List(items) => {
-                    let mut bits = 0;
-                    for (i, item) in items.iter().enumerate() {
-                        match item {
-                            Input::Str(name) => match Source::parse(name) {
-                                Some(s) => bits |= s.bit(),
-                                None => return Err(unknown_source(i, name)),
-                            },
-                            other => return Err(expected(&index(key, i), "a source name", other)),
+        _ => None,
+    };
+    let ok = match i {
+        0 => {
+            if matches!(text, Some(s) if !endpoint_ok(s)) {
+                return Err(msg(
+                    "endpoint must be an http(s) URL or a path starting with '/'",
+                    "",
+                ));
+            }
+            c.endpoint = text.map(String::from);
+            absent || text.is_some()
+        }
+        1 => {
+            c.data_layer = match (value, text) {
+                (Input::Bool(true), _) => Some("dataLayer".into()),
+                (_, Some(s)) => Some(s.into()),
+                _ => None,
+            };
+            matches!(value, Input::Bool(_)) || absent || text.is_some_and(is_identifier)
+        }
+        4 | 5 => {
+            let bus = i == 5;
+            let mut bits = 0x0f;
+            let mut names = None;
+            if let Input::List(items) = value {
+                bits = 0;
+                let mut list = Vec::with_capacity(items.len());
+                for (j, item) in items.iter().enumerate() {
+                    match item {
+                        Input::Str(n) if bus && !n.is_empty() => list.push(n.clone()),
+                        Input::Str(n) if !bus => match Source::parse(n) {
+                            Some(s) => bits |= s.bit(),
+                            None => return Err(unknown_source(j, n)),
+                        },
+                        other => {
+                            let what = if bus {
+                                "an event name such as 'WebChatService.started'"
+                            } else {
+                                "a source name"
+                            };
+                            return Err(expected(&index(key, j), what, other));
                         }
                     }
-                    bits
                 }
-                v => return Err(expected(key, "an array of source names", v)),
+                names = Some(list);
             }
-        }
-        "busEvents" => {
-            c.bus_events = match value {
-                v if v.is_absent() => None,
-                Input::List(items) => {
-                    let mut names = Vec::with_capacity(items.len());
-                    for (i, item) in items.iter().enumerate() {
-                        match item {
-                            Input::Str(n) if !n.is_empty() => names.push(n.clone()),
-                            other => {
-                                return Err(expected(
-                                    &index(key, i),
-                                    "an event name such as 'WebChatService.started'",
-                                    other,
-                                ))
-                            }
-                        }
-                    }
-                    Some(names)
-                }
-                v => return Err(expected(key, "an array of bus event names", v)),
+            if bus {
+                c.bus_events = names;
+            } else {
+                c.sources = bits;
             }
+            absent || matches!(value, Input::List(_))
         }
-        "format" => {
-            c.format = match value {
-                Input::Str(s) if s == "envelope" => Format::Envelope,
-                Input::Str(s) if s == "segment" => Format::Segment,
-                v if v.is_absent() => Format::Envelope,
-                v => return Err(expected(key, "'envelope' or 'segment'", v)),
+        6 => {
+            c.format = if text == Some("segment") {
+                Format::Segment
+            } else {
+                Format::Envelope
+            };
+            absent || matches!(text, Some("envelope" | "segment"))
+        }
+        7 => {
+            c.consent = matches!(value, Input::Bool(true));
+            matches!(value, Input::Bool(_))
+        }
+        8 | 9 => {
+            let s = text.filter(|s| !s.is_empty()).map(String::from);
+            let ok = absent || s.is_some();
+            if i == 8 {
+                c.write_key = s;
+            } else {
+                c.anonymous_id = s;
             }
+            ok
         }
-        "consent" => {
-            c.consent = match value {
-                Input::Bool(b) => *b,
-                v => return Err(expected(key, "true or false", v)),
+        2 | 10 => {
+            let n = int.unwrap_or(0) as usize;
+            if i == 2 {
+                c.policy.batch_size = n;
+            } else {
+                c.policy.max_queue = n;
             }
+            int.is_some()
         }
-        "writeKey" => c.write_key = optional_string(key, value, |s| !s.is_empty())?,
-        "anonymousId" => c.anonymous_id = optional_string(key, value, |s| !s.is_empty())?,
-        other => {
-            let mut m = String::from(PREFIX);
-            m.push_str("unknown option '");
-            m.push_str(other);
-            m.push_str("' (known: ");
-            push_joined(&mut m, &OPTIONS, ", ");
+        _ => {
+            let p = &mut c.policy;
+            *match i {
+                3 => &mut p.flush_interval_ms,
+                11 => &mut p.retry_base_ms,
+                12 => &mut p.retry_max_ms,
+                _ => &mut p.max_event_bytes,
+            } = int.unwrap_or(0);
+            int.is_some()
+        }
+    };
+    if ok {
+        return Ok(());
+    }
+    let mut what = String::from(WANT.get(i).copied().unwrap_or(""));
+    if max > 0 {
+        what.push_str("an integer from ");
+        push_u64(&mut what, u64::from(min));
+        what.push_str(" to ");
+        push_u64(&mut what, u64::from(max));
+    }
+    let mut m = expected(key, &what, value);
+    // Integers only: formatting any f64 would cost the wasm a float printer.
+    if let (Input::Number(n), true) = (value, max > 0) {
+        if n.fract() == 0.0 && n.abs() < 1e15 {
+            m.push_str(" (");
+            if *n < 0.0 {
+                m.push('-');
+            }
+            push_u64(&mut m, n.abs() as u64);
             m.push(')');
-            return Err(m);
         }
     }
-    Ok(())
+    Err(m)
 }
 
 fn endpoint_ok(s: &str) -> bool {
@@ -201,43 +292,6 @@ fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || c == '$')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$')
-}
-
-fn optional_string(key: &str, value: &Input, ok: impl Fn(&str) -> bool) -> Result<Option<String>, String> {
-    match value {
-        v if v.is_absent() => Ok(None),
-        Input::Str(s) if ok(s) => Ok(Some(s.clone())),
-        Input::Str(_) if key == "endpoint" => Err(msg(
-            "endpoint must be an http(s) URL or a path starting with '/'",
-            "",
-        )),
-        v => Err(expected(key, "a non-empty string", v)),
-    }
-}
-
-fn integer(key: &str, value: &Input, min: u64, max: u64) -> Result<u64, String> {
-    match value {
-        Input::Number(n) if n.fract() == 0.0 && *n >= min as f64 && *n <= max as f64 => Ok(*n as u64),
-        v => {
-            let mut what = String::from("an integer from ");
-            push_u64(&mut what, min);
-            what.push_str(" to ");
-            push_u64(&mut what, max);
-            let mut m = expected(key, &what, v);
-            // Integers only: formatting any f64 would cost the wasm a float printer.
-            if let Input::Number(n) = v {
-                if n.fract() == 0.0 && n.abs() < 1e15 {
-                    m.push_str(" (");
-                    if *n < 0.0 {
-                        m.push('-');
-                    }
-                    push_u64(&mut m, n.abs() as u64);
-                    m.push(')');
-                }
-            }
-            Err(m)
-        }
-    }
 }
 
 fn unknown_source(i: usize, name: &str) -> String {
