@@ -200,7 +200,7 @@ const g = (o, k) => (isObj(o) ? o[k] : undefined);
 const F = (v) => (typeof v === 'string' ? v.length + ':' + v : '~');
 const S = (o, k) => F(g(o, k));
 // toFixed, not String(): String() of a number that is not a small integer (every ms timestamp) goes through V8's
-// number-to-string cache, which a long chat grew by ~47 KB of heap for good.
+// number-to-string cache, which grows to ~47 KB of heap for good once about 50 such numbers were converted.
 const N = (n) => F((Number.isFinite(n) && Math.abs(n) < 9e15 ? Math.trunc(n) : 0).toFixed(0));
 const nonEmpty = (v) => (v === '' ? undefined : v);
 
