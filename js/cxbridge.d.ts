@@ -304,14 +304,17 @@ export interface AnalyticsStats {
   held: number;
 }
 
-/** CIF's `data` parameter (seed 003); `conversationId` and `providerSessionId` are required. */
+/**
+ * CIF's `data` parameter. Microsoft asks for `conversationId` and `providerSessionId`; an event without them (as
+ * Microsoft's own sample logs) is recorded with a console warning naming them.
+ */
 export interface CifAnalyticsData {
-  conversationId: string;
-  providerSessionId: string;
+  conversationId?: string;
+  providerSessionId?: string;
   clientSessionId?: string;
   participantId?: string;
   events?: Array<{
-    kpiEventName: string;
+    kpiEventName?: string;
     kpiEventReason?: string;
     eventTimestamp?: string | number;
     additionalData?: string | Record<string, unknown>;
@@ -324,11 +327,12 @@ export interface CifAnalyticsData {
 
 export interface AnalyticsApi {
   configure(config: AnalyticsConfig): void;
-  /** Resolves to the envelope id once the event is durably queued; rejects naming the missing or mistyped field. */
+  /** Resolves to the envelope id once the event is recorded (durably queued; before `configure`, held for it);
+   * rejects naming a missing argument or a mistyped field. */
   logAnalyticsEvent(data: CifAnalyticsData, eventName: string, correlationId?: string): Promise<string>;
-  /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a real CIF library is present; true when the shim
-   * is in place (undefined when called before `cxbridge.ready`: the call is queued and replayed). */
-  installCifShim(): boolean | undefined;
+  /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless Microsoft's CIF library is present (the classic
+   * script does this by itself when it loads); true when `Microsoft.CIFramework.logAnalyticsEvent` is cxbridge's. */
+  installCifShim(): boolean;
   /** Delivery counters (undefined before `cxbridge.ready`). */
   stats(): AnalyticsStats | undefined;
 }
