@@ -199,7 +199,7 @@ export interface EmbeddedListener {
   stop(): void;
 }
 
-/** The payloads of the Engage Digital embedded UI events (seed 004), keys verbatim. */
+/** The payloads of the Engage Digital embedded UI events (the vendor's "Event List"), keys verbatim. */
 export interface EmbeddedEventMap {
   'smcc:content:reply': {
     inReplyToId: string; inReplyToAuthorId: string; threadId: string; interventionId: string;

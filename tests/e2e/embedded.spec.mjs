@@ -42,7 +42,7 @@ async function postFrom(page, frame, fn, arg, n = 1) {
 
 const warnings = (page) => page.logs.filter((l) => l.type === 'warning').map((l) => l.text);
 
-test('every smcc:* event of the seed, clicked in the simulator on the other origin, arrives with its data', async () => {
+test('every documented smcc:* event, clicked in the simulator on the other origin, arrives with its data', async () => {
   const page = await openParent();
   await page.evaluate((origin) => {
     window.handle = cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim'), debug: true });
@@ -73,7 +73,7 @@ test('every smcc:* event of the seed, clicked in the simulator on the other orig
   assertNoTraps(page);
 });
 
-test('task:updated accepts null where the seed says "can be null", and unknown smcc:* names pass untyped', async () => {
+test('task:updated accepts null where the vendor says "can be null", and unknown smcc:* names pass untyped', async () => {
   const page = await openParent();
   await page.evaluate((origin) => {
     cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim'), debug: true });
@@ -521,7 +521,7 @@ test('the demo page listens to the simulator on the other origin', async () => {
   assertNoTraps(page);
 });
 
-test("the seed's first example runs verbatim beside cxbridge, and both see the simulator's events", async () => {
+test("the vendor's first example (Debug Info) runs verbatim beside cxbridge, and both see the simulator's events", async () => {
   const page = await newPage(browser);
   const alerts = [];
   page.on('dialog', (d) => {

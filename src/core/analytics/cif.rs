@@ -204,7 +204,7 @@ mod tests {
         Input::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
     fn seed_data() -> Input {
-        // The structure of the seed's `data` parameter, every field present.
+        // The structure of Microsoft's documented `data` parameter, every field present.
         map(vec![
             ("conversationId", s("conv-1")),
             ("providerSessionId", s("prov-1")),
