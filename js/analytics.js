@@ -247,13 +247,19 @@ export function problem(code, source, name, n, m, p) {
       n} bytes; it is dropped (counted in stats().dropped)`,
   ][code];
   if (p) settle(p, text, false);
-  else if (code === 4) console.warn(text);
-  else console.error(text);
+  else say(code === 4 ? 'warn' : 'error', text);
+}
+
+/** `console[level](text)`; a console the page replaced with one that throws does not throw into the wasm. */
+function say(level, text) {
+  try {
+    console[level](text);
+  } catch (_) {}
 }
 
 /** A warning the shell made (CIF fields the structure expects, absent). */
 export function warn(text) {
-  console.warn(text);
+  say('warn', text);
 }
 
 /** A promise that `settle` settles later. */

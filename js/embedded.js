@@ -204,7 +204,11 @@ export function warnRejected(event, reason) {
  */
 export function mismatched(event, differences) {
   return differences.split('\n').map((line) => {
-    console.warn(`cxbridge.embedded: ${line} (from ${event.origin}); the event is delivered anyway, as the payload differs from the Engage Digital catalog`);
+    try {
+      console.warn(`cxbridge.embedded: ${line} (from ${event.origin}); the event is delivered anyway, as the payload differs from the Engage Digital catalog`);
+    } catch (_) {
+      // A console the page replaced with one that throws: the event is delivered all the same.
+    }
     return line.slice(line.indexOf(': ') + 2);
   });
 }

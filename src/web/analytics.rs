@@ -391,11 +391,12 @@ fn drain() {
 /// [`enqueue`] can tell it from a drain to schedule; `true` for the page's first such drop, which is warned about.
 /// A CIF promise held here was resolved when it was recorded (see [`log_into`]).
 fn hold_early(s: &mut State, r: Recorded) -> Result<Function, bool> {
-    let first_drop = s.early.len() >= EARLY_MAX && {
+    let mut first_drop = false;
+    if s.early.len() >= EARLY_MAX {
         s.early.remove(0);
         s.dropped_early += 1;
-        s.dropped_early == 1
-    };
+        first_drop = s.dropped_early == 1;
+    }
     s.early.push(r);
     Err(first_drop)
 }

@@ -687,6 +687,17 @@ test('a pull-view page across two origins gets off-catalog payloads, each differ
   await waitFor(11);
   assert.deepEqual(await stats(), { accepted: 5, rejected: 6 });
   assert.equal(await page.evaluate(() => shown.length), 5);
+
+  // A page whose console.warn throws still gets the event (the warning cannot throw into the wasm).
+  await page.evaluate(() => {
+    console.warn = () => {
+      throw new Error('a console that throws');
+    };
+  });
+  await sim.evaluate(() => sim.post('smcc:identity:show', { ...sim.events['smcc:identity:show'], taskID: null }));
+  await waitFor(12);
+  assert.deepEqual(await stats(), { accepted: 6, rejected: 6 });
+  assert.equal(await page.evaluate(() => shown.length), 6);
   assertNoTraps(page);
   await page.close();
 });
