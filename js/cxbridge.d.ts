@@ -199,7 +199,11 @@ export interface EmbeddedListener {
   stop(): void;
 }
 
-/** The payloads of the Engage Digital embedded UI events (the vendor's "Event List"), keys verbatim. */
+/**
+ * The payloads of the Engage Digital embedded UI events as the vendor documents them ("Event List"), keys verbatim.
+ * A payload that differs (a key missing, a null, another type) is still delivered, as it came, with a console
+ * warning per difference: check what your code relies on.
+ */
 export interface EmbeddedEventMap {
   'smcc:content:reply': {
     inReplyToId: string; inReplyToAuthorId: string; threadId: string; interventionId: string;
@@ -285,7 +289,9 @@ export interface AnalyticsEnvelope {
   /** UUID v4: the collector's de-duplication key. */
   id: string;
   source: AnalyticsSource;
-  event: { name: string; data: unknown; correlationId?: string };
+  /** `catalogMismatch`: how an embedded event's payload differs from the vendor's catalog
+   * (`'data.taskID: expected string, got null'`), when it does. */
+  event: { name: string; data: unknown; correlationId?: string; catalogMismatch?: string[] };
   /** ISO-8601. */
   timestamp: string;
 }
