@@ -13,6 +13,35 @@ let shim = null;
 let send = null;
 let announced = false;
 
+// The rest of Microsoft.CIFramework as the shipped library exports it. Outside Dynamics 365 there is nothing for
+// them to talk to, but a CIF page calls some of them right after CIFInitDone (Microsoft's sample widget calls
+// addHandler and setClickToAct): each answers as its kind of method can without a TypeError that would stop the
+// page. The Promise-returning ones reject, naming the method; addHandler and removeHandler (which return nothing)
+// warn that the handler will never be called.
+const OTHERS = ('setClickToAct getClickToAct setMode getMode setWidth getWidth getEnvironment searchAndOpenRecords '
+  + 'createRecord retrieveRecord updateRecord deleteRecord openForm refreshForm getEntityMetadata renderSearchPage '
+  + 'openKBSearchControl insertNotes notifyEvent isConsoleApp raiseEvent setAgentPresence '
+  + 'initializeAgentPresenceList getAllSessions getFocusedSession getSession canCreateSession createSession '
+  + 'requestFocusSession notifyKpiBreach notifyNewActivity getFocusedTab getTabs createTab focusTab refreshTab '
+  + 'setSessionTitle setTabTitle updateConversation updateContext initLogAnalytics').split(' ');
+const HANDLERS = ['addHandler', 'removeHandler'];
+const needs = (name) =>
+  `Microsoft.CIFramework.${name}: cxbridge provides only logAnalyticsEvent; ${name} needs Microsoft's CIF library in Dynamics 365`;
+
+/** The object installed as `Microsoft.CIFramework`: plain, writable properties, so the real library can fill it. */
+function namespace(log) {
+  const ns = { logAnalyticsEvent: log };
+  for (const name of OTHERS) ns[name] = () => Promise.reject(new Error(needs(name)));
+  for (const name of HANDLERS) {
+    ns[name] = (eventName) => {
+      try {
+        console.warn(`${needs(name)}; the '${String(eventName)}' handler is never called without it`);
+      } catch (_) {}
+    };
+  }
+  return ns;
+}
+
 /** The `logAnalyticsEvent` installed on `Microsoft.CIFramework`; calls go to the latest `send`. */
 function shimFor(fn) {
   send = fn;
@@ -60,7 +89,7 @@ export function installCif(log) {
     let ms = window.Microsoft;
     if (ms == null) ms = window.Microsoft = {};
     if (typeof ms === 'object' || typeof ms === 'function') {
-      if (ms.CIFramework == null) ms.CIFramework = { logAnalyticsEvent: f };
+      if (ms.CIFramework == null) ms.CIFramework = namespace(f);
       ok = ms.CIFramework.logAnalyticsEvent === f;
     }
   } catch (_) {
