@@ -273,3 +273,29 @@ test('the ESM entry installs the shim with globals: true, or when asked; never b
   assert.deepEqual(await run(false), { atLoad: 'undefined', installed: true, fn: 'function', seen: [[]] });
   assert.deepEqual(await run(true), { atLoad: 'object', installed: true, fn: 'function', seen: [[]] });
 });
+
+test('a window.Microsoft that throws when read leaves the page as it was, and cxbridge loads', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/blank.html`);
+  const out = await page.evaluate(async () => {
+    Object.defineProperty(window, 'Microsoft', {
+      configurable: true,
+      get() {
+        throw new Error('hostile Microsoft');
+      },
+    });
+    const s = document.createElement('script');
+    s.src = '/dist/cxbridge.js';
+    const loaded = new Promise((r) => s.addEventListener('load', r));
+    document.head.appendChild(s);
+    await loaded;
+    const api = await window.cxbridge.ready;
+    const seen = [];
+    addEventListener('CIFInitDone', () => seen.push(1));
+    await new Promise((r) => setTimeout(r, 20));
+    return { installed: api.analytics.installCifShim(), seen, id: typeof (await api.analytics.logAnalyticsEvent({}, 'E')) };
+  });
+  assert.deepEqual(out, { installed: false, seen: [], id: 'string' });
+  assertNoTraps(page);
+  await page.close();
+});
