@@ -1,10 +1,14 @@
 // The browser calls of the analytics shell (src/web/analytics.rs): it decides when and what; these only perform.
 // They live in JS because each one costs the wasm far more bytes as web-sys glue than it costs here.
 
-/** An envelope `{id, source, event: {name, data, correlationId?}, timestamp}`; `at` is when it happened (ms). */
-export function envelope(id, source, name, data, correlationId, at) {
+/**
+ * An envelope `{id, source, event: {name, data, correlationId?, catalogMismatch?}, timestamp}`; `at` is when it
+ * happened (ms).
+ */
+export function envelope(id, source, name, data, correlationId, mismatch, at) {
   const event = { name, data };
   if (correlationId != null) event.correlationId = correlationId;
+  if (mismatch != null) event.catalogMismatch = mismatch;
   return { id, source, event, timestamp: new Date(at).toISOString() };
 }
 
@@ -56,6 +60,7 @@ export function pushDataLayer(layer, env) {
   const item = { event: `cxbridge.${env.source}.${ev.name}`, id: env.id, source: env.source, name: ev.name,
     timestamp: env.timestamp, data: ev.data };
   if (ev.correlationId !== undefined) item.correlationId = ev.correlationId;
+  if (ev.catalogMismatch !== undefined) item.catalogMismatch = ev.catalogMismatch;
   try {
     target.push(item);
   } catch (err) {
@@ -70,6 +75,7 @@ export function segmentBody(envelopesJson, anonymousId, writeKey, version) {
     const d = ev.data;
     const cx = { source: env.source };
     if (ev.correlationId !== undefined) cx.correlationId = ev.correlationId;
+    if (ev.catalogMismatch !== undefined) cx.catalogMismatch = ev.catalogMismatch;
     return {
       type: 'track',
       event: ev.name,
@@ -195,23 +201,6 @@ export function takeQueues(prefix, own, staleMs) {
 }
 
 /**
- * Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a CIF library is there: it hands `log` its arguments and
- * a promise of `promise()`, and returns that promise. True when the shim is (or already was) in place, which the
- * `marker` property tells.
- */
-export function installShim(log, marker) {
-  const ms = (window.Microsoft = window.Microsoft || {});
-  if (ms.CIFramework != null) return ms.CIFramework[marker] === true;
-  const logAnalyticsEvent = (data, eventName, correlationId) => {
-    const p = promise();
-    log([data, eventName, correlationId, p]);
-    return p;
-  };
-  ms.CIFramework = { logAnalyticsEvent, [marker]: true };
-  return true;
-}
-
-/**
  * Adds the page lifecycle listeners: `on(0)` on `pagehide`, `on(1)` / `on(2)` when `visibilitychange` leaves the
  * page hidden / visible, `on(3)` on `online`; returns the function that removes them again.
  */
@@ -249,7 +238,7 @@ export function problem(code, source, name, n, m, p) {
     'logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
     `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped`,
     `cxbridge.analytics: ${what} is larger than maxEventBytes (${n} bytes); it is not sent to the collector`,
-    'logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()',
+    'cxbridge.analytics: more than 200 events were recorded before cxbridge.analytics.configure(); the oldest are dropped (counted in stats().dropped)',
     `cxbridge.analytics: the collector refused a batch of ${n} events with HTTP ${m}; they are dropped (counted in stats().rejected)`,
     `cxbridge.analytics: unknown event source '${source}'`,
     `cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${what}, a body of ${
@@ -258,7 +247,19 @@ export function problem(code, source, name, n, m, p) {
       n} bytes; it is dropped (counted in stats().dropped)`,
   ][code];
   if (p) settle(p, text, false);
-  else console.error(text);
+  else say(code === 4 ? 'warn' : 'error', text);
+}
+
+/** `console[level](text)`; a console the page replaced with one that throws does not throw into the wasm. */
+function say(level, text) {
+  try {
+    console[level](text);
+  } catch (_) {}
+}
+
+/** A warning the shell made (CIF fields the structure expects, absent). */
+export function warn(text) {
+  say('warn', text);
 }
 
 /** A promise that `settle` settles later. */

@@ -199,7 +199,11 @@ export interface EmbeddedListener {
   stop(): void;
 }
 
-/** The payloads of the Engage Digital embedded UI events (seed 004), keys verbatim. */
+/**
+ * The payloads of the Engage Digital embedded UI events as the vendor documents them ("Event List"), keys verbatim.
+ * A payload that differs (a key missing, a null, another type) is still delivered, as it came, with a console
+ * warning per difference: check what your code relies on.
+ */
 export interface EmbeddedEventMap {
   'smcc:content:reply': {
     inReplyToId: string; inReplyToAuthorId: string; threadId: string; interventionId: string;
@@ -285,7 +289,9 @@ export interface AnalyticsEnvelope {
   /** UUID v4: the collector's de-duplication key. */
   id: string;
   source: AnalyticsSource;
-  event: { name: string; data: unknown; correlationId?: string };
+  /** `catalogMismatch`: how an embedded event's payload differs from the vendor's catalog
+   * (`'data.taskID: expected string, got null'`), when it does. */
+  event: { name: string; data: unknown; correlationId?: string; catalogMismatch?: string[] };
   /** ISO-8601. */
   timestamp: string;
 }
@@ -304,14 +310,17 @@ export interface AnalyticsStats {
   held: number;
 }
 
-/** CIF's `data` parameter (seed 003); `conversationId` and `providerSessionId` are required. */
+/**
+ * CIF's `data` parameter. Microsoft asks for `conversationId` and `providerSessionId`; an event without them (as
+ * Microsoft's own sample logs) is recorded with a console warning naming them.
+ */
 export interface CifAnalyticsData {
-  conversationId: string;
-  providerSessionId: string;
+  conversationId?: string;
+  providerSessionId?: string;
   clientSessionId?: string;
   participantId?: string;
   events?: Array<{
-    kpiEventName: string;
+    kpiEventName?: string;
     kpiEventReason?: string;
     eventTimestamp?: string | number;
     additionalData?: string | Record<string, unknown>;
@@ -324,11 +333,12 @@ export interface CifAnalyticsData {
 
 export interface AnalyticsApi {
   configure(config: AnalyticsConfig): void;
-  /** Resolves to the envelope id once the event is durably queued; rejects naming the missing or mistyped field. */
+  /** Resolves to the envelope id once the event is recorded (durably queued; before `configure`, held for it);
+   * rejects naming a missing argument or a mistyped field. */
   logAnalyticsEvent(data: CifAnalyticsData, eventName: string, correlationId?: string): Promise<string>;
-  /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a real CIF library is present; true when the shim
-   * is in place (undefined when called before `cxbridge.ready`: the call is queued and replayed). */
-  installCifShim(): boolean | undefined;
+  /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless Microsoft's CIF library is present (the classic
+   * script does this by itself when it loads); true when `Microsoft.CIFramework.logAnalyticsEvent` is cxbridge's. */
+  installCifShim(): boolean;
   /** Delivery counters (undefined before `cxbridge.ready`). */
   stats(): AnalyticsStats | undefined;
 }

@@ -197,6 +197,22 @@ export function warnRejected(event, reason) {
   console.warn(`cxbridge.embedded: rejected a message from ${event.origin}: ${reason}`, event.data);
 }
 
+/**
+ * A known event whose payload differs from the catalog, delivered anyway: one warning per line of `differences`
+ * (`smcc:identity:show: data.taskID: expected string, got null`, made by `core::embedded::Mismatch`). Returns the
+ * analytics marker: the same lines without the event name.
+ */
+export function mismatched(event, differences) {
+  return differences.split('\n').map((line) => {
+    try {
+      console.warn(`cxbridge.embedded: ${line} (from ${event.origin}); the event is delivered anyway, as the payload differs from the Engage Digital catalog`);
+    } catch (_) {
+      // A console the page replaced with one that throws: the event is delivered all the same.
+    }
+    return line.slice(line.indexOf(': ') + 2);
+  });
+}
+
 /** An `on` callback threw: reported, and the other callbacks still run. */
 export function reportThrown(name, err) {
   console.error(`cxbridge.embedded: a listener of ${name} threw:`, err);

@@ -30,6 +30,7 @@ export function load(options = {}) {
       window._genesys.widgets = window._genesys.widgets || {};
       window._genesys.widgets.bus = real.bus;
       window.cxbridge = api;
+      real.analytics.installCifShim();
     }
     wasm.afterReplay(globals);
     return api;

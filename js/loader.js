@@ -5,6 +5,7 @@
 
 import { Deferred, follow } from './deferred.js';
 import { acEntry } from './listeners.js';
+import { installCif } from './cif.js';
 
 export const VERSION = '0.1.0';
 
@@ -161,6 +162,7 @@ export function realApi(wasm) {
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
   // registerPlugin is the plugin method; configure is routed as the method after the last.
   CXBus.configure = (cfg) => wasm.pluginCall(global, 12, cfg);
+  const logAnalyticsEvent = (data, eventName, correlationId) => wasm.logAnalyticsEvent(data, eventName, correlationId);
   return {
     ac: acEntry(wasm),
     CXBus,
@@ -173,8 +175,8 @@ export function realApi(wasm) {
     },
     analytics: {
       configure: (cfg) => wasm.analyticsConfigure(cfg),
-      logAnalyticsEvent: (data, eventName, correlationId) => wasm.logAnalyticsEvent(data, eventName, correlationId),
-      installCifShim: () => wasm.installCifShim(),
+      logAnalyticsEvent,
+      installCifShim: () => installCif(logAnalyticsEvent),
       stats: () => wasm.analyticsStats(),
     },
   };

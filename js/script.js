@@ -3,6 +3,7 @@
 import init, * as wasm from '../build/pkg/cxbridge.js';
 import { createStubs, realApi, VERSION } from './loader.js';
 import { dispatch } from './listeners.js';
+import { installCif } from './cif.js';
 
 (function (win) {
   if (win.cxbridge && win.cxbridge.version) {
@@ -34,6 +35,11 @@ import { dispatch } from './listeners.js';
   const ready = new Promise((resolve, reject) => (settle = { resolve, reject }));
   const api = { ready, version: VERSION, embedded: stubs.embedded, analytics: stubs.analytics };
   win.cxbridge = api;
+  // CIF pages find Microsoft.CIFramework.logAnalyticsEvent at once (unless Microsoft's library is there), its calls
+  // queued with the rest until the wasm is ready; installCifShim() answers at once too (docs/analytics.md).
+  const cif = () => installCif(stubs.analytics.logAnalyticsEvent);
+  stubs.analytics.installCifShim = cif;
+  cif();
 
   init({ module_or_path: wasmUrl })
     .then((raw) => {
