@@ -144,9 +144,39 @@ const share = (v) => {
   return seen;
 };
 
+// The shell's markers: a value that is `undefined` (a key present without a value, as in the vendor's objects; JSON
+// has no such value), and an object that is an endChat jqXHR.
+const UNDEF = '\u0000u';
+const XHR = '\u0000xhr';
+let sawUndef = false;
+// endChat's jqXHR: its fields and its request methods. Not its promise methods: an object with `then` would be
+// adopted by a promise resolved with it, and the deferred would resolve with something else.
+const jqXHR = (o) => {
+  delete o[XHR];
+  const self = () => o;
+  Object.assign(o, {
+    getResponseHeader: () => null,
+    getAllResponseHeaders: () => '',
+    setRequestHeader: self,
+    overrideMimeType: self,
+    statusCode: self,
+    abort: self,
+    state: () => 'resolved',
+  });
+  return o;
+};
+
 // jQuery's ajax answers carry `responseJSON` when `responseText` parses.
 const revive = (_k, v) => {
+  if (v === UNDEF) {
+    sawUndef = true;
+    return v;
+  }
   if (typeof v === 'string') return v.length > 8 ? share(v) : v;
+  if (v && typeof v === 'object' && sawUndef && !Array.isArray(v)) {
+    for (const k of Object.keys(v)) if (v[k] === UNDEF) v[k] = undefined;
+  }
+  if (v && v[XHR] === 1) return jqXHR(v);
   if (v && typeof v.responseText === 'string') {
     try {
       v.responseJSON = JSON.parse(v.responseText);
@@ -167,12 +197,18 @@ export function wcMake(json) {
     o = JSON.parse(json, revive);
   } finally {
     inPayload.clear();
+    sawUndef = false;
   }
   const list = o && o.messages;
   if (Array.isArray(list)) {
     const shown = [];
-    for (const m of list) {
+    // A hidden message is hidden from both lists (`originalMessages[i]` stays the original of `messages[i]`).
+    const originals = o.originalMessages;
+    const shownOriginals = [];
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
       if (regexps.some((r) => ((r.lastIndex = 0), r.test(m.text)))) continue;
+      if (Array.isArray(originals)) shownOriginals.push(originals[i]);
       let v = m;
       for (const f of preprocessors) {
         try {
@@ -184,8 +220,9 @@ export function wcMake(json) {
       }
       shown.push(v);
     }
-    if (!shown.length && o.originalMessages) return null;
+    if (!shown.length && o.originalMessages && 'restoring' in o) return null;
     o.messages = shown;
+    if (Array.isArray(originals)) o.originalMessages = shownOriginals;
   }
   return o;
 }

@@ -183,7 +183,10 @@ impl Endpoint {
         }
         let mut info = Obj::new();
         // The API requires a display name; the widget's form makes nickname optional.
-        info.str("displayName", member.display_name.as_deref().unwrap_or("Guest"));
+        info.str(
+            "displayName",
+            member.display_name.as_deref().unwrap_or("Customer"),
+        );
         info.opt_str("firstName", member.first_name.as_deref());
         info.opt_str("lastName", member.last_name.as_deref());
         info.opt_str("email", member.email.as_deref());

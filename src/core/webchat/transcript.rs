@@ -72,9 +72,10 @@ pub struct ChatMessage {
     pub from_name: String,
 }
 
-/// `getAgents` item.
+/// A `getAgents` entry, keyed by its member id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentInfo {
+    pub id: String,
     pub name: String,
     pub connected: bool,
     pub supervisor: bool,
@@ -586,6 +587,26 @@ impl Transcript {
             .collect()
     }
 
+    /// Every delivered message in the widget's shape, with its server original (`getTranscript`).
+    pub fn chat_messages_with_wire(&self) -> Vec<(WireMessage, ChatMessage)> {
+        self.log
+            .iter_from(0)
+            .enumerate()
+            .map(|(i, e)| (self.wire(&e), self.chat_message(e, i)))
+            .collect()
+    }
+
+    /// The times of the first and the last delivered message (`getStats`).
+    pub fn first_last_ms(&self) -> (Option<f64>, Option<f64>) {
+        let first = self.log.iter_from(0).next().map(|e| e.timestamp_ms);
+        let last = self
+            .log
+            .iter_from(self.log.len.saturating_sub(1))
+            .last()
+            .map(|e| e.timestamp_ms);
+        (first, last)
+    }
+
     /// The wire form of a stored message (the AJAX answer of a send completed by its echo).
     pub fn wire(&self, e: &Entry) -> WireMessage {
         WireMessage {
@@ -715,6 +736,7 @@ impl Transcript {
             .iter()
             .filter(|m| matches!(m.role, Role::Agent | Role::Supervisor) && m.connected_time.is_some())
             .map(|m| AgentInfo {
+                id: m.id.clone(),
                 name: m.name.clone(),
                 connected: m.connected,
                 supervisor: m.role == Role::Supervisor,
