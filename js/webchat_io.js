@@ -338,38 +338,68 @@ const plain = (v) => isObj(v) && !Array.isArray(v);
 
 /**
  * startChat's memberInfo as fields: displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, then
- * userData (the configured merged with the command's, then `subject`) flattened to string pairs. Null when the
- * command's userData is not a plain object.
+ * customFields as string pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
+ * seed's flat options (`form` wins). customFields: with a `form`, as the vendor sends them — `firstName`,
+ * `lastName`, `nickname`, the configured userData merged with the command's, `_genesys_source`, `_genesys_referrer`,
+ * `_genesys_url`, `_genesys_pageTitle`, then the form's other fields as named; without one, the merged userData
+ * (and `subject`). Null when the command's userData is not a plain object; '!' and the reason when reading the
+ * options threw.
  */
 export function wcMember(data, base) {
-  const ud = g(data, 'userData');
-  if (!(ud == null || plain(ud))) return null;
-  const merged = Object.assign({}, base, plain(ud) ? ud : undefined);
-  const subject = g(data, 'subject');
-  if (typeof subject === 'string') merged.subject = subject;
-  const field = (k) => {
-    const v = g(data, k);
-    return typeof v === 'string' && v ? v : undefined;
-  };
-  const first = field('firstname');
-  let out = [field('nickname') || first, first, field('lastname'), field('email'), field('phoneNumber') || field('phonenumber'), field('avatarImageUrl')]
-    .map(F)
-    .join('');
-  const pairs = [];
-  for (const [k, v] of Object.entries(merged)) {
-    if (v == null || typeof v === 'function') continue;
-    let text;
-    if (typeof v === 'string') text = v;
-    else if (typeof v === 'object') {
-      try {
-        text = JSON.stringify(v);
-      } catch (_) {
-        /* a cycle: written empty */
+  try {
+    const ud = g(data, 'userData');
+    if (!(ud == null || plain(ud))) return null;
+    const form = g(data, 'form');
+    const hasForm = plain(form);
+    const str = (v) => (typeof v === 'string' && v ? v : undefined);
+    const field = (k) => (hasForm && str(g(form, k))) || str(g(data, k));
+    const merged = {};
+    const first = field('firstname');
+    if (hasForm) {
+      Object.assign(merged, { firstName: first, lastName: field('lastname'), nickname: field('nickname') });
+    }
+    Object.assign(merged, base, plain(ud) ? ud : undefined);
+    const subject = field('subject');
+    if (hasForm) {
+      const loc = typeof location === 'object' ? location : {};
+      const doc = typeof document === 'object' ? document : {};
+      Object.assign(merged, {
+        _genesys_source: 'web',
+        _genesys_referrer: doc.referrer,
+        _genesys_url: loc.href,
+        _genesys_pageTitle: doc.title,
+      });
+      for (const [k, v] of Object.entries(form)) {
+        if (k !== 'firstname' && k !== 'lastname' && k !== 'nickname' && !(k in merged)) merged[k] = v;
       }
-    } else text = String(v);
-    pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
+    } else if (subject) merged.subject = subject;
+    let out = [field('nickname') || first, first, field('lastname'), field('email'), field('phoneNumber') || field('phonenumber'), field('avatarImageUrl')]
+      .map(F)
+      .join('');
+    const pairs = [];
+    for (const [k, v] of Object.entries(merged)) {
+      if (v == null || typeof v === 'function') continue;
+      let text;
+      if (typeof v === 'string') text = v;
+      else if (typeof v === 'object') {
+        try {
+          text = JSON.stringify(v);
+        } catch (_) {
+          /* a cycle: written empty */
+        }
+      } else text = String(v);
+      pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
+    }
+    return out + N(pairs.length) + pairs.join('');
+  } catch (e) {
+    let why;
+    try {
+      why = String((e && e.message) || e);
+    } catch (_) {
+      why = 'an exception';
+    }
+    return '!reading the startChat options threw: ' + why;
   }
-  return out + N(pairs.length) + pairs.join('');
 }
 
 /** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */

@@ -182,6 +182,44 @@ fn member_info_flattens_user_data_as_strings() {
     assert!(testing::member(&js("{userData: [1]}")).is_none());
 }
 
+#[wasm_bindgen_test]
+fn member_info_reads_the_form_as_the_shipped_widget_does_and_flat_options_too() {
+    // The shipped widget reads the entry form from `form` only; the seeds document flat options: both are read,
+    // `form` winning, and with a form the customFields are the vendor's.
+    let m = testing::member(&js(
+        "{form: {nickname: 'Jo', firstname: 'Joanna', lastname: 'Smith', email: 'jo@x.io', subject: 'Help'}, \
+         nickname: 'flat', lastname: 'Flat', userData: {extra: 'x'}}",
+    ))
+    .unwrap();
+    assert_eq!(m.display_name.as_deref(), Some("Jo"));
+    assert_eq!(m.first_name.as_deref(), Some("Joanna"));
+    assert_eq!(m.last_name.as_deref(), Some("Smith"));
+    assert_eq!(m.email.as_deref(), Some("jo@x.io"));
+    let keys: Vec<&str> = m.custom_fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "firstName",
+            "lastName",
+            "nickname",
+            "extra",
+            "_genesys_source",
+            "_genesys_referrer",
+            "_genesys_url",
+            "_genesys_pageTitle",
+            "email",
+            "subject"
+        ]
+    );
+    assert!(m.custom_fields.contains(&("_genesys_source".into(), "web".into())));
+    // Flat only: as before.
+    let flat = testing::member(&js("{firstname: 'Ann'}")).unwrap();
+    assert_eq!(flat.display_name.as_deref(), Some("Ann"));
+    // A form whose getter throws: an error naming it, nothing thrown into the module.
+    let hostile = js("{get form() { throw new Error('boom'); }}");
+    assert!(testing::member(&hostile).is_none());
+}
+
 /// `decode` in js/webchat_io.js reads what a request expects by `Expect`'s declaration order.
 #[wasm_bindgen_test]
 fn the_expect_codes_keep_the_order_the_js_decoder_reads() {

@@ -379,8 +379,8 @@ fn on_command(nc: NativeCommand) {
         }
         Some(1) => match member_info(&data) {
             Ok(info) => Command::StartChat(info),
-            Err(()) => {
-                nc.deferred.reject(&s(wc::BAD_USERDATA));
+            Err(e) => {
+                nc.deferred.reject(&e);
                 return;
             }
         },
@@ -467,10 +467,13 @@ fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
 }
 
 /// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, read by
-/// `wcMember`; `Err` when the command's userData is not an object.
-fn member_info(data: &JsValue) -> Result<MemberInfo, ()> {
+/// `wcMember`; `Err` (the rejection) when the command's userData is not an object or reading the options threw.
+fn member_info(data: &JsValue) -> Result<MemberInfo, JsValue> {
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let fields = wc_member(data, &base).ok_or(())?;
+    let fields = wc_member(data, &base).ok_or_else(|| s(wc::BAD_USERDATA))?;
+    if let Some(why) = fields.strip_prefix('!') {
+        return Err(error(why));
+    }
     let mut f = Fields(&fields);
     Ok(MemberInfo {
         display_name: f.opt(),
