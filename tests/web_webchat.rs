@@ -211,7 +211,9 @@ fn member_info_reads_the_form_as_the_shipped_widget_does_and_flat_options_too() 
             "subject"
         ]
     );
-    assert!(m.custom_fields.contains(&("_genesys_source".into(), "web".into())));
+    assert!(m
+        .custom_fields
+        .contains(&("_genesys_source".into(), "web".into())));
     // Flat only: as before.
     let flat = testing::member(&js("{firstname: 'Ann'}")).unwrap();
     assert_eq!(flat.display_name.as_deref(), Some("Ann"));

@@ -81,7 +81,10 @@ pub const PRIVATE_POLL: &str =
     "Access Denied to private command. Only WebChatService is allowed to invoke this command.";
 pub const PRIVATE_RESTORE: &str = "Access Denied to private command. Only WebChatService is allowed to invoke this command in Non-Async mode.";
 pub const POLL_BUSY: &str = "previous poll has not finished.";
-pub const HISTORY_ASYNC_ONLY: &str = "Fetching history messages applies only to Asynchronous chat.";
+/// `fetchHistory` without pagination (the shipped widget's text).
+pub const HISTORY_OFF: &str = "Fetching chat history on scroll is not enabled.";
+/// `fetchHistory` with pagination: every older message was already delivered (the shipped widget's text).
+pub const HISTORY_DONE: &str = "No more messages to fetch";
 pub const NOT_CONFIGURED: &str = "WebChatService is not configured: _genesys.widgets.webchat.transport is missing; call WebChatService.configure with it first";
 pub const RESTORING: &str = "Already restoring. Ignoring request.";
 pub const RESTORE_ACTIVE: &str = "Chat session is already active, ignoring restore command.";
@@ -579,6 +582,8 @@ pub struct Session {
     agent_typing: Option<Typing>,
     /// An agent typing indicator came and its `agentTypingTimeout` is still due.
     typing_timeout_due: bool,
+    /// A typing indicator from a member being looked up: (its id, its time), announced once it is known.
+    typing_held: Option<(String, f64)>,
     client_typing: bool,
     last_typing_sent: f64,
     stored_snapshot: Option<Snapshot>,
@@ -671,6 +676,7 @@ impl Session {
             poll_failed: false,
             agent_typing: None,
             typing_timeout_due: false,
+            typing_held: None,
             client_typing: false,
             last_typing_sent: f64::NEG_INFINITY,
             stored_snapshot: None,
@@ -931,7 +937,15 @@ impl Session {
             Command::SendCustomNotice => self.refuse(cmd, NO_CUSTOM_NOTICE),
             Command::SendFile => self.refuse(cmd, NO_FILES),
             Command::DownloadFile => self.refuse(cmd, NO_DOWNLOADS),
-            Command::FetchHistory => self.refuse(cmd, HISTORY_ASYNC_ONLY),
+            Command::FetchHistory => {
+                // A restore delivers the whole transcript, so there is never an older page left to fetch.
+                let text = if self.cfg().pagination {
+                    HISTORY_DONE
+                } else {
+                    HISTORY_OFF
+                };
+                self.refuse(cmd, text);
+            }
             Command::Restore { internal } => {
                 if !internal {
                     self.refuse(cmd, PRIVATE_RESTORE);
@@ -1080,6 +1094,7 @@ impl Session {
         self.polls_in_flight = 0;
         self.agent_typing = None;
         self.typing_timeout_due = false;
+        self.typing_held = None;
         self.client_typing = false;
         self.engaged = false;
         self.send_attempt = 0;
@@ -1401,6 +1416,11 @@ impl Session {
                 if let Some(m) = self.transcript.member_mut(&mid) {
                     if let Some((c, msg)) = m.pending_state.take() {
                         self.member_state(&mid, c, msg, ctx);
+                    }
+                }
+                if let Some((who, at)) = self.typing_held.clone() {
+                    if who == mid && self.is_active() {
+                        self.typing_from(&who, at);
                     }
                 }
                 self.deliver(false, ctx);
@@ -1950,27 +1970,29 @@ impl Session {
                 if m.sender_id == self.conv.member_id {
                     return;
                 }
-                let (from_type, from_name) = match self.transcript.member(&m.sender_id) {
-                    Some(x) => (x.role.from_type(), x.name.clone()),
-                    None => ("Agent", String::new()),
+                let timestamp = if m.timestamp_ms > 0.0 {
+                    m.timestamp_ms
+                } else {
+                    ctx.now
                 };
-                let t = Typing {
-                    from_type,
-                    from_name,
-                    from_id: m.sender_id.clone(),
-                    timestamp: if m.timestamp_ms > 0.0 {
-                        m.timestamp_ms
-                    } else {
-                        ctx.now
-                    },
-                };
-                // As the vendor: `agentTypingStarted` for every indicator. `agentTypingTimeout` comes 3 s after
-                // the last one (the vendor counts from the first of a burst, hiding a still-typing agent).
-                self.emit(Event::AgentTypingStarted(t.clone()));
-                self.agent_typing = Some(t);
-                self.typing_timeout_due = true;
-                self.arm(Timer::AgentTyping, AGENT_TYPING_MS);
+                let known = self
+                    .transcript
+                    .member(&m.sender_id)
+                    .is_some_and(|x| !self.transcript.awaiting.contains(&x.id) && x.role != Role::External);
+                if !known {
+                    // Who is typing is not known yet (its member change came with an id only): ask, and
+                    // announce the indicator with its name once the answer comes.
+                    self.typing_held = Some((m.sender_id.clone(), timestamp));
+                    self.ask_member(&m.sender_id);
+                    if !self.transcript.awaiting.contains(&m.sender_id) {
+                        // Already asked and answered: it is what it is.
+                        self.typing_from(&m.sender_id, timestamp);
+                    }
+                    return;
+                }
+                self.typing_from(&m.sender_id, timestamp);
             }
+
             Frame::MemberChange(m) => {
                 let own = self.conv.member_id.clone();
                 let known = self.transcript.member(&m.id).is_some();
@@ -1991,6 +2013,27 @@ impl Session {
                 }
             }
         }
+    }
+
+    /// An indicator of `sender` typing: as the vendor, `agentTypingStarted` for every indicator.
+    /// `agentTypingTimeout` comes 3 s after the last one (the vendor counts from the first of a burst, hiding a
+    /// still-typing agent).
+    fn typing_from(&mut self, sender: &str, timestamp: f64) {
+        self.typing_held = None;
+        let (from_type, from_name) = match self.transcript.member(sender) {
+            Some(x) => (x.role.from_type(), x.name.clone()),
+            None => ("Agent", String::new()),
+        };
+        let t = Typing {
+            from_type,
+            from_name,
+            from_id: sender.to_string(),
+            timestamp,
+        };
+        self.emit(Event::AgentTypingStarted(t.clone()));
+        self.agent_typing = Some(t);
+        self.typing_timeout_due = true;
+        self.arm(Timer::AgentTyping, AGENT_TYPING_MS);
     }
 
     /// A member is (dis)connected: publishes the presence event on a change of state.
@@ -2093,7 +2136,7 @@ impl Session {
         if released.is_empty() {
             return;
         }
-        // An agent's message ends its typing: `agentTypingStopped` (seed); `agentTypingTimeout` still follows on
+        // An agent's message ends its typing: `agentTypingStopped` (documented); `agentTypingTimeout` still follows on
         // its timer, as pages written for the vendor hide their indicator on it.
         if let Some(t) = self.agent_typing.clone() {
             if released

@@ -386,7 +386,7 @@ fn vendor_rejections_are_exact() {
         (Command::StopPoll, NO_POLLING),
         (Command::ResetPollExceptions, NO_RESET_POLL),
         (Command::Restore { internal: false }, PRIVATE_RESTORE),
-        (Command::FetchHistory, HISTORY_ASYNC_ONLY),
+        (Command::FetchHistory, HISTORY_DONE),
         (Command::AddPrefilter(vec![]), BAD_FILTERS),
         (
             Command::SendFilteredMessage(
@@ -1755,4 +1755,43 @@ fn end_chat_while_the_chat_is_being_created_publishes_nothing() {
     let e = sim.cmd(Command::EndChat);
     assert_eq!(sim.rejected.last(), Some(&(e, text(NO_SESSION_END))));
     assert!(sim.names().is_empty());
+}
+
+#[test]
+fn an_agent_typing_before_it_is_known_is_announced_with_its_name() {
+    // The typing indicator can come while the agent (announced by id only) is being looked up: the vendor
+    // announces typing only from a known agent, so it is announced, named, once the answer comes.
+    let mut sim = Sim::started(default_cfg());
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(WireMember {
+            id: "A".into(),
+            state: Some("CONNECTED".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    sim.clear_events();
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.messages".into(),
+        kind: Some("typing-indicator".into()),
+        message: Some(msg("", "A", "")),
+        ..Default::default()
+    });
+    assert!(sim.events.is_empty(), "waits for who A is");
+    sim.answer(
+        Method::Get,
+        "/members/A",
+        ok(Reply::Member(agent("A", "Alex", "CONNECTED"))),
+    );
+    assert_eq!(sim.names(), vec!["agentConnected", "agentTypingStarted"]);
+    match &sim.events[1] {
+        Event::AgentTypingStarted(t) => {
+            assert_eq!((t.from_name.as_str(), t.from_id.as_str()), ("Alex", "A"))
+        }
+        e => panic!("{e:?}"),
+    }
+    sim.advance(3000.0);
+    assert_eq!(sim.names().last(), Some(&"agentTypingTimeout"));
 }
