@@ -594,6 +594,10 @@ pub struct Session {
     restore_failures: u32,
     /// After a restore, the stream's first open also catches up (messages may have come while fetching).
     catch_up_on_open: bool,
+    /// The page loaded ([`Session::boot`]).
+    booted: bool,
+    /// `ready` and `capabilitiesChanged` were published.
+    announced: bool,
 }
 
 impl Default for Session {
@@ -686,6 +690,8 @@ impl Session {
             restore_messages: Vec::new(),
             restore_failures: 0,
             catch_up_on_open: false,
+            booted: false,
+            announced: false,
         }
     }
 
@@ -797,6 +803,9 @@ impl Session {
     /// Sets the configuration; a snapshot waiting for it is restored now.
     pub fn configure(&mut self, config: Config, ctx: Ctx) {
         self.config = Some(config);
+        if self.booted {
+            self.announce();
+        }
         if self.phase == Phase::RestorePending {
             self.phase = Phase::Idle;
             if let Some(s) = self.stored_snapshot.take() {
@@ -807,9 +816,10 @@ impl Session {
 
     /// The page loaded with (maybe) a stored snapshot.
     pub fn boot(&mut self, snapshot: Option<Snapshot>, ctx: Ctx) {
-        self.emit(Event::Ready);
-        let pagination = self.cfg().pagination;
-        self.emit(Event::CapabilitiesChanged { pagination });
+        self.booted = true;
+        if self.config.is_some() {
+            self.announce();
+        }
         let Some(s) = snapshot else { return };
         if self.config.is_none() {
             self.stored_snapshot = Some(s);
@@ -817,6 +827,17 @@ impl Session {
             return;
         }
         self.begin_restore(s, ctx);
+    }
+
+    /// `ready`, then `capabilitiesChanged`: once, when the service is loaded and configured (an unconfigured
+    /// service is silent: pages and analytics hear of it once it can chat).
+    fn announce(&mut self) {
+        if std::mem::replace(&mut self.announced, true) {
+            return;
+        }
+        self.emit(Event::Ready);
+        let pagination = self.cfg().pagination;
+        self.emit(Event::CapabilitiesChanged { pagination });
     }
 
     fn begin_restore(&mut self, s: Snapshot, ctx: Ctx) {

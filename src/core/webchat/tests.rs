@@ -994,18 +994,27 @@ fn a_snapshot_waits_for_the_configuration() {
         }),
         ctx,
     );
+    // Unconfigured, the service is silent: `ready` and `capabilitiesChanged` come with the configuration,
+    // then the restore.
+    assert_eq!(s.take_outputs(), vec![]);
+    s.configure(default_cfg(), ctx);
+    let out = s.take_outputs();
     assert_eq!(
-        s.take_outputs(),
-        vec![
+        out[..2],
+        [
             Output::Publish(Event::Ready),
             Output::Publish(Event::CapabilitiesChanged { pagination: true })
         ]
     );
-    s.configure(default_cfg(), ctx);
-    assert!(s
-        .take_outputs()
+    assert!(out
         .iter()
         .any(|o| matches!(o, Output::Http { request, .. } if request.url.contains("/members"))));
+    // Configured again: not announced twice.
+    s.configure(default_cfg(), ctx);
+    assert!(!s
+        .take_outputs()
+        .iter()
+        .any(|o| matches!(o, Output::Publish(Event::Ready))));
 }
 
 /// Found by the guestchat_frame fuzz target: a member lookup still in flight when the chat ended answered
