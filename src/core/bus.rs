@@ -788,6 +788,32 @@ mod tests {
     }
 
     #[test]
+    fn a_yielding_built_in_gives_its_name_to_a_page_plugin() {
+        let mut b = bus();
+        let builtin = ready_plugin(&mut b, "WebChatService");
+        b.register_command(builtin, "getAgents", "builtin").unwrap();
+        b.set_yields("WebChatService", true);
+        assert!(!b.yielded("WebChatService"));
+        // The page's own stand-in takes the name, and commands go to it.
+        let page = ready_plugin(&mut b, "WebChatService");
+        assert_ne!(page, builtin);
+        assert!(b.yielded("WebChatService"));
+        b.register_command(page, "getAgents", "stand-in").unwrap();
+        let caller = ready_plugin(&mut b, "Caller");
+        let d = run(b.command(caller, "WebChatService.getAgents", "opts", 1, 0.0));
+        assert_eq!(d.handler, "stand-in");
+        // The stand-in does not yield: a third registration is refused.
+        assert_eq!(b.register_plugin("WebChatService"), Err(BusError::PluginTaken));
+        // A built-in that stopped yielding (configured) keeps its name.
+        let mut b = bus();
+        ready_plugin(&mut b, "WebChatService");
+        b.set_yields("WebChatService", true);
+        b.set_yields("WebChatService", false);
+        assert_eq!(b.register_plugin("WebChatService"), Err(BusError::PluginTaken));
+        assert!(!b.yielded("WebChatService"));
+    }
+
+    #[test]
     fn a_command_routes_to_the_named_plugin_with_its_commander() {
         let mut b = bus();
         let target = ready_plugin(&mut b, "Target");
