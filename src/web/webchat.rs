@@ -5,8 +5,10 @@
 //! objects and applies prefilters and preprocessors), answers, frames and the snapshot come in as one field string
 //! (`Fields`). Page-supplied values (userData, preprocessors, inputs) stay JS values.
 //!
-//! The JWT goes to the `Authorization` header and to sessionStorage (the restore snapshot), nowhere else: not
-//! to events, resolutions, logs, localStorage or cookies.
+//! The JWT goes to the `Authorization` header, to sessionStorage (the restore snapshot), and to the page where the
+//! shipped service gives it (`getSessionData`, `started`): nowhere else — not to analytics or the `dataLayer`
+//! (`started` is recorded with [`public_session_w`]'s ids only), the debug log, other events, localStorage or
+//! cookies.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

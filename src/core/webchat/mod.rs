@@ -42,12 +42,15 @@
 //!   against Genesys Cloud (and the emulator) a polling guest is not routed: polling is for reading a chat that
 //!   another connection routed, or for servers that route without a stream.
 //!
-//! Decisions where the vendor is silent: rejections with a vendor text reject with that string (as Genesys
-//! Widgets does); failed requests reject with the AJAX response object; `downloadFile` rejects with "This
-//! transport doesn't support file downloads."; `getTranscript` resolves `{messages}`; `getSessionData`
-//! resolves `{conversationId, memberId}` (never the JWT); supervisor events are published for a member with role
-//! `SUPERVISOR`, which the Guest Chat API does not have today (the emulator can add one); bots (`WORKFLOW`) and the queue (`ACD`) send
-//! messages but are not agents.
+//! Shapes: the commands' results, rejection texts and events are those of the WebChatService that Genesys Widgets
+//! 9.0.017 ships (docs/webchat.md lists them, and every deliberate difference with its reason): `startChat` and
+//! `sendMessage` resolve `undefined`, `endChat` the leave's jqXHR; `getSessionData` and `started` carry the
+//! session object, JWT included, as the vendor's do (the shell keeps it out of analytics and the debug log);
+//! `getAgents` is a map by member id. Where the vendor is silent: failed requests reject with the AJAX response
+//! object; `downloadFile` rejects with "This transport doesn't support file downloads."; supervisor events are
+//! published for a member with role `SUPERVISOR`, which the Guest Chat API does not have today (the emulator can
+//! add one); bots (`WORKFLOW`) and the queue (`ACD`) send messages but are not agents. Until it is configured,
+//! every command is refused with [`NOT_CONFIGURED`] and nothing is published.
 
 pub mod config;
 pub mod transcript;
