@@ -552,11 +552,16 @@ export interface WebChatServiceEvents {
 export interface WebChatServiceCommands {
   configure: { options: WebChatConfig; result: undefined };
   startChat: {
-    /** The entry form as the shipped widget reads it (`form`), or flat as the seeds document it; `form` wins. */
+    /**
+     * The entry form as the shipped widget reads it (`form`), or flat as documented; `form` wins.
+     * `interactionData`, `deploymentKey`, `orgGuid`/`organizationId` override the configured transport's for this chat.
+     */
     options: { form?: { nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
       [field: string]: unknown };
       nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
-      userData?: Record<string, unknown> };
+      userData?: Record<string, unknown>;
+      interactionData?: WebChatConfig['transport']['interactionData'];
+      deploymentKey?: string; orgGuid?: string; organizationId?: string };
     result: undefined;
   };
   endChat: { options: void; result: WebChatXhr };

@@ -110,6 +110,8 @@ struct Shell {
     /// How many of the core's prefilters `js/webchat_io.js` has compiled (it rebuilds them when this changes).
     synced_filters: usize,
     user_data: Object,
+    /// The configuration object last applied: `startChat`'s overrides are read over it.
+    config_root: JsValue,
     /// `transport.interactionData.journey`, for `ac()` progress.
     journey: JsValue,
     /// Registered typing-preview inputs (each once) and their key listeners.
@@ -254,6 +256,7 @@ fn apply_config(root: &JsValue, config: Config) {
             sh.user_data = Object::assign(&obj(), &Object::from(ud));
         }
         sh.journey = journey;
+        sh.config_root = root.clone();
     });
     // Configured: the name is WebChatService's for good.
     bus::set_yields(NS, false);
@@ -295,6 +298,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         socket_gen: 0,
         synced_filters: 0,
         user_data: obj(),
+        config_root: JsValue::UNDEFINED,
         journey: JsValue::UNDEFINED,
         inputs: Vec::new(),
         held: Some(Vec::new()),
@@ -380,7 +384,19 @@ fn on_command(nc: NativeCommand) {
             return;
         }
         Some(1) => match member_info(&data) {
-            Ok(info) => Command::StartChat(info),
+            Ok(info) => match start_override(&data) {
+                None => Command::StartChat(info),
+                Some(Ok(config)) => {
+                    if let Some(id) = keep_deferred(&nc.deferred) {
+                        drive(|core, c| core.start_chat_with(id, info, config, c));
+                    }
+                    return;
+                }
+                Some(Err(e)) => {
+                    nc.deferred.reject(&error(&e.0));
+                    return;
+                }
+            },
             Err(e) => {
                 nc.deferred.reject(&e);
                 return;
@@ -445,16 +461,58 @@ fn on_command(nc: NativeCommand) {
             return;
         }
     };
+    if let Some(id) = keep_deferred(&nc.deferred) {
+        drive(|core, c| core.command(id, command, c));
+    }
+}
+
+/// Keeps a command's deferred until the core settles it; its id, or `None` (rejected) before boot.
+fn keep_deferred(deferred: &Deferred) -> Option<u32> {
     let id = with(|sh| {
         let id = sh.next_cmd;
         sh.next_cmd = sh.next_cmd.wrapping_add(1);
-        sh.deferreds.push((id, nc.deferred.clone()));
+        sh.deferreds.push((id, deferred.clone()));
         id
     });
-    match id {
-        Some(id) => drive(|core, c| core.command(id, command, c)),
-        None => nc.deferred.reject(&error("WebChatService is not ready")),
+    if id.is_none() {
+        deferred.reject(&error("WebChatService is not ready"));
     }
+    id
+}
+
+/// `startChat`'s own `interactionData`, `deploymentKey`, `orgGuid`/`organizationId`, which the shipped service
+/// reads over the configuration's `transport`: the configuration for this chat, or `None` when it has none.
+fn start_override(data: &JsValue) -> Option<Result<Config, config::ConfigError>> {
+    const KEYS: [&str; 4] = ["interactionData", "deploymentKey", "orgGuid", "organizationId"];
+    // (`wc_path` below a root that is not an object would read a global.)
+    if !data.is_object() || KEYS.iter().all(|k| wc_path(k, data).is_undefined()) {
+        return None;
+    }
+    let root = with(|sh| sh.config_root.clone()).unwrap_or(JsValue::UNDEFINED);
+    if !root.is_object() {
+        return None;
+    }
+    let own = |path: &str| -> Option<JsValue> {
+        let v = match path {
+            "orgGuid" | "organizationId" => {
+                let g = wc_path("orgGuid", data);
+                if g.is_undefined() {
+                    wc_path("organizationId", data)
+                } else {
+                    g
+                }
+            }
+            p if p == "deploymentKey" || p == "interactionData" || p.starts_with("interactionData.") => {
+                wc_path(p, data)
+            }
+            _ => return None,
+        };
+        (!v.is_undefined()).then_some(v)
+    };
+    Some(Config::parse(&|p: &str| {
+        let over = p.strip_prefix("transport.").and_then(own);
+        cfg_value(&over.unwrap_or_else(|| wc_path(p, &root)))
+    }))
 }
 
 /// `{message: 'hi'}`; a bare string is accepted too.

@@ -154,8 +154,13 @@ test('the event and result shapes a custom window reads, key for key', async () 
   assert.equal(before.attachHidden, true);
   assert.deepEqual(before.ready, {});
 
-  const start = await page.evaluate(() => window.cmd('startChat', { nickname: 'Kim' }));
+  // startChat's own interactionData overrides the configured one for this chat (as the shipped service reads it).
+  const start = await page.evaluate(() => window.cmd('startChat', { nickname: 'Kim', interactionData: { routing: { targetAddress: 'Sales' } } }));
   assert.deepEqual(start, { ok: true, v: undefined });
+  const cid = await page.evaluate(async () => (await window.cmd('getSessionData')).v.conversationId);
+  const routed = (await (await fetch(`${emu.url}/__emulator/agent/chats`)).json()).chats.find((c) => c.id === cid).routingTarget;
+  assert.equal(routed.targetAddress, 'Sales');
+  assert.equal(routed.priority, 2, 'the rest of the configured routing is kept');
   await page.waitForFunction(() => window.got.some((g) => g.n === 'agentConnected'), null, { timeout: 10000 });
   await page.waitForFunction(() => window.got.some((g) => g.n === 'messageReceived' &&
     g.e.data.messages.some((m) => m.type === 'Message')), null, { timeout: 10000 });

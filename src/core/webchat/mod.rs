@@ -919,7 +919,7 @@ impl Session {
             return;
         }
         match command {
-            Command::StartChat(info) => self.start_chat(cmd, info, ctx),
+            Command::StartChat(info) => self.start_chat(cmd, info, None, ctx),
             Command::EndChat => self.end_chat(cmd),
             Command::SendMessage(t) => match t {
                 Some(t) if !t.trim().is_empty() => {
@@ -1070,12 +1070,23 @@ impl Session {
         self.save(ctx.now);
     }
 
-    fn start_chat(&mut self, cmd: u32, info: MemberInfo, ctx: Ctx) {
+    /// `startChat` whose options override the configured `interactionData`, `deploymentKey` or organization (as
+    /// the shipped service reads them): `config` is the configuration with those overrides, used for this chat's
+    /// creation only.
+    pub fn start_chat_with(&mut self, cmd: u32, info: MemberInfo, config: Config, ctx: Ctx) {
+        if self.config.is_none() {
+            self.refuse(cmd, NOT_CONFIGURED);
+            return;
+        }
+        self.start_chat(cmd, info, Some(config), ctx);
+    }
+
+    fn start_chat(&mut self, cmd: u32, info: MemberInfo, over: Option<Config>, ctx: Ctx) {
         if self.is_active() || self.phase == Phase::RestorePending {
             self.refuse(cmd, ALREADY_ACTIVE);
             return;
         }
-        let Some(config) = self.config.clone() else {
+        let Some(config) = over.or_else(|| self.config.clone()) else {
             self.refuse(cmd, NOT_CONFIGURED);
             return;
         };

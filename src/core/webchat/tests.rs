@@ -1804,3 +1804,29 @@ fn an_agent_typing_before_it_is_known_is_announced_with_its_name() {
     sim.advance(3000.0);
     assert_eq!(sim.names().last(), Some(&"agentTypingTimeout"));
 }
+
+#[test]
+fn start_chat_options_can_override_the_configured_routing_for_that_chat() {
+    let mut sim = Sim::new(default_cfg());
+    let over = config(|m| {
+        m.insert(
+            "transport.interactionData.routing.targetAddress",
+            Cv::Str("Sales".into()),
+        );
+    });
+    let ctx = sim.ctx();
+    sim.s.start_chat_with(1, MemberInfo::default(), over, ctx);
+    sim.drain();
+    let (_, req) = sim.take(Method::Post, "/api/v2/webchat/guest/conversations");
+    assert!(req.body.unwrap().contains(r#""targetAddress":"Sales""#));
+    // Unconfigured: refused like every command.
+    let mut fresh = Session::new();
+    fresh.start_chat_with(2, MemberInfo::default(), default_cfg(), ctx);
+    assert_eq!(
+        fresh.take_outputs(),
+        vec![Output::Reject {
+            cmd: 2,
+            value: text(NOT_CONFIGURED)
+        }]
+    );
+}
