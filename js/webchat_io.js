@@ -251,7 +251,7 @@ function message(m) {
 
 /** A member with a string id (after a presence flag), or '~'. */
 function member(m) {
-  return typeof g(m, 'id') === 'string' ? '0:' + S(m, 'id') + S(m, 'displayName') + S(m, 'role') + S(m, 'state') : '~';
+  return typeof g(m, 'id') === 'string' ? '0:' + S(m, 'id') + S(m, 'displayName') + S(m, 'role') + S(m, 'state') + S(m, 'avatarImageUrl') : '~';
 }
 
 function list(v, pick, each) {

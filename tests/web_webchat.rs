@@ -75,11 +75,12 @@ fn stream_frames_decode_as_the_service_sends_them() {
     );
     assert_eq!(m.timestamp_ms, 1_767_225_601_000.0);
     let f = testing::frame(
-        r#"{"topicName":"v2.conversations.chats.C.members","eventBody":{"member":{"id":"A","state":"CONNECTED"},"conversation":{"id":"C"}},"metadata":{"type":"member-change"}}"#,
+        r#"{"topicName":"v2.conversations.chats.C.members","eventBody":{"member":{"id":"A","state":"CONNECTED","avatarImageUrl":"https://x.io/a.png"},"conversation":{"id":"C"}},"metadata":{"type":"member-change"}}"#,
     );
     let member = f.member.unwrap();
     assert_eq!(member.id, "A");
     assert_eq!(member.state.as_deref(), Some("CONNECTED"));
+    assert_eq!(member.avatar_image_url.as_deref(), Some("https://x.io/a.png"));
     let f =
         testing::frame(r#"{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}"#);
     assert_eq!(f.text.as_deref(), Some("WebSocket Heartbeat"));

@@ -998,6 +998,9 @@ fn message_w(w: &mut W, k: &str, m: &ChatMessage, sender_id: &str, restoring: bo
     w.s("name", &m.from_name);
     w.s("type", m.from_type);
     w.end('}');
+    if !m.avatar.is_empty() {
+        w.s("avatar", &m.avatar);
+    }
     w.b("restoring", restoring);
     w.n("index", m.timestamp);
     w.n("timestamp", m.timestamp);
@@ -1157,7 +1160,7 @@ fn publish(e: Event) {
             w.open("from");
             w.s("name", &t.from_name);
             w.s("id", &t.from_id);
-            w.s("avatar", "");
+            w.s("avatar", &t.avatar);
             w.end('}');
             w.end('}');
         }
@@ -1174,7 +1177,7 @@ fn publish(e: Event) {
             w.s("role", member.role);
             w.raw("customFields", "{}");
             w.s("state", member.state);
-            w.s("avatarImageUrl", "");
+            w.s("avatarImageUrl", &member.avatar_image_url);
             w.s("lastEvent", member.state);
             w.end('}');
             agents_w(&mut w, "agents", agents);
@@ -1310,6 +1313,7 @@ impl Fields<'_> {
             display_name: self.opt(),
             role: self.opt(),
             state: self.opt(),
+            avatar_image_url: self.opt(),
         })
     }
 }

@@ -31,6 +31,8 @@ pub struct WireMember {
     pub role: Option<String>,
     /// `CONNECTED`, `DISCONNECTED`, `ALERTING`.
     pub state: Option<String>,
+    /// `avatarImageUrl` (agents may have one).
+    pub avatar_image_url: Option<String>,
 }
 
 /// The answer to `POST …/conversations`.

@@ -222,6 +222,7 @@ pub struct MemberEntity {
     pub role: &'static str,
     /// `CONNECTED` or `DISCONNECTED` (also its `lastEvent`).
     pub state: &'static str,
+    pub avatar_image_url: String,
 }
 
 /// A deferred's settlement value.
@@ -250,6 +251,7 @@ pub struct Typing {
     pub from_type: &'static str,
     pub from_name: String,
     pub from_id: String,
+    pub avatar: String,
     pub timestamp: f64,
 }
 
@@ -1103,6 +1105,7 @@ impl Session {
                 display_name: Some(name),
                 role: Some("CUSTOMER".into()),
                 state: None,
+                avatar_image_url: None,
             },
             "",
         );
@@ -2055,13 +2058,14 @@ impl Session {
     /// still-typing agent).
     fn typing_from(&mut self, sender: &str, timestamp: f64) {
         self.typing_held = None;
-        let (from_type, from_name) = match self.transcript.member(sender) {
-            Some(x) => (x.role.from_type(), x.name.clone()),
-            None => ("Agent", String::new()),
+        let (from_type, from_name, avatar) = match self.transcript.member(sender) {
+            Some(x) => (x.role.from_type(), x.name.clone(), x.avatar.clone()),
+            None => ("Agent", String::new(), String::new()),
         };
         let t = Typing {
             from_type,
             from_name,
+            avatar,
             from_id: sender.to_string(),
             timestamp,
         };
@@ -2080,6 +2084,7 @@ impl Session {
             self.transcript.members.push(transcript::Member {
                 id: id.to_string(),
                 name: String::new(),
+                avatar: String::new(),
                 role: Role::External,
                 connected: false,
                 connected_time: None,
@@ -2140,6 +2145,11 @@ impl Session {
                 _ => "CUSTOMER",
             },
             state: if connected { "CONNECTED" } else { "DISCONNECTED" },
+            avatar_image_url: self
+                .transcript
+                .member(id)
+                .map(|m| m.avatar.clone())
+                .unwrap_or_default(),
         };
         let agents = self.transcript.agents();
         let n = self.transcript.agents_connected();

@@ -59,6 +59,7 @@ fn agent(id: &str, name: &str, state: &str) -> WireMember {
         display_name: Some(name.into()),
         role: Some("AGENT".into()),
         state: Some(state.into()),
+        avatar_image_url: None,
     }
 }
 
@@ -68,6 +69,7 @@ fn me(state: &str) -> WireMember {
         display_name: Some("Jonny".into()),
         role: Some("CUSTOMER".into()),
         state: Some(state.into()),
+        avatar_image_url: None,
     }
 }
 
@@ -543,6 +545,7 @@ fn agents_connect_and_disconnect_with_counts() {
                     display_name: "Alice".into(),
                     role: "AGENT",
                     state: "DISCONNECTED",
+                    avatar_image_url: String::new(),
                 }
             );
         }
@@ -1615,6 +1618,7 @@ fn a_supervisor_member_publishes_supervisor_events() {
             display_name: Some("Pat".into()),
             role: Some("SUPERVISOR".into()),
             state: Some(state.into()),
+            avatar_image_url: None,
         }),
         ..Default::default()
     };
@@ -1829,4 +1833,47 @@ fn start_chat_options_can_override_the_configured_routing_for_that_chat() {
             value: text(NOT_CONFIGURED)
         }]
     );
+}
+
+#[test]
+fn an_agents_avatar_reaches_its_messages_typing_and_presence() {
+    let mut sim = Sim::started(default_cfg());
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(WireMember {
+            avatar_image_url: Some("https://x.io/a.png".into()),
+            ..agent("A", "Alice", "CONNECTED")
+        }),
+        ..Default::default()
+    });
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.messages".into(),
+        kind: Some("typing-indicator".into()),
+        message: Some(msg("", "A", "")),
+        ..Default::default()
+    });
+    sim.frame(msg_frame(msg("1", "A", "hi")));
+    sim.frame(msg_frame(msg("2", "M", "hello")));
+    let mut seen = (false, false, false);
+    for e in &sim.events {
+        match e {
+            Event::Presence { member, .. } => seen.0 = member.avatar_image_url == "https://x.io/a.png",
+            Event::AgentTypingStarted(t) => seen.1 = t.avatar == "https://x.io/a.png",
+            Event::MessageReceived { messages, .. } => {
+                for m in messages {
+                    // Only a sender with an avatar gives its messages one.
+                    let want = if m.from_type == "Agent" {
+                        "https://x.io/a.png"
+                    } else {
+                        ""
+                    };
+                    assert_eq!(m.avatar, want, "{m:?}");
+                    seen.2 |= m.from_type == "Agent";
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(seen, (true, true, true));
 }

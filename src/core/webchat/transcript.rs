@@ -51,6 +51,8 @@ impl Role {
 pub struct Member {
     pub id: String,
     pub name: String,
+    /// `avatarImageUrl` ("" when none).
+    pub avatar: String,
     pub role: Role,
     pub connected: bool,
     pub connected_time: Option<f64>,
@@ -70,6 +72,8 @@ pub struct ChatMessage {
     pub id: String,
     pub from_type: &'static str,
     pub from_name: String,
+    /// The sender's avatar URL ("" when none: then the message has no `avatar`).
+    pub avatar: String,
 }
 
 /// A `getAgents` entry, keyed by its member id.
@@ -575,6 +579,11 @@ impl Transcript {
                 .get(usize::from(e.from))
                 .map(|m| m.name.clone())
                 .unwrap_or_default(),
+            avatar: self
+                .members
+                .get(usize::from(e.from))
+                .map(|m| m.avatar.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -638,6 +647,7 @@ impl Transcript {
             self.members.push(Member {
                 id: w.id.clone(),
                 name: String::new(),
+                avatar: String::new(),
                 role,
                 connected: false,
                 connected_time: None,
@@ -654,6 +664,9 @@ impl Transcript {
         if let Some(m) = self.member_mut(&w.id) {
             if let Some(n) = &w.display_name {
                 m.name = n.clone();
+            }
+            if let Some(a) = &w.avatar_image_url {
+                m.avatar = a.clone();
             }
             if w.role.is_some() || w.id == own_id {
                 m.role = role;
@@ -684,6 +697,7 @@ impl Transcript {
             self.members.push(Member {
                 id: own_id.to_string(),
                 name: String::new(),
+                avatar: String::new(),
                 role: Role::Client,
                 connected: false,
                 connected_time: None,
@@ -709,13 +723,16 @@ impl Transcript {
     /// Converts a wire message to the widget's shape, using what is known of its sender; and its `from.type`'s
     /// index, as stored.
     fn convert(&self, w: &WireMessage, own_id: &str) -> (ChatMessage, u8) {
-        let (role, from_name) = if w.sender_id == own_id {
-            let name = self.member(own_id).map(|m| m.name.clone()).unwrap_or_default();
-            (Role::Client, name)
+        let (role, from_name, avatar) = if w.sender_id == own_id {
+            let (name, avatar) = self
+                .member(own_id)
+                .map(|m| (m.name.clone(), m.avatar.clone()))
+                .unwrap_or_default();
+            (Role::Client, name, avatar)
         } else {
             match self.member(&w.sender_id) {
-                Some(m) => (m.role, m.name.clone()),
-                None => (Role::External, String::new()),
+                Some(m) => (m.role, m.name.clone(), m.avatar.clone()),
+                None => (Role::External, String::new(), String::new()),
             }
         };
         let c = ChatMessage {
@@ -726,6 +743,7 @@ impl Transcript {
             id: w.id.clone(),
             from_type: role.from_type(),
             from_name,
+            avatar,
         };
         (c, role.type_index())
     }
@@ -779,6 +797,7 @@ mod tests {
                 display_name: Some("Alice".into()),
                 role: Some("AGENT".into()),
                 state: None,
+                avatar_image_url: None,
             },
             "M",
         );
