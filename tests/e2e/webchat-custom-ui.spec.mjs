@@ -244,6 +244,35 @@ test('the event and result shapes a custom window reads, key for key', async () 
   await page.close();
 });
 
+test('the custom window after a reload: the restore re-renders the chat and its agent, then it goes on', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/webchat-custom-ui.html`);
+  await page.click('#start');
+  await page.waitForFunction(() => [...document.querySelectorAll('#log li')].some((li) => /^Alex: Hello Sam/.test(li.textContent)), null, { timeout: 10000 });
+  await page.fill('#text', 'before the reload');
+  await page.click('#send');
+  await waitForLine(page, 'Alex: You said: before the reload');
+  const before = await lines(page);
+
+  await page.reload();
+  // Restored: the agent header comes back from agentConnected, the log from messageReceived (restoring).
+  await page.waitForFunction(() => document.getElementById('agent').textContent === 'You are chatting with Alex', null, { timeout: 10000 });
+  await waitForLine(page, 'Alex: You said: before the reload');
+  assert.deepEqual(await lines(page), before, 'the same lines, once each, in order');
+  const summary = await page.evaluate(() => window.summary());
+  assert.equal(summary.tokenParts, 3);
+  assert.deepEqual(summary.agents, ['Alex (here)']);
+  assert.equal(summary.originals, true);
+  // It goes on.
+  await page.fill('#text', 'after the reload');
+  await page.click('#send');
+  await waitForLine(page, 'Alex: You said: after the reload');
+  await page.click('#end');
+  await page.waitForFunction(() => document.getElementById('status').textContent === 'Chat ended');
+  assertNoTraps(page);
+  await page.close();
+});
+
 const NOT_CONFIGURED =
   'WebChatService is not configured: _genesys.widgets.webchat.transport is missing; call WebChatService.configure with it first';
 
