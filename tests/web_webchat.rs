@@ -55,7 +55,18 @@ fn configuration_errors_name_the_field() {
              pagination: null, interactionData: {routing: {targetAddress: 'S'}}}}",
             "WebChatService configuration: transport.pagination must be a boolean, not null",
         ),
+        (
+            "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', deploymentKey: 'K', orgGuid: 'O', \
+             interactionData: {routing: {targetAddress: 'S', skills: ['a', 1]}}}}",
+            "WebChatService configuration: transport.interactionData.routing.skills[1] must be a string",
+        ),
     ];
+    // A skills array whose reads throw (a Proxy): an error, nothing thrown into the module.
+    let hostile = js(
+        "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', deploymentKey: 'K', orgGuid: 'O', \
+         interactionData: {routing: {targetAddress: 'S', skills: new Proxy([], {get() { throw new Error('trap'); }})}}}}",
+    );
+    assert!(testing::config_error(&hostile).is_some());
     for (src, want) in cases {
         assert_eq!(testing::config_error(&js(src)).as_deref(), Some(want), "{src}");
     }

@@ -80,6 +80,8 @@ extern "C" {
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
     fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
+    #[wasm_bindgen(js_name = wcStringList)]
+    fn wc_string_list(v: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = wcReadable)]
     fn wc_readable(text: &str) -> String;
     #[wasm_bindgen(js_name = wcSend)]
@@ -232,7 +234,14 @@ fn cfg_value(v: &JsValue) -> Cv {
     } else if let Some(t) = v.as_string() {
         Cv::Str(t)
     } else if Array::is_array(v) {
-        Cv::Array(Array::from(v).iter().map(|x| x.as_string()).collect())
+        // Read in JS (a page's array may be a Proxy whose traps throw); at most 1000 items.
+        match wc_string_list(v) {
+            Some(fields) => {
+                let mut f = Fields(&fields);
+                Cv::Array((0..f.num() as usize).map(|_| f.opt()).collect())
+            }
+            None => Cv::Other("array that cannot be read"),
+        }
     } else if v.is_function() {
         Cv::Other("function")
     } else if v.is_object() {
