@@ -253,7 +253,40 @@ fn cfg_value(v: &JsValue) -> Cv {
 
 /// Validates a `_genesys.widgets.webchat`-shaped object.
 fn read_config(root: &JsValue) -> Result<Config, config::ConfigError> {
-    Config::parse(&|p: &str| cfg_value(&wc_path(p, root)))
+    parse_config(root, None)
+}
+
+/// The one reader `Config::parse` is instantiated with (each closure type would be a copy of it in the wasm):
+/// `transport.*` paths that `startChat`'s options `over` give (see [`start_override`]) are read there, the rest
+/// under `root`.
+fn parse_config(root: &JsValue, over: Option<&JsValue>) -> Result<Config, config::ConfigError> {
+    Config::parse(&|p: &str| {
+        let own = over.and_then(|data| {
+            p.strip_prefix("transport.")
+                .and_then(|rest| start_option(data, rest))
+        });
+        cfg_value(&own.unwrap_or_else(|| wc_path(p, root)))
+    })
+}
+
+/// The value `startChat`'s options give for `transport.<path>`, if any: its `interactionData`, `deploymentKey`,
+/// and `orgGuid` or `organizationId` (for either).
+fn start_option(data: &JsValue, path: &str) -> Option<JsValue> {
+    let v = match path {
+        "orgGuid" | "organizationId" => {
+            let g = wc_path("orgGuid", data);
+            if g.is_undefined() {
+                wc_path("organizationId", data)
+            } else {
+                g
+            }
+        }
+        p if p == "deploymentKey" || p == "interactionData" || p.starts_with("interactionData.") => {
+            wc_path(p, data)
+        }
+        _ => return None,
+    };
+    (!v.is_undefined()).then_some(v)
 }
 
 /// Applies a validated configuration and keeps its page-side parts (userData, journey).
@@ -501,27 +534,7 @@ fn start_override(data: &JsValue) -> Option<Result<Config, config::ConfigError>>
     if !root.is_object() {
         return None;
     }
-    let own = |path: &str| -> Option<JsValue> {
-        let v = match path {
-            "orgGuid" | "organizationId" => {
-                let g = wc_path("orgGuid", data);
-                if g.is_undefined() {
-                    wc_path("organizationId", data)
-                } else {
-                    g
-                }
-            }
-            p if p == "deploymentKey" || p == "interactionData" || p.starts_with("interactionData.") => {
-                wc_path(p, data)
-            }
-            _ => return None,
-        };
-        (!v.is_undefined()).then_some(v)
-    };
-    Some(Config::parse(&|p: &str| {
-        let over = p.strip_prefix("transport.").and_then(own);
-        cfg_value(&over.unwrap_or_else(|| wc_path(p, &root)))
-    }))
+    Some(parse_config(&root, Some(data)))
 }
 
 /// `{message: 'hi'}`; a bare string is accepted too.
