@@ -490,7 +490,7 @@ export interface WebChatMember {
 export interface WebChatPresence {
   message: WebChatMember;
   agents: WebChatAgents;
-  /** The seeds' count (the shipped widget leaves it out). */
+  /** The documented count (the shipped widget leaves it out). */
   numAgentsConnected: number;
 }
 

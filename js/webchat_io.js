@@ -339,7 +339,7 @@ const plain = (v) => isObj(v) && !Array.isArray(v);
 /**
  * startChat's memberInfo as fields: displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, then
  * customFields as string pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
- * seed's flat options (`form` wins). customFields: with a `form`, as the vendor sends them — `firstName`,
+ * documented flat options (`form` wins). customFields: with a `form`, as the vendor sends them — `firstName`,
  * `lastName`, `nickname`, the configured userData merged with the command's, `_genesys_source`, `_genesys_referrer`,
  * `_genesys_url`, `_genesys_pageTitle`, then the form's other fields as named; without one, the merged userData
  * (and `subject`). Null when the command's userData is not a plain object; '!' and the reason when reading the

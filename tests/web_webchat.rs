@@ -196,7 +196,7 @@ fn member_info_flattens_user_data_as_strings() {
 
 #[wasm_bindgen_test]
 fn member_info_reads_the_form_as_the_shipped_widget_does_and_flat_options_too() {
-    // The shipped widget reads the entry form from `form` only; the seeds document flat options: both are read,
+    // The shipped widget reads the entry form from `form` only; its documentation shows flat options: both are read,
     // `form` winning, and with a form the customFields are the vendor's.
     let m = testing::member(&js(
         "{form: {nickname: 'Jo', firstname: 'Joanna', lastname: 'Smith', email: 'jo@x.io', subject: 'Help'}, \
