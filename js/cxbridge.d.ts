@@ -403,42 +403,62 @@ export interface WebChatConfig {
   restoreTimeout?: number;
 }
 
-/** A message as `messageReceived.messages` and `getTranscript` give it. */
+/**
+ * A message as `messageReceived.messages` and `getTranscript` give it. `index` and `timestamp` are both the
+ * message's time in ms (as the vendor's; `index` is not a sequence number).
+ */
 export interface WebChatMessage {
   type: 'Message' | 'Notice' | 'ParticipantJoined' | 'ParticipantLeft';
   text: string;
+  /** `id` is the sender's member id. */
+  from: { id: string; name: string; type: 'Agent' | 'Client' | 'Bot' | 'External' };
+  /** Only when the sender has an avatar. */
+  avatar?: string;
+  restoring: boolean;
   index: number;
   /** ms since the epoch. */
   timestamp: number;
-  id: string;
-  from: { type: 'Agent' | 'Client' | 'Bot' | 'External'; name: string };
 }
 
-/** A Guest Chat v2 message as the server sent it (`messageReceived.originalMessages`). */
+/** A Guest Chat v2 message as the server sent it (`originalMessages`): the event stream's `eventBody`. */
 export interface GuestChatMessage {
   id: string;
-  conversation: { id: string };
   sender: { id: string };
   body: string;
   bodyType: 'standard' | 'notice' | 'member-join' | 'member-leave';
   timestamp: string;
+  conversation: { id: string };
 }
 
-/** Never contains the JWT. */
+/**
+ * `getSessionData` (and `started`'s `data`, with its first four keys): the vendor's session object. Before a chat
+ * every key is present and `undefined` (`displayName` and `nextMsgURL` `""`); after a restore `displayName` and
+ * `nextMsgURL` are `""`; after the chat ended it is `{}`. The JWT is there as the vendor gives it; cxbridge never
+ * writes it to the console, localStorage, cookies or analytics.
+ */
 export interface WebChatSessionData {
+  jwt?: string;
   conversationId?: string;
   memberId?: string;
+  WebSocketUrl?: string;
+  lastMessageId?: string;
+  displayName?: string;
+  nextMsgURL?: string;
 }
 
+/** A `getAgents` entry. `disconnectedTime` is `false` while connected. */
 export interface WebChatAgent {
   name: string;
   connected: boolean;
   supervisor: boolean;
-  connectedTime: number | null;
-  disconnectedTime: number | null;
+  connectedTime: number | undefined;
+  disconnectedTime: number | false;
 }
 
-/** The widget's "AJAX Response Object". */
+/** `getAgents`' map: by the agent's member id. */
+export type WebChatAgents = Record<string, WebChatAgent>;
+
+/** The widget's "AJAX Response Object" (failed requests, `error` events). */
 export interface WebChatAjaxResponse {
   status: number;
   statusText: string;
@@ -446,16 +466,41 @@ export interface WebChatAjaxResponse {
   responseText?: string;
 }
 
+/** What `endChat` resolves with: the jqXHR of the leave request. */
+export interface WebChatXhr {
+  readyState: 4;
+  status: number;
+  statusText: string;
+  responseText: string;
+  getResponseHeader(name: string): string | null;
+  getAllResponseHeaders(): string;
+}
+
 export interface WebChatMessageReceived {
   originalMessages: GuestChatMessage[];
   messages: WebChatMessage[];
   restoring: boolean;
-  sessionData: WebChatSessionData;
+  /** Always `undefined` (present), as the vendor's. */
+  sessionData: undefined;
+  /** `undefined` live, `false` when restoring. */
+  oldMessages: boolean | undefined;
+}
+
+/** The member as the server describes it. */
+export interface WebChatMember {
+  id: string;
+  displayName: string;
+  role: 'AGENT' | 'SUPERVISOR' | 'CUSTOMER';
+  customFields: Record<string, string>;
+  state: 'CONNECTED' | 'DISCONNECTED';
+  avatarImageUrl: string;
+  lastEvent: 'CONNECTED' | 'DISCONNECTED';
 }
 
 export interface WebChatPresence {
-  message: WebChatMessage;
-  agents: WebChatAgent[];
+  message: WebChatMember;
+  agents: WebChatAgents;
+  /** The documented count (the shipped widget leaves it out). */
   numAgentsConnected: number;
 }
 
@@ -464,14 +509,22 @@ export interface WebChatError {
 }
 
 export interface WebChatTyping {
-  from: { type: string; name: string };
-  timestamp: number;
+  from: { name: string; id: string; avatar: string };
+}
+
+export interface WebChatCapabilities {
+  async: false;
+  asyncClose: 'hideChat';
+  pagination: boolean;
+  fileUpload: false;
 }
 
 /** `WebChatService.<event>` payloads. Events not listed carry `{}`. */
 export interface WebChatServiceEvents {
   ready: {};
-  started: WebChatAjaxResponse;
+  capabilitiesChanged: WebChatCapabilities;
+  started: { data: WebChatSessionData };
+  ajaxResponse: {};
   ended: {};
   restored: {};
   restoreTimeout: {};
@@ -481,13 +534,13 @@ export interface WebChatServiceEvents {
   error: WebChatError;
   agentTypingStarted: WebChatTyping;
   agentTypingStopped: WebChatTyping;
-  agentTypingTimeout: WebChatTyping;
+  agentTypingTimeout: {};
   clientTypingStarted: {};
   clientTypingStopped: {};
   pollingStarted: {};
   pollingStopped: {};
   clientConnected: WebChatPresence;
-  clientDisconnected: WebChatPresence;
+  clientDisconnected: {};
   agentConnected: WebChatPresence;
   agentDisconnected: WebChatPresence;
   supervisorConnected: WebChatPresence;
@@ -501,20 +554,30 @@ export interface WebChatServiceEvents {
 }
 
 /**
- * `WebChatService.<command>` options and resolutions. Vendor rejections are the vendor's strings (e.g.
- * `'There is no active chat session.'`); failed requests reject with a {@link WebChatAjaxResponse}.
+ * `WebChatService.<command>` options and resolutions. Vendor rejections are the vendor's strings, exactly (e.g.
+ * sendMessage's `'There is no active chat session.'`, endChat's `'There is no active chat session'`); failed
+ * requests reject with a {@link WebChatAjaxResponse}. Before `configure`, every command rejects with a string
+ * naming the missing `_genesys.widgets.webchat.transport`.
  */
 export interface WebChatServiceCommands {
   configure: { options: WebChatConfig; result: undefined };
   startChat: {
-    options: { nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
-      userData?: Record<string, unknown> };
-    result: WebChatAjaxResponse;
+    /**
+     * The entry form as the shipped widget reads it (`form`), or flat as documented; `form` wins.
+     * `interactionData`, `deploymentKey`, `orgGuid`/`organizationId` override the configured transport's for this chat.
+     */
+    options: { form?: { nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
+      [field: string]: unknown };
+      nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
+      userData?: Record<string, unknown>;
+      interactionData?: WebChatConfig['transport']['interactionData'];
+      deploymentKey?: string; orgGuid?: string; organizationId?: string };
+    result: undefined;
   };
-  endChat: { options: void; result: WebChatAjaxResponse };
-  sendMessage: { options: { message: string }; result: WebChatAjaxResponse };
+  endChat: { options: void; result: WebChatXhr };
+  sendMessage: { options: { message: string }; result: undefined };
   sendCustomNotice: { options: { message?: string }; result: never };
-  sendTyping: { options: void; result: WebChatAjaxResponse };
+  sendTyping: { options: void; result: WebChatAjaxResponse | undefined };
   sendFilteredMessage: { options: { message: string; regex: RegExp }; result: undefined };
   addPrefilter: { options: { filters: RegExp | RegExp[] }; result: RegExp[] };
   updateUserData: { options: Record<string, unknown>; result: Record<string, unknown> };
@@ -523,11 +586,12 @@ export interface WebChatServiceCommands {
   stopPoll: { options: void; result: undefined };
   resetPollExceptions: { options: void; result: undefined };
   restore: { options: { sessionData?: string }; result: never };
-  getTranscript: { options: void; result: { messages: WebChatMessage[] } };
-  getAgents: { options: void; result: WebChatAgent[] };
+  getTranscript: { options: void; result: { messages: WebChatMessage[]; originalMessages: GuestChatMessage[] } };
+  getAgents: { options: void; result: { agents: WebChatAgents } };
   getStats: {
     options: void;
-    result: { agents: WebChatAgent[]; startTime: number | null; endTime: number | null; duration: number | null };
+    /** The first and last transcript messages' times; `false` without messages. */
+    result: { agents: WebChatAgents; startTime: number | false; endTime: number | false; duration: number | false };
   };
   sendFile: { options: { files: unknown }; result: never };
   downloadFile: { options: { fileId: string; fileName?: string }; result: never };

@@ -235,6 +235,24 @@ export function debugCommand(command, commander, data, deferred) {
   console.log(`[CXBus] command ${command} from ${commander}`, data);
   deferred.always((value) => {
     const ms = (now() - t0).toFixed(1);
-    console.log(`[CXBus] command ${command} ${deferred.state()} after ${ms} ms`, value);
+    console.log(`[CXBus] command ${command} ${deferred.state()} after ${ms} ms`, redactSession(command, value));
   });
+}
+
+/**
+ * WebChatService's session object (getSessionData) without its credentials, for the debug log: the JWT and the
+ * stream URL never reach the console.
+ */
+function redactSession(command, value) {
+  try {
+    if (String(command).indexOf('WebChatService.') === 0 && value !== null && typeof value === 'object' && 'jwt' in value) {
+      const copy = Object.assign({}, value);
+      delete copy.jwt;
+      delete copy.WebSocketUrl;
+      return copy;
+    }
+  } catch (_) {
+    /* a hostile value: logged as it is, it cannot hold our session */
+  }
+  return value;
 }

@@ -195,6 +195,10 @@ struct PluginEntry<H: Host> {
     commands: Table<H::Handler>,
     events: Vec<String>,
     buffered: Vec<Buffered<H>>,
+    /// A built-in plugin that gives its name to a page plugin registering under it (an unconfigured
+    /// WebChatService); `gone` once it did.
+    yields: bool,
+    gone: bool,
 }
 
 struct Subscription<H: Host> {
@@ -254,8 +258,16 @@ impl<H: Host> Bus<H> {
         if name.is_empty() || name.contains('.') {
             return Err(BusError::BadPluginName);
         }
-        if self.by_name.contains(name) {
-            return Err(BusError::PluginTaken);
+        if let Some(&old) = self.by_name.get(name) {
+            let holder = self.entry_mut(old)?;
+            if !holder.yields {
+                return Err(BusError::PluginTaken);
+            }
+            // The built-in steps aside: the page's own plugin of that name gets the name and the commands.
+            holder.yields = false;
+            holder.gone = true;
+            holder.commands = Table::new();
+            self.by_name.remove(name);
         }
         let id = PluginId(self.plugins.len() as u32);
         let name: Rc<str> = Rc::from(name);
@@ -265,9 +277,25 @@ impl<H: Host> Bus<H> {
             commands: Table::new(),
             events: Vec::new(),
             buffered: Vec::new(),
+            yields: false,
+            gone: false,
         });
         self.by_name.insert(&name, id);
         Ok(id)
+    }
+
+    /// Whether the plugin registered under `name` gives it up to a page plugin registering under it later.
+    pub fn set_yields(&mut self, name: &str, yields: bool) {
+        if let Some(&id) = self.by_name.get(name) {
+            if let Ok(p) = self.entry_mut(id) {
+                p.yields = yields;
+            }
+        }
+    }
+
+    /// Whether a built-in plugin named `name` gave its name up to a page plugin.
+    pub fn yielded(&self, name: &str) -> bool {
+        self.plugins.iter().any(|p| p.gone && &*p.name == name)
     }
 
     /// The plugin's namespace.
@@ -757,6 +785,32 @@ mod tests {
         assert_eq!(b.register_plugin("My.Plugin"), Err(BusError::BadPluginName));
         let id = b.plugin("MyPlugin").unwrap();
         assert_eq!(&**b.name(id).unwrap(), "MyPlugin");
+    }
+
+    #[test]
+    fn a_yielding_built_in_gives_its_name_to_a_page_plugin() {
+        let mut b = bus();
+        let builtin = ready_plugin(&mut b, "WebChatService");
+        b.register_command(builtin, "getAgents", "builtin").unwrap();
+        b.set_yields("WebChatService", true);
+        assert!(!b.yielded("WebChatService"));
+        // The page's own stand-in takes the name, and commands go to it.
+        let page = ready_plugin(&mut b, "WebChatService");
+        assert_ne!(page, builtin);
+        assert!(b.yielded("WebChatService"));
+        b.register_command(page, "getAgents", "stand-in").unwrap();
+        let caller = ready_plugin(&mut b, "Caller");
+        let d = run(b.command(caller, "WebChatService.getAgents", "opts", 1, 0.0));
+        assert_eq!(d.handler, "stand-in");
+        // The stand-in does not yield: a third registration is refused.
+        assert_eq!(b.register_plugin("WebChatService"), Err(BusError::PluginTaken));
+        // A built-in that stopped yielding (configured) keeps its name.
+        let mut b = bus();
+        ready_plugin(&mut b, "WebChatService");
+        b.set_yields("WebChatService", true);
+        b.set_yields("WebChatService", false);
+        assert_eq!(b.register_plugin("WebChatService"), Err(BusError::PluginTaken));
+        assert!(!b.yielded("WebChatService"));
     }
 
     #[test]

@@ -550,6 +550,35 @@ fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool, record
     }
 }
 
+/// Whether the built-in plugin `name` gives its name up to a page plugin that registers under it (see
+/// [`crate::core::bus::Bus::set_yields`]).
+pub fn set_yields(name: &str, yields: bool) {
+    with(|s| s.bus.set_yields(name, yields));
+}
+
+/// Whether the built-in plugin `name` gave its name up to a page plugin.
+pub fn yielded(name: &str) -> bool {
+    with(|s| s.bus.yielded(name))
+}
+
+/// Publishes `<namespace>.<event>` with `public` — a copy without credentials — for analytics and the debug log.
+pub fn publish_as_public(namespace: &str, event: &str, data: &JsValue, public: &JsValue) {
+    let now = js_sys::Date::now();
+    let (result, debug) = with(|s| (s.bus.publish_in(namespace, event, data, false, now), s.debug));
+    match result {
+        Ok(p) => {
+            analytics::record("CXBus", &p.topic, public);
+            if debug {
+                debug_publish(&p.topic, &p.publisher, public, p.subscribers.len() as u32, false);
+            }
+            deliver(&p, None, data, now, false, false, false);
+        }
+        Err(e) => {
+            refuse("publish", e.message(), &JsValue::from_str(event));
+        }
+    }
+}
+
 /// Publishes `<namespace>.<event>` as the built-in plugin `namespace` would (WebChatService, EngageDigital).
 pub fn publish_as(namespace: &str, event: &str, data: &JsValue) {
     publish_in(namespace, event, data, false, true);

@@ -53,3 +53,27 @@ async function main(): Promise<void> {
 }
 
 void main;
+
+// WebChatService's typed maps: the shipped service's shapes.
+import type { WebChatServiceCommands, WebChatServiceEvents } from 'cxbridge';
+function webchatShapes(
+  agents: WebChatServiceCommands['getAgents']['result'],
+  session: WebChatServiceCommands['getSessionData']['result'],
+  received: WebChatServiceEvents['messageReceived'],
+  started: WebChatServiceEvents['started'],
+  ended: WebChatServiceCommands['endChat']['result'],
+): void {
+  for (const id of Object.keys(agents.agents)) {
+    const left: number | false = agents.agents[id].disconnectedTime;
+    void left;
+  }
+  const jwt: string | undefined = session.jwt ?? started.data.jwt;
+  const name: string = received.messages[0].from.name;
+  const sender: string = received.originalMessages[0].sender.id;
+  const status: number = ended.status;
+  const start: WebChatServiceCommands['startChat']['options'] = { form: { nickname: 'Jo', email: 'jo@x.io' } };
+  // @ts-expect-error: getAgents resolves {agents: map}, not an array
+  void agents[0];
+  void [jwt, name, sender, status, start];
+}
+void webchatShapes;
