@@ -12,10 +12,20 @@ export function envelope(id, source, name, data, correlationId, mismatch, at) {
   return { id, source, event, timestamp: new Date(at).toISOString() };
 }
 
-/** JSON text, or undefined when the value cannot be serialized (a cycle, a BigInt). */
-export function stringify(value) {
+/**
+ * JSON text, or undefined when the value cannot be serialized (a cycle, a BigInt, a throwing getter or toJSON) or
+ * would be longer than `limit` characters: a page's array that claims 2^32 - 1 items must not be written out
+ * before its size is known, so the size is counted as the text is made and the work stops at the limit.
+ */
+export function stringify(value, limit) {
+  let size = 0;
+  const TOO_LARGE = {};
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, function (key, v) {
+      size += key.length + (typeof v === 'string' ? v.length : 8);
+      if (size > limit) throw TOO_LARGE;
+      return v;
+    });
   } catch (_) {
     return undefined;
   }
@@ -236,7 +246,7 @@ export function problem(code, source, name, n, m, p) {
   const text = [
     `logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '${source}'`,
     'logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
-    `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped`,
+    `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle, a BigInt, a getter that throws, or far larger than maxEventBytes); the event is dropped`,
     `cxbridge.analytics: ${what} is larger than maxEventBytes (${n} bytes); it is not sent to the collector`,
     'cxbridge.analytics: more than 200 events were recorded before cxbridge.analytics.configure(); the oldest are dropped (counted in stats().dropped)',
     `cxbridge.analytics: the collector refused a batch of ${n} events with HTTP ${m}; they are dropped (counted in stats().rejected)`,

@@ -404,6 +404,13 @@ export function wcMember(data, base) {
 
 /** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */
 export function wcTypingInput(data) {
+  try {
+    return typingInput(data);
+  } catch (_) {
+    return null;
+  }
+}
+function typingInput(data) {
   let el = g(data, 'input');
   if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
   const tag = g(el, 'tagName');
@@ -416,8 +423,13 @@ export function wcTypingInput(data) {
 
 /** A RegExp (or, when `many`, an array of them) as fields: a count, then each one's source and flags; null when one is not a RegExp. */
 export function wcRegexpsOf(v, many) {
-  const list = many && Array.isArray(v) ? v : [v];
-  return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
+  try {
+    const list = many && Array.isArray(v) ? v : [v];
+    if (list.length > 1000) return null;
+    return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
+  } catch (_) {
+    return null;
+  }
 }
 
 /** A configuration array (routing skills) as fields: a count, then each item, '~' when not a string; null when it cannot be read or is longer than 1000. */

@@ -20,6 +20,8 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::page;
+
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
 use crate::core::analytics::{cif, push_joined, push_u64, retry_after_seconds, Input, Source};
@@ -42,7 +44,7 @@ extern "C" {
         mismatch: &JsValue,
         at: f64,
     ) -> Object;
-    fn stringify(value: &JsValue) -> Option<String>;
+    fn stringify(value: &JsValue, limit: f64) -> Option<String>;
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
     fn push_data_layer(layer: &str, env: &JsValue);
@@ -235,7 +237,8 @@ fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
-/// Converts a JS value into the core's [`Input`], `depth` containers deep.
+/// Converts a JS value into the core's [`Input`], `depth` containers deep. `v` must be our own plain copy
+/// ([`page::plain_copy`]): reading it runs no page code.
 fn to_input(v: &JsValue, depth: u32) -> Input {
     if v.is_undefined() {
         Input::Missing
@@ -247,17 +250,19 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
         Input::Number(n)
     } else if let Some(s) = v.as_string() {
         Input::Str(s)
-    } else if Array::is_array(v) {
+    } else if page::is_list(v) {
         if depth == 0 {
             return Input::Other("array");
         }
-        Input::List(Array::from(v).iter().map(|x| to_input(&x, depth - 1)).collect())
+        let list: &Array = v.unchecked_ref();
+        Input::List(list.iter().map(|x| to_input(&x, depth - 1)).collect())
     } else if v.is_function() {
         Input::Other("function")
     } else if v.is_object() {
         if depth == 0 {
             return Input::Other("object");
         }
+        #[allow(clippy::disallowed_methods)] // a plain copy: its keys are data, with no getters or traps
         let entries = Object::entries(v.unchecked_ref());
         Input::Map(
             entries
@@ -278,6 +283,12 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
     } else {
         Input::Other("unknown")
     }
+}
+
+/// A page value as the core's [`Input`]: copied into plain data first (where the page's getters and traps run,
+/// caught), then converted. The error is a JS `Error` naming what could not be read.
+fn page_input(v: &JsValue, what: &str, depth: u32) -> Result<Input, JsValue> {
+    Ok(to_input(&page::plain_copy(v, what, depth)?, depth))
 }
 
 /// Where every area reports each event it emits; `source` is one of `ac`, `CXBus`, `EngageDigitalEmbeddedUI`,
@@ -412,7 +423,8 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
     }
     let hold_dl = config.data_layer.is_some() && !config.consent;
     let json = if config.endpoint.is_some() || hold_dl {
-        match stringify(env) {
+        // Far enough above maxEventBytes that the exact check (in bytes, later) decides every event near it.
+        match stringify(env, (config.policy.max_event_bytes as f64) * 4.0 + 4096.0) {
             Some(j) => Some(j),
             None => {
                 problem(
@@ -765,7 +777,7 @@ fn install_listeners() {
 /// `cxbridge.analytics.configure(options)`: see docs/analytics.md. Throws an Error naming the bad option.
 #[wasm_bindgen(js_name = analyticsConfigure)]
 pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
-    let input = to_input(&options, 2);
+    let input = page_input(&options, "options", 2)?;
     let (first, merged) = with(|s| {
         let base = s.config.clone().unwrap_or_default();
         base.merged(&input).map(|m| (s.config.is_none(), m))
@@ -837,11 +849,18 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
 
 /// [`log_analytics_event`] settling a promise made in `js/analytics.js`.
 fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise: Promise) {
-    let check = cif::validate(
-        &to_input(&data, cif::DATA_DEPTH),
-        &to_input(&event_name, 0),
-        &to_input(&correlation_id, 0),
-    );
+    let read = page_input(&data, "data", cif::DATA_DEPTH).and_then(|d| {
+        Ok((
+            d,
+            page_input(&event_name, "eventName", 0)?,
+            page_input(&correlation_id, "correlationId", 0)?,
+        ))
+    });
+    let (data_in, name_in, correlation_in) = match read {
+        Ok(read) => read,
+        Err(e) => return settle_promise(&promise, &page::thrown_text(&e), false),
+    };
+    let check = cif::validate(&data_in, &name_in, &correlation_in);
     let absent = match check {
         Ok(absent) => absent,
         Err(m) => return settle_promise(&promise, &m, false),

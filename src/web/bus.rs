@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 
 use super::analytics;
 use super::deferred::Deferred;
+use super::page;
 use crate::core::bus::{self as core, Bus, BusError, Dispatch, Host, PluginId, Publication, Route};
 use crate::core::journey::{self, concat};
 
@@ -388,16 +389,27 @@ impl Plugin {
     }
 
     fn register_events_impl(&self, names: JsValue) -> bool {
-        let Some(list) = names.dyn_ref::<Array>() else {
+        if !page::is_list(&names) {
             refuse("registerEvents", "expected an array of event names", &names);
             return false;
+        }
+        let list = match page::string_list(&names, "the event names", page::MAX_ITEMS) {
+            Ok(list) => list,
+            Err(e) => {
+                refuse("registerEvents", &page::thrown_text(&e), &JsValue::UNDEFINED);
+                return false;
+            }
         };
-        let mut strings = Vec::with_capacity(list.length() as usize);
-        for v in list.iter() {
-            match v.as_string() {
+        let mut strings = Vec::with_capacity(list.len());
+        for v in list {
+            match v {
                 Some(s) => strings.push(s),
                 None => {
-                    refuse("registerEvents", "an event name must be a string", &v);
+                    refuse(
+                        "registerEvents",
+                        "an event name must be a string",
+                        &JsValue::UNDEFINED,
+                    );
                     return false;
                 }
             }

@@ -9,6 +9,7 @@ pub mod analytics;
 pub mod bus;
 pub mod deferred;
 pub mod embedded;
+pub mod page;
 pub mod webchat;
 
 /// Called once the wasm is instantiated, before the calls queued by the stubs are replayed: builds the bus and

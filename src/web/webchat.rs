@@ -13,11 +13,12 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::bus::{self, NativeCommand};
 use super::deferred::Deferred;
+use super::page;
 use crate::core::guestchat::json;
 use crate::core::guestchat::{
     Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
@@ -213,7 +214,7 @@ fn s(v: &str) -> JsValue {
 }
 
 fn is_plain_object(v: &JsValue) -> bool {
-    v.is_object() && !Array::is_array(v) && !v.is_function()
+    v.is_object() && !page::is_list(v) && !v.is_function()
 }
 
 fn error(msg: &str) -> JsValue {
@@ -233,7 +234,7 @@ fn cfg_value(v: &JsValue) -> Cv {
         Cv::Number(n)
     } else if let Some(t) = v.as_string() {
         Cv::Str(t)
-    } else if Array::is_array(v) {
+    } else if page::is_list(v) {
         // Read in JS (a page's array may be a Proxy whose traps throw); at most 1000 items.
         match wc_string_list(v) {
             Some(fields) => {
@@ -289,13 +290,22 @@ fn start_option(data: &JsValue, path: &str) -> Option<JsValue> {
     (!v.is_undefined()).then_some(v)
 }
 
-/// Applies a validated configuration and keeps its page-side parts (userData, journey).
-fn apply_config(root: &JsValue, config: Config) {
+/// Applies a validated configuration and keeps its page-side parts (userData, journey). Fails, changing
+/// nothing, when the page's userData cannot be read.
+fn apply_config(root: &JsValue, config: Config) -> Result<(), JsValue> {
     let ud = get(root, "userData");
     let journey = wc_path("transport.interactionData.journey", root);
+    // Copied before the shell is borrowed: the page's getters run here, and may throw.
+    let user_data = if is_plain_object(&ud) {
+        let copy = obj();
+        page::assign_from(&copy, &ud, "the configuration's userData")?;
+        Some(copy)
+    } else {
+        None
+    };
     with(|sh| {
-        if is_plain_object(&ud) {
-            sh.user_data = Object::assign(&obj(), &Object::from(ud));
+        if let Some(copy) = user_data {
+            sh.user_data = copy;
         }
         sh.journey = journey;
         sh.config_root = root.clone();
@@ -303,6 +313,7 @@ fn apply_config(root: &JsValue, config: Config) {
     // Configured: the name is WebChatService's for good.
     bus::set_yields(NS, false);
     drive(|core, c| core.configure(config, c));
+    Ok(())
 }
 
 // ----- boot -----------------------------------------------------------------------------------------------------
@@ -360,7 +371,11 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     let later = !configured || wc_path("transport", &webchat).is_undefined();
     if configured && !other_type {
         match read_config(&webchat) {
-            Ok(c) => apply_config(&webchat, c),
+            Ok(c) => {
+                if let Err(e) = apply_config(&webchat, c) {
+                    web_sys::console::error_1(&e);
+                }
+            }
             Err(e) if !later => web_sys::console::error_1(&s(&e.0)),
             Err(_) => {}
         }
@@ -417,10 +432,10 @@ fn on_command(nc: NativeCommand) {
                 return;
             }
             match read_config(&data) {
-                Ok(c) => {
-                    apply_config(&data, c);
-                    nc.deferred.resolve(&JsValue::UNDEFINED);
-                }
+                Ok(c) => match apply_config(&data, c) {
+                    Ok(()) => nc.deferred.resolve(&JsValue::UNDEFINED),
+                    Err(e) => nc.deferred.reject(&e),
+                },
                 Err(e) => nc.deferred.reject(&error(&e.0)),
             }
             return;
@@ -473,11 +488,19 @@ fn on_command(nc: NativeCommand) {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
             }
+            // Read before the shell is borrowed: the page's getters run here, and may throw.
+            let copy = obj();
+            if let Err(e) = page::assign_from(&copy, &data, "the userData") {
+                nc.deferred.reject(&e);
+                return;
+            }
             let active = with(|sh| sh.core.is_active()).unwrap_or(false);
             if !active {
-                with(|sh| {
-                    Object::assign(&sh.user_data, &Object::from(data.clone()));
-                });
+                let user_data = with(|sh| sh.user_data.clone());
+                if let Some(user_data) = user_data {
+                    // Our own plain objects: no page code runs.
+                    let _ = page::assign_from(&user_data, &copy, "the userData");
+                }
             }
             Command::UpdateUserData
         }

@@ -227,7 +227,7 @@
     return list;
   }
 
-  /** Entry points whose answers are the page's own values: their rejections need not be Errors. */
+  /** Entry points whose answers are the page's own values: their rejections are whatever the page gave. */
   const OWN_VALUES = /^a handler (rejecting|throwing)|^a before-hook/;
 
   function describe(e) {
@@ -285,8 +285,14 @@
         const note = (e, how) => {
           const d = describe(e);
           if (TRAP.test(d.message) && r.traps.length < 5) r.traps.push(`${how}: ${d.message.slice(0, 200)}`);
-          if (!d.error && !OWN_VALUES.test(label) && r.notErrors.length < 5) r.notErrors.push(`${how}: ${d.message.slice(0, 100)}`);
-          if (d.error && !d.message && r.notErrors.length < 5) r.notErrors.push(`${how}: an Error without a message`);
+          // An Error with a message, or the vendor's rejection text (WebChatService rejects with strings).
+          // A failed request rejects with the vendor's AJAX response object ({status, statusText, …}).
+          let ajax = false;
+          try {
+            ajax = e !== null && typeof e === 'object' && typeof e.status === 'number';
+          } catch (_) {}
+          const readable = ajax || (d.message !== '' && (d.error || typeof e === 'string'));
+          if (!readable && !OWN_VALUES.test(label) && r.notErrors.length < 5) r.notErrors.push(`${how}: ${d.message.slice(0, 100) || '(empty)'}`);
         };
         for (let i = 0; i < perEntry; i++) {
           const [name, v] = values[i % values.length];
