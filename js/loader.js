@@ -17,7 +17,7 @@ const PLUGIN = {
   namespace: 'value', registerPlugin: 'plugin',
 };
 export const SURFACE = {
-  CXBus: { ...PLUGIN, configure: 'void' },
+  CXBus: { ...PLUGIN, configure: 'void', loadPlugin: 'deferred', loadFile: 'deferred' },
   bus: PLUGIN,
   embedded: { listen: 'listener', on: 'void', off: 'void', stats: 'value' },
   analytics: { configure: 'void', logAnalyticsEvent: 'promise', installCifShim: 'void', stats: 'value' },
@@ -32,6 +32,11 @@ const HANDLE_KINDS = { plugin: PLUGIN, listener: SURFACE.listener };
 export function createStubs(acQueue) {
   const queue = [];
   let live = false;
+  // Set when the wasm could not be loaded: every call made since fails with it.
+  let failure = null;
+  // Whether the page called CXBus.loadPlugin or CXBus.loadFile before the wasm was ready: it loads widgets-core
+  // itself (the vendor's lazy-load snippets), so the loader does not start it on its own.
+  let lazy = false;
   const handles = [];
 
   function makeHandle(spec, stats) {
@@ -41,7 +46,15 @@ export function createStubs(acQueue) {
       handle.obj[method] = function () {
         const args = Array.from(arguments);
         if (live) return forward(handle, method, args);
+        if (handle === roots.CXBus && (method === 'loadPlugin' || method === 'loadFile')) lazy = true;
         const entry = { handle, method, args, link: null };
+        if (failure) {
+          // Answered at once: the wasm will not come (it failed to load, see cxbridge.ready).
+          if (kind === 'deferred') return new Deferred().reject(failure);
+          if (kind === 'promise') return Promise.reject(failure);
+          if (kind === 'plugin' || kind === 'listener') return makeHandle(HANDLE_KINDS[kind], stats).obj;
+          return method === 'subscribe' ? args[0] : undefined;
+        }
         queue.push(entry);
         switch (kind) {
           case 'deferred': {
@@ -58,7 +71,8 @@ export function createStubs(acQueue) {
             const child = makeHandle(HANDLE_KINDS[kind], stats);
             // A creation that threw or was refused leaves a dead handle: its calls warn, they do not throw.
             entry.link = (r, err) => {
-              if (err) console.error(err);
+              // (A failed wasm load was reported once, by the loader.)
+              if (err && err !== failure) console.error(err);
               if (!err && r && typeof r === 'object') child.target = r;
               else child.dead = true;
             };
@@ -92,6 +106,7 @@ export function createStubs(acQueue) {
   const acQueued = [];
   function ac() {
     if (realAc) return realAc.apply(null, arguments);
+    if (failure) return undefined;
     acQueued.push({ ac: true, args: Array.from(arguments) });
     queue.push(acQueued[acQueued.length - 1]);
     return undefined;
@@ -128,6 +143,17 @@ export function createStubs(acQueue) {
     live = true;
   }
 
+  /**
+   * The wasm could not be loaded (`error` names the URL and the cause): every queued call that returned a deferred
+   * or a promise fails with it, every handle created meanwhile is dead, and later calls fail at once. Nothing is
+   * left pending.
+   */
+  function fail(error) {
+    failure = error;
+    for (const entry of queue) if (entry.link) entry.link(undefined, error);
+    queue.length = 0;
+  }
+
   return {
     ac,
     CXBus: roots.CXBus.obj,
@@ -135,6 +161,8 @@ export function createStubs(acQueue) {
     embedded: roots.embedded.obj,
     analytics: roots.analytics.obj,
     attach,
+    fail,
+    lazy: () => lazy,
   };
 }
 

@@ -64,10 +64,6 @@ extern "C" {
     /// getter throws.
     #[wasm_bindgen(js_name = globalAt)]
     fn global_path(path: &str) -> JsValue;
-
-    /// `on_ready(bus)`, a throw reported with `console.error`.
-    #[wasm_bindgen(js_name = callOnReady)]
-    fn call_on_ready(on_ready: &JsValue, bus: &JsValue);
 }
 
 /// What runs a command: a page function, or a plugin implemented in Rust.
@@ -111,7 +107,6 @@ impl Host for Js {
 struct State {
     bus: Bus<Js>,
     debug: bool,
-    on_ready_called: bool,
 }
 
 thread_local! {
@@ -119,7 +114,6 @@ thread_local! {
         RefCell::new(State {
             bus: Bus::new(),
             debug: false,
-            on_ready_called: false,
         })
     };
 }
@@ -146,6 +140,7 @@ fn perform(route: Route<Js>, commander: Option<&JsValue>) {
     match route {
         Route::Buffered => {}
         Route::Reject { deferred, message } => reject(&deferred, message),
+        Route::Unavailable { deferred, message } => reject(&deferred, &message),
         Route::Run(dispatch) => run(dispatch, commander),
     }
 }
@@ -571,29 +566,23 @@ pub fn republish_as(namespace: &str, event: &str, data: &JsValue) {
 pub(crate) fn boot(globals: bool) -> Result<(), JsValue> {
     Plugin::builtin(CXBUS)?;
     Plugin::builtin(WIDGETS_BUS)?;
-    if globals && global_path("_genesys.widgets.main.debug").as_bool() == Some(true) {
-        with(|s| s.debug = true);
+    if globals {
+        read_main_debug();
     }
     Ok(())
 }
 
-/// With globals, calls `_genesys.widgets.onReady(bus)` once, after the queued calls were replayed. A throwing
-/// `onReady` is reported on the console.
-pub(crate) fn after_replay(globals: bool) -> Result<(), JsValue> {
-    if !globals || with(|s| std::mem::replace(&mut s.on_ready_called, true)) {
-        return Ok(());
+/// `_genesys.widgets.main.debug: true` turns debug mode on (read at boot, and again when widgets-core starts:
+/// a configuration assigned after the bundle counts). `onReady` and the extensions are js/widgets.js's.
+pub(crate) fn read_main_debug() {
+    if global_path("_genesys.widgets.main.debug").as_bool() == Some(true) {
+        with(|s| s.debug = true);
     }
-    let on_ready = global_path("_genesys.widgets.onReady");
-    if !on_ready.is_function() {
-        return Ok(());
-    }
-    // The page's own `_genesys.widgets.bus` (the loader's forwarding stub), so `bus === _genesys.widgets.bus`.
-    let mut bus = global_path("_genesys.widgets.bus");
-    if !bus.is_object() {
-        bus = Plugin::builtin(WIDGETS_BUS)?.into();
-    }
-    call_on_ready(&on_ready, &bus);
-    Ok(())
+}
+
+/// Whether a plugin named `name` is registered (ready or not).
+pub(crate) fn has_plugin(name: &str) -> bool {
+    with(|s| s.bus.plugin(name).is_some())
 }
 
 const CXBUS: &str = "CXBus";
@@ -608,7 +597,8 @@ pub fn bus_register_plugin(name: JsValue) -> JsValue {
     }
 }
 
-/// `CXBus.configure({debug})`.
+/// `CXBus.configure({debug, pluginsPath, pluginFilenameFormat})`; the vendor's other options are accepted and
+/// have nothing to change here.
 pub fn bus_configure(config: JsValue) {
     if !config.is_object() {
         refuse("configure", "expected an object such as {debug: true}", &config);
@@ -619,6 +609,7 @@ pub fn bus_configure(config: JsValue) {
         let on = debug.is_truthy();
         with(|s| s.debug = on);
     }
+    super::widgets::configure(&config);
 }
 
 /// The built-in `CXBus` plugin, which `CXBus.command/subscribe/data` act as.
