@@ -67,7 +67,7 @@ const VENDOR: &[(&str, bool)] = &[
 /// A plugin name as the vendor's loader compares it: lower case, without a `cx-` prefix, a `.min.js` or `.js`
 /// suffix, dashes or underscores (`cx-webchat-service` → `webchatservice`, `widgets-core` → `widgetscore`).
 fn normalize(name: &str) -> String {
-    let lower = name.trim().to_ascii_lowercase();
+    let lower = trim(name).to_ascii_lowercase();
     let mut s: &str = &lower;
     for suffix in [".min.js", ".js"] {
         if let Some(stem) = s.strip_suffix(suffix) {
@@ -77,6 +77,11 @@ fn normalize(name: &str) -> String {
     }
     let s = s.strip_prefix("cx-").unwrap_or(s);
     s.chars().filter(|c| *c != '-' && *c != '_').collect()
+}
+
+/// `s` without ASCII whitespace around it (`str::trim` would bring Unicode's whitespace table).
+fn trim(s: &str) -> &str {
+    s.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
 /// The vendor plugin named `name` (by namespace, file name or `main.plugins` name), and whether it is a UI.
@@ -104,7 +109,7 @@ pub fn load_plugin(name: &str, plugins_path: &str, filename_format: &str) -> Loa
         };
         return Load::Refused(concat(&[&call, what, &shown(name), "'; it provides ", PROVIDED]));
     }
-    if name.trim().is_empty() {
+    if trim(name).is_empty() {
         return Load::Refused(concat(&[&call, "a plugin name must be a non-empty string"]));
     }
     if plugins_path.is_empty() {
@@ -120,8 +125,18 @@ pub fn load_plugin(name: &str, plugins_path: &str, filename_format: &str) -> Loa
     } else {
         filename_format
     };
-    let file = format.replacen("plugin", name, 1).to_lowercase();
-    Load::File(concat(&[plugins_path, &file]))
+    // By hand, and in ASCII case only: `str::replacen` would bring the two-way string searcher, and
+    // `str::to_lowercase` Unicode's case tables, into the wasm (together about 17 KB gzip).
+    let at = format.as_bytes().windows(6).position(|w| w == b"plugin");
+    let file = match (
+        at,
+        format.get(..at.unwrap_or(0)),
+        format.get(at.unwrap_or(0) + 6..),
+    ) {
+        (Some(_), Some(head), Some(tail)) => concat(&[head, name, tail]),
+        _ => format.to_owned(),
+    };
+    Load::File(concat(&[plugins_path, &file.to_ascii_lowercase()]))
 }
 
 /// `CXBus.configure({pluginsPath})` as the vendor keeps it: with a trailing slash added when it has none.
