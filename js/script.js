@@ -11,7 +11,7 @@ import { createWidgets } from './widgets.js';
     // any global the page replaced between the two (a Journey snippet's `ac` and its queue, `window._genesys`).
     const again = win.cxbridge.__includedAgain;
     if (typeof again === 'function') again();
-    console.warn('cxbridge: loaded twice; the first copy goes on serving the page, the second does nothing');
+    console.warn('cxbridge: loaded twice; the second copy does nothing');
     return;
   }
   const script = document.currentScript;
