@@ -144,6 +144,23 @@ test('the bundle included twice keeps working, and nothing queued between the tw
   assert.ok(log.indexOf('echo 1') < log.indexOf('echo 2'), log.join(', '));
   assert.ok(warnings.some((w) => /loaded twice/.test(w)), warnings.join('\n'));
   assert.equal(await page.evaluate(() => typeof window.ac.q.push), 'function');
+  // A copy included long after the first was ready (a Journey snippet's async tag) also takes back a replaced `ac`
+  // (its queued calls included) and a replaced `_genesys`.
+  const late = await page.evaluate(async () => {
+    window.ac = function () { (window.ac.q = window.ac.q || []).push(arguments); };
+    ac('on', 'webchat:offered', (e) => window.log.push('late ' + e.actionMapId));
+    window._genesys = { widgets: {} };
+    const s = document.createElement('script');
+    s.src = '/dist/cxbridge.js';
+    await new Promise((r) => {
+      s.onload = r;
+      document.head.appendChild(s);
+    });
+    ac('offer', { mediaType: 'webchat', actionMapId: 'late-map', actionMapVersion: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    return { log: window.log.filter((l) => l.startsWith('late')), bus: typeof window._genesys.widgets.bus?.command };
+  });
+  assert.deepEqual(late, { log: ['late late-map'], bus: 'function' });
   assertNoTraps(page);
 });
 
