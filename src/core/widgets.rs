@@ -29,7 +29,7 @@ pub const PROVIDED: &str = "widgets-core, cxbus and webchatservice (WebChatServi
 
 /// The vendor's plugins by bus namespace, and whether each is a user interface. Their file names are the
 /// namespace in lower case (`WebChat` → `webchat`), and the `main.plugins` names are the same with a `cx-` prefix
-/// and dashes (`cx-webchat-service`); [`normalize`] maps all three to one spelling.
+/// and dashes (`cx-webchat-service`); [`names`] takes all three as one.
 const VENDOR: &[(&str, bool)] = &[
     // UI plugins: headless cxbridge has none.
     ("WebChat", true),
@@ -64,41 +64,39 @@ const VENDOR: &[(&str, bool)] = &[
     ("Watchman", false),
 ];
 
-/// A plugin name as the vendor's loader compares it: lower case, without a `cx-` prefix, a `.min.js` or `.js`
-/// suffix, dashes or underscores (`cx-webchat-service` → `webchatservice`, `widgets-core` → `widgetscore`).
-fn normalize(name: &str) -> String {
-    let lower = trim(name).to_ascii_lowercase();
-    let mut s: &str = &lower;
-    for suffix in [".min.js", ".js"] {
-        if let Some(stem) = s.strip_suffix(suffix) {
-            s = stem;
-            break;
+/// Whether `name` names `plugin` as the vendor's loader and `main.plugins` spell it: in any ASCII case, with or
+/// without a `cx-` prefix, dashes and a `.min.js` suffix (`cx-webchat-service` and `WebChatService` name
+/// `webchatservice`). Compared in place: nothing is allocated.
+fn names(name: &str, plugin: &str) -> bool {
+    let name = name.strip_suffix(".min.js").unwrap_or(name);
+    let name = name.strip_prefix("cx-").unwrap_or(name);
+    let mut letters = name.bytes().filter(|b| *b != b'-');
+    let mut want = plugin.bytes();
+    loop {
+        match (letters.next(), want.next()) {
+            (None, None) => return true,
+            (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => {}
+            _ => return false,
         }
     }
-    let s = s.strip_prefix("cx-").unwrap_or(s);
-    s.chars().filter(|c| *c != '-' && *c != '_').collect()
-}
-
-/// `s` without ASCII whitespace around it (`str::trim` would bring Unicode's whitespace table).
-fn trim(s: &str) -> &str {
-    s.trim_matches(|c: char| c.is_ascii_whitespace())
 }
 
 /// The vendor plugin named `name` (by namespace, file name or `main.plugins` name), and whether it is a UI.
 fn vendor(name: &str) -> Option<(&'static str, bool)> {
-    let n = normalize(name);
-    VENDOR.iter().find(|(ns, _)| ns.eq_ignore_ascii_case(&n)).copied()
+    VENDOR.iter().find(|(ns, _)| names(name, ns)).copied()
 }
 
 /// `CXBus.loadPlugin(name)` with the configured `pluginsPath` (empty when none) and `pluginFilenameFormat`
 /// (the vendor's default is `plugin.min.js`: `plugin` is replaced by the name, then lower-cased).
 pub fn load_plugin(name: &str, plugins_path: &str, filename_format: &str) -> Load {
-    let n = normalize(name);
-    match n.as_str() {
-        "widgetscore" => return Load::Core,
-        "cxbus" => return Load::Bus,
-        "webchatservice" => return Load::Service("WebChatService"),
-        _ => {}
+    if names(name, "widgetscore") {
+        return Load::Core;
+    }
+    if names(name, "cxbus") {
+        return Load::Bus;
+    }
+    if names(name, "webchatservice") {
+        return Load::Service("WebChatService");
     }
     let call = concat(&["cxbridge: CXBus.loadPlugin('", &shown(name), "'): "]);
     if let Some((_, ui)) = vendor(name) {
@@ -109,7 +107,7 @@ pub fn load_plugin(name: &str, plugins_path: &str, filename_format: &str) -> Loa
         };
         return Load::Refused(concat(&[&call, what, &shown(name), "'; it provides ", PROVIDED]));
     }
-    if trim(name).is_empty() {
+    if name.is_empty() {
         return Load::Refused(concat(&[&call, "a plugin name must be a non-empty string"]));
     }
     if plugins_path.is_empty() {
@@ -126,7 +124,8 @@ pub fn load_plugin(name: &str, plugins_path: &str, filename_format: &str) -> Loa
         filename_format
     };
     // By hand, and in ASCII case only: `str::replacen` would bring the two-way string searcher, and
-    // `str::to_lowercase` Unicode's case tables, into the wasm (together about 17 KB gzip).
+    // `str::to_lowercase` Unicode's case tables, into the wasm (together about 17 KB gzip). Names are compared in
+    // ASCII for the same reason.
     let at = format.as_bytes().windows(6).position(|w| w == b"plugin");
     let file = match (
         at,
@@ -181,7 +180,12 @@ mod tests {
 
     #[test]
     fn the_provided_names_load_under_every_vendor_spelling() {
-        for name in ["widgets-core", "Widgets-Core", "widgets-core.min.js"] {
+        for name in [
+            "widgets-core",
+            "Widgets-Core",
+            "widgets-core.min.js",
+            "widgetscore",
+        ] {
             assert_eq!(load_plugin(name, "", ""), Load::Core, "{name}");
         }
         assert_eq!(load_plugin("cxbus", "", ""), Load::Bus);
@@ -228,7 +232,16 @@ mod tests {
         );
         let m = refused(load_plugin("MyPlugin", "", ""));
         assert!(m.contains("pluginsPath") && m.contains(PROVIDED), "{m}");
-        assert!(refused(load_plugin("  ", "/p/", "")).contains("non-empty"));
+        assert!(refused(load_plugin("", "/p/", "")).contains("non-empty"));
+        // Only whole names match: a longer or shorter one is the page's own.
+        assert_eq!(
+            load_plugin("webchatservices", "/p/", ""),
+            Load::File("/p/webchatservices.min.js".into())
+        );
+        assert_eq!(
+            load_plugin("webcha", "/p/", ""),
+            Load::File("/p/webcha.min.js".into())
+        );
     }
 
     #[test]

@@ -28,16 +28,12 @@ thread_local! {
 /// The longest `pluginsPath` or `pluginFilenameFormat` kept (a page's string, bounded before it is copied).
 const PATH_LIMIT: u32 = 2048;
 
-/// Reads `key` of the page's configuration object: a string of at most [`PATH_LIMIT`] UTF-16 units, or `None`.
+/// Reads `key` of the page's configuration object: a string of at most [`PATH_LIMIT`] UTF-16 units (measured
+/// before it is copied), or `None` (a longer one is ignored, as a value of the wrong type is).
 fn string_option(config: &JsValue, key: &str) -> Option<String> {
     let v = js_sys::Reflect::get(config, &JsValue::from_str(key)).ok()?;
     let s = v.dyn_ref::<js_sys::JsString>()?;
     if s.length() > PATH_LIMIT {
-        web_sys::console::warn_1(&JsValue::from_str(&concat(&[
-            "cxbridge: CXBus.configure() ignored ",
-            key,
-            ": longer than 2048 characters",
-        ])));
         return None;
     }
     s.as_string()
