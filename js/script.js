@@ -105,8 +105,8 @@ import { createWidgets } from './widgets.js';
       stubs.attach(real);
       wasm.afterReplay(true);
       // As widgets.min.js does, widgets-core starts by itself, unless the page loads it (a lazy-load snippet
-      // called CXBus.loadPlugin or CXBus.loadFile before now): then it starts when the page asks.
-      if (!stubs.lazy()) widgets.start();
+      // called CXBus.loadPlugin('widgets-core') or CXBus.loadFile before now): then it starts when the page asks.
+      if (!stubs.lazy() && !widgets.requested()) widgets.start();
       settle.resolve(api);
     })
     .catch((err) => {

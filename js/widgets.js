@@ -143,6 +143,8 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
   const called = new Set();
   const loadedFiles = new Set();
   let onReadyCalled = false;
+  // Whether the page asked for widgets-core (`loadPlugin('widgets-core')`).
+  let requested = false;
 
   /** The page's jQuery, when it has one: what extensions receive as `$`. */
   function jQuery() {
@@ -237,6 +239,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     const rest = answer.slice(1);
     switch (answer[0]) {
       case 'c':
+        requested = true;
         // As the vendor's plugin file, widgets-core starts after what the page is running now.
         queueMicrotask(() => {
           start();
@@ -283,5 +286,5 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     return d;
   }
 
-  return { start, loadPlugin, loadFile, Common };
+  return { start, loadPlugin, loadFile, Common, requested: () => requested };
 }

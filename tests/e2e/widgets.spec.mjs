@@ -115,6 +115,15 @@ for (const when of ['before', 'after']) {
   });
 }
 
+test('a page that loads another plugin early still gets widgets-core started by itself', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/widgets-onready.html?when=before&loads=1`);
+  await page.evaluate(() => cxbridge.ready);
+  await page.waitForTimeout(150);
+  assert.deepEqual(await page.evaluate(() => [window.readyCalls, window.cxbusLoaded]), [[true], 'done']);
+  assertNoTraps(page);
+});
+
 test('a configuration assigned after widgets-core started by itself is used when the page loads widgets-core', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/widgets-onready.html?when=late`);
