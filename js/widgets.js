@@ -145,6 +145,8 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
   let onReadyCalled = false;
   // Whether the page asked for widgets-core (`loadPlugin('widgets-core')`).
   let requested = false;
+  // widgets-core's `App` plugin, which announces `App.ready`; false once it could not be registered.
+  let app = null;
 
   /** The page's jQuery, when it has one: what extensions receive as `$`. */
   function jQuery() {
@@ -162,8 +164,8 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
   /**
    * widgets-core's start, as the vendor's: the configuration as the page has it now, then each extension once
    * (`fn($, CXBus, Common)`, in the object's key order; one that throws is reported and the others still run), then
-   * `onReady(bus)` once, then the extensions given as script URLs. Run again (a later `loadPlugin('widgets-core')`),
-   * it calls only what was not called before.
+   * `App.ready` (republished, once), then `onReady(bus)` once, then the extensions given as script URLs. Run again
+   * (a later `loadPlugin('widgets-core')`), it calls only what was not called before.
    */
   function start() {
     if (!globals) return;
@@ -183,6 +185,11 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     const main = read(widgets, 'main', '_genesys.widgets.main');
     const debug = read(main, 'debug', '_genesys.widgets.main.debug');
     if (typeof debug === 'boolean') Common.config({ debug });
+    try {
+      if (widgets && typeof widgets === 'object' && !widgets.common) widgets.common = Common;
+    } catch (_) {
+      // A frozen or hostile configuration object keeps what it has.
+    }
     const extensions = read(widgets, 'extensions', '_genesys.widgets.extensions');
     const urls = [];
     if (extensions !== null && typeof extensions === 'object') {
@@ -207,6 +214,16 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
             console.error(`cxbridge: the extension _genesys.widgets.extensions['${shown(name)}'] threw`, err);
           }
         }
+      }
+    }
+    if (app === null) {
+      // As the vendor's App, announced before onReady; sticky, so a later subscriber hears it too. Its data is an
+      // empty object, not the page's configuration (which would reach analytics with every bus event).
+      app = CXBus.registerPlugin('App') || false;
+      if (app) {
+        app.registerEvents(['ready']);
+        app.ready();
+        app.republish('ready', {});
       }
     }
     if (!onReadyCalled) {

@@ -84,8 +84,9 @@ test('extensions get ($, CXBus, Common) once, before onReady; one that throws is
   await page.goto(`${emu.url}/tests/widgets-extensions.html`);
   await page.waitForFunction(() => window.order.includes('TestExtension.ready') && window.seen.open);
   await page.waitForTimeout(100);
-  const r = await page.evaluate(() => ({ order: window.order, seen: window.seen }));
-  assert.deepEqual(r.order, ['Broken', 'Recorder', 'onReady', 'demo done', 'TestExtension.ready']);
+  const r = await page.evaluate(() => ({ order: window.order, seen: window.seen, common: window._genesys.widgets.common }));
+  assert.deepEqual(r.order, ['Broken', 'Recorder', 'onReady', 'demo done', 'App.ready', 'TestExtension.ready']);
+  assert.equal(typeof r.common, 'object', '_genesys.widgets.common is Common, as the vendor sets it');
   assert.deepEqual(r.seen.args, {
     jquery: true,
     cxbus: true,
