@@ -145,8 +145,6 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
   let onReadyCalled = false;
   // Whether the page asked for widgets-core (`loadPlugin('widgets-core')`).
   let requested = false;
-  // widgets-core's `App` plugin, which announces `App.ready`; false once it could not be registered.
-  let app = null;
 
   /** The page's jQuery, when it has one: what extensions receive as `$`. */
   function jQuery() {
@@ -216,15 +214,11 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
         }
       }
     }
-    if (app === null) {
-      // As the vendor's App, announced before onReady; sticky, so a later subscriber hears it too. Its data is an
-      // empty object, not the page's configuration (which would reach analytics with every bus event).
-      app = CXBus.registerPlugin('App') || false;
-      if (app) {
-        app.registerEvents(['ready']);
-        app.ready();
-        app.republish('ready', {});
-      }
+    try {
+      // As the vendor's App, announced before onReady; sticky, so a later subscriber hears it too (once only).
+      wasm.widgetsAppReady();
+    } catch (err) {
+      console.error(err);
     }
     if (!onReadyCalled) {
       const onReady = read(widgets, 'onReady', '_genesys.widgets.onReady');

@@ -585,8 +585,21 @@ pub(crate) fn has_plugin(name: &str) -> bool {
     with(|s| s.bus.plugin(name).is_some())
 }
 
+/// widgets-core's `App.ready`, republished (sticky) once when widgets-core starts, with `{}` as its data. A
+/// lifecycle signal of the loader, not a page's event: analytics does not record it. Nothing when a plugin named
+/// `App` is registered already (the page's own, or an earlier start).
+pub(crate) fn republish_app_ready() -> Result<(), JsValue> {
+    if has_plugin(APP) {
+        return Ok(());
+    }
+    Plugin::builtin(APP)?;
+    publish_in(APP, "ready", &js_sys::Object::new().into(), true, false);
+    Ok(())
+}
+
 const CXBUS: &str = "CXBus";
 const WIDGETS_BUS: &str = "WidgetsBus";
+const APP: &str = "App";
 
 /// `CXBus.registerPlugin(name)`: a handle, or `false` (with a warning) when the name is not a string, is
 /// malformed or is taken.

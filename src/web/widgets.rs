@@ -99,6 +99,12 @@ pub fn widgets_plugin(name: &str, globals: bool) -> Result<String, JsValue> {
     })
 }
 
+/// widgets-core's `App.ready`, once: after the extensions, before `onReady` (js/widgets.js calls it there).
+#[wasm_bindgen(js_name = widgetsAppReady)]
+pub fn widgets_app_ready() -> Result<(), JsValue> {
+    bus::republish_app_ready()
+}
+
 /// widgets-core's start, from Rust's side: `main.debug`, and WebChatService when the page configured it after
 /// the wasm booted. `globals` false reads nothing.
 #[wasm_bindgen(js_name = widgetsStart)]
