@@ -34,9 +34,6 @@ export function createStubs(acQueue) {
   let live = false;
   // Set when the wasm could not be loaded: every call made since fails with it.
   let failure = null;
-  // Whether the page called CXBus.loadFile before the wasm was ready: a lazy-load snippet, whose configuration file
-  // comes before widgets-core, so the loader does not start widgets-core on its own.
-  let lazy = false;
   const handles = [];
 
   function makeHandle(spec, stats) {
@@ -46,7 +43,6 @@ export function createStubs(acQueue) {
       handle.obj[method] = function () {
         const args = Array.from(arguments);
         if (live) return forward(handle, method, args);
-        if (handle === roots.CXBus && method === 'loadFile') lazy = true;
         const entry = { handle, method, args, link: null };
         if (failure) {
           // Answered at once: the wasm will not come (it failed to load, see cxbridge.ready).
@@ -162,7 +158,6 @@ export function createStubs(acQueue) {
     analytics: roots.analytics.obj,
     attach,
     fail,
-    lazy: () => lazy,
   };
 }
 

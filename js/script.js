@@ -104,9 +104,7 @@ import { createWidgets } from './widgets.js';
       real.CXBus.loadFile = widgets.loadFile;
       stubs.attach(real);
       wasm.afterReplay(true);
-      // As widgets.min.js does, widgets-core starts by itself, unless the page loads it (a lazy-load snippet
-      // called CXBus.loadPlugin('widgets-core') or CXBus.loadFile before now): then it starts when the page asks.
-      if (!stubs.lazy() && !widgets.requested()) widgets.start();
+      widgets.autoStart();
       settle.resolve(api);
     })
     .catch((err) => {

@@ -143,7 +143,8 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
   const called = new Set();
   const loadedFiles = new Set();
   let onReadyCalled = false;
-  // Whether the page asked for widgets-core (`loadPlugin('widgets-core')`).
+  // Whether the page loads widgets-core itself: it asked for it (`loadPlugin('widgets-core')`), or loads files
+  // (`loadFile`: a lazy-load snippet's configuration file comes before widgets-core).
   let requested = false;
 
   /** The page's jQuery, when it has one: what extensions receive as `$`. */
@@ -285,6 +286,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     } catch (_) {
       // Not a URL the browser can resolve: the script element reports the error.
     }
+    requested = true;
     if (loadedFiles.has(key)) {
       return d.reject(new Error(`cxbridge: CXBus.loadFile('${shown(url)}'): this file was already loaded; a file is loaded once`));
     }
@@ -297,5 +299,20 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     return d;
   }
 
-  return { start, loadPlugin, loadFile, Common, requested: () => requested };
+  /**
+   * widgets-core starting by itself, as widgets.min.js does: after the replay of the calls queued before the wasm
+   * was ready, once the document is parsed (so an `onReady` or a configuration a later inline script assigns is
+   * there), unless the page loads widgets-core itself (it called `loadPlugin('widgets-core')` or `loadFile`, queued
+   * or since).
+   */
+  function autoStart() {
+    const go = () => {
+      if (!requested) start();
+    };
+    if (typeof document !== 'undefined' && document.readyState === 'loading') {
+      document.addEventListener('DOMContentLoaded', go, { once: true });
+    } else go();
+  }
+
+  return { start, autoStart, loadPlugin, loadFile, Common };
 }

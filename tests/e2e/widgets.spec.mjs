@@ -116,6 +116,21 @@ for (const when of ['before', 'after']) {
   });
 }
 
+test('onReady assigned by an inline script parsed after the wasm was ready is still called', async () => {
+  const page = await newPage(browser);
+  // Hold the parser-blocking script back long enough for the page's wasm to get ready (checked below).
+  await page.route('**/tests/widgets-slow.js', async (route) => {
+    await new Promise((r) => setTimeout(r, 1500));
+    await route.continue();
+  });
+  await page.goto(`${emu.url}/tests/widgets-onready-late-script.html`);
+  await page.waitForTimeout(100);
+  const r = await page.evaluate(() => ({ readyWhile: window.readyWhile, readyCalls: window.readyCalls }));
+  assert.equal(r.readyWhile, 'loading', 'the wasm was ready while the document was still being parsed');
+  assert.deepEqual(r.readyCalls, [true]);
+  assertNoTraps(page);
+});
+
 test('a page that loads another plugin early still gets widgets-core started by itself', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/widgets-onready.html?when=before&loads=1`);
