@@ -70,12 +70,12 @@ fn boot_webchat() -> Result<(), JsValue> {
 /// page's plugin file, `e<message>` fail with the message. `name` is a string of at most 200 characters (the
 /// caller checked). `globals`: the page's `_genesys` may be read.
 #[wasm_bindgen(js_name = widgetsPlugin)]
-pub fn widgets_plugin(name: &str, globals: bool) -> Result<String, JsValue> {
+pub fn widgets_plugin(name: &str, globals: bool) -> Result<JsValue, JsValue> {
     let load = CONFIG.with(|c| {
         let c = c.borrow();
         core::load_plugin(name, &c.plugins_path, &c.filename_format)
     });
-    Ok(match load {
+    let answer: String = match load {
         Load::Core => "c".into(),
         Load::Bus => "b".into(),
         Load::Service(namespace) => {
@@ -96,7 +96,8 @@ pub fn widgets_plugin(name: &str, globals: bool) -> Result<String, JsValue> {
         }
         Load::File(url) => concat(&["f", &url]),
         Load::Refused(message) => concat(&["e", &message]),
-    })
+    };
+    Ok(JsValue::from_str(&answer))
 }
 
 /// widgets-core's `App.ready`, once: after the extensions, before `onReady` (js/widgets.js calls it there).

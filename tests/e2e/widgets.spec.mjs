@@ -32,6 +32,8 @@ async function chatRoundTrip(page) {
 
 test('the vendor snippet: loadPlugin resolves for what cxbridge provides and fails naming what it does not', async () => {
   const page = await newPage(browser);
+  const vendorRequests = [];
+  page.on('request', (req) => /mypurecloud/.test(req.url()) && vendorRequests.push(req.url()));
   await page.goto(`${emu.url}/tests/widgets-snippet.html`);
   await page.waitForFunction(() => Object.keys(window.results).length === 8);
   // Let a second onReady show itself if there were one.
@@ -46,6 +48,8 @@ test('the vendor snippet: loadPlugin resolves for what cxbridge provides and fai
   assert.match(r.results.noName, /^failed: cxbridge: CXBus\.loadPlugin\(\) needs a plugin name/);
   assert.match(r.results.open, /^failed: cxbridge: WebChat\.open: cxbridge is headless .* UI plugin WebChat; it provides CXBus and WebChatService/);
   assert.match(r.results.callbackOpen, /^failed: cxbridge: Callback\.open: cxbridge is headless/);
+  // The snippet's pluginsPath is the vendor's CDN: nothing is fetched from it.
+  assert.deepEqual(vendorRequests, []);
   // The configuration given before the snippet drives WebChatService.
   assert.deepEqual(await chatRoundTrip(page), { started: 'started', conversation: 'string' });
   assertNoTraps(page);
