@@ -182,7 +182,8 @@ export function realApi(wasm) {
   const global = wasm.busHandle(false);
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
-  // registerPlugin is the plugin method; configure is routed as the method after the last.
+  // registerPlugin is the plugin method; configure is routed as the method after the last. loadPlugin and loadFile
+  // are js/widgets.js's, added by the entry (script.js, index.mjs).
   CXBus.configure = (cfg) => wasm.pluginCall(global, 12, cfg);
   return {
     ac: acEntry(wasm),
