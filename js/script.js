@@ -6,11 +6,11 @@ import { dispatch } from './listeners.js';
 import { createWidgets } from './widgets.js';
 
 (function (win) {
-  if (win.cxbridge && win.cxbridge.version) {
-    // Included twice (two tags, or a tag and the Journey snippet): the first copy stays the one, and takes back
-    // any global the page replaced between the two (a Journey snippet's `ac` and its queue, `window._genesys`).
-    const again = win.cxbridge.__includedAgain;
-    if (typeof again === 'function') again();
+  // Included twice (two tags, or a tag and the Journey snippet): the first copy stays the one, and takes back any
+  // global the page replaced between the two (a Journey snippet's `ac` and its queue, `window._genesys`) — unless
+  // its wasm failed to load: then this copy starts afresh (including the bundle again is a script-tag page's retry).
+  const first = win.cxbridge && win.cxbridge.version ? win.cxbridge.__includedAgain : null;
+  if (first !== null && (typeof first !== 'function' || first() !== 'failed')) {
     console.warn('cxbridge: loaded twice; the second copy does nothing');
     return;
   }
@@ -59,10 +59,12 @@ import { createWidgets } from './widgets.js';
   win._genesys.widgets.bus = stubs.bus;
 
   let settle;
+  let failed = false;
   const ready = new Promise((resolve, reject) => (settle = { resolve, reject }));
   const api = { ready, version: VERSION, embedded: stubs.embedded, analytics: stubs.analytics };
   Object.defineProperty(api, '__includedAgain', {
     value: () => {
+      if (failed) return 'failed';
       try {
         install();
       } catch (err) {
@@ -110,6 +112,7 @@ import { createWidgets } from './widgets.js';
     .catch((err) => {
       const error = new Error(`cxbridge: could not load ${wasmUrl}: ${err && err.message ? err.message : err}`);
       console.error(error);
+      failed = true;
       stubs.fail(error);
       settle.reject(error);
     });

@@ -216,6 +216,30 @@ for (const [name, fulfil, cause] of [
   });
 }
 
+test('after a failed load, including the bundle again loads it afresh', async () => {
+  const page = await newPage(browser);
+  let failing = true;
+  await page.route('**/dist/cxbridge_bg.wasm', (route) => (failing ? route.fulfill({ status: 404 }) : route.continue()));
+  await page.goto(`${emu.url}/tests/widgets-wasm-fail.html`);
+  await page.waitForFunction(() => window.results.after);
+  failing = false;
+  const r = await page.evaluate(async () => {
+    const s = document.createElement('script');
+    s.src = '/dist/cxbridge.js';
+    await new Promise((resolve) => {
+      s.onload = resolve;
+      document.head.appendChild(s);
+    });
+    await window.cxbridge.ready;
+    const p = CXBus.registerPlugin('Again');
+    p.registerCommand('ping', (e) => e.deferred.resolve('pong'));
+    p.ready();
+    return { ping: await CXBus.command('Again.ping'), bus: await _genesys.widgets.bus.command('Again.ping') };
+  });
+  assert.deepEqual(r, { ping: 'pong', bus: 'pong' });
+  assertNoTraps(page, { allowConsoleErrors: [/could not load/, /Failed to load resource/] });
+});
+
 test('the ESM load() rejects naming the cause when the wasm fails, and the next load() retries', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/blank.html`);
