@@ -122,9 +122,10 @@ for (const when of ['before', 'after']) {
 
 test('onReady assigned by an inline script parsed after the wasm was ready is still called', async () => {
   const page = await newPage(browser);
-  // Hold the parser-blocking script back long enough for the page's wasm to get ready (checked below).
+  // Hold the parser-blocking script back until the page says its wasm is ready.
+  const wasmReady = page.waitForRequest(/wasm-ready/, { timeout: 15000 }).catch(() => {});
   await page.route('**/tests/widgets-slow.js', async (route) => {
-    await new Promise((r) => setTimeout(r, 1500));
+    await wasmReady;
     await route.continue();
   });
   await page.goto(`${emu.url}/tests/widgets-onready-late-script.html`);
