@@ -59,15 +59,20 @@ export interface Plugin {
   publish(event: string, data?: unknown): boolean;
   /** Like `publish`, and later subscribers get the last data at once (sticky). */
   republish(event: string, data?: unknown): boolean;
-  /** Exact name `'Other.event'`, no wildcards; returns the name. */
-  subscribe<D = any>(event: string, callback: (e: BusEvent<D>) => void): string | false;
+  /**
+   * Exact name `'Other.event'`, no wildcards; returns the name. A `WebChatService.<event>` gets its payload type
+   * from {@link WebChatServiceEvents}.
+   */
+  subscribe<D = any, E extends string = string>(event: E, callback: (e: BusEvent<EventData<E, D>>) => void): string | false;
   /** Without `callback`: every callback of this plugin for the event. Returns whether any was removed. */
   unsubscribe(event: string, callback?: (e: BusEvent) => void): boolean;
   /**
    * `'Other.cmd'`, or `'cmd'` for the plugin's own. Rejects with "Command does not exist" for an unknown plugin or
-   * command; waits while the target plugin is registered but has not called `ready()`.
+   * command; waits while the target plugin is registered but has not called `ready()`. A `WebChatService.<command>`
+   * takes its options and resolves with its result as {@link WebChatServiceCommands} says; a command of a Genesys
+   * UI plugin nobody registered (`WebChat.open`) rejects saying cxbridge is headless.
    */
-  command<R = any>(command: string, data?: unknown): Deferred<R>;
+  command<R = any, C extends string = string>(command: C, data?: CommandOptions<C>): Deferred<CommandResult<C, R>>;
   /** A handler that throws rejects the command with its error. */
   registerCommand(name: string, handler: (e: CommandEvent) => void): boolean;
   registerEvents(names: string[]): boolean;
@@ -84,10 +89,93 @@ export interface Plugin {
   registerPlugin(name: string): Plugin | false;
 }
 
-/** The global `CXBus`: the built-in `CXBus` plugin plus `registerPlugin` and `configure`. */
+/** `CXBus.configure(options)`: the vendor's options; those with no effect in cxbridge are accepted. */
+export interface CXBusOptions {
+  /** Logs every publish and command (with how long it took to settle) to the console. */
+  debug?: boolean;
+  /** Where `loadPlugin` finds a page's own plugin files (`<pluginsPath><name>.min.js`). */
+  pluginsPath?: string;
+  /** The plugin file name, `plugin` standing for the name (default `'plugin.min.js'`). */
+  pluginFilenameFormat?: string;
+  async?: boolean;
+  log?: boolean;
+  logStore?: boolean;
+  loadPlugins?: boolean;
+  pluginMap?: Record<string, string | false>;
+  unlocked?: boolean;
+}
+
+/** The global `CXBus`: the built-in `CXBus` plugin plus `registerPlugin`, `configure` and the loader. */
 export interface CXBus extends Plugin {
-  /** `debug: true` logs every publish and command (with how long it took to settle) to the console. */
-  configure(options: { debug?: boolean }): void;
+  configure(options: CXBusOptions): void;
+  /**
+   * Done for what cxbridge provides (`'widgets-core'`, which starts the extensions and `onReady`; `'cxbus'`;
+   * `'webchatservice'`, once WebChatService is registered); failed, naming the plugin and what cxbridge provides,
+   * for a Genesys plugin it does not (the UI: `'webchat'`, …); any other name is loaded from `pluginsPath`.
+   */
+  loadPlugin(name: string): Deferred<unknown>;
+  /** Runs the script at `url` once: done when it has run, failed with "Could not load file: <url>". */
+  loadFile(url: string): Deferred<unknown>;
+}
+
+// ---- Genesys Widgets configuration and lifecycle (the script-tag globals: cxbridge-global.d.ts) -------------
+
+/** `Common`, as extensions receive it: the vendor's non-UI helpers. Its UI builders throw (cxbridge is headless). */
+export interface WidgetsCommon {
+  /** Logged only in debug mode (`main.debug`, `config({debug: true})`). */
+  log(message: unknown, type?: 'log' | 'debug' | 'info' | 'warn' | 'error'): void;
+  debug(message: unknown): void;
+  error(message: unknown): void;
+  config(options: { debug?: boolean }): { debug: boolean };
+  /** The value at the dotted path; the first missing or falsy step's value; false for bad arguments. */
+  checkPath(object: object, path: string): any;
+  /** Sets the value at the dotted path, creating objects on the way. */
+  createPath(object: object, path: string, value: unknown): boolean;
+  /** `<` and `>` as entities (nothing else, as the vendor's). */
+  sanitizeHTML(html: string): string;
+  guid(): string;
+  /** `e.deferred.resolve(value)` for a command event. */
+  resolve(e: CommandEvent, value?: unknown): void;
+  reject(e: CommandEvent, reason?: unknown): void;
+  injectScript(url: string): void;
+  isMobileDevice(): boolean;
+  /** The vendor's UI builders: each throws, saying cxbridge is headless. */
+  Generate: Record<'Container' | 'Buttons' | 'Icon' | 'Input' | 'Form' | 'Options' | 'Countdown', (...args: any[]) => never>;
+}
+
+/** An extension: called once, before `onReady`, with the page's jQuery (when it has one), `CXBus` and `Common`. */
+export type WidgetsExtension = ($: any, CXBus: CXBus, Common: WidgetsCommon) => void;
+
+/** `window._genesys.widgets`. */
+export interface GenesysWidgets {
+  main?: { debug?: boolean; [option: string]: unknown };
+  webchat?: WebChatConfig;
+  /** Functions, or URLs of scripts loaded after `onReady`. */
+  extensions?: Record<string, WidgetsExtension | string>;
+  /** Called once when widgets-core has started, with `_genesys.widgets.bus`. */
+  onReady?: (bus: Plugin) => void;
+  /** Put there by cxbridge: a ready-made plugin handle. */
+  bus?: Plugin;
+  [option: string]: unknown;
+}
+
+export interface GenesysGlobal {
+  widgets?: GenesysWidgets;
+  [key: string]: unknown;
+}
+
+/** `window.cxbridge`, as the script-tag bundle defines it. */
+export interface CxBridgeScript {
+  /** Resolves once the wasm is ready; rejects, naming the URL and the cause, when it cannot be loaded. */
+  ready: Promise<CxBridgeScript>;
+  version: string;
+  embedded: EmbeddedApi;
+  analytics: AnalyticsApi;
+}
+
+/** `Microsoft.CIFramework`, as `cxbridge.analytics.installCifShim()` defines it. */
+export interface CifShim {
+  logAnalyticsEvent(data: CifAnalyticsData | string, eventName: string, correlationId?: string): Promise<string>;
 }
 
 /**
@@ -360,6 +448,10 @@ export interface LoadOptions {
   wasmUrl?: string | URL;
 }
 
+/**
+ * Loads the wasm once (every call gives the same promise). When it cannot be fetched, compiled or instantiated,
+ * the promise rejects naming the URL and the cause, and the next call tries again.
+ */
 export function load(options?: LoadOptions): Promise<CxBridge>;
 export const version: string;
 export default load;
@@ -603,3 +695,24 @@ export interface WebChatServiceCommands {
     result: (message: WebChatMessage) => WebChatMessage | void };
   verifySession: { options: void; result: { sessionActive: boolean } };
 }
+
+/** The `WebChatService.<name>` commands and events cxbridge types. */
+export type WebChatServiceCommandName = `WebChatService.${keyof WebChatServiceCommands}`;
+export type WebChatServiceEventName = `WebChatService.${keyof WebChatServiceEvents}`;
+
+/** The WebChatService command a name is, or `never`. */
+export type WebChatServiceCommandOf<C> = C extends `WebChatService.${infer K}`
+  ? K extends keyof WebChatServiceCommands ? K : never
+  : never;
+/** A command's options: WebChatService's typed, any other's `unknown`. */
+export type CommandOptions<C extends string> = [WebChatServiceCommandOf<C>] extends [never]
+  ? unknown
+  : WebChatServiceCommands[WebChatServiceCommandOf<C>]['options'];
+/** What a command resolves with: WebChatService's typed, any other's `R`. */
+export type CommandResult<C extends string, R> = [WebChatServiceCommandOf<C>] extends [never]
+  ? R
+  : WebChatServiceCommands[WebChatServiceCommandOf<C>]['result'];
+/** An event's payload: WebChatService's typed, any other's `D`. */
+export type EventData<E extends string, D> = E extends `WebChatService.${infer K}`
+  ? K extends keyof WebChatServiceEvents ? WebChatServiceEvents[K] : D
+  : D;

@@ -252,14 +252,6 @@ export function globalAt(path, root) {
   return v;
 }
 
-export function callOnReady(onReady, bus) {
-  try {
-    onReady(bus);
-  } catch (err) {
-    console.error('cxbridge: _genesys.widgets.onReady threw', err);
-  }
-}
-
 // Debug mode (CXBus.configure({debug: true})): like the vendor's debug console, every publish and every command,
 // and for a command how long it took to settle.
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());

@@ -148,6 +148,9 @@ pub enum Route<H: Host> {
         deferred: H::Deferred,
         message: &'static str,
     },
+    /// Reject the deferred with this message: the command names a Genesys plugin that cxbridge does not provide
+    /// (`WebChat.open`: cxbridge is headless), which no page plugin registered either.
+    Unavailable { deferred: H::Deferred, message: String },
 }
 
 /// A command ready to run.
@@ -420,6 +423,10 @@ impl<H: Host> Bus<H> {
             };
         }
         let Some(target) = self.by_name.get(namespace).copied() else {
+            // A Genesys plugin cxbridge does not provide (the UI above all) says so, rather than "does not exist".
+            if let Some(message) = super::widgets::unprovided_command(namespace, command) {
+                return Route::Unavailable { deferred, message };
+            }
             return Route::Reject {
                 deferred,
                 message: COMMAND_DOES_NOT_EXIST,
@@ -760,6 +767,7 @@ mod tests {
             Route::Run(d) => d,
             Route::Buffered => panic!("buffered"),
             Route::Reject { message, .. } => panic!("rejected: {message}"),
+            Route::Unavailable { message, .. } => panic!("unavailable: {message}"),
         }
     }
 
@@ -865,6 +873,30 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_command_to_a_vendor_ui_plugin_nobody_registered_says_cxbridge_is_headless() {
+        let mut b = bus();
+        let me = ready_plugin(&mut b, "Me");
+        match b.command(me, "WebChat.open", "", 3, 0.0) {
+            Route::Unavailable { deferred, message } => {
+                assert_eq!(deferred, 3);
+                assert!(
+                    message.contains("WebChat.open") && message.contains("headless"),
+                    "{message}"
+                );
+            }
+            _ => panic!("not unavailable"),
+        }
+        // A page that registers its own WebChat plugin gets the ordinary routing.
+        let own = ready_plugin(&mut b, "WebChat");
+        b.register_command(own, "open", "own-open").unwrap();
+        assert_eq!(run(b.command(me, "WebChat.open", "", 4, 0.0)).handler, "own-open");
+        assert_eq!(
+            rejected(b.command(me, "WebChat.close", "", 5, 0.0)),
+            (5, COMMAND_DOES_NOT_EXIST)
+        );
     }
 
     #[test]

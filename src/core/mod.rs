@@ -8,3 +8,4 @@ pub mod emitter;
 pub mod guestchat;
 pub mod journey;
 pub mod webchat;
+pub mod widgets;

@@ -25,6 +25,17 @@ async function main(): Promise<void> {
     void chained;
   }
 
+  // WebChatService's commands and events are typed by name; other plugins' are what the caller says.
+  const started = await cx.CXBus.command('WebChatService.startChat', { nickname: 'Jo', email: 'jo@example.com' });
+  const status: number = started.status;
+  const transcript = await cx.CXBus.command('WebChatService.getTranscript');
+  const firstText: string | undefined = transcript.messages[0]?.text;
+  cx.CXBus.subscribe('WebChatService.agentConnected', (e) => void e.data.numAgentsConnected);
+  cx.CXBus.subscribe('MyPlugin.changed', (e: { data: { count: number } }) => void e.data.count);
+  const mine: Deferred<number> = cx.CXBus.command<number>('MyPlugin.count', { any: 'thing' });
+  await cx.CXBus.loadPlugin('widgets-core');
+  void [status, firstText, mine];
+
   const handle = cx.embedded.listen({ allowedOrigins: ['https://acme.digital.ringcentral.com'] });
   cx.embedded.on('smcc:task:ring', (data) => {
     const taskId: string = data.Id;
@@ -50,6 +61,11 @@ async function main(): Promise<void> {
   cx.analytics.configure({ sources: ['somewhere'] });
   // @ts-expect-error: listen needs allowedOrigins
   cx.embedded.listen({});
+  // @ts-expect-error: sendMessage's options are { message: string }
+  cx.CXBus.command('WebChatService.sendMessage', { msg: 'hi' });
+  // @ts-expect-error: getAgents resolves with agents, not a string
+  const agents: string = await cx.CXBus.command('WebChatService.getAgents');
+  void agents;
 }
 
 void main;
