@@ -213,10 +213,6 @@ fn s(v: &str) -> JsValue {
     JsValue::from_str(v)
 }
 
-fn is_plain_object(v: &JsValue) -> bool {
-    v.is_object() && !page::is_list(v) && !v.is_function()
-}
-
 fn error(msg: &str) -> JsValue {
     js_sys::Error::new(msg).into()
 }
@@ -296,7 +292,7 @@ fn apply_config(root: &JsValue, config: Config) -> Result<(), JsValue> {
     let ud = get(root, "userData");
     let journey = wc_path("transport.interactionData.journey", root);
     // Copied before the shell is borrowed: the page's getters run here, and may throw.
-    let user_data = if is_plain_object(&ud) {
+    let user_data = if page::is_plain_object(&ud) {
         let copy = obj();
         page::assign_from(&copy, &ud, "the configuration's userData")?;
         Some(copy)
@@ -484,7 +480,7 @@ fn on_command(nc: NativeCommand) {
         Some(11) => Command::StopPoll,
         Some(12) => Command::ResetPollExceptions,
         Some(8) => {
-            if !is_plain_object(&data) {
+            if !page::is_plain_object(&data) {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
             }

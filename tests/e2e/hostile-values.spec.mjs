@@ -18,7 +18,7 @@ const REQUIRED = [
   ...['publish', 'republish', 'subscribe', 'unsubscribe', 'command', 'registerCommand', 'registerEvents', 'before',
     'data', 'ready', 'namespace', 'registerPlugin'].flatMap((m) =>
     ['CXBus', '_genesys.widgets.bus', 'plugin'].map((h) => `${h}.${m}(value, value)`)),
-  'CXBus.configure(value)',
+  'CXBus.configure(value)', 'CXBus.loadPlugin(value)', 'CXBus.loadFile(value)',
   ...['configure', 'startChat', 'endChat', 'sendMessage', 'sendCustomNotice', 'sendTyping', 'sendFilteredMessage',
     'addPrefilter', 'updateUserData', 'poll', 'startPoll', 'stopPoll', 'resetPollExceptions', 'restore',
     'getTranscript', 'getAgents', 'getStats', 'sendFile', 'downloadFile', 'getSessionData', 'fetchHistory',
