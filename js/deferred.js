@@ -92,7 +92,7 @@ function callbacks(args) {
       try {
         n = a.length;
       } catch (err) {
-        throw new Error(`cxbridge: reading the callbacks' length threw: ${thrownText(err)}`);
+        throw new Error(`cxbridge: reading the callbacks' length threw: ${thrownText(err)}`, { cause: err });
       }
       if (!(n <= MAX_CALLBACKS)) throw new Error(`cxbridge: ${n} callbacks given; at most ${MAX_CALLBACKS} are taken`);
       for (let i = 0; i < n; i++) {
@@ -100,7 +100,7 @@ function callbacks(args) {
         try {
           f = a[i];
         } catch (err) {
-          throw new Error(`cxbridge: reading callback ${i} threw: ${thrownText(err)}`);
+          throw new Error(`cxbridge: reading callback ${i} threw: ${thrownText(err)}`, { cause: err });
         }
         if (typeof f === 'function') out.push(f);
       }

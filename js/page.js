@@ -39,8 +39,9 @@ export function isPlainObject(v) {
   }
 }
 
+/** The page's own error is the `cause`: a page can still find what its code threw. */
 function readError(what, err) {
-  return new Error(`reading ${what} threw: ${thrownText(err)}`);
+  return new Error(`reading ${what} threw: ${thrownText(err)}`, { cause: err });
 }
 
 function tooMany(what, n, max) {
