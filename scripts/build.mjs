@@ -1,6 +1,9 @@
 // npm run build: the wasm (cargo → wasm-bindgen → wasm-opt -Oz), then the two JS entries bundled by esbuild,
 // and the .d.ts types, into dist/. Skips the cargo and wasm-bindgen steps' work when nothing changed (cargo and
 // the mtime check below), so a second run costs a second or two.
+// `build({ bench: true })` (npm run bench) builds a copy into build/bench/ instead, with the `bench` cargo feature
+// and benches/hook.js's `cxbridge.__bench`: the bench's diagnostics never ship in dist/. Its own target and output
+// directories, so the two builds never invalidate each other.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -10,9 +13,11 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const run = (cmd, args, opts = {}) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit', ...opts });
 const log = (msg) => console.error(`[build] ${msg}`);
 
-export async function build({ quiet = false } = {}) {
+export async function build({ quiet = false, bench = false } = {}) {
   const stdio = quiet ? ['ignore', 'ignore', 'inherit'] : 'inherit';
-  mkdirSync(join(root, 'dist'), { recursive: true });
+  const out = bench ? 'build/bench' : 'dist';
+  const targetDir = bench ? 'target/bench' : 'target/dist';
+  mkdirSync(join(root, out), { recursive: true });
 
   // The shipped wasm is built with a standard library compiled for size, as nightly's flags allow (unlocked on this
   // stable toolchain by RUSTC_BOOTSTRAP, as fuzz/ does; needs the rust-src component, which scripts/setup.sh adds):
@@ -23,10 +28,11 @@ export async function build({ quiet = false } = {}) {
   // - legacy symbol mangling: under RUSTC_BOOTSTRAP rustc takes the v0 scheme, whose longer closure names
   //   wasm-bindgen turns into export names (before they are shortened below).
   // Its own target dir, so these flags never invalidate the ordinary builds that clippy and the tests use.
-  log('cargo build --target wasm32-unknown-unknown --release (-Z build-std, size-optimised std)');
+  log(`cargo build --target wasm32-unknown-unknown --release (-Z build-std, size-optimised std)${bench ? ' --features bench' : ''}`);
   run('cargo', [
     'build', '--quiet', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--release',
-    '--target-dir', 'target/dist', '-Z', 'build-std=std,panic_abort', '-Z', 'build-std-features=optimize_for_size',
+    ...(bench ? ['--features', 'bench'] : []),
+    '--target-dir', targetDir, '-Z', 'build-std=std,panic_abort', '-Z', 'build-std-features=optimize_for_size',
   ], {
     stdio,
     env: {
@@ -35,12 +41,12 @@ export async function build({ quiet = false } = {}) {
       RUSTFLAGS: '-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none -Csymbol-mangling-version=legacy',
     },
   });
-  const raw = join(root, 'target/dist/wasm32-unknown-unknown/release/cxbridge.wasm');
-  const pkg = join(root, 'build/pkg');
+  const raw = join(root, targetDir, 'wasm32-unknown-unknown/release/cxbridge.wasm');
+  const pkg = join(root, bench ? 'build/bench-pkg' : 'build/pkg');
   const bindgenOut = join(pkg, 'cxbridge_bg.wasm');
   // dist's wasm is written last (after the glue's names are shortened): if it is older than cargo's output, any
   // step may have failed half-way, so all of them run again.
-  const shipped = join(root, 'dist/cxbridge_bg.wasm');
+  const shipped = join(root, out, 'cxbridge_bg.wasm');
   const optimized = join(pkg, 'cxbridge_opt.wasm');
   if (!existsSync(shipped) || !existsSync(join(pkg, 'cxbridge.js')) || statSync(raw).mtimeMs > statSync(shipped).mtimeMs) {
     log('wasm-bindgen --target web');
@@ -71,6 +77,8 @@ export async function build({ quiet = false } = {}) {
   const snippets = {
     name: 'snippets',
     setup(b) {
+      // js/script.js imports build/pkg's glue; the bench build's is in build/bench-pkg.
+      if (bench) b.onResolve({ filter: /build\/pkg\/cxbridge\.js$/ }, () => ({ path: join(pkg, 'cxbridge.js') }));
       b.onResolve({ filter: /snippets\/[^/]+\/js\// }, (args) => ({
         path: join(root, 'js', args.path.replace(/^.*snippets\/[^/]+\/js\//, '')),
       }));
@@ -84,10 +92,15 @@ export async function build({ quiet = false } = {}) {
     // them): mangled like local names.
     mangleProps: /^(__wbg_ptr|__destroy_into_raw|__wrap)$/,
     logOverride: { 'duplicate-object-key': 'silent' },
+    define: { CXBRIDGE_BENCH: String(bench) },
   };
-  log('esbuild dist/cxbridge.js (classic script) and dist/cxbridge.mjs (ESM)');
-  await esbuild.build({ ...common, entryPoints: ['js/script.js'], outfile: 'dist/cxbridge.js', format: 'iife',
-    define: { 'import.meta.url': 'undefined' } });
+  log(`esbuild ${out}/cxbridge.js (classic script)${bench ? '' : ' and dist/cxbridge.mjs (ESM)'}`);
+  await esbuild.build({ ...common, entryPoints: ['js/script.js'], outfile: `${out}/cxbridge.js`, format: 'iife',
+    define: { ...common.define, 'import.meta.url': 'undefined' } });
+  if (bench) {
+    log(`${out}/ ready (the bench build)`);
+    return;
+  }
   await esbuild.build({ ...common, entryPoints: ['js/index.mjs'], outfile: 'dist/cxbridge.mjs', format: 'esm' });
   for (const f of readdirSync(join(root, 'js')).filter((f) => f.endsWith('.d.ts'))) {
     copyFileSync(join(root, 'js', f), join(root, 'dist', f));
@@ -225,7 +238,7 @@ export function minifyNames(wasm, glue) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  build().catch((err) => {
+  build({ bench: process.argv.includes('--bench') }).catch((err) => {
     console.error(err.message || err);
     process.exit(1);
   });

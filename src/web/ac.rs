@@ -360,6 +360,7 @@ fn event_list(
 }
 
 /// The listeners of a topic slot (the benchmark hook dispatches to one name's listeners).
+#[cfg(feature = "bench")]
 fn topic_list(
     e: &mut Emitter<Topic, Callback>,
     slot: usize,
@@ -651,8 +652,9 @@ pub fn new_uuid() -> String {
     uuid()
 }
 
-/// Benchmark hook (`npm run bench`, not public API): the number of the topic `name` plus one (0 when it is not
+/// Benchmark hook (`npm run bench`'s own build only, never in dist/): the number of the topic `name` plus one (0 when it is not
 /// a topic), which the page keeps, as `ac('on', …)` keeps names it has seen, so a dispatch carries no string.
+#[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = acBenchTopic)]
 pub fn ac_bench_topic(name: &str) -> u32 {
     Topic::parse(name).map_or(0, |t| t.index() as u32 + 1)
@@ -663,6 +665,7 @@ pub fn ac_bench_topic(name: &str) -> u32 {
 /// no topic, else `topic`. The page then runs the same loop (`dispatch` in js/listeners.js) with its payload.
 /// The emitter is measured beside mitt, eventemitter3 and nanoevents doing the same work: an event raised in
 /// the wasm crosses once, into the loop; an emit from JS crosses only when membership changed since.
+#[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = acBenchPrepare)]
 pub fn ac_bench_prepare(topic: u32) -> u32 {
     // A topic's slot is its number (event slots come after them).
