@@ -57,41 +57,6 @@ export function trackData(method, a, b, cid, sid, identity) {
   return d;
 }
 export function fail(message) { console.error(message); }
-export function uuid() {
-  // Never throws: a throw here would escape through the wasm in the middle of a dispatch.
-  const c = globalThis.crypto;
-  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
-  let b = new Uint8Array(16);
-  try { c.getRandomValues(b); } catch (_) { b = b.map(() => (Math.random() * 256) | 0); }
-  b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
-  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
-}
-// customerId: the _cxbridge_cid cookie, written on every page load (the two years count from the last visit);
-// sessionId: sessionStorage. An id read back must be a UUID v4 (a tampered one is replaced). Storage refused
-// (a sandboxed frame, cookies blocked) leaves page-lifetime ids: never throws.
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-export function visitorIds() {
-  let cid;
-  try {
-    for (const pair of document.cookie.split(';')) {
-      const i = pair.indexOf('=');
-      if (i > 0 && pair.slice(0, i).trim() === '_cxbridge_cid') { cid = pair.slice(i + 1).trim(); break; }
-    }
-  } catch (_) {}
-  if (!UUID4.test(cid)) cid = uuid();
-  try {
-    document.cookie = '_cxbridge_cid=' + cid + '; Max-Age=63072000; Path=/; SameSite=Lax' +
-      (location.protocol === 'https:' ? '; Secure' : '');
-  } catch (_) {}
-  let sid = null;
-  try { sid = sessionStorage.getItem('_cxbridge_sid'); } catch (_) {}
-  if (!UUID4.test(sid)) {
-    sid = uuid();
-    try { sessionStorage.setItem('_cxbridge_sid', sid); } catch (_) {}
-  }
-  return [cid, sid];
-}
 "#)]
 extern "C" {
     #[allow(clippy::too_many_arguments)]
@@ -116,6 +81,11 @@ extern "C" {
         identity: &JsValue,
     ) -> JsValue;
     fn fail(message: &str);
+}
+
+// The visitor's ids live with analytics' other stored ids (one UUID maker for both).
+#[wasm_bindgen(module = "/js/analytics.js")]
+extern "C" {
     fn uuid() -> String;
     #[wasm_bindgen(js_name = visitorIds)]
     fn visitor_ids() -> Array;
@@ -652,8 +622,9 @@ pub fn new_uuid() -> String {
     uuid()
 }
 
-/// Benchmark hook (`npm run bench`'s own build only, never in dist/): the number of the topic `name` plus one (0 when it is not
-/// a topic), which the page keeps, as `ac('on', …)` keeps names it has seen, so a dispatch carries no string.
+/// Benchmark hook (`npm run bench`'s own build only, never in dist/): the number of the topic `name` plus one
+/// (0 when it is not a topic), which the page keeps, as `ac('on', …)` keeps names it has seen, so a dispatch
+/// carries no string.
 #[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = acBenchTopic)]
 pub fn ac_bench_topic(name: &str) -> u32 {
