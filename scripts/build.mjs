@@ -62,7 +62,8 @@ export async function build({ quiet = false, bench = false } = {}) {
       '-Oz', '--one-caller-inline-max-function-size=20', '--low-memory-unused', '--converge', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       // Into build/, not dist/: dist's wasm must only appear once every step has succeeded (the check above).
-      '--strip-debug', '--strip-producers', bindgenOut, '-o', optimized,
+      // --strip-target-features: the features list is a custom section no browser reads.
+      '--strip-debug', '--strip-producers', '--strip-target-features', bindgenOut, '-o', optimized,
     ], { stdio });
     log('short import and export names (wasm and glue)');
     const glue = join(pkg, 'cxbridge.js');
