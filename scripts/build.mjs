@@ -59,11 +59,16 @@ export async function build({ quiet = false, bench = false } = {}) {
       // --one-caller-inline-max-function-size: -Oz inlines every function with one caller, however large, which
       // makes fewer but bigger bodies (the exports' shims swallowed whole call trees) that gzip compresses worse:
       // limiting that to small functions is 3.2 KB gzip less (any limit from 15 to 30 measures within 100 B).
-      '-Oz', '--one-caller-inline-max-function-size=20', '--low-memory-unused', '--converge', '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
+      '-Oz', '--one-caller-inline-max-function-size=20', '--low-memory-unused', '--converge',
+      '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
-      // Into build/, not dist/: dist's wasm must only appear once every step has succeeded (the check above).
+      // Functions in the order of their (mangled) names, before the names are stripped: a module's functions and a
+      // generic's instances end up side by side, where gzip's window finds what they share (0.2 KB gzip less).
+      '--reorder-functions-by-name',
       // --strip-target-features: the features list is a custom section no browser reads.
-      '--strip-debug', '--strip-producers', '--strip-target-features', bindgenOut, '-o', optimized,
+      '--strip-debug', '--strip-producers', '--strip-target-features',
+      // Into build/, not dist/: dist's wasm must only appear once every step has succeeded (the check above).
+      bindgenOut, '-o', optimized,
     ], { stdio });
     log('short import and export names (wasm and glue)');
     const glue = join(pkg, 'cxbridge.js');
