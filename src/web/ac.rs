@@ -83,6 +83,15 @@ extern "C" {
     fn fail(message: &str);
 }
 
+// The offer timer is armed with WebChatService's `setTimeout` helpers (the tick ignores their arguments).
+#[wasm_bindgen(module = "/js/webchat_io.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = wcTimer)]
+    fn wc_timer(cb: &Function, ms: u32, id: u32, fixed: u32) -> JsValue;
+    #[wasm_bindgen(js_name = wcClearTimer)]
+    fn wc_clear_timer(handle: &JsValue);
+}
+
 // The visitor's ids live with analytics' other stored ids (one UUID maker for both).
 #[wasm_bindgen(module = "/js/analytics.js")]
 extern "C" {
@@ -141,15 +150,13 @@ struct Visitor {
 
 /// The one armed `setTimeout`; clearing it is dropping it.
 struct Timer {
-    handle: i32,
+    handle: JsValue,
     deadline: f64,
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(w) = web_sys::window() {
-            w.clear_timeout_with_handle(self.handle);
-        }
+        wc_clear_timer(&self.handle);
     }
 }
 
@@ -569,9 +576,6 @@ fn sync_timer() {
     let Some(deadline) = want else {
         return;
     };
-    let Some(window) = web_sys::window() else {
-        return;
-    };
     let tick: Function = with(|s| {
         s.tick
             .get_or_insert_with(|| Closure::<dyn FnMut()>::new(on_tick))
@@ -581,10 +585,9 @@ fn sync_timer() {
     });
     let delay = (deadline - js_sys::Date::now())
         .ceil()
-        .clamp(0.0, f64::from(i32::MAX)) as i32;
-    if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(&tick, delay) {
-        with(|s| s.timer = Some(Timer { handle, deadline }));
-    }
+        .clamp(0.0, f64::from(i32::MAX)) as u32;
+    let handle = wc_timer(&tick, delay, 0, 0);
+    with(|s| s.timer = Some(Timer { handle, deadline }));
 }
 
 fn on_tick() {

@@ -385,13 +385,10 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     // when the tab is hidden (a mobile browser may discard a hidden tab without `pagehide`; the snapshot is no
     // longer written per message).
     // `visibilitychange` is fired at the document and bubbles to the window.
-    if let Some(win) = web_sys::window() {
-        let win = JsValue::from(win);
-        let cb = callback_js();
-        for kind in ["pagehide", "visibilitychange"] {
-            let remove = wc_listen(&win, kind, 4, &cb);
-            with(|sh| sh._pagehide.push(Listener { remove }));
-        }
+    let cb = callback_js();
+    for kind in ["pagehide", "visibilitychange"] {
+        let remove = wc_listen(&JsValue::NULL, kind, 4, &cb);
+        with(|sh| sh._pagehide.push(Listener { remove }));
     }
 
     // A stored session is restored now, before the page's queued commands run (a queued startChat then meets
