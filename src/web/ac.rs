@@ -29,6 +29,8 @@ use crate::core::journey::{
 
 use super::analytics;
 use super::page;
+// The offer timer is armed with WebChatService's `setTimeout` helpers.
+use super::webchat::{wc_clear_timer, wc_timer};
 
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
 // payload in one call, and reporting errors through whatever `console.error` is *now* (error trackers and test
@@ -81,15 +83,6 @@ extern "C" {
         identity: &JsValue,
     ) -> JsValue;
     fn fail(message: &str);
-}
-
-// The offer timer is armed with WebChatService's `setTimeout` helpers (the tick ignores their arguments).
-#[wasm_bindgen(module = "/js/webchat_io.js")]
-extern "C" {
-    #[wasm_bindgen(js_name = wcTimer)]
-    fn wc_timer(cb: &Function, ms: u32, id: u32, fixed: u32) -> JsValue;
-    #[wasm_bindgen(js_name = wcClearTimer)]
-    fn wc_clear_timer(handle: &JsValue);
 }
 
 // The visitor's ids live with analytics' other stored ids (one UUID maker for both).
