@@ -50,8 +50,9 @@ export async function build({ quiet = false, bench = false } = {}) {
   const optimized = join(pkg, 'cxbridge_opt.wasm');
   if (!existsSync(shipped) || !existsSync(join(pkg, 'cxbridge.js')) || statSync(raw).mtimeMs > statSync(shipped).mtimeMs) {
     log('wasm-bindgen --target web');
-    // No default wasm URL in the glue: js/script.js and js/index.mjs always say where the wasm is.
-    run('wasm-bindgen', ['--target', 'web', '--omit-default-module-path', '--out-dir', pkg, raw], { stdio });
+    // No default wasm URL in the glue: js/script.js and js/index.mjs always say where the wasm is. --encode-into
+    // always: every browser the bundle supports has TextEncoder#encodeInto, so the glue carries no fallback.
+    run('wasm-bindgen', ['--target', 'web', '--omit-default-module-path', '--encode-into', 'always', '--out-dir', pkg, raw], { stdio });
     log('wasm-opt -Oz');
     run(join(root, 'node_modules/.bin/wasm-opt'), [
       // --low-memory-unused: Rust puts the stack first (1 MB) and never uses addresses below 1 KB, so binaryen may
