@@ -64,8 +64,11 @@ export async function build({ quiet = false, bench = false } = {}) {
       // limiting that to small functions is 3.2 KB gzip less (any limit from 15 to 30 measures within 100 B).
       // --always-inline-max-function-size=4 (2 by default): a call costs about as much as a body that small, and
       // inlining it everywhere is 0.1 KB gzip less.
+      // --ignore-implicit-traps: binaryen may drop or move a load, store or division whose only effect would be a
+      // trap. Safe Rust never makes one trap (bounds and divisors are checked before, and a failed check is an
+      // explicit `unreachable`, which stays): 0.1 KB gzip less.
       '-Oz', '--one-caller-inline-max-function-size=20', '--always-inline-max-function-size=4',
-      '--low-memory-unused', '--converge',
+      '--ignore-implicit-traps', '--low-memory-unused', '--converge',
       '--enable-bulk-memory', '--enable-nontrapping-float-to-int', '--enable-sign-ext',
       '--enable-mutable-globals', '--enable-reference-types', '--enable-multivalue',
       // Functions in the order of their (mangled) names, before the names are stripped: a module's functions and a
