@@ -18,6 +18,11 @@ export default [
     },
   },
   {
+    // esbuild's define: true only in the bench build (scripts/build.mjs --bench).
+    files: ['js/script.js'],
+    languageOptions: { globals: { CXBRIDGE_BENCH: 'readonly' } },
+  },
+  {
     files: ['tests/js/**/*.mjs'],
     languageOptions: { globals: { ...globals.node } },
   },

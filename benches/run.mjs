@@ -27,13 +27,15 @@ function printChatMemory(c) {
 
 execFileSync('bash', ['scripts/setup.sh', '--browser'], { cwd: root, stdio: 'inherit' });
 const { build } = await import('../scripts/build.mjs');
+// dist/ for the sizes reported; the page loads the bench build (build/bench/: dist/ plus `cxbridge.__bench`).
 await build();
+await build({ bench: true });
 execFileSync('cargo', ['build', '--quiet', '--release', '-p', 'cxbridge-emulator'], { cwd: root, stdio: 'inherit' });
 
 // The bench page and the peers (from node_modules) are served by a small static server; chat traffic goes to the
 // emulator, a real server on another port.
 const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const allowed = ['/benches/', '/dist/', '/node_modules/mitt/', '/node_modules/eventemitter3/', '/node_modules/nanoevents/'];
+const allowed = ['/benches/', '/build/bench/', '/node_modules/mitt/', '/node_modules/eventemitter3/', '/node_modules/nanoevents/'];
 const server = createServer(async (req, res) => {
   const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
   if (!allowed.some((p) => path.startsWith(p))) return res.writeHead(404).end();

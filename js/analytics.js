@@ -25,17 +25,60 @@ function named(json) {
   return `${e && e.source} event '${e && e.event && e.event.name}'`;
 }
 
-/** `crypto.randomUUID()`; where it is missing (not a secure context), a v4 UUID from `getRandomValues`. */
+/**
+ * `crypto.randomUUID()`; where it is missing (not a secure context), a v4 UUID from `getRandomValues`. Never
+ * throws (wasm calls it, in the middle of a dispatch too): a `crypto` the page replaced with one that throws
+ * falls back to `Math.random`.
+ */
 export function uuid() {
   const c = globalThis.crypto;
-  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
-  const b = new Uint8Array(16);
-  if (c && c.getRandomValues) c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0;
+  let b = new Uint8Array(16);
+  try {
+    if (typeof c.randomUUID === 'function') return c.randomUUID();
+    c.getRandomValues(b);
+  } catch (_) {
+    b = b.map(() => (Math.random() * 256) | 0);
+  }
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+/**
+ * The Journey visitor's `[customerId, sessionId]`. customerId: the _cxbridge_cid cookie, written on every page
+ * load (the two years count from the last visit); sessionId: sessionStorage. An id read back must be a UUID v4 (a
+ * tampered one is replaced). Storage refused (a sandboxed frame, cookies blocked) leaves page-lifetime ids: never
+ * throws.
+ */
+export function visitorIds() {
+  let cid;
+  try {
+    for (const pair of document.cookie.split(';')) {
+      const i = pair.indexOf('=');
+      if (i > 0 && pair.slice(0, i).trim() === '_cxbridge_cid') {
+        cid = pair.slice(i + 1).trim();
+        break;
+      }
+    }
+  } catch (_) {}
+  if (!UUID4.test(cid)) cid = uuid();
+  try {
+    document.cookie = `_cxbridge_cid=${cid}; Max-Age=63072000; Path=/; SameSite=Lax${location.protocol === 'https:' ? '; Secure' : ''}`;
+  } catch (_) {}
+  let sid = null;
+  try {
+    sid = sessionStorage.getItem('_cxbridge_sid');
+  } catch (_) {}
+  if (!UUID4.test(sid)) {
+    sid = uuid();
+    try {
+      sessionStorage.setItem('_cxbridge_sid', sid);
+    } catch (_) {}
+  }
+  return [cid, sid];
 }
 
 /**

@@ -238,20 +238,6 @@ export function runHooks(hooks, data, deferred, cancelled) {
   return d;
 }
 
-/** `root` (`window` when absent) then each key of the dotted `path`; undefined when a step is not an object or its getter throws. */
-export function globalAt(path, root) {
-  let v = root === undefined ? globalThis : root;
-  for (const key of path.split('.')) {
-    if (v === null || typeof v !== 'object') return undefined;
-    try {
-      v = v[key];
-    } catch (_) {
-      return undefined;
-    }
-  }
-  return v;
-}
-
 // Debug mode (CXBus.configure({debug: true})): like the vendor's debug console, every publish and every command,
 // and for a command how long it took to settle.
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());

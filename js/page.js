@@ -156,3 +156,17 @@ export function boundedJson(value, limit) {
     return undefined;
   }
 }
+
+/** `root` (`window` when absent) then each key of the dotted `path`; undefined when a step is not an object or its getter throws. */
+export function globalAt(path, root) {
+  let v = root === undefined ? globalThis : root;
+  for (const key of path.split('.')) {
+    if (v === null || typeof v !== 'object') return undefined;
+    try {
+      v = v[key];
+    } catch (_) {
+      return undefined;
+    }
+  }
+  return v;
+}

@@ -2,7 +2,7 @@
 // wasm from the folder this script came from, boots it, and replays what the page queued meanwhile.
 import init, * as wasm from '../build/pkg/cxbridge.js';
 import { createStubs, realApi, VERSION } from './loader.js';
-import { dispatch } from './listeners.js';
+import { installBenchHook } from '../benches/hook.js';
 import { installCif } from './cif.js';
 import { createWidgets } from './widgets.js';
 
@@ -82,29 +82,8 @@ import { createWidgets } from './widgets.js';
 
   init({ module_or_path: wasmUrl })
     .then((raw) => {
-      // Diagnostics for `npm run bench` (not public API): the emitter without an action, and wasm memory.
-      // A page keeps the topic number of a name, as ac('on', …) does, so a dispatch carries no string.
-      const topics = new Map();
-      let lastName;
-      let lastTopic = 0;
-      const topic = (name) => {
-        if (name === lastName) return lastTopic;
-        let t = topics.get(name);
-        if (t === undefined) topics.set(name, (t = wasm.acBenchTopic(name)));
-        lastName = name;
-        return (lastTopic = t);
-      };
-      Object.defineProperty(api, '__bench', {
-        value: {
-          // Rust decides (membership, fired onces, the list); one loop in JS calls the listeners, from the list
-          // cached there until membership changes (then `dispatch` answers 2 and Rust hands over the new one).
-          emit: (name, payload) => {
-            const t = topic(name);
-            if (t !== 0 && dispatch(t - 1, payload) === 2 && wasm.acBenchPrepare(t) !== 0) dispatch(t - 1, payload);
-          },
-          wasmMemoryBytes: () => raw.memory.buffer.byteLength,
-        },
-      });
+      // CXBRIDGE_BENCH: true only in `npm run bench`'s own build (scripts/build.mjs); dist/ has no bench hook.
+      if (CXBRIDGE_BENCH) installBenchHook(api, wasm, raw.memory);
       wasm.boot(true);
       const real = realApi(wasm);
       const widgets = createWidgets({ wasm, globals: true, CXBus: stubs.CXBus, bus: stubs.bus, install });

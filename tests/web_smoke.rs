@@ -23,8 +23,3 @@ fn the_vendor_deferred_is_importable_and_settles_once() {
     assert_eq!(d.state(), "resolved");
     assert_eq!(Deferred::rejected("nope").state(), "rejected");
 }
-
-#[wasm_bindgen_test]
-fn the_version_is_the_crate_version() {
-    assert_eq!(cxbridge::web::version(), env!("CARGO_PKG_VERSION"));
-}

@@ -29,6 +29,8 @@ use crate::core::journey::{
 
 use super::analytics;
 use super::page;
+// The offer timer is armed with WebChatService's `setTimeout` helpers.
+use super::webchat::{wc_clear_timer, wc_timer};
 
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
 // payload in one call, and reporting errors through whatever `console.error` is *now* (error trackers and test
@@ -57,41 +59,6 @@ export function trackData(method, a, b, cid, sid, identity) {
   return d;
 }
 export function fail(message) { console.error(message); }
-export function uuid() {
-  // Never throws: a throw here would escape through the wasm in the middle of a dispatch.
-  const c = globalThis.crypto;
-  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
-  let b = new Uint8Array(16);
-  try { c.getRandomValues(b); } catch (_) { b = b.map(() => (Math.random() * 256) | 0); }
-  b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
-  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
-  return h.slice(0, 8) + '-' + h.slice(8, 12) + '-' + h.slice(12, 16) + '-' + h.slice(16, 20) + '-' + h.slice(20);
-}
-// customerId: the _cxbridge_cid cookie, written on every page load (the two years count from the last visit);
-// sessionId: sessionStorage. An id read back must be a UUID v4 (a tampered one is replaced). Storage refused
-// (a sandboxed frame, cookies blocked) leaves page-lifetime ids: never throws.
-const UUID4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
-export function visitorIds() {
-  let cid;
-  try {
-    for (const pair of document.cookie.split(';')) {
-      const i = pair.indexOf('=');
-      if (i > 0 && pair.slice(0, i).trim() === '_cxbridge_cid') { cid = pair.slice(i + 1).trim(); break; }
-    }
-  } catch (_) {}
-  if (!UUID4.test(cid)) cid = uuid();
-  try {
-    document.cookie = '_cxbridge_cid=' + cid + '; Max-Age=63072000; Path=/; SameSite=Lax' +
-      (location.protocol === 'https:' ? '; Secure' : '');
-  } catch (_) {}
-  let sid = null;
-  try { sid = sessionStorage.getItem('_cxbridge_sid'); } catch (_) {}
-  if (!UUID4.test(sid)) {
-    sid = uuid();
-    try { sessionStorage.setItem('_cxbridge_sid', sid); } catch (_) {}
-  }
-  return [cid, sid];
-}
 "#)]
 extern "C" {
     #[allow(clippy::too_many_arguments)]
@@ -116,6 +83,11 @@ extern "C" {
         identity: &JsValue,
     ) -> JsValue;
     fn fail(message: &str);
+}
+
+// The visitor's ids live with analytics' other stored ids (one UUID maker for both).
+#[wasm_bindgen(module = "/js/analytics.js")]
+extern "C" {
     fn uuid() -> String;
     #[wasm_bindgen(js_name = visitorIds)]
     fn visitor_ids() -> Array;
@@ -171,15 +143,13 @@ struct Visitor {
 
 /// The one armed `setTimeout`; clearing it is dropping it.
 struct Timer {
-    handle: i32,
+    handle: JsValue,
     deadline: f64,
 }
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(w) = web_sys::window() {
-            w.clear_timeout_with_handle(self.handle);
-        }
+        wc_clear_timer(&self.handle);
     }
 }
 
@@ -360,6 +330,7 @@ fn event_list(
 }
 
 /// The listeners of a topic slot (the benchmark hook dispatches to one name's listeners).
+#[cfg(feature = "bench")]
 fn topic_list(
     e: &mut Emitter<Topic, Callback>,
     slot: usize,
@@ -598,9 +569,6 @@ fn sync_timer() {
     let Some(deadline) = want else {
         return;
     };
-    let Some(window) = web_sys::window() else {
-        return;
-    };
     let tick: Function = with(|s| {
         s.tick
             .get_or_insert_with(|| Closure::<dyn FnMut()>::new(on_tick))
@@ -610,10 +578,9 @@ fn sync_timer() {
     });
     let delay = (deadline - js_sys::Date::now())
         .ceil()
-        .clamp(0.0, f64::from(i32::MAX)) as i32;
-    if let Ok(handle) = window.set_timeout_with_callback_and_timeout_and_arguments_0(&tick, delay) {
-        with(|s| s.timer = Some(Timer { handle, deadline }));
-    }
+        .clamp(0.0, f64::from(i32::MAX)) as u32;
+    let handle = wc_timer(&tick, delay, 0, 0);
+    with(|s| s.timer = Some(Timer { handle, deadline }));
 }
 
 fn on_tick() {
@@ -651,8 +618,10 @@ pub fn new_uuid() -> String {
     uuid()
 }
 
-/// Benchmark hook (`npm run bench`, not public API): the number of the topic `name` plus one (0 when it is not
-/// a topic), which the page keeps, as `ac('on', …)` keeps names it has seen, so a dispatch carries no string.
+/// Benchmark hook (`npm run bench`'s own build only, never in dist/): the number of the topic `name` plus one
+/// (0 when it is not a topic), which the page keeps, as `ac('on', …)` keeps names it has seen, so a dispatch
+/// carries no string.
+#[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = acBenchTopic)]
 pub fn ac_bench_topic(name: &str) -> u32 {
     Topic::parse(name).map_or(0, |t| t.index() as u32 + 1)
@@ -663,6 +632,7 @@ pub fn ac_bench_topic(name: &str) -> u32 {
 /// no topic, else `topic`. The page then runs the same loop (`dispatch` in js/listeners.js) with its payload.
 /// The emitter is measured beside mitt, eventemitter3 and nanoevents doing the same work: an event raised in
 /// the wasm crosses once, into the loop; an emit from JS crosses only when membership changed since.
+#[cfg(feature = "bench")]
 #[wasm_bindgen(js_name = acBenchPrepare)]
 pub fn ac_bench_prepare(topic: u32) -> u32 {
     // A topic's slot is its number (event slots come after them).

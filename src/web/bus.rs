@@ -60,11 +60,6 @@ extern "C" {
 
     #[wasm_bindgen(js_name = debugCommand)]
     fn debug_command(command: &str, commander: &str, data: &JsValue, deferred: &Deferred);
-
-    /// Reads `window._genesys.widgets.…` along a dotted path: `undefined` when a step is not an object or its
-    /// getter throws.
-    #[wasm_bindgen(js_name = globalAt)]
-    fn global_path(path: &str) -> JsValue;
 }
 
 /// What runs a command: a page function, or a plugin implemented in Rust.
@@ -616,7 +611,7 @@ pub(crate) fn boot(globals: bool) -> Result<(), JsValue> {
 /// `_genesys.widgets.main.debug: true` turns debug mode on (read at boot, and again when widgets-core starts:
 /// a configuration assigned after the bundle counts). `onReady` and the extensions are js/widgets.js's.
 pub(crate) fn read_main_debug() {
-    if global_path("_genesys.widgets.main.debug").as_bool() == Some(true) {
+    if page::global_at("_genesys.widgets.main.debug", &JsValue::UNDEFINED).as_bool() == Some(true) {
         with(|s| s.debug = true);
     }
 }

@@ -33,12 +33,6 @@ pub fn after_replay(_globals: bool) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// The crate version, as the loader's `cxbridge.version` reports it.
-#[wasm_bindgen]
-pub fn version() -> String {
-    env!("CARGO_PKG_VERSION").to_string()
-}
-
 /// talc instead of std's dlmalloc: 1.9 KB gzip less wasm and O(1) allocation; a 10,000-message chat peaks at 7.5 MB
 /// of wasm memory against dlmalloc's 7.2. (lol_alloc was 0.5 KB smaller still, but its free list is walked on
 /// every allocation and free.) In-place realloc is left out for size: a growing `Vec` is copied instead.

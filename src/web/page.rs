@@ -40,6 +40,11 @@ extern "C" {
         max_nodes: u32,
     ) -> Result<JsValue, JsValue>;
 
+    /// The value at a dotted path below `root` (the global object when `root` is undefined): undefined where a
+    /// step is not an object or its getter throws. Never throws.
+    #[wasm_bindgen(js_name = globalAt)]
+    pub fn global_at(dotted: &str, root: &JsValue) -> JsValue;
+
     #[wasm_bindgen(catch, js_name = assignFrom)]
     fn assign_from_js(target: &Object, source: &JsValue, what: &str, max: u32) -> Result<JsValue, JsValue>;
 }

@@ -18,7 +18,7 @@ use wasm_bindgen::prelude::*;
 
 use super::bus::{self, NativeCommand};
 use super::deferred::Deferred;
-use super::page;
+use super::page::{self, global_at};
 use crate::core::guestchat::json;
 use crate::core::guestchat::{
     Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
@@ -31,13 +31,6 @@ use crate::core::webchat::{
 };
 
 const NS: &str = "WebChatService";
-
-#[wasm_bindgen(module = "/js/deferred.js")]
-extern "C" {
-    /// The value at a dotted path below `root`; undefined where a step is not an object or a getter throws.
-    #[wasm_bindgen(js_name = globalAt)]
-    fn wc_path(dotted: &str, root: &JsValue) -> JsValue;
-}
 
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
@@ -55,10 +48,11 @@ extern "C" {
     fn wc_socket(url: &str, gen: u32, cb: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcClose)]
     fn wc_close(ws: &JsValue);
+    /// Also ac's offer timer (its tick ignores the arguments). Never throws.
     #[wasm_bindgen(js_name = wcTimer)]
-    fn wc_timer(cb: &JsValue, ms: u32, id: u32, fixed: u32) -> JsValue;
+    pub(crate) fn wc_timer(cb: &JsValue, ms: u32, id: u32, fixed: u32) -> JsValue;
     #[wasm_bindgen(js_name = wcClearTimer)]
-    fn wc_clear_timer(handle: &JsValue);
+    pub(crate) fn wc_clear_timer(handle: &JsValue);
     #[wasm_bindgen(js_name = wcListen)]
     fn wc_listen(target: &JsValue, kind: &str, event: u32, cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = wcStorage)]
@@ -262,7 +256,7 @@ fn parse_config(root: &JsValue, over: Option<&JsValue>) -> Result<Config, config
             p.strip_prefix("transport.")
                 .and_then(|rest| start_option(data, rest))
         });
-        cfg_value(&own.unwrap_or_else(|| wc_path(p, root)))
+        cfg_value(&own.unwrap_or_else(|| global_at(p, root)))
     })
 }
 
@@ -271,15 +265,15 @@ fn parse_config(root: &JsValue, over: Option<&JsValue>) -> Result<Config, config
 fn start_option(data: &JsValue, path: &str) -> Option<JsValue> {
     let v = match path {
         "orgGuid" | "organizationId" => {
-            let g = wc_path("orgGuid", data);
+            let g = global_at("orgGuid", data);
             if g.is_undefined() {
-                wc_path("organizationId", data)
+                global_at("organizationId", data)
             } else {
                 g
             }
         }
         p if p == "deploymentKey" || p == "interactionData" || p.starts_with("interactionData.") => {
-            wc_path(p, data)
+            global_at(p, data)
         }
         _ => return None,
     };
@@ -290,7 +284,7 @@ fn start_option(data: &JsValue, path: &str) -> Option<JsValue> {
 /// nothing, when the page's userData cannot be read.
 fn apply_config(root: &JsValue, config: Config) -> Result<(), JsValue> {
     let ud = get(root, "userData");
-    let journey = wc_path("transport.interactionData.journey", root);
+    let journey = global_at("transport.interactionData.journey", root);
     // Copied before the shell is borrowed: the page's getters run here, and may throw.
     let user_data = if page::is_plain_object(&ud) {
         let copy = obj();
@@ -318,19 +312,19 @@ fn apply_config(root: &JsValue, config: Config) -> Result<(), JsValue> {
 /// starts. None, or one without a `transport`, means "configured later"; anything else that is invalid is
 /// reported on the console, naming the field.
 fn configure_from_global() {
-    let webchat = wc_path("_genesys.widgets.webchat", &JsValue::UNDEFINED);
+    let webchat = global_at("_genesys.widgets.webchat", &JsValue::UNDEFINED);
     if !webchat.is_object() {
         return;
     }
-    // (`wc_path` below an undefined root would read a global.)
-    let ty = wc_path("transport.type", &webchat);
+    // (`global_at` below an undefined root would read a global.)
+    let ty = global_at("transport.type", &webchat);
     if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
         web_sys::console::error_1(&s(
             "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService waits for WebChatService.configure",
         ));
         return;
     }
-    let later = wc_path("transport", &webchat).is_undefined();
+    let later = global_at("transport", &webchat).is_undefined();
     match read_config(&webchat) {
         Ok(c) => {
             if let Err(e) = apply_config(&webchat, c) {
@@ -387,13 +381,10 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     // when the tab is hidden (a mobile browser may discard a hidden tab without `pagehide`; the snapshot is no
     // longer written per message).
     // `visibilitychange` is fired at the document and bubbles to the window.
-    if let Some(win) = web_sys::window() {
-        let win = JsValue::from(win);
-        let cb = callback_js();
-        for kind in ["pagehide", "visibilitychange"] {
-            let remove = wc_listen(&win, kind, 4, &cb);
-            with(|sh| sh._pagehide.push(Listener { remove }));
-        }
+    let cb = callback_js();
+    for kind in ["pagehide", "visibilitychange"] {
+        let remove = wc_listen(&JsValue::NULL, kind, 4, &cb);
+        with(|sh| sh._pagehide.push(Listener { remove }));
     }
 
     // A stored session is restored now, before the page's queued commands run (a queued startChat then meets
@@ -551,8 +542,8 @@ fn keep_deferred(deferred: &Deferred) -> Option<u32> {
 /// reads over the configuration's `transport`: the configuration for this chat, or `None` when it has none.
 fn start_override(data: &JsValue) -> Option<Result<Config, config::ConfigError>> {
     const KEYS: [&str; 4] = ["interactionData", "deploymentKey", "orgGuid", "organizationId"];
-    // (`wc_path` below a root that is not an object would read a global.)
-    if !data.is_object() || KEYS.iter().all(|k| wc_path(k, data).is_undefined()) {
+    // (`global_at` below a root that is not an object would read a global.)
+    if !data.is_object() || KEYS.iter().all(|k| global_at(k, data).is_undefined()) {
         return None;
     }
     let root = with(|sh| sh.config_root.clone()).unwrap_or(JsValue::UNDEFINED);
