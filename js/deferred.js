@@ -3,7 +3,7 @@
 // `.then().then()` chains and `await` works (an improvement on the vendor's, whose `then` does not chain; docs/cxbus.md). Kept in JS because it is created on every
 // command and on every call queued before the wasm is ready; the bus's Rust shell constructs it through an import.
 
-import { isList, thrownText } from './page.js';
+import { isList, mapList, thrownText } from './page.js';
 
 const PENDING = 'pending';
 
@@ -87,24 +87,7 @@ function callbacks(args) {
   const out = [];
   for (const a of args) {
     if (typeof a === 'function') out.push(a);
-    else if (isList(a)) {
-      let n;
-      try {
-        n = a.length;
-      } catch (err) {
-        throw new Error(`cxbridge: reading the callbacks' length threw: ${thrownText(err)}`, { cause: err });
-      }
-      if (!(n <= MAX_CALLBACKS)) throw new Error(`cxbridge: ${n} callbacks given; at most ${MAX_CALLBACKS} are taken`);
-      for (let i = 0; i < n; i++) {
-        let f;
-        try {
-          f = a[i];
-        } catch (err) {
-          throw new Error(`cxbridge: reading callback ${i} threw: ${thrownText(err)}`, { cause: err });
-        }
-        if (typeof f === 'function') out.push(f);
-      }
-    }
+    else if (isList(a)) out.push(...mapList(a, 'the callbacks', MAX_CALLBACKS, (f) => f).filter((f) => typeof f === 'function'));
   }
   return out;
 }

@@ -52,7 +52,7 @@ function tooMany(what, n, max) {
  * A page array's items, each passed through `f(item, path)`, as a plain array. Throws an Error naming the path
  * when it has more than `max` items or its length or an item cannot be read.
  */
-function mapList(v, what, max, f) {
+export function mapList(v, what, max, f) {
   let n;
   try {
     n = v.length;

@@ -441,18 +441,6 @@ export function wcRegexpsOf(v, many) {
   }
 }
 
-/** A configuration array (routing skills) as fields: a count, then each item, '~' when not a string; null when it cannot be read or is longer than 1000. */
-export function wcStringList(v) {
-  try {
-    const n = v.length;
-    if (!(n >= 0 && n <= 1000)) return null;
-    let out = N(n);
-    for (let i = 0; i < n; i++) out += F(v[i]);
-    return out;
-  } catch (_) {
-    return null;
-  }
-}
 
 /** A Genesys error body (`{message, code, status, …}`) as its readable part; any other text as itself. */
 export function wcReadable(text) {

@@ -33,8 +33,7 @@ use super::page;
 use super::webchat::{wc_clear_timer, wc_timer};
 
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
-// payload in one call, and reporting errors through whatever `console.error` is *now* (error trackers and test
-// harnesses wrap it after cxbridge loaded).
+// payload in one call, and the visitor's ids.
 #[wasm_bindgen(inline_js = r#"
 // In the order of core::journey's `State` and `MediaType` (the shell passes their numbers); a test there pins them.
 const STATES = ['qualified', 'offered', 'accepted', 'rejected', 'ignored', 'timedout', 'errored', 'started', 'engaged',
@@ -58,7 +57,6 @@ export function trackData(method, a, b, cid, sid, identity) {
   if (identity !== undefined) d.identity = identity;
   return d;
 }
-export function fail(message) { console.error(message); }
 "#)]
 extern "C" {
     #[allow(clippy::too_many_arguments)]
@@ -82,7 +80,6 @@ extern "C" {
         session_id: &JsValue,
         identity: &JsValue,
     ) -> JsValue;
-    fn fail(message: &str);
 }
 
 // The visitor's ids live with analytics' other stored ids (one UUID maker for both).
@@ -185,7 +182,7 @@ fn new_shell() -> Shell {
 }
 
 fn console_error(message: &str) {
-    fail(message);
+    web_sys::console::error_1(&JsValue::from_str(message));
 }
 
 /// Reads a JS value as far as validation needs.

@@ -75,8 +75,6 @@ extern "C" {
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
     fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
-    #[wasm_bindgen(js_name = wcStringList)]
-    fn wc_string_list(v: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = wcReadable)]
     fn wc_readable(text: &str) -> String;
     #[wasm_bindgen(js_name = wcSend)]
@@ -225,13 +223,10 @@ fn cfg_value(v: &JsValue) -> Cv {
     } else if let Some(t) = v.as_string() {
         Cv::Str(t)
     } else if page::is_list(v) {
-        // Read in JS (a page's array may be a Proxy whose traps throw); at most 1000 items.
-        match wc_string_list(v) {
-            Some(fields) => {
-                let mut f = Fields(&fields);
-                Cv::Array((0..f.num() as usize).map(|_| f.opt()).collect())
-            }
-            None => Cv::Other("array that cannot be read"),
+        // A page's array may be a Proxy whose traps throw: read through web::page, at most 1000 items.
+        match page::string_list(v, "the array", 1000) {
+            Ok(items) => Cv::Array(items),
+            Err(_) => Cv::Other("array that cannot be read"),
         }
     } else if v.is_function() {
         Cv::Other("function")
