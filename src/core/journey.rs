@@ -316,8 +316,9 @@ impl Arg {
     }
 }
 
-/// The methods `ac()` answers. `offer`, `accept`, `reject` and `ignore` are cxbridge's own (the vendor raises
-/// actions from its servers): they let a page, a test or the demo raise and answer a web action.
+/// The methods `ac()` answers. `load` and `forms:track` are the tracking modules (`core::autotrack`). `offer`,
+/// `accept`, `reject` and `ignore` are cxbridge's own (the vendor raises actions from its servers): they let a
+/// page, a test or the demo raise and answer a web action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     On,
@@ -327,13 +328,15 @@ pub enum Method {
     Pageview,
     Record,
     Identify,
+    Load,
+    FormsTrack,
     Offer,
     Accept,
     Reject,
     Ignore,
 }
 
-const METHODS: [(Method, &str); 11] = [
+const METHODS: [(Method, &str); 13] = [
     (Method::On, "on"),
     (Method::Once, "once"),
     (Method::Off, "off"),
@@ -341,6 +344,8 @@ const METHODS: [(Method, &str); 11] = [
     (Method::Pageview, "pageview"),
     (Method::Record, "record"),
     (Method::Identify, "identify"),
+    (Method::Load, "load"),
+    (Method::FormsTrack, "forms:track"),
     (Method::Offer, "offer"),
     (Method::Accept, "accept"),
     (Method::Reject, "reject"),
