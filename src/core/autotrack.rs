@@ -456,8 +456,8 @@ pub fn is_sensitive(field: &Field) -> bool {
     let name: String = field
         .name
         .chars()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     const WORDS: [&str; 10] = [
         "password",
@@ -625,8 +625,15 @@ impl Autotrack {
                 next = Some(next.map_or(p, |n: f64| n.min(p)));
             }
         }
-        due.sort_by(|a, b| a.0.total_cmp(&b.0));
-        let due: Vec<u32> = due.into_iter().map(|(_, id)| id).collect();
+        // Lowest percentage first (a plain selection: a handful of rules, and no sort code in the wasm).
+        let mut ordered = Vec::with_capacity(due.len());
+        while let Some(i) = (0..due.len()).min_by(|&a, &b| {
+            let p = |i: usize| due.get(i).map_or(f64::INFINITY, |d| d.0);
+            p(a).total_cmp(&p(b))
+        }) {
+            ordered.push(due.swap_remove(i).1);
+        }
+        let due = ordered;
         self.scroll_fired.extend(&due);
         (due, next)
     }

@@ -217,12 +217,12 @@ fn new_shell() -> Shell {
     Shell::default()
 }
 
-fn console_error(message: &str) {
+pub(crate) fn console_error(message: &str) {
     fail(message);
 }
 
 /// Reads a JS value as far as validation needs.
-fn arg(v: &JsValue) -> Arg {
+pub(crate) fn arg(v: &JsValue) -> Arg {
     match kind(v) {
         0 => Arg::Undefined,
         1 => Arg::Null,
@@ -265,6 +265,8 @@ pub fn ac(args: Array) -> JsValue {
         Ok(m) => m,
         Err(e) => {
             console_error(&e);
+            // A page waiting on a callback (`ac('dom', 'ready', cb)`) hears of the error instead of waiting.
+            super::autotrack::fail_callback(&args, &e);
             return JsValue::UNDEFINED;
         }
     };
@@ -275,6 +277,14 @@ pub fn ac(args: Array) -> JsValue {
         }
         Method::Init | Method::Pageview | Method::Record | Method::Identify => {
             track(method, &args);
+            JsValue::UNDEFINED
+        }
+        Method::Load => {
+            super::autotrack::load(&args);
+            JsValue::UNDEFINED
+        }
+        Method::FormsTrack => {
+            super::autotrack::forms_track(&args);
             JsValue::UNDEFINED
         }
         Method::Offer => offer(&args.get(1)),
@@ -387,6 +397,12 @@ fn track(method: Method, args: &Array) {
     if let Err(e) = method.check_tracking(&[arg(&first), arg(&second)]) {
         return console_error(&e);
     }
+    record_tracking(method, &first, &second);
+}
+
+/// Reports a valid tracking call (`init`, `pageview`, `record`, `identify`) to analytics with source `ac`, as
+/// `ac(method, first, second)` does: the autotrack modules record through here too.
+pub(crate) fn record_tracking(method: Method, first: &JsValue, second: &JsValue) {
     // `identify` is kept for the next `pageview` or `record`, which carries it as `identity`.
     let identity = match method {
         Method::Pageview | Method::Record => with(|s| s.identity.take()),
@@ -395,8 +411,8 @@ fn track(method: Method, args: &Array) {
     let visitor = visitor();
     let data = track_data(
         method.name(),
-        &first,
-        &second,
+        first,
+        second,
         &visitor.customer_id,
         &visitor.session_id,
         identity.as_ref().unwrap_or(&JsValue::UNDEFINED),

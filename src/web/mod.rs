@@ -6,6 +6,7 @@ use wasm_bindgen::prelude::*;
 
 pub mod ac;
 pub mod analytics;
+pub mod autotrack;
 pub mod bus;
 pub mod deferred;
 pub mod embedded;
