@@ -145,3 +145,56 @@ test('a form the visitor changed and left without submitting records form:abando
   assertNoTraps(page, { allowConsoleErrors: MISTAKES });
   await page.close();
 });
+
+test('hostile configurations are reported, never trap, change nothing, and the modules still work after', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/blank.html`);
+  await page.addScriptTag({ url: '/dist/cxbridge.js' });
+  await page.evaluate(() => cxbridge.ready);
+  const heard = await page.evaluate(async () => {
+    cxbridge.analytics.configure({ dataLayer: true });
+    const heard = [];
+    const cb = (err) => heard.push(err ? err.message : 'loaded');
+    const boom = () => {
+      throw new Error('boom');
+    };
+    const trap = new Proxy({}, { get: boom });
+    const getter = { get clickEvents() { return boom(); } };
+    const { proxy: revoked, revoke } = Proxy.revocable([], {});
+    revoke();
+    const longList = new Proxy([], { get: (t, k) => (k === 'length' ? 1e9 : undefined) });
+    ac('load', 'autotrackClick', trap, cb);
+    ac('load', 'autotrackClick', getter, cb);
+    ac('load', 'autotrackClick', { clickEvents: revoked }, cb);
+    ac('load', 'autotrackClick', { clickEvents: longList }, cb);
+    ac('load', 'autotrackClick', { clickEvents: [{ selector: 'x'.repeat(1 << 20), eventName: 'e' }] }, cb);
+    const keysTrap = new Proxy({}, { ownKeys: boom });
+    ac('load', 'autotrackIdle', { idleEvents: [{ idleAfter: 5, eventName: 'e', customAttributes: keysTrap }] }, cb);
+    ac('forms:track', 'form', trap, cb);
+    ac('forms:track', 'form', { traitsMapper: [trap] }, cb);
+    // A callback that throws is reported, and stops nothing.
+    ac('load', 'autotrackClick', { clickEvents: [{ selector: 'body', eventName: 'body_clicked' }] }, boom);
+    ac('nope', boom);
+    await new Promise((r) => setTimeout(r, 50));
+    document.body.click();
+    await new Promise((r) => setTimeout(r, 50));
+    heard.push(window.dataLayer.filter((e) => e.source === 'ac' && e.name === 'record').map((e) => e.data.eventName));
+    return heard;
+  });
+  assert.deepEqual(heard, [
+    "ac('load', 'autotrackClick'): reading config.clickEvents threw: boom",
+    "ac('load', 'autotrackClick'): reading config.clickEvents threw: boom",
+    "ac('load', 'autotrackClick'): config.clickEvents must be an array, got an object",
+    "ac('load', 'autotrackClick'): config.clickEvents must hold 1 to 100 entries, got 1000000000",
+    `ac('load', 'autotrackClick'): config.clickEvents[0].selector is too long ('${'x'.repeat(60)}…(1001 chars)'); the limit is 1000 characters`,
+    "ac('load', 'autotrackIdle'): reading config.idleEvents[0].customAttributes threw: boom",
+    "ac('forms:track'): reading options.formName threw: boom",
+    "ac('forms:track'): reading options.traitsMapper[0] threw: boom",
+    ['body_clicked'],
+  ]);
+  const errors = page.consoleErrors;
+  assert.ok(errors.some((t) => /^ac: the ac\('load', 'autotrackClick'\) callback threw: Error: boom/.test(t)), errors.join('\n'));
+  assert.ok(errors.some((t) => /^ac: the ac\(\) callback threw: Error: boom/.test(t)), errors.join('\n'));
+  assertNoTraps(page, { allowConsoleErrors: [/^ac\('(load|forms:track|nope)'/, /^ac: the .* callback threw/] });
+  await page.close();
+});
