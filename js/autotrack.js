@@ -375,7 +375,10 @@ function scrollWatcher() {
 
 function urlWatcher() {
   const o = owner();
-  const check = () => safeReport(4, String(location.href), String(document.title));
+  const check = () => {
+    const location = String(window.location.href);
+    safeReport(4, location, { location, title: String(document.title) });
+  };
   const later = () => queueMicrotask(check);
   // history.pushState/replaceState change the URL without an event: wrapped, and put back by stop() when
   // nobody wrapped them after us (else our wrapper stays, forwarding, so the later wrapper keeps working).

@@ -329,13 +329,10 @@ fn observed(kind: u32, a: JsValue, b: JsValue) -> JsValue {
             return JsValue::from_f64(next.unwrap_or(-1.0));
         }
         URL => {
+            // `b`: the pageview's attributes, `{ location, title }`, made by the watcher.
             let href = a.as_string().unwrap_or_default();
             if with(|s| s.core.url(&href)) {
-                let attrs = js_sys::Object::new();
-                // Our own fresh object: setting its properties runs no page code.
-                let _ = js_sys::Reflect::set(&attrs, &"location".into(), &a);
-                let _ = js_sys::Reflect::set(&attrs, &"title".into(), &b);
-                record_tracking(Method::Pageview, &attrs, &JsValue::UNDEFINED);
+                record_tracking(Method::Pageview, &b, &JsValue::UNDEFINED);
             }
         }
         FORM => form_observed(&a),
@@ -356,16 +353,21 @@ fn ids_of(a: &JsValue) -> Vec<u32> {
 
 /// Records each rule's event with its `customAttributes`, as `ac('record', eventName, customAttributes)`.
 fn record_rules(ids: &[u32]) {
-    for id in ids {
-        let found = with(|s| {
-            let name = s.core.rule(*id)?.event_name.clone();
-            let attrs = s.attrs.iter().find(|(i, _)| i == id).map(|(_, a)| a.clone());
-            Some((name, attrs.unwrap_or(JsValue::UNDEFINED)))
-        });
-        if let Some((name, attrs)) = found {
-            record_tracking(Method::Record, &JsValue::from_str(&name), &attrs);
-        }
+    let found: Vec<(String, JsValue)> = with(|s| {
+        ids.iter()
+            .filter_map(|id| Some((s.core.rule(*id)?.event_name.clone(), attrs_of(s, *id))))
+            .collect()
+    });
+    for (name, attrs) in found {
+        record_tracking(Method::Record, &JsValue::from_str(&name), &attrs);
     }
+}
+
+fn attrs_of(s: &State, id: u32) -> JsValue {
+    s.attrs
+        .iter()
+        .find(|(i, _)| *i == id)
+        .map_or(JsValue::UNDEFINED, |(_, a)| a.clone())
 }
 
 /// `[rule, element, event (0 submitted, 1 abandoned), the form's name or id, ...name, type, value]`.
@@ -395,12 +397,7 @@ fn form_observed(a: &JsValue) {
     }
     let decided = with(|s| {
         let record = s.core.form_event(rule, element, event, &dom_name, &fields)?;
-        let attrs = s
-            .attrs
-            .iter()
-            .find(|(i, _)| *i == rule)
-            .map_or(JsValue::UNDEFINED, |(_, a)| a.clone());
-        Some((record, attrs))
+        Some((record, attrs_of(s, rule)))
     });
     let Some((record, attrs)) = decided else {
         return;
