@@ -327,16 +327,24 @@ function viewportWatcher() {
       }
     }
   };
-  if (document.readyState === 'loading') o.on(document, 'DOMContentLoaded', scan);
   let pending = 0;
+  const later = () => {
+    clearTimeout(pending);
+    pending = setTimeout(scan, 50);
+  };
   o.add(() => clearTimeout(pending));
+  // Elements a page adds later (a single-page app rendering a view) are found by scanning again, at most once per
+  // 50 ms of changes.
+  if (io && typeof MutationObserver === 'function') {
+    const mo = new MutationObserver(later);
+    mo.observe(document, { childList: true, subtree: true });
+    o.add(() => mo.disconnect());
+  }
   return {
     owner: o,
     add: (id, sel) => {
       rules.push([id, sel]);
-      // Scanned from a task: the elements the page builds right after loading the module are found too.
-      clearTimeout(pending);
-      pending = setTimeout(scan, 0);
+      later();
     },
   };
 }

@@ -121,6 +121,16 @@ test('a tracking page: every module records what it observed, with the vendor ev
   assert.match(first.customerId, /^[0-9a-f-]{36}$/);
   assert.equal(first.customerIdType, 'cookie');
   assert.match(first.sessionId, /^[0-9a-f-]{36}$/);
+  // An element the page renders later (a single-page app's view) is watched too.
+  await page.evaluate(() => {
+    const banner = document.createElement('div');
+    banner.className = 'late-banner';
+    banner.style.height = '100px';
+    banner.textContent = 'Late';
+    document.body.appendChild(banner);
+    setTimeout(() => window.scrollTo(0, document.documentElement.scrollHeight), 100);
+  });
+  await waitFor(page, 'late_banner_viewed');
   assertNoTraps(page, { allowConsoleErrors: MISTAKES });
   await page.close();
 });
