@@ -91,7 +91,7 @@ export interface CXBus extends Plugin {
 }
 
 /**
- * Journey SDK web actions (seed 000). The media-type × state table is `MEDIA` in src/core/journey.rs; these types
+ * Journey SDK web actions (the vendor's "Use Events methods with web actions"). The media-type × state table is `MEDIA` in src/core/journey.rs; these types
  * mirror it: a web chat goes on to a chat (started, engaged, completed) and can time out; a content offer ends
  * when it is accepted and does not time out.
  */
@@ -106,7 +106,7 @@ export type WebActionEventName =
   | `webchat:${WebchatState | 'all'}`
   | `content-offer:${ContentOfferState | 'all'}`;
 
-/** The payload of a web action event (seed 000). One object per event, shared by its listeners. */
+/** The payload of a web action event (as the vendor documents it). One object per event, shared by its listeners. */
 export interface WebActionEvent<M extends ActionMediaType = ActionMediaType> {
   /** UUID v4 (or the id the page gave `ac('offer')`). */
   actionId: string;

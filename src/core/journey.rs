@@ -1,5 +1,5 @@
-//! The Journey SDK's web actions (seed 000): the media-type × state table, the event names built on it
-//! (`'webchat:offered'`, `'content-offer:all'`), the lifecycle state machine of each action, offer timeouts on
+//! The Journey SDK's web actions (the vendor's "Use Events methods with web actions"): the media-type × state
+//! table, the event names built on it (`'webchat:offered'`, `'content-offer:all'`), the lifecycle state machine of each action, offer timeouts on
 //! the caller's clock, and the validation of every `ac(...)` call. (The visitor's ids, a cookie and a
 //! `sessionStorage` entry, are read and renewed in one JS call: `visitorIds` in `web::ac`.)
 //!
@@ -563,7 +563,7 @@ pub struct ActionInfo {
     pub action_map_version: u32,
 }
 
-/// An action entered a state: the shell turns it into the seed's payload and dispatches it.
+/// An action entered a state: the shell turns it into the documented payload and dispatches it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub action: Rc<ActionInfo>,

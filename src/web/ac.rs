@@ -1,5 +1,5 @@
 //! The Journey SDK's `ac()` shell over `core::emitter` and `core::journey`: turns `ac(...)` calls into core
-//! inputs, builds the seed's event payload, calls the page's listeners, and arms the one offer-timeout timer.
+//! inputs, builds the documented event payload, calls the page's listeners, and arms the one offer-timeout timer.
 //!
 //! What a page can rely on (docs/ac.md says it at length):
 //! - `ac('on'|'once'|'off', '<mediaType>:<state>'|'<mediaType>:all', cb)`: dispatch rules in `core::emitter`.
@@ -565,7 +565,7 @@ fn emit(events: Vec<Event>) {
     }
 }
 
-/// The seed's payload for one event. One object per event, shared by its listeners (the seed's own example
+/// The documented payload for one event. One object per event, shared by its listeners (the vendor's own example
 /// adds `conversationId` to it).
 fn event_payload(event: &Event) -> JsValue {
     let visitor = visitor();
