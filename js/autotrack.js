@@ -4,9 +4,10 @@
 // `report` (a Rust closure, src/web/ac.rs), and core::autotrack decides what it records.
 //
 // Ownership: each module's watcher keeps everything it added (listeners, observers, timers, the history hooks) and
-// its `stop()` removes all of it; `stopAll()` stops every watcher (src/web/ac.rs calls it for `cxbridge` teardown
-// and tests). Nothing calls `report` synchronously from inside a call made by the wasm: observations made at load
-// time are reported from a task, so the wasm is never re-entered while it holds its state.
+// its `stop()` removes all of it; `stopAll()` stops every watcher. The vendor's API has no way to unload a module,
+// so the watchers live as long as the page unless something calls `stopAll()`. Nothing calls `report`
+// synchronously from inside a call made by the wasm: observations made at load time are reported from a task or a
+// microtask, so the wasm is never re-entered while it holds its state.
 
 /** A value's kind, as core::journey::Arg numbers them (src/web/ac.rs `arg_of`). Never throws. */
 function kindOf(v) {
@@ -232,12 +233,6 @@ export function stopAll() {
   for (const w of watchers.values()) w.owner.stop();
   watchers.clear();
 }
-
-/** How many watchers are running, and whether the history hooks are installed (tests use it). */
-export function watching() {
-  return { modules: Array.from(watchers.keys()), historyHooked: history.pushState !== historyPush };
-}
-const historyPush = history.pushState;
 
 function clickWatcher() {
   const o = owner();
