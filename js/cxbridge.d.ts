@@ -195,7 +195,7 @@ export interface Ac {
   (method: 'load', module: 'autotrackInViewport', config: { inViewportEvents: AutotrackEvent<{ selector: string }>[] }, callback?: (error?: Error) => void): void;
   (method: 'load', module: 'autotrackScrollDepth', config: { scrollDepthEvents: AutotrackEvent<{ percentage: number }>[] }, callback?: (error?: Error) => void): void;
   (method: 'load', module: 'autotrackUrlChange', config?: Record<string, unknown>, callback?: (error?: Error) => void): void;
-  /** Records `form:submitted`, or `form:abandoned` for a changed form left unsubmitted (docs/ac.md). */
+  /** Records `<formName>:submitted`, or `<formName>:abandoned` for a changed form left unsubmitted (docs/ac.md). */
   (method: 'forms:track', selector: string, options?: FormsTrackOptions): void;
   /** Returns the action id, or `undefined` if the offer was refused (see the console) or the wasm is not ready. */
   (method: 'offer', offer: WebActionOffer): string | undefined;

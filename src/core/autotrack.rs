@@ -15,8 +15,9 @@
 //!   so that `percentage` % of the page has been in view records `eventName`, once per page.
 //! - `autotrackUrlChange` (no configuration): a change of the page's URL without a page load (history
 //!   `pushState`/`replaceState`, back/forward, a hash change) records a `pageview`, once per new URL.
-//! - `forms:track`: a submitted form records `form:submitted`; a form the visitor changed and then left without
-//!   submitting records `form:abandoned`, at most once per form element.
+//! - `forms:track`: a submitted form records `<formName>:submitted`; a form the visitor changed and then left
+//!   without submitting records `<formName>:abandoned`, at most once per form element (the vendor's `formName`
+//!   is the prefix of both event names).
 
 use super::journey::{concat, push_decimal, shown, Arg};
 
@@ -478,7 +479,8 @@ pub fn is_sensitive(field: &Field) -> bool {
 /// What a form event records: the name, and (when captured) the fields and the traits they map to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FormRecord {
-    pub event_name: &'static str,
+    /// `<formName>:submitted` or `<formName>:abandoned`.
+    pub event_name: String,
     pub form_name: String,
     /// `None` when the rule does not capture data for this event.
     pub data: Option<Vec<(String, String)>>,
@@ -759,11 +761,12 @@ impl Autotrack {
         if self.forms_done.len() < MAX_SEEN {
             self.forms_done.push(element);
         }
+        let suffix = match event {
+            FormEvent::Submitted => ":submitted",
+            FormEvent::Abandoned => ":abandoned",
+        };
         Some(FormRecord {
-            event_name: match event {
-                FormEvent::Submitted => "form:submitted",
-                FormEvent::Abandoned => "form:abandoned",
-            },
+            event_name: concat(&[&form_name, suffix]),
             form_name,
             data,
             traits,
@@ -1183,7 +1186,7 @@ mod tests {
         let r = a
             .form_event(id, 7, FormEvent::Submitted, "quote", &fields)
             .unwrap();
-        assert_eq!(r.event_name, "form:submitted");
+        assert_eq!(r.event_name, "quote:submitted", "the form's name is the prefix");
         assert_eq!(
             r.form_name, "quote",
             "the element's name when the rule gives none"
@@ -1213,8 +1216,9 @@ mod tests {
         let fields = [field("email", "email", "a@b.c")];
         let r = a.form_event(id, 1, FormEvent::Abandoned, "", &fields).unwrap();
         assert_eq!(
-            (r.event_name, r.form_name.as_str(), r.data),
-            ("form:abandoned", "form", None)
+            (r.event_name.as_str(), r.form_name.as_str(), r.data),
+            ("form:abandoned", "form", None),
+            "without a name or id, the selector names the form"
         );
         // Tracking the same selector again replaces its options (the last call wins), under the same id.
         let again = FormArgs {
@@ -1224,7 +1228,10 @@ mod tests {
         };
         assert_eq!(a.track_form(again.validate().unwrap()).unwrap(), id);
         let r = a.form_event(id, 2, FormEvent::Abandoned, "", &fields).unwrap();
-        assert_eq!(r.form_name, "Contact");
+        assert_eq!(
+            (r.event_name.as_str(), r.form_name.as_str()),
+            ("Contact:abandoned", "Contact")
+        );
         assert_eq!(r.data, Some(vec![("email".into(), "a@b.c".into())]));
         assert_eq!(a.form_event(999, 3, FormEvent::Submitted, "", &fields), None);
     }

@@ -409,5 +409,9 @@ fn form_observed(a: &JsValue) {
         flat(record.traits),
         &attrs,
     );
-    record_tracking(Method::Record, &JsValue::from_str(record.event_name), &attributes);
+    record_tracking(
+        Method::Record,
+        &JsValue::from_str(&record.event_name),
+        &attributes,
+    );
 }

@@ -71,7 +71,7 @@ test('a tracking page: every module records what it observed, with the vendor ev
   await page.fill('#quote [name=password]', 'hunter2');
   await page.selectOption('#quote [name=plan]', 'premium');
   await page.click('#quote button');
-  await waitFor(page, 'form:submitted');
+  await waitFor(page, 'rate quote:submitted');
   // URL changes without a page load: one pageview per new URL.
   await page.evaluate(() => {
     history.pushState({}, '', '/tests/ac-tracking.html?step=2');
@@ -100,12 +100,12 @@ test('a tracking page: every module records what it observed, with the vendor ev
     'cart_button_clicked',
     'buy_clicked',
     'buy_clicked',
-    'form:submitted',
+    'rate quote:submitted',
     'scroll_depth_50',
   ]);
   assert.deepEqual(names.slice(5).sort(), ['promo_box_viewed', 'scroll_depth_100']);
   assert.deepEqual(all.find((r) => r[1] === 'cart_button_clicked')[2], { color: 'green', value: 10 });
-  assert.deepEqual(all.find((r) => r[1] === 'form:submitted')[2], {
+  assert.deepEqual(all.find((r) => r[1] === 'rate quote:submitted')[2], {
     formName: 'rate quote',
     formData: { givenName: 'Ada', email: 'ada@example.com', plan: 'premium' },
     traits: { givenName: 'Ada', email: 'ada@example.com' },
@@ -135,7 +135,7 @@ test('a tracking page: every module records what it observed, with the vendor ev
   await page.close();
 });
 
-test('a form the visitor changed and left without submitting records form:abandoned with its data', async () => {
+test('a form the visitor changed and left without submitting records <formName>:abandoned with its data', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/ac-tracking.html`);
   await page.evaluate(() => cxbridge.ready);
@@ -147,10 +147,10 @@ test('a form the visitor changed and left without submitting records form:abando
   // The quote form, untouched, is not abandoned.
   await page.goto(`${emu.url}/tests/blank.html`);
   const pushed = await page.evaluate(() => JSON.parse(sessionStorage.getItem('pushed') || '[]'));
-  const forms = pushed.filter((e) => e.source === 'ac' && e.name === 'record' && /^form:/.test(e.data.eventName));
+  const forms = pushed.filter((e) => e.source === 'ac' && e.name === 'record' && /:(submitted|abandoned)$/.test(e.data.eventName));
   assert.deepEqual(
     forms.map((e) => [e.data.eventName, e.data.attributes]),
-    [['form:abandoned', { formName: 'newsletter', formData: { email: 'grace@example.com' } }]],
+    [['newsletter:abandoned', { formName: 'newsletter', formData: { email: 'grace@example.com' } }]],
   );
   assertNoTraps(page, { allowConsoleErrors: MISTAKES });
   await page.close();
