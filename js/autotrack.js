@@ -10,7 +10,7 @@
 // microtask, so the wasm is never re-entered while it holds its state.
 
 /** A value's kind, as core::journey::Arg numbers them (src/web/ac.rs `arg_of`). Never throws. */
-function kindOf(v) {
+export function kindOf(v) {
   const t = typeof v;
   if (v === undefined) return 0;
   if (v === null) return 1;
@@ -24,6 +24,11 @@ function kindOf(v) {
     return 7; // a revoked Proxy: an object that cannot be read
   }
   return t === 'object' ? 7 : 8;
+}
+
+/** `s` (a string) cut to its first `n` UTF-16 units, so the wasm never copies more than that. */
+export function head(s, n) {
+  return s.length > n ? s.slice(0, n) : s;
 }
 
 /** `[kind, value]`: the value only when it is a primitive the core reads. */

@@ -19,7 +19,7 @@ use crate::core::autotrack::{
 };
 use crate::core::journey::{concat, Arg, Method};
 
-use super::ac::{arg, console_error, record_tracking};
+use super::ac::{console_error, record_tracking};
 
 #[wasm_bindgen(module = "/js/autotrack.js")]
 extern "C" {
@@ -39,6 +39,11 @@ extern "C" {
     fn call_later(callback: &JsValue, message: Option<String>, label: &str);
     #[wasm_bindgen(js_name = watch)]
     fn watch_js(reporter: &Function, module: u32, id: u32, selector: Option<String>);
+    /// A page value's kind, numbered as `Arg`'s; never throws (a revoked Proxy is an object).
+    #[wasm_bindgen(js_name = kindOf)]
+    fn kind_of(v: &JsValue) -> u8;
+    /// `s` cut to its first `n` UTF-16 units.
+    fn head(s: &JsValue, n: u32) -> JsValue;
     #[wasm_bindgen(js_name = formAttributes)]
     fn form_attributes(
         form_name: &str,
@@ -83,6 +88,26 @@ fn reporter() -> Function {
             .unchecked_ref::<Function>()
             .clone()
     })
+}
+
+/// A page value as far as validation needs it, read without running page code or throwing.
+fn page_arg(v: &JsValue) -> Arg {
+    match kind_of(v) {
+        0 => Arg::Undefined,
+        1 => Arg::Null,
+        2 => Arg::Bool(v.as_bool().unwrap_or(false)),
+        3 => Arg::Number(v.as_f64().unwrap_or(f64::NAN)),
+        // Cut before it is copied into the wasm: no module name is anywhere near this long.
+        4 => Arg::Str(head(v, 1001).as_string().unwrap_or_default()),
+        5 => Arg::Function,
+        6 => Arg::Array,
+        7 => Arg::Object,
+        _ => Arg::Bool(false),
+    }
+}
+
+fn is_function(v: &JsValue) -> bool {
+    kind_of(v) == 5
 }
 
 /// A cell of the plain arrays `js/autotrack.js` builds: `[kind, value]`, as `core::journey::Arg` numbers kinds.
@@ -130,17 +155,17 @@ impl Cells {
 pub fn load(args: &Array) {
     let mut config = args.get(2);
     let mut callback = args.get(3);
-    if arg(&config) == Arg::Function && arg(&callback) == Arg::Undefined {
+    if is_function(&config) && callback.is_undefined() {
         callback = std::mem::replace(&mut config, JsValue::UNDEFINED);
     }
-    let module = match Module::parse(&arg(&args.get(1))) {
+    let module = match Module::parse(&page_arg(&args.get(1))) {
         Ok(m) => m,
         Err(e) => return failed(&callback, &e, "ac('load')"),
     };
     let label = concat(&["ac('load', '", module.name(), "')"]);
     match load_module(module, &config) {
         Ok(()) => {
-            if arg(&callback) == Arg::Function {
+            if is_function(&callback) {
                 call_later(&callback, None, &label);
             }
         }
@@ -229,7 +254,7 @@ pub fn forms_track(args: &Array) {
     };
     match result {
         Ok(()) => {
-            if arg(&callback) == Arg::Function {
+            if is_function(&callback) {
                 call_later(&callback, None, "ac('forms:track')");
             }
         }
@@ -285,7 +310,7 @@ fn track_form(a: Array) -> Result<(), String> {
 /// A console error, and the page's callback (when it gave one) called with an `Error` from a task of its own.
 fn failed(callback: &JsValue, message: &str, label: &str) {
     console_error(message);
-    if arg(callback) == Arg::Function {
+    if is_function(callback) {
         call_later(callback, Some(message.to_string()), label);
     }
 }
@@ -297,7 +322,7 @@ pub fn fail_callback(args: &Array, message: &str) {
         return;
     }
     let last = args.get(n - 1);
-    if arg(&last) == Arg::Function {
+    if is_function(&last) {
         call_later(&last, Some(message.to_string()), "ac()");
     }
 }

@@ -180,6 +180,9 @@ test('hostile configurations are reported, never trap, change nothing, and the m
     ac('load', 'autotrackClick', { clickEvents: [{ selector: 'x'.repeat(1 << 20), eventName: 'e' }] }, cb);
     const keysTrap = new Proxy({}, { ownKeys: boom });
     ac('load', 'autotrackIdle', { idleEvents: [{ idleAfter: 5, eventName: 'e', customAttributes: keysTrap }] }, cb);
+    ac('load', 'autotrackClick', revoked, cb);
+    ac('load', revoked, {}, cb);
+    ac('load', 'm'.repeat(1 << 20), {}, cb);
     ac('forms:track', 'form', trap, cb);
     ac('forms:track', 'form', { traitsMapper: [trap] }, cb);
     // A callback that throws is reported, and stops nothing.
@@ -198,6 +201,10 @@ test('hostile configurations are reported, never trap, change nothing, and the m
     "ac('load', 'autotrackClick'): config.clickEvents must hold 1 to 100 entries, got 1000000000",
     `ac('load', 'autotrackClick'): config.clickEvents[0].selector is too long ('${'x'.repeat(60)}…(1001 chars)'); the limit is 1000 characters`,
     "ac('load', 'autotrackIdle'): reading config.idleEvents[0].customAttributes threw: boom",
+    // A revoked Proxy is an object that cannot be read.
+    "ac('load', 'autotrackClick'): reading config.clickEvents threw: Cannot perform 'get' on a proxy that has been revoked",
+    "ac('load', module, config, callback): the module must be a string such as 'autotrackClick', got an object",
+    `ac('load'): unknown module '${'m'.repeat(60)}…(1001 chars)'; ac() knows autotrackClick, autotrackIdle, autotrackInViewport, autotrackScrollDepth, autotrackUrlChange`,
     "ac('forms:track'): reading options.formName threw: boom",
     "ac('forms:track'): reading options.traitsMapper[0] threw: boom",
     ['body_clicked'],
