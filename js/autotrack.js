@@ -220,16 +220,11 @@ export function watch(reporter, module, id, selector) {
 }
 
 /** The attributes a form event records: the rule's customAttributes, the form's name, its data and traits. */
-export function formAttributes(formName, data, traits, attrs) {
+export function formAttributes(formName, dataJson, traitsJson, attrs) {
   const out = Object.assign({}, attrs);
   out.formName = formName;
-  const object = (flat) => {
-    const o = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) o[flat[i]] = flat[i + 1];
-    return o;
-  };
-  if (data) out.formData = object(data);
-  if (traits.length) out.traits = object(traits);
+  if (dataJson !== undefined) out.formData = JSON.parse(dataJson);
+  if (traitsJson !== undefined) out.traits = JSON.parse(traitsJson);
   return out;
 }
 

@@ -17,6 +17,7 @@ use wasm_bindgen::JsCast;
 use crate::core::autotrack::{
     Autotrack, ConfigArgs, Field, FormArgs, FormEvent, Module, RuleArgs, Trigger, MAX_RULES,
 };
+use crate::core::guestchat::json::Obj;
 use crate::core::journey::{concat, Arg, Method};
 
 use super::ac::{console_error, record_tracking};
@@ -47,8 +48,8 @@ extern "C" {
     #[wasm_bindgen(js_name = formAttributes)]
     fn form_attributes(
         form_name: &str,
-        data: Option<Vec<String>>,
-        traits: Vec<String>,
+        data_json: Option<String>,
+        traits_json: Option<String>,
         attrs: &JsValue,
     ) -> JsValue;
 }
@@ -367,9 +368,11 @@ fn observed(kind: u32, a: JsValue, b: JsValue) -> JsValue {
 }
 
 fn ids_of(a: &JsValue) -> Vec<u32> {
-    let Some(a) = a.dyn_ref::<Array>() else {
+    // Our own arrays (js/autotrack.js builds them): no page code runs.
+    if !Array::is_array(a) {
         return Vec::new();
-    };
+    }
+    let a: &Array = a.unchecked_ref();
     (0..a.length().min(MAX_RULES as u32 * 5))
         .filter_map(|i| a.get(i).as_f64())
         .map(|n| n as u32)
@@ -397,9 +400,10 @@ fn attrs_of(s: &State, id: u32) -> JsValue {
 
 /// `[rule, element, event (0 submitted, 1 abandoned), the form's name or id, ...name, type, value]`.
 fn form_observed(a: &JsValue) {
-    let Some(a) = a.dyn_ref::<Array>() else {
+    if !Array::is_array(a) {
         return;
-    };
+    }
+    let a: &Array = a.unchecked_ref();
     let num = |i: u32| a.get(i).as_f64().unwrap_or(0.0) as u32;
     let text = |i: u32| a.get(i).as_string().unwrap_or_default();
     let (rule, element) = (num(0), num(1));
@@ -427,13 +431,16 @@ fn form_observed(a: &JsValue) {
     let Some((record, attrs)) = decided else {
         return;
     };
-    let flat = |pairs: Vec<(String, String)>| pairs.into_iter().flat_map(|(k, v)| [k, v]).collect::<Vec<_>>();
-    let attributes = form_attributes(
-        &record.form_name,
-        record.data.map(flat),
-        flat(record.traits),
-        &attrs,
-    );
+    // As JSON objects (the core's writer: no per-string glue), parsed on the JS side.
+    let json = |pairs: Vec<(String, String)>| {
+        let mut o = Obj::new();
+        for (k, v) in &pairs {
+            o.str(k, v);
+        }
+        o.finish()
+    };
+    let traits = (!record.traits.is_empty()).then(|| json(record.traits));
+    let attributes = form_attributes(&record.form_name, record.data.map(json), traits, &attrs);
     record_tracking(
         Method::Record,
         &JsValue::from_str(&record.event_name),
