@@ -93,16 +93,23 @@ fn reporter() -> Function {
 
 /// A page value as far as validation needs it, read without running page code or throwing.
 fn page_arg(v: &JsValue) -> Arg {
-    match kind_of(v) {
+    let kind = kind_of(v);
+    // A string is cut before it is copied into the wasm: no module name is anywhere near this long.
+    arg_of(kind, &if kind == 4 { head(v, 1001) } else { v.clone() })
+}
+
+/// `core::journey::Arg` from a kind number (`kindOf`'s) and the value; only primitives are read.
+fn arg_of(kind: u8, v: &JsValue) -> Arg {
+    match kind {
         0 => Arg::Undefined,
         1 => Arg::Null,
         2 => Arg::Bool(v.as_bool().unwrap_or(false)),
         3 => Arg::Number(v.as_f64().unwrap_or(f64::NAN)),
-        // Cut before it is copied into the wasm: no module name is anywhere near this long.
-        4 => Arg::Str(head(v, 1001).as_string().unwrap_or_default()),
+        4 => Arg::Str(v.as_string().unwrap_or_default()),
         5 => Arg::Function,
         6 => Arg::Array,
         7 => Arg::Object,
+        // Symbols and bigints: nothing a module accepts.
         _ => Arg::Bool(false),
     }
 }
@@ -126,18 +133,7 @@ impl Cells {
 
     fn arg(&mut self) -> Arg {
         let kind = self.next().as_f64().unwrap_or(0.0) as u8;
-        let v = self.next();
-        match kind {
-            0 => Arg::Undefined,
-            1 => Arg::Null,
-            2 => Arg::Bool(v.as_bool().unwrap_or(false)),
-            3 => Arg::Number(v.as_f64().unwrap_or(f64::NAN)),
-            4 => Arg::Str(v.as_string().unwrap_or_default()),
-            5 => Arg::Function,
-            6 => Arg::Array,
-            7 => Arg::Object,
-            _ => Arg::Bool(false),
-        }
+        arg_of(kind, &self.next())
     }
 
     fn flag(&mut self) -> bool {
