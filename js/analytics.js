@@ -1,17 +1,31 @@
 // The browser calls of the analytics shell (src/web/analytics.rs): it decides when and what; these only perform.
 // They live in JS because each one costs the wasm far more bytes as web-sys glue than it costs here.
 
-/** An envelope `{id, source, event: {name, data, correlationId?}, timestamp}`; `at` is when it happened (ms). */
-export function envelope(id, source, name, data, correlationId, at) {
+/**
+ * An envelope `{id, source, event: {name, data, correlationId?, catalogMismatch?}, timestamp}`; `at` is when it
+ * happened (ms).
+ */
+export function envelope(id, source, name, data, correlationId, mismatch, at) {
   const event = { name, data };
   if (correlationId != null) event.correlationId = correlationId;
+  if (mismatch != null) event.catalogMismatch = mismatch;
   return { id, source, event, timestamp: new Date(at).toISOString() };
 }
 
-/** JSON text, or undefined when the value cannot be serialized (a cycle, a BigInt). */
-export function stringify(value) {
+/**
+ * JSON text, or undefined when the value cannot be serialized (a cycle, a BigInt, a throwing getter or toJSON) or
+ * would be longer than `limit` characters: a page's array that claims 2^32 - 1 items must not be written out
+ * before its size is known, so the size is counted as the text is made and the work stops at the limit.
+ */
+export function stringify(value, limit) {
+  let size = 0;
+  const TOO_LARGE = {};
   try {
-    return JSON.stringify(value);
+    return JSON.stringify(value, function (key, v) {
+      size += key.length + (typeof v === 'string' ? v.length : 8);
+      if (size > limit) throw TOO_LARGE;
+      return v;
+    });
   } catch (_) {
     return undefined;
   }
@@ -56,6 +70,7 @@ export function pushDataLayer(layer, env) {
   const item = { event: `cxbridge.${env.source}.${ev.name}`, id: env.id, source: env.source, name: ev.name,
     timestamp: env.timestamp, data: ev.data };
   if (ev.correlationId !== undefined) item.correlationId = ev.correlationId;
+  if (ev.catalogMismatch !== undefined) item.catalogMismatch = ev.catalogMismatch;
   try {
     target.push(item);
   } catch (err) {
@@ -70,6 +85,7 @@ export function segmentBody(envelopesJson, anonymousId, writeKey, version) {
     const d = ev.data;
     const cx = { source: env.source };
     if (ev.correlationId !== undefined) cx.correlationId = ev.correlationId;
+    if (ev.catalogMismatch !== undefined) cx.catalogMismatch = ev.catalogMismatch;
     return {
       type: 'track',
       event: ev.name,
@@ -195,23 +211,6 @@ export function takeQueues(prefix, own, staleMs) {
 }
 
 /**
- * Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a CIF library is there: it hands `log` its arguments and
- * a promise of `promise()`, and returns that promise. True when the shim is (or already was) in place, which the
- * `marker` property tells.
- */
-export function installShim(log, marker) {
-  const ms = (window.Microsoft = window.Microsoft || {});
-  if (ms.CIFramework != null) return ms.CIFramework[marker] === true;
-  const logAnalyticsEvent = (data, eventName, correlationId) => {
-    const p = promise();
-    log([data, eventName, correlationId, p]);
-    return p;
-  };
-  ms.CIFramework = { logAnalyticsEvent, [marker]: true };
-  return true;
-}
-
-/**
  * Adds the page lifecycle listeners: `on(0)` on `pagehide`, `on(1)` / `on(2)` when `visibilitychange` leaves the
  * page hidden / visible, `on(3)` on `online`; returns the function that removes them again.
  */
@@ -247,9 +246,9 @@ export function problem(code, source, name, n, m, p) {
   const text = [
     `logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '${source}'`,
     'logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
-    `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped`,
+    `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle, a BigInt, a getter that throws, or far larger than maxEventBytes); the event is dropped`,
     `cxbridge.analytics: ${what} is larger than maxEventBytes (${n} bytes); it is not sent to the collector`,
-    'logAnalyticsEvent: dropped: more than 200 events were recorded before cxbridge.analytics.configure()',
+    'cxbridge.analytics: more than 200 events were recorded before cxbridge.analytics.configure(); the oldest are dropped (counted in stats().dropped)',
     `cxbridge.analytics: the collector refused a batch of ${n} events with HTTP ${m}; they are dropped (counted in stats().rejected)`,
     `cxbridge.analytics: unknown event source '${source}'`,
     `cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${what}, a body of ${
@@ -258,7 +257,19 @@ export function problem(code, source, name, n, m, p) {
       n} bytes; it is dropped (counted in stats().dropped)`,
   ][code];
   if (p) settle(p, text, false);
-  else console.error(text);
+  else say(code === 4 ? 'warn' : 'error', text);
+}
+
+/** `console[level](text)`; a console the page replaced with one that throws does not throw into the wasm. */
+function say(level, text) {
+  try {
+    console[level](text);
+  } catch (_) {}
+}
+
+/** A warning the shell made (CIF fields the structure expects, absent). */
+export function warn(text) {
+  say('warn', text);
 }
 
 /** A promise that `settle` settles later. */

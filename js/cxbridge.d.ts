@@ -59,15 +59,20 @@ export interface Plugin {
   publish(event: string, data?: unknown): boolean;
   /** Like `publish`, and later subscribers get the last data at once (sticky). */
   republish(event: string, data?: unknown): boolean;
-  /** Exact name `'Other.event'`, no wildcards; returns the name. */
-  subscribe<D = any>(event: string, callback: (e: BusEvent<D>) => void): string | false;
+  /**
+   * Exact name `'Other.event'`, no wildcards; returns the name. A `WebChatService.<event>` gets its payload type
+   * from {@link WebChatServiceEvents}.
+   */
+  subscribe<D = any, E extends string = string>(event: E, callback: (e: BusEvent<EventData<E, D>>) => void): string | false;
   /** Without `callback`: every callback of this plugin for the event. Returns whether any was removed. */
   unsubscribe(event: string, callback?: (e: BusEvent) => void): boolean;
   /**
    * `'Other.cmd'`, or `'cmd'` for the plugin's own. Rejects with "Command does not exist" for an unknown plugin or
-   * command; waits while the target plugin is registered but has not called `ready()`.
+   * command; waits while the target plugin is registered but has not called `ready()`. A `WebChatService.<command>`
+   * takes its options and resolves with its result as {@link WebChatServiceCommands} says; a command of a Genesys
+   * UI plugin nobody registered (`WebChat.open`) rejects saying cxbridge is headless.
    */
-  command<R = any>(command: string, data?: unknown): Deferred<R>;
+  command<R = any, C extends string = string>(command: C, data?: CommandOptions<C>): Deferred<CommandResult<C, R>>;
   /** A handler that throws rejects the command with its error. */
   registerCommand(name: string, handler: (e: CommandEvent) => void): boolean;
   registerEvents(names: string[]): boolean;
@@ -84,10 +89,93 @@ export interface Plugin {
   registerPlugin(name: string): Plugin | false;
 }
 
-/** The global `CXBus`: the built-in `CXBus` plugin plus `registerPlugin` and `configure`. */
+/** `CXBus.configure(options)`: the vendor's options; those with no effect in cxbridge are accepted. */
+export interface CXBusOptions {
+  /** Logs every publish and command (with how long it took to settle) to the console. */
+  debug?: boolean;
+  /** Where `loadPlugin` finds a page's own plugin files (`<pluginsPath><name>.min.js`). */
+  pluginsPath?: string;
+  /** The plugin file name, `plugin` standing for the name (default `'plugin.min.js'`). */
+  pluginFilenameFormat?: string;
+  async?: boolean;
+  log?: boolean;
+  logStore?: boolean;
+  loadPlugins?: boolean;
+  pluginMap?: Record<string, string | false>;
+  unlocked?: boolean;
+}
+
+/** The global `CXBus`: the built-in `CXBus` plugin plus `registerPlugin`, `configure` and the loader. */
 export interface CXBus extends Plugin {
-  /** `debug: true` logs every publish and command (with how long it took to settle) to the console. */
-  configure(options: { debug?: boolean }): void;
+  configure(options: CXBusOptions): void;
+  /**
+   * Done for what cxbridge provides (`'widgets-core'`, which starts the extensions and `onReady`; `'cxbus'`;
+   * `'webchatservice'`, once WebChatService is registered); failed, naming the plugin and what cxbridge provides,
+   * for a Genesys plugin it does not (the UI: `'webchat'`, …); any other name is loaded from `pluginsPath`.
+   */
+  loadPlugin(name: string): Deferred<unknown>;
+  /** Runs the script at `url` once: done when it has run, failed with "Could not load file: <url>". */
+  loadFile(url: string): Deferred<unknown>;
+}
+
+// ---- Genesys Widgets configuration and lifecycle (the script-tag globals: cxbridge-global.d.ts) -------------
+
+/** `Common`, as extensions receive it: the vendor's non-UI helpers. Its UI builders throw (cxbridge is headless). */
+export interface WidgetsCommon {
+  /** Logged only in debug mode (`main.debug`, `config({debug: true})`). */
+  log(message: unknown, type?: 'log' | 'debug' | 'info' | 'warn' | 'error'): void;
+  debug(message: unknown): void;
+  error(message: unknown): void;
+  config(options: { debug?: boolean }): { debug: boolean };
+  /** The value at the dotted path; the first missing or falsy step's value; false for bad arguments. */
+  checkPath(object: object, path: string): any;
+  /** Sets the value at the dotted path, creating objects on the way. */
+  createPath(object: object, path: string, value: unknown): boolean;
+  /** `<` and `>` as entities (nothing else, as the vendor's). */
+  sanitizeHTML(html: string): string;
+  guid(): string;
+  /** `e.deferred.resolve(value)` for a command event. */
+  resolve(e: CommandEvent, value?: unknown): void;
+  reject(e: CommandEvent, reason?: unknown): void;
+  injectScript(url: string): void;
+  isMobileDevice(): boolean;
+  /** The vendor's UI builders: each throws, saying cxbridge is headless. */
+  Generate: Record<'Container' | 'Buttons' | 'Icon' | 'Input' | 'Form' | 'Options' | 'Countdown', (...args: any[]) => never>;
+}
+
+/** An extension: called once, before `onReady`, with the page's jQuery (when it has one), `CXBus` and `Common`. */
+export type WidgetsExtension = ($: any, CXBus: CXBus, Common: WidgetsCommon) => void;
+
+/** `window._genesys.widgets`. */
+export interface GenesysWidgets {
+  main?: { debug?: boolean; [option: string]: unknown };
+  webchat?: WebChatConfig;
+  /** Functions, or URLs of scripts loaded after `onReady`. */
+  extensions?: Record<string, WidgetsExtension | string>;
+  /** Called once when widgets-core has started, with `_genesys.widgets.bus`. */
+  onReady?: (bus: Plugin) => void;
+  /** Put there by cxbridge: a ready-made plugin handle. */
+  bus?: Plugin;
+  [option: string]: unknown;
+}
+
+export interface GenesysGlobal {
+  widgets?: GenesysWidgets;
+  [key: string]: unknown;
+}
+
+/** `window.cxbridge`, as the script-tag bundle defines it. */
+export interface CxBridgeScript {
+  /** Resolves once the wasm is ready; rejects, naming the URL and the cause, when it cannot be loaded. */
+  ready: Promise<CxBridgeScript>;
+  version: string;
+  embedded: EmbeddedApi;
+  analytics: AnalyticsApi;
+}
+
+/** `Microsoft.CIFramework`, as `cxbridge.analytics.installCifShim()` defines it. */
+export interface CifShim {
+  logAnalyticsEvent(data: CifAnalyticsData | string, eventName: string, correlationId?: string): Promise<string>;
 }
 
 /**
@@ -221,7 +309,11 @@ export interface EmbeddedListener {
   stop(): void;
 }
 
-/** The payloads of the Engage Digital embedded UI events (seed 004), keys verbatim. */
+/**
+ * The payloads of the Engage Digital embedded UI events as the vendor documents them ("Event List"), keys verbatim.
+ * A payload that differs (a key missing, a null, another type) is still delivered, as it came, with a console
+ * warning per difference: check what your code relies on.
+ */
 export interface EmbeddedEventMap {
   'smcc:content:reply': {
     inReplyToId: string; inReplyToAuthorId: string; threadId: string; interventionId: string;
@@ -307,7 +399,9 @@ export interface AnalyticsEnvelope {
   /** UUID v4: the collector's de-duplication key. */
   id: string;
   source: AnalyticsSource;
-  event: { name: string; data: unknown; correlationId?: string };
+  /** `catalogMismatch`: how an embedded event's payload differs from the vendor's catalog
+   * (`'data.taskID: expected string, got null'`), when it does. */
+  event: { name: string; data: unknown; correlationId?: string; catalogMismatch?: string[] };
   /** ISO-8601. */
   timestamp: string;
 }
@@ -326,14 +420,17 @@ export interface AnalyticsStats {
   held: number;
 }
 
-/** CIF's `data` parameter (seed 003); `conversationId` and `providerSessionId` are required. */
+/**
+ * CIF's `data` parameter. Microsoft asks for `conversationId` and `providerSessionId`; an event without them (as
+ * Microsoft's own sample logs) is recorded with a console warning naming them.
+ */
 export interface CifAnalyticsData {
-  conversationId: string;
-  providerSessionId: string;
+  conversationId?: string;
+  providerSessionId?: string;
   clientSessionId?: string;
   participantId?: string;
   events?: Array<{
-    kpiEventName: string;
+    kpiEventName?: string;
     kpiEventReason?: string;
     eventTimestamp?: string | number;
     additionalData?: string | Record<string, unknown>;
@@ -346,11 +443,12 @@ export interface CifAnalyticsData {
 
 export interface AnalyticsApi {
   configure(config: AnalyticsConfig): void;
-  /** Resolves to the envelope id once the event is durably queued; rejects naming the missing or mistyped field. */
+  /** Resolves to the envelope id once the event is recorded (durably queued; before `configure`, held for it);
+   * rejects naming a missing argument or a mistyped field. */
   logAnalyticsEvent(data: CifAnalyticsData, eventName: string, correlationId?: string): Promise<string>;
-  /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless a real CIF library is present; true when the shim
-   * is in place (undefined when called before `cxbridge.ready`: the call is queued and replayed). */
-  installCifShim(): boolean | undefined;
+  /** Defines `Microsoft.CIFramework.logAnalyticsEvent` unless Microsoft's CIF library is present (the classic
+   * script does this by itself when it loads); true when `Microsoft.CIFramework.logAnalyticsEvent` is cxbridge's. */
+  installCifShim(): boolean;
   /** Delivery counters (undefined before `cxbridge.ready`). */
   stats(): AnalyticsStats | undefined;
 }
@@ -372,6 +470,10 @@ export interface LoadOptions {
   wasmUrl?: string | URL;
 }
 
+/**
+ * Loads the wasm once (every call gives the same promise). When it cannot be fetched, compiled or instantiated,
+ * the promise rejects naming the URL and the cause, and the next call tries again.
+ */
 export function load(options?: LoadOptions): Promise<CxBridge>;
 export const version: string;
 export default load;
@@ -415,42 +517,62 @@ export interface WebChatConfig {
   restoreTimeout?: number;
 }
 
-/** A message as `messageReceived.messages` and `getTranscript` give it. */
+/**
+ * A message as `messageReceived.messages` and `getTranscript` give it. `index` and `timestamp` are both the
+ * message's time in ms (as the vendor's; `index` is not a sequence number).
+ */
 export interface WebChatMessage {
   type: 'Message' | 'Notice' | 'ParticipantJoined' | 'ParticipantLeft';
   text: string;
+  /** `id` is the sender's member id. */
+  from: { id: string; name: string; type: 'Agent' | 'Client' | 'Bot' | 'External' };
+  /** Only when the sender has an avatar. */
+  avatar?: string;
+  restoring: boolean;
   index: number;
   /** ms since the epoch. */
   timestamp: number;
-  id: string;
-  from: { type: 'Agent' | 'Client' | 'Bot' | 'External'; name: string };
 }
 
-/** A Guest Chat v2 message as the server sent it (`messageReceived.originalMessages`). */
+/** A Guest Chat v2 message as the server sent it (`originalMessages`): the event stream's `eventBody`. */
 export interface GuestChatMessage {
   id: string;
-  conversation: { id: string };
   sender: { id: string };
   body: string;
   bodyType: 'standard' | 'notice' | 'member-join' | 'member-leave';
   timestamp: string;
+  conversation: { id: string };
 }
 
-/** Never contains the JWT. */
+/**
+ * `getSessionData` (and `started`'s `data`, with its first four keys): the vendor's session object. Before a chat
+ * every key is present and `undefined` (`displayName` and `nextMsgURL` `""`); after a restore `displayName` and
+ * `nextMsgURL` are `""`; after the chat ended it is `{}`. The JWT is there as the vendor gives it; cxbridge never
+ * writes it to the console, localStorage, cookies or analytics.
+ */
 export interface WebChatSessionData {
+  jwt?: string;
   conversationId?: string;
   memberId?: string;
+  WebSocketUrl?: string;
+  lastMessageId?: string;
+  displayName?: string;
+  nextMsgURL?: string;
 }
 
+/** A `getAgents` entry. `disconnectedTime` is `false` while connected. */
 export interface WebChatAgent {
   name: string;
   connected: boolean;
   supervisor: boolean;
-  connectedTime: number | null;
-  disconnectedTime: number | null;
+  connectedTime: number | undefined;
+  disconnectedTime: number | false;
 }
 
-/** The widget's "AJAX Response Object". */
+/** `getAgents`' map: by the agent's member id. */
+export type WebChatAgents = Record<string, WebChatAgent>;
+
+/** The widget's "AJAX Response Object" (failed requests, `error` events). */
 export interface WebChatAjaxResponse {
   status: number;
   statusText: string;
@@ -458,16 +580,41 @@ export interface WebChatAjaxResponse {
   responseText?: string;
 }
 
+/** What `endChat` resolves with: the jqXHR of the leave request. */
+export interface WebChatXhr {
+  readyState: 4;
+  status: number;
+  statusText: string;
+  responseText: string;
+  getResponseHeader(name: string): string | null;
+  getAllResponseHeaders(): string;
+}
+
 export interface WebChatMessageReceived {
   originalMessages: GuestChatMessage[];
   messages: WebChatMessage[];
   restoring: boolean;
-  sessionData: WebChatSessionData;
+  /** Always `undefined` (present), as the vendor's. */
+  sessionData: undefined;
+  /** `undefined` live, `false` when restoring. */
+  oldMessages: boolean | undefined;
+}
+
+/** The member as the server describes it. */
+export interface WebChatMember {
+  id: string;
+  displayName: string;
+  role: 'AGENT' | 'SUPERVISOR' | 'CUSTOMER';
+  customFields: Record<string, string>;
+  state: 'CONNECTED' | 'DISCONNECTED';
+  avatarImageUrl: string;
+  lastEvent: 'CONNECTED' | 'DISCONNECTED';
 }
 
 export interface WebChatPresence {
-  message: WebChatMessage;
-  agents: WebChatAgent[];
+  message: WebChatMember;
+  agents: WebChatAgents;
+  /** The documented count (the shipped widget leaves it out). */
   numAgentsConnected: number;
 }
 
@@ -476,14 +623,22 @@ export interface WebChatError {
 }
 
 export interface WebChatTyping {
-  from: { type: string; name: string };
-  timestamp: number;
+  from: { name: string; id: string; avatar: string };
+}
+
+export interface WebChatCapabilities {
+  async: false;
+  asyncClose: 'hideChat';
+  pagination: boolean;
+  fileUpload: false;
 }
 
 /** `WebChatService.<event>` payloads. Events not listed carry `{}`. */
 export interface WebChatServiceEvents {
   ready: {};
-  started: WebChatAjaxResponse;
+  capabilitiesChanged: WebChatCapabilities;
+  started: { data: WebChatSessionData };
+  ajaxResponse: {};
   ended: {};
   restored: {};
   restoreTimeout: {};
@@ -493,13 +648,13 @@ export interface WebChatServiceEvents {
   error: WebChatError;
   agentTypingStarted: WebChatTyping;
   agentTypingStopped: WebChatTyping;
-  agentTypingTimeout: WebChatTyping;
+  agentTypingTimeout: {};
   clientTypingStarted: {};
   clientTypingStopped: {};
   pollingStarted: {};
   pollingStopped: {};
   clientConnected: WebChatPresence;
-  clientDisconnected: WebChatPresence;
+  clientDisconnected: {};
   agentConnected: WebChatPresence;
   agentDisconnected: WebChatPresence;
   supervisorConnected: WebChatPresence;
@@ -513,20 +668,30 @@ export interface WebChatServiceEvents {
 }
 
 /**
- * `WebChatService.<command>` options and resolutions. Vendor rejections are the vendor's strings (e.g.
- * `'There is no active chat session.'`); failed requests reject with a {@link WebChatAjaxResponse}.
+ * `WebChatService.<command>` options and resolutions. Vendor rejections are the vendor's strings, exactly (e.g.
+ * sendMessage's `'There is no active chat session.'`, endChat's `'There is no active chat session'`); failed
+ * requests reject with a {@link WebChatAjaxResponse}. Before `configure`, every command rejects with a string
+ * naming the missing `_genesys.widgets.webchat.transport`.
  */
 export interface WebChatServiceCommands {
   configure: { options: WebChatConfig; result: undefined };
   startChat: {
-    options: { nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
-      userData?: Record<string, unknown> };
-    result: WebChatAjaxResponse;
+    /**
+     * The entry form as the shipped widget reads it (`form`), or flat as documented; `form` wins.
+     * `interactionData`, `deploymentKey`, `orgGuid`/`organizationId` override the configured transport's for this chat.
+     */
+    options: { form?: { nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
+      [field: string]: unknown };
+      nickname?: string; firstname?: string; lastname?: string; email?: string; subject?: string;
+      userData?: Record<string, unknown>;
+      interactionData?: WebChatConfig['transport']['interactionData'];
+      deploymentKey?: string; orgGuid?: string; organizationId?: string };
+    result: undefined;
   };
-  endChat: { options: void; result: WebChatAjaxResponse };
-  sendMessage: { options: { message: string }; result: WebChatAjaxResponse };
+  endChat: { options: void; result: WebChatXhr };
+  sendMessage: { options: { message: string }; result: undefined };
   sendCustomNotice: { options: { message?: string }; result: never };
-  sendTyping: { options: void; result: WebChatAjaxResponse };
+  sendTyping: { options: void; result: WebChatAjaxResponse | undefined };
   sendFilteredMessage: { options: { message: string; regex: RegExp }; result: undefined };
   addPrefilter: { options: { filters: RegExp | RegExp[] }; result: RegExp[] };
   updateUserData: { options: Record<string, unknown>; result: Record<string, unknown> };
@@ -535,11 +700,12 @@ export interface WebChatServiceCommands {
   stopPoll: { options: void; result: undefined };
   resetPollExceptions: { options: void; result: undefined };
   restore: { options: { sessionData?: string }; result: never };
-  getTranscript: { options: void; result: { messages: WebChatMessage[] } };
-  getAgents: { options: void; result: WebChatAgent[] };
+  getTranscript: { options: void; result: { messages: WebChatMessage[]; originalMessages: GuestChatMessage[] } };
+  getAgents: { options: void; result: { agents: WebChatAgents } };
   getStats: {
     options: void;
-    result: { agents: WebChatAgent[]; startTime: number | null; endTime: number | null; duration: number | null };
+    /** The first and last transcript messages' times; `false` without messages. */
+    result: { agents: WebChatAgents; startTime: number | false; endTime: number | false; duration: number | false };
   };
   sendFile: { options: { files: unknown }; result: never };
   downloadFile: { options: { fileId: string; fileName?: string }; result: never };
@@ -551,3 +717,24 @@ export interface WebChatServiceCommands {
     result: (message: WebChatMessage) => WebChatMessage | void };
   verifySession: { options: void; result: { sessionActive: boolean } };
 }
+
+/** The `WebChatService.<name>` commands and events cxbridge types. */
+export type WebChatServiceCommandName = `WebChatService.${keyof WebChatServiceCommands}`;
+export type WebChatServiceEventName = `WebChatService.${keyof WebChatServiceEvents}`;
+
+/** The WebChatService command a name is, or `never`. */
+export type WebChatServiceCommandOf<C> = C extends `WebChatService.${infer K}`
+  ? K extends keyof WebChatServiceCommands ? K : never
+  : never;
+/** A command's options: WebChatService's typed, any other's `unknown`. */
+export type CommandOptions<C extends string> = [WebChatServiceCommandOf<C>] extends [never]
+  ? unknown
+  : WebChatServiceCommands[WebChatServiceCommandOf<C>]['options'];
+/** What a command resolves with: WebChatService's typed, any other's `R`. */
+export type CommandResult<C extends string, R> = [WebChatServiceCommandOf<C>] extends [never]
+  ? R
+  : WebChatServiceCommands[WebChatServiceCommandOf<C>]['result'];
+/** An event's payload: WebChatService's typed, any other's `D`. */
+export type EventData<E extends string, D> = E extends `WebChatService.${infer K}`
+  ? K extends keyof WebChatServiceEvents ? WebChatServiceEvents[K] : D
+  : D;

@@ -3,6 +3,8 @@
 // `.then().then()` chains and `await` works (SPEC.md §2, "improve"). Kept in JS because it is created on every
 // command and on every call queued before the wasm is ready; the bus's Rust shell constructs it through an import.
 
+import { isList, thrownText } from './page.js';
+
 const PENDING = 'pending';
 
 export class Deferred {
@@ -40,7 +42,7 @@ export class Deferred {
   }
 
   _add(which, fns) {
-    for (const fn of fns.flat()) {
+    for (const fn of callbacks(fns)) {
       if (typeof fn !== 'function') continue;
       if (this._state === PENDING) (which === 'resolved' ? this._done : this._fail).push(fn);
       else if (this._state === which) callSafely(fn, this._value);
@@ -77,6 +79,36 @@ export class Deferred {
   }
 }
 
+// done(f), done(f, g) and done([f, g]) as jQuery takes them: the functions among the arguments and one level of
+// arrays in them. A page's array is read as a page value (it may be a Proxy, or claim 2^32 - 1 items): at most
+// MAX_CALLBACKS of them, and an array that cannot be read is refused with an Error that says so.
+const MAX_CALLBACKS = 10000;
+function callbacks(args) {
+  const out = [];
+  for (const a of args) {
+    if (typeof a === 'function') out.push(a);
+    else if (isList(a)) {
+      let n;
+      try {
+        n = a.length;
+      } catch (err) {
+        throw new Error(`cxbridge: reading the callbacks' length threw: ${thrownText(err)}`);
+      }
+      if (!(n <= MAX_CALLBACKS)) throw new Error(`cxbridge: ${n} callbacks given; at most ${MAX_CALLBACKS} are taken`);
+      for (let i = 0; i < n; i++) {
+        let f;
+        try {
+          f = a[i];
+        } catch (err) {
+          throw new Error(`cxbridge: reading callback ${i} threw: ${thrownText(err)}`);
+        }
+        if (typeof f === 'function') out.push(f);
+      }
+    }
+  }
+  return out;
+}
+
 // A throwing done/fail callback must not stop the ones after it, nor vanish: it is reported asynchronously, as
 // an uncaught error would be, so the page's error handlers see it.
 function callSafely(fn, value) {
@@ -104,8 +136,14 @@ export function follow(target, source) {
 // ---- The bus's JS side (src/web/bus.rs imports these). Building small objects and calling page callbacks inside
 // try/catch is cheaper and clearer in JS than through reflection from Rust.
 
+// A handler's or hook's thrown value as the Error a command rejects with: an Error as itself, anything else as an
+// Error carrying its text (read without running the page's toString).
 function asError(err) {
-  return err instanceof Error ? err : new Error(String(err));
+  let isError = false;
+  try {
+    isError = err instanceof Error;
+  } catch (_) {}
+  return isError ? err : new Error(thrownText(err));
 }
 
 /** What a subscriber receives: one object per publish, shared by its subscribers. */
@@ -214,14 +252,6 @@ export function globalAt(path, root) {
   return v;
 }
 
-export function callOnReady(onReady, bus) {
-  try {
-    onReady(bus);
-  } catch (err) {
-    console.error('cxbridge: _genesys.widgets.onReady threw', err);
-  }
-}
-
 // Debug mode (CXBus.configure({debug: true})): like the vendor's debug console, every publish and every command,
 // and for a command how long it took to settle.
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -235,6 +265,24 @@ export function debugCommand(command, commander, data, deferred) {
   console.log(`[CXBus] command ${command} from ${commander}`, data);
   deferred.always((value) => {
     const ms = (now() - t0).toFixed(1);
-    console.log(`[CXBus] command ${command} ${deferred.state()} after ${ms} ms`, value);
+    console.log(`[CXBus] command ${command} ${deferred.state()} after ${ms} ms`, redactSession(command, value));
   });
+}
+
+/**
+ * WebChatService's session object (getSessionData) without its credentials, for the debug log: the JWT and the
+ * stream URL never reach the console.
+ */
+function redactSession(command, value) {
+  try {
+    if (String(command).indexOf('WebChatService.') === 0 && value !== null && typeof value === 'object' && 'jwt' in value) {
+      const copy = Object.assign({}, value);
+      delete copy.jwt;
+      delete copy.WebSocketUrl;
+      return copy;
+    }
+  } catch (_) {
+    /* a hostile value: logged as it is, it cannot hold our session */
+  }
+  return value;
 }

@@ -6,6 +6,8 @@
 // A failure is a number, the index of a `core::embedded::Rejection` variant in declaration order, which
 // `Rejection::from_code` maps back; `found` answers with the index of a `core::embedded::Found`. A native test
 // there pins both tables to the enums (each name is its variant's, in SCREAMING_CASE); esbuild inlines them.
+
+import { isList, stringList } from './page.js';
 const NOT_AN_OBJECT = 4;
 const NAME_MISSING = 5;
 const NAME_NOT_STRING = 6;
@@ -147,14 +149,19 @@ export function pair(name, data) {
  * `listen()`'s options as `[allowAnyOrigin, debug, origins]`, each origin a string or null (Rust names the bad
  * one), or a failure: 1 options not an object, 2 allowedOrigins not an array. A getter that throws throws.
  */
+const MAX_ORIGINS = 1000;
 export function readOptions(o) {
   if (typeof o !== 'object' || o === null) return 1;
   const allowAny = o.allowAnyOrigin === true;
   const debug = o.debug === true;
   const list = o.allowedOrigins;
-  const origins = [];
-  if (Array.isArray(list)) {
-    for (let i = 0, n = list.length; i < n; i++) origins.push(typeof list[i] === 'string' ? list[i] : null);
+  let origins = [];
+  if (isList(list)) {
+    try {
+      origins = stringList(list, 'allowedOrigins', MAX_ORIGINS);
+    } catch (err) {
+      throw new Error(`cxbridge.embedded.listen: ${err.message}`);
+    }
   } else if (list != null) return 2;
   return [allowAny, debug, origins];
 }
@@ -195,6 +202,22 @@ export function listenWindow(fn) {
 /** Names why a message was refused (debug mode, or a malformed vendor event). */
 export function warnRejected(event, reason) {
   console.warn(`cxbridge.embedded: rejected a message from ${event.origin}: ${reason}`, event.data);
+}
+
+/**
+ * A known event whose payload differs from the catalog, delivered anyway: one warning per line of `differences`
+ * (`smcc:identity:show: data.taskID: expected string, got null`, made by `core::embedded::Mismatch`). Returns the
+ * analytics marker: the same lines without the event name.
+ */
+export function mismatched(event, differences) {
+  return differences.split('\n').map((line) => {
+    try {
+      console.warn(`cxbridge.embedded: ${line} (from ${event.origin}); the event is delivered anyway, as the payload differs from the Engage Digital catalog`);
+    } catch (_) {
+      // A console the page replaced with one that throws: the event is delivered all the same.
+    }
+    return line.slice(line.indexOf(': ') + 2);
+  });
 }
 
 /** An `on` callback threw: reported, and the other callbacks still run. */

@@ -5,6 +5,7 @@
 
 import { Deferred, follow } from './deferred.js';
 import { acEntry } from './listeners.js';
+import { installCif } from './cif.js';
 
 export const VERSION = '0.1.0';
 
@@ -17,7 +18,7 @@ const PLUGIN = {
   namespace: 'value', registerPlugin: 'plugin',
 };
 export const SURFACE = {
-  CXBus: { ...PLUGIN, configure: 'void' },
+  CXBus: { ...PLUGIN, configure: 'void', loadPlugin: 'deferred', loadFile: 'deferred' },
   bus: PLUGIN,
   embedded: { listen: 'listener', on: 'void', off: 'void', stats: 'value' },
   analytics: { configure: 'void', logAnalyticsEvent: 'promise', installCifShim: 'void', stats: 'value' },
@@ -32,6 +33,8 @@ const HANDLE_KINDS = { plugin: PLUGIN, listener: SURFACE.listener };
 export function createStubs(acQueue) {
   const queue = [];
   let live = false;
+  // Set when the wasm could not be loaded: every call made since fails with it.
+  let failure = null;
   const handles = [];
 
   function makeHandle(spec, stats) {
@@ -42,6 +45,13 @@ export function createStubs(acQueue) {
         const args = Array.from(arguments);
         if (live) return forward(handle, method, args);
         const entry = { handle, method, args, link: null };
+        if (failure) {
+          // Answered at once: the wasm will not come (it failed to load, see cxbridge.ready).
+          if (kind === 'deferred') return new Deferred().reject(failure);
+          if (kind === 'promise') return Promise.reject(failure);
+          if (kind === 'plugin' || kind === 'listener') return makeHandle(HANDLE_KINDS[kind], stats).obj;
+          return method === 'subscribe' ? args[0] : undefined;
+        }
         queue.push(entry);
         switch (kind) {
           case 'deferred': {
@@ -58,7 +68,8 @@ export function createStubs(acQueue) {
             const child = makeHandle(HANDLE_KINDS[kind], stats);
             // A creation that threw or was refused leaves a dead handle: its calls warn, they do not throw.
             entry.link = (r, err) => {
-              if (err) console.error(err);
+              // (A failed wasm load was reported once, by the loader.)
+              if (err && err !== failure) console.error(err);
               if (!err && r && typeof r === 'object') child.target = r;
               else child.dead = true;
             };
@@ -92,6 +103,7 @@ export function createStubs(acQueue) {
   const acQueued = [];
   function ac() {
     if (realAc) return realAc.apply(null, arguments);
+    if (failure) return undefined;
     acQueued.push({ ac: true, args: Array.from(arguments) });
     queue.push(acQueued[acQueued.length - 1]);
     return undefined;
@@ -128,6 +140,17 @@ export function createStubs(acQueue) {
     live = true;
   }
 
+  /**
+   * The wasm could not be loaded (`error` names the URL and the cause): every queued call that returned a deferred
+   * or a promise fails with it, every handle created meanwhile is dead, and later calls fail at once. Nothing is
+   * left pending.
+   */
+  function fail(error) {
+    failure = error;
+    for (const entry of queue) if (entry.link) entry.link(undefined, error);
+    queue.length = 0;
+  }
+
   return {
     ac,
     CXBus: roots.CXBus.obj,
@@ -135,6 +158,7 @@ export function createStubs(acQueue) {
     embedded: roots.embedded.obj,
     analytics: roots.analytics.obj,
     attach,
+    fail,
   };
 }
 
@@ -159,8 +183,10 @@ export function realApi(wasm) {
   const global = wasm.busHandle(false);
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
-  // registerPlugin is the plugin method; configure is routed as the method after the last.
+  // registerPlugin is the plugin method; configure is routed as the method after the last. loadPlugin and loadFile
+  // are js/widgets.js's, added by the entry (script.js, index.mjs).
   CXBus.configure = (cfg) => wasm.pluginCall(global, 12, cfg);
+  const logAnalyticsEvent = (data, eventName, correlationId) => wasm.logAnalyticsEvent(data, eventName, correlationId);
   return {
     ac: acEntry(wasm),
     CXBus,
@@ -173,8 +199,8 @@ export function realApi(wasm) {
     },
     analytics: {
       configure: (cfg) => wasm.analyticsConfigure(cfg),
-      logAnalyticsEvent: (data, eventName, correlationId) => wasm.logAnalyticsEvent(data, eventName, correlationId),
-      installCifShim: () => wasm.installCifShim(),
+      logAnalyticsEvent,
+      installCifShim: () => installCif(logAnalyticsEvent),
       stats: () => wasm.analyticsStats(),
     },
   };

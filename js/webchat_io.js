@@ -144,9 +144,39 @@ const share = (v) => {
   return seen;
 };
 
+// The shell's markers: a value that is `undefined` (a key present without a value, as in the vendor's objects; JSON
+// has no such value), and an object that is an endChat jqXHR.
+const UNDEF = '\u0000u';
+const XHR = '\u0000xhr';
+let sawUndef = false;
+// endChat's jqXHR: its fields and its request methods. Not its promise methods: an object with `then` would be
+// adopted by a promise resolved with it, and the deferred would resolve with something else.
+const jqXHR = (o) => {
+  delete o[XHR];
+  const self = () => o;
+  Object.assign(o, {
+    getResponseHeader: () => null,
+    getAllResponseHeaders: () => '',
+    setRequestHeader: self,
+    overrideMimeType: self,
+    statusCode: self,
+    abort: self,
+    state: () => 'resolved',
+  });
+  return o;
+};
+
 // jQuery's ajax answers carry `responseJSON` when `responseText` parses.
 const revive = (_k, v) => {
+  if (v === UNDEF) {
+    sawUndef = true;
+    return v;
+  }
   if (typeof v === 'string') return v.length > 8 ? share(v) : v;
+  if (v && typeof v === 'object' && sawUndef && !Array.isArray(v)) {
+    for (const k of Object.keys(v)) if (v[k] === UNDEF) v[k] = undefined;
+  }
+  if (v && v[XHR] === 1) return jqXHR(v);
   if (v && typeof v.responseText === 'string') {
     try {
       v.responseJSON = JSON.parse(v.responseText);
@@ -167,12 +197,18 @@ export function wcMake(json) {
     o = JSON.parse(json, revive);
   } finally {
     inPayload.clear();
+    sawUndef = false;
   }
   const list = o && o.messages;
   if (Array.isArray(list)) {
     const shown = [];
-    for (const m of list) {
+    // A hidden message is hidden from both lists (`originalMessages[i]` stays the original of `messages[i]`).
+    const originals = o.originalMessages;
+    const shownOriginals = [];
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
       if (regexps.some((r) => ((r.lastIndex = 0), r.test(m.text)))) continue;
+      if (Array.isArray(originals)) shownOriginals.push(originals[i]);
       let v = m;
       for (const f of preprocessors) {
         try {
@@ -184,8 +220,9 @@ export function wcMake(json) {
       }
       shown.push(v);
     }
-    if (!shown.length && o.originalMessages) return null;
+    if (!shown.length && o.originalMessages && 'restoring' in o) return null;
     o.messages = shown;
+    if (Array.isArray(originals)) o.originalMessages = shownOriginals;
   }
   return o;
 }
@@ -214,7 +251,7 @@ function message(m) {
 
 /** A member with a string id (after a presence flag), or '~'. */
 function member(m) {
-  return typeof g(m, 'id') === 'string' ? '0:' + S(m, 'id') + S(m, 'displayName') + S(m, 'role') + S(m, 'state') : '~';
+  return typeof g(m, 'id') === 'string' ? '0:' + S(m, 'id') + S(m, 'displayName') + S(m, 'role') + S(m, 'state') + S(m, 'avatarImageUrl') : '~';
 }
 
 function list(v, pick, each) {
@@ -301,42 +338,79 @@ const plain = (v) => isObj(v) && !Array.isArray(v);
 
 /**
  * startChat's memberInfo as fields: displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, then
- * userData (the configured merged with the command's, then `subject`) flattened to string pairs. Null when the
- * command's userData is not a plain object.
+ * customFields as string pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
+ * documented flat options (`form` wins). customFields: with a `form`, as the vendor sends them — `firstName`,
+ * `lastName`, `nickname`, the configured userData merged with the command's, `_genesys_source`, `_genesys_referrer`,
+ * `_genesys_url`, `_genesys_pageTitle`, then the form's other fields as named; without one, the merged userData
+ * (and `subject`). Null when the command's userData is not a plain object; '!' and the reason when reading the
+ * options threw.
  */
 export function wcMember(data, base) {
-  const ud = g(data, 'userData');
-  if (!(ud == null || plain(ud))) return null;
-  const merged = Object.assign({}, base, plain(ud) ? ud : undefined);
-  const subject = g(data, 'subject');
-  if (typeof subject === 'string') merged.subject = subject;
-  const field = (k) => {
-    const v = g(data, k);
-    return typeof v === 'string' && v ? v : undefined;
-  };
-  const first = field('firstname');
-  let out = [field('nickname') || first, first, field('lastname'), field('email'), field('phoneNumber') || field('phonenumber'), field('avatarImageUrl')]
-    .map(F)
-    .join('');
-  const pairs = [];
-  for (const [k, v] of Object.entries(merged)) {
-    if (v == null || typeof v === 'function') continue;
-    let text;
-    if (typeof v === 'string') text = v;
-    else if (typeof v === 'object') {
-      try {
-        text = JSON.stringify(v);
-      } catch (_) {
-        /* a cycle: written empty */
+  try {
+    const ud = g(data, 'userData');
+    if (!(ud == null || plain(ud))) return null;
+    const form = g(data, 'form');
+    const hasForm = plain(form);
+    const str = (v) => (typeof v === 'string' && v ? v : undefined);
+    const field = (k) => (hasForm && str(g(form, k))) || str(g(data, k));
+    const merged = {};
+    const first = field('firstname');
+    if (hasForm) {
+      Object.assign(merged, { firstName: first, lastName: field('lastname'), nickname: field('nickname') });
+    }
+    Object.assign(merged, base, plain(ud) ? ud : undefined);
+    const subject = field('subject');
+    if (hasForm) {
+      const loc = typeof location === 'object' ? location : {};
+      const doc = typeof document === 'object' ? document : {};
+      Object.assign(merged, {
+        _genesys_source: 'web',
+        _genesys_referrer: doc.referrer,
+        _genesys_url: loc.href,
+        _genesys_pageTitle: doc.title,
+      });
+      for (const [k, v] of Object.entries(form)) {
+        if (k !== 'firstname' && k !== 'lastname' && k !== 'nickname' && !(k in merged)) merged[k] = v;
       }
-    } else text = String(v);
-    pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
+    } else if (subject) merged.subject = subject;
+    let out = [field('nickname') || first, first, field('lastname'), field('email'), field('phoneNumber') || field('phonenumber'), field('avatarImageUrl')]
+      .map(F)
+      .join('');
+    const pairs = [];
+    for (const [k, v] of Object.entries(merged)) {
+      if (v == null || typeof v === 'function') continue;
+      let text;
+      if (typeof v === 'string') text = v;
+      else if (typeof v === 'object') {
+        try {
+          text = JSON.stringify(v);
+        } catch (_) {
+          /* a cycle: written empty */
+        }
+      } else text = String(v);
+      pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
+    }
+    return out + N(pairs.length) + pairs.join('');
+  } catch (e) {
+    let why;
+    try {
+      why = String((e && e.message) || e);
+    } catch (_) {
+      why = 'an exception';
+    }
+    return '!reading the startChat options threw: ' + why;
   }
-  return out + N(pairs.length) + pairs.join('');
 }
 
 /** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */
 export function wcTypingInput(data) {
+  try {
+    return typingInput(data);
+  } catch (_) {
+    return null;
+  }
+}
+function typingInput(data) {
   let el = g(data, 'input');
   if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
   const tag = g(el, 'tagName');
@@ -349,8 +423,26 @@ export function wcTypingInput(data) {
 
 /** A RegExp (or, when `many`, an array of them) as fields: a count, then each one's source and flags; null when one is not a RegExp. */
 export function wcRegexpsOf(v, many) {
-  const list = many && Array.isArray(v) ? v : [v];
-  return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
+  try {
+    const list = many && Array.isArray(v) ? v : [v];
+    if (list.length > 1000) return null;
+    return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
+  } catch (_) {
+    return null;
+  }
+}
+
+/** A configuration array (routing skills) as fields: a count, then each item, '~' when not a string; null when it cannot be read or is longer than 1000. */
+export function wcStringList(v) {
+  try {
+    const n = v.length;
+    if (!(n >= 0 && n <= 1000)) return null;
+    let out = N(n);
+    for (let i = 0; i < n; i++) out += F(v[i]);
+    return out;
+  } catch (_) {
+    return null;
+  }
 }
 
 /** A Genesys error body (`{message, code, status, …}`) as its readable part; any other text as itself. */

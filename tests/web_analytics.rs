@@ -1,4 +1,4 @@
-//! Browser tests of the analytics shell: CIF's promise, the dataLayer, the shim, and delivery through a stand-in
+//! Browser tests of the analytics shell: CIF's promise, the dataLayer, and delivery through a stand-in
 //! `fetch` (the real collector is exercised end to end in tests/e2e/analytics.spec.mjs). The shell's state is one
 //! per page, so each test configures what it needs and leaves no endpoint behind.
 #![cfg(target_arch = "wasm32")]
@@ -9,9 +9,7 @@
     clippy::indexing_slicing
 )]
 
-use cxbridge::web::analytics::{
-    analytics_configure, analytics_stats, install_cif_shim, log_analytics_event, record,
-};
+use cxbridge::web::analytics::{analytics_configure, analytics_stats, log_analytics_event, record};
 use js_sys::{Array, Function, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -73,12 +71,12 @@ async fn log_analytics_event_rejects_naming_the_field() {
     );
     assert_eq!(
         rejection(log_analytics_event(
-            obj(r#"{"conversationId":"c"}"#),
+            obj(r#"{"conversationId":"c","providerSessionId":7}"#),
             "E".into(),
             JsValue::UNDEFINED
         ))
         .await,
-        "logAnalyticsEvent: data.providerSessionId is required"
+        "logAnalyticsEvent: data.providerSessionId must be a string, got number"
     );
     assert_eq!(
         rejection(log_analytics_event(
@@ -168,20 +166,6 @@ async fn consent_withheld_holds_data_layer_pushes_until_given() {
         data_layer_events().last().unwrap(),
         "cxbridge.EngageDigitalEmbeddedUI.smcc:task:ring"
     );
-}
-
-#[wasm_bindgen_test]
-fn the_cif_shim_stays_out_of_a_real_cif_library() {
-    let w = window();
-    let real = obj(r#"{"CIFramework":{"setClickToAct":1}}"#);
-    Reflect::set(&w, &"Microsoft".into(), &real).unwrap();
-    assert!(!install_cif_shim());
-    assert!(get(&get(&real, "CIFramework"), "logAnalyticsEvent").is_undefined());
-    Reflect::set(&w, &"Microsoft".into(), &JsValue::UNDEFINED).unwrap();
-    assert!(install_cif_shim());
-    let f = get(&get(&get(&w, "Microsoft"), "CIFramework"), "logAnalyticsEvent");
-    assert!(f.is_function());
-    assert!(install_cif_shim(), "installing twice is harmless");
 }
 
 /// A stand-in `fetch` answering with the statuses in `script`, then 200; records every body.

@@ -175,19 +175,25 @@ async fn a_message_from_an_allowed_origin_and_window_reaches_on_and_stop_ends_li
         [("smcc:task:ring".to_string(), "59709e1d367b6875d7".to_string())]
     );
 
-    // A known event with a malformed payload is rejected, and so is a non-smcc name.
-    let bad = obj(&[
+    // A known event whose payload differs from the catalog is delivered all the same; a non-smcc name and a
+    // `data` that is not an object are rejected.
+    let off_catalog = obj(&[
         ("name", "smcc:task:ring".into()),
-        ("data", obj(&[("Id", 1.into())])),
+        ("data", obj(&[("Id", "t-2".into()), ("author", JsValue::NULL)])),
     ]);
-    post_to_self(&bad).await;
+    post_to_self(&off_catalog).await;
     post_to_self(&obj(&[("name", "other".into()), ("data", obj(&[]))])).await;
-    assert_eq!(stats(), (a0 + 1.0, r0 + 2.0));
+    post_to_self(&obj(&[("name", "smcc:task:ring".into()), ("data", 1.into())])).await;
+    assert_eq!(stats(), (a0 + 2.0, r0 + 2.0));
+    assert_eq!(
+        got.borrow().last().unwrap(),
+        &("smcc:task:ring".to_string(), "t-2".to_string())
+    );
 
     handle.stop();
     handle.stop();
     post_to_self(&ring()).await;
-    assert_eq!(stats(), (a0 + 1.0, r0 + 2.0));
-    assert_eq!(got.borrow().len(), 1);
+    assert_eq!(stats(), (a0 + 2.0, r0 + 2.0));
+    assert_eq!(got.borrow().len(), 2);
     embedded_off("smcc:task:ring".into(), cb_js).unwrap();
 }

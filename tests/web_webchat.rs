@@ -55,7 +55,18 @@ fn configuration_errors_name_the_field() {
              pagination: null, interactionData: {routing: {targetAddress: 'S'}}}}",
             "WebChatService configuration: transport.pagination must be a boolean, not null",
         ),
+        (
+            "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', deploymentKey: 'K', orgGuid: 'O', \
+             interactionData: {routing: {targetAddress: 'S', skills: ['a', 1]}}}}",
+            "WebChatService configuration: transport.interactionData.routing.skills[1] must be a string",
+        ),
     ];
+    // A skills array whose reads throw (a Proxy): an error, nothing thrown into the module.
+    let hostile = js(
+        "{transport: {type: 'purecloud-v2-sockets', dataURL: 'http://x', deploymentKey: 'K', orgGuid: 'O', \
+         interactionData: {routing: {targetAddress: 'S', skills: new Proxy([], {get() { throw new Error('trap'); }})}}}}",
+    );
+    assert!(testing::config_error(&hostile).is_some());
     for (src, want) in cases {
         assert_eq!(testing::config_error(&js(src)).as_deref(), Some(want), "{src}");
     }
@@ -75,11 +86,12 @@ fn stream_frames_decode_as_the_service_sends_them() {
     );
     assert_eq!(m.timestamp_ms, 1_767_225_601_000.0);
     let f = testing::frame(
-        r#"{"topicName":"v2.conversations.chats.C.members","eventBody":{"member":{"id":"A","state":"CONNECTED"},"conversation":{"id":"C"}},"metadata":{"type":"member-change"}}"#,
+        r#"{"topicName":"v2.conversations.chats.C.members","eventBody":{"member":{"id":"A","state":"CONNECTED","avatarImageUrl":"https://x.io/a.png"},"conversation":{"id":"C"}},"metadata":{"type":"member-change"}}"#,
     );
     let member = f.member.unwrap();
     assert_eq!(member.id, "A");
     assert_eq!(member.state.as_deref(), Some("CONNECTED"));
+    assert_eq!(member.avatar_image_url.as_deref(), Some("https://x.io/a.png"));
     let f =
         testing::frame(r#"{"topicName":"channel.metadata","eventBody":{"message":"WebSocket Heartbeat"}}"#);
     assert_eq!(f.text.as_deref(), Some("WebSocket Heartbeat"));
@@ -180,6 +192,46 @@ fn member_info_flattens_user_data_as_strings() {
     );
     assert!(testing::member(&js("{userData: 'nope'}")).is_none());
     assert!(testing::member(&js("{userData: [1]}")).is_none());
+}
+
+#[wasm_bindgen_test]
+fn member_info_reads_the_form_as_the_shipped_widget_does_and_flat_options_too() {
+    // The shipped widget reads the entry form from `form` only; its documentation shows flat options: both are read,
+    // `form` winning, and with a form the customFields are the vendor's.
+    let m = testing::member(&js(
+        "{form: {nickname: 'Jo', firstname: 'Joanna', lastname: 'Smith', email: 'jo@x.io', subject: 'Help'}, \
+         nickname: 'flat', lastname: 'Flat', userData: {extra: 'x'}}",
+    ))
+    .unwrap();
+    assert_eq!(m.display_name.as_deref(), Some("Jo"));
+    assert_eq!(m.first_name.as_deref(), Some("Joanna"));
+    assert_eq!(m.last_name.as_deref(), Some("Smith"));
+    assert_eq!(m.email.as_deref(), Some("jo@x.io"));
+    let keys: Vec<&str> = m.custom_fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "firstName",
+            "lastName",
+            "nickname",
+            "extra",
+            "_genesys_source",
+            "_genesys_referrer",
+            "_genesys_url",
+            "_genesys_pageTitle",
+            "email",
+            "subject"
+        ]
+    );
+    assert!(m
+        .custom_fields
+        .contains(&("_genesys_source".into(), "web".into())));
+    // Flat only: as before.
+    let flat = testing::member(&js("{firstname: 'Ann'}")).unwrap();
+    assert_eq!(flat.display_name.as_deref(), Some("Ann"));
+    // A form whose getter throws: an error naming it, nothing thrown into the module.
+    let hostile = js("{get form() { throw new Error('boom'); }}");
+    assert!(testing::member(&hostile).is_none());
 }
 
 /// `decode` in js/webchat_io.js reads what a request expects by `Expect`'s declaration order.

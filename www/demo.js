@@ -18,7 +18,7 @@
     'fail-send': { path: '/__emulator/faults/requests', body: { path: '/messages', method: 'POST', status: 503, count: 1 } },
   };
   const WEBCHAT_EVENTS = [
-    'ready', 'started', 'ended', 'restored', 'restoreTimeout', 'restoreFailed', 'restoredOffline', 'messageReceived',
+    'ready', 'capabilitiesChanged', 'started', 'ajaxResponse', 'ended', 'restored', 'restoreTimeout', 'restoreFailed', 'restoredOffline', 'messageReceived',
     'error', 'agentTypingStarted', 'agentTypingStopped', 'agentTypingTimeout', 'clientTypingStarted',
     'clientTypingStopped', 'pollingStarted', 'pollingStopped', 'clientConnected', 'clientDisconnected',
     'agentConnected', 'agentDisconnected', 'supervisorConnected', 'supervisorDisconnected', 'disconnected',
@@ -53,7 +53,10 @@
   }
   function safeJson(value) {
     try {
-      return JSON.stringify(value, (k, v) => (v instanceof Node ? `<${v.nodeName}>` : v), 2) ?? String(value);
+      // WebChatService's session object carries the guest's JWT and stream URL (as Genesys Widgets gives them):
+      // credentials, not shown on screen.
+      const shown = (k, v) => (v instanceof Node ? `<${v.nodeName}>` : (k === 'jwt' || k === 'WebSocketUrl') && v ? '(hidden)' : v);
+      return JSON.stringify(value, shown, 2) ?? String(value);
     } catch (err) {
       return `(${err.message})`;
     }

@@ -1,4 +1,4 @@
-// The embedded UI simulator: posts the vendor's smcc:* events (seed 004, example values verbatim) to the parent
+// The embedded UI simulator: posts the vendor's smcc:* events (the vendor's "Event List", example values verbatim) to the parent
 // window, with targetOrigin = the parent's exact origin from ?parent=. Tests drive it through `window.sim`.
 (function () {
   const ID = '59709e1d367b6875d7';

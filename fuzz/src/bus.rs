@@ -54,6 +54,10 @@ impl Ledger {
                 assert!(!message.is_empty());
                 deferred
             }
+            Route::Unavailable { deferred, message } => {
+                assert!(message.contains("cxbridge"));
+                deferred
+            }
             Route::Buffered => return,
         };
         assert!(deferred < self.sent, "deferred {deferred} was never sent");

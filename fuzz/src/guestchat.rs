@@ -57,6 +57,7 @@ fn wire_member(s: &mut Src) -> WireMember {
         display_name: s.opt_str(TEXTS),
         role: s.opt_str(ROLES),
         state: s.opt_str(STATES),
+        avatar_image_url: s.opt_str(TEXTS),
     }
 }
 

@@ -148,6 +148,9 @@ pub enum Route<H: Host> {
         deferred: H::Deferred,
         message: &'static str,
     },
+    /// Reject the deferred with this message: the command names a Genesys plugin that cxbridge does not provide
+    /// (`WebChat.open`: cxbridge is headless), which no page plugin registered either.
+    Unavailable { deferred: H::Deferred, message: String },
 }
 
 /// A command ready to run.
@@ -195,6 +198,10 @@ struct PluginEntry<H: Host> {
     commands: Table<H::Handler>,
     events: Vec<String>,
     buffered: Vec<Buffered<H>>,
+    /// A built-in plugin that gives its name to a page plugin registering under it (an unconfigured
+    /// WebChatService); `gone` once it did.
+    yields: bool,
+    gone: bool,
 }
 
 struct Subscription<H: Host> {
@@ -254,8 +261,16 @@ impl<H: Host> Bus<H> {
         if name.is_empty() || name.contains('.') {
             return Err(BusError::BadPluginName);
         }
-        if self.by_name.contains(name) {
-            return Err(BusError::PluginTaken);
+        if let Some(&old) = self.by_name.get(name) {
+            let holder = self.entry_mut(old)?;
+            if !holder.yields {
+                return Err(BusError::PluginTaken);
+            }
+            // The built-in steps aside: the page's own plugin of that name gets the name and the commands.
+            holder.yields = false;
+            holder.gone = true;
+            holder.commands = Table::new();
+            self.by_name.remove(name);
         }
         let id = PluginId(self.plugins.len() as u32);
         let name: Rc<str> = Rc::from(name);
@@ -265,9 +280,25 @@ impl<H: Host> Bus<H> {
             commands: Table::new(),
             events: Vec::new(),
             buffered: Vec::new(),
+            yields: false,
+            gone: false,
         });
         self.by_name.insert(&name, id);
         Ok(id)
+    }
+
+    /// Whether the plugin registered under `name` gives it up to a page plugin registering under it later.
+    pub fn set_yields(&mut self, name: &str, yields: bool) {
+        if let Some(&id) = self.by_name.get(name) {
+            if let Ok(p) = self.entry_mut(id) {
+                p.yields = yields;
+            }
+        }
+    }
+
+    /// Whether a built-in plugin named `name` gave its name up to a page plugin.
+    pub fn yielded(&self, name: &str) -> bool {
+        self.plugins.iter().any(|p| p.gone && &*p.name == name)
     }
 
     /// The plugin's namespace.
@@ -392,6 +423,10 @@ impl<H: Host> Bus<H> {
             };
         }
         let Some(target) = self.by_name.get(namespace).copied() else {
+            // A Genesys plugin cxbridge does not provide (the UI above all) says so, rather than "does not exist".
+            if let Some(message) = super::widgets::unprovided_command(namespace, command) {
+                return Route::Unavailable { deferred, message };
+            }
             return Route::Reject {
                 deferred,
                 message: COMMAND_DOES_NOT_EXIST,
@@ -732,6 +767,7 @@ mod tests {
             Route::Run(d) => d,
             Route::Buffered => panic!("buffered"),
             Route::Reject { message, .. } => panic!("rejected: {message}"),
+            Route::Unavailable { message, .. } => panic!("unavailable: {message}"),
         }
     }
 
@@ -757,6 +793,32 @@ mod tests {
         assert_eq!(b.register_plugin("My.Plugin"), Err(BusError::BadPluginName));
         let id = b.plugin("MyPlugin").unwrap();
         assert_eq!(&**b.name(id).unwrap(), "MyPlugin");
+    }
+
+    #[test]
+    fn a_yielding_built_in_gives_its_name_to_a_page_plugin() {
+        let mut b = bus();
+        let builtin = ready_plugin(&mut b, "WebChatService");
+        b.register_command(builtin, "getAgents", "builtin").unwrap();
+        b.set_yields("WebChatService", true);
+        assert!(!b.yielded("WebChatService"));
+        // The page's own stand-in takes the name, and commands go to it.
+        let page = ready_plugin(&mut b, "WebChatService");
+        assert_ne!(page, builtin);
+        assert!(b.yielded("WebChatService"));
+        b.register_command(page, "getAgents", "stand-in").unwrap();
+        let caller = ready_plugin(&mut b, "Caller");
+        let d = run(b.command(caller, "WebChatService.getAgents", "opts", 1, 0.0));
+        assert_eq!(d.handler, "stand-in");
+        // The stand-in does not yield: a third registration is refused.
+        assert_eq!(b.register_plugin("WebChatService"), Err(BusError::PluginTaken));
+        // A built-in that stopped yielding (configured) keeps its name.
+        let mut b = bus();
+        ready_plugin(&mut b, "WebChatService");
+        b.set_yields("WebChatService", true);
+        b.set_yields("WebChatService", false);
+        assert_eq!(b.register_plugin("WebChatService"), Err(BusError::PluginTaken));
+        assert!(!b.yielded("WebChatService"));
     }
 
     #[test]
@@ -811,6 +873,30 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn a_command_to_a_vendor_ui_plugin_nobody_registered_says_cxbridge_is_headless() {
+        let mut b = bus();
+        let me = ready_plugin(&mut b, "Me");
+        match b.command(me, "WebChat.open", "", 3, 0.0) {
+            Route::Unavailable { deferred, message } => {
+                assert_eq!(deferred, 3);
+                assert!(
+                    message.contains("WebChat.open") && message.contains("headless"),
+                    "{message}"
+                );
+            }
+            _ => panic!("not unavailable"),
+        }
+        // A page that registers its own WebChat plugin gets the ordinary routing.
+        let own = ready_plugin(&mut b, "WebChat");
+        b.register_command(own, "open", "own-open").unwrap();
+        assert_eq!(run(b.command(me, "WebChat.open", "", 4, 0.0)).handler, "own-open");
+        assert_eq!(
+            rejected(b.command(me, "WebChat.close", "", 5, 0.0)),
+            (5, COMMAND_DOES_NOT_EXIST)
+        );
     }
 
     #[test]

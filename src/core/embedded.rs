@@ -1,14 +1,17 @@
 //! The RingCentral Engage Digital embedded UI: the `smcc:*` event catalog and the validation of posted messages.
 //!
-//! The vendor's own examples (seed 004) trust every `message` event a page receives. Here a message is accepted
-//! only when its origin is one the page listed, exactly, and its payload has the shape the vendor documents.
+//! The vendor's own examples (docs/embedded.md) trust every `message` event a page receives. Here a message is
+//! accepted only when it was dispatched by the browser, its origin is one the page listed, exactly, it comes from
+//! the frame the page named, and it has the vendor's structure `{name: 'smcc:…', data: {…}}`.
 //! The web shell decodes `event.data` and asks this module; nothing here touches the browser, so every rule is
 //! tested natively.
 //!
-//! Rules the seed is silent on, decided here:
-//! - every key of a known event must be present with its documented type; `null` only where the seed says
-//!   "can be null"; extra keys pass through (the vendor adds keys);
-//! - a `Timestamp` is a number (the seed's example is `1525856019.895`);
+//! Rules the vendor's documentation is silent on, decided here:
+//! - a known event whose payload differs from the catalog (a key missing, `null` where the catalog does not say
+//!   "can be null", another type) is still delivered: each difference is a [`Mismatch`], warned about and marked on
+//!   the analytics event, never a reason to lose the event (the vendor changes payloads; the page still needs
+//!   them). Extra keys pass through (the vendor adds keys);
+//! - a `Timestamp` is a number (the documented example is `1525856019.895`);
 //! - an event whose catalog lists no keys (`smcc:user:disconnected`) may come without `data`;
 //! - an `smcc:*` name not in the catalog passes through untyped (the vendor adds events);
 //! - `data` must be JSON-like (plain objects, arrays, primitives), at most [`MAX_DEPTH`] levels deep and
@@ -36,10 +39,10 @@ pub enum Kind {
 impl Kind {
     fn word(self) -> &'static str {
         match self {
-            Kind::String => "a string",
-            Kind::Timestamp => "a timestamp (number)",
-            Kind::Number => "a number",
-            Kind::Boolean => "a boolean",
+            Kind::String => "string",
+            Kind::Timestamp => "timestamp (number)",
+            Kind::Number => "number",
+            Kind::Boolean => "boolean",
         }
     }
 
@@ -60,7 +63,7 @@ impl Kind {
 pub struct Key {
     pub name: &'static str,
     pub kind: Kind,
-    /// The seed says "can be null".
+    /// The vendor's table says "can be null".
     pub nullable: bool,
 }
 
@@ -118,7 +121,7 @@ const INTERVENTION: &[Key] = &[
     s("sourceId"),
 ];
 
-/// Every event of seed 004, in the seed's order, keys verbatim.
+/// Every event of the vendor's "Event List", in its order, keys verbatim.
 pub static CATALOG: &[EventSpec] = &[
     // Pull View
     EventSpec {
@@ -215,7 +218,7 @@ pub static CATALOG: &[EventSpec] = &[
     },
 ];
 
-/// The catalog entry for `name`, if the seed documents it.
+/// The catalog entry for `name`, if the vendor documents it.
 pub fn lookup(name: &str) -> Option<&'static EventSpec> {
     CATALOG.iter().find(|e| e.name == name)
 }
@@ -257,13 +260,53 @@ impl Found {
             Found::Missing => "missing",
             Found::Undefined => "undefined",
             Found::Null => "null",
-            Found::Boolean => "a boolean",
-            Found::Number => "a number",
-            Found::String => "a string",
-            Found::Array => "an array",
-            Found::Object => "an object",
+            Found::Boolean => "boolean",
+            Found::Number => "number",
+            Found::String => "string",
+            Found::Array => "array",
+            Found::Object => "object",
             Found::Other => "not a JSON value",
         }
+    }
+}
+
+/// How a known event's payload differs from the catalog under one key. The event is delivered all the same; the
+/// shell warns with [`Mismatch::describe`] and marks the analytics event with every [`Mismatch::marker`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    pub event: &'static str,
+    pub key: &'static str,
+    pub kind: Kind,
+    pub nullable: bool,
+    pub found: Found,
+}
+
+impl Mismatch {
+    /// `data.taskID: expected string, got null`; `data.author: expected string, missing`.
+    pub fn marker(&self) -> String {
+        let mut out = String::with_capacity(64);
+        out.push_str("data.");
+        out.push_str(self.key);
+        out.push_str(": expected ");
+        out.push_str(self.kind.word());
+        if self.nullable {
+            out.push_str(" or null");
+        }
+        if self.found == Found::Missing {
+            out.push_str(", missing");
+        } else {
+            out.push_str(", got ");
+            out.push_str(self.found.word());
+        }
+        out
+    }
+
+    /// The console warning's text: `smcc:identity:show: data.taskID: expected string, got null`.
+    pub fn describe(&self) -> String {
+        let mut out = String::from(self.event);
+        out.push_str(": ");
+        out.push_str(&self.marker());
+        out
     }
 }
 
@@ -288,14 +331,6 @@ pub enum Rejection {
     NameMalformed,
     /// `event.data.data` is not an object.
     DataNotObject,
-    /// A key of a known event is missing or has the wrong type.
-    Key {
-        event: &'static str,
-        key: &'static str,
-        kind: Kind,
-        nullable: bool,
-        found: Found,
-    },
     TooDeep,
     TooLarge,
     /// A BigInt, Date, Map, Blob, function... somewhere in `data`.
@@ -326,8 +361,8 @@ impl Rejection {
     }
 
     /// A person-readable reason, for debug mode and warnings.
-    pub fn describe(&self) -> String {
-        let text = match self {
+    pub fn describe(&self) -> &'static str {
+        match self {
             Rejection::Untrusted => {
                 "the event was dispatched by a script, not by the browser (isTrusted is false)"
             }
@@ -353,28 +388,7 @@ impl Rejection {
             Rejection::Undecodable => {
                 "the browser could not deserialize the posted data (a messageerror event)"
             }
-            Rejection::Key {
-                event,
-                key,
-                kind,
-                nullable,
-                found,
-            } => {
-                let mut out = String::with_capacity(96);
-                out.push_str(event);
-                out.push_str(": data.");
-                out.push_str(key);
-                out.push_str(" must be ");
-                out.push_str(kind.word());
-                if *nullable {
-                    out.push_str(" or null");
-                }
-                out.push_str(", but is ");
-                out.push_str(found.word());
-                return out;
-            }
-        };
-        text.to_string()
+        }
     }
 
     /// A rejection of what looks like a vendor event from the expected frame: worth a warning even outside
@@ -382,11 +396,7 @@ impl Rejection {
     pub fn is_malformed_event(&self) -> bool {
         matches!(
             self,
-            Rejection::DataNotObject
-                | Rejection::Key { .. }
-                | Rejection::TooDeep
-                | Rejection::TooLarge
-                | Rejection::NotJson
+            Rejection::DataNotObject | Rejection::TooDeep | Rejection::TooLarge | Rejection::NotJson
         )
     }
 }
@@ -413,15 +423,15 @@ pub fn is_subscribable(name: &str) -> bool {
     name == "*" || check_name(name).is_ok()
 }
 
-/// Checks the payload of a known event: `found(key)` says what the payload holds under `key`.
-pub fn check_payload(
-    spec: &'static EventSpec,
-    mut found: impl FnMut(&str) -> Found,
-) -> Result<(), Rejection> {
+/// Compares the payload of a known event with the catalog: `found(key)` says what the payload holds under `key`.
+/// Every documented key that is missing or holds another type is one [`Mismatch`], in the catalog's order; an
+/// empty list means the payload is as documented. Never a rejection: the event is delivered either way.
+pub fn compare_payload(spec: &'static EventSpec, mut found: impl FnMut(&str) -> Found) -> Vec<Mismatch> {
+    let mut out = Vec::new();
     for key in spec.keys {
         let f = found(key.name);
         if !key.kind.admits(f, key.nullable) {
-            return Err(Rejection::Key {
+            out.push(Mismatch {
                 event: spec.name,
                 key: key.name,
                 kind: key.kind,
@@ -430,7 +440,7 @@ pub fn check_payload(
             });
         }
     }
-    Ok(())
+    out
 }
 
 /// Bounds the walk over `data`: depth and total size. Not part of the shipped code: the limits run in JS
@@ -664,7 +674,7 @@ mod tests {
     }
 
     #[test]
-    fn the_catalog_has_every_event_of_the_seed_with_keys_verbatim() {
+    fn the_catalog_has_every_documented_event_with_keys_verbatim() {
         let names: Vec<_> = CATALOG.iter().map(|e| e.name).collect();
         assert_eq!(
             names,
@@ -798,8 +808,12 @@ mod tests {
         assert!(!is_subscribable("webchat:all"));
     }
 
+    fn markers(list: &[Mismatch]) -> Vec<String> {
+        list.iter().map(Mismatch::marker).collect()
+    }
+
     #[test]
-    fn known_payloads_are_typed_and_nullable_only_where_the_seed_says() {
+    fn payloads_are_compared_with_the_catalog_nullable_only_where_the_vendor_says() {
         let updated = lookup("smcc:task:updated").unwrap();
         let good = |key: &str| match key {
             "segmentIndex" => Found::Number,
@@ -807,12 +821,13 @@ mod tests {
             "contentId" | "identityAvatarUrl" => Found::Null,
             _ => Found::String,
         };
-        assert_eq!(check_payload(updated, good), Ok(()));
+        assert_eq!(compare_payload(updated, good), vec![]);
         let null_id = |key: &str| if key == "Id" { Found::Null } else { good(key) };
-        let err = check_payload(updated, null_id).unwrap_err();
+        let diff = compare_payload(updated, null_id);
+        assert_eq!(markers(&diff), ["data.Id: expected string, got null"]);
         assert_eq!(
-            err.describe(),
-            "smcc:task:updated: data.Id must be a string, but is null"
+            diff.first().unwrap().describe(),
+            "smcc:task:updated: data.Id: expected string, got null"
         );
         let missing = |key: &str| {
             if key == "waitingForUser" {
@@ -822,14 +837,14 @@ mod tests {
             }
         };
         assert_eq!(
-            check_payload(updated, missing).unwrap_err().describe(),
-            "smcc:task:updated: data.waitingForUser must be a boolean, but is missing"
+            markers(&compare_payload(updated, missing)),
+            ["data.waitingForUser: expected boolean, missing"]
         );
         let reply = lookup("smcc:content:reply").unwrap();
-        let stamp_string = |_: &str| Found::String;
-        assert!(check_payload(reply, stamp_string)
-            .unwrap_err()
-            .is_malformed_event());
+        assert_eq!(
+            markers(&compare_payload(reply, |_: &str| Found::String)),
+            ["data.lastUpdatedContentAt: expected timestamp (number), got string"]
+        );
         let stamp_number = |key: &str| {
             if key == "lastUpdatedContentAt" {
                 Found::Number
@@ -837,17 +852,43 @@ mod tests {
                 Found::String
             }
         };
-        assert_eq!(check_payload(reply, stamp_number), Ok(()));
-        let nullable_msg = check_payload(
-            updated,
-            |k| if k == "contentId" { Found::Number } else { good(k) },
-        )
-        .unwrap_err()
-        .describe();
-        assert!(nullable_msg.contains("data.contentId must be a string or null, but is a number"));
+        assert_eq!(compare_payload(reply, stamp_number), vec![]);
         assert_eq!(
-            check_payload(lookup("smcc:user:disconnected").unwrap(), |_| Found::Missing),
-            Ok(())
+            markers(&compare_payload(updated, |k| if k == "contentId" {
+                Found::Number
+            } else {
+                good(k)
+            })),
+            ["data.contentId: expected string or null, got number"]
+        );
+        assert_eq!(
+            compare_payload(lookup("smcc:user:disconnected").unwrap(), |_| Found::Missing),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn every_difference_is_listed_in_the_catalogs_order() {
+        let show = lookup("smcc:identity:show").unwrap();
+        let diff = compare_payload(show, |k| match k {
+            "taskID" => Found::Null,
+            "threadId" => Found::Missing,
+            "interventionId" => Found::Array,
+            _ => Found::String,
+        });
+        assert_eq!(
+            markers(&diff),
+            [
+                "data.threadId: expected string, missing",
+                "data.interventionId: expected string, got array",
+                "data.taskID: expected string, got null",
+            ]
+        );
+        let ring = lookup("smcc:task:ring").unwrap();
+        assert_eq!(compare_payload(ring, |_| Found::Other).len(), ring.keys.len());
+        assert_eq!(
+            compare_payload(ring, |_| Found::Other).first().unwrap().marker(),
+            "data.Id: expected string, got not a JSON value"
         );
     }
 

@@ -9,3 +9,4 @@ pub mod emitter;
 pub mod guestchat;
 pub mod journey;
 pub mod webchat;
+pub mod widgets;

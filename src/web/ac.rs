@@ -28,6 +28,7 @@ use crate::core::journey::{
 };
 
 use super::analytics;
+use super::page;
 
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
 // payload in one call, and reporting errors through whatever `console.error` is *now* (error trackers and test
@@ -44,7 +45,9 @@ export function payload(id, state, media, mapId, version, cid, sid, code, messag
   return e;
 }
 export function trackData(method, a, b, cid, sid, identity) {
-  const d = method === 'init' ? { organizationId: a, region: b && b.region, options: b }
+  let region;
+  try { region = b && b.region; } catch (_) {}
+  const d = method === 'init' ? { organizationId: a, region, options: b }
     : method === 'pageview' ? { attributes: a }
     : method === 'record' ? { eventName: a, attributes: b }
     : { loginId: a, traits: b };
@@ -52,11 +55,6 @@ export function trackData(method, a, b, cid, sid, identity) {
   d.customerId = cid; d.customerIdType = 'cookie'; d.sessionId = sid;
   if (identity !== undefined) d.identity = identity;
   return d;
-}
-export function kind(v) {
-  const t = typeof v;
-  return v === undefined ? 0 : v === null ? 1 : t === 'boolean' ? 2 : t === 'number' ? 3 : t === 'string' ? 4
-    : t === 'function' ? 5 : Array.isArray(v) ? 6 : t === 'object' ? 7 : 8;
 }
 export function fail(message) { console.error(message); }
 export function uuid() {
@@ -117,7 +115,6 @@ extern "C" {
         session_id: &JsValue,
         identity: &JsValue,
     ) -> JsValue;
-    fn kind(v: &JsValue) -> u8;
     fn fail(message: &str);
     fn uuid() -> String;
     #[wasm_bindgen(js_name = visitorIds)]
@@ -222,18 +219,26 @@ pub(crate) fn console_error(message: &str) {
 }
 
 /// Reads a JS value as far as validation needs.
-pub(crate) fn arg(v: &JsValue) -> Arg {
-    match kind(v) {
-        0 => Arg::Undefined,
-        1 => Arg::Null,
-        2 => Arg::Bool(v.as_bool().unwrap_or(false)),
-        3 => Arg::Number(v.as_f64().unwrap_or(f64::NAN)),
-        4 => Arg::Str(v.as_string().unwrap_or_default()),
-        5 => Arg::Function,
-        6 => Arg::Array,
-        7 => Arg::Object,
+fn arg(v: &JsValue) -> Arg {
+    if v.is_undefined() {
+        Arg::Undefined
+    } else if v.is_null() {
+        Arg::Null
+    } else if let Some(b) = v.as_bool() {
+        Arg::Bool(b)
+    } else if let Some(n) = v.as_f64() {
+        Arg::Number(n)
+    } else if let Some(s) = v.as_string() {
+        Arg::Str(s)
+    } else if v.is_function() {
+        Arg::Function
+    } else if page::is_list(v) {
+        Arg::Array
+    } else if v.is_object() {
+        Arg::Object
+    } else {
         // Symbols and bigints: nothing ac() accepts.
-        _ => Arg::Bool(false),
+        Arg::Bool(false)
     }
 }
 

@@ -1,8 +1,9 @@
 //! The analytics shell: turns every event the areas [`record`] into an envelope, pushes it onto the page's
 //! dataLayer, and carries it to the collector with the core's delivery policy (`core::analytics::delivery`):
 //! `fetch` with `keepalive`, `navigator.sendBeacon` chunks when the page goes away, and a queue in localStorage
-//! that the next page load picks up. CIF's `logAnalyticsEvent` and its `Microsoft.CIFramework` shim live here too.
-//! The browser calls themselves are in `js/analytics.js`; this module decides when to make them.
+//! that the next page load picks up. CIF's `logAnalyticsEvent` lives here too (its `Microsoft.CIFramework` shim,
+//! which must exist before the wasm does, is `js/cif.js`). The browser calls themselves are in `js/analytics.js`;
+//! this module decides when to make them.
 //!
 //! Re-entrancy: a dataLayer push runs the tag manager's listeners synchronously, and `record` is called from
 //! inside other areas' dispatches. So `record` only notes the event; a microtask does the rest, and no
@@ -18,6 +19,8 @@ use std::cell::RefCell;
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
+
+use super::page;
 
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
@@ -38,9 +41,10 @@ extern "C" {
         name: &str,
         data: &JsValue,
         correlation_id: &JsValue,
+        mismatch: &JsValue,
         at: f64,
     ) -> Object;
-    fn stringify(value: &JsValue) -> Option<String>;
+    fn stringify(value: &JsValue, limit: f64) -> Option<String>;
     fn uuid() -> String;
     #[wasm_bindgen(js_name = pushDataLayer)]
     fn push_data_layer(layer: &str, env: &JsValue);
@@ -90,8 +94,8 @@ extern "C" {
     /// One of the problems below, by its code: its message (made in JS, where a template costs less than the
     /// wasm's string building) goes to the console, or rejects `p` when `p` is a promise.
     fn problem(code: u8, source: &str, name: &str, n: f64, m: f64, p: &JsValue);
-    #[wasm_bindgen(js_name = installShim)]
-    fn install_shim(f: &JsValue, marker: &str) -> bool;
+    /// `console.warn(text)`.
+    fn warn(text: &str);
 }
 
 /// [`problem`] codes, in the order of `js/analytics.js`'s messages.
@@ -99,6 +103,7 @@ const NOT_SELECTED: u8 = 0;
 const NO_DESTINATION: u8 = 1;
 const NOT_JSON: u8 = 2;
 const TOO_LARGE: u8 = 3;
+/// The first event dropped of those held for the first `configure` (a warning, once per page).
 const DROPPED_EARLY: u8 = 4;
 const REFUSED: u8 = 5;
 const UNKNOWN_SOURCE: u8 = 6;
@@ -123,16 +128,16 @@ struct Recorded {
     data: JsValue,
     /// CIF's `correlationId` as given (a string, or undefined/null for none: validated already).
     correlation_id: JsValue,
+    /// An embedded event's differences from the catalog (an array of strings), or undefined.
+    mismatch: JsValue,
+    /// The envelope id when it had to be made at once (CIF's promise resolves to it before `configure`).
+    id: Option<String>,
     /// `Date.now()` when it happened: the envelope's timestamp.
     at: f64,
     /// `logAnalyticsEvent`'s promise (its resolvers are kept in `js/analytics.js`), settled once the envelope is
     /// durably queued.
     settle: Option<Promise>,
 }
-
-/// What `Microsoft.CIFramework.logAnalyticsEvent`'s shim (made in `js/analytics.js`) calls with
-/// `[data, eventName, correlationId, promise]`: a one-`JsValue` closure, whose call shim the crate has already.
-type CifShim = Closure<dyn FnMut(JsValue)>;
 
 struct State {
     config: Option<Config>,
@@ -157,7 +162,6 @@ struct State {
     anonymous_id: Option<String>,
     callbacks: Option<Callbacks>,
     listeners: Option<Listeners>,
-    shim: Option<CifShim>,
 }
 
 /// The callbacks handed to the browser again and again (the batch timer, the drain microtask, the answer to the
@@ -218,7 +222,6 @@ thread_local! {
         anonymous_id: None,
         callbacks: None,
         listeners: None,
-        shim: None,
     }) };
 }
 
@@ -234,7 +237,8 @@ fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
-/// Converts a JS value into the core's [`Input`], `depth` containers deep.
+/// Converts a JS value into the core's [`Input`], `depth` containers deep. `v` must be our own plain copy
+/// ([`page::plain_copy`]): reading it runs no page code.
 fn to_input(v: &JsValue, depth: u32) -> Input {
     if v.is_undefined() {
         Input::Missing
@@ -246,17 +250,19 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
         Input::Number(n)
     } else if let Some(s) = v.as_string() {
         Input::Str(s)
-    } else if Array::is_array(v) {
+    } else if page::is_list(v) {
         if depth == 0 {
             return Input::Other("array");
         }
-        Input::List(Array::from(v).iter().map(|x| to_input(&x, depth - 1)).collect())
+        let list: &Array = v.unchecked_ref();
+        Input::List(list.iter().map(|x| to_input(&x, depth - 1)).collect())
     } else if v.is_function() {
         Input::Other("function")
     } else if v.is_object() {
         if depth == 0 {
             return Input::Other("object");
         }
+        #[allow(clippy::disallowed_methods)] // a plain copy: its keys are data, with no getters or traps
         let entries = Object::entries(v.unchecked_ref());
         Input::Map(
             entries
@@ -279,10 +285,22 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
     }
 }
 
+/// A page value as the core's [`Input`]: copied into plain data first (where the page's getters and traps run,
+/// caught), then converted. The error is a JS `Error` naming what could not be read.
+fn page_input(v: &JsValue, what: &str, depth: u32) -> Result<Input, JsValue> {
+    Ok(to_input(&page::plain_copy(v, what, depth)?, depth))
+}
+
 /// Where every area reports each event it emits; `source` is one of `ac`, `CXBus`, `EngageDigitalEmbeddedUI`,
-/// `CIF`. Cheap and re-entrant: the envelope is built now (its id and timestamp are the moment of the event),
-/// everything else happens in a microtask.
+/// `CIF`. Cheap and re-entrant: the event's timestamp is the moment of this call, everything else happens in a
+/// microtask.
 pub fn record(source: &str, name: &str, data: &JsValue) {
+    record_marked(source, name, data, &JsValue::UNDEFINED);
+}
+
+/// [`record`], with `mismatch` (an array of strings, or undefined) carried on the envelope's event as
+/// `catalogMismatch`: how an embedded event's payload differs from the vendor's catalog.
+pub fn record_marked(source: &str, name: &str, data: &JsValue, mismatch: &JsValue) {
     let Some(source) = Source::parse(source) else {
         problem(UNKNOWN_SOURCE, source, "", 0.0, 0.0, &JsValue::UNDEFINED);
         return;
@@ -296,6 +314,8 @@ pub fn record(source: &str, name: &str, data: &JsValue) {
         name: name.to_string(),
         data: data.clone(),
         correlation_id: JsValue::UNDEFINED,
+        mismatch: mismatch.clone(),
+        id: None,
         at: js_sys::Date::now(),
         settle: None,
     });
@@ -333,7 +353,7 @@ fn enqueue(r: Recorded) {
     });
     match schedule {
         Some(Ok(cb)) => queue_microtask(&cb),
-        Some(Err(Some(dropped))) => reject_dropped(dropped),
+        Some(Err(true)) => problem(DROPPED_EARLY, "", "", 0.0, 0.0, &JsValue::UNDEFINED),
         _ => {}
     }
 }
@@ -352,8 +372,16 @@ fn drain() {
         let Some(config) = config else { return };
         let mut settled = Vec::new();
         for r in batch {
-            let id = uuid();
-            let env = envelope(&id, r.source.as_str(), &r.name, &r.data, &r.correlation_id, r.at);
+            let id = r.id.clone().unwrap_or_else(uuid);
+            let env = envelope(
+                &id,
+                r.source.as_str(),
+                &r.name,
+                &r.data,
+                &r.correlation_id,
+                &r.mismatch,
+                r.at,
+            );
             let result = deliver(&config, &r, &env, &id);
             if let Some(p) = r.settle {
                 settled.push((p, result, id, r.source, r.name));
@@ -370,21 +398,18 @@ fn drain() {
     }
 }
 
-/// Holds an event recorded before the first `configure`, dropping (and returning) the oldest beyond 200.
-/// `Err` so [`enqueue`] can tell it from a drain to schedule.
-fn hold_early(s: &mut State, r: Recorded) -> Result<Function, Option<Recorded>> {
-    let dropped = (s.early.len() >= EARLY_MAX).then(|| {
+/// Holds an event recorded before the first `configure`, dropping the oldest beyond 200 (counted). `Err` so
+/// [`enqueue`] can tell it from a drain to schedule; `true` for the page's first such drop, which is warned about.
+/// A CIF promise held here was resolved when it was recorded (see [`log_into`]).
+fn hold_early(s: &mut State, r: Recorded) -> Result<Function, bool> {
+    let mut first_drop = false;
+    if s.early.len() >= EARLY_MAX {
+        s.early.remove(0);
         s.dropped_early += 1;
-        s.early.remove(0)
-    });
-    s.early.push(r);
-    Err(dropped)
-}
-
-fn reject_dropped(r: Recorded) {
-    if let Some(p) = r.settle {
-        problem(DROPPED_EARLY, "", "", 0.0, 0.0, &p);
+        first_drop = s.dropped_early == 1;
     }
+    s.early.push(r);
+    Err(first_drop)
 }
 
 /// One envelope to its destinations under `config`. `Err` says why it goes nowhere (for CIF's promise): a
@@ -398,7 +423,8 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
     }
     let hold_dl = config.data_layer.is_some() && !config.consent;
     let json = if config.endpoint.is_some() || hold_dl {
-        match stringify(env) {
+        // Far enough above maxEventBytes that the exact check (in bytes, later) decides every event near it.
+        match stringify(env, (config.policy.max_event_bytes as f64) * 4.0 + 4096.0) {
             Some(j) => Some(j),
             None => {
                 problem(
@@ -751,7 +777,7 @@ fn install_listeners() {
 /// `cxbridge.analytics.configure(options)`: see docs/analytics.md. Throws an Error naming the bad option.
 #[wasm_bindgen(js_name = analyticsConfigure)]
 pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
-    let input = to_input(&options, 2);
+    let input = page_input(&options, "options", 2)?;
     let (first, merged) = with(|s| {
         let base = s.config.clone().unwrap_or_default();
         base.merged(&input).map(|m| (s.config.is_none(), m))
@@ -810,9 +836,10 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// CIF's `logAnalyticsEvent(data, eventName, correlationId)`: rejects naming the bad field; resolves to the
-/// envelope id once the event is durably queued (written to localStorage, or pushed when only a dataLayer is
-/// configured). Before the first `configure` the promise waits for it.
+/// CIF's `logAnalyticsEvent(data, eventName, correlationId)`: rejects naming a missing argument or a mistyped
+/// field; warns naming the expected fields that are absent (`data.conversationId`, …) and records the event all
+/// the same. Resolves to the envelope id once the event is recorded: durably queued (written to localStorage, or
+/// pushed when only a dataLayer is configured), or, before the first `configure`, held for it.
 #[wasm_bindgen(js_name = logAnalyticsEvent)]
 pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: JsValue) -> Promise {
     let promise = new_promise();
@@ -822,41 +849,42 @@ pub fn log_analytics_event(data: JsValue, event_name: JsValue, correlation_id: J
 
 /// [`log_analytics_event`] settling a promise made in `js/analytics.js`.
 fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise: Promise) {
-    let check = cif::validate(
-        &to_input(&data, cif::DATA_DEPTH),
-        &to_input(&event_name, 0),
-        &to_input(&correlation_id, 0),
-    );
-    if let Err(m) = check {
-        return settle_promise(&promise, &m, false);
-    }
+    let read = page_input(&data, "data", cif::DATA_DEPTH).and_then(|d| {
+        Ok((
+            d,
+            page_input(&event_name, "eventName", 0)?,
+            page_input(&correlation_id, "correlationId", 0)?,
+        ))
+    });
+    let (data_in, name_in, correlation_in) = match read {
+        Ok(read) => read,
+        Err(e) => return settle_promise(&promise, &page::thrown_text(&e), false),
+    };
+    let check = cif::validate(&data_in, &name_in, &correlation_in);
+    let absent = match check {
+        Ok(absent) => absent,
+        Err(m) => return settle_promise(&promise, &m, false),
+    };
     let name = event_name.as_string().unwrap_or_default();
+    if !absent.is_empty() {
+        warn(&cif::missing_warning(&name, &absent));
+    }
+    // Before the first configure() the event is held, and the promise resolves now, to the id it will be sent
+    // under: a CIF page does not know about configure() and must not wait on it.
+    let early = with(|s| s.config.is_none()).then(uuid);
+    if let Some(id) = &early {
+        settle_promise(&promise, id, true);
+    }
     enqueue(Recorded {
         source: Source::Cif,
         name,
         data,
         correlation_id,
+        mismatch: JsValue::UNDEFINED,
+        settle: early.is_none().then_some(promise),
+        id: early,
         at: js_sys::Date::now(),
-        settle: Some(promise),
     });
-}
-
-/// Defines `Microsoft.CIFramework.logAnalyticsEvent` when the page has no CIF library of its own; returns whether
-/// the shim is in place (false: a real `Microsoft.CIFramework` is there and is left untouched).
-#[wasm_bindgen(js_name = installCifShim)]
-pub fn install_cif_shim() -> bool {
-    let f = with(|s| {
-        s.shim
-            .get_or_insert_with(|| {
-                Closure::new(|args: JsValue| {
-                    let a: Array = args.unchecked_into();
-                    log_into(a.get(0), a.get(1), a.get(2), a.get(3).unchecked_into());
-                })
-            })
-            .as_ref()
-            .clone()
-    });
-    install_shim(&f, "__cxbridgeShim")
 }
 
 /// Counters for `cxbridge.analytics.stats()`: `{queued, delivered, rejected, dropped, retries, pending, held}`.

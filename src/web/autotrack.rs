@@ -365,7 +365,7 @@ fn observed(kind: u32, a: JsValue, b: JsValue) -> JsValue {
 
 fn ids_of(a: &JsValue) -> Vec<u32> {
     // Our own arrays (js/autotrack.js builds them): no page code runs.
-    if !Array::is_array(a) {
+    if !super::page::is_list(a) {
         return Vec::new();
     }
     let a: &Array = a.unchecked_ref();
@@ -396,7 +396,7 @@ fn attrs_of(s: &State, id: u32) -> JsValue {
 
 /// `[rule, element, event (0 submitted, 1 abandoned), the form's name or id, ...name, type, value]`.
 fn form_observed(a: &JsValue) {
-    if !Array::is_array(a) {
+    if !super::page::is_list(a) {
         return;
     }
     let a: &Array = a.unchecked_ref();

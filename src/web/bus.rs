@@ -18,6 +18,7 @@ use wasm_bindgen::JsCast;
 
 use super::analytics;
 use super::deferred::Deferred;
+use super::page;
 use crate::core::bus::{self as core, Bus, BusError, Dispatch, Host, PluginId, Publication, Route};
 use crate::core::journey::{self, concat};
 
@@ -64,10 +65,6 @@ extern "C" {
     /// getter throws.
     #[wasm_bindgen(js_name = globalAt)]
     fn global_path(path: &str) -> JsValue;
-
-    /// `on_ready(bus)`, a throw reported with `console.error`.
-    #[wasm_bindgen(js_name = callOnReady)]
-    fn call_on_ready(on_ready: &JsValue, bus: &JsValue);
 }
 
 /// What runs a command: a page function, or a plugin implemented in Rust.
@@ -111,7 +108,6 @@ impl Host for Js {
 struct State {
     bus: Bus<Js>,
     debug: bool,
-    on_ready_called: bool,
 }
 
 thread_local! {
@@ -119,7 +115,6 @@ thread_local! {
         RefCell::new(State {
             bus: Bus::new(),
             debug: false,
-            on_ready_called: false,
         })
     };
 }
@@ -146,6 +141,7 @@ fn perform(route: Route<Js>, commander: Option<&JsValue>) {
     match route {
         Route::Buffered => {}
         Route::Reject { deferred, message } => reject(&deferred, message),
+        Route::Unavailable { deferred, message } => reject(&deferred, &message),
         Route::Run(dispatch) => run(dispatch, commander),
     }
 }
@@ -388,16 +384,27 @@ impl Plugin {
     }
 
     fn register_events_impl(&self, names: JsValue) -> bool {
-        let Some(list) = names.dyn_ref::<Array>() else {
+        if !page::is_list(&names) {
             refuse("registerEvents", "expected an array of event names", &names);
             return false;
+        }
+        let list = match page::string_list(&names, "the event names", page::MAX_ITEMS) {
+            Ok(list) => list,
+            Err(e) => {
+                refuse("registerEvents", &page::thrown_text(&e), &JsValue::UNDEFINED);
+                return false;
+            }
         };
-        let mut strings = Vec::with_capacity(list.length() as usize);
-        for v in list.iter() {
-            match v.as_string() {
+        let mut strings = Vec::with_capacity(list.len());
+        for v in list {
+            match v {
                 Some(s) => strings.push(s),
                 None => {
-                    refuse("registerEvents", "an event name must be a string", &v);
+                    refuse(
+                        "registerEvents",
+                        "an event name must be a string",
+                        &JsValue::UNDEFINED,
+                    );
                     return false;
                 }
             }
@@ -550,6 +557,35 @@ fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool, record
     }
 }
 
+/// Whether the built-in plugin `name` gives its name up to a page plugin that registers under it (see
+/// [`crate::core::bus::Bus::set_yields`]).
+pub fn set_yields(name: &str, yields: bool) {
+    with(|s| s.bus.set_yields(name, yields));
+}
+
+/// Whether the built-in plugin `name` gave its name up to a page plugin.
+pub fn yielded(name: &str) -> bool {
+    with(|s| s.bus.yielded(name))
+}
+
+/// Publishes `<namespace>.<event>` with `public` — a copy without credentials — for analytics and the debug log.
+pub fn publish_as_public(namespace: &str, event: &str, data: &JsValue, public: &JsValue) {
+    let now = js_sys::Date::now();
+    let (result, debug) = with(|s| (s.bus.publish_in(namespace, event, data, false, now), s.debug));
+    match result {
+        Ok(p) => {
+            analytics::record("CXBus", &p.topic, public);
+            if debug {
+                debug_publish(&p.topic, &p.publisher, public, p.subscribers.len() as u32, false);
+            }
+            deliver(&p, None, data, now, false, false, false);
+        }
+        Err(e) => {
+            refuse("publish", e.message(), &JsValue::from_str(event));
+        }
+    }
+}
+
 /// Publishes `<namespace>.<event>` as the built-in plugin `namespace` would (WebChatService, EngageDigital).
 pub fn publish_as(namespace: &str, event: &str, data: &JsValue) {
     publish_in(namespace, event, data, false, true);
@@ -571,33 +607,40 @@ pub fn republish_as(namespace: &str, event: &str, data: &JsValue) {
 pub(crate) fn boot(globals: bool) -> Result<(), JsValue> {
     Plugin::builtin(CXBUS)?;
     Plugin::builtin(WIDGETS_BUS)?;
-    if globals && global_path("_genesys.widgets.main.debug").as_bool() == Some(true) {
-        with(|s| s.debug = true);
+    if globals {
+        read_main_debug();
     }
     Ok(())
 }
 
-/// With globals, calls `_genesys.widgets.onReady(bus)` once, after the queued calls were replayed. A throwing
-/// `onReady` is reported on the console.
-pub(crate) fn after_replay(globals: bool) -> Result<(), JsValue> {
-    if !globals || with(|s| std::mem::replace(&mut s.on_ready_called, true)) {
+/// `_genesys.widgets.main.debug: true` turns debug mode on (read at boot, and again when widgets-core starts:
+/// a configuration assigned after the bundle counts). `onReady` and the extensions are js/widgets.js's.
+pub(crate) fn read_main_debug() {
+    if global_path("_genesys.widgets.main.debug").as_bool() == Some(true) {
+        with(|s| s.debug = true);
+    }
+}
+
+/// Whether a plugin named `name` is registered (ready or not).
+pub(crate) fn has_plugin(name: &str) -> bool {
+    with(|s| s.bus.plugin(name).is_some())
+}
+
+/// widgets-core's `App.ready`, republished (sticky) once when widgets-core starts, with `{}` as its data. A
+/// lifecycle signal of the loader, not a page's event: analytics does not record it. Nothing when a plugin named
+/// `App` is registered already (the page's own, or an earlier start).
+pub(crate) fn republish_app_ready() -> Result<(), JsValue> {
+    if has_plugin(APP) {
         return Ok(());
     }
-    let on_ready = global_path("_genesys.widgets.onReady");
-    if !on_ready.is_function() {
-        return Ok(());
-    }
-    // The page's own `_genesys.widgets.bus` (the loader's forwarding stub), so `bus === _genesys.widgets.bus`.
-    let mut bus = global_path("_genesys.widgets.bus");
-    if !bus.is_object() {
-        bus = Plugin::builtin(WIDGETS_BUS)?.into();
-    }
-    call_on_ready(&on_ready, &bus);
+    Plugin::builtin(APP)?;
+    publish_in(APP, "ready", &js_sys::Object::new().into(), true, false);
     Ok(())
 }
 
 const CXBUS: &str = "CXBus";
 const WIDGETS_BUS: &str = "WidgetsBus";
+const APP: &str = "App";
 
 /// `CXBus.registerPlugin(name)`: a handle, or `false` (with a warning) when the name is not a string, is
 /// malformed or is taken.
@@ -608,7 +651,8 @@ pub fn bus_register_plugin(name: JsValue) -> JsValue {
     }
 }
 
-/// `CXBus.configure({debug})`.
+/// `CXBus.configure({debug, pluginsPath, pluginFilenameFormat})`; the vendor's other options are accepted and
+/// have nothing to change here.
 pub fn bus_configure(config: JsValue) {
     if !config.is_object() {
         refuse("configure", "expected an object such as {debug: true}", &config);
@@ -619,6 +663,7 @@ pub fn bus_configure(config: JsValue) {
         let on = debug.is_truthy();
         with(|s| s.debug = on);
     }
+    super::widgets::configure(&config);
 }
 
 /// The built-in `CXBus` plugin, which `CXBus.command/subscribe/data` act as.

@@ -15,6 +15,10 @@
 //!   reason. Without debug, only a vendor event from the expected frame whose payload is malformed is warned
 //!   about; messages meant for someone else are counted, not logged.
 //!
+//! A known event whose payload differs from the catalog (a key missing, a null, another type) is accepted and
+//! delivered like any other: each difference is a `console.warn` naming the event and the key, and the analytics
+//! event carries them all as `catalogMismatch` (`['data.taskID: expected string, got null']`).
+//!
 //! Accepted events reach, in this order, the `cxbridge.embedded.on` callbacks (`cb(data, name)`, in the order
 //! they were added; one that throws is reported with `console.error` and the others still run; one removed
 //! during a dispatch is not called afterwards, one added is called from the next event on), the bus as
@@ -32,7 +36,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MessageEvent;
 
-use crate::core::embedded::{self as core, EventSpec, Found, OriginPolicy, Rejection, Stats};
+use crate::core::embedded::{self as core, EventSpec, Found, Mismatch, OriginPolicy, Rejection, Stats};
 
 /// The walk over `event.data` and the objects handed back, in `js/embedded.js`: as web-sys glue (a Reflect call per
 /// property read) they cost the wasm several times their size. Failures come back as `Rejection` codes.
@@ -55,6 +59,9 @@ extern "C" {
     /// `console.warn('cxbridge.embedded: rejected a message from <origin>: <reason>', event.data)`.
     #[wasm_bindgen(js_name = warnRejected)]
     fn warn_rejected(event: &MessageEvent, reason: &str);
+    /// One `console.warn` per line of `differences` (each `<name>: data.<key>: expected …`); returns the analytics
+    /// marker, the lines without the event name, as an array.
+    fn mismatched(event: &MessageEvent, differences: &str) -> JsValue;
     /// `console.error('cxbridge.embedded: a listener of <name> threw:', err)`.
     #[wasm_bindgen(js_name = reportThrown)]
     fn report_thrown(name: &JsValue, err: &JsValue);
@@ -199,6 +206,8 @@ struct Accepted {
     name_js: JsValue,
     spec: Option<&'static EventSpec>,
     data: JsValue,
+    /// How the payload differs from the catalog (empty: as documented, or not a catalog event).
+    differences: Vec<Mismatch>,
 }
 
 fn on_message(screen: &Screen, event: &MessageEvent) {
@@ -213,11 +222,12 @@ fn on_message(screen: &Screen, event: &MessageEvent) {
             if screen.debug {
                 log_accepted(&accepted);
             }
-            deliver(&accepted);
+            let marker = report_differences(event, &accepted.differences);
+            deliver(&accepted, &marker);
         }
         Err(rejection) => {
             if screen.debug || rejection.is_malformed_event() {
-                warn_rejected(event, &rejection.describe());
+                warn_rejected(event, rejection.describe());
             }
         }
     }
@@ -256,14 +266,15 @@ fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
     if let Some(code) = data.as_f64() {
         return Err(Rejection::from_code(code as u32));
     }
-    if let Some(spec) = spec {
-        core::check_payload(spec, |key| Found::from_code(found(&data, key)))?;
-    }
+    let differences = spec.map_or_else(Vec::new, |spec| {
+        core::compare_payload(spec, |key| Found::from_code(found(&data, key)))
+    });
     Ok(Accepted {
         name,
         name_js,
         spec,
         data,
+        differences,
     })
 }
 
@@ -271,11 +282,28 @@ fn log_accepted(accepted: &Accepted) {
     let mut text = String::from(PREFIX);
     if accepted.spec.is_none() {
         text.push_str("(not in the catalog, passed through untyped) ");
+    } else if !accepted.differences.is_empty() {
+        text.push_str("(differs from the catalog, delivered anyway) ");
     }
     log_accepted_js(&text, &accepted.name_js, &accepted.data);
 }
 
-fn deliver(accepted: &Accepted) {
+/// Warns once per difference from the catalog; returns the analytics marker (undefined when there is none).
+fn report_differences(event: &MessageEvent, differences: &[Mismatch]) -> JsValue {
+    if differences.is_empty() {
+        return JsValue::UNDEFINED;
+    }
+    let mut lines = String::new();
+    for (i, d) in differences.iter().enumerate() {
+        if i > 0 {
+            lines.push('\n');
+        }
+        lines.push_str(&d.describe());
+    }
+    mismatched(event, &lines)
+}
+
+fn deliver(accepted: &Accepted, marker: &JsValue) {
     let name = accepted.name.as_str();
     // Snapshot, release, then call out: a callback may call on()/off() or stop().
     let targets: Vec<(u32, Function)> = REGISTRY.with(|r| {
@@ -296,7 +324,7 @@ fn deliver(accepted: &Accepted) {
         }
     }
     super::bus::publish_as_unrecorded("EngageDigital", name, &pair(&accepted.name_js, &accepted.data));
-    super::analytics::record("EngageDigitalEmbeddedUI", name, &accepted.data);
+    super::analytics::record_marked("EngageDigitalEmbeddedUI", name, &accepted.data, marker);
 }
 
 fn subscription(method: &str, name: &JsValue) -> Result<String, JsValue> {

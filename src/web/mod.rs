@@ -10,7 +10,9 @@ pub mod autotrack;
 pub mod bus;
 pub mod deferred;
 pub mod embedded;
+pub mod page;
 pub mod webchat;
+pub mod widgets;
 
 /// Called once the wasm is instantiated, before the calls queued by the stubs are replayed: builds the bus and
 /// registers the built-in plugins, reading the page's `_genesys.widgets` configuration as Genesys Widgets does.
@@ -23,11 +25,11 @@ pub fn boot(globals: bool) -> Result<(), JsValue> {
     Ok(())
 }
 
-/// Called after the queued calls were replayed: the moment the page may be told that everything is ready
-/// (`_genesys.widgets.onReady(bus)`).
+/// Called after the queued calls were replayed (subscriptions included): WebChatService publishes what it held
+/// back. widgets-core's start (`onReady`, the extensions) follows, from js/widgets.js.
 #[wasm_bindgen(js_name = afterReplay)]
-pub fn after_replay(globals: bool) -> Result<(), JsValue> {
-    bus::after_replay(globals)?;
+pub fn after_replay(_globals: bool) -> Result<(), JsValue> {
+    widgets::replayed();
     webchat::after_replay();
     Ok(())
 }

@@ -5,17 +5,20 @@
 //! objects and applies prefilters and preprocessors), answers, frames and the snapshot come in as one field string
 //! (`Fields`). Page-supplied values (userData, preprocessors, inputs) stay JS values.
 //!
-//! The JWT goes to the `Authorization` header and to sessionStorage (the restore snapshot), nowhere else: not
-//! to events, resolutions, logs, localStorage or cookies.
+//! The JWT goes to the `Authorization` header, to sessionStorage (the restore snapshot), and to the page where the
+//! shipped service gives it (`getSessionData`, `started`): nowhere else — not to analytics or the `dataLayer`
+//! (`started` is recorded with [`public_session_w`]'s ids only), the debug log, other events, localStorage or
+//! cookies.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Array, Function, Object, Reflect};
+use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::bus::{self, NativeCommand};
 use super::deferred::Deferred;
+use super::page;
 use crate::core::guestchat::json;
 use crate::core::guestchat::{
     Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
@@ -78,6 +81,8 @@ extern "C" {
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
     fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
+    #[wasm_bindgen(js_name = wcStringList)]
+    fn wc_string_list(v: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = wcReadable)]
     fn wc_readable(text: &str) -> String;
     #[wasm_bindgen(js_name = wcSend)]
@@ -108,6 +113,8 @@ struct Shell {
     /// How many of the core's prefilters `js/webchat_io.js` has compiled (it rebuilds them when this changes).
     synced_filters: usize,
     user_data: Object,
+    /// The configuration object last applied: `startChat`'s overrides are read over it.
+    config_root: JsValue,
     /// `transport.interactionData.journey`, for `ac()` progress.
     journey: JsValue,
     /// Registered typing-preview inputs (each once) and their key listeners.
@@ -207,7 +214,7 @@ fn s(v: &str) -> JsValue {
 }
 
 fn is_plain_object(v: &JsValue) -> bool {
-    v.is_object() && !Array::is_array(v) && !v.is_function()
+    v.is_object() && !page::is_list(v) && !v.is_function()
 }
 
 fn error(msg: &str) -> JsValue {
@@ -227,8 +234,15 @@ fn cfg_value(v: &JsValue) -> Cv {
         Cv::Number(n)
     } else if let Some(t) = v.as_string() {
         Cv::Str(t)
-    } else if Array::is_array(v) {
-        Cv::Array(Array::from(v).iter().map(|x| x.as_string()).collect())
+    } else if page::is_list(v) {
+        // Read in JS (a page's array may be a Proxy whose traps throw); at most 1000 items.
+        match wc_string_list(v) {
+            Some(fields) => {
+                let mut f = Fields(&fields);
+                Cv::Array((0..f.num() as usize).map(|_| f.opt()).collect())
+            }
+            None => Cv::Other("array that cannot be read"),
+        }
     } else if v.is_function() {
         Cv::Other("function")
     } else if v.is_object() {
@@ -240,41 +254,91 @@ fn cfg_value(v: &JsValue) -> Cv {
 
 /// Validates a `_genesys.widgets.webchat`-shaped object.
 fn read_config(root: &JsValue) -> Result<Config, config::ConfigError> {
-    Config::parse(&|p: &str| cfg_value(&wc_path(p, root)))
+    parse_config(root, None)
 }
 
-/// Applies a validated configuration and keeps its page-side parts (userData, journey).
-fn apply_config(root: &JsValue, config: Config) {
+/// The one reader `Config::parse` is instantiated with (each closure type would be a copy of it in the wasm):
+/// `transport.*` paths that `startChat`'s options `over` give (see [`start_override`]) are read there, the rest
+/// under `root`.
+fn parse_config(root: &JsValue, over: Option<&JsValue>) -> Result<Config, config::ConfigError> {
+    Config::parse(&|p: &str| {
+        let own = over.and_then(|data| {
+            p.strip_prefix("transport.")
+                .and_then(|rest| start_option(data, rest))
+        });
+        cfg_value(&own.unwrap_or_else(|| wc_path(p, root)))
+    })
+}
+
+/// The value `startChat`'s options give for `transport.<path>`, if any: its `interactionData`, `deploymentKey`,
+/// and `orgGuid` or `organizationId` (for either).
+fn start_option(data: &JsValue, path: &str) -> Option<JsValue> {
+    let v = match path {
+        "orgGuid" | "organizationId" => {
+            let g = wc_path("orgGuid", data);
+            if g.is_undefined() {
+                wc_path("organizationId", data)
+            } else {
+                g
+            }
+        }
+        p if p == "deploymentKey" || p == "interactionData" || p.starts_with("interactionData.") => {
+            wc_path(p, data)
+        }
+        _ => return None,
+    };
+    (!v.is_undefined()).then_some(v)
+}
+
+/// Applies a validated configuration and keeps its page-side parts (userData, journey). Fails, changing
+/// nothing, when the page's userData cannot be read.
+fn apply_config(root: &JsValue, config: Config) -> Result<(), JsValue> {
     let ud = get(root, "userData");
     let journey = wc_path("transport.interactionData.journey", root);
+    // Copied before the shell is borrowed: the page's getters run here, and may throw.
+    let user_data = if is_plain_object(&ud) {
+        let copy = obj();
+        page::assign_from(&copy, &ud, "the configuration's userData")?;
+        Some(copy)
+    } else {
+        None
+    };
     with(|sh| {
-        if is_plain_object(&ud) {
-            sh.user_data = Object::assign(&obj(), &Object::from(ud));
+        if let Some(copy) = user_data {
+            sh.user_data = copy;
         }
         sh.journey = journey;
+        sh.config_root = root.clone();
     });
+    // Configured: the name is WebChatService's for good.
+    bus::set_yields(NS, false);
     drive(|core, c| core.configure(config, c));
+    Ok(())
 }
 
 // ----- boot -----------------------------------------------------------------------------------------------------
 
-/// Registers WebChatService when the page configures it (`_genesys.widgets.webchat`), as Genesys Widgets loads
-/// it only then; a page without that object keeps the name free (it may register its own WebChatService). The
-/// configuration may be incomplete at load and completed with `WebChatService.configure`.
+/// Registers WebChatService, always: configured from `_genesys.widgets.webchat` at load when the page has it (as
+/// Genesys Widgets reads it), or later with `WebChatService.configure` (a page that sets it after load, an npm
+/// app). Until it is configured its commands fail naming the missing configuration, and a page plugin that
+/// registers as `WebChatService` (its own stand-in) takes the name.
 pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     if with(|_| ()).is_some() {
         return Ok(());
     }
     let webchat = wc_path("_genesys.widgets.webchat", &JsValue::UNDEFINED);
-    if !webchat.is_object() {
-        return Ok(());
-    }
-    let ty = wc_path("transport.type", &webchat);
-    if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
+    let configured = webchat.is_object();
+    // (`wc_path` below an undefined root would read a global.)
+    let ty = if configured {
+        wc_path("transport.type", &webchat)
+    } else {
+        JsValue::UNDEFINED
+    };
+    let other_type = !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE);
+    if other_type {
         web_sys::console::error_1(&s(
-            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService is not loaded",
+            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService waits for WebChatService.configure",
         ));
-        return Ok(());
     }
     let callback = Callback::new(on_event);
     let shell = Shell {
@@ -287,6 +351,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         socket_gen: 0,
         synced_filters: 0,
         user_data: obj(),
+        config_root: JsValue::UNDEFINED,
         journey: JsValue::UNDEFINED,
         inputs: Vec::new(),
         held: Some(Vec::new()),
@@ -299,13 +364,21 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
 
     bus::register_native_plugin(NS, wc::COMMANDS, Rc::new(on_command))?;
 
-    // Configuration as Genesys Widgets reads it: `_genesys.widgets.webchat` at load. An empty object means
-    // "configured later"; anything else that is invalid is reported, naming the field.
-    let empty = Object::keys(&Object::from(webchat.clone())).length() == 0;
-    match read_config(&webchat) {
-        Ok(c) => apply_config(&webchat, c),
-        Err(e) if !empty => web_sys::console::error_1(&s(&e.0)),
-        Err(_) => {}
+    // Until configured, a page's own plugin named WebChatService may take the name.
+    bus::set_yields(NS, true);
+    // Configuration as Genesys Widgets reads it: `_genesys.widgets.webchat` at load. None, or one without a
+    // `transport`, means "configured later"; anything else that is invalid is reported, naming the field.
+    let later = !configured || wc_path("transport", &webchat).is_undefined();
+    if configured && !other_type {
+        match read_config(&webchat) {
+            Ok(c) => {
+                if let Err(e) = apply_config(&webchat, c) {
+                    web_sys::console::error_1(&e);
+                }
+            }
+            Err(e) if !later => web_sys::console::error_1(&s(&e.0)),
+            Err(_) => {}
+        }
     }
 
     // Remember when the page went away, so the next page measures restoreTimeout from then: on `pagehide`, and
@@ -344,6 +417,11 @@ fn on_command(nc: NativeCommand) {
     // By position in `wc::COMMANDS` (the names the bus routes here; tests/web_webchat.rs pins its order): one
     // loop over the list instead of 24 string comparisons.
     let index = wc::COMMANDS.iter().position(|c| *c == nc.command);
+    if index.is_some_and(|i| i > 0) && with(|sh| sh.core.config().is_none()) == Some(true) {
+        // Not configured yet: every command but `configure` says what is missing.
+        nc.deferred.reject(&s(wc::NOT_CONFIGURED));
+        return;
+    }
     let command = match index {
         Some(0) => {
             if with(|sh| sh.core.is_active()) == Some(true) {
@@ -354,18 +432,30 @@ fn on_command(nc: NativeCommand) {
                 return;
             }
             match read_config(&data) {
-                Ok(c) => {
-                    apply_config(&data, c);
-                    nc.deferred.resolve(&JsValue::UNDEFINED);
-                }
+                Ok(c) => match apply_config(&data, c) {
+                    Ok(()) => nc.deferred.resolve(&JsValue::UNDEFINED),
+                    Err(e) => nc.deferred.reject(&e),
+                },
                 Err(e) => nc.deferred.reject(&error(&e.0)),
             }
             return;
         }
         Some(1) => match member_info(&data) {
-            Ok(info) => Command::StartChat(info),
-            Err(()) => {
-                nc.deferred.reject(&s(wc::BAD_USERDATA));
+            Ok(info) => match start_override(&data) {
+                None => Command::StartChat(info),
+                Some(Ok(config)) => {
+                    if let Some(id) = keep_deferred(&nc.deferred) {
+                        drive(|core, c| core.start_chat_with(id, info, config, c));
+                    }
+                    return;
+                }
+                Some(Err(e)) => {
+                    nc.deferred.reject(&error(&e.0));
+                    return;
+                }
+            },
+            Err(e) => {
+                nc.deferred.reject(&e);
                 return;
             }
         },
@@ -398,11 +488,19 @@ fn on_command(nc: NativeCommand) {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
             }
+            // Read before the shell is borrowed: the page's getters run here, and may throw.
+            let copy = obj();
+            if let Err(e) = page::assign_from(&copy, &data, "the userData") {
+                nc.deferred.reject(&e);
+                return;
+            }
             let active = with(|sh| sh.core.is_active()).unwrap_or(false);
             if !active {
-                with(|sh| {
-                    Object::assign(&sh.user_data, &Object::from(data.clone()));
-                });
+                let user_data = with(|sh| sh.user_data.clone());
+                if let Some(user_data) = user_data {
+                    // Our own plain objects: no page code runs.
+                    let _ = page::assign_from(&user_data, &copy, "the userData");
+                }
             }
             Command::UpdateUserData
         }
@@ -428,16 +526,38 @@ fn on_command(nc: NativeCommand) {
             return;
         }
     };
+    if let Some(id) = keep_deferred(&nc.deferred) {
+        drive(|core, c| core.command(id, command, c));
+    }
+}
+
+/// Keeps a command's deferred until the core settles it; its id, or `None` (rejected) before boot.
+fn keep_deferred(deferred: &Deferred) -> Option<u32> {
     let id = with(|sh| {
         let id = sh.next_cmd;
         sh.next_cmd = sh.next_cmd.wrapping_add(1);
-        sh.deferreds.push((id, nc.deferred.clone()));
+        sh.deferreds.push((id, deferred.clone()));
         id
     });
-    match id {
-        Some(id) => drive(|core, c| core.command(id, command, c)),
-        None => nc.deferred.reject(&error("WebChatService is not ready")),
+    if id.is_none() {
+        deferred.reject(&error("WebChatService is not ready"));
     }
+    id
+}
+
+/// `startChat`'s own `interactionData`, `deploymentKey`, `orgGuid`/`organizationId`, which the shipped service
+/// reads over the configuration's `transport`: the configuration for this chat, or `None` when it has none.
+fn start_override(data: &JsValue) -> Option<Result<Config, config::ConfigError>> {
+    const KEYS: [&str; 4] = ["interactionData", "deploymentKey", "orgGuid", "organizationId"];
+    // (`wc_path` below a root that is not an object would read a global.)
+    if !data.is_object() || KEYS.iter().all(|k| wc_path(k, data).is_undefined()) {
+        return None;
+    }
+    let root = with(|sh| sh.config_root.clone()).unwrap_or(JsValue::UNDEFINED);
+    if !root.is_object() {
+        return None;
+    }
+    Some(parse_config(&root, Some(data)))
 }
 
 /// `{message: 'hi'}`; a bare string is accepted too.
@@ -452,10 +572,13 @@ fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
 }
 
 /// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, read by
-/// `wcMember`; `Err` when the command's userData is not an object.
-fn member_info(data: &JsValue) -> Result<MemberInfo, ()> {
+/// `wcMember`; `Err` (the rejection) when the command's userData is not an object or reading the options threw.
+fn member_info(data: &JsValue) -> Result<MemberInfo, JsValue> {
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let fields = wc_member(data, &base).ok_or(())?;
+    let fields = wc_member(data, &base).ok_or_else(|| s(wc::BAD_USERDATA))?;
+    if let Some(why) = fields.strip_prefix('!') {
+        return Err(error(why));
+    }
     let mut f = Fields(&fields);
     Ok(MemberInfo {
         display_name: f.opt(),
@@ -647,12 +770,28 @@ fn value_js(v: Value) -> JsValue {
                 .unwrap_or(JsValue::UNDEFINED)
         }
         Value::Ajax(a) => ajax_w(&mut w, "", &a),
-        Value::Transcript(msgs) => {
+        Value::Transcript(pairs) => {
+            // `{messages, originalMessages}`: every message delivered so far, with its server original.
+            let session = current_session();
+            let cid = conversation_of(&session);
             w.open("");
-            messages_w(&mut w, &msgs);
+            w.list("messages");
+            for (wire, m) in &pairs {
+                message_w(&mut w, "", m, &wire.sender_id, false);
+            }
+            w.end(']');
+            w.list("originalMessages");
+            for (wire, _) in &pairs {
+                wire_w(&mut w, "", wire, cid);
+            }
+            w.end(']');
             w.end('}');
         }
-        Value::Agents(a) => agents_w(&mut w, "", &a),
+        Value::Agents(a) => {
+            w.open("");
+            agents_w(&mut w, "agents", &a);
+            w.end('}');
+        }
         Value::Stats(st) => {
             w.open("");
             agents_w(&mut w, "agents", &st.agents);
@@ -661,10 +800,20 @@ fn value_js(v: Value) -> JsValue {
             w.on("duration", st.duration);
             w.end('}');
         }
-        Value::SessionData(d) => session_w(&mut w, "", &d),
+        Value::SessionData(d) => session_w(&mut w, "", &d, true),
         Value::SessionActive(b) => {
             w.open("");
             w.b("sessionActive", b);
+            w.end('}');
+        }
+        Value::Xhr(status) => {
+            // `wcMake` turns the marker into a jqXHR-like object (its methods added).
+            w.open("");
+            w.n(XHR, 1.0);
+            w.n("readyState", 4.0);
+            w.n("status", f64::from(status));
+            w.s("statusText", status_text(status));
+            w.s("responseText", "");
             w.end('}');
         }
     }
@@ -709,11 +858,17 @@ impl W {
         json::push_num(&mut self.0, v);
     }
 
+    /// A time, or `false` without one (the vendor's `getStats` and `disconnectedTime`).
     fn on(&mut self, k: &str, v: Option<f64>) {
         match v {
             Some(v) => self.n(k, v),
-            None => self.raw(k, "null"),
+            None => self.raw(k, "false"),
         }
+    }
+
+    /// A key whose value is `undefined` (present, as the vendor's objects have it; `wcMake` sets it).
+    fn u(&mut self, k: &str) {
+        self.s(k, UNDEFINED);
     }
 
     fn b(&mut self, k: &str, v: bool) {
@@ -740,11 +895,71 @@ fn make(w: W) -> JsValue {
     wc_make(&w.0)
 }
 
-fn session_w(w: &mut W, k: &str, d: &SessionData) {
+/// The value `wcMake` makes `undefined` (a key present with no value, as in the vendor's objects).
+const UNDEFINED: &str = "\u{0}u";
+/// The key `wcMake` turns into a jqXHR-like object.
+const XHR: &str = "\u{0}xhr";
+
+/// The vendor's session object (`getSessionData`; `started`'s `data` with `full` false: its four keys). With
+/// the JWT and the stream URL: [`public_session_w`] is what analytics and the debug log get.
+fn session_w(w: &mut W, k: &str, d: &SessionData, full: bool) {
     w.open(k);
-    if let (Some(c), Some(m)) = (&d.conversation_id, &d.member_id) {
-        w.s("conversationId", c);
-        w.s("memberId", m);
+    match d {
+        SessionData::NoChat => {
+            for key in [
+                "jwt",
+                "conversationId",
+                "memberId",
+                "WebSocketUrl",
+                "lastMessageId",
+            ] {
+                w.u(key);
+            }
+            w.s("displayName", "");
+            w.s("nextMsgURL", "");
+        }
+        SessionData::Live {
+            jwt,
+            conversation_id,
+            member_id,
+            web_socket_url,
+            last_message_id,
+            restored,
+        } => {
+            let restored = *restored && full;
+            w.s("jwt", jwt);
+            w.s("conversationId", conversation_id);
+            w.s("memberId", member_id);
+            if restored {
+                w.s("displayName", "");
+            }
+            w.s("WebSocketUrl", web_socket_url);
+            if restored {
+                w.s("nextMsgURL", "");
+            }
+            if full {
+                match last_message_id {
+                    Some(id) => w.s("lastMessageId", id),
+                    None => w.u("lastMessageId"),
+                }
+            }
+        }
+        SessionData::Ended => {}
+    }
+    w.end('}');
+}
+
+/// `started`'s data for analytics and the debug log: the ids only, never the JWT or the stream URL.
+fn public_session_w(w: &mut W, k: &str, d: &SessionData) {
+    w.open(k);
+    if let SessionData::Live {
+        conversation_id,
+        member_id,
+        ..
+    } = d
+    {
+        w.s("conversationId", conversation_id);
+        w.s("memberId", member_id);
     }
     w.end('}');
 }
@@ -753,61 +968,116 @@ fn current_session() -> SessionData {
     with(|sh| sh.core.session_data()).unwrap_or_default()
 }
 
-fn wire_w(w: &mut W, k: &str, m: &WireMessage, conversation: Option<&str>) {
+fn conversation_of(d: &SessionData) -> &str {
+    match d {
+        SessionData::Live { conversation_id, .. } => conversation_id,
+        _ => "",
+    }
+}
+
+/// A server message as the stream's `eventBody` has it: `{id, sender: {id}, body, bodyType, timestamp,
+/// conversation: {id}}`.
+fn wire_w(w: &mut W, k: &str, m: &WireMessage, conversation: &str) {
     w.open(k);
     w.s("id", &m.id);
-    w.open("conversation");
-    if let Some(c) = conversation {
-        w.s("id", c);
-    }
-    w.end('}');
     w.open("sender");
     w.s("id", &m.sender_id);
     w.end('}');
     w.s("body", &m.body);
     w.s("bodyType", &m.body_type);
-    w.s("timestamp", &m.timestamp);
+    if m.timestamp.is_empty() {
+        // Kept as ms only (the transcript stores the text for the guest's own messages): the server's format.
+        w.s("timestamp", &iso_time(m.timestamp_ms));
+    } else {
+        w.s("timestamp", &m.timestamp);
+    }
+    w.open("conversation");
+    w.s("id", conversation);
+    w.end('}');
     w.end('}');
 }
 
-fn from_w(w: &mut W, ty: &str, name: &str) {
-    w.open("from");
-    w.s("type", ty);
-    w.s("name", name);
-    w.end('}');
+/// `ms` since the epoch as ISO 8601 UTC with milliseconds (`2026-01-02T03:04:05.678Z`), as Genesys writes them.
+fn iso_time(ms: f64) -> String {
+    let ms = if ms.is_finite() { ms as i64 } else { 0 };
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = String::with_capacity(24);
+    let mut num = |v: i64, width: usize, sep: &str| {
+        let digits = v.unsigned_abs();
+        let mut t = String::new();
+        json::push_num(&mut t, digits as f64);
+        for _ in t.len()..width {
+            out.push('0');
+        }
+        out.push_str(&t);
+        out.push_str(sep);
+    };
+    num(year, 4, "-");
+    num(month, 2, "-");
+    num(day, 2, "T");
+    num(rem / 3_600_000, 2, ":");
+    num(rem / 60_000 % 60, 2, ":");
+    num(rem / 1000 % 60, 2, ".");
+    num(rem % 1000, 3, "Z");
+    out
 }
 
-fn message_w(w: &mut W, k: &str, m: &ChatMessage) {
+/// A message as the vendor parses it: `{type, text, from: {id, name, type}, restoring, index, timestamp}`
+/// (`index` and `timestamp` both the message's time in ms, as the vendor's).
+fn message_w(w: &mut W, k: &str, m: &ChatMessage, sender_id: &str, restoring: bool) {
     w.open(k);
     w.s("type", m.kind);
     w.s("text", &m.text);
-    w.n("index", f64::from(m.index));
+    w.open("from");
+    w.s("id", sender_id);
+    w.s("name", &m.from_name);
+    w.s("type", m.from_type);
+    w.end('}');
+    if !m.avatar.is_empty() {
+        w.s("avatar", &m.avatar);
+    }
+    w.b("restoring", restoring);
+    w.n("index", m.timestamp);
     w.n("timestamp", m.timestamp);
-    w.s("id", &m.id);
-    from_w(w, m.from_type, &m.from_name);
     w.end('}');
 }
 
-fn messages_w(w: &mut W, msgs: &[ChatMessage]) {
-    w.list("messages");
-    for m in msgs {
-        message_w(w, "", m);
-    }
-    w.end(']');
-}
-
+/// `getAgents`' map: `{<member id>: {name, connected, supervisor, connectedTime, disconnectedTime}}`.
 fn agents_w(w: &mut W, k: &str, a: &[AgentInfo]) {
-    w.list(k);
+    w.open(k);
     for x in a {
-        w.open("");
+        w.open(&x.id);
         w.s("name", &x.name);
         w.b("connected", x.connected);
         w.b("supervisor", x.supervisor);
-        w.on("connectedTime", x.connected_time);
+        match x.connected_time {
+            Some(t) => w.n("connectedTime", t),
+            None => w.u("connectedTime"),
+        }
         w.on("disconnectedTime", x.disconnected_time);
         w.end('}');
     }
-    w.end(']');
+    w.end('}');
+}
+
+/// jQuery's `statusText` for the statuses a leave is answered with.
+fn status_text(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        204 => "No Content",
+        404 => "Not Found",
+        _ => "success",
+    }
 }
 
 /// A jQuery-like ajax answer; `wcMake` adds `responseJSON` after a `responseText` that parses.
@@ -829,8 +1099,8 @@ fn ajax_w(w: &mut W, k: &str, a: &Ajax) {
             w.end('}');
         }
         AjaxBody::Message(m) => {
-            let cid = current_session().conversation_id;
-            wire_w(w, "responseJSON", m, cid.as_deref());
+            let session = current_session();
+            wire_w(w, "responseJSON", m, conversation_of(&session));
         }
         AjaxBody::Text(t) => w.s("responseText", t),
     }
@@ -867,25 +1137,59 @@ fn filters_w(w: &mut W, k: &str, filters: &[Filter]) {
 }
 
 fn publish(e: Event) {
+    if bus::yielded(NS) {
+        return; // a page plugin took the name while WebChatService was unconfigured
+    }
     let name = e.name();
     let mut w = W::new();
     match &e {
-        Event::Started(a) => ajax_w(&mut w, "", a),
+        Event::CapabilitiesChanged { pagination } => {
+            w.open("");
+            w.b("async", false);
+            w.s("asyncClose", "hideChat");
+            w.b("pagination", *pagination);
+            w.b("fileUpload", false);
+            w.end('}');
+        }
+        Event::Started(d) => {
+            w.open("");
+            session_w(&mut w, "data", d, false);
+            w.end('}');
+            // Analytics and the debug log get the ids only: the JWT and the stream URL are credentials.
+            let mut p = W::new();
+            p.open("");
+            public_session_w(&mut p, "data", d);
+            p.end('}');
+            let data = make(w);
+            let public = make(p);
+            bus::publish_as_public(NS, name, &data, &public);
+            return;
+        }
         Event::MessageReceived {
             original,
             messages,
             restoring,
         } => {
             let session = current_session();
+            let cid = conversation_of(&session);
             w.open("");
             w.list("originalMessages");
             for m in original {
-                wire_w(&mut w, "", m, session.conversation_id.as_deref());
+                wire_w(&mut w, "", m, cid);
             }
             w.end(']');
-            messages_w(&mut w, messages);
+            w.list("messages");
+            for (m, wire) in messages.iter().zip(original) {
+                message_w(&mut w, "", m, &wire.sender_id, *restoring);
+            }
+            w.end(']');
             w.b("restoring", *restoring);
-            session_w(&mut w, "sessionData", &session);
+            w.u("sessionData");
+            if *restoring {
+                w.b("oldMessages", false);
+            } else {
+                w.u("oldMessages");
+            }
             w.end('}');
         }
         Event::Error(a) => {
@@ -896,20 +1200,31 @@ fn publish(e: Event) {
             ajax_w(&mut w, "response", a);
             w.0.push_str("}]}");
         }
-        Event::AgentTypingStarted(t) | Event::AgentTypingStopped(t) | Event::AgentTypingTimeout(t) => {
+        Event::AgentTypingStarted(t) | Event::AgentTypingStopped(t) => {
             w.open("");
-            from_w(&mut w, t.from_type, &t.from_name);
-            w.n("timestamp", t.timestamp);
+            w.open("from");
+            w.s("name", &t.from_name);
+            w.s("id", &t.from_id);
+            w.s("avatar", &t.avatar);
+            w.end('}');
             w.end('}');
         }
         Event::Presence {
-            message,
+            member,
             agents,
             connected,
             ..
         } => {
             w.open("");
-            message_w(&mut w, "message", message);
+            w.open("message");
+            w.s("id", &member.id);
+            w.s("displayName", &member.display_name);
+            w.s("role", member.role);
+            w.raw("customFields", "{}");
+            w.s("state", member.state);
+            w.s("avatarImageUrl", &member.avatar_image_url);
+            w.s("lastEvent", member.state);
+            w.end('}');
             agents_w(&mut w, "agents", agents);
             w.n("numAgentsConnected", f64::from(*connected));
             w.end('}');
@@ -1043,6 +1358,7 @@ impl Fields<'_> {
             display_name: self.opt(),
             role: self.opt(),
             state: self.opt(),
+            avatar_image_url: self.opt(),
         })
     }
 }

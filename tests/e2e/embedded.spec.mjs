@@ -42,7 +42,7 @@ async function postFrom(page, frame, fn, arg, n = 1) {
 
 const warnings = (page) => page.logs.filter((l) => l.type === 'warning').map((l) => l.text);
 
-test('every smcc:* event of the seed, clicked in the simulator on the other origin, arrives with its data', async () => {
+test('every documented smcc:* event, clicked in the simulator on the other origin, arrives with its data', async () => {
   const page = await openParent();
   await page.evaluate((origin) => {
     window.handle = cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim'), debug: true });
@@ -73,7 +73,7 @@ test('every smcc:* event of the seed, clicked in the simulator on the other orig
   assertNoTraps(page);
 });
 
-test('task:updated accepts null where the seed says "can be null", and unknown smcc:* names pass untyped', async () => {
+test('task:updated accepts null where the vendor says "can be null", and unknown smcc:* names pass untyped', async () => {
   const page = await openParent();
   await page.evaluate((origin) => {
     cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim'), debug: true });
@@ -117,16 +117,6 @@ test('every rejection reason is counted and named in debug mode', async () => {
     ['event.data.data is not an object', () => sim.postRaw({ name: 'smcc:task:ring', data: 'hello' })],
     ['event.data.data is not an object', () => sim.postRaw({ name: 'smcc:task:ring' })],
     ['event.data.data is not an object', () => sim.postRaw({ name: 'smcc:task:ring', data: [] })],
-    ['smcc:task:ring: data.Id must be a string, but is a number',
-      () => sim.post('smcc:task:ring', { ...sim.events['smcc:task:ring'], Id: 42 })],
-    ['smcc:task:ring: data.author must be a string, but is missing',
-      () => { const d = { ...sim.events['smcc:task:ring'] }; delete d.author; sim.post('smcc:task:ring', d); }],
-    ['smcc:task:updated: data.Id must be a string, but is null',
-      () => sim.post('smcc:task:updated', { ...sim.events['smcc:task:updated'], Id: null })],
-    ['data.segmentIndex must be a number, but is a string',
-      () => sim.post('smcc:task:updated', { ...sim.events['smcc:task:updated'], segmentIndex: '1' })],
-    ['data.updatedAt must be a timestamp (number), but is a string',
-      () => sim.post('smcc:content:intervention_closed', { ...sim.events['smcc:content:intervention_closed'], updatedAt: 'yesterday' })],
     ['nested more than 32 levels deep (or is cyclic)', () => {
       const d = {}; d.self = d; sim.post('smcc:task:new', d);
     }],
@@ -531,7 +521,7 @@ test('the demo page listens to the simulator on the other origin', async () => {
   assertNoTraps(page);
 });
 
-test("the seed's first example runs verbatim beside cxbridge, and both see the simulator's events", async () => {
+test("the vendor's first example (Debug Info) runs verbatim beside cxbridge, and both see the simulator's events", async () => {
   const page = await newPage(browser);
   const alerts = [];
   page.on('dialog', (d) => {
@@ -601,4 +591,113 @@ test('dispatch: a callback removed during a dispatch is not called, one added is
   await postFrom(page, page.sim, () => sim.post('smcc:task:ring', sim.events['smcc:task:ring']));
   assert.deepEqual(await page.evaluate(() => calls), ['first', 'first', 'late']);
   assertNoTraps(page);
+});
+
+test('a pull-view page across two origins gets off-catalog payloads, each difference warned and marked for analytics', async () => {
+  await fetch(`${emu.url}/collector`, { method: 'DELETE' });
+  const page = await newPage(browser);
+  page.logs = [];
+  page.on('console', (msg) => page.logs.push({ type: msg.type(), text: msg.text() }));
+  await page.goto(`${emu.url}/tests/embedded-pullview.html?sim=${encodeURIComponent(simUrl(emu.altUrl, emu.url))}`);
+  await page.evaluate(() => cxbridge.ready);
+  const sim = await (await page.$('#engage')).contentFrame();
+  await sim.waitForSelector('button[data-event="smcc:task:ring"]:not([disabled])');
+  const stats = () => page.evaluate(() => cxbridge.embedded.stats());
+  const waitFor = (total) =>
+    page.waitForFunction((n) => {
+      const s = cxbridge.embedded.stats();
+      return s.accepted + s.rejected >= n;
+    }, total);
+
+  // What a newer (or older) embedded UI might post: a null, a missing key, other types. And one as documented.
+  await sim.evaluate(() => {
+    const e = sim.events;
+    sim.post('smcc:identity:show', { ...e['smcc:identity:show'], taskID: null });
+    const ring = { ...e['smcc:task:ring'], Id: 42 };
+    delete ring.author;
+    sim.post('smcc:task:ring', ring);
+    sim.post('smcc:task:updated', { ...e['smcc:task:updated'], segmentIndex: '1', waitingForUser: 'no', contentId: null });
+    sim.post('smcc:content:intervention_closed', { ...e['smcc:content:intervention_closed'], updatedAt: 'yesterday' });
+    sim.post('smcc:task:missed', e['smcc:task:missed']);
+  });
+  await waitFor(5);
+  assert.deepEqual(await stats(), { accepted: 5, rejected: 0 });
+  const shown = await page.evaluate(() => shown);
+  const expected = await sim.evaluate(() => sim.events);
+  assert.deepEqual(shown.map((s) => s.name), [
+    'smcc:identity:show', 'smcc:task:ring', 'smcc:task:updated', 'smcc:content:intervention_closed', 'smcc:task:missed',
+  ]);
+  assert.equal(shown[0].data.taskID, null);
+  assert.equal(shown[1].data.Id, 42);
+  assert.equal('author' in shown[1].data, false);
+  assert.deepEqual(shown[4].data, expected['smcc:task:missed']);
+
+  // One warning per difference, naming the event and the key.
+  const from = `(from ${emu.altUrl}); the event is delivered anyway, as the payload differs from the Engage Digital catalog`;
+  const warned = page.logs.filter((l) => l.type === 'warning' && l.text.startsWith('cxbridge.embedded: ')).map((l) => l.text);
+  assert.deepEqual(warned, [
+    `cxbridge.embedded: smcc:identity:show: data.taskID: expected string, got null ${from}`,
+    `cxbridge.embedded: smcc:task:ring: data.Id: expected string, got number ${from}`,
+    `cxbridge.embedded: smcc:task:ring: data.author: expected string, missing ${from}`,
+    `cxbridge.embedded: smcc:task:updated: data.segmentIndex: expected number, got string ${from}`,
+    `cxbridge.embedded: smcc:task:updated: data.waitingForUser: expected boolean, got string ${from}`,
+    `cxbridge.embedded: smcc:content:intervention_closed: data.updatedAt: expected timestamp (number), got string ${from}`,
+  ]);
+
+  // The collector gets every event, each off-catalog one marked with its differences.
+  let received = [];
+  for (let i = 0; i < 100 && received.length < 5; i++) {
+    const body = await (await fetch(`${emu.url}/collector`)).json();
+    received = body.received.filter((env) => env.source === 'EngageDigitalEmbeddedUI');
+    if (received.length < 5) await new Promise((r) => setTimeout(r, 100));
+  }
+  const marks = Object.fromEntries(received.map((env) => [env.event.name, env.event.catalogMismatch]));
+  assert.deepEqual(marks, {
+    'smcc:identity:show': ['data.taskID: expected string, got null'],
+    'smcc:task:ring': ['data.Id: expected string, got number', 'data.author: expected string, missing'],
+    'smcc:task:updated': ['data.segmentIndex: expected number, got string', 'data.waitingForUser: expected boolean, got string'],
+    'smcc:content:intervention_closed': ['data.updatedAt: expected timestamp (number), got string'],
+    'smcc:task:missed': undefined,
+  });
+  assert.equal(received.find((env) => env.event.name === 'smcc:task:ring').event.data.Id, 42);
+
+  // The checks before the payload are as strict as ever: structure, origin, source window and trust.
+  await sim.evaluate(() => {
+    sim.postRaw({ name: 'smcc:task:ring', data: 'hello' });
+    sim.postRaw({ name: 'task:ring', data: sim.events['smcc:task:ring'] });
+    sim.postRaw({ name: 'smcc:task:ring' });
+  });
+  await waitFor(8);
+  await page.evaluate(
+    (src) =>
+      new Promise((resolve) => {
+        // The simulator again, but on the page's own origin: not an allowed origin, and not the named frame.
+        const f = document.createElement('iframe');
+        f.src = src;
+        f.onload = () => {
+          f.contentWindow.sim.post('smcc:task:ring', { Id: null });
+          window.postMessage({ name: 'smcc:task:ring', data: { Id: null } }, '*');
+          window.dispatchEvent(new MessageEvent('message', { data: { name: 'smcc:task:ring', data: {} }, origin: new URL(document.getElementById('engage').src).origin, source: document.getElementById('engage').contentWindow }));
+          resolve();
+        };
+        document.body.appendChild(f);
+      }),
+    simUrl(emu.url, emu.url),
+  );
+  await waitFor(11);
+  assert.deepEqual(await stats(), { accepted: 5, rejected: 6 });
+  assert.equal(await page.evaluate(() => shown.length), 5);
+
+  // A page whose console.warn throws still gets the event (the warning cannot throw into the wasm).
+  await page.evaluate(() => {
+    console.warn = () => {
+      throw new Error('a console that throws');
+    };
+  });
+  await sim.evaluate(() => sim.post('smcc:identity:show', { ...sim.events['smcc:identity:show'], taskID: null }));
+  await waitFor(12);
+  assert.deepEqual(await stats(), { accepted: 6, rejected: 6 });
+  assert.equal(await page.evaluate(() => shown.length), 6);
+  assertNoTraps(page);
+  await page.close();
 });

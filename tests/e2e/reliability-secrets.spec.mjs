@@ -1,8 +1,9 @@
 // Secrets: the guest JWT that the Guest Chat API hands out is a bearer credential for the whole conversation. It
 // may live in memory, in the Authorization header and in sessionStorage (so that a reload can restore the chat,
-// as the vendor widget does); it must never reach localStorage, cookies, the console (even with CXBus debug
-// logging on), an analytics envelope or dataLayer push, an event payload, a resolution or an error message, or a
-// URL. The chat here goes through every path that reports something: start, messages both ways, typing, a
+// as the vendor widget does), and it is given to the page where the shipped widget gives it (getSessionData and
+// the `started` event, which pages read); it must never reach localStorage, cookies, the console (even with CXBus
+// debug logging on), an analytics envelope or dataLayer push, any other event payload, resolution or error
+// message, or a URL. The chat here goes through every path that reports something: start, messages both ways, typing, a
 // refused send (401), ambiguous sends (503), a cut socket and its catch-up, getters of session data, the end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -125,7 +126,15 @@ test('the guest JWT never leaves the Authorization header and sessionStorage', a
   search('cookies', where.cookies);
   search('dataLayer', where.dataLayer);
   search('collector envelopes', collected);
-  search('events, resolutions and rejections', where.seen);
+  // The page is given it where the vendor gives it — which also proves the searches would find it...
+  const lines = where.seen.split('\n');
+  const given = lines.filter((l) => /^(event started|resolved getSessionData) /.test(l));
+  assert.ok(given.length >= 2 && given.every((l) => l.includes(jwt)), 'started and getSessionData carry the JWT');
+  // ...and nowhere else, while the analytics envelopes and dataLayer pushes of that very `started` event are
+  // searched above and below.
+  assert.ok(collected.includes('WebChatService.started'), 'started was reported to analytics');
+  assert.ok(where.dataLayer.includes('WebChatService.started'), 'started was pushed to the dataLayer');
+  search('events, resolutions and rejections', lines.filter((l) => !given.includes(l)).join('\n'));
   search('console output', consoleText.join('\n'));
   search('request or socket URLs', urls.join('\n'));
   assert.deepEqual([...new Set(leaks)], []);

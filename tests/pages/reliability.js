@@ -16,7 +16,7 @@
       'name', 'data', 'transport', 'type', 'dataURL', 'endpoint', 'allowedOrigins', 'allowAnyOrigin', 'frame', 'debug',
       'then', 'length', 'conversationId', 'providerSessionId', 'events', 'nickname', 'message', 'input', 'filters',
       'userData', 'dataLayer', 'batchSize', 'sources', 'consent', 'region', 'toJSON', 'valueOf', 'toString',
-      'constructor', 'deferred', 'command',
+      'constructor', 'deferred', 'command', 'pluginsPath', 'pluginFilenameFormat',
     ]) {
       Object.defineProperty(getters, k, { enumerable: true, get() { throw new Error('hostile getter: ' + k); } });
     }
@@ -121,6 +121,13 @@
       for (const m of ['init', 'pageview', 'record', 'identify']) add(`ac('${m}', ${n})`, () => api.ac(m, v, v));
       add(`CXBus.registerPlugin(${n})`, () => api.CXBus.registerPlugin(v));
       add(`CXBus.configure(${n})`, () => api.CXBus.configure(v));
+      add(`CXBus.loadPlugin(${n})`, () => api.CXBus.loadPlugin(v));
+      // (A plain short string would be fetched as a script, from pluginsPath or as a file: the loader's own
+      // tests cover that.)
+      if (n !== 'string') {
+        add(`CXBus.configure({pluginsPath: ${n}})`, () => api.CXBus.configure({ pluginsPath: v, pluginFilenameFormat: v }));
+        add(`CXBus.loadFile(${n})`, () => api.CXBus.loadFile(v));
+      }
       add(`embedded.listen(${n})`, () => api.embedded.listen(v));
       add(`embedded.listen({allowedOrigins: ${n}})`, () => api.embedded.listen({ allowedOrigins: v }));
       add(`embedded.listen({allowedOrigins: [${n}]})`, () => api.embedded.listen({ allowedOrigins: [v] }));

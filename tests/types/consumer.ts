@@ -29,6 +29,17 @@ async function main(): Promise<void> {
     void chained;
   }
 
+  // WebChatService's commands and events are typed by name; other plugins' are what the caller says.
+  const started = await cx.CXBus.command('WebChatService.startChat', { nickname: 'Jo', email: 'jo@example.com' });
+  const status: number = started.status;
+  const transcript = await cx.CXBus.command('WebChatService.getTranscript');
+  const firstText: string | undefined = transcript.messages[0]?.text;
+  cx.CXBus.subscribe('WebChatService.agentConnected', (e) => void e.data.numAgentsConnected);
+  cx.CXBus.subscribe('MyPlugin.changed', (e: { data: { count: number } }) => void e.data.count);
+  const mine: Deferred<number> = cx.CXBus.command<number>('MyPlugin.count', { any: 'thing' });
+  await cx.CXBus.loadPlugin('widgets-core');
+  void [status, firstText, mine];
+
   const handle = cx.embedded.listen({ allowedOrigins: ['https://acme.digital.ringcentral.com'] });
   cx.embedded.on('smcc:task:ring', (data) => {
     const taskId: string = data.Id;
@@ -54,6 +65,35 @@ async function main(): Promise<void> {
   cx.analytics.configure({ sources: ['somewhere'] });
   // @ts-expect-error: listen needs allowedOrigins
   cx.embedded.listen({});
+  // @ts-expect-error: sendMessage's options are { message: string }
+  cx.CXBus.command('WebChatService.sendMessage', { msg: 'hi' });
+  // @ts-expect-error: getAgents resolves with agents, not a string
+  const agents: string = await cx.CXBus.command('WebChatService.getAgents');
+  void agents;
 }
 
 void main;
+
+// WebChatService's typed maps: the shipped service's shapes.
+import type { WebChatServiceCommands, WebChatServiceEvents } from 'cxbridge';
+function webchatShapes(
+  agents: WebChatServiceCommands['getAgents']['result'],
+  session: WebChatServiceCommands['getSessionData']['result'],
+  received: WebChatServiceEvents['messageReceived'],
+  started: WebChatServiceEvents['started'],
+  ended: WebChatServiceCommands['endChat']['result'],
+): void {
+  for (const id of Object.keys(agents.agents)) {
+    const left: number | false = agents.agents[id].disconnectedTime;
+    void left;
+  }
+  const jwt: string | undefined = session.jwt ?? started.data.jwt;
+  const name: string = received.messages[0].from.name;
+  const sender: string = received.originalMessages[0].sender.id;
+  const status: number = ended.status;
+  const start: WebChatServiceCommands['startChat']['options'] = { form: { nickname: 'Jo', email: 'jo@x.io' } };
+  // @ts-expect-error: getAgents resolves {agents: map}, not an array
+  void agents[0];
+  void [jwt, name, sender, status, start];
+}
+void webchatShapes;

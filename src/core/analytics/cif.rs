@@ -1,6 +1,13 @@
-//! CIF `logAnalyticsEvent(data, eventName, correlationId)` validation (seed 003). Microsoft's client checks almost
-//! nothing; here every problem is a rejection whose message names the field, path included
-//! (`data.events[1].customData[0].attribute`), so a developer fixes it from the console alone.
+//! CIF `logAnalyticsEvent(data, eventName, correlationId)` validation, as CIF pages call it.
+//!
+//! Microsoft documents `data` and `eventName` as required and asks pages to "be sure to include" `conversationId`
+//! and `providerSessionId` in `data`; Microsoft's own sample integration (the Twilio CIF v2 sample) calls
+//! `logAnalyticsEvent({events: [{kpiEventName, kpiEventReason}]}, eventName)` without either, and its library
+//! forwards that to Dynamics 365 as it is. So here:
+//! - a missing argument (`data`, `eventName`) or a value of the wrong type anywhere is a rejection whose message
+//!   names the field, path included (`data.events[1].customData[0].attribute`);
+//! - a field the structure expects that is absent (`null`, `undefined` or an empty string) is not: the event is
+//!   recorded, and [`missing_warning`] names every such field for a console warning.
 
 use super::{push_u64, Input};
 
@@ -11,8 +18,9 @@ const PREFIX: &str = "logAnalyticsEvent: ";
 pub const DATA_DEPTH: u32 = 6;
 
 /// Checks the three arguments. `Ok` means the event may be recorded as `{source: 'CIF', event: {name: eventName,
-/// data}}`.
-pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Result<(), String> {
+/// data}}`; it holds the paths of the expected fields that are absent (`data.conversationId`, …), in the order of
+/// the structure, for [`missing_warning`].
+pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Result<Vec<String>, String> {
     match data {
         Input::Map(_) => {}
         d if d.is_absent() => return Err(missing("data", "")),
@@ -29,28 +37,43 @@ pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Res
         c if c.is_absent() => {}
         other => return Err(mistyped("correlationId", "", "a string (a GUID)", other)),
     }
-    required_string(data, "conversationId", "data")?;
-    required_string(data, "providerSessionId", "data")?;
+    let mut absent = Vec::new();
+    expected_string(data, "conversationId", "data", &mut absent)?;
+    expected_string(data, "providerSessionId", "data", &mut absent)?;
     optional_string(data, "clientSessionId", "data")?;
     optional_string(data, "participantId", "data")?;
     match data.get("events") {
         Input::List(events) => {
             for (i, event) in events.iter().enumerate() {
-                validate_event(event, i)?;
+                validate_event(event, i, &mut absent)?;
             }
         }
         e if e.is_absent() => {}
         other => return Err(mistyped("data.events", "", "an array", other)),
     }
-    Ok(())
+    Ok(absent)
 }
 
-fn validate_event(event: &Input, i: usize) -> Result<(), String> {
+/// The console warning for an event recorded without the fields in `absent` (as [`validate`] listed them).
+pub fn missing_warning(event_name: &str, absent: &[String]) -> String {
+    let mut s = String::from(PREFIX);
+    s.push_str("event '");
+    s.push_str(event_name);
+    s.push_str("' is recorded without ");
+    super::push_joined(&mut s, absent, ", ");
+    s.push_str(
+        " (missing or empty), which the CIF data structure expects: Dynamics 365 asks for conversationId and \
+         providerSessionId in every event",
+    );
+    s
+}
+
+fn validate_event(event: &Input, i: usize, absent: &mut Vec<String>) -> Result<(), String> {
     let path = indexed("data.events", i);
     if !matches!(event, Input::Map(_)) {
         return Err(mistyped(&path, "", "an object", event));
     }
-    required_string(event, "kpiEventName", &path)?;
+    expected_string(event, "kpiEventName", &path, absent)?;
     for key in [
         "kpiEventReason",
         "notificationResponseAction",
@@ -76,10 +99,10 @@ fn validate_event(event: &Input, i: usize) -> Result<(), String> {
                 if !matches!(item, Input::Map(_)) {
                     return Err(mistyped(&item_path, "", "an object {attribute, value}", item));
                 }
-                required_string(item, "attribute", &item_path)?;
+                expected_string(item, "attribute", &item_path, absent)?;
                 match item.get("value") {
                     Input::Str(_) | Input::Number(_) | Input::Bool(_) | Input::Null => {}
-                    Input::Missing => return Err(missing(&item_path, "value")),
+                    Input::Missing => absent.push(field(&item_path, "value")),
                     other => {
                         return Err(mistyped(
                             &item_path,
@@ -97,11 +120,18 @@ fn validate_event(event: &Input, i: usize) -> Result<(), String> {
     }
 }
 
-fn required_string(parent: &Input, key: &str, path: &str) -> Result<(), String> {
+/// A string the structure expects: absent or empty is noted in `absent`, another type is an error.
+fn expected_string(parent: &Input, key: &str, path: &str, absent: &mut Vec<String>) -> Result<(), String> {
     match parent.get(key) {
         Input::Str(s) if !s.is_empty() => Ok(()),
-        Input::Str(_) => Err(empty(path, key)),
-        v if v.is_absent() => Err(missing(path, key)),
+        Input::Str(_) => {
+            absent.push(field(path, key));
+            Ok(())
+        }
+        v if v.is_absent() => {
+            absent.push(field(path, key));
+            Ok(())
+        }
         other => Err(mistyped(path, key, "a string", other)),
     }
 }
@@ -174,7 +204,7 @@ mod tests {
         Input::Map(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
     }
     fn seed_data() -> Input {
-        // The structure of the seed's `data` parameter, every field present.
+        // The structure of Microsoft's documented `data` parameter, every field present.
         map(vec![
             ("conversationId", s("conv-1")),
             ("providerSessionId", s("prov-1")),
@@ -202,11 +232,15 @@ mod tests {
         validate(data, &s("CustomEvent"), &Input::Missing).unwrap_err()
     }
 
+    fn absent(data: &Input) -> Vec<String> {
+        validate(data, &s("CustomEvent"), &Input::Missing).unwrap()
+    }
+
     #[test]
-    fn the_seed_structure_is_accepted() {
-        assert_eq!(validate(&seed_data(), &s("CustomEvent"), &s("corr")), Ok(()));
+    fn the_documented_structure_is_accepted_with_nothing_absent() {
+        assert_eq!(validate(&seed_data(), &s("CustomEvent"), &s("corr")), Ok(vec![]));
         let minimal = map(vec![("conversationId", s("c")), ("providerSessionId", s("p"))]);
-        assert_eq!(validate(&minimal, &s("E"), &Input::Missing), Ok(()));
+        assert_eq!(validate(&minimal, &s("E"), &Input::Missing), Ok(vec![]));
     }
 
     #[test]
@@ -218,6 +252,10 @@ mod tests {
         assert_eq!(
             validate(&s("x"), &s("E"), &Input::Missing).unwrap_err(),
             "logAnalyticsEvent: data must be an object, got string"
+        );
+        assert_eq!(
+            validate(&Input::List(vec![]), &s("E"), &Input::Missing).unwrap_err(),
+            "logAnalyticsEvent: data must be an object, got array"
         );
         assert_eq!(
             validate(&seed_data(), &Input::Missing, &Input::Missing).unwrap_err(),
@@ -234,17 +272,37 @@ mod tests {
     }
 
     #[test]
-    fn the_two_required_ids_are_named() {
+    fn microsofts_own_sample_call_is_recorded_and_its_absent_ids_named() {
+        // The Twilio CIF v2 sample's hold/unhold event: no conversationId, no providerSessionId.
+        let sample = map(vec![(
+            "events",
+            Input::List(vec![map(vec![
+                ("kpiEventName", s("CallHold")),
+                ("kpiEventReason", s("CallHold")),
+            ])]),
+        )]);
+        let absent = validate(&sample, &s("CallHold"), &Input::Missing).unwrap();
+        assert_eq!(absent, ["data.conversationId", "data.providerSessionId"]);
+        assert_eq!(
+            missing_warning("CallHold", &absent),
+            "logAnalyticsEvent: event 'CallHold' is recorded without data.conversationId, data.providerSessionId \
+             (missing or empty), which the CIF data structure expects: Dynamics 365 asks for conversationId and \
+             providerSessionId in every event"
+        );
+    }
+
+    #[test]
+    fn absent_or_empty_expected_fields_are_listed_and_wrong_types_rejected() {
         let mut d = seed_data();
         if let Input::Map(e) = &mut d {
             e.retain(|(k, _)| k != "conversationId");
         }
-        assert_eq!(err(&d), "logAnalyticsEvent: data.conversationId is required");
-        let mut d = seed_data();
-        if let Input::Map(e) = &mut d {
-            e.retain(|(k, _)| k != "providerSessionId");
-        }
-        assert_eq!(err(&d), "logAnalyticsEvent: data.providerSessionId is required");
+        assert_eq!(absent(&d), ["data.conversationId"]);
+        let d = map(vec![
+            ("conversationId", Input::Null),
+            ("providerSessionId", s("")),
+        ]);
+        assert_eq!(absent(&d), ["data.conversationId", "data.providerSessionId"]);
         let d = map(vec![
             ("conversationId", Input::Number(7.0)),
             ("providerSessionId", s("p")),
@@ -253,10 +311,34 @@ mod tests {
             err(&d),
             "logAnalyticsEvent: data.conversationId must be a string, got number"
         );
-        let d = map(vec![("conversationId", s("c")), ("providerSessionId", s(""))]);
+        let d = map(vec![
+            ("conversationId", s("c")),
+            ("providerSessionId", Input::Bool(true)),
+        ]);
         assert_eq!(
             err(&d),
-            "logAnalyticsEvent: data.providerSessionId must not be empty"
+            "logAnalyticsEvent: data.providerSessionId must be a string, got boolean"
+        );
+        let d = map(vec![(
+            "events",
+            Input::List(vec![
+                map(vec![("kpiEventName", s("A"))]),
+                map(vec![(
+                    "customData",
+                    Input::List(vec![map(vec![]), map(vec![("attribute", s("a"))])]),
+                )]),
+            ]),
+        )]);
+        assert_eq!(
+            absent(&d),
+            [
+                "data.conversationId",
+                "data.providerSessionId",
+                "data.events[1].kpiEventName",
+                "data.events[1].customData[0].attribute",
+                "data.events[1].customData[0].value",
+                "data.events[1].customData[1].value",
+            ]
         );
     }
 
@@ -279,8 +361,11 @@ mod tests {
         );
         let ok = map(vec![("kpiEventName", s("A"))]);
         assert_eq!(
-            err(&base(Input::List(vec![ok.clone(), map(vec![])]))),
-            "logAnalyticsEvent: data.events[1].kpiEventName is required"
+            err(&base(Input::List(vec![
+                ok,
+                map(vec![("kpiEventName", Input::Bool(false))])
+            ]))),
+            "logAnalyticsEvent: data.events[1].kpiEventName must be a string, got boolean"
         );
         assert_eq!(
             err(&base(Input::List(vec![map(vec![
@@ -299,9 +384,12 @@ mod tests {
         assert_eq!(
             err(&base(Input::List(vec![map(vec![
                 ("kpiEventName", s("A")),
-                ("customData", Input::List(vec![map(vec![("value", s("v"))])]),),
+                (
+                    "customData",
+                    Input::List(vec![map(vec![("attribute", Input::Number(2.0))])]),
+                ),
             ])]))),
-            "logAnalyticsEvent: data.events[0].customData[0].attribute is required"
+            "logAnalyticsEvent: data.events[0].customData[0].attribute must be a string, got number"
         );
         assert_eq!(
             err(&base(Input::List(vec![map(vec![
@@ -334,6 +422,6 @@ mod tests {
                 ])]),
             ),
         ]);
-        assert_eq!(validate(&d, &s("E"), &Input::Null), Ok(()));
+        assert_eq!(validate(&d, &s("E"), &Input::Null), Ok(vec![]));
     }
 }

@@ -31,6 +31,8 @@ pub struct WireMember {
     pub role: Option<String>,
     /// `CONNECTED`, `DISCONNECTED`, `ALERTING`.
     pub state: Option<String>,
+    /// `avatarImageUrl` (agents may have one).
+    pub avatar_image_url: Option<String>,
 }
 
 /// The answer to `POST …/conversations`.
@@ -183,7 +185,10 @@ impl Endpoint {
         }
         let mut info = Obj::new();
         // The API requires a display name; the widget's form makes nickname optional.
-        info.str("displayName", member.display_name.as_deref().unwrap_or("Guest"));
+        info.str(
+            "displayName",
+            member.display_name.as_deref().unwrap_or("Customer"),
+        );
         info.opt_str("firstName", member.first_name.as_deref());
         info.opt_str("lastName", member.last_name.as_deref());
         info.opt_str("email", member.email.as_deref());

@@ -42,12 +42,15 @@
 //!   against Genesys Cloud (and the emulator) a polling guest is not routed: polling is for reading a chat that
 //!   another connection routed, or for servers that route without a stream.
 //!
-//! Decisions where the vendor is silent: rejections with a vendor text reject with that string (as Genesys
-//! Widgets does); failed requests reject with the AJAX response object; `downloadFile` rejects with "This
-//! transport doesn't support file downloads."; `getTranscript` resolves `{messages}`; `getSessionData`
-//! resolves `{conversationId, memberId}` (never the JWT); supervisor events are published for a member with role
-//! `SUPERVISOR`, which the Guest Chat API does not have today (the emulator can add one); bots (`WORKFLOW`) and the queue (`ACD`) send
-//! messages but are not agents.
+//! Shapes: the commands' results, rejection texts and events are those of the WebChatService that Genesys Widgets
+//! 9.0.017 ships (docs/webchat.md lists them, and every deliberate difference with its reason): `startChat` and
+//! `sendMessage` resolve `undefined`, `endChat` the leave's jqXHR; `getSessionData` and `started` carry the
+//! session object, JWT included, as the vendor's do (the shell keeps it out of analytics and the debug log);
+//! `getAgents` is a map by member id. Where the vendor is silent: failed requests reject with the AJAX response
+//! object; `downloadFile` rejects with "This transport doesn't support file downloads."; supervisor events are
+//! published for a member with role `SUPERVISOR`, which the Guest Chat API does not have today (the emulator can
+//! add one); bots (`WORKFLOW`) and the queue (`ACD`) send messages but are not agents. Until it is configured,
+//! every command is refused with [`NOT_CONFIGURED`] and nothing is published.
 
 pub mod config;
 pub mod transcript;
@@ -58,10 +61,15 @@ use crate::core::guestchat::{Created, Frame, MemberInfo, Reply, Request, WireMem
 use config::Config;
 use transcript::{AgentInfo, ChatMessage, Role, Transcript};
 
+/// `sendMessage` without a chat: the vendor's text keeps its period.
 pub const NO_SESSION: &str = "There is no active chat session.";
+/// `endChat` without a chat: the vendor's text has no period.
+pub const NO_SESSION_END: &str = "There is no active chat session";
+/// `sendTyping` without a chat.
+pub const NO_TYPING_SESSION: &str = "trying to send typing indicator when session is not active";
 pub const NO_SESSION_SHORT: &str = "No active chat session.";
-pub const ALREADY_ACTIVE: &str = "There is already an active chat session.";
-pub const NO_TEXT: &str = "No message text provided.";
+pub const ALREADY_ACTIVE: &str = "There is already an active chat session";
+pub const NO_TEXT: &str = "No message text provided";
 pub const NO_POLLING: &str = "This transport doesn't support polling.";
 pub const NO_RESET_POLL: &str = "This transport doesn't support resetPollExceptions command.";
 pub const NO_FILES: &str = "This transport doesn't support file uploads.";
@@ -76,9 +84,11 @@ pub const PRIVATE_POLL: &str =
     "Access Denied to private command. Only WebChatService is allowed to invoke this command.";
 pub const PRIVATE_RESTORE: &str = "Access Denied to private command. Only WebChatService is allowed to invoke this command in Non-Async mode.";
 pub const POLL_BUSY: &str = "previous poll has not finished.";
-pub const HISTORY_ASYNC_ONLY: &str = "Fetching history messages applies only to Asynchronous chat.";
-pub const NOT_CONFIGURED: &str =
-    "WebChatService is not configured: set _genesys.widgets.webchat.transport or call WebChatService.configure.";
+/// `fetchHistory` without pagination (the shipped widget's text).
+pub const HISTORY_OFF: &str = "Fetching chat history on scroll is not enabled.";
+/// `fetchHistory` with pagination: every older message was already delivered (the shipped widget's text).
+pub const HISTORY_DONE: &str = "No more messages to fetch";
+pub const NOT_CONFIGURED: &str = "WebChatService is not configured: _genesys.widgets.webchat.transport is missing; call WebChatService.configure with it first";
 pub const RESTORING: &str = "Already restoring. Ignoring request.";
 pub const RESTORE_ACTIVE: &str = "Chat session is already active, ignoring restore command.";
 
@@ -173,20 +183,46 @@ pub enum AjaxBody {
     Text(String),
 }
 
-/// `getSessionData` and `messageReceived.sessionData`.
+/// `getSessionData`, and `started`'s `data`: the vendor's session object, JWT included (pages read it; it also
+/// sits in sessionStorage). The shell keeps it out of analytics and debug logging.
 #[derive(Debug, Clone, PartialEq, Default)]
-pub struct SessionData {
-    pub conversation_id: Option<String>,
-    pub member_id: Option<String>,
+pub enum SessionData {
+    /// No chat yet on this page: every key present, `undefined`, with `displayName` and `nextMsgURL` `""`.
+    #[default]
+    NoChat,
+    /// A chat started here, or restored (`restored` adds `displayName: ""` and `nextMsgURL: ""`).
+    Live {
+        jwt: String,
+        conversation_id: String,
+        member_id: String,
+        web_socket_url: String,
+        last_message_id: Option<String>,
+        restored: bool,
+    },
+    /// After the chat ended: `{}`.
+    Ended,
 }
 
-/// `getStats`.
+/// `getStats`: the first and last transcript messages' times (`false` without messages).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stats {
     pub agents: Vec<AgentInfo>,
     pub start_time: Option<f64>,
     pub end_time: Option<f64>,
     pub duration: Option<f64>,
+}
+
+/// A member as the server describes it (`agentConnected`'s `message`): `{id, displayName, role, customFields,
+/// state, avatarImageUrl, lastEvent}`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MemberEntity {
+    pub id: String,
+    pub display_name: String,
+    /// `AGENT`, `SUPERVISOR`, `CUSTOMER`.
+    pub role: &'static str,
+    /// `CONNECTED` or `DISCONNECTED` (also its `lastEvent`).
+    pub state: &'static str,
+    pub avatar_image_url: String,
 }
 
 /// A deferred's settlement value.
@@ -197,11 +233,14 @@ pub enum Value {
     Text(String),
     Ajax(Ajax),
     Filters(Vec<Filter>),
-    Transcript(Vec<ChatMessage>),
+    /// `getTranscript`: `{messages, originalMessages}`, each message with its server original.
+    Transcript(Vec<(WireMessage, ChatMessage)>),
     Agents(Vec<AgentInfo>),
     Stats(Stats),
     SessionData(SessionData),
     SessionActive(bool),
+    /// `endChat`: the jqXHR of the `DELETE` (`readyState: 4`, `status`, `statusText`, `responseText: ""`).
+    Xhr(u16),
     /// `updateUserData` before a session: the shell resolves with its merged userData object.
     UserData,
 }
@@ -211,6 +250,8 @@ pub enum Value {
 pub struct Typing {
     pub from_type: &'static str,
     pub from_name: String,
+    pub from_id: String,
+    pub avatar: String,
     pub timestamp: f64,
 }
 
@@ -218,7 +259,16 @@ pub struct Typing {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     Ready,
-    Started(Ajax),
+    /// `{async: false, asyncClose: "hideChat", pagination, fileUpload: false}`, right after `ready`.
+    CapabilitiesChanged {
+        pagination: bool,
+    },
+    /// `{data: <session object>}`.
+    Started(SessionData),
+    /// `{}`, right after `started`.
+    AjaxResponse,
+    /// `{}`, just before every `ended`.
+    ClientDisconnected,
     Ended,
     Restored,
     RestoreTimeout,
@@ -232,15 +282,17 @@ pub enum Event {
     Error(Ajax),
     AgentTypingStarted(Typing),
     AgentTypingStopped(Typing),
-    AgentTypingTimeout(Typing),
+    /// `{}`.
+    AgentTypingTimeout,
     ClientTypingStarted,
     ClientTypingStopped,
     PollingStarted,
     PollingStopped,
-    /// `clientConnected`, `agentDisconnected`, … with `{message, agents, numAgentsConnected}`.
+    /// `agentConnected`, `agentDisconnected`, `supervisor*`, and `clientConnected` (restore only), with
+    /// `{message, agents, numAgentsConnected}`.
     Presence {
         name: &'static str,
-        message: ChatMessage,
+        member: MemberEntity,
         agents: Vec<AgentInfo>,
         connected: u32,
     },
@@ -256,7 +308,10 @@ impl Event {
     pub fn name(&self) -> &'static str {
         match self {
             Event::Ready => "ready",
+            Event::CapabilitiesChanged { .. } => "capabilitiesChanged",
             Event::Started(_) => "started",
+            Event::AjaxResponse => "ajaxResponse",
+            Event::ClientDisconnected => "clientDisconnected",
             Event::Ended => "ended",
             Event::Restored => "restored",
             Event::RestoreTimeout => "restoreTimeout",
@@ -266,7 +321,7 @@ impl Event {
             Event::Error(_) => "error",
             Event::AgentTypingStarted(_) => "agentTypingStarted",
             Event::AgentTypingStopped(_) => "agentTypingStopped",
-            Event::AgentTypingTimeout(_) => "agentTypingTimeout",
+            Event::AgentTypingTimeout => "agentTypingTimeout",
             Event::ClientTypingStarted => "clientTypingStarted",
             Event::ClientTypingStopped => "clientTypingStopped",
             Event::PollingStarted => "pollingStarted",
@@ -285,7 +340,9 @@ impl Event {
 /// Every event name WebChatService publishes (for `registerEvents`).
 pub const EVENTS: &[&str] = &[
     "ready",
+    "capabilitiesChanged",
     "started",
+    "ajaxResponse",
     "ended",
     "restored",
     "restoreTimeout",
@@ -489,6 +546,8 @@ struct Conversation {
     stream_uri: String,
     start_time: f64,
     end_time: Option<f64>,
+    /// Restored after a reload (the vendor's restored session object has two more keys).
+    restored: bool,
 }
 
 /// The WebChatService session machine.
@@ -526,6 +585,10 @@ pub struct Session {
     /// A request of the poll in flight failed.
     poll_failed: bool,
     agent_typing: Option<Typing>,
+    /// An agent typing indicator came and its `agentTypingTimeout` is still due.
+    typing_timeout_due: bool,
+    /// A typing indicator from a member being looked up: (its id, its time), announced once it is known.
+    typing_held: Option<(String, f64)>,
     client_typing: bool,
     last_typing_sent: f64,
     stored_snapshot: Option<Snapshot>,
@@ -536,6 +599,10 @@ pub struct Session {
     restore_failures: u32,
     /// After a restore, the stream's first open also catches up (messages may have come while fetching).
     catch_up_on_open: bool,
+    /// The page loaded ([`Session::boot`]).
+    booted: bool,
+    /// `ready` and `capabilitiesChanged` were published.
+    announced: bool,
 }
 
 impl Default for Session {
@@ -617,6 +684,8 @@ impl Session {
             poll_cmd: None,
             poll_failed: false,
             agent_typing: None,
+            typing_timeout_due: false,
+            typing_held: None,
             client_typing: false,
             last_typing_sent: f64::NEG_INFINITY,
             stored_snapshot: None,
@@ -626,6 +695,8 @@ impl Session {
             restore_messages: Vec::new(),
             restore_failures: 0,
             catch_up_on_open: false,
+            booted: false,
+            announced: false,
         }
     }
 
@@ -650,13 +721,22 @@ impl Session {
         )
     }
 
+    /// The vendor's session object: `undefined` fields before a chat, the live session during one, `{}` after.
     pub fn session_data(&self) -> SessionData {
-        if self.conv.id.is_empty() {
-            return SessionData::default();
+        if self.conv.id.is_empty() || !self.is_active() {
+            return if self.conv.end_time.is_some() {
+                SessionData::Ended
+            } else {
+                SessionData::NoChat
+            };
         }
-        SessionData {
-            conversation_id: Some(self.conv.id.clone()),
-            member_id: Some(self.conv.member_id.clone()),
+        SessionData::Live {
+            jwt: self.conv.jwt.clone(),
+            conversation_id: self.conv.id.clone(),
+            member_id: self.conv.member_id.clone(),
+            web_socket_url: self.conv.stream_uri.clone(),
+            last_message_id: self.transcript.last_id.clone(),
+            restored: self.conv.restored,
         }
     }
 
@@ -728,6 +808,9 @@ impl Session {
     /// Sets the configuration; a snapshot waiting for it is restored now.
     pub fn configure(&mut self, config: Config, ctx: Ctx) {
         self.config = Some(config);
+        if self.booted {
+            self.announce();
+        }
         if self.phase == Phase::RestorePending {
             self.phase = Phase::Idle;
             if let Some(s) = self.stored_snapshot.take() {
@@ -738,7 +821,10 @@ impl Session {
 
     /// The page loaded with (maybe) a stored snapshot.
     pub fn boot(&mut self, snapshot: Option<Snapshot>, ctx: Ctx) {
-        self.emit(Event::Ready);
+        self.booted = true;
+        if self.config.is_some() {
+            self.announce();
+        }
         let Some(s) = snapshot else { return };
         if self.config.is_none() {
             self.stored_snapshot = Some(s);
@@ -746,6 +832,17 @@ impl Session {
             return;
         }
         self.begin_restore(s, ctx);
+    }
+
+    /// `ready`, then `capabilitiesChanged`: once, when the service is loaded and configured (an unconfigured
+    /// service is silent: pages and analytics hear of it once it can chat).
+    fn announce(&mut self) {
+        if std::mem::replace(&mut self.announced, true) {
+            return;
+        }
+        self.emit(Event::Ready);
+        let pagination = self.cfg().pagination;
+        self.emit(Event::CapabilitiesChanged { pagination });
     }
 
     fn begin_restore(&mut self, s: Snapshot, ctx: Ctx) {
@@ -763,6 +860,7 @@ impl Session {
             stream_uri: s.event_stream_uri,
             start_time: s.start_time,
             end_time: None,
+            restored: true,
         };
         self.filters = s.filters;
         self.journey = s.journey;
@@ -816,8 +914,14 @@ impl Session {
     // ----- commands -------------------------------------------------------------------------------------------
 
     pub fn command(&mut self, cmd: u32, command: Command, ctx: Ctx) {
+        if self.config.is_none() {
+            // Registered before it is configured (a page without `_genesys.widgets.webchat` at load, or an npm
+            // app): every command says which configuration is missing.
+            self.refuse(cmd, NOT_CONFIGURED);
+            return;
+        }
         match command {
-            Command::StartChat(info) => self.start_chat(cmd, info, ctx),
+            Command::StartChat(info) => self.start_chat(cmd, info, None, ctx),
             Command::EndChat => self.end_chat(cmd),
             Command::SendMessage(t) => match t {
                 Some(t) if !t.trim().is_empty() => {
@@ -851,15 +955,23 @@ impl Session {
             }
             Command::SendTyping => {
                 if self.phase == Phase::Active {
-                    self.send_typing(Some(cmd), ctx);
+                    self.client_typed(Some(cmd), ctx);
                 } else {
-                    self.refuse(cmd, NO_SESSION);
+                    self.refuse(cmd, NO_TYPING_SESSION);
                 }
             }
             Command::SendCustomNotice => self.refuse(cmd, NO_CUSTOM_NOTICE),
             Command::SendFile => self.refuse(cmd, NO_FILES),
             Command::DownloadFile => self.refuse(cmd, NO_DOWNLOADS),
-            Command::FetchHistory => self.refuse(cmd, HISTORY_ASYNC_ONLY),
+            Command::FetchHistory => {
+                // A restore delivers the whole transcript, so there is never an older page left to fetch.
+                let text = if self.cfg().pagination {
+                    HISTORY_DONE
+                } else {
+                    HISTORY_OFF
+                };
+                self.refuse(cmd, text);
+            }
             Command::Restore { internal } => {
                 if !internal {
                     self.refuse(cmd, PRIVATE_RESTORE);
@@ -915,7 +1027,7 @@ impl Session {
                 }
             }
             Command::GetTranscript => {
-                let t = self.transcript.chat_messages();
+                let t = self.transcript.chat_messages_with_wire();
                 self.resolve(cmd, Value::Transcript(t));
             }
             Command::GetAgents => {
@@ -923,15 +1035,10 @@ impl Session {
                 self.resolve(cmd, Value::Agents(a));
             }
             Command::GetStats => {
-                let start = if self.conv.id.is_empty() {
-                    None
-                } else {
-                    Some(self.conv.start_time)
-                };
-                let end = self.conv.end_time;
+                // The vendor's: the first and last transcript messages' times, `false` without messages.
+                let (start, end) = self.transcript.first_last_ms();
                 let duration = match (start, end) {
                     (Some(s), Some(e)) => Some(e - s),
-                    (Some(s), None) => Some(ctx.now - s),
                     _ => None,
                 };
                 let agents = self.transcript.agents();
@@ -965,12 +1072,23 @@ impl Session {
         self.save(ctx.now);
     }
 
-    fn start_chat(&mut self, cmd: u32, info: MemberInfo, ctx: Ctx) {
+    /// `startChat` whose options override the configured `interactionData`, `deploymentKey` or organization (as
+    /// the shipped service reads them): `config` is the configuration with those overrides, used for this chat's
+    /// creation only.
+    pub fn start_chat_with(&mut self, cmd: u32, info: MemberInfo, config: Config, ctx: Ctx) {
+        if self.config.is_none() {
+            self.refuse(cmd, NOT_CONFIGURED);
+            return;
+        }
+        self.start_chat(cmd, info, Some(config), ctx);
+    }
+
+    fn start_chat(&mut self, cmd: u32, info: MemberInfo, over: Option<Config>, ctx: Ctx) {
         if self.is_active() || self.phase == Phase::RestorePending {
             self.refuse(cmd, ALREADY_ACTIVE);
             return;
         }
-        let Some(config) = self.config.clone() else {
+        let Some(config) = over.or_else(|| self.config.clone()) else {
             self.refuse(cmd, NOT_CONFIGURED);
             return;
         };
@@ -979,18 +1097,18 @@ impl Session {
         self.journey_progress("accepted", None);
         self.phase = Phase::Starting;
         self.conv.start_time = ctx.now;
-        if let Some(name) = &info.display_name {
-            // The guest's own name, for `from.name` of its messages.
-            self.transcript.learn(
-                &WireMember {
-                    id: String::new(),
-                    display_name: Some(name.clone()),
-                    role: Some("CUSTOMER".into()),
-                    state: None,
-                },
-                "",
-            );
-        }
+        // The guest's own name, for `from.name` of its messages: the display name the server is given.
+        let name = info.display_name.clone().unwrap_or_else(|| "Customer".into());
+        self.transcript.learn(
+            &WireMember {
+                id: String::new(),
+                display_name: Some(name),
+                role: Some("CUSTOMER".into()),
+                state: None,
+                avatar_image_url: None,
+            },
+            "",
+        );
         let req = config
             .endpoint
             .create(&config.routing, &info, config.journey.as_ref());
@@ -1013,14 +1131,25 @@ impl Session {
         self.polling = false;
         self.polls_in_flight = 0;
         self.agent_typing = None;
+        self.typing_timeout_due = false;
+        self.typing_held = None;
         self.client_typing = false;
         self.engaged = false;
         self.send_attempt = 0;
     }
 
     fn end_chat(&mut self, cmd: u32) {
+        if matches!(self.phase, Phase::Ending | Phase::Starting) {
+            // Being created or already leaving: the first endChat settles with the answer; this one is refused.
+            self.refuse(cmd, NO_SESSION_END);
+            return;
+        }
         if !matches!(self.phase, Phase::Active | Phase::Restoring) {
-            self.refuse(cmd, NO_SESSION);
+            // As the vendor: refused, and `clientDisconnected` + `ended` are still published (a page's "End"
+            // button that closes its window on `ended` works whether or not a chat was running).
+            self.refuse(cmd, NO_SESSION_END);
+            self.emit(Event::ClientDisconnected);
+            self.emit(Event::Ended);
             return;
         }
         self.phase = Phase::Ending;
@@ -1045,12 +1174,21 @@ impl Session {
         if self.phase != Phase::Active {
             return;
         }
+        self.client_typed(None, ctx);
+    }
+
+    /// The guest typed (a key, or `sendTyping`): `clientTypingStarted` once, an indicator at most every 2 s,
+    /// `clientTypingStopped` 2 s after the last. A `sendTyping` within 2 s of the last indicator resolves at
+    /// once without a request, as the vendor's.
+    fn client_typed(&mut self, cmd: Option<u32>, ctx: Ctx) {
         if !self.client_typing {
             self.client_typing = true;
             self.emit(Event::ClientTypingStarted);
         }
         if ctx.now - self.last_typing_sent >= TYPING_RESEND_MS {
-            self.send_typing(None, ctx);
+            self.send_typing(cmd, ctx);
+        } else if let Some(cmd) = cmd {
+            self.resolve(cmd, Value::Undefined);
         }
         self.arm(Timer::ClientTyping, CLIENT_TYPING_MS);
     }
@@ -1181,12 +1319,9 @@ impl Session {
         self.send_attempt = 0;
         if let Some(head) = self.queue.pop_front() {
             if let Some(cmd) = head.cmd {
-                let v = if head.filtered {
-                    Value::Undefined
-                } else {
-                    Value::Ajax(ajax)
-                };
-                self.resolve(cmd, v);
+                // The vendor resolves `undefined`; the message itself comes with `messageReceived`.
+                let _ = (ajax, head.filtered);
+                self.resolve(cmd, Value::Undefined);
             }
         }
     }
@@ -1321,6 +1456,11 @@ impl Session {
                         self.member_state(&mid, c, msg, ctx);
                     }
                 }
+                if let Some((who, at)) = self.typing_held.clone() {
+                    if who == mid && self.is_active() {
+                        self.typing_from(&who, at);
+                    }
+                }
                 self.deliver(false, ctx);
             }
         }
@@ -1353,12 +1493,13 @@ impl Session {
                     }
                 }
                 self.phase = Phase::Active;
-                let ajax = ajax_of(&HttpResult::Ok {
-                    status,
-                    reply: Reply::Created(c),
-                });
-                self.resolve(cmd, Value::Ajax(ajax.clone()));
-                self.emit(Event::Started(ajax));
+                let _ = (status, c);
+                // The vendor resolves `undefined`, then publishes `started` with the session object and
+                // `ajaxResponse`.
+                self.resolve(cmd, Value::Undefined);
+                let data = self.session_data();
+                self.emit(Event::Started(data));
+                self.emit(Event::AjaxResponse);
                 self.journey_progress("started", None);
                 self.save(ctx.now);
                 self.connect();
@@ -1392,8 +1533,11 @@ impl Session {
     fn on_left(&mut self, cmd: u32, result: HttpResult, ctx: Ctx) {
         match result {
             HttpResult::Ok { .. } | HttpResult::Status { status: 404, .. } => {
-                let ajax = ajax_of(&result);
-                self.resolve(cmd, Value::Ajax(ajax));
+                let status = match &result {
+                    HttpResult::Ok { status, .. } | HttpResult::Status { status, .. } => *status,
+                    HttpResult::Network(_) => 0,
+                };
+                self.resolve(cmd, Value::Xhr(status));
                 self.finish(ctx);
             }
             other => {
@@ -1441,6 +1585,9 @@ impl Session {
         });
         self.out.push(Output::Store(None));
         self.conv.jwt.clear();
+        // As the vendor: the transcript and the agents are emptied when the chat ends.
+        self.transcript.clear();
+        self.emit(Event::ClientDisconnected);
         self.emit(Event::Ended);
         self.journey_progress("completed", None);
     }
@@ -1651,6 +1798,24 @@ impl Session {
             self.emit(Event::Restored);
         }
         self.restore_failures = 0;
+        // As the vendor, a restore tells who is in the chat: `agentConnected` (or `supervisorConnected`) per
+        // connected agent and `clientConnected` for the guest, before the restored messages.
+        let own = self.conv.member_id.clone();
+        let present: Vec<(String, String, Role)> = self
+            .transcript
+            .members
+            .iter()
+            .filter(|m| m.connected && (m.id == own || matches!(m.role, Role::Agent | Role::Supervisor)))
+            .map(|m| (m.id.clone(), m.name.clone(), m.role))
+            .collect();
+        for (id, name, role) in present {
+            let event = match role {
+                Role::Agent => "agentConnected",
+                Role::Supervisor => "supervisorConnected",
+                _ => "clientConnected",
+            };
+            self.presence(event, &id, name, role, true);
+        }
         let _ = was_offline;
         let msgs = std::mem::take(&mut self.restore_messages);
         for m in msgs {
@@ -1843,25 +2008,29 @@ impl Session {
                 if m.sender_id == self.conv.member_id {
                     return;
                 }
-                let (from_type, from_name) = match self.transcript.member(&m.sender_id) {
-                    Some(x) => (x.role.from_type(), x.name.clone()),
-                    None => ("Agent", String::new()),
+                let timestamp = if m.timestamp_ms > 0.0 {
+                    m.timestamp_ms
+                } else {
+                    ctx.now
                 };
-                let t = Typing {
-                    from_type,
-                    from_name,
-                    timestamp: if m.timestamp_ms > 0.0 {
-                        m.timestamp_ms
-                    } else {
-                        ctx.now
-                    },
-                };
-                if self.agent_typing.is_none() {
-                    self.emit(Event::AgentTypingStarted(t.clone()));
+                let known = self
+                    .transcript
+                    .member(&m.sender_id)
+                    .is_some_and(|x| !self.transcript.awaiting.contains(&x.id) && x.role != Role::External);
+                if !known {
+                    // Who is typing is not known yet (its member change came with an id only): ask, and
+                    // announce the indicator with its name once the answer comes.
+                    self.typing_held = Some((m.sender_id.clone(), timestamp));
+                    self.ask_member(&m.sender_id);
+                    if !self.transcript.awaiting.contains(&m.sender_id) {
+                        // Already asked and answered: it is what it is.
+                        self.typing_from(&m.sender_id, timestamp);
+                    }
+                    return;
                 }
-                self.agent_typing = Some(t);
-                self.arm(Timer::AgentTyping, AGENT_TYPING_MS);
+                self.typing_from(&m.sender_id, timestamp);
             }
+
             Frame::MemberChange(m) => {
                 let own = self.conv.member_id.clone();
                 let known = self.transcript.member(&m.id).is_some();
@@ -1884,6 +2053,28 @@ impl Session {
         }
     }
 
+    /// An indicator of `sender` typing: as the vendor, `agentTypingStarted` for every indicator.
+    /// `agentTypingTimeout` comes 3 s after the last one (the vendor counts from the first of a burst, hiding a
+    /// still-typing agent).
+    fn typing_from(&mut self, sender: &str, timestamp: f64) {
+        self.typing_held = None;
+        let (from_type, from_name, avatar) = match self.transcript.member(sender) {
+            Some(x) => (x.role.from_type(), x.name.clone(), x.avatar.clone()),
+            None => ("Agent", String::new(), String::new()),
+        };
+        let t = Typing {
+            from_type,
+            from_name,
+            avatar,
+            from_id: sender.to_string(),
+            timestamp,
+        };
+        self.emit(Event::AgentTypingStarted(t.clone()));
+        self.agent_typing = Some(t);
+        self.typing_timeout_due = true;
+        self.arm(Timer::AgentTyping, AGENT_TYPING_MS);
+    }
+
     /// A member is (dis)connected: publishes the presence event on a change of state.
     fn member_state(&mut self, id: &str, connected: bool, message: Option<ChatMessage>, ctx: Ctx) {
         let own = self.conv.member_id.clone();
@@ -1893,6 +2084,7 @@ impl Session {
             self.transcript.members.push(transcript::Member {
                 id: id.to_string(),
                 name: String::new(),
+                avatar: String::new(),
                 role: Role::External,
                 connected: false,
                 connected_time: None,
@@ -1918,47 +2110,55 @@ impl Session {
         }
         let role = m.role;
         let name = m.name.clone();
+        let _ = message;
+        if id == own {
+            // The guest's own member: no event while live (the vendor publishes `clientConnected` only during a
+            // restore); disconnected means the chat is over (`clientDisconnected`, `ended`).
+            if !connected {
+                self.finish(ctx);
+            }
+            return;
+        }
         let event = match (role, connected) {
-            (Role::Client, true) => "clientConnected",
-            (Role::Client, false) => "clientDisconnected",
             (Role::Supervisor, true) => "supervisorConnected",
             (Role::Supervisor, false) => "supervisorDisconnected",
             (Role::Agent, true) => "agentConnected",
             (Role::Agent, false) => "agentDisconnected",
-            // Bots and system members are not agents.
+            // Bots, the queue and other customers are not agents.
             _ => return,
         };
-        if id != own && role == Role::Client {
-            return;
-        }
-        let message = message.unwrap_or_else(|| ChatMessage {
-            kind: if connected {
-                "ParticipantJoined"
-            } else {
-                "ParticipantLeft"
-            },
-            text: String::new(),
-            index: self.transcript.len() as u32,
-            timestamp: ctx.now,
-            id: String::new(),
-            from_type: role.from_type(),
-            from_name: name,
-        });
-        let agents = self.transcript.agents();
-        let n = self.transcript.agents_connected();
-        self.emit(Event::Presence {
-            name: event,
-            message,
-            agents,
-            connected: n,
-        });
+        self.presence(event, id, name, role, connected);
         if connected && matches!(role, Role::Agent | Role::Supervisor) && !self.engaged {
             self.engaged = true;
             self.journey_progress("engaged", None);
         }
-        if id == own && !connected {
-            self.finish(ctx);
-        }
+    }
+
+    /// Publishes a presence event: `{message: <the member as the server describes it>, agents, …}`.
+    fn presence(&mut self, event: &'static str, id: &str, name: String, role: Role, connected: bool) {
+        let member = MemberEntity {
+            id: id.to_string(),
+            display_name: name,
+            role: match role {
+                Role::Agent => "AGENT",
+                Role::Supervisor => "SUPERVISOR",
+                _ => "CUSTOMER",
+            },
+            state: if connected { "CONNECTED" } else { "DISCONNECTED" },
+            avatar_image_url: self
+                .transcript
+                .member(id)
+                .map(|m| m.avatar.clone())
+                .unwrap_or_default(),
+        };
+        let agents = self.transcript.agents();
+        let n = self.transcript.agents_connected();
+        self.emit(Event::Presence {
+            name: event,
+            member,
+            agents,
+            connected: n,
+        });
     }
 
     fn ask_member(&mut self, id: &str) {
@@ -1981,14 +2181,14 @@ impl Session {
         if released.is_empty() {
             return;
         }
-        // An agent's message ends its typing.
+        // An agent's message ends its typing: `agentTypingStopped` (documented); `agentTypingTimeout` still follows on
+        // its timer, as pages written for the vendor hide their indicator on it.
         if let Some(t) = self.agent_typing.clone() {
             if released
                 .iter()
                 .any(|(w, c)| w.sender_id != own && c.kind == "Message")
             {
                 self.agent_typing = None;
-                self.cancel(Timer::AgentTyping);
                 self.emit(Event::AgentTypingStopped(t));
             }
         }
@@ -2155,8 +2355,9 @@ impl Session {
                 }
             }
             Timer::AgentTyping => {
-                if let Some(t) = self.agent_typing.take() {
-                    self.emit(Event::AgentTypingTimeout(t));
+                self.agent_typing = None;
+                if std::mem::take(&mut self.typing_timeout_due) {
+                    self.emit(Event::AgentTypingTimeout);
                 }
             }
             Timer::ClientTyping => {

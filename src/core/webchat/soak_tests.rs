@@ -283,12 +283,14 @@ impl World {
                 display_name: Some("Soak".into()),
                 role: Some("CUSTOMER".into()),
                 state: Some("CONNECTED".into()),
+                avatar_image_url: None,
             },
             WireMember {
                 id: "A".into(),
                 display_name: Some("Alice".into()),
                 role: Some("AGENT".into()),
                 state: Some("CONNECTED".into()),
+                avatar_image_url: None,
             },
         ]
     }

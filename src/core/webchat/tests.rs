@@ -59,6 +59,7 @@ fn agent(id: &str, name: &str, state: &str) -> WireMember {
         display_name: Some(name.into()),
         role: Some("AGENT".into()),
         state: Some(state.into()),
+        avatar_image_url: None,
     }
 }
 
@@ -68,6 +69,7 @@ fn me(state: &str) -> WireMember {
         display_name: Some("Jonny".into()),
         role: Some("CUSTOMER".into()),
         state: Some(state.into()),
+        avatar_image_url: None,
     }
 }
 
@@ -341,15 +343,27 @@ fn start_chat_creates_the_conversation_then_opens_the_stream() {
     );
     sim.drain();
     assert_eq!(sim.socket_open_urls, vec!["ws://emu/stream"]);
-    assert_eq!(sim.names(), vec!["ready", "started"].split_off(1));
-    assert_eq!(sim.resolved.len(), 1);
-    assert_eq!(sim.resolved[0].0, c);
+    // As the vendor: startChat resolves `undefined`, then `started` with the session object, then
+    // `ajaxResponse`.
+    assert_eq!(sim.names(), vec!["started", "ajaxResponse"]);
+    assert_eq!(sim.resolved, vec![(c, Value::Undefined)]);
+    assert_eq!(
+        sim.events[0],
+        Event::Started(SessionData::Live {
+            jwt: JWT.into(),
+            conversation_id: "C".into(),
+            member_id: "M".into(),
+            web_socket_url: "ws://emu/stream".into(),
+            last_message_id: None,
+            restored: false,
+        })
+    );
     assert_eq!(sim.journey, vec!["accepted", "started"]);
     let snap = sim.stored.clone().unwrap().unwrap();
     assert_eq!(snap.conversation_id, "C");
     assert_eq!(snap.jwt, JWT);
-    // Everything the page can see is free of the JWT.
-    let visible = format!("{:?}{:?}{:?}", sim.events, sim.resolved, sim.rejected);
+    // The JWT is given where the vendor gives it (`started`, `getSessionData`), nowhere else.
+    let visible = format!("{:?}{:?}{:?}", &sim.events[1..], sim.resolved, sim.rejected);
     assert!(!visible.contains(JWT));
     // A second start is refused with the vendor text.
     let again = sim.cmd(Command::StartChat(MemberInfo::default()));
@@ -360,11 +374,11 @@ fn start_chat_creates_the_conversation_then_opens_the_stream() {
 fn vendor_rejections_are_exact() {
     let mut sim = Sim::new(default_cfg());
     let cases = vec![
-        (Command::EndChat, NO_SESSION),
+        (Command::EndChat, NO_SESSION_END),
         (Command::SendMessage(Some("hi".into())), NO_SESSION),
         (Command::SendMessage(None), NO_TEXT),
         (Command::SendMessage(Some("  ".into())), NO_TEXT),
-        (Command::SendTyping, NO_SESSION),
+        (Command::SendTyping, NO_TYPING_SESSION),
         (Command::SendCustomNotice, NO_CUSTOM_NOTICE),
         (Command::SendFile, NO_FILES),
         (Command::DownloadFile, NO_DOWNLOADS),
@@ -374,7 +388,7 @@ fn vendor_rejections_are_exact() {
         (Command::StopPoll, NO_POLLING),
         (Command::ResetPollExceptions, NO_RESET_POLL),
         (Command::Restore { internal: false }, PRIVATE_RESTORE),
-        (Command::FetchHistory, HISTORY_ASYNC_ONLY),
+        (Command::FetchHistory, HISTORY_DONE),
         (Command::AddPrefilter(vec![]), BAD_FILTERS),
         (
             Command::SendFilteredMessage(
@@ -399,22 +413,35 @@ fn vendor_rejections_are_exact() {
     assert_eq!(sim.resolved.last(), Some(&(v, Value::SessionActive(false))));
     let u = sim.cmd(Command::UpdateUserData);
     assert_eq!(sim.resolved.last(), Some(&(u, Value::UserData)));
+    // Not configured yet: every command says which configuration is missing, and nothing else happens.
     let mut fresh = Session::new();
-    fresh.command(
-        1,
+    let ctx = Ctx {
+        now: 0.0,
+        random: 0.0,
+    };
+    let all = [
         Command::StartChat(MemberInfo::default()),
-        Ctx {
-            now: 0.0,
-            random: 0.0,
-        },
-    );
-    assert_eq!(
-        fresh.take_outputs(),
-        vec![Output::Reject {
-            cmd: 1,
-            value: text(NOT_CONFIGURED)
-        }]
-    );
+        Command::EndChat,
+        Command::SendMessage(Some("hi".into())),
+        Command::SendTyping,
+        Command::GetTranscript,
+        Command::GetAgents,
+        Command::GetSessionData,
+        Command::GetStats,
+        Command::VerifySession,
+    ];
+    for (i, c) in all.into_iter().enumerate() {
+        fresh.command(i as u32, c, ctx);
+        assert_eq!(
+            fresh.take_outputs(),
+            vec![Output::Reject {
+                cmd: i as u32,
+                value: text(NOT_CONFIGURED)
+            }]
+        );
+    }
+    assert!(NOT_CONFIGURED.contains("_genesys.widgets.webchat.transport"));
+    assert!(NOT_CONFIGURED.contains("WebChatService.configure"));
 }
 
 #[test]
@@ -499,24 +526,28 @@ fn agents_connect_and_disconnect_with_counts() {
     sim.frame(change(agent("A", "Alice", "DISCONNECTED")));
     assert_eq!(
         sim.names(),
-        vec![
-            "clientConnected",
-            "agentConnected",
-            "agentConnected",
-            "agentDisconnected"
-        ]
+        // The vendor publishes `clientConnected` only during a restore.
+        vec!["agentConnected", "agentConnected", "agentDisconnected"]
     );
-    match &sim.events[3] {
+    match &sim.events[2] {
         Event::Presence {
-            message,
+            member,
             agents,
             connected,
             ..
         } => {
             assert_eq!(*connected, 1);
             assert_eq!(agents.len(), 2);
-            assert_eq!(message.kind, "ParticipantLeft");
-            assert_eq!(message.from_name, "Alice");
+            assert_eq!(
+                *member,
+                MemberEntity {
+                    id: "A".into(),
+                    display_name: "Alice".into(),
+                    role: "AGENT",
+                    state: "DISCONNECTED",
+                    avatar_image_url: String::new(),
+                }
+            );
         }
         e => panic!("{e:?}"),
     }
@@ -565,15 +596,21 @@ fn typing_follows_keys_and_indicators() {
         message: Some(msg("", "A", "")),
         ..Default::default()
     };
+    // As the vendor, every indicator publishes `agentTypingStarted`; the timeout counts from the last one
+    // (the vendor's from the first, which hides an agent still typing).
     sim.frame(typing.clone());
     sim.advance(2000.0);
     sim.frame(typing.clone());
     sim.advance(2999.0);
-    assert_eq!(sim.names(), vec!["agentTypingStarted"]);
+    assert_eq!(sim.names(), vec!["agentTypingStarted", "agentTypingStarted"]);
     sim.advance(1.0);
-    assert_eq!(sim.names(), vec!["agentTypingStarted", "agentTypingTimeout"]);
+    assert_eq!(
+        sim.names(),
+        vec!["agentTypingStarted", "agentTypingStarted", "agentTypingTimeout"]
+    );
     sim.clear_events();
-    // A message from the agent ends its typing.
+    // A message from the agent ends its typing (`agentTypingStopped`); `agentTypingTimeout` still follows,
+    // as pages written for the vendor hide their indicator on it.
     sim.frame(typing);
     sim.frame(msg_frame(msg("9", "A", "done")));
     assert_eq!(
@@ -581,9 +618,13 @@ fn typing_follows_keys_and_indicators() {
         vec!["agentTypingStarted", "agentTypingStopped", "messageReceived"]
     );
     match &sim.events[0] {
-        Event::AgentTypingStarted(t) => assert_eq!(t.from_name, "Alice"),
+        Event::AgentTypingStarted(t) => {
+            assert_eq!((t.from_name.as_str(), t.from_id.as_str()), ("Alice", "A"))
+        }
         e => panic!("{e:?}"),
     }
+    sim.advance(3000.0);
+    assert_eq!(sim.names().last(), Some(&"agentTypingTimeout"));
 }
 
 #[test]
@@ -856,7 +897,16 @@ fn a_reload_restores_within_restore_timeout_and_replays_in_pages() {
     );
     assert_eq!(
         page2.names(),
-        vec!["ready", "restored", "messageReceived", "messageReceived"]
+        // As the vendor, the restore says who is in the chat before the messages.
+        vec![
+            "ready",
+            "capabilitiesChanged",
+            "restored",
+            "clientConnected",
+            "agentConnected",
+            "messageReceived",
+            "messageReceived"
+        ]
     );
     assert!(page2.events.iter().all(|e| match e {
         Event::MessageReceived { restoring, .. } => *restoring,
@@ -870,8 +920,11 @@ fn a_reload_restores_within_restore_timeout_and_replays_in_pages() {
     assert_eq!(page2.texts(), vec!["m1", "m2", "m3", "m4"]);
     let v = page2.cmd(Command::VerifySession);
     assert_eq!(page2.resolved.last(), Some(&(v, Value::SessionActive(true))));
-    // No agentConnected replayed for the agent that was already there.
-    assert!(!page2.names().contains(&"agentConnected"));
+    // The agent that was already there is announced once, by the restore, not again by the catch-up.
+    assert_eq!(
+        page2.names().iter().filter(|n| **n == "agentConnected").count(),
+        1
+    );
 
     // After restoreTimeout: nothing is restored and the snapshot is removed.
     let mut late = Sim::new(default_cfg());
@@ -879,7 +932,10 @@ fn a_reload_restores_within_restore_timeout_and_replays_in_pages() {
     let ctx = late.ctx();
     late.s.boot(Some(snap), ctx);
     late.drain();
-    assert_eq!(late.names(), vec!["ready", "restoreTimeout"]);
+    assert_eq!(
+        late.names(),
+        vec!["ready", "capabilitiesChanged", "restoreTimeout"]
+    );
     assert_eq!(late.stored, Some(None));
     assert!(late.http.is_empty());
 }
@@ -941,12 +997,27 @@ fn a_snapshot_waits_for_the_configuration() {
         }),
         ctx,
     );
-    assert_eq!(s.take_outputs(), vec![Output::Publish(Event::Ready)]);
+    // Unconfigured, the service is silent: `ready` and `capabilitiesChanged` come with the configuration,
+    // then the restore.
+    assert_eq!(s.take_outputs(), vec![]);
     s.configure(default_cfg(), ctx);
-    assert!(s
-        .take_outputs()
+    let out = s.take_outputs();
+    assert_eq!(
+        out[..2],
+        [
+            Output::Publish(Event::Ready),
+            Output::Publish(Event::CapabilitiesChanged { pagination: true })
+        ]
+    );
+    assert!(out
         .iter()
         .any(|o| matches!(o, Output::Http { request, .. } if request.url.contains("/members"))));
+    // Configured again: not announced twice.
+    s.configure(default_cfg(), ctx);
+    assert!(!s
+        .take_outputs()
+        .iter()
+        .any(|o| matches!(o, Output::Publish(Event::Ready))));
 }
 
 /// Found by the guestchat_frame fuzz target: a member lookup still in flight when the chat ended answered
@@ -998,16 +1069,29 @@ fn end_chat_leaves_and_ends() {
     let mut sim = Sim::with_agent(default_cfg());
     let c = sim.cmd(Command::EndChat);
     sim.answer(Method::Delete, "/conversations/C/members/M", ok(Reply::None));
-    assert!(sim.names().ends_with(&["ended"]));
-    assert!(sim.resolved.iter().any(|(i, _)| *i == c));
+    assert!(sim.names().ends_with(&["clientDisconnected", "ended"]));
+    // The vendor's jqXHR of the DELETE.
+    assert!(sim.resolved.contains(&(c, Value::Xhr(200))));
     assert_eq!(sim.stored, Some(None));
+    // Again, with no chat: refused with the vendor's text (no period), and, as the vendor,
+    // `clientDisconnected` and `ended` are published all the same.
+    sim.clear_events();
     let again = sim.cmd(Command::EndChat);
-    assert_eq!(sim.rejected.last(), Some(&(again, text(NO_SESSION))));
+    assert_eq!(sim.rejected.last(), Some(&(again, text(NO_SESSION_END))));
+    assert_eq!(sim.names(), vec!["clientDisconnected", "ended"]);
+    // After the end, as the vendor: the session object is `{}`, the transcript, agents and stats are empty.
+    sim.cmd(Command::GetSessionData);
+    assert_eq!(
+        sim.resolved.last().unwrap().1,
+        Value::SessionData(SessionData::Ended)
+    );
+    sim.cmd(Command::GetTranscript);
+    assert_eq!(sim.resolved.last().unwrap().1, Value::Transcript(vec![]));
     sim.cmd(Command::GetStats);
     match &sim.resolved.last().unwrap().1 {
         Value::Stats(s) => {
-            assert!(s.start_time.is_some() && s.end_time.is_some());
-            assert_eq!(s.agents.len(), 1);
+            assert!(s.start_time.is_none() && s.end_time.is_none() && s.duration.is_none());
+            assert!(s.agents.is_empty());
         }
         v => panic!("{v:?}"),
     }
@@ -1212,7 +1296,16 @@ fn without_pagination_a_restore_replays_in_one_event() {
         page_with_older(vec![msg("2", "M", "b"), msg("3", "M", "c")]),
     );
     sim.answer(Method::Get, "/messages?before=2&", page(vec![msg("1", "M", "a")]));
-    assert_eq!(sim.names(), vec!["ready", "restored", "messageReceived"]);
+    assert_eq!(
+        sim.names(),
+        vec![
+            "ready",
+            "capabilitiesChanged",
+            "restored",
+            "clientConnected",
+            "messageReceived"
+        ]
+    );
     assert_eq!(sim.texts(), vec!["a", "b", "c"]);
 }
 
@@ -1238,7 +1331,7 @@ fn a_chat_that_ended_while_the_page_was_away_is_not_restored() {
         "/members?",
         ok(Reply::Members(vec![me("DISCONNECTED")])),
     );
-    assert_eq!(sim.names(), vec!["ready", "restoreFailed"]);
+    assert_eq!(sim.names(), vec!["ready", "capabilitiesChanged", "restoreFailed"]);
     assert_eq!(sim.stored, Some(None));
     assert!(sim.socket_open_urls.is_empty());
     let v = sim.cmd(Command::VerifySession);
@@ -1525,6 +1618,7 @@ fn a_supervisor_member_publishes_supervisor_events() {
             display_name: Some("Pat".into()),
             role: Some("SUPERVISOR".into()),
             state: Some(state.into()),
+            avatar_image_url: None,
         }),
         ..Default::default()
     };
@@ -1552,4 +1646,234 @@ fn a_supervisor_member_publishes_supervisor_events() {
         .any(|a| a.name == "Pat" && a.supervisor && a.connected));
     assert_eq!(presence[1].0, "supervisorDisconnected");
     assert_eq!(presence[1].2, 1);
+}
+
+#[test]
+fn the_session_object_is_the_vendors_before_during_and_after_a_chat() {
+    let mut sim = Sim::new(default_cfg());
+    sim.cmd(Command::GetSessionData);
+    assert_eq!(
+        sim.resolved.last().unwrap().1,
+        Value::SessionData(SessionData::NoChat)
+    );
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("7", "A", "hello")));
+    sim.cmd(Command::GetSessionData);
+    assert_eq!(
+        sim.resolved.last().unwrap().1,
+        Value::SessionData(SessionData::Live {
+            jwt: JWT.into(),
+            conversation_id: "C".into(),
+            member_id: "M".into(),
+            web_socket_url: "ws://emu/stream".into(),
+            last_message_id: Some("7".into()),
+            restored: false,
+        })
+    );
+    // Restored on a new page: the same session, marked restored (the vendor's object has two more keys).
+    let snap = sim.s.snapshot(sim.now);
+    let mut page2 = Sim::new(default_cfg());
+    page2.now = sim.now;
+    let ctx = page2.ctx();
+    page2.s.boot(Some(snap), ctx);
+    page2.drain();
+    page2.answer(Method::Get, "/members?", members_answer());
+    page2.answer(Method::Get, "/messages?", page(vec![msg("7", "A", "hello")]));
+    page2.cmd(Command::GetSessionData);
+    match &page2.resolved.last().unwrap().1 {
+        Value::SessionData(SessionData::Live { jwt, restored, .. }) => {
+            assert_eq!((jwt.as_str(), *restored), (JWT, true))
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn read_commands_answer_in_the_vendors_shapes() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.frame(msg_frame(msg("7", "A", "hello")));
+    // getAgents: one entry per agent, keyed by member id; not disconnected yet.
+    sim.cmd(Command::GetAgents);
+    match &sim.resolved.last().unwrap().1 {
+        Value::Agents(a) => {
+            assert_eq!(a.len(), 1);
+            assert_eq!((a[0].id.as_str(), a[0].name.as_str()), ("A", "Alice"));
+            assert!(a[0].connected && !a[0].supervisor);
+            assert!(a[0].connected_time.is_some() && a[0].disconnected_time.is_none());
+        }
+        v => panic!("{v:?}"),
+    }
+    // getTranscript: every delivered message with its server original (sender id included).
+    sim.cmd(Command::GetTranscript);
+    match &sim.resolved.last().unwrap().1 {
+        Value::Transcript(t) => {
+            let last = t.last().unwrap();
+            assert_eq!(
+                (
+                    last.0.id.as_str(),
+                    last.0.sender_id.as_str(),
+                    last.0.body.as_str()
+                ),
+                ("7", "A", "hello")
+            );
+            assert_eq!(
+                (last.1.kind, last.1.from_type, last.1.from_name.as_str()),
+                ("Message", "Agent", "Alice")
+            );
+        }
+        v => panic!("{v:?}"),
+    }
+    // getStats: from the first to the last message's time.
+    sim.cmd(Command::GetStats);
+    match &sim.resolved.last().unwrap().1 {
+        Value::Stats(s) => {
+            assert_eq!(
+                (s.start_time, s.end_time, s.duration),
+                (Some(1.0), Some(1.0), Some(0.0))
+            )
+        }
+        v => panic!("{v:?}"),
+    }
+}
+
+#[test]
+fn sends_resolve_undefined_and_typing_follows_the_vendor() {
+    let mut sim = Sim::with_agent(default_cfg());
+    let c = sim.cmd(Command::SendMessage(Some("hi".into())));
+    sim.answer(
+        Method::Post,
+        "/members/M/messages",
+        ok(Reply::Message(msg("8", "M", "hi"))),
+    );
+    assert!(sim.resolved.contains(&(c, Value::Undefined)));
+    // sendTyping: `clientTypingStarted`, one indicator; again within 2 s: resolved with no request.
+    sim.clear_events();
+    let t1 = sim.cmd(Command::SendTyping);
+    assert!(sim.has(Method::Post, "/members/M/typing"));
+    sim.answer(Method::Post, "/members/M/typing", ok(Reply::None));
+    assert!(sim.resolved.iter().any(|(i, _)| *i == t1));
+    sim.advance(500.0);
+    let t2 = sim.cmd(Command::SendTyping);
+    assert!(!sim.has(Method::Post, "/members/M/typing"));
+    assert!(sim.resolved.contains(&(t2, Value::Undefined)));
+    sim.advance(2000.0);
+    assert_eq!(sim.names(), vec!["clientTypingStarted", "clientTypingStopped"]);
+}
+
+#[test]
+fn end_chat_while_the_chat_is_being_created_publishes_nothing() {
+    let mut sim = Sim::new(default_cfg());
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.clear_events();
+    let e = sim.cmd(Command::EndChat);
+    assert_eq!(sim.rejected.last(), Some(&(e, text(NO_SESSION_END))));
+    assert!(sim.names().is_empty());
+}
+
+#[test]
+fn an_agent_typing_before_it_is_known_is_announced_with_its_name() {
+    // The typing indicator can come while the agent (announced by id only) is being looked up: the vendor
+    // announces typing only from a known agent, so it is announced, named, once the answer comes.
+    let mut sim = Sim::started(default_cfg());
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(WireMember {
+            id: "A".into(),
+            state: Some("CONNECTED".into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    sim.clear_events();
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.messages".into(),
+        kind: Some("typing-indicator".into()),
+        message: Some(msg("", "A", "")),
+        ..Default::default()
+    });
+    assert!(sim.events.is_empty(), "waits for who A is");
+    sim.answer(
+        Method::Get,
+        "/members/A",
+        ok(Reply::Member(agent("A", "Alex", "CONNECTED"))),
+    );
+    assert_eq!(sim.names(), vec!["agentConnected", "agentTypingStarted"]);
+    match &sim.events[1] {
+        Event::AgentTypingStarted(t) => {
+            assert_eq!((t.from_name.as_str(), t.from_id.as_str()), ("Alex", "A"))
+        }
+        e => panic!("{e:?}"),
+    }
+    sim.advance(3000.0);
+    assert_eq!(sim.names().last(), Some(&"agentTypingTimeout"));
+}
+
+#[test]
+fn start_chat_options_can_override_the_configured_routing_for_that_chat() {
+    let mut sim = Sim::new(default_cfg());
+    let over = config(|m| {
+        m.insert(
+            "transport.interactionData.routing.targetAddress",
+            Cv::Str("Sales".into()),
+        );
+    });
+    let ctx = sim.ctx();
+    sim.s.start_chat_with(1, MemberInfo::default(), over, ctx);
+    sim.drain();
+    let (_, req) = sim.take(Method::Post, "/api/v2/webchat/guest/conversations");
+    assert!(req.body.unwrap().contains(r#""targetAddress":"Sales""#));
+    // Unconfigured: refused like every command.
+    let mut fresh = Session::new();
+    fresh.start_chat_with(2, MemberInfo::default(), default_cfg(), ctx);
+    assert_eq!(
+        fresh.take_outputs(),
+        vec![Output::Reject {
+            cmd: 2,
+            value: text(NOT_CONFIGURED)
+        }]
+    );
+}
+
+#[test]
+fn an_agents_avatar_reaches_its_messages_typing_and_presence() {
+    let mut sim = Sim::started(default_cfg());
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(WireMember {
+            avatar_image_url: Some("https://x.io/a.png".into()),
+            ..agent("A", "Alice", "CONNECTED")
+        }),
+        ..Default::default()
+    });
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.messages".into(),
+        kind: Some("typing-indicator".into()),
+        message: Some(msg("", "A", "")),
+        ..Default::default()
+    });
+    sim.frame(msg_frame(msg("1", "A", "hi")));
+    sim.frame(msg_frame(msg("2", "M", "hello")));
+    let mut seen = (false, false, false);
+    for e in &sim.events {
+        match e {
+            Event::Presence { member, .. } => seen.0 = member.avatar_image_url == "https://x.io/a.png",
+            Event::AgentTypingStarted(t) => seen.1 = t.avatar == "https://x.io/a.png",
+            Event::MessageReceived { messages, .. } => {
+                for m in messages {
+                    // Only a sender with an avatar gives its messages one.
+                    let want = if m.from_type == "Agent" {
+                        "https://x.io/a.png"
+                    } else {
+                        ""
+                    };
+                    assert_eq!(m.avatar, want, "{m:?}");
+                    seen.2 |= m.from_type == "Agent";
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(seen, (true, true, true));
 }

@@ -51,6 +51,8 @@ impl Role {
 pub struct Member {
     pub id: String,
     pub name: String,
+    /// `avatarImageUrl` ("" when none).
+    pub avatar: String,
     pub role: Role,
     pub connected: bool,
     pub connected_time: Option<f64>,
@@ -70,11 +72,14 @@ pub struct ChatMessage {
     pub id: String,
     pub from_type: &'static str,
     pub from_name: String,
+    /// The sender's avatar URL ("" when none: then the message has no `avatar`).
+    pub avatar: String,
 }
 
-/// `getAgents` item.
+/// A `getAgents` entry, keyed by its member id.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentInfo {
+    pub id: String,
     pub name: String,
     pub connected: bool,
     pub supervisor: bool,
@@ -574,6 +579,11 @@ impl Transcript {
                 .get(usize::from(e.from))
                 .map(|m| m.name.clone())
                 .unwrap_or_default(),
+            avatar: self
+                .members
+                .get(usize::from(e.from))
+                .map(|m| m.avatar.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -584,6 +594,26 @@ impl Transcript {
             .enumerate()
             .map(|(i, e)| self.chat_message(e, i))
             .collect()
+    }
+
+    /// Every delivered message in the widget's shape, with its server original (`getTranscript`).
+    pub fn chat_messages_with_wire(&self) -> Vec<(WireMessage, ChatMessage)> {
+        self.log
+            .iter_from(0)
+            .enumerate()
+            .map(|(i, e)| (self.wire(&e), self.chat_message(e, i)))
+            .collect()
+    }
+
+    /// The times of the first and the last delivered message (`getStats`).
+    pub fn first_last_ms(&self) -> (Option<f64>, Option<f64>) {
+        let first = self.log.iter_from(0).next().map(|e| e.timestamp_ms);
+        let last = self
+            .log
+            .iter_from(self.log.len.saturating_sub(1))
+            .last()
+            .map(|e| e.timestamp_ms);
+        (first, last)
     }
 
     /// The wire form of a stored message (the AJAX answer of a send completed by its echo).
@@ -617,6 +647,7 @@ impl Transcript {
             self.members.push(Member {
                 id: w.id.clone(),
                 name: String::new(),
+                avatar: String::new(),
                 role,
                 connected: false,
                 connected_time: None,
@@ -633,6 +664,9 @@ impl Transcript {
         if let Some(m) = self.member_mut(&w.id) {
             if let Some(n) = &w.display_name {
                 m.name = n.clone();
+            }
+            if let Some(a) = &w.avatar_image_url {
+                m.avatar = a.clone();
             }
             if w.role.is_some() || w.id == own_id {
                 m.role = role;
@@ -663,6 +697,7 @@ impl Transcript {
             self.members.push(Member {
                 id: own_id.to_string(),
                 name: String::new(),
+                avatar: String::new(),
                 role: Role::Client,
                 connected: false,
                 connected_time: None,
@@ -688,13 +723,16 @@ impl Transcript {
     /// Converts a wire message to the widget's shape, using what is known of its sender; and its `from.type`'s
     /// index, as stored.
     fn convert(&self, w: &WireMessage, own_id: &str) -> (ChatMessage, u8) {
-        let (role, from_name) = if w.sender_id == own_id {
-            let name = self.member(own_id).map(|m| m.name.clone()).unwrap_or_default();
-            (Role::Client, name)
+        let (role, from_name, avatar) = if w.sender_id == own_id {
+            let (name, avatar) = self
+                .member(own_id)
+                .map(|m| (m.name.clone(), m.avatar.clone()))
+                .unwrap_or_default();
+            (Role::Client, name, avatar)
         } else {
             match self.member(&w.sender_id) {
-                Some(m) => (m.role, m.name.clone()),
-                None => (Role::External, String::new()),
+                Some(m) => (m.role, m.name.clone(), m.avatar.clone()),
+                None => (Role::External, String::new(), String::new()),
             }
         };
         let c = ChatMessage {
@@ -705,6 +743,7 @@ impl Transcript {
             id: w.id.clone(),
             from_type: role.from_type(),
             from_name,
+            avatar,
         };
         (c, role.type_index())
     }
@@ -715,6 +754,7 @@ impl Transcript {
             .iter()
             .filter(|m| matches!(m.role, Role::Agent | Role::Supervisor) && m.connected_time.is_some())
             .map(|m| AgentInfo {
+                id: m.id.clone(),
                 name: m.name.clone(),
                 connected: m.connected,
                 supervisor: m.role == Role::Supervisor,
@@ -757,6 +797,7 @@ mod tests {
                 display_name: Some("Alice".into()),
                 role: Some("AGENT".into()),
                 state: None,
+                avatar_image_url: None,
             },
             "M",
         );

@@ -1,0 +1,124 @@
+// Reading the values a page hands to cxbridge. A page value may be a Proxy whose traps throw, an object whose
+// getters or toString throw, a revoked Proxy, or an array that claims 2^32 - 1 items. Page code that throws must
+// never unwind through a wasm frame (docs/architecture.md, "Page values"), so the shell reads page values only
+// through these functions: each either never throws, or is imported with `catch` and throws an Error that names
+// what it was reading. Sizes are checked before anything is copied.
+
+/** A thrown value as text, without running page code that could throw again. */
+export function thrownText(err) {
+  try {
+    if (err instanceof Error) return String(err.message);
+  } catch (_) {}
+  const t = typeof err;
+  if (t === 'string') return err;
+  if (t === 'number' || t === 'boolean' || t === 'bigint' || err == null) return String(err);
+  return `a thrown ${t === 'object' ? 'object' : t}`;
+}
+
+/** `Array.isArray(v)`, false for a revoked Proxy (where Array.isArray throws). Never throws. */
+export function isList(v) {
+  try {
+    return Array.isArray(v);
+  } catch (_) {
+    return false;
+  }
+}
+
+function readError(what, err) {
+  return new Error(`reading ${what} threw: ${thrownText(err)}`);
+}
+
+function tooMany(what, n, max) {
+  return new Error(`${what} has ${n} items; at most ${max} are read`);
+}
+
+/**
+ * A page array of strings as a plain array (`null` for an item that is not a string). Throws an Error naming
+ * `what` when it is not an array, has more than `max` items, or cannot be read.
+ */
+export function stringList(v, what, max) {
+  if (!isList(v)) throw new Error(`${what} must be an array`);
+  let n;
+  try {
+    n = v.length;
+  } catch (err) {
+    throw readError(`${what}.length`, err);
+  }
+  if (!(n <= max)) throw tooMany(what, n, max);
+  const out = new Array(n);
+  for (let i = 0; i < n; i++) {
+    let item;
+    try {
+      item = v[i];
+    } catch (err) {
+      throw readError(`${what}[${i}]`, err);
+    }
+    out[i] = typeof item === 'string' ? item : null;
+  }
+  return out;
+}
+
+/**
+ * A copy of `v` made only of plain objects, arrays and primitives, `depth` containers deep (deeper containers,
+ * functions and other objects' own enumerable properties are copied as the shell reads them: functions as
+ * themselves, other objects as plain objects of their own enumerable string keys). At most `maxItems` items or
+ * keys per container and `maxNodes` values in all. Throws an Error naming the path (`what.events[0].customData`)
+ * when a getter, Proxy trap or key enumeration throws, or a size is over its bound.
+ */
+export function plainCopy(v, what, depth, maxItems, maxNodes) {
+  let nodes = 0;
+  const copy = (x, path, left) => {
+    if (++nodes > maxNodes) throw new Error(`${what} has more than ${maxNodes} values; at most ${maxNodes} are read`);
+    if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
+    if (typeof x === 'function' || left === 0) return x;
+    if (isList(x)) {
+      let n;
+      try {
+        n = x.length;
+      } catch (err) {
+        throw readError(`${path}.length`, err);
+      }
+      if (!(n <= maxItems)) throw tooMany(path, n, maxItems);
+      const out = new Array(n);
+      for (let i = 0; i < n; i++) {
+        let item;
+        try {
+          item = x[i];
+        } catch (err) {
+          throw readError(`${path}[${i}]`, err);
+        }
+        out[i] = copy(item, `${path}[${i}]`, left - 1);
+      }
+      return out;
+    }
+    let keys;
+    try {
+      keys = Object.keys(x);
+    } catch (err) {
+      throw readError(`the keys of ${path}`, err);
+    }
+    if (keys.length > maxItems) throw tooMany(path, keys.length, maxItems);
+    const out = {};
+    for (const k of keys) {
+      let item;
+      try {
+        item = x[k];
+      } catch (err) {
+        throw readError(`${path}.${k}`, err);
+      }
+      // Defined as data: a key named __proto__ stays a key, never a prototype.
+      Object.defineProperty(out, k, { value: copy(item, `${path}.${k}`, left - 1), enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  };
+  return copy(v, what, depth);
+}
+
+/** `Object.assign(target, source)` for a page's `source`, throwing an Error that names `what` when reading it throws. */
+export function assignFrom(target, source, what) {
+  try {
+    return Object.assign(target, source);
+  } catch (err) {
+    throw readError(what, err);
+  }
+}

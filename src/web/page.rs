@@ -1,0 +1,59 @@
+//! Page values: the only way the shell reads a value a page handed it in a way that can run page code (a getter,
+//! a Proxy trap, a coercion, an iteration). Every function here either cannot throw or is imported with `catch`,
+//! so page code never unwinds through a wasm frame (docs/architecture.md, "Page values"). The js-sys calls that
+//! would run page code without `catch` (`Array::is_array`, `Array::from`, `Object::entries`, …) are denied by
+//! clippy.toml everywhere else.
+
+use js_sys::{Array, Object};
+use wasm_bindgen::prelude::*;
+
+/// At most this many items or keys are read from one array or object a page hands over.
+pub const MAX_ITEMS: u32 = 10_000;
+
+/// At most this many values are read from one page value in all, however they nest.
+pub const MAX_NODES: u32 = 100_000;
+
+#[wasm_bindgen(module = "/js/page.js")]
+extern "C" {
+    /// `Array.isArray(v)`; false for a revoked Proxy. Never throws.
+    #[wasm_bindgen(js_name = isList)]
+    pub fn is_list(v: &JsValue) -> bool;
+
+    /// A thrown value's text, without running page code that could throw again. Never throws.
+    #[wasm_bindgen(js_name = thrownText)]
+    pub fn thrown_text(err: &JsValue) -> String;
+
+    #[wasm_bindgen(catch, js_name = stringList)]
+    fn string_list_js(v: &JsValue, what: &str, max: u32) -> Result<Array, JsValue>;
+
+    #[wasm_bindgen(catch, js_name = plainCopy)]
+    fn plain_copy_js(
+        v: &JsValue,
+        what: &str,
+        depth: u32,
+        max_items: u32,
+        max_nodes: u32,
+    ) -> Result<JsValue, JsValue>;
+
+    #[wasm_bindgen(catch, js_name = assignFrom)]
+    fn assign_from_js(target: &Object, source: &JsValue, what: &str) -> Result<JsValue, JsValue>;
+}
+
+/// A page's array of strings (an item that is not a string is `None`), at most `max` items. The error is a JS
+/// `Error` naming `what` and the problem.
+pub fn string_list(v: &JsValue, what: &str, max: u32) -> Result<Vec<Option<String>>, JsValue> {
+    let list = string_list_js(v, what, max)?;
+    // Our own plain array of strings and nulls: reading it runs no page code.
+    Ok(list.iter().map(|s| s.as_string()).collect())
+}
+
+/// A copy of a page value made of plain objects, arrays and primitives, `depth` containers deep, bounded by
+/// [`MAX_ITEMS`] and [`MAX_NODES`]. The error is a JS `Error` naming the path that threw or was too large.
+pub fn plain_copy(v: &JsValue, what: &str, depth: u32) -> Result<JsValue, JsValue> {
+    plain_copy_js(v, what, depth, MAX_ITEMS, MAX_NODES)
+}
+
+/// `Object.assign(target, source)` for a page's `source`; the error names `what`.
+pub fn assign_from(target: &Object, source: &JsValue, what: &str) -> Result<(), JsValue> {
+    assign_from_js(target, source, what).map(|_| ())
+}

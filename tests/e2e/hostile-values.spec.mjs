@@ -1,0 +1,79 @@
+// The hostile-values family: every public entry point, called HOSTILE_PER_ENTRY times (10,000 by default) with
+// values whose getters, Proxy traps, coercions or callbacks throw, and with huge, deep, cyclic and exotic values
+// (tests/pages/hostile.js). Page code that throws must be caught before or at the wasm boundary: the page wraps
+// every wasm import (tests/pages/import-guard.js), so an exception unwinding through a wasm frame is seen the first
+// time it happens, not after the thousand that corrupt the module. Afterwards every area must still work and a
+// chat against the emulator must still start and receive a message.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+
+const PER_ENTRY = Number(process.env.HOSTILE_PER_ENTRY || 10000);
+
+// Every entry point the family must reach; a missing one means the page stopped calling it.
+const REQUIRED = [
+  "ac('on', value, cb)", "ac('once', 'webchat:all', value)", "ac('off', 'webchat:all', value)",
+  "ac('init', value, value)", "ac('pageview', value, value)", "ac('record', value, value)",
+  "ac('identify', value, value)", "ac('no-such-method', value, value)", 'ac(value)',
+  ...['publish', 'republish', 'subscribe', 'unsubscribe', 'command', 'registerCommand', 'registerEvents', 'before',
+    'data', 'ready', 'namespace', 'registerPlugin'].flatMap((m) =>
+    ['CXBus', '_genesys.widgets.bus', 'plugin'].map((h) => `${h}.${m}(value, value)`)),
+  'CXBus.configure(value)',
+  ...['configure', 'startChat', 'endChat', 'sendMessage', 'sendCustomNotice', 'sendTyping', 'sendFilteredMessage',
+    'addPrefilter', 'updateUserData', 'poll', 'startPoll', 'stopPoll', 'resetPollExceptions', 'restore',
+    'getTranscript', 'getAgents', 'getStats', 'sendFile', 'downloadFile', 'getSessionData', 'fetchHistory',
+    'registerTypingPreviewInput', 'registerPreProcessor', 'verifySession'].map((c) => `WebChatService.${c}(value)`),
+  'embedded.listen(value)', 'embedded.on(value, value)', 'embedded.off(value, value)', 'embedded.stats(value)',
+  'listener.stop(value)',
+  'analytics.configure(value)', 'analytics.logAnalyticsEvent(value, value, value)', 'analytics.installCifShim(value)',
+  'analytics.stats(value)', 'Microsoft.CIFramework.logAnalyticsEvent(value, value, value)',
+  'deferred.done(value)', 'deferred.then(value)',
+  'a handler resolving value', 'a handler rejecting value', 'a handler throwing value',
+  'a before-hook answering value', 'a subscriber throwing value',
+];
+
+let emu;
+let browser;
+before(async () => {
+  emu = await startEmulator({ env: { CXBRIDGE_AGENT_DELAY_MS: '100' } });
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  await emu?.stop();
+});
+
+test(`every entry point survives ${PER_ENTRY} hostile calls, and a chat still works`, { timeout: 20 * 60_000 }, async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/hostile.html`);
+  const { entries, console: output } = await page.evaluate((n) => window.hostileFamily({ perEntry: n }), PER_ENTRY);
+
+  const labels = new Set(entries.map((e) => e.label));
+  assert.deepEqual(REQUIRED.filter((l) => !labels.has(l)), [], 'entry points the family did not call');
+
+  // No page code unwound through a wasm frame: not once, at any entry point.
+  const throws = await page.evaluate(() => window.importThrows);
+  assert.deepEqual(throws, [], `wasm imports threw into wasm:\n${JSON.stringify(throws.slice(0, 10), null, 1)}`);
+
+  const problems = [];
+  for (const e of entries) {
+    if (e.calls !== PER_ENTRY) problems.push(`${e.label}: ${e.calls} calls`);
+    if (e.pending) problems.push(`${e.label}: ${e.pending} deferreds or promises never settled`);
+    for (const t of e.traps) problems.push(`${e.label}: trap ${t}`);
+    for (const t of e.notErrors) problems.push(`${e.label}: not an Error with a message: ${t}`);
+  }
+  for (const t of output.traps) problems.push(`console: ${t}`);
+  assert.deepEqual(problems, [], problems.slice(0, 40).join('\n'));
+
+  const alive = await page.evaluate(() => window.stillWorks());
+  assert.deepEqual(alive, { acOnOff: true, command: 'pong:x', published: [7], cif: 'string', agents: 'resolved' });
+
+  const chat = await page.evaluate(() => window.chatWorks('Survivor'));
+  assert.ok(chat.some((t) => t.startsWith('Hello Survivor')), `no greeting: ${JSON.stringify(chat)}`);
+  assert.ok(chat.includes('You said: after the hostile family'), `no echo: ${JSON.stringify(chat)}`);
+
+  assert.deepEqual(await page.evaluate(() => window.importThrows), []);
+  // The family's own console output was counted, not printed; what is left is the chat's, and the 404s of the
+  // family's startChat calls (pointed at a path that does not exist on purpose).
+  assertNoTraps(page, { allowConsoleErrors: [/Failed to load resource: the server responded with a status of 404/] });
+});
