@@ -219,7 +219,7 @@ pub(crate) fn console_error(message: &str) {
 }
 
 /// Reads a JS value as far as validation needs.
-fn arg(v: &JsValue) -> Arg {
+pub(crate) fn arg(v: &JsValue) -> Arg {
     if v.is_undefined() {
         Arg::Undefined
     } else if v.is_null() {
@@ -242,7 +242,7 @@ fn arg(v: &JsValue) -> Arg {
     }
 }
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
