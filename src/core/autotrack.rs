@@ -169,6 +169,9 @@ pub fn check(path: &[&str], want: Want, optional: bool, v: &Arg, selector_ok: bo
     Err(wrong(path, text, v))
 }
 
+/// `traitsMapper`: `(fieldName, traitName)` pairs.
+pub type Traits = [(String, String)];
+
 /// A tracked form selector's options.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FormRule {
@@ -297,22 +300,28 @@ impl Autotrack {
 
     /// Form element `element` (the shell's number), tracked by rule `rule`, was submitted or abandoned (changed
     /// and left): `None` when nothing records (a form records one event: a second submit, or leaving a submitted
-    /// form, records nothing); else whether the event captures the form's data.
-    pub fn form_event(&mut self, rule: u32, element: u32, submitted: bool) -> Option<bool> {
-        let f = self.form(rule)?;
-        let capture = if submitted { f.on_submit } else { f.on_abandon };
-        self.once((0, element)).then_some(capture)
-    }
-
-    /// The form's name, the prefix of its event names: `formName`, else the element's `name` or `id` (`dom`),
-    /// else the rule's selector.
-    pub fn form_name(&self, rule: u32, dom: &str) -> String {
-        let f = self.form(rule);
-        match f.and_then(|f| f.name.as_deref()) {
-            Some(n) => n.to_string(),
-            None if !dom.is_empty() => dom.to_string(),
-            None => f.map_or_else(String::new, |f| f.selector.clone()),
+    /// form, records nothing). Else the form's name, the prefix of its event names (`formName`, else the
+    /// element's `name` or `id`, `dom`, else the rule's selector), and, when the event captures the form's data,
+    /// the rule's traits.
+    pub fn form_event(
+        &mut self,
+        rule: u32,
+        element: u32,
+        submitted: bool,
+        dom: &str,
+    ) -> Option<(String, Option<&Traits>)> {
+        self.form(rule)?;
+        if !self.once((0, element)) {
+            return None;
         }
+        let f = self.form(rule)?;
+        let name = match &f.name {
+            Some(n) => n,
+            None if !dom.is_empty() => dom,
+            None => &f.selector,
+        };
+        let capture = if submitted { f.on_submit } else { f.on_abandon };
+        Some((name.to_string(), capture.then_some(f.traits.as_slice())))
     }
 }
 
@@ -499,35 +508,43 @@ mod tests {
     #[test]
     fn a_form_records_one_event_capturing_data_as_its_options_say() {
         let mut a = Autotrack::new();
+        let traits = vec![("givenName".to_string(), "first".to_string())];
         let quote = a.track_form(FormRule {
             selector: "#quote".into(),
             name: Some("rate quote".into()),
             on_submit: true,
+            traits: traits.clone(),
             ..FormRule::default()
         });
         let any = a.track_form(FormRule {
             selector: "form".into(),
+            on_submit: true,
             ..FormRule::default()
         });
-        assert_eq!(a.form_event(quote, 7, true), Some(true));
-        assert_eq!(a.form_event(quote, 7, true), None, "once per form");
         assert_eq!(
-            a.form_event(quote, 7, false),
+            a.form_event(quote, 7, true, "quote-form"),
+            Some(("rate quote".to_string(), Some(traits.as_slice())))
+        );
+        assert_eq!(a.form_event(quote, 7, true, ""), None, "once per form");
+        assert_eq!(
+            a.form_event(quote, 7, false, ""),
             None,
             "a submitted form is not abandoned"
         );
         assert_eq!(
-            a.form_event(any, 8, false),
-            Some(false),
-            "abandoned, without data"
+            a.form_event(any, 8, false, "newsletter"),
+            Some(("newsletter".to_string(), None)),
+            "abandoned, without data, named by the element's name or id"
         );
-        assert_eq!(a.form_event(99, 9, true), None);
-        assert_eq!(a.form_name(quote, "quote-form"), "rate quote");
         assert_eq!(
-            a.form_name(any, "newsletter"),
-            "newsletter",
-            "the element's name or id"
+            a.form_event(any, 9, true, ""),
+            Some(("form".to_string(), Some(&[][..]))),
+            "else by the selector"
         );
-        assert_eq!(a.form_name(any, ""), "form", "else the selector");
+        assert_eq!(a.form_event(99, 10, true, ""), None);
+        assert_eq!(
+            a.form_event(any, 10, true, ""),
+            Some(("form".to_string(), Some(&[][..])))
+        );
     }
 }

@@ -253,13 +253,12 @@ fn decide(s: &mut State, a: &Array) -> Option<(Method, JsValue, JsValue)> {
         _ => {
             // `{ ...customAttributes, formName, formData?, traits? }`.
             let submitted = a.get(3).is_truthy();
-            let capture = s.core.form_event(rule, num(2) as u32, submitted)?;
-            let name = s.core.form_name(rule, &text(4));
-            let attrs = Object::new();
-            let _ = page::assign_from(&attrs, s.forms.get(at)?, "");
+            let (name, capture) = s.core.form_event(rule, num(2) as u32, submitted, &text(4))?;
+            #[allow(clippy::disallowed_methods)]
+            // our plain copy: its keys are data, with no getters or traps
+            let attrs = Object::assign(&Object::new(), s.forms.get(at)?.unchecked_ref());
             put(&attrs, "formName", &JsValue::from_str(&name));
-            let traits = &s.core.form(rule)?.traits;
-            if capture {
+            if let Some(traits) = capture {
                 let (data, mapped) = (Object::new(), Object::new());
                 let mut i = 5;
                 while i + 2 < a.length() {
