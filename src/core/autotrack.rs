@@ -191,11 +191,12 @@ pub fn sensitive(name: &str, kind: &str) -> bool {
     if matches!(kind, "password" | "hidden" | "file") {
         return true;
     }
-    let name: Vec<u8> = name
-        .bytes()
-        .filter(u8::is_ascii_alphanumeric)
-        .map(|b| b.to_ascii_lowercase())
-        .collect();
+    let mut folded = Vec::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() {
+            folded.push(b | 0x20);
+        }
+    }
     const WORDS: [&[u8]; 9] = [
         b"passw",
         b"cardnumber",
@@ -208,7 +209,7 @@ pub fn sensitive(name: &str, kind: &str) -> bool {
         b"iban",
     ];
     // A plain window compare: `str::contains` would bring the two-way string search into the wasm.
-    WORDS.iter().any(|w| name.windows(w.len()).any(|win| win == *w))
+    WORDS.iter().any(|w| folded.windows(w.len()).any(|win| win == *w))
 }
 
 /// Every loaded rule and what has already recorded. Rule ids are 1-based positions; time is an input (ms).
