@@ -1,5 +1,6 @@
 // The browser calls of the analytics shell (src/web/analytics.rs): it decides when and what; these only perform.
 // They live in JS because each one costs the wasm far more bytes as web-sys glue than it costs here.
+import { boundedJson } from './page.js';
 
 /**
  * An envelope `{id, source, event: {name, data, correlationId?, catalogMismatch?}, timestamp}`; `at` is when it
@@ -12,24 +13,8 @@ export function envelope(id, source, name, data, correlationId, mismatch, at) {
   return { id, source, event, timestamp: new Date(at).toISOString() };
 }
 
-/**
- * JSON text, or undefined when the value cannot be serialized (a cycle, a BigInt, a throwing getter or toJSON) or
- * would be longer than `limit` characters: a page's array that claims 2^32 - 1 items must not be written out
- * before its size is known, so the size is counted as the text is made and the work stops at the limit.
- */
-export function stringify(value, limit) {
-  let size = 0;
-  const TOO_LARGE = {};
-  try {
-    return JSON.stringify(value, function (key, v) {
-      size += key.length + (typeof v === 'string' ? v.length : 8);
-      if (size > limit) throw TOO_LARGE;
-      return v;
-    });
-  } catch (_) {
-    return undefined;
-  }
-}
+/** JSON text, or undefined when it cannot be written or would be longer than `limit` characters. */
+export const stringify = boundedJson;
 
 /** "CIF event 'name'" for an envelope's JSON. */
 function named(json) {

@@ -24,6 +24,21 @@ export function isList(v) {
   }
 }
 
+/**
+ * Whether `v` is a page's own data object: its prototype is an `Object.prototype` (of any frame) or null. Arrays,
+ * functions, DOM nodes, typed arrays, Maps, class instances and `window` are not. Never throws (a Proxy whose
+ * trap throws is not).
+ */
+export function isPlainObject(v) {
+  if (v === null || typeof v !== 'object') return false;
+  try {
+    const p = Object.getPrototypeOf(v);
+    return p === null || Object.getPrototypeOf(p) === null;
+  } catch (_) {
+    return false;
+  }
+}
+
 function readError(what, err) {
   return new Error(`reading ${what} threw: ${thrownText(err)}`);
 }
@@ -114,11 +129,40 @@ export function plainCopy(v, what, depth, maxItems, maxNodes) {
   return copy(v, what, depth);
 }
 
-/** `Object.assign(target, source)` for a page's `source`, throwing an Error that names `what` when reading it throws. */
-export function assignFrom(target, source, what) {
+/**
+ * `Object.assign(target, source)` for a page's `source` of at most `max` keys, throwing an Error that names `what`
+ * when reading it throws or it has more keys.
+ */
+export function assignFrom(target, source, what, max) {
+  let n;
+  try {
+    n = Object.keys(source).length;
+  } catch (err) {
+    throw readError(`the keys of ${what}`, err);
+  }
+  if (n > max) throw tooMany(what, n, max);
   try {
     return Object.assign(target, source);
   } catch (err) {
     throw readError(what, err);
+  }
+}
+
+/**
+ * `JSON.stringify(value)`, or undefined when it cannot be written (a cycle, a BigInt, a getter or toJSON that
+ * throws) or would be longer than `limit` characters. The length is counted as the text is made and the work stops
+ * at the limit, so a page's array that claims 2^32 - 1 items, or an object nested 100,000 deep, costs no more than
+ * `limit` allows.
+ */
+export function boundedJson(value, limit) {
+  let size = 0;
+  try {
+    return JSON.stringify(value, function (key, v) {
+      size += key.length + (typeof v === 'string' ? v.length : 8);
+      if (size > limit) throw RangeError('over the limit');
+      return v;
+    });
+  } catch (_) {
+    return undefined;
   }
 }

@@ -2,6 +2,8 @@
 // for the life of the module), cb(kind, number, number, string, string, string), and an id, so no per-request
 // closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked asynchronously: the
 // shell never re-enters itself from these calls.
+import { boundedJson, isPlainObject } from './page.js';
+
 
 /**
  * fetch (`m`: core::guestchat::Method's order) → cb(0, id, status, statusText, text, fields), `fields` being a 2xx answer decoded as `expect` says (null
@@ -334,7 +336,7 @@ export function wcSnapshot(text) {
   );
 }
 
-const plain = (v) => isObj(v) && !Array.isArray(v);
+const plain = isPlainObject;
 
 /**
  * startChat's memberInfo as fields: displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, then
@@ -382,11 +384,8 @@ export function wcMember(data, base) {
       let text;
       if (typeof v === 'string') text = v;
       else if (typeof v === 'object') {
-        try {
-          text = JSON.stringify(v);
-        } catch (_) {
-          /* a cycle: written empty */
-        }
+        // As JSON, at most a message body's 4,000 characters: a cycle, or anything larger, is written empty.
+        text = boundedJson(v, 4000);
       } else text = String(v);
       pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
     }

@@ -11,7 +11,7 @@
 // this script through an exposed function), so its heap is cxbridge's.
 //
 // SOAK_SECONDS (300), SOAK_RATE (20 msg/s), SOAK_DROP_EVERY_S (20), SOAK_FAIL_PERCENT (5) change the run;
-// `--readme` writes the result into README.md between the soak markers. Exits non-zero if a check fails.
+// `--readme` writes the result into docs/reliability.md between the soak markers. Exits non-zero if a check fails.
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -184,13 +184,13 @@ try {
   ].join('\n');
   console.log(`\n${result}`);
   if (writeReadme) {
-    const file = join(root, 'README.md');
+    const file = join(root, 'docs/reliability.md');
     const text = readFileSync(file, 'utf8');
     const block = `<!-- soak:begin -->\n\`\`\`\n${result}\n\`\`\`\n<!-- soak:end -->`;
     const next = text.replace(/<!-- soak:begin -->[\s\S]*<!-- soak:end -->/, block);
-    if (next === text && !text.includes('<!-- soak:begin -->')) throw new Error('README.md has no soak markers');
+    if (next === text && !text.includes('<!-- soak:begin -->')) throw new Error('docs/reliability.md has no soak markers');
     writeFileSync(file, next);
-    log('README.md updated');
+    log('docs/reliability.md updated');
   }
 } catch (err) {
   console.error(err);

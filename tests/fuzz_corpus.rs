@@ -1,7 +1,7 @@
 //! The bounded version of the cargo-fuzz targets (fuzz/), run by `npm test`: every driver of `fuzz/src/lib.rs`
 //! on the committed, minimized corpus of its target (`fuzz/seeds/<target>.bin`: what the 10-minute runs found
 //! interesting, packed by fuzz/pack.mjs) and on a fixed set of generated inputs. The long runs are
-//! `bash fuzz/run.sh` (README "Fuzzing").
+//! `bash fuzz/run.sh` (docs/reliability.md, "Fuzzing").
 #![cfg(not(target_arch = "wasm32"))]
 #![allow(
     clippy::unwrap_used,

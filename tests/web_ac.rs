@@ -2,6 +2,8 @@
 //! page can observe, re-entrancy, offer timeouts) and the hook WebChatService calls. Each test drives `ac` from
 //! a JS function body, as a page would; the wasm `ac(argsArray)` export is wrapped exactly as js/loader.js does.
 //! The tests share one page (and so one registry): each one uses its own action ids and removes its listeners.
+// Tests read their own plain values, never a page's: the js-sys calls clippy.toml denies in the shell are fine here.
+#![allow(clippy::disallowed_methods)]
 #![cfg(target_arch = "wasm32")]
 #![allow(
     clippy::unwrap_used,

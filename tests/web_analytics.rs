@@ -1,6 +1,8 @@
 //! Browser tests of the analytics shell: CIF's promise, the dataLayer, and delivery through a stand-in
 //! `fetch` (the real collector is exercised end to end in tests/e2e/analytics.spec.mjs). The shell's state is one
 //! per page, so each test configures what it needs and leaves no endpoint behind.
+// Tests read their own plain values, never a page's: the js-sys calls clippy.toml denies in the shell are fine here.
+#![allow(clippy::disallowed_methods)]
 #![cfg(target_arch = "wasm32")]
 #![allow(
     clippy::unwrap_used,

@@ -1,6 +1,8 @@
 //! Browser tests of the embedded-UI shell: listen()'s refusals, on/off, and a message posted by the page to itself
 //! (same origin, source = the window) going through the real `message` event. Cross-origin runs are in
 //! tests/e2e/embedded.spec.mjs.
+// Tests read their own plain values, never a page's: the js-sys calls clippy.toml denies in the shell are fine here.
+#![allow(clippy::disallowed_methods)]
 #![cfg(target_arch = "wasm32")]
 #![allow(
     clippy::unwrap_used,

@@ -19,6 +19,11 @@ extern "C" {
     #[wasm_bindgen(js_name = isList)]
     pub fn is_list(v: &JsValue) -> bool;
 
+    /// Whether `v` is a page's own data object (its prototype an `Object.prototype`, or null): not an array, a
+    /// function, a DOM node, a typed array or `window`. Never throws.
+    #[wasm_bindgen(js_name = isPlainObject)]
+    pub fn is_plain_object(v: &JsValue) -> bool;
+
     /// A thrown value's text, without running page code that could throw again. Never throws.
     #[wasm_bindgen(js_name = thrownText)]
     pub fn thrown_text(err: &JsValue) -> String;
@@ -36,7 +41,7 @@ extern "C" {
     ) -> Result<JsValue, JsValue>;
 
     #[wasm_bindgen(catch, js_name = assignFrom)]
-    fn assign_from_js(target: &Object, source: &JsValue, what: &str) -> Result<JsValue, JsValue>;
+    fn assign_from_js(target: &Object, source: &JsValue, what: &str, max: u32) -> Result<JsValue, JsValue>;
 }
 
 /// A page's array of strings (an item that is not a string is `None`), at most `max` items. The error is a JS
@@ -53,7 +58,7 @@ pub fn plain_copy(v: &JsValue, what: &str, depth: u32) -> Result<JsValue, JsValu
     plain_copy_js(v, what, depth, MAX_ITEMS, MAX_NODES)
 }
 
-/// `Object.assign(target, source)` for a page's `source`; the error names `what`.
+/// `Object.assign(target, source)` for a page's `source` of at most [`MAX_ITEMS`] keys; the error names `what`.
 pub fn assign_from(target: &Object, source: &JsValue, what: &str) -> Result<(), JsValue> {
-    assign_from_js(target, source, what).map(|_| ())
+    assign_from_js(target, source, what, MAX_ITEMS).map(|_| ())
 }

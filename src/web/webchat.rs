@@ -213,10 +213,6 @@ fn s(v: &str) -> JsValue {
     JsValue::from_str(v)
 }
 
-fn is_plain_object(v: &JsValue) -> bool {
-    v.is_object() && !page::is_list(v) && !v.is_function()
-}
-
 fn error(msg: &str) -> JsValue {
     js_sys::Error::new(msg).into()
 }
@@ -296,7 +292,7 @@ fn apply_config(root: &JsValue, config: Config) -> Result<(), JsValue> {
     let ud = get(root, "userData");
     let journey = wc_path("transport.interactionData.journey", root);
     // Copied before the shell is borrowed: the page's getters run here, and may throw.
-    let user_data = if is_plain_object(&ud) {
+    let user_data = if page::is_plain_object(&ud) {
         let copy = obj();
         page::assign_from(&copy, &ud, "the configuration's userData")?;
         Some(copy)
@@ -318,27 +314,46 @@ fn apply_config(root: &JsValue, config: Config) -> Result<(), JsValue> {
 
 // ----- boot -----------------------------------------------------------------------------------------------------
 
+/// Configuration as Genesys Widgets reads it: `_genesys.widgets.webchat`, at load and again when widgets-core
+/// starts. None, or one without a `transport`, means "configured later"; anything else that is invalid is
+/// reported on the console, naming the field.
+fn configure_from_global() {
+    let webchat = wc_path("_genesys.widgets.webchat", &JsValue::UNDEFINED);
+    if !webchat.is_object() {
+        return;
+    }
+    // (`wc_path` below an undefined root would read a global.)
+    let ty = wc_path("transport.type", &webchat);
+    if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
+        web_sys::console::error_1(&s(
+            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService waits for WebChatService.configure",
+        ));
+        return;
+    }
+    let later = wc_path("transport", &webchat).is_undefined();
+    match read_config(&webchat) {
+        Ok(c) => {
+            if let Err(e) = apply_config(&webchat, c) {
+                web_sys::console::error_1(&e);
+            }
+        }
+        Err(e) if !later => web_sys::console::error_1(&s(&e.0)),
+        Err(_) => {}
+    }
+}
+
 /// Registers WebChatService, always: configured from `_genesys.widgets.webchat` at load when the page has it (as
 /// Genesys Widgets reads it), or later with `WebChatService.configure` (a page that sets it after load, an npm
 /// app). Until it is configured its commands fail naming the missing configuration, and a page plugin that
 /// registers as `WebChatService` (its own stand-in) takes the name.
 pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     if with(|_| ()).is_some() {
+        // Booted already (widgets-core starting later): configuration the page assigned meanwhile is used,
+        // unless WebChatService was configured before.
+        if with(|sh| sh.config_root.is_undefined()).unwrap_or(false) {
+            configure_from_global();
+        }
         return Ok(());
-    }
-    let webchat = wc_path("_genesys.widgets.webchat", &JsValue::UNDEFINED);
-    let configured = webchat.is_object();
-    // (`wc_path` below an undefined root would read a global.)
-    let ty = if configured {
-        wc_path("transport.type", &webchat)
-    } else {
-        JsValue::UNDEFINED
-    };
-    let other_type = !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE);
-    if other_type {
-        web_sys::console::error_1(&s(
-            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService waits for WebChatService.configure",
-        ));
     }
     let callback = Callback::new(on_event);
     let shell = Shell {
@@ -366,20 +381,7 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
 
     // Until configured, a page's own plugin named WebChatService may take the name.
     bus::set_yields(NS, true);
-    // Configuration as Genesys Widgets reads it: `_genesys.widgets.webchat` at load. None, or one without a
-    // `transport`, means "configured later"; anything else that is invalid is reported, naming the field.
-    let later = !configured || wc_path("transport", &webchat).is_undefined();
-    if configured && !other_type {
-        match read_config(&webchat) {
-            Ok(c) => {
-                if let Err(e) = apply_config(&webchat, c) {
-                    web_sys::console::error_1(&e);
-                }
-            }
-            Err(e) if !later => web_sys::console::error_1(&s(&e.0)),
-            Err(_) => {}
-        }
-    }
+    configure_from_global();
 
     // Remember when the page went away, so the next page measures restoreTimeout from then: on `pagehide`, and
     // when the tab is hidden (a mobile browser may discard a hidden tab without `pagehide`; the snapshot is no
@@ -484,7 +486,7 @@ fn on_command(nc: NativeCommand) {
         Some(11) => Command::StopPoll,
         Some(12) => Command::ResetPollExceptions,
         Some(8) => {
-            if !is_plain_object(&data) {
+            if !page::is_plain_object(&data) {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
             }

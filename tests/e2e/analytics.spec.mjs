@@ -417,7 +417,7 @@ test('each analytics problem rejects and logs its documented message', async () 
       'true logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
     noPush: 'ok string',
     bigInt:
-      "true cxbridge.analytics: the data of CIF event 'BigInt' cannot be serialized as JSON (a cycle or a BigInt?); the event is dropped",
+      "true cxbridge.analytics: the data of CIF event 'BigInt' cannot be serialized as JSON (a cycle, a BigInt, a getter that throws, or far larger than maxEventBytes); the event is dropped",
     tooBig:
       "true cxbridge.analytics: CIF event 'TooBig' is larger than maxEventBytes (256 bytes); it is not sent to the collector",
     stored: ['ok string', 'ok string'],

@@ -21,7 +21,7 @@ const REQUIRED = [
   ...['publish', 'republish', 'subscribe', 'unsubscribe', 'command', 'registerCommand', 'registerEvents', 'before',
     'data', 'ready', 'namespace', 'registerPlugin'].flatMap((m) =>
     ['CXBus', '_genesys.widgets.bus', 'plugin'].map((h) => `${h}.${m}(value, value)`)),
-  'CXBus.configure(value)',
+  'CXBus.configure(value)', 'CXBus.loadPlugin(value)', 'CXBus.loadFile(value)',
   ...['configure', 'startChat', 'endChat', 'sendMessage', 'sendCustomNotice', 'sendTyping', 'sendFilteredMessage',
     'addPrefilter', 'updateUserData', 'poll', 'startPoll', 'stopPoll', 'resetPollExceptions', 'restore',
     'getTranscript', 'getAgents', 'getStats', 'sendFile', 'downloadFile', 'getSessionData', 'fetchHistory',
@@ -76,7 +76,11 @@ test(`every entry point survives ${PER_ENTRY} hostile calls, and a chat still wo
   assert.ok(chat.includes('You said: after the hostile family'), `no echo: ${JSON.stringify(chat)}`);
 
   assert.deepEqual(await page.evaluate(() => window.importThrows), []);
+  // A done/fail callback that throws is the page's own bug: the vendor deferred runs the other callbacks and
+  // rethrows it asynchronously, so it is not lost. Those, and only those, are expected page errors here.
+  page.traps = page.traps.filter((t) => !/^pageerror: hostile (callback|callable proxy)$/.test(t));
   // The family's own console output was counted, not printed; what is left is the chat's, and the 404s of the
-  // family's startChat calls (pointed at a path that does not exist on purpose).
-  assertNoTraps(page, { allowConsoleErrors: [/Failed to load resource: the server responded with a status of 404/] });
+  // family's startChat calls (pointed at a path that does not exist on purpose: 404, or 405 for a POST) and of
+  // its loadFile and loadPlugin calls.
+  assertNoTraps(page, { allowConsoleErrors: [/Failed to load resource: the server responded with a status of 40[45]/] });
 });

@@ -30,7 +30,7 @@ window._genesys = {
       Remote: 'https://example.com/extension.js',
     },
     onReady: (bus) => {
-      bus.command('WebChatService.startChat', { nickname: 'Jo' }).done((response) => void response.status);
+      bus.command('WebChatService.startChat', { nickname: 'Jo' }).done((response: undefined) => void response);
     },
   },
 };
@@ -45,7 +45,7 @@ CXBus.subscribe('WebChatService.messageReceived', (e) => {
   const texts: string[] = e.data.messages.map((m) => m.text);
   void [restoring, texts];
 });
-CXBus.command('WebChatService.sendMessage', { message: 'hi' }).done((r) => void r.statusText);
+CXBus.command('WebChatService.sendMessage', { message: 'hi' }).done((r: undefined) => void r);
 CXBus.command('WebChatService.getTranscript').done((t) => void t.messages.length);
 CXBus.command('WebChat.open').fail((err: Error) => console.warn(err.message));
 
