@@ -248,10 +248,6 @@ declare global {
   }
 }
 
-/**
- * `ac(method, ...args)`. A call with a bad method, name or argument logs a `console.error` naming the problem and
- * changes nothing. Calls made before the wasm is ready are queued (the stub returns `undefined`).
- */
 /** One entry of an autotrack module's configuration: its trigger field, the event it records, and attributes. */
 export type AutotrackEvent<Trigger> = Trigger & { eventName: string; customAttributes?: Record<string, unknown> };
 
@@ -266,6 +262,10 @@ export interface FormsTrackOptions {
   traitsMapper?: Array<{ fieldName: string; traitName: string }>;
 }
 
+/**
+ * `ac(method, ...args)`. A call with a bad method, name or argument logs a `console.error` naming the problem and
+ * changes nothing. Calls made before the wasm is ready are queued (the stub returns `undefined`).
+ */
 export interface Ac {
   <N extends WebActionEventName>(
     method: 'on' | 'once' | 'off',
