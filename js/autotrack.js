@@ -30,11 +30,11 @@ export function stopAll() {
   for (const list of rules) list.length = 0;
 }
 
-/** Calls a page's callback from a task of its own, with an Error when `message` is given; a throw is reported. */
-export function callLater(callback, message, label) {
+/** Calls a page's callback from a task of its own, with `error` when given; a throw is reported. */
+export function callLater(callback, error, label) {
   setTimeout(() => {
     try {
-      message === undefined ? callback() : callback(new Error(message));
+      error === undefined ? callback() : callback(error);
     } catch (err) {
       console.error(`ac: the ${label} callback threw:`, err);
     }

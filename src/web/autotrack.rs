@@ -26,7 +26,7 @@ use super::page;
 extern "C" {
     // None of these throws.
     #[wasm_bindgen(js_name = callLater)]
-    fn call_later(callback: &JsValue, message: Option<String>, label: &str);
+    fn call_later(callback: &JsValue, error: &JsValue, label: &str);
     fn watch(reporter: &Function, module: u32, id: u32, selector: &JsValue, at: f64);
     #[wasm_bindgen(js_name = selectorOk)]
     fn selector_ok(v: &JsValue) -> bool;
@@ -72,22 +72,22 @@ fn reporter() -> Function {
     })
 }
 
-/// The fields `spec` (`key`, what it must be, whether it may be missing) of `obj`, itself an object (or missing
-/// when `optional`), each checked by the core; an error names the path (`config.clickEvents[0].selector`).
-fn walk(obj: &JsValue, at: &str, optional: bool, spec: &Spec) -> Result<Vec<JsValue>, String> {
+/// Appends the fields `spec` (`key`, what it must be, whether it may be missing) of `obj`, itself an object (or
+/// missing when `optional`), to `out`, each checked by the core; an error names the path
+/// (`config.clickEvents[0].selector`).
+fn walk(obj: &JsValue, at: &str, optional: bool, spec: &Spec, out: &mut Vec<JsValue>) -> Result<(), String> {
     check(&[at], Want::Object, optional, &arg(obj), true)?;
-    let mut out = Vec::new();
     for &(key, want, optional) in spec {
         let v = get(obj, key);
         let ok = want != Want::Selector || selector_ok(&v);
         check(&[at, ".", key], want, optional, &arg(&v), ok)?;
         out.push(v);
     }
-    Ok(out)
+    Ok(())
 }
 
-/// [`walk`] for each entry of `list` (when it is an array), the entry itself last.
-fn each(list: &JsValue, path: &str, spec: &Spec) -> Result<Vec<Vec<JsValue>>, String> {
+/// [`walk`] for each entry of `list` (when it is an array): per entry, its fields, then the entry itself.
+fn each(list: &JsValue, path: &str, spec: &Spec) -> Result<Vec<JsValue>, String> {
     let mut out = Vec::new();
     if page::is_list(list) {
         // Our own copy: reading it runs no page code.
@@ -97,9 +97,8 @@ fn each(list: &JsValue, path: &str, spec: &Spec) -> Result<Vec<Vec<JsValue>>, St
             let mut at = concat(&[path, "["]);
             push_decimal(&mut at, i as usize);
             at.push(']');
-            let mut fields = walk(&e, &at, false, spec)?;
-            fields.push(e);
-            out.push(fields);
+            walk(&e, &at, false, spec, &mut out)?;
+            out.push(e);
         }
     }
     Ok(out)
@@ -117,13 +116,16 @@ fn nth(v: &[JsValue], i: usize) -> JsValue {
 /// A console error naming the call, and the page's callback (when it gave one) called from a task of its own,
 /// with an `Error` carrying the same message when the call failed.
 fn finish(callback: &JsValue, label: &str, result: Result<(), String>) {
-    let message = result.err().map(|e| {
-        let m = concat(&[label, ": ", &e]);
-        console_error(&m);
-        m
-    });
+    let error = match result {
+        Ok(()) => JsValue::UNDEFINED,
+        Err(e) => {
+            let m = concat(&[label, ": ", &e]);
+            console_error(&m);
+            js_sys::Error::new(&m).into()
+        }
+    };
     if callback.is_function() {
-        call_later(callback, message, label);
+        call_later(callback, &error, label);
     }
 }
 
@@ -149,8 +151,16 @@ fn load_module(m: Module, config: &JsValue) -> Result<(), String> {
     let mut rules = Vec::new();
     if m != Module::UrlChange {
         let config = copy(config, "config", 4)?;
-        let list = walk(&config, "config", false, &[(list_key, Want::List, false)])?;
-        // Every entry is checked before any is loaded: a bad configuration changes nothing.
+        let mut list = Vec::new();
+        walk(
+            &config,
+            "config",
+            false,
+            &[(list_key, Want::List, false)],
+            &mut list,
+        )?;
+        // Every entry is checked before any is loaded: a bad configuration changes nothing. Per entry: its
+        // field, eventName, customAttributes, then the entry.
         rules = each(&nth(&list, 0), &concat(&["config.", list_key]), spec)?;
     }
     // (The URL module's only configuration is that it is loaded; it is watched once.)
@@ -159,15 +169,15 @@ fn load_module(m: Module, config: &JsValue) -> Result<(), String> {
         if m == Module::UrlChange && s.core.load_url_change() {
             ids.push(0);
         }
-        for r in &rules {
-            s.entries.push(nth(r, 3));
-            ids.push(s.core.add(m, nth(r, 0).as_f64().unwrap_or(0.0)));
+        for k in 0..rules.len() / 4 {
+            s.entries.push(nth(&rules, k * 4 + 3));
+            ids.push(s.core.add(m, nth(&rules, k * 4).as_f64().unwrap_or(0.0)));
         }
         ids
     });
     let reporter = reporter();
-    for (i, id) in ids.into_iter().enumerate() {
-        let field = rules.get(i).map_or(JsValue::UNDEFINED, |r| nth(r, 0));
+    for (k, id) in ids.into_iter().enumerate() {
+        let field = nth(&rules, k * 4);
         watch(&reporter, m as u32, id, &field, field.as_f64().unwrap_or(0.0));
     }
     Ok(())
@@ -189,11 +199,13 @@ fn track_form(selector: &JsValue, options: &JsValue) -> Result<(), String> {
         selector_ok(selector),
     )?;
     let opts = copy(options, "options", 3)?;
-    let o = walk(&opts, "options", true, FORM_OPTIONS)?;
+    let mut o = Vec::new();
+    walk(&opts, "options", true, FORM_OPTIONS, &mut o)?;
     let text = |v: JsValue| v.as_string().unwrap_or_default();
     let mut traits = Vec::new();
-    for t in each(&nth(&o, 4), "options.traitsMapper", TRAIT)? {
-        traits.push((text(nth(&t, 0)), text(nth(&t, 1))));
+    let t = each(&nth(&o, 4), "options.traitsMapper", TRAIT)?;
+    for k in 0..t.len() / 3 {
+        traits.push((text(nth(&t, k * 3)), text(nth(&t, k * 3 + 1))));
     }
     let rule = FormRule {
         selector: text(selector.clone()),
@@ -218,7 +230,7 @@ pub fn fail_callback(args: &Array, message: &str) {
     }
     let last = args.get(n - 1);
     if last.is_function() {
-        call_later(&last, Some(message.to_string()), "ac()");
+        call_later(&last, &js_sys::Error::new(message), "ac()");
     }
 }
 
