@@ -1,4 +1,4 @@
-// Types of the public surface (API.md). The script-tag bundle declares the same shapes as globals.
+// Types of the public surface (README.md and docs/). The script-tag bundle declares the same shapes as globals.
 
 /**
  * A Genesys Widgets deferred: vendor `done`/`fail`/`always`/`state` (callbacks attached after settlement run at
@@ -179,7 +179,7 @@ export interface CifShim {
 }
 
 /**
- * Journey SDK web actions (the vendor's "Use Events methods with web actions"). The media-type × state table is `MEDIA` in src/core/journey.rs; these types
+ * Journey SDK web actions (Genesys Predictive Engagement's Journey SDK documents its fields; docs/ac.md). The media-type × state table is `MEDIA` in src/core/journey.rs; these types
  * mirror it: a web chat goes on to a chat (started, engaged, completed) and can time out; a content offer ends
  * when it is accepted and does not time out.
  */
@@ -194,7 +194,7 @@ export type WebActionEventName =
   | `webchat:${WebchatState | 'all'}`
   | `content-offer:${ContentOfferState | 'all'}`;
 
-/** The payload of a web action event (as the vendor documents it). One object per event, shared by its listeners. */
+/** The payload of a web action event (Genesys Predictive Engagement's Journey SDK documents its fields; docs/ac.md). One object per event, shared by its listeners. */
 export interface WebActionEvent<M extends ActionMediaType = ActionMediaType> {
   /** UUID v4 (or the id the page gave `ac('offer')`). */
   actionId: string;

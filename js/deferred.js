@@ -1,6 +1,6 @@
 // The Genesys Widgets deferred: `done`, `fail`, `always`, `state` behave as the vendor's (jQuery-like: callbacks
 // attached after settlement run at once, in attachment order), while `then` is a real Promise/A+ thenable, so
-// `.then().then()` chains and `await` works (SPEC.md §2, "improve"). Kept in JS because it is created on every
+// `.then().then()` chains and `await` works (an improvement on the vendor's, whose `then` does not chain; docs/cxbus.md). Kept in JS because it is created on every
 // command and on every call queued before the wasm is ready; the bus's Rust shell constructs it through an import.
 
 import { isList, thrownText } from './page.js';
@@ -92,7 +92,7 @@ function callbacks(args) {
       try {
         n = a.length;
       } catch (err) {
-        throw new Error(`cxbridge: reading the callbacks' length threw: ${thrownText(err)}`);
+        throw new Error(`cxbridge: reading the callbacks' length threw: ${thrownText(err)}`, { cause: err });
       }
       if (!(n <= MAX_CALLBACKS)) throw new Error(`cxbridge: ${n} callbacks given; at most ${MAX_CALLBACKS} are taken`);
       for (let i = 0; i < n; i++) {
@@ -100,7 +100,7 @@ function callbacks(args) {
         try {
           f = a[i];
         } catch (err) {
-          throw new Error(`cxbridge: reading callback ${i} threw: ${thrownText(err)}`);
+          throw new Error(`cxbridge: reading callback ${i} threw: ${thrownText(err)}`, { cause: err });
         }
         if (typeof f === 'function') out.push(f);
       }

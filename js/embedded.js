@@ -160,7 +160,7 @@ export function readOptions(o) {
     try {
       origins = stringList(list, 'allowedOrigins', MAX_ORIGINS);
     } catch (err) {
-      throw new Error(`cxbridge.embedded.listen: ${err.message}`);
+      throw new Error(`cxbridge.embedded.listen: ${err.message}`, { cause: err });
     }
   } else if (list != null) return 2;
   return [allowAny, debug, origins];

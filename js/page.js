@@ -39,8 +39,9 @@ export function isPlainObject(v) {
   }
 }
 
+/** The page's own error is the `cause`: a page can still find what its code threw. */
 function readError(what, err) {
-  return new Error(`reading ${what} threw: ${thrownText(err)}`);
+  return new Error(`reading ${what} threw: ${thrownText(err)}`, { cause: err });
 }
 
 function tooMany(what, n, max) {
@@ -48,11 +49,10 @@ function tooMany(what, n, max) {
 }
 
 /**
- * A page array of strings as a plain array (`null` for an item that is not a string). Throws an Error naming
- * `what` when it is not an array, has more than `max` items, or cannot be read.
+ * A page array's items, each passed through `f(item, path)`, as a plain array. Throws an Error naming the path
+ * when it has more than `max` items or its length or an item cannot be read.
  */
-export function stringList(v, what, max) {
-  if (!isList(v)) throw new Error(`${what} must be an array`);
+function mapList(v, what, max, f) {
   let n;
   try {
     n = v.length;
@@ -68,17 +68,26 @@ export function stringList(v, what, max) {
     } catch (err) {
       throw readError(`${what}[${i}]`, err);
     }
-    out[i] = typeof item === 'string' ? item : null;
+    out[i] = f(item, `${what}[${i}]`);
   }
   return out;
 }
 
 /**
- * A copy of `v` made only of plain objects, arrays and primitives, `depth` containers deep (deeper containers,
- * functions and other objects' own enumerable properties are copied as the shell reads them: functions as
- * themselves, other objects as plain objects of their own enumerable string keys). At most `maxItems` items or
- * keys per container and `maxNodes` values in all. Throws an Error naming the path (`what.events[0].customData`)
- * when a getter, Proxy trap or key enumeration throws, or a size is over its bound.
+ * A page array of strings as a plain array (`null` for an item that is not a string). Throws an Error naming
+ * `what` when it is not an array, has more than `max` items, or cannot be read.
+ */
+export function stringList(v, what, max) {
+  if (!isList(v)) throw new Error(`${what} must be an array`);
+  return mapList(v, what, max, (item) => (typeof item === 'string' ? item : null));
+}
+
+/**
+ * A copy of `v` whose arrays and objects, down to `depth` containers, are plain ones the page cannot intercept:
+ * an array's items and an object's own enumerable string keys are read once, with every getter and Proxy trap
+ * caught. Below `depth`, and for functions, the value itself is kept (the shell reads no further than that). At
+ * most `maxItems` items or keys per container and `maxNodes` values in all. Throws an Error naming the path
+ * (`data.events[0].customData`) that threw or was over a bound.
  */
 export function plainCopy(v, what, depth, maxItems, maxNodes) {
   let nodes = 0;
@@ -86,26 +95,7 @@ export function plainCopy(v, what, depth, maxItems, maxNodes) {
     if (++nodes > maxNodes) throw new Error(`${what} has more than ${maxNodes} values; at most ${maxNodes} are read`);
     if (x === null || (typeof x !== 'object' && typeof x !== 'function')) return x;
     if (typeof x === 'function' || left === 0) return x;
-    if (isList(x)) {
-      let n;
-      try {
-        n = x.length;
-      } catch (err) {
-        throw readError(`${path}.length`, err);
-      }
-      if (!(n <= maxItems)) throw tooMany(path, n, maxItems);
-      const out = new Array(n);
-      for (let i = 0; i < n; i++) {
-        let item;
-        try {
-          item = x[i];
-        } catch (err) {
-          throw readError(`${path}[${i}]`, err);
-        }
-        out[i] = copy(item, `${path}[${i}]`, left - 1);
-      }
-      return out;
-    }
+    if (isList(x)) return mapList(x, path, maxItems, (item, at) => copy(item, at, left - 1));
     let keys;
     try {
       keys = Object.keys(x);

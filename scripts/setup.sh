@@ -27,7 +27,7 @@ if [ -z "$want_wb" ]; then want_wb=$(grep -oE 'wasm-bindgen = \{ version = "=[0-
 have_wb=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have_wb" != "$want_wb" ]; then
   log "installing wasm-bindgen-cli $want_wb (a few minutes on 2 cores; once per machine)"
-  # No --locked: one pinned dependency of the CLI's lock file is missing from the registry here (TOOLCHAIN.md).
+  # No --locked: one pinned dependency of the CLI's lock file is missing from the registry here (so cargo resolves it anew).
   cargo install wasm-bindgen-cli --version "$want_wb" --force
 fi
 

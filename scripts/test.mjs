@@ -1,6 +1,6 @@
 // npm test: installs what a fresh machine lacks, then runs every layer in order and ends with one summary line.
-//   1 cargo fmt --check   2 clippy (native + wasm32; unwrap/expect/panic/indexing denied in library code)
-//   3 native cargo test   4 wasm-bindgen-test in headless Chromium (scripts/wasm-test.mjs)
+//   1 cargo fmt --check, eslint   2 clippy (native + wasm32; unwrap/expect/panic/indexing denied in library code)
+//   3 native cargo test, and the JS helpers' node --test units   4 wasm-bindgen-test in headless Chromium (scripts/wasm-test.mjs)
 //   5 build dist/ and check its size budget
 //   5b the .d.ts compiled by tsc against a consumer file
 //   6 end-to-end specs (tests/e2e/*.spec.mjs) in Chromium against the emulator serving dist/
@@ -72,6 +72,7 @@ async function main() {
   if (!(await step('setup', 'bash', ['scripts/setup.sh', '--browser']))) return;
   if (want('lint')) {
     await step('fmt', 'cargo', ['fmt', '--all', '--check']);
+    await step('eslint (js/, tests/js/)', 'node', ['node_modules/eslint/bin/eslint.js', 'js', 'tests/js']);
     await step('clippy (native)', 'cargo', ['clippy', '--workspace', '--all-targets', '--quiet', '--', '-D', 'warnings']);
     await step('clippy (wasm32)', 'cargo', [
       'clippy', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--quiet', '--', '-D', 'warnings',
@@ -80,7 +81,11 @@ async function main() {
       'clippy', '-p', 'cxbridge', '--tests', '--target', 'wasm32-unknown-unknown', '--quiet', '--', '-D', 'warnings',
     ]);
   }
-  if (want('native')) await step('native tests', 'cargo', ['test', '--workspace']);
+  if (want('native')) {
+    await step('native tests', 'cargo', ['test', '--workspace']);
+    // The JS helpers' own unit tests (tests/js/*.test.mjs), in node.
+    await step('JS unit tests (node --test)', 'node', ['--test', 'tests/js/']);
+  }
   if (want('wasm')) {
     // cargo compiles the test files (its errors shown as usual); each runs in Chromium through playwright-core,
     // one browser for the layer and a page per file (scripts/wasm-test.mjs says why not ChromeDriver).

@@ -1,4 +1,4 @@
-// The demo: only the public API of cxbridge (API.md) and the vendors' documented commands and events.
+// The demo: only the public API of cxbridge (README.md) and the vendors' documented commands and events.
 // Text from the network is only ever set with textContent, never inserted as HTML.
 (function () {
   'use strict';

@@ -1,4 +1,4 @@
-//! The analytics collector: what `cxbridge.analytics` delivers to (API.md). It keeps every envelope that
+//! The analytics collector: what `cxbridge.analytics` delivers to (docs/analytics.md). It keeps every envelope that
 //! arrives, keyed by `id`, and counts duplicates, so a test can prove each event arrived exactly once.
 
 use std::collections::HashSet;

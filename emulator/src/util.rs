@@ -1,4 +1,4 @@
-//! Small shared pieces: the Genesys error body, ISO-8601 time without a date crate, ids, and JSON field checks
+//! Small shared pieces: the Genesys error body, ISO-8601 time, ids, and JSON field checks
 //! that name the offending field the way a client developer needs to see it.
 
 use std::sync::{Mutex, MutexGuard};
@@ -28,54 +28,20 @@ pub fn now_ms() -> u128 {
 
 /// `2026-11-22T18:30:29.123Z`, the format Genesys Cloud uses for every timestamp.
 pub fn iso(ms: u128) -> String {
-    let secs = (ms / 1000) as i64;
-    let milli = (ms % 1000) as u32;
-    let days = secs.div_euclid(86_400);
-    let sod = secs.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{milli:03}Z",
-        sod / 3600,
-        sod % 3600 / 60,
-        sod % 60
-    )
+    let ms = i64::try_from(ms).unwrap_or(i64::MAX);
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 pub fn now_iso() -> String {
     iso(now_ms())
 }
 
-/// Howard Hinnant's days-to-civil algorithm.
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { y + 1 } else { y }, m as u32, d as u32)
-}
-
+/// Base64url without padding, as JWT segments are written.
 pub fn base64url(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut out = String::with_capacity(bytes.len() * 4 / 3 + 3);
-    for chunk in bytes.chunks(3) {
-        let b0 = chunk.first().copied().unwrap_or(0) as u32;
-        let b1 = chunk.get(1).copied().unwrap_or(0) as u32;
-        let b2 = chunk.get(2).copied().unwrap_or(0) as u32;
-        let n = (b0 << 16) | (b1 << 8) | b2;
-        let take = chunk.len() + 1;
-        for i in 0..take {
-            let idx = ((n >> (18 - 6 * i)) & 63) as usize;
-            if let Some(c) = T.get(idx) {
-                out.push(*c as char);
-            }
-        }
-    }
-    out
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// An error answered with Genesys Cloud's `ErrorBody` shape (`message`, `code`, `status`, `contextId`,
@@ -277,5 +243,22 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for Body {
                     format!("The request body was refused: {}", e.body_text()),
                 )
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{base64url, iso};
+
+    #[test]
+    fn timestamps_are_genesys_iso_with_milliseconds() {
+        assert_eq!(iso(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso(1_795_372_229_123), "2026-11-22T18:30:29.123Z");
+    }
+
+    #[test]
+    fn base64url_has_no_padding_and_url_safe_letters() {
+        assert_eq!(base64url(b"\xfb\xff"), "-_8");
+        assert_eq!(base64url(br#"{"alg":"HS256"}"#), "eyJhbGciOiJIUzI1NiJ9");
     }
 }

@@ -6,7 +6,7 @@
 //! nothing yet because the target is not ready) and a [`Publication`] for an event (deliver to these callbacks).
 //! The host performs those outputs after it has let go of the bus, so a callback may call the bus again.
 //!
-//! Naming (SPEC.md §2): a plugin is a namespace without a dot; events and commands are `Namespace.name`. A
+//! Naming, as Genesys Widgets' CXBus documents it: a plugin is a namespace without a dot; events and commands are `Namespace.name`. A
 //! command or event name given without a dot takes the caller's namespace. Event names may contain further dots
 //! (`MyPlugin.data.key`); command names may not.
 //!

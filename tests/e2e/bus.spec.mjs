@@ -1,4 +1,4 @@
-// CXBus end to end: the plugin examples of seed 001 verbatim against a test plugin, and the JS surface of SPEC.md §2
+// CXBus end to end: the plugin examples of the Genesys Widgets documentation verbatim against a test plugin, and the JS surface of CXBus as documented
 // (plugins, commands with deferreds, before-hooks, buffering until ready, events delivered asynchronously as a
 // microtask, sticky republish, unsubscribe, shared data, debug mode, onReady) from a plain script tag.
 import { test, before, after } from 'node:test';
@@ -30,7 +30,7 @@ async function surface() {
   return page;
 }
 
-test('the seed 001 plugin examples run verbatim against a test WebChatService', async () => {
+test('the documented plugin examples run verbatim against a test WebChatService', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/bus.html`);
   await page.evaluate(() => cxbridge.ready);

@@ -63,7 +63,7 @@ export function startEmulator({ args = [], env = {}, release = false } = {}) {
   });
 }
 
-/** Launches headless Chromium with the flags this machine needs (TOOLCHAIN.md) and a fresh profile. */
+/** Launches headless Chromium with the flags this machine needs (Debian's chromium, no sandbox, no GPU) and a fresh profile. */
 export async function launchBrowser({ extraArgs = [] } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'cxbridge-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -1,4 +1,4 @@
-// WebChatService end to end: the seed 001 command examples run verbatim in Chromium against the Guest Chat v2
+// WebChatService end to end: the documented WebChatService command examples run verbatim in Chromium against the Guest Chat v2
 // emulator, with the documented resolutions, rejections and events; every message the server holds arrives
 // exactly once and in order.
 import { test, before, after } from 'node:test';
@@ -45,7 +45,7 @@ async function assertExactlyOnceInOrder(page, cid) {
   );
 }
 
-test('seed 001 commands verbatim: start, talk, agents, typing, filters, end', async () => {
+test('the documented commands verbatim: start, talk, agents, typing, filters, end', async () => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/webchat.html`);
   await page.waitForFunction(() => window.names().includes('ready'));

@@ -211,6 +211,7 @@ for (const [name, fulfil, cause] of [
       assert.match(r[key], cause, key);
     }
     assert.match(r.cif, /^rejected: cxbridge: could not load .*cxbridge_bg\.wasm/);
+    assert.match(r.cifShim, /^rejected: cxbridge: could not load .*cxbridge_bg\.wasm/);
     assert.match(r.ready, /^rejected: cxbridge: could not load .*cxbridge_bg\.wasm/);
     assert.match(r.ready, cause);
     assertNoTraps(page, { allowConsoleErrors: [/could not load/, /Failed to load resource/] });

@@ -8,7 +8,7 @@ use super::{push_joined, push_u64, Input, Source};
 /// What goes over the wire to `endpoint`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
-    /// A JSON array of envelopes (API.md), what the emulator's collector takes.
+    /// A JSON array of envelopes (docs/analytics.md), what the emulator's collector takes.
     Envelope,
     /// Segment's `/v1/batch` body of `track` calls (also RudderStack's and Jitsu's).
     Segment,

@@ -32,7 +32,7 @@ impl Source {
         Source::Cif,
     ];
 
-    /// The wire name, as API.md spells it.
+    /// The wire name, as docs/analytics.md spells it.
     pub fn as_str(self) -> &'static str {
         match self {
             Source::Ac => "ac",
@@ -152,7 +152,7 @@ mod tests {
         assert_eq!(
             Source::parse("cif"),
             None,
-            "names are case-sensitive, as API.md spells them"
+            "names are case-sensitive, as docs/analytics.md spells them"
         );
     }
 

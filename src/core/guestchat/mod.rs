@@ -1,7 +1,7 @@
 //! The Genesys Cloud Guest Chat API v2: wire types, request building and event-stream frame classification.
 //!
 //! JSON is parsed by the browser (`JSON.parse`) in the web shell, which copies only the few fields routed on into
-//! these types: the wasm then carries no JSON parser (TOOLCHAIN.md warns against `serde_json`). Request bodies
+//! these types: the wasm then carries no JSON parser (`serde_json` would cost more bytes than every helper together). Request bodies
 //! are small and flat, so they are written here with a tiny writer ([`json`]) that is natively testable.
 
 pub mod json;
