@@ -167,10 +167,11 @@ async function chatStart() {
       }
     }
   });
-  const started = await new Promise((resolve, reject) => {
+  // startChat resolves with nothing, as the shipped service does; the session data names the conversation.
+  await new Promise((resolve, reject) => {
     CXBus.command('WebChatService.startChat', { nickname: 'Bench' }).done(resolve).fail(reject);
   });
-  chat.cid = started.responseJSON.id;
+  chat.cid = (await CXBus.command('WebChatService.getSessionData')).conversationId;
   // The agent joins once the stream attached (409 before).
   for (let i = 0; i < 200; i++) {
     if ((await post(`/__emulator/agent/chats/${chat.cid}/join`)).status === 200) break;
