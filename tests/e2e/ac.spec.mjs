@@ -1,20 +1,13 @@
 // ac(): the Journey tracking snippet's queue is replayed in order, nothing lost and nothing doubled, whatever the
 // function is called and however cxbridge is loaded; the seed's own example runs verbatim; a chat linked through
 // interactionData.journey drives its web action.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({}, (e, b) => ([emu, browser] = [e, b]));
 
 const RECORD_ERROR = /^ac\('record'\): the event name \(first argument\) must be a non-empty string, got undefined$/;
 

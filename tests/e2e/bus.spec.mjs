@@ -1,20 +1,13 @@
 // CXBus end to end: the plugin examples of the Genesys Widgets documentation verbatim against a test plugin, and the JS surface of CXBus as documented
 // (plugins, commands with deferreds, before-hooks, buffering until ready, events delivered asynchronously as a
 // microtask, sticky republish, unsubscribe, shared data, debug mode, onReady) from a plain script tag.
-import { test, before, after } from 'node:test';
+import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({}, (e, b) => ([emu, browser] = [e, b]));
 
 /** A fresh page with cxbridge loaded; records console warnings and logs in `page.warnings` / `page.logs`. */
 async function surface() {

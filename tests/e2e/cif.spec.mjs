@@ -2,20 +2,13 @@
 // CIFInitDone, then calls Microsoft.CIFramework.logAnalyticsEvent without conversationId, as Microsoft's sample
 // does) works on cxbridge alone; and Microsoft's library, present before cxbridge, in the next tag or loaded later,
 // wins (tests/pages/cif-library.js stands in for it, with the shape the shipped one has).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({}, (e, b) => ([emu, browser] = [e, b]));
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

@@ -1,20 +1,13 @@
 // Embedded UI events across two real origins: the parent page on http://127.0.0.1:PORT, the Engage Digital
 // simulator in an iframe on http://localhost:PORT. Every rejection reason, 1000 listen/stop cycles and a
 // 10,000-message hostile run.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({}, (e, b) => ([emu, browser] = [e, b]));
 
 const simUrl = (origin, parent) => `${origin}/embedded-sim.html?parent=${encodeURIComponent(parent)}`;
 

@@ -1,26 +1,19 @@
 // The emulator against the vendor's own client: Genesys' npm package `purecloud-guest-chat-client` drives a
 // whole chat (REST from Node), while the event stream is a plain browser WebSocket in Chromium, as in a page.
 // Also: the agent console at /agent answering by hand, and the API called from the second origin (localhost).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 const require = createRequire(import.meta.url);
 const platformClient = require('purecloud-guest-chat-client');
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator({
+emulatorAndBrowser({
     env: { CXBRIDGE_AGENT_DELAY_MS: '100', CXBRIDGE_HEARTBEAT_MS: '500', CXBRIDGE_FAULTS: '1' },
-  });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+  }, (e, b) => ([emu, browser] = [e, b]));
 
 function officialClient() {
   const client = platformClient.ApiClient.instance;

@@ -1,19 +1,12 @@
 // Foundation: the classic-script bundle loads from a plain <script> tag, defines its globals synchronously, and
 // replays calls made before the wasm was ready, in order and exactly once.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({}, (e, b) => ([emu, browser] = [e, b]));
 
 test('a plain script tag defines the globals synchronously and replays queued calls after load', async () => {
   const page = await newPage(browser);

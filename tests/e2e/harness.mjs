@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { after } from 'node:test';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 export const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -149,5 +149,23 @@ if (process.env.NODE_TEST_CONTEXT) {
       await Promise.all(emulators.map((e) => e.stop()));
       throw new Error(`pages with unchecked problems:\n${problems.join('\n')}`);
     }
+  });
+}
+
+/**
+ * A spec's emulator and browser: started (the emulator with `options`, as startEmulator takes them) before its
+ * tests and stopped after them; `set(emulator, browser)` hands them to the spec's own variables.
+ */
+export function emulatorAndBrowser(options, set) {
+  let emu;
+  let browser;
+  before(async () => {
+    emu = await startEmulator(options);
+    browser = await launchBrowser();
+    set(emu, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await emu?.stop();
   });
 }

@@ -4,9 +4,9 @@
 // every wasm import (tests/pages/import-guard.js), so an exception unwinding through a wasm frame is seen the first
 // time it happens, not after the thousand that corrupt the module. Afterwards every area must still work and a
 // chat against the emulator must still start and receive a message.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 const PER_ENTRY = Number(process.env.HOSTILE_PER_ENTRY || 10000);
 
@@ -34,14 +34,7 @@ const REQUIRED = [
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator({ env: { CXBRIDGE_AGENT_DELAY_MS: '100' } });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({ env: { CXBRIDGE_AGENT_DELAY_MS: '100' } }, (e, b) => ([emu, browser] = [e, b]));
 
 test(`every entry point survives ${PER_ENTRY} hostile calls, and a chat still works`, { timeout: 20 * 60_000 }, async () => {
   const page = await newPage(browser);

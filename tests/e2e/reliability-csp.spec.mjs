@@ -3,22 +3,15 @@
 // must work fully under it: the script-tag bundle and the ESM entry (esbuild output and wasm-bindgen glue use no
 // eval, no new Function, no inline script or style), and every area — ac(), CXBus, WebChatService over fetch
 // and WebSocket, Engage Digital postMessage, analytics to a collector. A control proves the policy is enforced.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 const POLICY = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'";
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator({ args: ['--csp'], env: { CXBRIDGE_AGENT_DELAY_MS: '200' } });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({ args: ['--csp'], env: { CXBRIDGE_AGENT_DELAY_MS: '200' } }, (e, b) => ([emu, browser] = [e, b]));
 
 /** A page that also records CSP violations the browser reports to the page itself. */
 async function cspPage() {

@@ -5,20 +5,13 @@
 // must end in a clear answer (a thrown Error with a message, a rejected deferred or promise with a message, or a
 // return value plus a console message as the API documents), never a trap, never a silent hang; and afterwards
 // every area must still work (a wasm trap would have left the module unusable).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps, TRAP } from './harness.mjs';
+import { newPage, assertNoTraps, TRAP, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator({ env: { CXBRIDGE_AGENT_DELAY_MS: '200' } });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({ env: { CXBRIDGE_AGENT_DELAY_MS: '200' } }, (e, b) => ([emu, browser] = [e, b]));
 
 test('every public entry point answers wrong types with a clear error, never a trap', async () => {
   const page = await newPage(browser);

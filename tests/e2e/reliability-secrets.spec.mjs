@@ -5,20 +5,13 @@
 // debug logging on), an analytics envelope or dataLayer push, any other event payload, resolution or error
 // message, or a URL. The chat here goes through every path that reports something: start, messages both ways, typing, a
 // refused send (401), ambiguous sends (503), a cut socket and its catch-up, getters of session data, the end.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator({ args: ['--faults'], env: { CXBRIDGE_AGENT_DELAY_MS: '200', CXBRIDGE_HEARTBEAT_MS: '1000' } });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({ args: ['--faults'], env: { CXBRIDGE_AGENT_DELAY_MS: '200', CXBRIDGE_HEARTBEAT_MS: '1000' } }, (e, b) => ([emu, browser] = [e, b]));
 
 const fault = (body) =>
   fetch(`${emu.url}/__emulator/faults/requests`, {

@@ -2,11 +2,11 @@
 // (tests/e2e/harness.mjs) does that for every page opened with its newPage() — including a page no test checked
 // and a problem reported after a test's own check. This spec makes sure no spec goes around it, and that the
 // harness really catches each kind of trap.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startEmulator, launchBrowser, newPage, assertNoTraps, root } from './harness.mjs';
+import { launchBrowser, newPage, assertNoTraps, root, emulatorAndBrowser } from './harness.mjs';
 
 test('every spec opens its pages and browsers through the harness', () => {
   const dir = join(root, 'tests/e2e');
@@ -25,14 +25,7 @@ test('every spec opens its pages and browsers through the harness', () => {
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({}, (e, b) => ([emu, browser] = [e, b]));
 
 test('the harness catches a page error, an unhandled rejection and a wasm trap message', async () => {
   const page = await newPage(browser);

@@ -1,20 +1,13 @@
 // A custom chat window built on WebChatService (tests/pages/webchat-custom-ui.html), driven as its user would:
 // it works unchanged because the service's events, results and rejection texts are the shipped widget's. And a
 // page (or an npm app) that configures WebChatService only later, with WebChatService.configure.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator({ env: { CXBRIDGE_AGENT_DELAY_MS: '300', CXBRIDGE_HEARTBEAT_MS: '1000' } });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({ env: { CXBRIDGE_AGENT_DELAY_MS: '300', CXBRIDGE_HEARTBEAT_MS: '1000' } }, (e, b) => ([emu, browser] = [e, b]));
 
 const lines = (page) => page.evaluate(() => [...document.querySelectorAll('#log li')].map((li) => li.textContent));
 const statuses = (page) => page.evaluate(() => window.statuses.slice());

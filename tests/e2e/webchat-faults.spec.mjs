@@ -1,22 +1,15 @@
 // WebChatService under the faults production has: heartbeats that stop, sockets that drop, reconnects that fail,
 // sends answered 503 (before or after the server stored the message) or too late, a server that ends the chat,
 // a page reload; and polling mode. After each, every message the server holds has arrived exactly once, in order.
-import { test, before, after, afterEach } from 'node:test';
+import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator({
+emulatorAndBrowser({
     env: { CXBRIDGE_FAULTS: '1', CXBRIDGE_HEARTBEAT_MS: '200', CXBRIDGE_AGENT_DELAY_MS: '200' },
-  });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+  }, (e, b) => ([emu, browser] = [e, b]));
 afterEach(async () => {
   await fetch(`${emu.url}/__emulator/faults`, { method: 'DELETE' });
 });

@@ -1,20 +1,13 @@
 // WebChatService end to end: the documented WebChatService command examples run verbatim in Chromium against the Guest Chat v2
 // emulator, with the documented resolutions, rejections and events; every message the server holds arrives
 // exactly once and in order.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator({ env: { CXBRIDGE_AGENT_DELAY_MS: '300', CXBRIDGE_HEARTBEAT_MS: '1000' } });
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({ env: { CXBRIDGE_AGENT_DELAY_MS: '300', CXBRIDGE_HEARTBEAT_MS: '1000' } }, (e, b) => ([emu, browser] = [e, b]));
 
 /** The server's transcript of a conversation: [id, bodyType, body] in its order. */
 async function serverMessages(cid) {

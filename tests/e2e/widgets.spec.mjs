@@ -2,20 +2,13 @@
 // a lazy-load page (loadFile, then loadPlugin('widgets-core')), extensions with ($, CXBus, Common), onReady
 // before and after the bundle, a configuration assigned after the bundle, the bundle included twice, a wasm that
 // cannot be loaded, and the UI commands a headless bridge cannot run.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startEmulator, launchBrowser, newPage, assertNoTraps } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 
 let emu;
 let browser;
-before(async () => {
-  emu = await startEmulator();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await emu?.stop();
-});
+emulatorAndBrowser({}, (e, b) => ([emu, browser] = [e, b]));
 
 /** Starts a chat and ends it: proof that WebChatService runs with the configuration the page gave. */
 async function chatRoundTrip(page) {
