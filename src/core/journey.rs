@@ -1,7 +1,7 @@
-//! The Journey SDK's web actions (seed 000): the media-type × state table, the event names built on it
-//! (`'webchat:offered'`, `'content-offer:all'`), the lifecycle state machine of each action, offer timeouts on
-//! the caller's clock, and the validation of every `ac(...)` call. (The visitor's ids, a cookie and a
-//! `sessionStorage` entry, are read and renewed in one JS call: `visitorIds` in `web::ac`.)
+//! The Journey SDK's web actions, as Genesys Predictive Engagement documents them: the media-type × state table,
+//! the event names built on it (`'webchat:offered'`, `'content-offer:all'`), the lifecycle state machine of each
+//! action, offer timeouts on the caller's clock, and the validation of every `ac(...)` call. (The visitor's ids,
+//! a cookie and a `sessionStorage` entry, are read and renewed in one JS call: `visitorIds` in `web::ac`.)
 //!
 //! Everything the vendor documents about which state may follow which lives in [`MEDIA`] and [`successors`]:
 //! change the table, and `ac('on', …)` validation, the state machine and the `.d.ts` story follow.
