@@ -9,7 +9,7 @@
 (function () {
   'use strict';
 
-  const TRAP = /unreachable|RuntimeError|recursive use of an object|closure invoked|already (mutably )?borrowed|null pointer passed to rust|attempt(ed)? to (use a moved value|take ownership)|memory access out of bounds/i;
+  const { TRAP, describe, isThenable } = window.hostileKit;
   const boom = (what) => () => {
     throw new Error('hostile ' + what);
   };
@@ -230,23 +230,6 @@
   /** Entry points whose answers are the page's own values: their rejections are whatever the page gave. */
   const OWN_VALUES = /^a handler (rejecting|throwing)|^a before-hook/;
 
-  function describe(e) {
-    try {
-      if (e instanceof Error) return { error: true, message: String(e.message) };
-      return { error: false, message: typeof e === 'string' ? e : Object.prototype.toString.call(e) };
-    } catch (_) {
-      return { error: false, message: '(unprintable)' };
-    }
-  }
-
-  function thenable(r) {
-    try {
-      return r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function';
-    } catch (_) {
-      return false;
-    }
-  }
-
   /** Console output during the calls is counted (and searched for traps) instead of printed: it would be MBs. */
   function muteConsole() {
     const saved = {};
@@ -306,7 +289,7 @@
             note(e, `threw with ${name}`);
             continue;
           }
-          if (thenable(out)) {
+          if (isThenable(out)) {
             r.pending++;
             waits.push(
               Promise.resolve()

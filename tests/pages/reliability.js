@@ -7,7 +7,7 @@
 (function () {
   'use strict';
 
-  const TRAP = /unreachable|RuntimeError|recursive use of an object|closure invoked|already (mutably )?borrowed|null pointer passed to rust|attempt(ed)? to (use a moved value|take ownership)|memory access out of bounds/i;
+  const { TRAP, describe, isThenable } = window.hostileKit;
 
   /** The wrong values a page (or a hostile script) can pass, by label. */
   function hostileValues() {
@@ -65,24 +65,6 @@
       'revoked proxy': revocable.proxy,
       'callable proxy': fnProxy,
     };
-  }
-
-  function describe(e) {
-    try {
-      if (e instanceof Error) return { error: true, message: String(e.message) };
-      if (typeof e === 'string') return { error: false, message: e };
-      return { error: false, message: Object.prototype.toString.call(e) };
-    } catch (_) {
-      return { error: false, message: '(unprintable)' };
-    }
-  }
-
-  function isThenable(r) {
-    try {
-      return r !== null && (typeof r === 'object' || typeof r === 'function') && typeof r.then === 'function';
-    } catch (_) {
-      return false;
-    }
   }
 
   /** Every call to make: [label, () => result]. */
