@@ -386,7 +386,7 @@ impl Plugin {
         let list = match page::string_list(&names, "the event names", page::MAX_ITEMS) {
             Ok(list) => list,
             Err(e) => {
-                refuse("registerEvents", &page::thrown_text(&e), &JsValue::UNDEFINED);
+                refuse("registerEvents", &page::thrown_text(&e), &names);
                 return false;
             }
         };
@@ -395,11 +395,7 @@ impl Plugin {
             match v {
                 Some(s) => strings.push(s),
                 None => {
-                    refuse(
-                        "registerEvents",
-                        "an event name must be a string",
-                        &JsValue::UNDEFINED,
-                    );
+                    refuse("registerEvents", "an event name must be a string", &names);
                     return false;
                 }
             }
