@@ -509,12 +509,12 @@ impl ListenError {
             ),
             ListenError::NotAString(i) => {
                 out.push_str("allowedOrigins[");
-                crate::core::journey::push_decimal(&mut out, *i);
+                crate::core::text::push_decimal(&mut out, *i);
                 out.push_str("] is not a string");
             }
             ListenError::NotAnOrigin(i, value) => {
                 out.push_str("allowedOrigins[");
-                crate::core::journey::push_decimal(&mut out, *i);
+                crate::core::text::push_decimal(&mut out, *i);
                 out.push_str("] '");
                 out.push_str(value);
                 out.push_str(

@@ -34,6 +34,7 @@ pub enum State {
     Completed,
 }
 
+use crate::core::text::{concat, shown};
 use State::*;
 
 /// Per media type: its name, the states it has, and the states that end its lifecycle. From the vendor's
@@ -241,37 +242,6 @@ fn bad_name(name: &str) -> String {
 fn split_at_byte(s: &str, sep: u8) -> Option<(&str, &str)> {
     let i = s.bytes().position(|b| b == sep)?;
     Some((s.get(..i)?, s.get(i + 1..)?))
-}
-
-/// How a value the page passed appears in an error message: whole up to [`SHOWN_CHARS`] characters, else its
-/// beginning and its length (`'abc…(1048576 chars)'`), so a 1 MB string is not logged in full.
-pub fn shown(value: &str) -> String {
-    let n = value.chars().count();
-    if n <= SHOWN_CHARS {
-        return value.to_string();
-    }
-    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
-    out.push_str("…(");
-    push_decimal(&mut out, n);
-    out.push_str(" chars)");
-    out
-}
-
-/// How many characters of a page's value an error message shows.
-pub const SHOWN_CHARS: usize = 60;
-
-/// Appends `n` in decimal (without `core::fmt`): the one digit writer, the JSON writer's.
-pub fn push_decimal(out: &mut String, n: usize) {
-    crate::core::guestchat::json::push_uint(out, n as u64);
-}
-
-/// Joins message parts. Messages are built without `format!`: `core::fmt` would cost the wasm several KB.
-pub fn concat(parts: &[&str]) -> String {
-    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
-    for p in parts {
-        s.push_str(p);
-    }
-    s
 }
 
 /// The event name of `media` entering `state`, as listeners and analytics see it: `'webchat:offered'`.
@@ -797,6 +767,7 @@ impl Journey {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::text::{push_decimal, SHOWN_CHARS};
 
     fn offer(id: &str, media: MediaType, timeout_ms: Option<f64>) -> Offer {
         Offer {

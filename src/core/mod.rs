@@ -7,5 +7,6 @@ pub mod embedded;
 pub mod emitter;
 pub mod guestchat;
 pub mod journey;
+pub mod text;
 pub mod webchat;
 pub mod widgets;

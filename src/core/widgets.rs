@@ -7,7 +7,7 @@
 //! message that names it and says what it provides; any other name is the page's own plugin, loaded from
 //! `pluginsPath` as the vendor does. docs/cxbus.md has the vendor facts and their sources.
 
-use super::journey::{concat, shown};
+use super::text::{concat, shown};
 
 /// What `CXBus.loadPlugin(name)` does.
 #[derive(Debug, PartialEq, Eq)]

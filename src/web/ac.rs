@@ -24,8 +24,9 @@ use wasm_bindgen::JsCast;
 
 use crate::core::emitter::{self, Emitter};
 use crate::core::journey::{
-    self, concat, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES, TOPICS,
+    self, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES, TOPICS,
 };
+use crate::core::text::{self, concat};
 
 use super::analytics;
 use super::page;
@@ -435,7 +436,7 @@ fn answer(method: Method, action_id: &JsValue) -> JsValue {
                 "ac('",
                 method.name(),
                 "', '",
-                &journey::shown(&id),
+                &text::shown(&id),
                 "'): ",
                 &e,
             ]));
@@ -453,7 +454,7 @@ pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32,
     let Some(to) = State::parse(state) else {
         return console_error(&concat(&[
             "ac: a chat reported the unknown web action state '",
-            &journey::shown(state),
+            &text::shown(state),
             "'",
         ]));
     };
@@ -485,7 +486,7 @@ pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32,
         }
         Err(e) => console_error(&concat(&[
             "ac: the linked chat reported '",
-            &journey::shown(state),
+            &text::shown(state),
             "': ",
             &e,
         ])),

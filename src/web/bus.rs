@@ -20,7 +20,7 @@ use super::analytics;
 use super::deferred::Deferred;
 use super::page;
 use crate::core::bus::{self as core, Bus, BusError, Dispatch, Host, PluginId, Publication, Route};
-use crate::core::journey::{self, concat};
+use crate::core::text::{self, concat};
 
 #[wasm_bindgen(module = "/js/deferred.js")]
 extern "C" {
@@ -250,7 +250,7 @@ impl Plugin {
 fn bus_error(name: &str, e: BusError) -> JsValue {
     js_sys::Error::new(&concat(&[
         "cxbridge: cannot register plugin '",
-        &journey::shown(name),
+        &text::shown(name),
         "': ",
         e.message(),
     ]))

@@ -19,10 +19,10 @@ use wasm_bindgen::prelude::*;
 use super::bus::{self, NativeCommand};
 use super::deferred::Deferred;
 use super::page::{self, global_at};
-use crate::core::guestchat::json;
 use crate::core::guestchat::{
     Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
 };
+use crate::core::text as json;
 use crate::core::webchat::config::{self, Config, Value as Cv};
 use crate::core::webchat::transcript::{AgentInfo, ChatMessage};
 use crate::core::webchat::{

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 use super::{bus, webchat};
-use crate::core::journey::{concat, shown};
+use crate::core::text::{concat, shown};
 use crate::core::widgets::{self as core, Load};
 
 struct Config {

@@ -127,7 +127,7 @@ pub fn retry_after_seconds(value: &str) -> Option<u64> {
 
 /// Appends `n` in decimal (no `core::fmt`): the one digit writer, the JSON writer's.
 pub fn push_u64(out: &mut String, n: u64) {
-    crate::core::guestchat::json::push_uint(out, n);
+    crate::core::text::push_uint(out, n);
 }
 
 /// Appends `parts` separated by `sep` (what `join` does, without its generic code in the wasm).

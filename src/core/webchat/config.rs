@@ -2,8 +2,8 @@
 //! field. The shell reads each path of [`PATHS`] from the page's object and hands over a [`Value`]; the core never
 //! sees the JS object itself.
 
-use crate::core::guestchat::json::push_uint;
 use crate::core::guestchat::{Endpoint, Journey, Routing};
+use crate::core::text::push_uint;
 
 /// Writes a number for an error message without float formatting: integers as digits, others approximately.
 fn push_number(out: &mut String, n: f64) {

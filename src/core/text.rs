@@ -1,5 +1,7 @@
-//! A minimal JSON object writer for request bodies: strings, numbers, string arrays and nested objects. Enough
-//! for the Guest Chat API's flat bodies without a serializer in the wasm.
+//! The core's one text toolkit: error-message text (how a page's value is shown, message parts joined) and a
+//! minimal JSON writer (strings, numbers, string arrays, nested objects — enough for the Guest Chat API's flat
+//! bodies and analytics envelopes). Everything is written without `core::fmt`, which would cost the wasm several
+//! KB, and without a serializer.
 
 /// A JSON object under construction; keys are written in call order.
 #[derive(Debug, Default)]
@@ -141,4 +143,35 @@ mod tests {
         push_uint(&mut s, u64::MAX);
         assert_eq!(s, "18446744073709551615");
     }
+}
+
+/// How a value the page passed appears in an error message: whole up to [`SHOWN_CHARS`] characters, else its
+/// beginning and its length (`'abc…(1048576 chars)'`), so a 1 MB string is not logged in full.
+pub fn shown(value: &str) -> String {
+    let n = value.chars().count();
+    if n <= SHOWN_CHARS {
+        return value.to_string();
+    }
+    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
+    out.push_str("…(");
+    push_decimal(&mut out, n);
+    out.push_str(" chars)");
+    out
+}
+
+/// How many characters of a page's value an error message shows.
+pub const SHOWN_CHARS: usize = 60;
+
+/// Appends `n` in decimal (without `core::fmt`): the one digit writer.
+pub fn push_decimal(out: &mut String, n: usize) {
+    push_uint(out, n as u64);
+}
+
+/// Joins message parts. Messages are built without `format!`: `core::fmt` would cost the wasm several KB.
+pub fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
