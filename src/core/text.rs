@@ -123,28 +123,6 @@ pub fn push_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn escapes_what_json_requires() {
-        let mut o = Obj::new();
-        o.str("a", "q\"b\\n\n\u{1}é😀");
-        o.num("i", 10.0);
-        o.num("z", 0.0);
-        o.num("m", -120.0);
-        o.num("x", f64::NAN);
-        assert_eq!(
-            o.finish(),
-            "{\"a\":\"q\\\"b\\\\n\\n\\u0001é😀\",\"i\":10,\"z\":0,\"m\":-120,\"x\":null}"
-        );
-        let mut s = String::new();
-        push_uint(&mut s, u64::MAX);
-        assert_eq!(s, "18446744073709551615");
-    }
-}
-
 /// How a value the page passed appears in an error message: whole up to [`SHOWN_CHARS`] characters, else its
 /// beginning and its length (`'abc…(1048576 chars)'`), so a 1 MB string is not logged in full.
 pub fn shown(value: &str) -> String {
@@ -174,4 +152,26 @@ pub fn concat(parts: &[&str]) -> String {
         s.push_str(p);
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_json_requires() {
+        let mut o = Obj::new();
+        o.str("a", "q\"b\\n\n\u{1}é😀");
+        o.num("i", 10.0);
+        o.num("z", 0.0);
+        o.num("m", -120.0);
+        o.num("x", f64::NAN);
+        assert_eq!(
+            o.finish(),
+            "{\"a\":\"q\\\"b\\\\n\\n\\u0001é😀\",\"i\":10,\"z\":0,\"m\":-120,\"x\":null}"
+        );
+        let mut s = String::new();
+        push_uint(&mut s, u64::MAX);
+        assert_eq!(s, "18446744073709551615");
+    }
 }
