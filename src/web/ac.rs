@@ -18,9 +18,8 @@
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Function, Reflect};
+use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 
 use crate::core::emitter::{self, Emitter};
 use crate::core::journey::{
@@ -30,8 +29,7 @@ use crate::core::text::{self, concat};
 
 use super::analytics;
 use super::page;
-// The offer timer is armed with WebChatService's `setTimeout` helpers.
-use super::webchat::{wc_clear_timer, wc_timer};
+use super::clock::{self, Alarm};
 
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
 // payload in one call, and the visitor's ids.
@@ -139,17 +137,6 @@ struct Visitor {
     session_id: JsValue,
 }
 
-/// The one armed `setTimeout`; clearing it is dropping it.
-struct Timer {
-    handle: JsValue,
-    deadline: f64,
-}
-
-impl Drop for Timer {
-    fn drop(&mut self) {
-        wc_clear_timer(&self.handle);
-    }
-}
 
 #[derive(Default)]
 struct Shell {
@@ -161,9 +148,6 @@ struct Shell {
     /// Events waiting for the dispatch under way to finish.
     queue: Vec<Event>,
     dispatching: bool,
-    timer: Option<Timer>,
-    /// The timer's callback, made once and owned here for the page's life; only the `Timer` is re-armed.
-    tick: Option<Closure<dyn FnMut()>>,
 }
 
 thread_local! {
@@ -556,38 +540,21 @@ pub fn report_listener_error(source: &str, event: &str, error: &JsValue) {
 // The offer timer: one setTimeout for the core's next deadline
 // ---------------------------------------------------------------------------------------------------------
 
-/// Makes the armed timer match the core's next deadline: re-armed when it changed, cleared when no offer waits.
+thread_local! {
+    /// The offer timer, set to the journey's next deadline.
+    static OFFER_ALARM: Alarm = Alarm::new(on_tick);
+}
+
+/// Sets the offer timer to the core's next deadline (cleared when no offer waits).
 fn sync_timer() {
-    let (want, armed) = with(|s| (s.journey.next_deadline(), s.timer.as_ref().map(|t| t.deadline)));
-    if want == armed {
-        return;
-    }
-    // Dropping the old timer clears it; done outside the borrow like every other call out.
-    drop(with(|s| s.timer.take()));
-    let Some(deadline) = want else {
-        return;
-    };
-    let tick: Function = with(|s| {
-        s.tick
-            .get_or_insert_with(|| Closure::<dyn FnMut()>::new(on_tick))
-            .as_ref()
-            .unchecked_ref::<Function>()
-            .clone()
-    });
-    let delay = (deadline - js_sys::Date::now())
-        .ceil()
-        .clamp(0.0, f64::from(i32::MAX)) as u32;
-    let handle = wc_timer(&tick, delay, 0, 0);
-    with(|s| s.timer = Some(Timer { handle, deadline }));
+    let want = with(|s| s.journey.next_deadline());
+    OFFER_ALARM.with(|a| a.set(want));
 }
 
 fn on_tick() {
-    // The timer fired: forget it without clearing, then let the core decide what timed out. A timer that fired
-    // a little early times nothing out and is re-armed by sync_timer.
-    if let Some(t) = with(|s| s.timer.take()) {
-        std::mem::forget(t);
-    }
-    let events = with(|s| s.journey.expire(js_sys::Date::now()));
+    // A timer that fired a little early times nothing out and is set again for the same deadline.
+    OFFER_ALARM.with(Alarm::fired);
+    let events = with(|s| s.journey.expire(clock::now()));
     sync_timer();
     emit(events);
 }

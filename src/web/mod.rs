@@ -7,6 +7,7 @@ use wasm_bindgen::prelude::*;
 pub mod ac;
 pub mod analytics;
 pub mod bus;
+pub mod clock;
 pub mod deferred;
 pub mod embedded;
 pub mod page;
