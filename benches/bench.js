@@ -95,6 +95,78 @@ async function busRoundTrips(n) {
   return (n / (performance.now() - t)) * 1000;
 }
 
+// One command at a time, each awaited before the next: the latency of a round trip (command → handler → resolve →
+// the caller resumes), beside its floor in plain JS, an awaited promise that resolves in a microtask.
+async function commandAwaited(lib, n) {
+  if (lib === 'awaited microtask promise') {
+    const t = performance.now();
+    for (let i = 0; i < n; i++) await Promise.resolve(i);
+    return (n / (performance.now() - t)) * 1000;
+  }
+  const plugin = CXBus.registerPlugin(`Echo${Math.random().toString(36).slice(2)}`);
+  const ns = plugin.namespace();
+  plugin.registerCommand('echo', (e) => e.deferred.resolve(e.data));
+  plugin.ready();
+  const caller = CXBus.registerPlugin(`Asker${Math.random().toString(36).slice(2)}`);
+  const once = (i) => new Promise((resolve) => caller.command(`${ns}.echo`, i).done(resolve));
+  for (let i = 0; i < n / 10; i++) await once(i);
+  const t = performance.now();
+  for (let i = 0; i < n; i++) await once(i);
+  return (n / (performance.now() - t)) * 1000;
+}
+
+// The plain JS bus the CXBus publish is measured against: subscribers by name, each publish delivered to all of
+// them in a microtask of its own (CXBus's subscribers are called asynchronously too).
+function microtaskBus() {
+  const subs = new Map();
+  return {
+    subscribe: (name, fn) => (subs.has(name) ? subs.get(name).push(fn) : subs.set(name, [fn])),
+    publish: (name, data) => {
+      const list = subs.get(name);
+      if (!list) return;
+      queueMicrotask(() => {
+        for (const fn of list) fn({ event: name, data });
+      });
+    },
+  };
+}
+
+/** Events per second from `n` publishes to `subscribers` subscribers, until the last subscriber got the last one. */
+async function publishTo(lib, subscribers, n) {
+  let publish;
+  let subscribe;
+  if (lib === 'plain microtask bus') {
+    const bus = microtaskBus();
+    publish = (d) => bus.publish('Bench.tick', d);
+    subscribe = (fn) => bus.subscribe('Bench.tick', fn);
+  } else {
+    const plugin = CXBus.registerPlugin(`Fan${Math.random().toString(36).slice(2)}`);
+    const ns = plugin.namespace();
+    plugin.registerEvents(['tick']);
+    publish = (d) => plugin.publish('tick', d);
+    subscribe = (fn) => CXBus.subscribe(`${ns}.tick`, fn);
+  }
+  let sink = 0;
+  let last;
+  let done;
+  for (let i = 0; i < subscribers - 1; i++) subscribe((e) => { sink += e.data; });
+  subscribe((e) => {
+    sink += e.data;
+    if (e.data === last) done();
+  });
+  const round = (count) => new Promise((resolve) => {
+    done = resolve;
+    last = count - 1;
+    for (let i = 0; i < count; i++) publish(i);
+  });
+  await round(n / 10);
+  const t = performance.now();
+  await round(n);
+  const ops = (n / (performance.now() - t)) * 1000;
+  if (sink === -1) console.log(sink);
+  return ops;
+}
+
 // Publish → subscriber, one event at a time: the subscriber publishes the next event, so each hop is one publish
 // and one (microtask) delivery with nothing queued behind it. The mean is total time / hops (a clock of 5 µs or
 // 100 µs resolution cannot time one hop); p50/p99 are per-hop stamps, meaningful only as far as the clock is
@@ -269,6 +341,8 @@ window.bench = {
   dispatch,
   subscribeUnsubscribe,
   busRoundTrips,
+  commandAwaited,
+  publishTo,
   publishLatency,
   memoryOnOff,
   memory,

@@ -109,6 +109,19 @@ try {
     const xs = [];
     for (let i = 0; i < RUNS; i++) xs.push(await page.evaluate(() => window.bench.busRoundTrips(20000)));
     row('CXBus command round trips', { cxbridge: median(xs) }, 'round trips/s', null);
+    const peerRow = async (name, unit, peer, fn, arg) => {
+      const figures = {};
+      for (const lib of ['cxbridge', peer]) {
+        const ys = [];
+        for (let i = 0; i < RUNS; i++) ys.push(await page.evaluate(fn, [lib, arg]));
+        figures[lib] = median(ys);
+      }
+      row(name, figures, unit, peer);
+    };
+    await peerRow('CXBus command round trip, awaited one at a time', 'round trips/s', 'awaited microtask promise',
+      ([lib, n]) => window.bench.commandAwaited(lib, n), 20000);
+    await peerRow('CXBus publish to 10 subscribers', 'events/s', 'plain microtask bus',
+      ([lib, n]) => window.bench.publishTo(lib, 10, n), 50000);
     const lat = [];
     for (let i = 0; i < RUNS; i++) lat.push(await page.evaluate(() => window.bench.publishLatency(20000)));
     row('CXBus publish → subscriber, mean of 20,000 hops', { cxbridge: median(lat.map((l) => l.mean)) }, 'µs', null);
@@ -199,6 +212,9 @@ try {
 
   const dispatch10 = results.cases["dispatch to 10 listeners ('webchat:all')"];
   const wire = results.cases['wire → messageReceived p50 (send stamp → callback)'];
+  const frame = results.cases['frame arrival → callback p50 (processing only)'];
+  const fan = results.cases['CXBus publish to 10 subscribers'];
+  const trip = results.cases['CXBus command round trip, awaited one at a time'];
   const targets = [
     ['dispatch ≥ 1.0× eventemitter3 at 10 listeners', dispatch10.cxbridge / dispatch10.eventemitter3 >= 1.0],
     ['ready ≤ 50 ms after the script starts', results.cases.startupMs <= 50],
@@ -206,6 +222,9 @@ try {
     ['memory growth ≤ 1 MB over 1,000,000 on/off cycles', growth <= 1024 * 1024],
     ['wire-to-callback p50 ≤ 1.5× the raw handler (send stamp → callback)', wire.cxbridge <= 1.5 * wire['raw WebSocket + JSON.parse']],
     ['memory growth ≤ 1 MB after a 10,000-message chat (once ended)', endGrowth <= 1024 * 1024],
+    ['frame arrival → callback p50 ≤ 50 µs (processing only)', frame.cxbridge <= 50],
+    ['CXBus publish to 10 subscribers ≥ 1.0× a plain microtask bus', fan.cxbridge >= fan['plain microtask bus']],
+    ['CXBus command round trip ≥ 0.5× an awaited microtask promise', trip.cxbridge >= 0.5 * trip['awaited microtask promise']],
   ];
   results.targets = Object.fromEntries(targets);
   console.log('\ntargets:');
