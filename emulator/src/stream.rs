@@ -96,6 +96,7 @@ async fn run(
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Out::Text(t)) => {
+                    crate::faults::wait_out_stall(&st).await;
                     if socket.send(Message::Text(t)).await.is_err() {
                         break;
                     }
