@@ -355,6 +355,13 @@ impl Conn {
             }
         };
         let mut store = lock(&self.st.store);
+        // A refused request does not count against the rate: the read-only check comes first.
+        if store.convs.get(&cid).is_none_or(|c| c.ended) {
+            return Err(fail(
+                4006,
+                "The conversation has ended and the session is read-only: configure it with startNew: true",
+            ));
+        }
         if let Some(session) = store.wm.get_mut(token) {
             let now = tokio::time::Instant::now();
             while session
@@ -365,13 +372,12 @@ impl Conn {
                 session.recent.pop_front();
             }
             if session.recent.len() >= MESSAGES_PER_SECOND {
-                let frame = json!({
+                let mut frame = json!({
                     "type": "response",
                     "class": "TooManyRequestsErrorMessage",
                     "code": 429,
                     "body": {"retryAfter": 1, "errorCode": 4029, "errorMessage": "Message rate too high for this session"},
                 });
-                let mut frame = frame;
                 if let (Some(t), Some(o)) = (tracing_id, frame.as_object_mut()) {
                     o.insert("tracingId".into(), json!(t));
                 }
@@ -384,12 +390,6 @@ impl Conn {
             .convs
             .get_mut(&cid)
             .ok_or_else(|| fail(4007, "Session not found"))?;
-        if c.ended {
-            return Err(fail(
-                4006,
-                "The conversation has ended and the session is read-only: configure it with startNew: true",
-            ));
-        }
         let customer = c.customer_id.clone();
         match act {
             Act::Text(text) => {
