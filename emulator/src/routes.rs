@@ -218,7 +218,7 @@ fn validate_journey(obj: &Map<String, Value>) -> ApiResult<()> {
 }
 
 /// The host the client reached us on, so the stream URI works from 127.0.0.1 and localhost alike.
-fn public_host(headers: &HeaderMap) -> String {
+pub fn public_host(headers: &HeaderMap) -> String {
     headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())

@@ -637,3 +637,26 @@ async fn a_bot_deployment_speaks_first_and_clear_and_close_session_end_things() 
     assert_eq!(cleared["type"], "message");
     assert_eq!(g.configure(false).await["newSession"], true);
 }
+
+#[tokio::test]
+async fn the_deployment_config_points_back_at_the_emulator() {
+    let emu = start(fast()).await;
+    let (status, cfg) = emu
+        .get("/webdeployments/v1/deployments/dep-wm/config.json", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(cfg["id"], "dep-wm");
+    assert_eq!(cfg["status"], "Active");
+    assert_eq!(cfg["apiEndpoint"], emu.base);
+    let endpoint = cfg["messenger"]["apps"]["conversations"]["messagingEndpoint"]
+        .as_str()
+        .unwrap();
+    assert_eq!(endpoint, format!("ws://127.0.0.1:{}/webmessaging", emu.port));
+    // The endpoint plus `/v1` is where a guest connects.
+    let mut g = Guest::connect(&emu, "/webmessaging/v1", "dep-wm", &token()).await;
+    assert_eq!(g.configure(false).await["newSession"], true);
+    assert_eq!(
+        cfg["messenger"]["apps"]["conversations"]["conversationDisconnect"]["type"],
+        "ReadOnly"
+    );
+}

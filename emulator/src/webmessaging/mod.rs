@@ -10,14 +10,14 @@ pub mod wire;
 use std::collections::{HashMap, VecDeque};
 
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::routes::{int_param, query};
+use crate::routes::{int_param, public_host, query};
 use crate::util::{bearer, lock, ApiError, ApiResult};
 use crate::Shared;
 
@@ -38,6 +38,39 @@ pub fn router() -> Router<Shared> {
         .route("/webmessaging/v1", get(socket::upgrade))
         .route("/v1", get(socket::upgrade))
         .route(HISTORY_PATH, get(history))
+        .route(
+            "/webdeployments/v1/deployments/{deployment}/config.json",
+            get(deployment_config),
+        )
+}
+
+/// The deployment's configuration, as the vendor's messenger SDK reads it before it connects (real host:
+/// `api-cdn.<region>`): endpoints pointing back at this server, conversation disconnect read-only, clear on.
+async fn deployment_config(Path(deployment): Path<String>, headers: HeaderMap) -> Json<Value> {
+    let host = public_host(&headers);
+    Json(json!({
+        "id": deployment,
+        "version": "1",
+        "languages": ["en-us"],
+        "defaultLanguage": "en-us",
+        "apiEndpoint": format!("http://{host}"),
+        "messenger": {
+            "enabled": true,
+            "apps": {"conversations": {
+                "messagingEndpoint": format!("ws://{host}/webmessaging"),
+                "showAgentTypingIndicator": true,
+                "showUserTypingIndicator": true,
+                "conversationDisconnect": {"enabled": true, "type": "ReadOnly"},
+                "conversationClear": {"enabled": true},
+            }},
+            "styles": {"primaryColor": "#1f6feb"},
+            "launcherButton": {"visibility": "On"},
+            "fileUpload": {"modes": []},
+        },
+        "journeyEvents": {"enabled": false},
+        "status": "Active",
+        "auth": {"enabled": false, "allowSessionUpgrade": false},
+    }))
 }
 
 /// `GET /api/v2/webmessaging/messages?pageSize&pageNumber` with the session's JWT: the token's current
