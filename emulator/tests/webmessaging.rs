@@ -315,6 +315,19 @@ async fn a_person_at_the_console_joins_types_answers_and_leaves() {
     g.until("Sam's answer", |f| outbound_text(f, "Hi, Sam here"))
         .await;
 
+    // Autostart: the guest's Presence Join comes back inbound, with its tracing id.
+    let tk = g.token.clone();
+    g.send(json!({"action": "onMessage", "token": tk, "tracingId": "auto", "message": {"type": "Event", "events": [{"eventType": "Presence", "presence": {"type": "Join"}}]}}))
+        .await;
+    let auto = g
+        .until("the autostart echo", |f| {
+            structured(f) && f["body"]["direction"] == "Inbound" && f["body"]["type"] == "Event"
+        })
+        .await;
+    assert_eq!(auto["tracingId"], "auto");
+    assert_eq!(auto["body"]["events"][0]["presence"]["type"], "Join");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
     // The guest's typing reaches the console, not the guest.
     let tk = g.token.clone();
     g.send(json!({"action": "onMessage", "token": tk, "message": {"type": "Event", "events": [{"eventType": "Typing", "typing": {"type": "On"}}]}}))

@@ -400,7 +400,7 @@ impl Conn {
             Act::Typing => {
                 c.typing(&customer);
             }
-            Act::Join => {}
+            Act::Join => wire::on_autostart(c, tracing_id),
             Act::Clear => {
                 c.end();
                 c.send(wire::pushed("SessionClearedEvent", json!({}), None));

@@ -89,6 +89,21 @@ pub fn on_message(c: &mut Conversation, msg: &Message, tracing_id: Option<&str>)
     }
 }
 
+/// The guest's autostart (an inbound `Presence Join`) comes back to the session's sockets, as its texts do; it is
+/// not stored, so history does not show it.
+pub fn on_autostart(c: &mut Conversation, tracing_id: Option<&str>) {
+    let time = c.next_timestamp();
+    let body = json!({
+        "id": uuid(),
+        "type": "Event",
+        "direction": "Inbound",
+        "originatingEntity": "Human",
+        "channel": {"time": time},
+        "events": [{"eventType": "Presence", "presence": {"type": "Join"}}],
+    });
+    c.send(pushed("StructuredMessage", body, tracing_id));
+}
+
 /// Someone typed: an agent's typing reaches the guest; the guest's own is only recorded (for the console).
 pub fn on_typing(c: &mut Conversation, sender_id: &str) {
     if sender_id == c.customer_id {
