@@ -20,6 +20,15 @@ pub fn pushed(class: &str, body: Value, tracing_id: Option<&str>) -> Value {
     frame
 }
 
+/// A flow's bot (role `WORKFLOW`) is a `Bot`; everyone else who speaks to the guest is a `Human`.
+fn originating_entity(role: Option<Role>) -> &'static str {
+    if role == Some(Role::Workflow) {
+        "Bot"
+    } else {
+        "Human"
+    }
+}
+
 /// The `StructuredMessage` body a stored message is to the guest, or `None` for what the guest is not told
 /// (member-changes, the ACD queue, members other than agents joining, departures before the end).
 pub fn structured(c: &Conversation, msg: &Message) -> Option<Value> {
@@ -46,7 +55,7 @@ pub fn structured(c: &Conversation, msg: &Message) -> Option<Value> {
             "type": "Text",
             "text": msg.body,
             "direction": "Outbound",
-            "originatingEntity": if sender.role == Role::Workflow { "Bot" } else { "Human" },
+            "originatingEntity": originating_entity(Some(sender.role)),
             "channel": channel(true),
         })),
         ("member-join", false) if matches!(sender.role, Role::Agent | Role::Supervisor) => Some(json!({
@@ -110,12 +119,14 @@ pub fn on_typing(c: &mut Conversation, sender_id: &str) {
         return;
     }
     let time = c.next_timestamp();
-    let from = c.member(sender_id).map(|m| m.display_name.clone());
+    let sender = c.member(sender_id);
+    let from = sender.map(|m| m.display_name.clone());
+    let entity = originating_entity(sender.map(|m| m.role));
     let body = json!({
         "id": uuid(),
         "type": "Event",
         "direction": "Outbound",
-        "originatingEntity": "Human",
+        "originatingEntity": entity,
         "channel": {"time": time, "from": {"nickname": from}},
         "events": [{"eventType": "Typing", "typing": {"type": "On", "duration": TYPING_MS}}],
     });
