@@ -121,7 +121,8 @@ async fn history(
         "pageSize": size,
         "pageNumber": number,
         "total": total,
-        "pageCount": total.div_ceil(size).max(1),
+        // 0 for an empty conversation, as the vendor SDK's own fixture has it (docs/webmessaging.md [S16]).
+        "pageCount": total.div_ceil(size),
     }))
     .into_response())
 }
