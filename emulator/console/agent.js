@@ -26,7 +26,8 @@
 
   function label(chat) {
     const who = (chat.customer && chat.customer.displayName) || 'guest';
-    return `${who} · ${chat.status}`;
+    // Web Messaging guests have no name of their own: the channel tells them apart from Guest Chat customers.
+    return chat.channel === 'webmessaging' ? `${who} · ${chat.status} · web messaging` : `${who} · ${chat.status}`;
   }
 
   function renderList() {

@@ -8,7 +8,8 @@ use axum::extract::ws::Utf8Bytes;
 use serde_json::{json, Map, Value};
 use tokio::sync::mpsc;
 
-use crate::util::{now_iso, uuid};
+use crate::util::{iso, now_iso, now_ms, uuid};
+use crate::webmessaging::wire;
 
 pub const API_PREFIX: &str = "/api/v2/webchat/guest/conversations";
 
@@ -134,6 +135,23 @@ pub struct Socket {
     pub tx: mpsc::UnboundedSender<Out>,
 }
 
+/// Which guest API the customer uses: the same conversation (members, messages, agent, console) is told to the
+/// customer's sockets in that API's frames.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wire {
+    /// Guest Chat API v2: REST plus the `/channels/...` event stream.
+    GuestChat,
+    /// Web Messaging: one WebSocket per device, the session keyed by the guest's token (docs/webmessaging.md).
+    WebMessaging { token: String },
+}
+
+/// Outbound Web Messaging frames held back by the out-of-order fault until `count` are held, then sent shuffled.
+#[derive(Debug, Default)]
+pub struct Shuffle {
+    pub count: usize,
+    pub held: Vec<Utf8Bytes>,
+}
+
 /// Who answers the customer: the scripted agent, or a person at /agent.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AgentMode {
@@ -158,6 +176,11 @@ pub struct Conversation {
     pub agent_id: Option<String>,
     pub acd_id: Option<String>,
     pub customer_typing_at: Option<String>,
+    pub wire: Wire,
+    /// The last message timestamp handed out, in ms: timestamps are strictly increasing within a conversation,
+    /// so a client that receives messages out of order can sort them by time.
+    pub last_ms: u128,
+    pub shuffle: Option<Shuffle>,
 }
 
 impl Conversation {
@@ -179,6 +202,9 @@ impl Conversation {
             agent_id: None,
             acd_id: None,
             customer_typing_at: None,
+            wire: Wire::GuestChat,
+            last_ms: 0,
+            shuffle: None,
         };
         let mut customer = customer;
         customer.join_date = Some(c.created.clone());
@@ -202,10 +228,24 @@ impl Conversation {
         self.agent_id.as_deref().is_some_and(|a| self.is_connected(a))
     }
 
-    fn send(&mut self, frame: Value) {
-        let text = Utf8Bytes::from(frame.to_string());
+    pub fn send(&mut self, frame: Value) {
+        self.send_text(Utf8Bytes::from(frame.to_string()));
+    }
+
+    pub fn send_text(&mut self, text: Utf8Bytes) {
         self.sockets
             .retain(|s| s.tx.send(Out::Text(text.clone())).is_ok());
+    }
+
+    pub fn is_web_messaging(&self) -> bool {
+        matches!(self.wire, Wire::WebMessaging { .. })
+    }
+
+    /// A strictly increasing timestamp for the next message.
+    pub fn next_timestamp(&mut self) -> String {
+        let ms = now_ms().max(self.last_ms + 1);
+        self.last_ms = ms;
+        iso(ms)
     }
 
     pub fn message_topic(&self) -> String {
@@ -213,15 +253,31 @@ impl Conversation {
     }
 
     pub fn add_message(&mut self, sender_id: &str, body: &str, body_type: &str) -> Message {
+        self.add_message_traced(sender_id, body, body_type, None)
+    }
+
+    /// Stores a message and tells the sockets; `tracing_id` is the Web Messaging request that caused it, copied
+    /// into the frame so the guest can match its own message to its request.
+    pub fn add_message_traced(
+        &mut self,
+        sender_id: &str,
+        body: &str,
+        body_type: &str,
+        tracing_id: Option<&str>,
+    ) -> Message {
         let msg = Message {
             id: uuid(),
             sender_id: sender_id.to_string(),
             body: body.to_string(),
             body_type: body_type.to_string(),
-            timestamp: now_iso(),
+            timestamp: self.next_timestamp(),
         };
         self.positions.insert(msg.id.clone(), self.messages.len());
         self.messages.push(msg.clone());
+        if self.is_web_messaging() {
+            wire::on_message(self, &msg, tracing_id);
+            return msg;
+        }
         let frame = json!({
             "topicName": self.message_topic(),
             "version": "2",
@@ -243,6 +299,10 @@ impl Conversation {
         if sender_id == self.customer_id {
             self.customer_typing_at = Some(now_iso());
         }
+        if self.is_web_messaging() {
+            wire::on_typing(self, sender_id);
+            return body;
+        }
         let frame = json!({
             "topicName": self.message_topic(),
             "version": "2",
@@ -254,6 +314,10 @@ impl Conversation {
     }
 
     fn member_change(&mut self, member_id: &str, state: State) {
+        // Web Messaging has no member-change frames: presence is told by the member-join/leave messages.
+        if self.is_web_messaging() {
+            return;
+        }
         let frame = json!({
             "topicName": format!("v2.conversations.chats.{}.members", self.id),
             "version": "2",
@@ -321,11 +385,14 @@ impl Conversation {
         self.add_message(&cid, "", "member-join");
     }
 
-    /// The conversation ends: everyone still present leaves, the agent first, and the sockets close.
+    /// The conversation ends: everyone still present leaves, the agent first, and the Guest Chat sockets close
+    /// (a Web Messaging session outlives its conversation: its sockets stay, read-only).
     pub fn end(&mut self) {
         if self.ended {
             return;
         }
+        // Set first, so that the departures below are told as the end of the conversation.
+        self.ended = true;
         let present: Vec<String> = self
             .members
             .iter()
@@ -337,8 +404,9 @@ impl Conversation {
         }
         let cid = self.customer_id.clone();
         self.set_state(&cid, State::Disconnected);
-        self.ended = true;
-        self.close_sockets(Out::Close);
+        if !self.is_web_messaging() {
+            self.close_sockets(Out::Close);
+        }
     }
 
     pub fn close_sockets(&mut self, how: Out) -> usize {
@@ -364,6 +432,7 @@ impl Conversation {
         };
         json!({
             "id": self.id,
+            "channel": if self.is_web_messaging() { "webmessaging" } else { "webchat" },
             "status": status,
             "created": self.created,
             "routingTarget": self.routing,

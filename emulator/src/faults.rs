@@ -1,6 +1,7 @@
 //! Fault injection for tests, live only with `--faults` or `CXBRIDGE_FAULTS=1`, under `/__emulator/faults`, a
 //! path no Genesys client uses. It lets a test break the network the way production breaks it: sockets that
-//! drop, heartbeats that stop, requests that fail (before or after the server acted) or hang.
+//! drop, heartbeats that stop, deliveries that stall or arrive out of order, requests that fail (before or after
+//! the server acted) or hang.
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -14,8 +15,9 @@ use axum::routing::{delete, get, post};
 use axum::{Json, Router};
 use serde_json::{json, Value};
 
-use crate::conversations::Out;
+use crate::conversations::{Out, Shuffle, Wire};
 use crate::util::{json_object, lock, opt_str, req_str, ApiError, ApiResult};
+use crate::webmessaging::wire;
 use crate::Shared;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,6 +76,20 @@ pub fn router() -> Router<Shared> {
             post(disconnect_customer),
         )
         .route("/__emulator/faults/rules", delete(reset))
+        .route("/__emulator/faults/stall", post(stall))
+        .route("/__emulator/faults/out-of-order", post(out_of_order))
+}
+
+/// Waits while the stall fault holds deliveries; every socket calls it before sending a frame, so frames queue
+/// (in order) meanwhile.
+pub async fn wait_out_stall(st: &Shared) {
+    loop {
+        let until = *lock(&st.stall_until);
+        match until {
+            Some(t) if t > tokio::time::Instant::now() => tokio::time::sleep_until(t).await,
+            _ => return,
+        }
+    }
 }
 
 fn enabled(st: &Shared) -> ApiResult<()> {
@@ -146,6 +162,7 @@ async fn status(State(st): State<Shared>) -> ApiResult<Json<Value>> {
     Ok(Json(json!({
         "enabled": true,
         "heartbeats": st.heartbeats_on.load(Ordering::Relaxed),
+        "stalled": lock(&st.stall_until).is_some_and(|t| t > tokio::time::Instant::now()),
         "rules": rules,
     })))
 }
@@ -154,6 +171,10 @@ async fn reset(State(st): State<Shared>) -> ApiResult<Json<Value>> {
     enabled(&st)?;
     lock(&st.faults).clear();
     st.heartbeats_on.store(true, Ordering::Relaxed);
+    *lock(&st.stall_until) = None;
+    for c in lock(&st.store).convs.values_mut() {
+        wire::release(c);
+    }
     Ok(Json(json!({"rules": [], "heartbeats": true})))
 }
 
@@ -239,4 +260,66 @@ async fn disconnect_customer(State(st): State<Shared>, Path(cid): Path<String>) 
         .ok_or_else(|| ApiError::not_found("conversation", &cid))?;
     c.end();
     Ok(Json(c.to_json()))
+}
+
+/// `{ms}`: no socket (Guest Chat stream or Web Messaging) delivers anything for `ms`; then everything held goes
+/// out in order.
+async fn stall(State(st): State<Shared>, headers: HeaderMap, Body(body): Body) -> ApiResult<Json<Value>> {
+    enabled(&st)?;
+    let obj = json_object(&headers, &body)?;
+    let ms = obj
+        .get("ms")
+        .and_then(Value::as_u64)
+        .filter(|ms| *ms > 0)
+        .ok_or_else(|| ApiError::bad_field("ms", "Field 'ms' is required and must be a positive integer"))?;
+    *lock(&st.stall_until) = Some(tokio::time::Instant::now() + Duration::from_millis(ms));
+    Ok(Json(json!({"stalledMs": ms})))
+}
+
+/// `{count, token?}`: the next `count` outbound Web Messaging messages of the session with that guest token (or
+/// of every active Web Messaging session) are held, then delivered in a shuffled order.
+async fn out_of_order(
+    State(st): State<Shared>,
+    headers: HeaderMap,
+    Body(body): Body,
+) -> ApiResult<Json<Value>> {
+    enabled(&st)?;
+    let obj = json_object(&headers, &body)?;
+    let count = obj
+        .get("count")
+        .and_then(Value::as_u64)
+        .filter(|n| *n >= 2)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| {
+            ApiError::bad_field(
+                "count",
+                "Field 'count' is required and must be an integer of at least 2",
+            )
+        })?;
+    let token = opt_str(&obj, "", "token")?;
+    let mut store = lock(&st.store);
+    let mut armed = 0;
+    for c in store.convs.values_mut() {
+        let mine = match (&c.wire, &token) {
+            (Wire::GuestChat, _) => false,
+            (Wire::WebMessaging { .. }, None) => true,
+            (Wire::WebMessaging { token: t }, Some(want)) => t == want,
+        };
+        if mine && !c.ended {
+            wire::release(c);
+            c.shuffle = Some(Shuffle {
+                count,
+                held: Vec::new(),
+            });
+            armed += 1;
+        }
+    }
+    if armed == 0 {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not.found",
+            "No active Web Messaging session to hold messages of",
+        ));
+    }
+    Ok(Json(json!({"armed": armed, "count": count})))
 }

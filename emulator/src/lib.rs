@@ -1,4 +1,5 @@
-//! The cxbridge emulator: a local stand-in for Genesys Cloud's Guest Chat API v2 (REST + event stream), with a
+//! The cxbridge emulator: a local stand-in for Genesys Cloud's Guest Chat API v2 (REST + event stream) and the
+//! Web Messaging guest API (WebSocket + history, docs/webmessaging.md), with a
 //! scripted agent, an agent console for a person, fault injection for tests and an analytics collector. It
 //! also serves the demo (`www/`), the built SDK (`dist/`) and the end-to-end test pages (`tests/pages/`).
 //!
@@ -12,6 +13,7 @@ pub mod faults;
 pub mod routes;
 pub mod stream;
 pub mod util;
+pub mod webmessaging;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -67,6 +69,10 @@ pub struct Store {
     pub order: Vec<String>,
     pub by_channel: HashMap<String, String>,
     pub by_jwt: HashMap<String, String>,
+    /// Web Messaging sessions by guest token.
+    pub wm: HashMap<String, webmessaging::Session>,
+    /// Web Messaging JWTs (from `getJwt`) to the guest token they were issued for.
+    pub wm_jwt: HashMap<String, String>,
 }
 
 pub struct AppState {
@@ -76,6 +82,8 @@ pub struct AppState {
     pub manual_agent: AtomicBool,
     pub next_socket: AtomicU64,
     pub faults: Mutex<Vec<faults::Rule>>,
+    /// While set and in the future, no socket delivers anything (the stall fault).
+    pub stall_until: Mutex<Option<tokio::time::Instant>>,
     pub collector: Mutex<collector::Collector>,
 }
 
@@ -89,6 +97,7 @@ pub fn new_state(cfg: Config) -> Shared {
         heartbeats_on: AtomicBool::new(true),
         next_socket: AtomicU64::new(1),
         faults: Mutex::new(Vec::new()),
+        stall_until: Mutex::new(None),
         collector: Mutex::new(collector::Collector::default()),
     })
 }
@@ -117,9 +126,10 @@ fn cors() -> CorsLayer {
 }
 
 pub fn app(state: Shared) -> Router {
-    // Fault rules reach the Guest Chat API, its event stream and the analytics collector alike.
+    // Fault rules reach the Guest Chat API, its event stream, Web Messaging and the analytics collector alike.
     let api = routes::router()
         .merge(stream::router())
+        .merge(webmessaging::router())
         .merge(collector::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -13,7 +13,8 @@ use serde_json::{json, Map, Value};
 
 use crate::conversations::{AgentMode, Conversation, Member, Role, State as MState, API_PREFIX};
 use crate::util::{
-    base64url, json_object, lock, now_ms, opt_obj, opt_str, req_obj, req_str, uuid, ApiError, ApiResult,
+    base64url, bearer, json_object, lock, now_ms, opt_obj, opt_str, req_obj, req_str, uuid, ApiError,
+    ApiResult,
 };
 use crate::{agent, Shared, Store};
 
@@ -55,7 +56,7 @@ async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
     )
 }
 
-fn make_jwt(conversation_id: &str, member_id: &str) -> String {
+pub fn make_jwt(conversation_id: &str, member_id: &str) -> String {
     let header = base64url(br#"{"alg":"HS256","typ":"JWT"}"#);
     let iat = (now_ms() / 1000) as u64;
     let payload = json!({
@@ -73,28 +74,8 @@ fn make_jwt(conversation_id: &str, member_id: &str) -> String {
 /// 401 without a Bearer token or with an unknown one, 404 for an unknown conversation, 401 for a token issued
 /// for another conversation.
 fn authorize(store: &Store, headers: &HeaderMap, cid: &str) -> ApiResult<()> {
-    let raw = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).to_string());
-    let Some(raw) = raw else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "authentication.required",
-            "No authentication bearer token specified in authorization header.",
-        ));
-    };
-    let token = raw
-        .strip_prefix("Bearer ")
-        .or_else(|| raw.strip_prefix("bearer "))
-        .map(str::trim);
-    let Some(token) = token.filter(|t| !t.is_empty()) else {
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "authentication.required",
-            format!("The authorization header must be 'Bearer <jwt>', not {raw:?}."),
-        ));
-    };
-    let Some(owner) = store.by_jwt.get(token) else {
+    let token = bearer(headers)?;
+    let Some(owner) = store.by_jwt.get(&token) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "bad.credentials",
@@ -154,7 +135,9 @@ fn must_be_connected(c: &Conversation, mid: &str) -> ApiResult<()> {
     Ok(())
 }
 
-fn query(q: Result<Query<HashMap<String, String>>, QueryRejection>) -> ApiResult<HashMap<String, String>> {
+pub fn query(
+    q: Result<Query<HashMap<String, String>>, QueryRejection>,
+) -> ApiResult<HashMap<String, String>> {
     // The official SDK sends every optional parameter, unset ones as empty strings (`after=&before=`): the
     // real service reads those as absent, so must we.
     q.map(|Query(m)| m.into_iter().filter(|(_, v)| !v.is_empty()).collect())
@@ -167,7 +150,7 @@ fn query(q: Result<Query<HashMap<String, String>>, QueryRejection>) -> ApiResult
         })
 }
 
-fn int_param(q: &HashMap<String, String>, name: &str, default: usize, max: usize) -> ApiResult<usize> {
+pub fn int_param(q: &HashMap<String, String>, name: &str, default: usize, max: usize) -> ApiResult<usize> {
     match q.get(name) {
         None => Ok(default),
         Some(v) => match v.trim().parse::<usize>() {
@@ -235,7 +218,7 @@ fn validate_journey(obj: &Map<String, Value>) -> ApiResult<()> {
 }
 
 /// The host the client reached us on, so the stream URI works from 127.0.0.1 and localhost alike.
-fn public_host(headers: &HeaderMap) -> String {
+pub fn public_host(headers: &HeaderMap) -> String {
     headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())

@@ -96,6 +96,7 @@ async fn run(
         tokio::select! {
             out = rx.recv() => match out {
                 Some(Out::Text(t)) => {
+                    crate::faults::wait_out_stall(&st).await;
                     if socket.send(Message::Text(t)).await.is_err() {
                         break;
                     }
@@ -107,10 +108,11 @@ async fn run(
                 Some(Out::Drop) | None => break,
             },
             _ = beat.tick() => {
-                if st.heartbeats_on.load(Ordering::Relaxed)
-                    && socket.send(Message::Text(heartbeat_frame().into())).await.is_err()
-                {
-                    break;
+                if st.heartbeats_on.load(Ordering::Relaxed) {
+                    crate::faults::wait_out_stall(&st).await;
+                    if socket.send(Message::Text(heartbeat_frame().into())).await.is_err() {
+                        break;
+                    }
                 }
             }
             incoming = socket.recv() => match incoming {
@@ -119,8 +121,11 @@ async fn run(
                         .ok()
                         .and_then(|v| v.get("message").and_then(Value::as_str).map(|m| m == "ping"))
                         .unwrap_or(false);
-                    if is_ping && socket.send(Message::Text(pong_frame().into())).await.is_err() {
-                        break;
+                    if is_ping {
+                        crate::faults::wait_out_stall(&st).await;
+                        if socket.send(Message::Text(pong_frame().into())).await.is_err() {
+                            break;
+                        }
                     }
                 }
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,

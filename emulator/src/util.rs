@@ -102,6 +102,33 @@ impl IntoResponse for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// The token of an `Authorization: Bearer <token>` header (either case of `bearer`, as clients send both); 401
+/// `authentication.required` without one.
+pub fn bearer(headers: &HeaderMap) -> ApiResult<String> {
+    let raw = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).to_string());
+    let Some(raw) = raw else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "authentication.required",
+            "No authentication bearer token specified in authorization header.",
+        ));
+    };
+    let token = raw
+        .strip_prefix("Bearer ")
+        .or_else(|| raw.strip_prefix("bearer "))
+        .map(str::trim);
+    match token.filter(|t| !t.is_empty()) {
+        Some(t) => Ok(t.to_string()),
+        None => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "authentication.required",
+            format!("The authorization header must be 'Bearer <jwt>', not {raw:?}."),
+        )),
+    }
+}
+
 /// The media type of a request without its parameters, lower-cased; `None` when absent.
 pub fn media_type(headers: &HeaderMap) -> Option<String> {
     headers

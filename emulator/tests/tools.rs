@@ -392,3 +392,30 @@ async fn the_collector_refuses_a_body_over_max_bytes_with_413_and_keeps_nothing_
     assert_eq!(got["count"], 1, "only the body under the limit was kept");
     assert_eq!(got["received"][0]["id"], "a");
 }
+
+#[tokio::test]
+async fn a_stall_holds_the_event_stream_then_delivers_in_order() {
+    let emu = start(fast()).await;
+    let a = emu.create("Ann").await;
+    let mut ws = open(&a.uri).await;
+    until(&mut ws, |f| is_message(f, "standard")).await;
+    let (status, _) = emu
+        .post_json("/__emulator/faults/stall", &json!({"ms": 600}), None)
+        .await;
+    assert_eq!(status, 200);
+    let (_, faults) = emu.get("/__emulator/faults", None).await;
+    assert_eq!(faults["stalled"], true);
+    emu.send(&a, "one").await;
+    emu.send(&a, "two").await;
+    let early = tokio::time::timeout(std::time::Duration::from_millis(300), frame(&mut ws)).await;
+    assert!(early.is_err(), "a frame arrived during the stall");
+    let mine = |f: &Value| is_message(f, "standard") && f["eventBody"]["sender"]["id"] == a.member.as_str();
+    let (one, _) = until(&mut ws, mine).await;
+    assert_eq!(one["eventBody"]["body"], "one");
+    let (two, _) = until(&mut ws, mine).await;
+    assert_eq!(two["eventBody"]["body"], "two");
+    let (status, _) = emu
+        .post_json("/__emulator/faults/stall", &json!({"ms": 0}), None)
+        .await;
+    assert_eq!(status, 400);
+}
