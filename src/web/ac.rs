@@ -28,8 +28,8 @@ use crate::core::journey::{
 use crate::core::text::{self, concat};
 
 use super::analytics;
-use super::page;
 use super::clock::{self, Alarm};
+use super::page;
 
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
 // payload in one call, and the visitor's ids.
@@ -136,7 +136,6 @@ struct Visitor {
     customer_id: JsValue,
     session_id: JsValue,
 }
-
 
 #[derive(Default)]
 struct Shell {
