@@ -16,13 +16,23 @@ export function envelope(id, source, name, data, correlationId, mismatch, at) {
 /** JSON text, or undefined when it cannot be written or would be longer than `limit` characters. */
 export const stringify = boundedJson;
 
-/** "CIF event 'name'" for an envelope's JSON. */
-function named(json) {
-  let e;
+/** An envelope's JSON parsed, or undefined. */
+function parsed(json) {
   try {
-    e = JSON.parse(json);
+    return JSON.parse(json);
   } catch (_) {}
-  return `${e && e.source} event '${e && e.event && e.event.name}'`;
+}
+
+/** The `source` of an envelope's JSON, as text. */
+export function envelopeSource(json) {
+  const e = parsed(json);
+  return `${e && e.source}`;
+}
+
+/** The `event.name` of an envelope's JSON, as text. */
+export function envelopeName(json) {
+  const e = parsed(json);
+  return `${e && e.event && e.event.name}`;
 }
 
 /**
@@ -265,40 +275,15 @@ export function stats(queued, delivered, rejected, dropped, retries, pending, he
 const resolvers = new Map();
 
 /**
- * Analytics' problems by the shell's code (src/web/analytics.rs): the message goes to the console, or rejects `p`
- * (a promise of `promise()`) when there is one. `n` and `m` are the numbers a message names.
+ * A message the shell made (core::analytics::problem, CIF's absent fields): `console.warn` or `console.error`. A
+ * console the page replaced with one that throws does not throw into the wasm.
  */
-export function problem(code, source, name, n, m, p) {
-  // Codes 7 and 8 name the event by its envelope's JSON.
-  const what = code > 6 ? named(name) : `${source} event '${name}'`;
-  const text = [
-    `logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '${source}'`,
-    'logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
-    `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle, a BigInt, a getter that throws, or far larger than maxEventBytes); the event is dropped`,
-    `cxbridge.analytics: ${what} is larger than maxEventBytes (${n} bytes); it is not sent to the collector`,
-    'cxbridge.analytics: more than 200 events were recorded before cxbridge.analytics.configure(); the oldest are dropped (counted in stats().dropped)',
-    `cxbridge.analytics: the collector refused a batch of ${n} events with HTTP ${m}; they are dropped (counted in stats().rejected)`,
-    `cxbridge.analytics: unknown event source '${source}'`,
-    `cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${what}, a body of ${
-      n} bytes; it is dropped (counted in stats().rejected)`,
-    `cxbridge.analytics: an event queued by an earlier page is larger than maxEventBytes now allows: ${what}, ${
-      n} bytes; it is dropped (counted in stats().dropped)`,
-  ][code];
-  if (p) settle(p, text, false);
-  else say(code === 4 ? 'warn' : 'error', text);
-}
-
-/** `console[level](text)`; a console the page replaced with one that throws does not throw into the wasm. */
-function say(level, text) {
+export function report(text, warning) {
   try {
-    console[level](text);
+    console[warning ? 'warn' : 'error'](text);
   } catch (_) {}
 }
 
-/** A warning the shell made (CIF fields the structure expects, absent). */
-export function warn(text) {
-  say('warn', text);
-}
 
 /** A promise that `settle` settles later. */
 export function promise() {
@@ -313,12 +298,4 @@ export function settle(p, value, ok) {
   const r = resolvers.get(p);
   resolvers.delete(p);
   if (r) r[ok ? 0 : 1](ok ? value : new Error(value));
-}
-
-let timer;
-
-/** Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative. */
-export function wakeAt(cb, delay) {
-  clearTimeout(timer);
-  timer = delay < 0 ? undefined : setTimeout(cb, delay);
 }

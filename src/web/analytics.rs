@@ -20,10 +20,12 @@ use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::clock::Alarm;
 use super::page;
 
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
+use crate::core::analytics::problem::{Problem, EARLY_MAX};
 use crate::core::analytics::{cif, push_joined, push_u64, retry_after_seconds, Input, Source};
 
 #[wasm_bindgen]
@@ -88,35 +90,19 @@ extern "C" {
     /// Resolves `p` with `value`, or rejects it with an `Error` whose message is `value`.
     #[wasm_bindgen(js_name = settle)]
     fn settle_promise(p: &Promise, value: &str, ok: bool);
-    /// Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative.
-    #[wasm_bindgen(js_name = wakeAt)]
-    fn wake_at(cb: &Function, delay: f64);
-    /// One of the problems below, by its code: its message (made in JS, where a template costs less than the
-    /// wasm's string building) goes to the console, or rejects `p` when `p` is a promise.
-    fn problem(code: u8, source: &str, name: &str, n: f64, m: f64, p: &JsValue);
-    /// `console.warn(text)`.
-    fn warn(text: &str);
+    /// `console.warn(text)` (`warning`) or `console.error(text)`, never throwing.
+    fn report(text: &str, warning: bool);
+    /// The `source` of an envelope's JSON (`"undefined"` when it has none).
+    #[wasm_bindgen(js_name = envelopeSource)]
+    fn envelope_source(json: &str) -> String;
+    /// The `event.name` of an envelope's JSON (`"undefined"` when it has none).
+    #[wasm_bindgen(js_name = envelopeName)]
+    fn envelope_name(json: &str) -> String;
 }
-
-/// [`problem`] codes, in the order of `js/analytics.js`'s messages.
-const NOT_SELECTED: u8 = 0;
-const NO_DESTINATION: u8 = 1;
-const NOT_JSON: u8 = 2;
-const TOO_LARGE: u8 = 3;
-/// The first event dropped of those held for the first `configure` (a warning, once per page).
-const DROPPED_EARLY: u8 = 4;
-const REFUSED: u8 = 5;
-const UNKNOWN_SOURCE: u8 = 6;
-/// One envelope (its JSON as the name) refused with 413 in a body of `n` bytes.
-const REFUSED_TOO_LARGE: u8 = 7;
-/// An envelope an earlier page queued, now over `maxEventBytes` (`n` bytes).
-const RESTORED_TOO_LARGE: u8 = 8;
 
 const KEY_PREFIX: &str = "cxbridge.analytics.q.";
 /// A queue key not written for this long belongs to a page that died without `pagehide`.
 const STALE_MS: f64 = 30_000.0;
-/// Events recorded before the first `configure` are held in memory, this many at most (oldest dropped).
-const EARLY_MAX: usize = 200;
 /// What a Segment message adds around an envelope (`type`, `messageId`, `anonymousId`, `context`), at most.
 const SEGMENT_EXTRA: u64 = 320;
 
@@ -164,10 +150,9 @@ struct State {
     listeners: Option<Listeners>,
 }
 
-/// The callbacks handed to the browser again and again (the batch timer, the drain microtask, the answer to the
-/// one fetch in flight): made once, owned here for the life of the page.
+/// The callbacks handed to the browser again and again (the drain microtask, the answer to the one fetch in
+/// flight): made once, owned here for the life of the page.
 struct Callbacks {
-    wake: Closure<dyn FnMut()>,
     drain: Closure<dyn FnMut()>,
     /// The status, or -1 for a failed request: a `JsValue`, since a closure signature of its own would cost the
     /// glue a shim.
@@ -237,6 +222,13 @@ fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
 }
 
+/// Tells the page about `problem` on the console; returns its message (for a promise it rejects too).
+fn tell(problem: Problem) -> String {
+    let text = problem.message();
+    report(&text, problem.is_warning());
+    text
+}
+
 /// Converts a JS value into the core's [`Input`], `depth` containers deep. `v` must be our own plain copy
 /// ([`page::plain_copy`]): reading it runs no page code.
 fn to_input(v: &JsValue, depth: u32) -> Input {
@@ -302,7 +294,7 @@ pub fn record(source: &str, name: &str, data: &JsValue) {
 /// `catalogMismatch`: how an embedded event's payload differs from the vendor's catalog.
 pub fn record_marked(source: &str, name: &str, data: &JsValue, mismatch: &JsValue) {
     let Some(source) = Source::parse(source) else {
-        problem(UNKNOWN_SOURCE, source, "", 0.0, 0.0, &JsValue::UNDEFINED);
+        tell(Problem::UnknownSource { source });
         return;
     };
     let filtered = with(|s| matches!(&s.config, Some(c) if !c.has_destination() || !c.accepts(source, name)));
@@ -325,7 +317,6 @@ pub fn record_marked(source: &str, name: &str, data: &JsValue, mismatch: &JsValu
 fn ensure_callbacks(s: &mut State) {
     if s.callbacks.is_none() {
         s.callbacks = Some(Callbacks {
-            wake: Closure::new(pump),
             drain: Closure::new(drain),
             answered: Closure::new(answered),
         });
@@ -353,7 +344,9 @@ fn enqueue(r: Recorded) {
     });
     match schedule {
         Some(Ok(cb)) => queue_microtask(&cb),
-        Some(Err(true)) => problem(DROPPED_EARLY, "", "", 0.0, 0.0, &JsValue::UNDEFINED),
+        Some(Err(true)) => {
+            tell(Problem::DroppedEarly);
+        }
         _ => {}
     }
 }
@@ -384,15 +377,15 @@ fn drain() {
             );
             let result = deliver(&config, &r, &env, &id);
             if let Some(p) = r.settle {
-                settled.push((p, result, id, r.source, r.name));
+                settled.push((p, result, id));
             }
         }
         persist(false);
         pump();
-        for (p, result, id, source, name) in settled {
+        for (p, result, id) in settled {
             match result {
                 Ok(()) => settle_promise(&p, &id, true),
-                Err((code, n)) => problem(code, source.as_str(), &name, n as f64, 0.0, &p),
+                Err(text) => settle_promise(&p, &text, false),
             }
         }
     }
@@ -412,31 +405,22 @@ fn hold_early(s: &mut State, r: Recorded) -> Result<Function, bool> {
     Err(first_drop)
 }
 
-/// One envelope to its destinations under `config`. `Err` says why it goes nowhere (for CIF's promise): a
-/// [`problem`] code and its number; the console has been told already where the problem is the page's.
-fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), (u8, u64)> {
-    if !config.accepts(r.source, &r.name) {
-        return Err((NOT_SELECTED, 0));
+/// One envelope to its destinations under `config`. `Err` says why it goes nowhere (for CIF's promise): the
+/// message of its [`Problem`]; the console has been told already where the problem is the page's.
+fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), String> {
+    let (source, name) = (r.source.as_str(), r.name.as_str());
+    if !config.accepts(r.source, name) {
+        return Err(Problem::NotSelected { source }.message());
     }
     if !config.has_destination() {
-        return Err((NO_DESTINATION, 0));
+        return Err(Problem::NoDestination.message());
     }
     let hold_dl = config.data_layer.is_some() && !config.consent;
     let json = if config.endpoint.is_some() || hold_dl {
         // Far enough above maxEventBytes that the exact check (in bytes, later) decides every event near it.
         match stringify(env, (config.policy.max_event_bytes as f64) * 4.0 + 4096.0) {
             Some(j) => Some(j),
-            None => {
-                problem(
-                    NOT_JSON,
-                    r.source.as_str(),
-                    &r.name,
-                    0.0,
-                    0.0,
-                    &JsValue::UNDEFINED,
-                );
-                return Err((NOT_JSON, 0));
-            }
+            None => return Err(tell(Problem::NotJson { source, name })),
         }
     } else {
         None
@@ -469,15 +453,7 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
         }
     });
     if let Some(max) = refused {
-        problem(
-            TOO_LARGE,
-            r.source.as_str(),
-            &r.name,
-            max as f64,
-            0.0,
-            &JsValue::UNDEFINED,
-        );
-        return Err((TOO_LARGE, max));
+        return Err(tell(Problem::TooLarge { source, name, max }));
     }
     Ok(())
 }
@@ -550,14 +526,12 @@ fn adopt() {
         lost
     });
     for (json, bytes) in lost {
-        problem(
-            RESTORED_TOO_LARGE,
-            "",
-            &json,
-            bytes as f64,
-            0.0,
-            &JsValue::UNDEFINED,
-        );
+        let (source, name) = (envelope_source(&json), envelope_name(&json));
+        tell(Problem::RestoredTooLarge {
+            source: &source,
+            name: &name,
+            bytes,
+        });
     }
 }
 
@@ -608,21 +582,25 @@ fn pump() {
     arm_timer();
 }
 
+thread_local! {
+    /// The batch timer, set to the delivery's next wake.
+    static BATCH_ALARM: Alarm = Alarm::new(on_alarm);
+}
+
+fn on_alarm() {
+    // A timer that fired a little early sends nothing and is set again for the same deadline.
+    BATCH_ALARM.with(Alarm::fired);
+    pump();
+}
+
+/// Sets the batch timer to the delivery's next wake (cleared when nothing waits).
 fn arm_timer() {
-    let (next, cb) = with(|s| {
-        let cb = s
-            .callbacks
-            .as_ref()
-            .map(|c| c.wake.as_ref().unchecked_ref::<Function>().clone());
+    let next = with(|s| {
         // Without an endpoint nothing can be sent: a due batch would wake the timer at once, forever.
         let sending = matches!(&s.config, Some(c) if c.endpoint.is_some());
-        (s.delivery.next_wake().filter(|_| sending), cb)
+        s.delivery.next_wake().filter(|_| sending)
     });
-    // -1: no timer (the one armed before is cleared either way).
-    let delay = next.map_or(-1.0, |n| n.saturating_sub(now()).min(i32::MAX as u64) as f64);
-    if let Some(cb) = cb {
-        wake_at(&cb, delay);
-    }
+    BATCH_ALARM.with(|a| a.set(next.map(|n| n as f64)));
 }
 
 fn body(send: &Send) -> String {
@@ -706,9 +684,17 @@ fn settle(batch: u64, len: usize, outcome: Outcome) {
     });
     if let (Some((n, first)), Outcome::Status { status, .. }) = (rejected, outcome) {
         if let Some(json) = first.filter(|_| status == 413 && n == 1) {
-            problem(REFUSED_TOO_LARGE, "", &json, len as f64, 0.0, &JsValue::UNDEFINED);
+            let (source, name) = (envelope_source(&json), envelope_name(&json));
+            tell(Problem::RefusedTooLarge {
+                source: &source,
+                name: &name,
+                bytes: len as u64,
+            });
         } else {
-            problem(REFUSED, "", "", n as f64, f64::from(status), &JsValue::UNDEFINED);
+            tell(Problem::Refused {
+                count: n as u64,
+                status,
+            });
         }
     }
     persist(false);
@@ -867,7 +853,7 @@ fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise
     };
     let name = event_name.as_string().unwrap_or_default();
     if !absent.is_empty() {
-        warn(&cif::missing_warning(&name, &absent));
+        report(&cif::missing_warning(&name, &absent), true);
     }
     // Before the first configure() the event is held, and the promise resolves now, to the id it will be sent
     // under: a CIF page does not know about configure() and must not wait on it.
