@@ -218,32 +218,31 @@ export function storedAnonymousId() {
 }
 
 /**
- * Takes the queues other pages left under `prefix`: those marked closed or not written for `staleMs`. Returns
- * `{q: [id, json, id, json, …], dl: [json, …]}` and removes the keys taken.
+ * The queues other pages left under `prefix` (the key `own` aside), each as
+ * `{key, t, closed, q: [id, json, id, json, …], dl: [json, …]}`; an unreadable record reads as empty, with `t`
+ * NaN. Which to take over is the shell's decision (core::analytics::outbox); it removes those with `store`.
  */
-export function takeQueues(prefix, own, staleMs) {
+export function storedQueues(prefix, own) {
   const s = storage();
-  const out = { q: [], dl: [] };
+  const out = [];
   if (!s) return out;
-  const now = Date.now();
   const keys = [];
   for (let i = 0; i < s.length; i++) {
     const k = s.key(i);
     if (k && k.startsWith(prefix) && k !== own) keys.push(k);
   }
-  for (const k of keys) {
+  for (const key of keys) {
     let rec;
     try {
-      rec = JSON.parse(s.getItem(k));
-    } catch (_) {
-      rec = null;
+      rec = JSON.parse(s.getItem(key));
+    } catch (_) {}
+    rec = rec && typeof rec === 'object' ? rec : {};
+    const q = [];
+    for (const env of (Array.isArray(rec.q) && rec.q) || []) {
+      if (env && typeof env.id === 'string') q.push(env.id, JSON.stringify(env));
     }
-    if (rec && !rec.closed && now - rec.t < staleMs) continue;
-    for (const env of (rec && Array.isArray(rec.q) && rec.q) || []) {
-      if (env && typeof env.id === 'string') out.q.push(env.id, JSON.stringify(env));
-    }
-    for (const env of (rec && Array.isArray(rec.dl) && rec.dl) || []) out.dl.push(JSON.stringify(env));
-    s.removeItem(k);
+    const dl = ((Array.isArray(rec.dl) && rec.dl) || []).map((env) => JSON.stringify(env)).filter((j) => typeof j === 'string');
+    out.push({ key, t: typeof rec.t === 'number' ? rec.t : NaN, closed: !!rec.closed, q, dl });
   }
   return out;
 }
