@@ -258,20 +258,15 @@ fn page_input(v: &JsValue, what: &str, depth: u32) -> Result<Input, JsValue> {
     Ok(to_input(&page::plain_copy(v, what, depth)?, depth))
 }
 
-/// Where every area reports each event it emits; `source` is one of `ac`, `CXBus`, `EngageDigitalEmbeddedUI`,
-/// `CIF`. Cheap and re-entrant: the event's timestamp is the moment of this call, everything else happens in a
-/// microtask.
-pub fn record(source: &str, name: &str, data: &JsValue) {
+/// Where every area reports each event it emits, under its own [`Source`]. Cheap and re-entrant: the event's
+/// timestamp is the moment of this call, everything else happens in a microtask.
+pub fn record(source: Source, name: &str, data: &JsValue) {
     record_marked(source, name, data, &JsValue::UNDEFINED);
 }
 
 /// [`record`], with `mismatch` (an array of strings, or undefined) carried on the envelope's event as
 /// `catalogMismatch`: how an embedded event's payload differs from the vendor's catalog.
-pub fn record_marked(source: &str, name: &str, data: &JsValue, mismatch: &JsValue) {
-    let Some(source) = Source::parse(source) else {
-        tell(Problem::UnknownSource { source });
-        return;
-    };
+pub fn record_marked(source: Source, name: &str, data: &JsValue, mismatch: &JsValue) {
     let filtered =
         with(|s| matches!(s.outbox.config(), Some(c) if !c.has_destination() || !c.accepts(source, name)));
     if filtered {
@@ -493,9 +488,18 @@ thread_local! {
     static BATCH_ALARM: Alarm = Alarm::new(on_alarm);
 }
 
+/// Sets the batch timer to `deadline`, or (`None`) notes that it fired. One `with` for both: each use of a lazy
+/// thread-local repeats its initialiser in the wasm.
+fn batch_alarm(deadline: Option<Option<f64>>) {
+    BATCH_ALARM.with(|a| match deadline {
+        Some(d) => a.set(d),
+        None => a.fired(),
+    });
+}
+
 fn on_alarm() {
     // A timer that fired a little early sends nothing and is set again for the same deadline.
-    BATCH_ALARM.with(Alarm::fired);
+    batch_alarm(None);
     pump();
 }
 
@@ -506,7 +510,7 @@ fn arm_timer() {
         let sending = matches!(s.outbox.config(), Some(c) if c.endpoint.is_some());
         s.outbox.delivery().next_wake().filter(|_| sending)
     });
-    BATCH_ALARM.with(|a| a.set(next.map(|n| n as f64)));
+    batch_alarm(Some(next.map(|n| n as f64)));
 }
 
 fn body(send: &Send) -> String {

@@ -36,6 +36,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MessageEvent;
 
+use crate::core::analytics::Source;
 use crate::core::embedded::{self as core, EventSpec, Found, Mismatch, OriginPolicy, Rejection, Stats};
 
 /// The walk over `event.data` and the objects handed back, in `js/embedded.js`: as web-sys glue (a Reflect call per
@@ -392,7 +393,7 @@ fn deliver(accepted: &Accepted, marker: &JsValue) {
         }
     }
     super::bus::publish_as_unrecorded("EngageDigital", name, &pair(&accepted.name_js, &accepted.data));
-    super::analytics::record_marked("EngageDigitalEmbeddedUI", name, &accepted.data, marker);
+    super::analytics::record_marked(Source::EngageDigitalEmbeddedUI, name, &accepted.data, marker);
 }
 
 fn subscription(method: &str, name: &JsValue) -> Result<String, JsValue> {

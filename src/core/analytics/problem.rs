@@ -26,8 +26,6 @@ pub enum Problem<'a> {
     DroppedEarly,
     /// The collector refused a batch of `count` envelopes with HTTP `status`.
     Refused { count: u64, status: u16 },
-    /// `record` was called with a source that is not one of `Source::ALL`.
-    UnknownSource { source: &'a str },
     /// The collector refused one envelope with 413, in a body of `bytes`.
     RefusedTooLarge {
         source: &'a str,
@@ -95,9 +93,6 @@ impl Problem<'_> {
                 push_uint(&mut out, u64::from(status));
                 out.push_str("; they are dropped (counted in stats().rejected)");
             }
-            Problem::UnknownSource { source } => {
-                out = concat(&[A, "unknown event source '", source, "'"]);
-            }
             Problem::RefusedTooLarge { source, name, bytes } => {
                 out.push_str(A);
                 out.push_str("the collector refused one event as too large (HTTP 413): ");
@@ -161,10 +156,6 @@ mod tests {
                 Problem::Refused { count: 3, status: 400 },
                 "cxbridge.analytics: the collector refused a batch of 3 events with HTTP 400; they are dropped \
                  (counted in stats().rejected)",
-            ),
-            (
-                Problem::UnknownSource { source: "x" },
-                "cxbridge.analytics: unknown event source 'x'",
             ),
             (
                 Problem::RefusedTooLarge { source: "CXBus", name: "e", bytes: 900 },
