@@ -473,39 +473,64 @@ pub fn compare_payload(spec: &'static EventSpec, mut found: impl FnMut(&str) -> 
     out
 }
 
-/// Why `listen()` refused its options.
+/// Why `listen`, `on` or `off` refused what the page passed: the embedded bridge's one error, which the shell
+/// throws as a JS `Error` whose message is [`EmbeddedError::describe`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ListenError {
+pub enum EmbeddedError {
+    /// `listen(options)`: not an object.
+    OptionsNotObject,
+    /// `allowedOrigins` is neither an array nor absent.
+    OriginsNotArray,
     NoOrigins,
     Wildcard,
     NullOrigin,
     NotAString(usize),
     NotAnOrigin(usize, String),
+    /// `frame` is neither an `<iframe>` element nor a window.
+    NotAFrame,
+    /// `listen()` where there is no window to listen on.
+    NoWindow,
+    /// `on`/`off` (the method) with a name that is neither `'*'` nor an `smcc:*` event name.
+    NotAnEventName(&'static str),
+    /// `on` with a callback that is not a function.
+    NotAFunction,
 }
 
-impl ListenError {
+impl EmbeddedError {
     pub fn describe(&self) -> String {
-        let mut out = String::from("cxbridge.embedded.listen: ");
+        let mut out = String::from("cxbridge.embedded.");
+        out.push_str(match self {
+            EmbeddedError::NotAnEventName(method) => method,
+            EmbeddedError::NotAFunction => "on",
+            _ => "listen",
+        });
+        out.push_str(": ");
         match self {
-            ListenError::NoOrigins => out.push_str(
+            EmbeddedError::OptionsNotObject => {
+                out.push_str("options must be an object { allowedOrigins: ['https://…'], frame }")
+            }
+            EmbeddedError::OriginsNotArray => out.push_str(
+                "allowedOrigins must be an array of exact origins, e.g. ['https://acme.digital.ringcentral.com']",
+            ),
+            EmbeddedError::NoOrigins => out.push_str(
                 "allowedOrigins is empty, so no message could ever be accepted: list the exact origins of the \
                  embedded UI (e.g. 'https://acme.digital.ringcentral.com'), or pass allowAnyOrigin: true to accept \
                  every origin",
             ),
-            ListenError::Wildcard => out.push_str(
+            EmbeddedError::Wildcard => out.push_str(
                 "'*' in allowedOrigins would accept messages from any site: list exact origins, or pass \
                  allowAnyOrigin: true if that is really meant",
             ),
-            ListenError::NullOrigin => out.push_str(
+            EmbeddedError::NullOrigin => out.push_str(
                 "the origin 'null' is never accepted: it is the origin of sandboxed and file: frames, which any \
                  page can create",
             ),
-            ListenError::NotAString(i) => {
+            EmbeddedError::NotAString(i) => {
                 out.push_str("allowedOrigins[");
                 crate::core::text::push_decimal(&mut out, *i);
                 out.push_str("] is not a string");
             }
-            ListenError::NotAnOrigin(i, value) => {
+            EmbeddedError::NotAnOrigin(i, value) => {
                 out.push_str("allowedOrigins[");
                 crate::core::text::push_decimal(&mut out, *i);
                 out.push_str("] '");
@@ -515,6 +540,14 @@ impl ListenError {
                      no trailing slash and no default port",
                 );
             }
+            EmbeddedError::NotAFrame => {
+                out.push_str("frame must be the <iframe> element of the embedded UI, or its window")
+            }
+            EmbeddedError::NoWindow => out.push_str("there is no window"),
+            EmbeddedError::NotAnEventName(_) => out.push_str(
+                "the name must be an smcc:* event name, e.g. 'smcc:task:ring', or '*' for every event",
+            ),
+            EmbeddedError::NotAFunction => out.push_str("the callback must be a function"),
         }
         out
     }
@@ -531,26 +564,26 @@ pub struct OriginPolicy {
 impl OriginPolicy {
     /// `origins` as the page gave them (`None` for an item that is not a string). `allow_any` is the documented
     /// opt-in (`allowAnyOrigin: true`) without which an empty list or `'*'` is refused.
-    pub fn new(origins: Vec<Option<String>>, allow_any: bool) -> Result<Self, ListenError> {
+    pub fn new(origins: Vec<Option<String>>, allow_any: bool) -> Result<Self, EmbeddedError> {
         let mut allowed = Vec::with_capacity(origins.len());
         for (i, origin) in origins.into_iter().enumerate() {
-            let origin = origin.ok_or(ListenError::NotAString(i))?;
+            let origin = origin.ok_or(EmbeddedError::NotAString(i))?;
             if origin == "*" {
                 if allow_any {
                     continue;
                 }
-                return Err(ListenError::Wildcard);
+                return Err(EmbeddedError::Wildcard);
             }
             if origin == "null" {
-                return Err(ListenError::NullOrigin);
+                return Err(EmbeddedError::NullOrigin);
             }
             if !is_serialized_origin(&origin) {
-                return Err(ListenError::NotAnOrigin(i, origin));
+                return Err(EmbeddedError::NotAnOrigin(i, origin));
             }
             allowed.push(origin);
         }
         if allowed.is_empty() && !allow_any {
-            return Err(ListenError::NoOrigins);
+            return Err(EmbeddedError::NoOrigins);
         }
         Ok(OriginPolicy {
             allowed,
@@ -662,7 +695,7 @@ impl Stats {
 mod tests {
     use super::*;
 
-    fn policy(list: &[&str]) -> Result<OriginPolicy, ListenError> {
+    fn policy(list: &[&str]) -> Result<OriginPolicy, EmbeddedError> {
         OriginPolicy::new(list.iter().map(|s| Some(s.to_string())).collect(), false)
     }
 
@@ -740,13 +773,13 @@ mod tests {
 
     #[test]
     fn listen_refuses_empty_wildcard_null_and_misspelled_origins() {
-        assert_eq!(policy(&[]), Err(ListenError::NoOrigins));
-        assert_eq!(policy(&["*"]), Err(ListenError::Wildcard));
-        assert_eq!(policy(&["https://a.example", "*"]), Err(ListenError::Wildcard));
-        assert_eq!(policy(&["null"]), Err(ListenError::NullOrigin));
+        assert_eq!(policy(&[]), Err(EmbeddedError::NoOrigins));
+        assert_eq!(policy(&["*"]), Err(EmbeddedError::Wildcard));
+        assert_eq!(policy(&["https://a.example", "*"]), Err(EmbeddedError::Wildcard));
+        assert_eq!(policy(&["null"]), Err(EmbeddedError::NullOrigin));
         assert_eq!(
             OriginPolicy::new(vec![Some("https://a.example".into()), None], false),
-            Err(ListenError::NotAString(1))
+            Err(EmbeddedError::NotAString(1))
         );
         for bad in [
             "https://a.example/",
@@ -764,7 +797,7 @@ mod tests {
             " https://a.example",
         ] {
             assert!(
-                matches!(policy(&[bad]), Err(ListenError::NotAnOrigin(0, _))),
+                matches!(policy(&[bad]), Err(EmbeddedError::NotAnOrigin(0, _))),
                 "{bad}"
             );
         }
@@ -777,12 +810,27 @@ mod tests {
         ] {
             assert!(policy(&[good]).is_ok(), "{good}");
         }
-        let msg = ListenError::NotAnOrigin(12, "x".into()).describe();
+        let msg = EmbeddedError::NotAnOrigin(12, "x".into()).describe();
         assert!(
             msg.starts_with("cxbridge.embedded.listen: allowedOrigins[12] 'x' is not an origin"),
             "{msg}"
         );
-        assert!(ListenError::NoOrigins.describe().contains("allowAnyOrigin: true"));
+        assert!(EmbeddedError::NoOrigins
+            .describe()
+            .contains("allowAnyOrigin: true"));
+        assert_eq!(
+            EmbeddedError::NotAnEventName("off").describe(),
+            "cxbridge.embedded.off: the name must be an smcc:* event name, e.g. 'smcc:task:ring', or '*' for \
+             every event"
+        );
+        assert_eq!(
+            EmbeddedError::NotAFunction.describe(),
+            "cxbridge.embedded.on: the callback must be a function"
+        );
+        assert_eq!(
+            EmbeddedError::OptionsNotObject.describe(),
+            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }"
+        );
     }
 
     #[test]

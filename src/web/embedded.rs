@@ -37,7 +37,9 @@ use wasm_bindgen::JsCast;
 use web_sys::MessageEvent;
 
 use crate::core::analytics::Source;
-use crate::core::embedded::{self as core, EventSpec, Found, Mismatch, OriginPolicy, Rejection, Stats};
+use crate::core::embedded::{
+    self as core, EmbeddedError, EventSpec, Found, Mismatch, OriginPolicy, Rejection, Stats,
+};
 
 /// The walk over `event.data` and the objects handed back, in `js/embedded.js`: as web-sys glue (a Reflect call per
 /// property read) they cost the wasm several times their size. The walk is handed core::embedded's limits and the
@@ -189,29 +191,27 @@ impl EmbeddedListener {
     }
 }
 
-fn error(text: &str) -> JsValue {
-    js_sys::Error::new(text).into()
+/// The bridge's one error, thrown as a JS `Error` with its message.
+fn error(e: EmbeddedError) -> JsValue {
+    js_sys::Error::new(&e.describe()).into()
 }
 
 fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
     let read = read_options(options, core::MAX_ORIGINS as u32)?;
     if let Some(wrong) = read.as_string() {
         return Err(error(if wrong == "options" {
-            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }"
+            EmbeddedError::OptionsNotObject
         } else {
-            "cxbridge.embedded.listen: allowedOrigins must be an array of exact origins, e.g. \
-             ['https://acme.digital.ringcentral.com']"
+            EmbeddedError::OriginsNotArray
         }));
     }
     let read: ListenOptions = read.unchecked_into();
     let origins: Vec<Option<String>> = read.allowed_origins().iter().map(|v| v.as_string()).collect();
-    let policy = OriginPolicy::new(origins, read.allow_any_origin()).map_err(|e| error(&e.describe()))?;
+    let policy = OriginPolicy::new(origins, read.allow_any_origin()).map_err(error)?;
     let debug = read.debug();
     let frame = read_frame(options)?;
     if frame.as_bool() == Some(false) {
-        return Err(error(
-            "cxbridge.embedded.listen: frame must be the <iframe> element of the embedded UI, or its window",
-        ));
+        return Err(error(EmbeddedError::NotAFrame));
     }
     Ok(Screen {
         policy,
@@ -228,8 +228,7 @@ pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_message(&screen, &event));
     // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
     // same listener counts it, so every message posted to the page ends as accepted or rejected.
-    let remove = listen_window(closure.as_ref())
-        .ok_or_else(|| error("cxbridge.embedded.listen: there is no window"))?;
+    let remove = listen_window(closure.as_ref()).ok_or_else(|| error(EmbeddedError::NoWindow))?;
     let id = ACTIVE.with(|a| {
         let mut a = a.borrow_mut();
         let id = a.0;
@@ -396,17 +395,10 @@ fn deliver(accepted: &Accepted, marker: &JsValue) {
     super::analytics::record_marked(Source::EngageDigitalEmbeddedUI, name, &accepted.data, marker);
 }
 
-fn subscription(method: &str, name: &JsValue) -> Result<String, JsValue> {
+fn subscription(method: &'static str, name: &JsValue) -> Result<String, JsValue> {
     match name.as_string() {
         Some(n) if core::is_subscribable(&n) => Ok(n),
-        _ => {
-            let mut text = String::from("cxbridge.embedded.");
-            text.push_str(method);
-            text.push_str(
-                ": the name must be an smcc:* event name, e.g. 'smcc:task:ring', or '*' for every event",
-            );
-            Err(error(&text))
-        }
+        _ => Err(error(EmbeddedError::NotAnEventName(method))),
     }
 }
 
@@ -417,7 +409,7 @@ pub fn embedded_on(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
     let name = subscription("on", &name)?;
     let callback: Function = callback
         .dyn_into()
-        .map_err(|_| error("cxbridge.embedded.on: the callback must be a function"))?;
+        .map_err(|_| error(EmbeddedError::NotAFunction))?;
     REGISTRY.with(|r| {
         let mut r = r.borrow_mut();
         let dup = r
