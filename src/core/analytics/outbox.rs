@@ -19,8 +19,10 @@
 
 use super::config::{Config, Format};
 use super::delivery::{Delivery, Policy, Refused, Settled};
-pub use super::problem::EARLY_MAX;
 use super::push_u64;
+
+/// How many events recorded before the first `configure` are held (the oldest are dropped beyond it).
+pub const EARLY_MAX: usize = 200;
 
 /// A stored queue not written for this long belongs to a page that died without `pagehide`.
 pub const STALE_MS: f64 = 30_000.0;

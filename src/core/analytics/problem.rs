@@ -2,10 +2,8 @@
 //! writes the message to the console (an error, or a warning where [`Problem::is_warning`]), or rejects
 //! `logAnalyticsEvent`'s promise with it.
 
+use super::outbox::EARLY_MAX;
 use crate::core::text::{concat, push_uint};
-
-/// How many events recorded before the first `configure` are held (the oldest are dropped beyond it).
-pub const EARLY_MAX: usize = 200;
 
 /// An event that goes nowhere, or an envelope the collector or a smaller limit refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
