@@ -16,13 +16,23 @@ export function envelope(id, source, name, data, correlationId, mismatch, at) {
 /** JSON text, or undefined when it cannot be written or would be longer than `limit` characters. */
 export const stringify = boundedJson;
 
-/** "CIF event 'name'" for an envelope's JSON. */
-function named(json) {
-  let e;
+/** An envelope's JSON parsed, or undefined. */
+function parsed(json) {
   try {
-    e = JSON.parse(json);
+    return JSON.parse(json);
   } catch (_) {}
-  return `${e && e.source} event '${e && e.event && e.event.name}'`;
+}
+
+/** The `source` of an envelope's JSON, as text. */
+export function envelopeSource(json) {
+  const e = parsed(json);
+  return `${e && e.source}`;
+}
+
+/** The `event.name` of an envelope's JSON, as text. */
+export function envelopeName(json) {
+  const e = parsed(json);
+  return `${e && e.event && e.event.name}`;
 }
 
 /**
@@ -208,32 +218,31 @@ export function storedAnonymousId() {
 }
 
 /**
- * Takes the queues other pages left under `prefix`: those marked closed or not written for `staleMs`. Returns
- * `{q: [id, json, id, json, …], dl: [json, …]}` and removes the keys taken.
+ * The queues other pages left under `prefix` (the key `own` aside), each as
+ * `{key, t, closed, q: [id, json, id, json, …], dl: [json, …]}`; an unreadable record reads as empty, with `t`
+ * NaN. Which to take over is the shell's decision (core::analytics::outbox); it removes those with `store`.
  */
-export function takeQueues(prefix, own, staleMs) {
+export function storedQueues(prefix, own) {
   const s = storage();
-  const out = { q: [], dl: [] };
+  const out = [];
   if (!s) return out;
-  const now = Date.now();
   const keys = [];
   for (let i = 0; i < s.length; i++) {
     const k = s.key(i);
     if (k && k.startsWith(prefix) && k !== own) keys.push(k);
   }
-  for (const k of keys) {
+  for (const key of keys) {
     let rec;
     try {
-      rec = JSON.parse(s.getItem(k));
-    } catch (_) {
-      rec = null;
+      rec = JSON.parse(s.getItem(key));
+    } catch (_) {}
+    rec = rec && typeof rec === 'object' ? rec : {};
+    const q = [];
+    for (const env of (Array.isArray(rec.q) && rec.q) || []) {
+      if (env && typeof env.id === 'string') q.push(env.id, JSON.stringify(env));
     }
-    if (rec && !rec.closed && now - rec.t < staleMs) continue;
-    for (const env of (rec && Array.isArray(rec.q) && rec.q) || []) {
-      if (env && typeof env.id === 'string') out.q.push(env.id, JSON.stringify(env));
-    }
-    for (const env of (rec && Array.isArray(rec.dl) && rec.dl) || []) out.dl.push(JSON.stringify(env));
-    s.removeItem(k);
+    const dl = ((Array.isArray(rec.dl) && rec.dl) || []).map((env) => JSON.stringify(env)).filter((j) => typeof j === 'string');
+    out.push({ key, t: typeof rec.t === 'number' ? rec.t : NaN, closed: !!rec.closed, q, dl });
   }
   return out;
 }
@@ -265,40 +274,15 @@ export function stats(queued, delivered, rejected, dropped, retries, pending, he
 const resolvers = new Map();
 
 /**
- * Analytics' problems by the shell's code (src/web/analytics.rs): the message goes to the console, or rejects `p`
- * (a promise of `promise()`) when there is one. `n` and `m` are the numbers a message names.
+ * A message the shell made (core::analytics::problem, CIF's absent fields): `console.warn` or `console.error`. A
+ * console the page replaced with one that throws does not throw into the wasm.
  */
-export function problem(code, source, name, n, m, p) {
-  // Codes 7 and 8 name the event by its envelope's JSON.
-  const what = code > 6 ? named(name) : `${source} event '${name}'`;
-  const text = [
-    `logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '${source}'`,
-    'logAnalyticsEvent: analytics has no destination: configure({endpoint}) or configure({dataLayer: true})',
-    `cxbridge.analytics: the data of ${what} cannot be serialized as JSON (a cycle, a BigInt, a getter that throws, or far larger than maxEventBytes); the event is dropped`,
-    `cxbridge.analytics: ${what} is larger than maxEventBytes (${n} bytes); it is not sent to the collector`,
-    'cxbridge.analytics: more than 200 events were recorded before cxbridge.analytics.configure(); the oldest are dropped (counted in stats().dropped)',
-    `cxbridge.analytics: the collector refused a batch of ${n} events with HTTP ${m}; they are dropped (counted in stats().rejected)`,
-    `cxbridge.analytics: unknown event source '${source}'`,
-    `cxbridge.analytics: the collector refused one event as too large (HTTP 413): ${what}, a body of ${
-      n} bytes; it is dropped (counted in stats().rejected)`,
-    `cxbridge.analytics: an event queued by an earlier page is larger than maxEventBytes now allows: ${what}, ${
-      n} bytes; it is dropped (counted in stats().dropped)`,
-  ][code];
-  if (p) settle(p, text, false);
-  else say(code === 4 ? 'warn' : 'error', text);
-}
-
-/** `console[level](text)`; a console the page replaced with one that throws does not throw into the wasm. */
-function say(level, text) {
+export function report(text, warning) {
   try {
-    console[level](text);
+    console[warning ? 'warn' : 'error'](text);
   } catch (_) {}
 }
 
-/** A warning the shell made (CIF fields the structure expects, absent). */
-export function warn(text) {
-  say('warn', text);
-}
 
 /** A promise that `settle` settles later. */
 export function promise() {
@@ -313,12 +297,4 @@ export function settle(p, value, ok) {
   const r = resolvers.get(p);
   resolvers.delete(p);
   if (r) r[ok ? 0 : 1](ok ? value : new Error(value));
-}
-
-let timer;
-
-/** Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative. */
-export function wakeAt(cb, delay) {
-  clearTimeout(timer);
-  timer = delay < 0 ? undefined : setTimeout(cb, delay);
 }

@@ -3,37 +3,20 @@
 // What lives here is the walk over `event.data` that those decisions need, because as web-sys glue (a Reflect
 // call per property read, per key, per value) it cost the wasm several times its size here.
 //
-// A failure is a number, the index of a `core::embedded::Rejection` variant in declaration order, which
-// `Rejection::from_code` maps back; `found` answers with the index of a `core::embedded::Found`. A native test
-// there pins both tables to the enums (each name is its variant's, in SCREAMING_CASE); esbuild inlines them.
+// Every limit and every code here is core::embedded's (MAX_*, `Rejection`, `Found`), handed over by the shell on
+// each call: this file holds no number of its own, so the two sides cannot drift apart. tests/js/embedded.test.mjs
+// tests the walk.
 
 import { isList, stringList } from './page.js';
-const NOT_AN_OBJECT = 4;
-const NAME_MISSING = 5;
-const NAME_NOT_STRING = 6;
-const NAME_NOT_SMCC = 7;
-const NAME_MALFORMED = 8;
-const DATA_NOT_OBJECT = 9;
-const TOO_DEEP = 10;
-const TOO_LARGE = 11;
-const NOT_JSON = 12;
-const UNREADABLE = 13;
 
-const MISSING = 0;
-const UNDEFINED = 1;
-const NULL = 2;
-const BOOLEAN = 3;
-const NUMBER = 4;
-const STRING = 5;
-const ARRAY = 6;
-const OBJECT = 7;
-const OTHER = 8;
+/** Thrown by `own` at a getter, which it never runs. */
+const GETTER = {};
 
 /** An own data property of `o` without running a getter: its value, `absent` when there is none; or throws. */
 function own(o, key, absent) {
   const d = Reflect.getOwnPropertyDescriptor(o, key);
   if (d === undefined) return absent;
-  if (d.get !== undefined) throw UNREADABLE;
+  if (d.get !== undefined) throw GETTER;
   return d.value;
 }
 
@@ -42,42 +25,42 @@ function isRecord(v) {
 }
 
 /**
- * `event.data.name`, or a failure code. A name longer than `maxLen` is refused before Rust copies it into wasm
- * memory: a hostile name may be megabytes long.
+ * `event.data.name`, or the code of why not (the last six arguments). A name longer than `maxLen` is refused before
+ * Rust copies it into wasm memory: a hostile name may be megabytes long.
  */
-export function readName(msg, maxLen, prefix) {
-  if (!isRecord(msg)) return NOT_AN_OBJECT;
+export function readName(msg, maxLen, prefix, notAnObject, nameMissing, nameNotString, nameNotSmcc, nameMalformed, unreadable) {
+  if (!isRecord(msg)) return notAnObject;
   try {
     const missing = {};
     const name = own(msg, 'name', missing);
-    if (name === missing) return NAME_MISSING;
-    if (typeof name !== 'string') return NAME_NOT_STRING;
-    if (name.length > maxLen) return name.startsWith(prefix) ? NAME_MALFORMED : NAME_NOT_SMCC;
+    if (name === missing) return nameMissing;
+    if (typeof name !== 'string') return nameNotString;
+    if (name.length > maxLen) return name.startsWith(prefix) ? nameMalformed : nameNotSmcc;
     return name;
   } catch (_) {
-    return UNREADABLE;
+    return unreadable;
   }
 }
 
 /**
  * A JSON-like copy of `event.data.data`, objects built by definition (`Object.fromEntries`), so `__proto__` stays
- * an ordinary key. At most `maxDepth` levels below `data` and `maxValues` values in all (core::embedded::Budget's
- * rule: each value counts one; a container's children are refused at once when they could not all fit).
+ * an ordinary key. At most `maxDepth` levels below `data` and `maxValues` values in all (each value counts one; a
+ * container's children are refused at once when they could not all fit, before any of them is read).
  * `optional`: the event documents no keys, so a missing or null `data` is an empty object. Returns the copy (an
- * object), or a failure code (a number).
+ * object), or the code of why not (a number: the last five arguments).
  */
-export function copyData(msg, optional, maxDepth, maxValues) {
+export function copyData(msg, optional, maxDepth, maxValues, dataNotObject, tooDeep, tooLarge, notJson, unreadable) {
   let values = 0;
   const proto = Object.prototype;
   const fits = (n) => {
-    if (n > maxValues - values) throw TOO_LARGE;
+    if (n > maxValues - values) throw tooLarge;
   };
   const copy = (v, depth) => {
-    if (depth > maxDepth) throw TOO_DEEP;
+    if (depth > maxDepth) throw tooDeep;
     fits(1);
     values += 1;
     if (typeof v !== 'object' || v === null) {
-      if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw NOT_JSON;
+      if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') throw notJson;
       return v;
     }
     if (Array.isArray(v)) {
@@ -88,7 +71,7 @@ export function copyData(msg, optional, maxDepth, maxValues) {
       return out;
     }
     const p = Reflect.getPrototypeOf(v);
-    if (p !== null && p !== proto) throw NOT_JSON;
+    if (p !== null && p !== proto) throw notJson;
     const keys = Reflect.ownKeys(v);
     fits(keys.length);
     const entries = [];
@@ -99,30 +82,30 @@ export function copyData(msg, optional, maxDepth, maxValues) {
     const absent = {};
     const data = own(msg, 'data', absent);
     if (optional && (data === absent || data === null)) return {};
-    if (data === absent || !isRecord(data)) return DATA_NOT_OBJECT;
+    if (data === absent || !isRecord(data)) return dataNotObject;
     return copy(data, 0);
   } catch (e) {
-    return typeof e === 'number' ? e : UNREADABLE;
+    return typeof e === 'number' ? e : unreadable;
   }
 }
 
-/** What the copy holds under `key`: the index of a `core::embedded::Found`. */
-export function found(copy, key) {
-  if (!Object.hasOwn(copy, key)) return MISSING;
+/** What the copy holds under `key`: one of the codes after it (a `core::embedded::Found` each). */
+export function found(copy, key, missing, undef, nul, boolean, number, string, array, object, other) {
+  if (!Object.hasOwn(copy, key)) return missing;
   const v = copy[key];
-  if (v === undefined) return UNDEFINED;
-  if (v === null) return NULL;
+  if (v === undefined) return undef;
+  if (v === null) return nul;
   switch (typeof v) {
     case 'boolean':
-      return BOOLEAN;
+      return boolean;
     case 'number':
-      return NUMBER;
+      return number;
     case 'string':
-      return STRING;
+      return string;
     case 'object':
-      return Array.isArray(v) ? ARRAY : OBJECT;
+      return Array.isArray(v) ? array : object;
     default:
-      return OTHER;
+      return other;
   }
 }
 
@@ -146,27 +129,27 @@ export function pair(name, data) {
 }
 
 /**
- * `listen()`'s options as `[allowAnyOrigin, debug, origins]`, each origin a string or null (Rust names the bad
- * one), or a failure: 1 options not an object, 2 allowedOrigins not an array. A getter that throws throws.
+ * `listen()`'s options as `{ allowAnyOrigin, debug, allowedOrigins }` (each origin a string or null: Rust names the
+ * bad one; more than `maxOrigins` is refused before any is copied), or the name of the option that has the wrong type ('options' itself or 'allowedOrigins'). A getter that
+ * throws throws.
  */
-const MAX_ORIGINS = 1000;
-export function readOptions(o) {
-  if (typeof o !== 'object' || o === null) return 1;
-  const allowAny = o.allowAnyOrigin === true;
+export function readOptions(o, maxOrigins) {
+  if (typeof o !== 'object' || o === null) return 'options';
+  const allowAnyOrigin = o.allowAnyOrigin === true;
   const debug = o.debug === true;
   const list = o.allowedOrigins;
-  let origins = [];
+  let allowedOrigins = [];
   if (isList(list)) {
     try {
-      origins = stringList(list, 'allowedOrigins', MAX_ORIGINS);
+      allowedOrigins = stringList(list, 'allowedOrigins', maxOrigins);
     } catch (err) {
       throw new Error(`cxbridge.embedded.listen: ${err.message}`, { cause: err });
     }
-  } else if (list != null) return 2;
-  return [allowAny, debug, origins];
+  } else if (list != null) return 'allowedOrigins';
+  return { allowAnyOrigin, debug, allowedOrigins };
 }
 
-/** `options.frame`: null when not given, the element or window, or 0 when it is neither. */
+/** `options.frame`: null when not given, the element or window, or false when it is neither. */
 export function readFrame(o) {
   const f = o.frame;
   if (f == null) return null;
@@ -178,7 +161,7 @@ export function readFrame(o) {
     } catch (_) {}
     if (Object.is(w, f)) return f;
   }
-  return 0;
+  return false;
 }
 
 /** The window whose messages a frame option accepts: an iframe's is looked up at each message (it changes when

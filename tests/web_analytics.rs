@@ -11,6 +11,7 @@
     clippy::indexing_slicing
 )]
 
+use cxbridge::core::analytics::Source;
 use cxbridge::web::analytics::{analytics_configure, analytics_stats, log_analytics_event, record};
 use js_sys::{Array, Function, Promise, Reflect, JSON};
 use wasm_bindgen::prelude::*;
@@ -120,7 +121,11 @@ async fn events_reach_the_existing_data_layer_without_replacing_it() {
     existing.push(&obj(r#"{"event":"gtm.js"}"#));
     Reflect::set(&window(), &"dataLayer".into(), &existing).unwrap();
     analytics_configure(obj(r#"{"dataLayer":true,"endpoint":null,"consent":true}"#)).unwrap();
-    record("ac", "webchat:offered", &obj(r#"{"actionState":"offered"}"#));
+    record(
+        Source::Ac,
+        "webchat:offered",
+        &obj(r#"{"actionState":"offered"}"#),
+    );
     let id = JsFuture::from(log_analytics_event(
         cif_data(),
         "CustomEvent".into(),
@@ -152,7 +157,7 @@ async fn consent_withheld_holds_data_layer_pushes_until_given() {
     analytics_configure(obj(r#"{"dataLayer":true,"endpoint":null,"consent":false}"#)).unwrap();
     let before = data_layer_events().len();
     record(
-        "EngageDigitalEmbeddedUI",
+        Source::EngageDigitalEmbeddedUI,
         "smcc:task:ring",
         &obj(r#"{"Id":"t1"}"#),
     );
@@ -205,7 +210,7 @@ async fn batches_retry_503_and_429_and_arrive_once_each() {
     statuses.push(&503.into());
     statuses.push(&429.into());
     for i in 0..4 {
-        record("CXBus", "WebChatService.messageReceived", &JsValue::from(i));
+        record(Source::CXBus, "WebChatService.messageReceived", &JsValue::from(i));
     }
     for _ in 0..100 {
         sleep(20).await;
@@ -247,7 +252,11 @@ async fn batches_retry_503_and_429_and_arrive_once_each() {
 #[wasm_bindgen_test]
 async fn the_queue_is_persisted_while_consent_is_withheld() {
     analytics_configure(obj(r#"{"endpoint":"/collector","consent":false}"#)).unwrap();
-    record("ac", "webchat:accepted", &obj(r#"{"actionState":"accepted"}"#));
+    record(
+        Source::Ac,
+        "webchat:accepted",
+        &obj(r#"{"actionState":"accepted"}"#),
+    );
     sleep(0).await;
     let stored: Array = Function::new_no_args(
         "return Object.keys(localStorage).filter((k) => k.startsWith('cxbridge.analytics.q.')).map((k) => localStorage.getItem(k))",
@@ -282,7 +291,11 @@ fn stored_queues() -> Vec<JsValue> {
 #[wasm_bindgen_test]
 async fn pagehide_marks_the_stored_queue_closed_and_showing_the_page_again_reopens_it() {
     analytics_configure(obj(r#"{"endpoint":"/collector","consent":false}"#)).unwrap();
-    record("ac", "webchat:offered", &obj(r#"{"actionState":"offered"}"#));
+    record(
+        Source::Ac,
+        "webchat:offered",
+        &obj(r#"{"actionState":"offered"}"#),
+    );
     sleep(0).await;
     let closed = |queues: &[JsValue]| -> Vec<bool> {
         queues

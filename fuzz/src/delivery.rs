@@ -2,10 +2,11 @@
 //! driven by any schedule of pushes, clock changes, polls, answers, online/hide/unload/reload and `configure`
 //! calls, against a model of where every envelope is ("analysts need every event, once").
 //!
-//! The driver plays the web shell (`web::analytics`) honestly: it answers only the batch in flight, reports a
-//! body no longer than the core's estimate (the Segment wrapper is estimated from above), fires the timer at
-//! `next_wake`, changes the policy only through `Config::merged` with the batch overhead the shell derives from
-//! the format, and on a reload restores the persisted queue into a new `Delivery` as `adopt()` does.
+//! The driver plays the web shell (`web::analytics`) over the real outbox (`core::analytics::outbox`): it queues
+//! envelopes' JSON, answers only the batch in flight, reports a body no longer than the core's estimate (the
+//! Segment wrapper is estimated from above), fires the timer at `next_wake`, configures through `Config::merged`
+//! and `Outbox::configure`, holds events before the first `configure` and dataLayer pushes without consent, and
+//! on a reload adopts the stored queue into a new outbox as `adopt()` does.
 
 use std::collections::HashMap;
 
@@ -13,7 +14,10 @@ use cxbridge::core::analytics::config::{Config, Format};
 use cxbridge::core::analytics::delivery::{
     backoff_ms, Batch, Delivery, Outcome, Policy, Refused, Settled, Stats,
 };
+use cxbridge::core::analytics::outbox::{Outbox, Queued, EARLY_MAX, SEGMENT_EXTRA};
 use cxbridge::core::analytics::Input;
+
+use crate::json::is_json;
 
 use crate::input::Src;
 
@@ -35,13 +39,22 @@ const MAX_RETRY_AFTER_MS: u64 = 3_600_000;
 const MAX_SPLITS_IN_A_ROW: u32 = 64;
 
 struct Model {
-    d: Delivery,
+    o: Outbox<u64>,
     config: Config,
+    /// Whether `configure` was called on this page (before it, events are held).
+    configured: bool,
+    /// Events held before the first `configure`, and how many the hold dropped (with the consent hold's).
+    early: Vec<u64>,
+    hold_dropped: u64,
+    /// dataLayer pushes held for consent.
+    held: Vec<String>,
     now: u64,
     next_id: u64,
     /// Every id ever queued: its push order (across reloads), size and fate.
     seq: HashMap<String, u64>,
     bytes: HashMap<String, u64>,
+    /// The JSON each queued id was queued with (its length plus the format's extra is its size).
+    json: HashMap<String, String>,
     fate: HashMap<String, Fate>,
     /// The queue as the docs describe it, oldest first.
     queue: Vec<String>,
@@ -61,27 +74,20 @@ struct Model {
     last_left: Option<u64>,
 }
 
-fn policy_of(c: &Config) -> Policy {
-    let mut p = c.policy.clone();
-    // As `analytics_configure` does.
-    p.batch_overhead_bytes = match c.format {
-        Format::Envelope => 2,
-        Format::Segment => 96 + c.write_key.as_ref().map_or(0, |k| k.len() as u64),
-    };
-    p
-}
-
 impl Model {
     fn new() -> Self {
-        let config = Config::default();
-        let d = Delivery::new(policy_of(&config));
         Model {
-            d,
-            config,
+            o: Outbox::new(),
+            config: Config::default(),
+            configured: false,
+            early: Vec::new(),
+            hold_dropped: 0,
+            held: Vec::new(),
             now: 1_700_000_000_000,
             next_id: 0,
             seq: HashMap::new(),
             bytes: HashMap::new(),
+            json: HashMap::new(),
             fate: HashMap::new(),
             queue: Vec::new(),
             in_flight: None,
@@ -97,7 +103,19 @@ impl Model {
     }
 
     fn policy(&self) -> &Policy {
-        self.d.policy()
+        self.o.delivery().policy()
+    }
+
+    fn d(&mut self) -> &mut Delivery {
+        self.o.delivery_mut()
+    }
+
+    /// What the outbox adds to an envelope's JSON length under the current format.
+    fn extra(&self) -> u64 {
+        match self.o.config() {
+            Some(c) if c.format == Format::Segment => SEGMENT_EXTRA,
+            _ => 0,
+        }
     }
 
     fn limit(&self) -> u64 {
@@ -171,10 +189,37 @@ impl Model {
         id
     }
 
-    fn push(&mut self, bytes: u64) {
+    /// An envelope whose JSON is `len` characters long (at least one); past what a page could hold, straight to
+    /// the delivery policy by size.
+    fn push(&mut self, len: u64) {
+        let len = len.max(1);
+        let bytes = len.saturating_add(self.extra());
         let id = self.fresh_id(bytes);
         let expected = self.expected_drops(Some(bytes));
-        match self.d.push(id.clone(), bytes, self.now) {
+        let result = if len <= 100_000 {
+            let json = "1".repeat(len as usize);
+            self.json.insert(id.clone(), json.clone());
+            let before = self.ids();
+            match self.o.queue(id.clone(), json, self.now) {
+                Queued::Yes => {
+                    assert_eq!(
+                        gone(&before, &self.ids()),
+                        sorted(&expected),
+                        "the push dropped the wrong envelopes"
+                    );
+                    Ok(expected.clone())
+                }
+                Queued::Duplicate => Err(Refused::Duplicate),
+                Queued::TooLarge(max) => {
+                    assert_eq!(max, self.policy().max_event_bytes);
+                    Err(Refused::TooLarge)
+                }
+            }
+        } else {
+            let now = self.now;
+            self.d().push(id.clone(), bytes, now)
+        };
+        match result {
             Err(Refused::TooLarge) => {
                 assert!(
                     bytes > self.policy().max_event_bytes,
@@ -200,19 +245,24 @@ impl Model {
         let Some(id) = s.pick(&self.queue).cloned() else {
             return;
         };
-        let before = self.d.stats();
+        if 1 + self.extra() > self.policy().max_event_bytes {
+            // Refused for its size before it is compared.
+            return;
+        }
+        let before = self.o.delivery().stats();
         assert_eq!(
-            self.d.push(id.clone(), 1, self.now),
-            Err(Refused::Duplicate),
+            self.o.queue(id.clone(), "1".into(), self.now),
+            Queued::Duplicate,
             "{id} is queued"
         );
-        assert_eq!(self.d.stats(), before);
+        assert_eq!(self.o.delivery().stats(), before);
     }
 
     /// A poll as `pump()` does it, with the batch handed to `send_now` (which reports the body's size).
     fn poll(&mut self, s: &mut Src, from_timer: bool) {
-        let wake = self.d.next_wake();
-        let r = self.d.poll(self.now);
+        let wake = self.o.delivery().next_wake();
+        let now = self.now;
+        let r = self.d().poll(now);
         match r {
             None => {
                 if from_timer {
@@ -222,7 +272,7 @@ impl Model {
                     );
                 }
                 // The shell re-arms its timer at next_wake: one not in the future would fire at once, forever.
-                if let Some(t) = self.d.next_wake() {
+                if let Some(t) = self.o.delivery().next_wake() {
                     assert!(
                         t > self.now,
                         "poll sent nothing at {} yet next_wake is {t}: a tight loop",
@@ -234,8 +284,20 @@ impl Model {
                 assert!(self.consent, "a batch without consent");
                 assert!(self.in_flight.is_none(), "a second batch in flight");
                 self.check_batch(&b);
-                assert_eq!(self.d.poll(self.now), None, "polling twice sent twice");
-                assert_eq!(self.d.next_wake(), None, "a timer while a batch is in flight");
+                assert_eq!(
+                    self.o.payloads(&b.ids),
+                    b.ids
+                        .iter()
+                        .filter_map(|i| self.json.get(i).cloned())
+                        .collect::<Vec<_>>(),
+                    "the batch's bodies are its envelopes' JSON"
+                );
+                assert_eq!(self.d().poll(now), None, "polling twice sent twice");
+                assert_eq!(
+                    self.o.delivery().next_wake(),
+                    None,
+                    "a timer while a batch is in flight"
+                );
                 let sent = match s.below(5) {
                     0 => None,
                     1 => Some(b.bytes),
@@ -244,7 +306,7 @@ impl Model {
                     _ => Some(b.bytes.saturating_sub(s.below(200) as u64)),
                 };
                 if let Some(n) = sent {
-                    self.d.sent(n);
+                    self.d().sent(n);
                 }
                 self.batches.push(b.id);
                 self.in_flight = Some((b.id, b.ids.clone(), b.bytes, b.ids.len(), sent.unwrap_or(b.bytes)));
@@ -325,7 +387,17 @@ impl Model {
             s.f64()
         };
         let ids = self.in_flight_ids().to_vec();
-        let settled = self.d.settle(batch, outcome, self.now, jitter);
+        let now = self.now;
+        let settled = self.d().settle(batch, outcome, now, jitter);
+        // The shell hands the answer to the outbox, which lets the payloads go.
+        let rejected = self.o.settle(settled.clone());
+        assert_eq!(
+            rejected.map(|r| r.count),
+            match &settled {
+                Settled::Rejected(ids) => Some(ids.len()),
+                _ => None,
+            }
+        );
         self.in_flight = None;
         let (status, retry_after) = match outcome {
             Outcome::NetworkError => (None, None),
@@ -362,7 +434,7 @@ impl Model {
                     self.splits_in_a_row
                 );
                 if self.consent && !ids.is_empty() {
-                    assert_eq!(self.d.next_wake(), Some(0), "a split goes at once");
+                    assert_eq!(self.o.delivery().next_wake(), Some(0), "a split goes at once");
                 }
             }
             Settled::RetryAt(at) => {
@@ -374,7 +446,11 @@ impl Model {
                     .max(retry_after.unwrap_or(0).min(MAX_RETRY_AFTER_MS));
                 assert_eq!(at, self.now.saturating_add(wait), "the retry time");
                 if self.consent && !self.queue.is_empty() {
-                    assert_eq!(self.d.next_wake(), Some(at), "the timer waits for the retry");
+                    assert_eq!(
+                        self.o.delivery().next_wake(),
+                        Some(at),
+                        "the timer waits for the retry"
+                    );
                 }
             }
             Settled::Unknown => panic!("the batch in flight {batch} was unknown"),
@@ -406,27 +482,40 @@ impl Model {
         if self.in_flight.as_ref().is_some_and(|f| f.0 == batch) {
             return;
         }
-        let (ids, stats, wake) = (self.ids(), self.d.stats(), self.d.next_wake());
+        let (ids, stats, wake) = (
+            self.ids(),
+            self.o.delivery().stats(),
+            self.o.delivery().next_wake(),
+        );
         let outcome = Outcome::Status {
             status: 200,
             retry_after_ms: None,
         };
-        assert_eq!(self.d.settle(batch, outcome, self.now, 0.5), Settled::Unknown);
+        let now = self.now;
+        assert_eq!(self.d().settle(batch, outcome, now, 0.5), Settled::Unknown);
         assert_eq!(
-            (self.ids(), self.d.stats(), self.d.next_wake()),
+            (
+                self.ids(),
+                self.o.delivery().stats(),
+                self.o.delivery().next_wake()
+            ),
             (ids, stats, wake)
         );
     }
 
     fn ids(&self) -> Vec<String> {
-        self.d.ids().map(String::from).collect()
+        self.o.delivery().ids().map(String::from).collect()
     }
 
     fn advance(&mut self, s: &mut Src) {
         self.now = match s.below(8) {
             0..=2 => self.now.saturating_add(s.below(2_000) as u64),
             3 => self.now.saturating_add(s.below(100_000) as u64 * 100),
-            4 => self.d.next_wake().map_or(self.now, |t| t.max(self.now)),
+            4 => self
+                .o
+                .delivery()
+                .next_wake()
+                .map_or(self.now, |t| t.max(self.now)),
             // The wall clock moved back (Date.now, not a monotonic clock).
             5 => self.now.saturating_sub(s.below(100_000) as u64),
             6 => u64::MAX - s.below(10_000) as u64,
@@ -435,11 +524,12 @@ impl Model {
     }
 
     fn online(&mut self) {
-        self.d.online(self.now);
+        let now = self.now;
+        self.d().online(now);
         let waiting = self.last_network && self.failures > 0 && self.consent && self.in_flight.is_none();
         if waiting && !self.pending().is_empty() {
             assert_eq!(
-                self.d.next_wake(),
+                self.o.delivery().next_wake(),
                 Some(self.now),
                 "online cuts a network backoff short"
             );
@@ -447,15 +537,19 @@ impl Model {
     }
 
     fn hide(&mut self) {
-        self.d.request_flush();
+        self.d().request_flush();
         if self.consent && self.in_flight.is_none() && !self.queue.is_empty() && self.failures == 0 {
-            assert_eq!(self.d.next_wake(), Some(0), "a hidden page flushes at once");
+            assert_eq!(
+                self.o.delivery().next_wake(),
+                Some(0),
+                "a hidden page flushes at once"
+            );
         }
     }
 
     /// `pagehide`: beacons for what is pending; then the page either comes back (bfcache) or reloads.
     fn unload(&mut self, s: &mut Src) {
-        let chunks = self.d.unload_chunks();
+        let chunks = self.o.delivery().unload_chunks();
         if !self.consent {
             assert!(chunks.is_empty(), "beacons without consent");
         } else {
@@ -481,16 +575,53 @@ impl Model {
         }
     }
 
-    /// A new page: the persisted queue (the batch in flight included) is restored into a fresh `Delivery` after
-    /// the page's first `configure`, as `adopt()` does; the old page's answers never come.
+    /// A new page: the stored record is written on the way out, and the new page's first `configure` adopts
+    /// what it holds into a fresh outbox, as `adopt()` does; the old page's answers never come.
     fn reload(&mut self, s: &mut Src) {
+        // The new page's options, applied as the old page's last configure (so the record reflects them).
         if s.bool() {
             self.configure(s);
         }
-        let policy = self.policy().clone();
+        let now = self.now;
+        let stored = self.o.stored(now, true);
         let persisted = std::mem::take(&mut self.queue);
-        self.d = Delivery::new(policy);
-        self.d.set_consent(self.consent);
+        let by_size: Vec<String> = persisted
+            .iter()
+            .filter(|i| !self.json.contains_key(*i))
+            .cloned()
+            .collect();
+        assert!(
+            by_size.is_empty(),
+            "only envelopes with JSON are queued: {by_size:?}"
+        );
+        match &stored {
+            None => assert!(
+                persisted.is_empty() && self.held.is_empty(),
+                "a queue and no record"
+            ),
+            Some(text) => {
+                assert!(
+                    is_json(text),
+                    "the stored record is JSON: {}",
+                    &text[..text.len().min(200)]
+                );
+                assert!(
+                    text.contains("\"closed\":true"),
+                    "written on pagehide, it says closed"
+                );
+            }
+        }
+        let envelopes: Vec<(String, String)> = persisted
+            .iter()
+            .map(|i| (i.clone(), self.json[i].clone()))
+            .collect();
+        let held = std::mem::take(&mut self.held);
+        self.o = Outbox::new();
+        assert!(
+            self.o.configure(self.config.clone()),
+            "the new page's first configure"
+        );
+        self.configured = true;
         self.in_flight = None;
         self.batches.clear();
         self.cap = u64::MAX;
@@ -498,27 +629,71 @@ impl Model {
         self.last_network = false;
         self.splits_in_a_row = 0;
         self.stats = Stats::default();
-        for id in persisted {
-            let bytes = self.bytes[&id];
-            let expected = self.expected_drops(Some(bytes));
-            match self.d.restore(id.clone(), bytes) {
-                Ok(dropped) => {
-                    assert!(bytes <= self.policy().max_event_bytes);
-                    assert_eq!(dropped, expected, "restore dropped the wrong envelopes");
-                    self.drop_all(&dropped);
-                    self.queue.push(id);
-                    self.stats.queued += 1;
-                }
-                Err(Refused::TooLarge) => {
-                    // Lost on the way to this page: counted as queued and dropped, so stats() shows it.
-                    assert!(bytes > self.policy().max_event_bytes);
-                    self.fate.insert(id, Fate::NotRestored);
-                    self.stats.queued += 1;
-                    self.stats.dropped += 1;
-                }
-                Err(Refused::Duplicate) => panic!("{id} restored twice"),
+        self.early.clear();
+        self.hold_dropped = 0;
+        let extra = self.extra();
+        let mut expected_lost = Vec::new();
+        for (id, json) in &envelopes {
+            let bytes = json.len() as u64 + extra;
+            self.bytes.insert(id.clone(), bytes);
+            if bytes > self.policy().max_event_bytes {
+                expected_lost.push((json.clone(), bytes));
+                self.fate.insert(id.clone(), Fate::NotRestored);
+                // Lost on the way to this page: counted as queued and dropped, so stats() shows it.
+                self.stats.queued += 1;
+                self.stats.dropped += 1;
+                continue;
             }
+            let expected = self.expected_drops(Some(bytes));
+            self.drop_all(&expected);
+            self.queue.push(id.clone());
+            self.stats.queued += 1;
         }
+        let lost = self.o.adopt(envelopes, held.clone());
+        assert_eq!(lost, expected_lost, "what no longer fits is told");
+        self.held = held;
+    }
+
+    /// An event recorded before the first `configure`: held, the newest EARLY_MAX at most.
+    fn hold_early(&mut self) {
+        let n = self.next_id;
+        self.next_id += 1;
+        let first_drop = self.o.hold_early(n);
+        self.early.push(n);
+        let dropped = self.early.len() > EARLY_MAX;
+        if dropped {
+            self.early.remove(0);
+            self.hold_dropped += 1;
+        }
+        assert_eq!(
+            first_drop,
+            dropped && self.hold_dropped == 1,
+            "the first drop, and only it, is told"
+        );
+    }
+
+    /// A dataLayer push while consent is withheld, or the release once it is given.
+    fn push_layer(&mut self, s: &mut Src) {
+        if self.consent || !self.configured || s.bool() {
+            let released = self.o.take_held_pushes();
+            if self.consent && self.configured {
+                assert_eq!(
+                    released,
+                    std::mem::take(&mut self.held),
+                    "the held pushes, in order"
+                );
+            } else {
+                assert!(released.is_empty(), "pushes released without consent");
+            }
+            return;
+        }
+        let json = format!("{{\"p\":{}}}", self.next_id);
+        self.next_id += 1;
+        self.o.hold_push(json.clone());
+        self.held.push(json);
+        let excess = self.held.len().saturating_sub(self.policy().max_queue);
+        self.held.drain(..excess);
+        self.hold_dropped += excess as u64;
     }
 
     /// `cxbridge.analytics.configure(options)` with a few options, valid or not.
@@ -564,19 +739,41 @@ impl Model {
         let Ok(merged) = self.config.merged(&Input::Map(entries)) else {
             return;
         };
-        let policy = policy_of(&merged);
-        if merged.endpoint != self.config.endpoint {
-            self.d.forget_cap();
+        // A new collector forgets what a 413 taught about the old one (the first configure has no old one).
+        if self.configured && merged.endpoint != self.config.endpoint {
             self.cap = u64::MAX;
             self.splits_in_a_row = 0;
         }
+        let before = self.ids();
+        let first = self.o.configure(merged.clone());
+        assert_eq!(first, !self.configured, "only the first configure is first");
+        if first {
+            assert_eq!(
+                self.o.take_early(),
+                std::mem::take(&mut self.early),
+                "the early hold, oldest first"
+            );
+        }
+        self.configured = true;
+        let overhead = match merged.format {
+            Format::Envelope => 2,
+            Format::Segment => 96 + merged.write_key.as_ref().map_or(0, |k| k.len() as u64),
+        };
+        assert_eq!(
+            self.policy().batch_overhead_bytes,
+            overhead,
+            "the body overhead of the format"
+        );
         // The model is checked with the new limits in place (`policy()` reads them back from the core).
-        let dropped = self.d.set_policy(policy);
+        let after = self.ids();
         let expected = self.expected_drops(None);
-        assert_eq!(dropped, expected, "a smaller queue drops the oldest");
-        self.drop_all(&dropped);
+        assert_eq!(
+            gone(&before, &after),
+            sorted(&expected),
+            "a smaller queue drops the oldest"
+        );
+        self.drop_all(&expected);
         self.consent = merged.consent;
-        self.d.set_consent(self.consent);
         self.config = merged;
     }
 
@@ -584,7 +781,7 @@ impl Model {
     fn check(&self) {
         let p = self.policy();
         assert_eq!(self.ids(), self.queue, "the queue, in push order");
-        assert_eq!(self.d.len(), self.queue.len());
+        assert_eq!(self.o.delivery().len(), self.queue.len());
         assert!(
             self.queue.len() <= p.max_queue,
             "{} queued over maxQueue {}",
@@ -595,8 +792,10 @@ impl Model {
             self.queue_bytes() <= p.max_queue_bytes,
             "the queue over its byte bound"
         );
-        let stats = self.d.stats();
+        let stats = self.o.delivery().stats();
         assert_eq!(stats, self.stats, "the counters");
+        assert_eq!(self.o.dropped(), self.hold_dropped, "the holds' drops");
+        assert_eq!(self.o.held(), self.early.len() + self.held.len(), "what is held");
         assert_eq!(
             stats.queued - stats.delivered - stats.rejected - stats.dropped,
             self.queue.len() as u64,
@@ -604,7 +803,7 @@ impl Model {
         );
         let queued = self.fate.values().filter(|f| **f == Fate::Queued).count();
         assert_eq!(queued, self.queue.len(), "an envelope vanished");
-        let wake = self.d.next_wake();
+        let wake = self.o.delivery().next_wake();
         if !self.consent || self.in_flight.is_some() || self.pending().is_empty() {
             assert_eq!(wake, None, "a timer with nothing to send");
         } else {
@@ -614,6 +813,23 @@ impl Model {
             );
         }
     }
+}
+
+/// The ids of `before` no longer in `after`, sorted (the outbox does not say in which order it dropped them).
+fn gone(before: &[String], after: &[String]) -> Vec<String> {
+    sorted(
+        &before
+            .iter()
+            .filter(|i| !after.contains(i))
+            .cloned()
+            .collect::<Vec<_>>(),
+    )
+}
+
+fn sorted(ids: &[String]) -> Vec<String> {
+    let mut v = ids.to_vec();
+    v.sort();
+    v
 }
 
 fn num(s: &mut Src, values: &[f64]) -> Input {
@@ -652,20 +868,19 @@ pub fn analytics_delivery(data: &[u8]) {
             7 | 8 => m.poll(&mut s, false),
             9 => {
                 // The timer the shell armed at next_wake fires.
-                if let Some(t) = m.d.next_wake() {
+                if let Some(t) = m.o.delivery().next_wake() {
                     m.now = m.now.max(t);
                     m.poll(&mut s, true);
                 }
             }
             10 | 11 => m.answer(&mut s),
             12 => m.stale_answer(&mut s),
-            13 => {
-                if s.bool() {
-                    m.online()
-                } else {
-                    m.hide()
-                }
-            }
+            13 => match s.below(4) {
+                0 => m.online(),
+                1 => m.hide(),
+                2 if !m.configured => m.hold_early(),
+                _ => m.push_layer(&mut s),
+            },
             14 => m.unload(&mut s),
             _ => m.configure(&mut s),
         }

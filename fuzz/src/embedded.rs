@@ -1,7 +1,8 @@
-//! Engage Digital embedded-UI messages: `listen()` options, then posted messages as the shell's bounded copy sees
-//! them.
+//! Engage Digital embedded-UI messages: `listen()` options, then posted messages as the shell's bounded copy hands
+//! them to the core. The copy's own bounds (depth, size, JSON-ness) are the walk's in `js/embedded.js`, tested
+//! there (tests/js/embedded.test.mjs): what it refuses never reaches these rules.
 
-use cxbridge::core::embedded::{self, Budget, Found, OriginPolicy, Rejection};
+use cxbridge::core::embedded::{self, Found, OriginPolicy, Rejection};
 
 use crate::input::Src;
 
@@ -79,12 +80,10 @@ enum Js {
     Bool,
     Number,
     Str,
-    Array(Vec<Js>),
+    Array,
     Object(Vec<(String, Js)>),
-    /// A function, symbol, bigint, Date, Map… (refused as not JSON).
+    /// A function, symbol, bigint, Date, Map… (the copy refuses it; here, what `found` reports of it).
     Exotic,
-    /// A getter (read without running it: refused as unreadable).
-    Getter,
 }
 
 fn js(s: &mut Src, depth: usize) -> Js {
@@ -95,49 +94,12 @@ fn js(s: &mut Src, depth: usize) -> Js {
         2 => Js::Bool,
         3 => Js::Number,
         4 | 5 => Js::Str,
-        6 => {
-            if s.u8() < 8 {
-                Js::Getter
-            } else {
-                Js::Exotic
-            }
-        }
-        7 => {
-            // Sometimes a wide array, to reach the size budget.
-            let n = if s.u8() == 255 { 20_000 } else { s.below(4) };
-            Js::Array(vec![Js::Null; n])
-        }
+        6 => Js::Exotic,
+        7 => Js::Array,
         _ => {
             let n = s.below(5);
             Js::Object((0..n).map(|_| (s.str(KEYS), js(s, depth + 1))).collect())
         }
-    }
-}
-
-/// Mirrors the shell's copy (`js/embedded.js` `copyData`): every value entered in the budget, containers reserved
-/// before their walk.
-fn copy(v: &Js, depth: usize, budget: &mut Budget) -> Result<(), Rejection> {
-    budget.enter(depth)?;
-    match v {
-        Js::Exotic => Err(Rejection::NotJson),
-        Js::Getter => Err(Rejection::Unreadable),
-        Js::Array(items) => {
-            budget.reserve(items.len())?;
-            budget.release(items.len());
-            for i in items {
-                copy(i, depth + 1, budget)?;
-            }
-            Ok(())
-        }
-        Js::Object(entries) => {
-            budget.reserve(entries.len())?;
-            budget.release(entries.len());
-            for (_, i) in entries {
-                copy(i, depth + 1, budget)?;
-            }
-            Ok(())
-        }
-        _ => Ok(()),
     }
 }
 
@@ -149,19 +111,10 @@ fn found(data: &[(String, Js)], key: &str) -> Found {
         Some(Js::Bool) => Found::Boolean,
         Some(Js::Number) => Found::Number,
         Some(Js::Str) => Found::String,
-        Some(Js::Array(_)) => Found::Array,
+        Some(Js::Array) => Found::Array,
         Some(Js::Object(_)) => Found::Object,
-        Some(Js::Exotic | Js::Getter) => Found::Other,
+        Some(Js::Exotic) => Found::Other,
     }
-}
-
-/// A deeply nested value: a cyclic object as the bounded copy meets it.
-fn nest(depth: usize) -> Js {
-    let mut v = Js::Null;
-    for _ in 0..depth {
-        v = Js::Object(vec![("self".into(), v)]);
-    }
-    v
 }
 
 /// `listen({allowedOrigins, allowAnyOrigin})`, then one posted message `{name, data}` from some origin: refused
@@ -194,7 +147,6 @@ pub fn embedded_event(data: &[u8]) {
         let name = s.str(EVENT_NAMES);
         let data = match s.below(8) {
             0 => None,
-            1 => Some(nest(33 + s.below(8))),
             _ => Some(js(&mut s, 0)),
         };
         let verdict = judge(&policy, &origin, &name, data.as_ref());
@@ -217,10 +169,7 @@ fn judge(policy: &OriginPolicy, origin: &str, name: &str, data: Option<&Js>) -> 
     let spec = embedded::check_name(name)?;
     let entries: Vec<(String, Js)> = match data {
         None | Some(Js::Null) if spec.is_some_and(|s| s.keys.is_empty()) => Vec::new(),
-        Some(v @ Js::Object(entries)) => {
-            copy(v, 0, &mut Budget::new())?;
-            entries.clone()
-        }
+        Some(Js::Object(entries)) => entries.clone(),
         _ => return Err(Rejection::DataNotObject),
     };
     if let Some(spec) = spec {

@@ -16,6 +16,11 @@
 //! - an `smcc:*` name not in the catalog passes through untyped (the vendor adds events);
 //! - `data` must be JSON-like (plain objects, arrays, primitives), at most [`MAX_DEPTH`] levels deep and
 //!   [`MAX_VALUES`] values in all, so that a cyclic or bottomless payload cannot reach the bus or analytics.
+//!
+//! The walk over `event.data` that applies those bounds is the shell's (`js/embedded.js`, tested there): reading a
+//! page object without running its getters takes a Reflect call per property, which as wasm glue costs several
+//! times the walk's size. The limits and every code the walk answers with are declared here and handed to it on
+//! each call; it holds no number of its own.
 
 /// How deep `data` may nest. Vendor payloads are flat; a cyclic payload hits this bound instead of a stack.
 pub const MAX_DEPTH: usize = 32;
@@ -23,6 +28,8 @@ pub const MAX_DEPTH: usize = 32;
 pub const MAX_VALUES: usize = 10_000;
 /// The longest event name accepted; vendor names are about 30 characters.
 pub const MAX_NAME_LEN: usize = 128;
+/// How many `allowedOrigins` `listen()` reads; a longer list is refused before any is copied.
+pub const MAX_ORIGINS: usize = 1000;
 /// Every vendor event name starts with this.
 pub const PREFIX: &str = "smcc:";
 
@@ -239,20 +246,28 @@ pub enum Found {
 }
 
 impl Found {
-    /// The shell's reader (`js/embedded.js` `found`) answers with the index of a variant, in declaration order
-    /// (its named constants there are pinned to these by a test below).
+    /// Every variant, in declaration order: a variant's [`Found::code`] is its index here.
+    pub const ALL: [Found; 9] = [
+        Found::Missing,
+        Found::Undefined,
+        Found::Null,
+        Found::Boolean,
+        Found::Number,
+        Found::String,
+        Found::Array,
+        Found::Object,
+        Found::Other,
+    ];
+
+    /// The number this variant crosses the wasm boundary as: the shell hands the reader (`js/embedded.js`
+    /// `found`) the code of each variant, which it answers with.
+    pub const fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The variant whose [`Found::code`] is `code`; a code no variant has reads as [`Found::Other`].
     pub fn from_code(code: u32) -> Found {
-        match code {
-            0 => Found::Missing,
-            1 => Found::Undefined,
-            2 => Found::Null,
-            3 => Found::Boolean,
-            4 => Found::Number,
-            5 => Found::String,
-            6 => Found::Array,
-            7 => Found::Object,
-            _ => Found::Other,
-        }
+        Found::ALL.get(code as usize).copied().unwrap_or(Found::Other)
     }
 
     fn word(self) -> &'static str {
@@ -312,7 +327,7 @@ impl Mismatch {
 
 /// Why a message was not accepted. Every message that reaches a listener ends in exactly one accepted or one
 /// rejected count; these are the reasons debug mode names.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rejection {
     /// Dispatched by a script (`dispatchEvent`), not by the browser: its origin and source are made up.
     Untrusted,
@@ -342,22 +357,37 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The failures of the shell's reader (`js/embedded.js`), which answers with the index of the variant in
-    /// declaration order (4 `NotAnObject` … 13 `Unreadable`; its named constants there are pinned to these by a
-    /// test below); a code it never sends reads as `Unreadable`.
+    /// Every variant, in declaration order: a variant's [`Rejection::code`] is its index here.
+    pub const ALL: [Rejection; 15] = [
+        Rejection::Untrusted,
+        Rejection::NullOrigin,
+        Rejection::Origin,
+        Rejection::Source,
+        Rejection::NotAnObject,
+        Rejection::NameMissing,
+        Rejection::NameNotString,
+        Rejection::NameNotSmcc,
+        Rejection::NameMalformed,
+        Rejection::DataNotObject,
+        Rejection::TooDeep,
+        Rejection::TooLarge,
+        Rejection::NotJson,
+        Rejection::Unreadable,
+        Rejection::Undecodable,
+    ];
+
+    /// The number this variant crosses the wasm boundary as: the shell hands the reader (`js/embedded.js`) the
+    /// code of each failure it may answer with.
+    pub const fn code(self) -> u32 {
+        self as u32
+    }
+
+    /// The variant whose [`Rejection::code`] is `code`; a code no variant has reads as [`Rejection::Unreadable`].
     pub fn from_code(code: u32) -> Rejection {
-        match code {
-            4 => Rejection::NotAnObject,
-            5 => Rejection::NameMissing,
-            6 => Rejection::NameNotString,
-            7 => Rejection::NameNotSmcc,
-            8 => Rejection::NameMalformed,
-            9 => Rejection::DataNotObject,
-            10 => Rejection::TooDeep,
-            11 => Rejection::TooLarge,
-            12 => Rejection::NotJson,
-            _ => Rejection::Unreadable,
-        }
+        Rejection::ALL
+            .get(code as usize)
+            .copied()
+            .unwrap_or(Rejection::Unreadable)
     }
 
     /// A person-readable reason, for debug mode and warnings.
@@ -443,76 +473,64 @@ pub fn compare_payload(spec: &'static EventSpec, mut found: impl FnMut(&str) -> 
     out
 }
 
-/// Bounds the walk over `data`: depth and total size. Not part of the shipped code: the limits run in JS
-/// (`js/embedded.js` `copyData`, whose edges `tests/e2e/embedded.spec.mjs` checks with hostile payloads), so the
-/// payload is never copied into the wasm. This is the rule written down once, for the fuzz target (`fuzz/`) to
-/// check the rest of the validation against: [`Budget::enter`] for every value the copy takes.
-#[derive(Debug, Default)]
-pub struct Budget {
-    values: usize,
-}
-
-impl Budget {
-    pub fn new() -> Self {
-        Budget::default()
-    }
-
-    /// Accounts for one value at `depth` (0 is `data` itself).
-    pub fn enter(&mut self, depth: usize) -> Result<(), Rejection> {
-        if depth > MAX_DEPTH {
-            return Err(Rejection::TooDeep);
-        }
-        self.reserve(1)
-    }
-
-    /// Refuses early a container whose `n` children could not fit, before walking them.
-    pub fn reserve(&mut self, n: usize) -> Result<(), Rejection> {
-        if n > MAX_VALUES.saturating_sub(self.values) {
-            return Err(Rejection::TooLarge);
-        }
-        self.values += n;
-        Ok(())
-    }
-
-    /// Gives back what [`Budget::reserve`] took for children that [`Budget::enter`] will count one by one.
-    pub fn release(&mut self, n: usize) {
-        self.values = self.values.saturating_sub(n);
-    }
-}
-
-/// Why `listen()` refused its options.
+/// Why `listen`, `on` or `off` refused what the page passed: the embedded bridge's one error, which the shell
+/// throws as a JS `Error` whose message is [`EmbeddedError::describe`].
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ListenError {
+pub enum EmbeddedError {
+    /// `listen(options)`: not an object.
+    OptionsNotObject,
+    /// `allowedOrigins` is neither an array nor absent.
+    OriginsNotArray,
     NoOrigins,
     Wildcard,
     NullOrigin,
     NotAString(usize),
     NotAnOrigin(usize, String),
+    /// `frame` is neither an `<iframe>` element nor a window.
+    NotAFrame,
+    /// `listen()` where there is no window to listen on.
+    NoWindow,
+    /// `on`/`off` (the method) with a name that is neither `'*'` nor an `smcc:*` event name.
+    NotAnEventName(&'static str),
+    /// `on` with a callback that is not a function.
+    NotAFunction,
 }
 
-impl ListenError {
+impl EmbeddedError {
     pub fn describe(&self) -> String {
-        let mut out = String::from("cxbridge.embedded.listen: ");
+        let mut out = String::from("cxbridge.embedded.");
+        out.push_str(match self {
+            EmbeddedError::NotAnEventName(method) => method,
+            EmbeddedError::NotAFunction => "on",
+            _ => "listen",
+        });
+        out.push_str(": ");
         match self {
-            ListenError::NoOrigins => out.push_str(
+            EmbeddedError::OptionsNotObject => {
+                out.push_str("options must be an object { allowedOrigins: ['https://…'], frame }")
+            }
+            EmbeddedError::OriginsNotArray => out.push_str(
+                "allowedOrigins must be an array of exact origins, e.g. ['https://acme.digital.ringcentral.com']",
+            ),
+            EmbeddedError::NoOrigins => out.push_str(
                 "allowedOrigins is empty, so no message could ever be accepted: list the exact origins of the \
                  embedded UI (e.g. 'https://acme.digital.ringcentral.com'), or pass allowAnyOrigin: true to accept \
                  every origin",
             ),
-            ListenError::Wildcard => out.push_str(
+            EmbeddedError::Wildcard => out.push_str(
                 "'*' in allowedOrigins would accept messages from any site: list exact origins, or pass \
                  allowAnyOrigin: true if that is really meant",
             ),
-            ListenError::NullOrigin => out.push_str(
+            EmbeddedError::NullOrigin => out.push_str(
                 "the origin 'null' is never accepted: it is the origin of sandboxed and file: frames, which any \
                  page can create",
             ),
-            ListenError::NotAString(i) => {
+            EmbeddedError::NotAString(i) => {
                 out.push_str("allowedOrigins[");
                 crate::core::text::push_decimal(&mut out, *i);
                 out.push_str("] is not a string");
             }
-            ListenError::NotAnOrigin(i, value) => {
+            EmbeddedError::NotAnOrigin(i, value) => {
                 out.push_str("allowedOrigins[");
                 crate::core::text::push_decimal(&mut out, *i);
                 out.push_str("] '");
@@ -522,6 +540,14 @@ impl ListenError {
                      no trailing slash and no default port",
                 );
             }
+            EmbeddedError::NotAFrame => {
+                out.push_str("frame must be the <iframe> element of the embedded UI, or its window")
+            }
+            EmbeddedError::NoWindow => out.push_str("there is no window"),
+            EmbeddedError::NotAnEventName(_) => out.push_str(
+                "the name must be an smcc:* event name, e.g. 'smcc:task:ring', or '*' for every event",
+            ),
+            EmbeddedError::NotAFunction => out.push_str("the callback must be a function"),
         }
         out
     }
@@ -538,26 +564,26 @@ pub struct OriginPolicy {
 impl OriginPolicy {
     /// `origins` as the page gave them (`None` for an item that is not a string). `allow_any` is the documented
     /// opt-in (`allowAnyOrigin: true`) without which an empty list or `'*'` is refused.
-    pub fn new(origins: Vec<Option<String>>, allow_any: bool) -> Result<Self, ListenError> {
+    pub fn new(origins: Vec<Option<String>>, allow_any: bool) -> Result<Self, EmbeddedError> {
         let mut allowed = Vec::with_capacity(origins.len());
         for (i, origin) in origins.into_iter().enumerate() {
-            let origin = origin.ok_or(ListenError::NotAString(i))?;
+            let origin = origin.ok_or(EmbeddedError::NotAString(i))?;
             if origin == "*" {
                 if allow_any {
                     continue;
                 }
-                return Err(ListenError::Wildcard);
+                return Err(EmbeddedError::Wildcard);
             }
             if origin == "null" {
-                return Err(ListenError::NullOrigin);
+                return Err(EmbeddedError::NullOrigin);
             }
             if !is_serialized_origin(&origin) {
-                return Err(ListenError::NotAnOrigin(i, origin));
+                return Err(EmbeddedError::NotAnOrigin(i, origin));
             }
             allowed.push(origin);
         }
         if allowed.is_empty() && !allow_any {
-            return Err(ListenError::NoOrigins);
+            return Err(EmbeddedError::NoOrigins);
         }
         Ok(OriginPolicy {
             allowed,
@@ -669,7 +695,7 @@ impl Stats {
 mod tests {
     use super::*;
 
-    fn policy(list: &[&str]) -> Result<OriginPolicy, ListenError> {
+    fn policy(list: &[&str]) -> Result<OriginPolicy, EmbeddedError> {
         OriginPolicy::new(list.iter().map(|s| Some(s.to_string())).collect(), false)
     }
 
@@ -747,13 +773,13 @@ mod tests {
 
     #[test]
     fn listen_refuses_empty_wildcard_null_and_misspelled_origins() {
-        assert_eq!(policy(&[]), Err(ListenError::NoOrigins));
-        assert_eq!(policy(&["*"]), Err(ListenError::Wildcard));
-        assert_eq!(policy(&["https://a.example", "*"]), Err(ListenError::Wildcard));
-        assert_eq!(policy(&["null"]), Err(ListenError::NullOrigin));
+        assert_eq!(policy(&[]), Err(EmbeddedError::NoOrigins));
+        assert_eq!(policy(&["*"]), Err(EmbeddedError::Wildcard));
+        assert_eq!(policy(&["https://a.example", "*"]), Err(EmbeddedError::Wildcard));
+        assert_eq!(policy(&["null"]), Err(EmbeddedError::NullOrigin));
         assert_eq!(
             OriginPolicy::new(vec![Some("https://a.example".into()), None], false),
-            Err(ListenError::NotAString(1))
+            Err(EmbeddedError::NotAString(1))
         );
         for bad in [
             "https://a.example/",
@@ -771,7 +797,7 @@ mod tests {
             " https://a.example",
         ] {
             assert!(
-                matches!(policy(&[bad]), Err(ListenError::NotAnOrigin(0, _))),
+                matches!(policy(&[bad]), Err(EmbeddedError::NotAnOrigin(0, _))),
                 "{bad}"
             );
         }
@@ -784,12 +810,27 @@ mod tests {
         ] {
             assert!(policy(&[good]).is_ok(), "{good}");
         }
-        let msg = ListenError::NotAnOrigin(12, "x".into()).describe();
+        let msg = EmbeddedError::NotAnOrigin(12, "x".into()).describe();
         assert!(
             msg.starts_with("cxbridge.embedded.listen: allowedOrigins[12] 'x' is not an origin"),
             "{msg}"
         );
-        assert!(ListenError::NoOrigins.describe().contains("allowAnyOrigin: true"));
+        assert!(EmbeddedError::NoOrigins
+            .describe()
+            .contains("allowAnyOrigin: true"));
+        assert_eq!(
+            EmbeddedError::NotAnEventName("off").describe(),
+            "cxbridge.embedded.off: the name must be an smcc:* event name, e.g. 'smcc:task:ring', or '*' for \
+             every event"
+        );
+        assert_eq!(
+            EmbeddedError::NotAFunction.describe(),
+            "cxbridge.embedded.on: the callback must be a function"
+        );
+        assert_eq!(
+            EmbeddedError::OptionsNotObject.describe(),
+            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }"
+        );
     }
 
     #[test]
@@ -893,82 +934,17 @@ mod tests {
     }
 
     #[test]
-    fn the_budget_bounds_depth_and_size() {
-        let mut b = Budget::new();
-        assert_eq!(b.enter(MAX_DEPTH), Ok(()));
-        assert_eq!(b.enter(MAX_DEPTH + 1), Err(Rejection::TooDeep));
-        let mut b = Budget::new();
-        assert_eq!(b.reserve(MAX_VALUES + 1), Err(Rejection::TooLarge));
-        assert_eq!(b.reserve(MAX_VALUES - 1), Ok(()));
-        b.release(MAX_VALUES - 1);
-        for _ in 0..MAX_VALUES {
-            assert_eq!(b.enter(1), Ok(()));
-        }
-        assert_eq!(b.enter(1), Err(Rejection::TooLarge));
-    }
-
-    /// `N` of `const NAME = N;` in js/embedded.js, where NAME is `variant` (its Debug name) in SCREAMING_CASE.
-    fn js_code(variant: &str) -> u32 {
-        let mut name = String::new();
-        for (i, c) in variant.chars().enumerate() {
-            if c.is_ascii_uppercase() && i > 0 {
-                name.push('_');
-            }
-            name.push(c.to_ascii_uppercase());
-        }
-        let js = include_str!("../../js/embedded.js");
-        let start = ["\nconst ", &name, " = "].concat();
-        let at = js
-            .find(&start)
-            .unwrap_or_else(|| panic!("js/embedded.js has no `const {name} = `"));
-        let rest = &js[at + start.len()..];
-        rest[..rest.find(';').unwrap()].parse().unwrap()
-    }
-
-    #[test]
-    fn the_js_readers_codes_are_the_variants_numbers() {
-        let rejections = [
-            Rejection::NotAnObject,
-            Rejection::NameMissing,
-            Rejection::NameNotString,
-            Rejection::NameNotSmcc,
-            Rejection::NameMalformed,
-            Rejection::DataNotObject,
-            Rejection::TooDeep,
-            Rejection::TooLarge,
-            Rejection::NotJson,
-            Rejection::Unreadable,
-        ];
-        for r in rejections {
-            assert_eq!(Rejection::from_code(js_code(&format!("{r:?}"))), r);
+    fn every_code_maps_back_to_its_variant() {
+        for (i, r) in Rejection::ALL.into_iter().enumerate() {
+            assert_eq!(r.code() as usize, i);
+            assert_eq!(Rejection::from_code(r.code()), r);
         }
         assert_eq!(Rejection::from_code(99), Rejection::Unreadable);
-        for f in [
-            Found::Missing,
-            Found::Undefined,
-            Found::Null,
-            Found::Boolean,
-            Found::Number,
-            Found::String,
-            Found::Array,
-            Found::Object,
-            Found::Other,
-        ] {
-            assert_eq!(Found::from_code(js_code(&format!("{f:?}"))), f);
+        for (i, f) in Found::ALL.into_iter().enumerate() {
+            assert_eq!(f.code() as usize, i);
+            assert_eq!(Found::from_code(f.code()), f);
         }
-        // The readers answer only through those names: a bare number would escape the check above.
-        let js = include_str!("../../js/embedded.js");
-        let readers = &js[js.find("function own(").unwrap()..js.find("export function logAccepted").unwrap()];
-        for word in ["return ", "throw ", "? ", ": "] {
-            for (i, _) in readers.match_indices(word) {
-                let next = readers[i + word.len()..].chars().next().unwrap();
-                assert!(
-                    !next.is_ascii_digit(),
-                    "a bare code in js/embedded.js: {}",
-                    &readers[i..i + 20]
-                );
-            }
-        }
+        assert_eq!(Found::from_code(99), Found::Other);
     }
 
     #[test]

@@ -361,7 +361,7 @@ fn track(method: Method, args: &Array) {
     if method == Method::Identify {
         with(|s| s.identity = Some(data.clone()));
     }
-    analytics::record("ac", method.name(), &data);
+    analytics::record(crate::core::analytics::Source::Ac, method.name(), &data);
 }
 
 fn offer(options: &JsValue) -> JsValue {
@@ -501,7 +501,7 @@ fn emit(events: Vec<Event>) {
         };
         let name = event.name();
         let payload = event_payload(&event);
-        analytics::record("ac", &name, &payload);
+        analytics::record(crate::core::analytics::Source::Ac, &name, &payload);
         deliver(event_slot(event.action.media, event.state), event_list, &payload);
     }
 }

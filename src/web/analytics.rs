@@ -9,22 +9,23 @@
 //! inside other areas' dispatches. So `record` only notes the event; a microtask does the rest, and no
 //! `RefCell` borrow is held while page code runs.
 //!
-//! Storage: each page instance owns one key, `cxbridge.analytics.q.<uuid>`, holding
-//! `{"t": last write ms, "closed": bool, "q": [envelopes], "dl": [envelopes held for the dataLayer]}`. A page that
-//! configures analytics adopts the keys of pages that closed (`pagehide`) or went silent for [`STALE_MS`], so a
-//! reload, a crash or a second tab never loses the queue of another; at worst an event is sent twice under one id.
+//! What is held, queued, stored and adopted is the core's outbox (`core::analytics::outbox`); here each page
+//! instance's storage key is `cxbridge.analytics.q.<uuid>`, written with the outbox's record after every change.
 
 use std::cell::RefCell;
 
-use js_sys::{Array, Function, Object, Promise, Reflect};
+use js_sys::{Array, Function, Object, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::clock::Alarm;
 use super::page;
 
 use crate::core::analytics::config::{Config, Format};
-use crate::core::analytics::delivery::{Delivery, Outcome, Policy, Refused, Settled};
-use crate::core::analytics::{cif, push_joined, push_u64, retry_after_seconds, Input, Source};
+use crate::core::analytics::delivery::Outcome;
+use crate::core::analytics::outbox::{self, Outbox, Queued};
+use crate::core::analytics::problem::Problem;
+use crate::core::analytics::{cif, push_joined, retry_after_seconds, Input, Source};
 
 #[wasm_bindgen]
 extern "C" {
@@ -66,8 +67,24 @@ extern "C" {
     /// The anonymous id kept in localStorage across visits, made and stored the first time.
     #[wasm_bindgen(js_name = storedAnonymousId)]
     fn stored_anonymous_id() -> String;
-    #[wasm_bindgen(js_name = takeQueues)]
-    fn take_queues(prefix: &str, own: &str, stale_ms: f64) -> Object;
+    /// The queues other pages left in storage under `prefix` (this page's key `own` aside), as read.
+    #[wasm_bindgen(js_name = storedQueues)]
+    fn stored_queues(prefix: &str, own: &str) -> Array;
+    /// One page's stored queue, parsed (`core::analytics::outbox` describes the record).
+    type StoredQueue;
+    #[wasm_bindgen(method, getter)]
+    fn key(this: &StoredQueue) -> String;
+    /// When it was written (NaN when the record says nothing readable).
+    #[wasm_bindgen(method, getter)]
+    fn t(this: &StoredQueue) -> f64;
+    #[wasm_bindgen(method, getter)]
+    fn closed(this: &StoredQueue) -> bool;
+    /// Its envelopes as `[id, json, id, json, …]` (those with a string id).
+    #[wasm_bindgen(method, getter)]
+    fn q(this: &StoredQueue) -> Array;
+    /// Its held dataLayer pushes, as JSON.
+    #[wasm_bindgen(method, getter)]
+    fn dl(this: &StoredQueue) -> Array;
     /// Calls `on(0)` on `pagehide`, `on(1)` when the page is hidden, `on(2)` when it shows, `on(3)` on `online`.
     /// Returns the function that removes the listeners again.
     #[wasm_bindgen(js_name = listenPage)]
@@ -88,37 +105,17 @@ extern "C" {
     /// Resolves `p` with `value`, or rejects it with an `Error` whose message is `value`.
     #[wasm_bindgen(js_name = settle)]
     fn settle_promise(p: &Promise, value: &str, ok: bool);
-    /// Clears the batch timer, and sets it to call `cb` after `delay` ms unless `delay` is negative.
-    #[wasm_bindgen(js_name = wakeAt)]
-    fn wake_at(cb: &Function, delay: f64);
-    /// One of the problems below, by its code: its message (made in JS, where a template costs less than the
-    /// wasm's string building) goes to the console, or rejects `p` when `p` is a promise.
-    fn problem(code: u8, source: &str, name: &str, n: f64, m: f64, p: &JsValue);
-    /// `console.warn(text)`.
-    fn warn(text: &str);
+    /// `console.warn(text)` (`warning`) or `console.error(text)`, never throwing.
+    fn report(text: &str, warning: bool);
+    /// The `source` of an envelope's JSON (`"undefined"` when it has none).
+    #[wasm_bindgen(js_name = envelopeSource)]
+    fn envelope_source(json: &str) -> String;
+    /// The `event.name` of an envelope's JSON (`"undefined"` when it has none).
+    #[wasm_bindgen(js_name = envelopeName)]
+    fn envelope_name(json: &str) -> String;
 }
 
-/// [`problem`] codes, in the order of `js/analytics.js`'s messages.
-const NOT_SELECTED: u8 = 0;
-const NO_DESTINATION: u8 = 1;
-const NOT_JSON: u8 = 2;
-const TOO_LARGE: u8 = 3;
-/// The first event dropped of those held for the first `configure` (a warning, once per page).
-const DROPPED_EARLY: u8 = 4;
-const REFUSED: u8 = 5;
-const UNKNOWN_SOURCE: u8 = 6;
-/// One envelope (its JSON as the name) refused with 413 in a body of `n` bytes.
-const REFUSED_TOO_LARGE: u8 = 7;
-/// An envelope an earlier page queued, now over `maxEventBytes` (`n` bytes).
-const RESTORED_TOO_LARGE: u8 = 8;
-
 const KEY_PREFIX: &str = "cxbridge.analytics.q.";
-/// A queue key not written for this long belongs to a page that died without `pagehide`.
-const STALE_MS: f64 = 30_000.0;
-/// Events recorded before the first `configure` are held in memory, this many at most (oldest dropped).
-const EARLY_MAX: usize = 200;
-/// What a Segment message adds around an envelope (`type`, `messageId`, `anonymousId`, `context`), at most.
-const SEGMENT_EXTRA: u64 = 320;
 
 /// An event as recorded: cheap to keep (no id, no envelope yet), so recording costs a bus publish next to nothing
 /// and the 200 held before `configure` cost only their references.
@@ -140,58 +137,27 @@ struct Recorded {
 }
 
 struct State {
-    config: Option<Config>,
-    delivery: Delivery,
-    /// The serialized envelope of every queued id.
-    payloads: Payloads,
+    /// The configuration, the early and consent holds, the queue and its payloads.
+    outbox: Outbox<Recorded>,
     /// The batch whose fetch is out (its answer comes back through [`Callbacks`]), and its body's length: a 413
     /// on one envelope names it.
     in_flight: Option<(u64, usize)>,
-    /// Serialized envelopes waiting for consent before their dataLayer push.
-    held_dl: Vec<String>,
     /// Recorded, not yet processed (see the module docs on re-entrancy).
     pending: Vec<Recorded>,
     drain_scheduled: bool,
-    /// Recorded before the first `configure`.
-    early: Vec<Recorded>,
-    dropped_early: u64,
     storage_key: Option<String>,
-    /// `pagehide` fired: every later write (the `visibilitychange` that follows it) keeps the key marked closed,
-    /// until the page shows again (back from the bfcache).
-    closing: bool,
     anonymous_id: Option<String>,
     callbacks: Option<Callbacks>,
     listeners: Option<Listeners>,
 }
 
-/// The callbacks handed to the browser again and again (the batch timer, the drain microtask, the answer to the
-/// one fetch in flight): made once, owned here for the life of the page.
+/// The callbacks handed to the browser again and again (the drain microtask, the answer to the one fetch in
+/// flight): made once, owned here for the life of the page.
 struct Callbacks {
-    wake: Closure<dyn FnMut()>,
     drain: Closure<dyn FnMut()>,
     /// The status, or -1 for a failed request: a `JsValue`, since a closure signature of its own would cost the
     /// glue a shim.
     answered: Closure<dyn FnMut(JsValue)>,
-}
-
-/// Serialized envelopes by id. A plain list: the queue is bounded (1000 by default) and a map's generic code
-/// would cost the wasm more than the scans cost the page.
-struct Payloads(Vec<(String, String)>);
-
-impl Payloads {
-    fn get(&self, id: &str) -> Option<&String> {
-        self.0.iter().find(|(k, _)| k == id).map(|(_, v)| v)
-    }
-    fn insert(&mut self, id: String, json: String) {
-        self.remove(&id);
-        self.0.push((id, json));
-    }
-    fn remove(&mut self, id: &str) {
-        self.0.retain(|(k, _)| k != id);
-    }
-    fn total_len(&self) -> usize {
-        self.0.iter().map(|(_, v)| v.len() + 1).sum()
-    }
 }
 
 /// `pagehide`, `visibilitychange` and `online` listeners (added in `js/analytics.js`); removed on drop.
@@ -208,17 +174,11 @@ impl Drop for Listeners {
 
 thread_local! {
     static STATE: RefCell<State> = const { RefCell::new(State {
-        config: None,
-        delivery: Delivery::new(Policy::DEFAULT),
-        payloads: Payloads(Vec::new()),
+        outbox: Outbox::new(),
         in_flight: None,
-        held_dl: Vec::new(),
         pending: Vec::new(),
         drain_scheduled: false,
-        early: Vec::new(),
-        dropped_early: 0,
         storage_key: None,
-        closing: false,
         anonymous_id: None,
         callbacks: None,
         listeners: None,
@@ -235,6 +195,13 @@ fn now() -> u64 {
 
 fn error(message: &str) -> JsValue {
     js_sys::Error::new(message).into()
+}
+
+/// Tells the page about `problem` on the console; returns its message (for a promise it rejects too).
+fn tell(problem: Problem) -> String {
+    let text = problem.message();
+    report(&text, problem.is_warning());
+    text
 }
 
 /// Converts a JS value into the core's [`Input`], `depth` containers deep. `v` must be our own plain copy
@@ -291,21 +258,17 @@ fn page_input(v: &JsValue, what: &str, depth: u32) -> Result<Input, JsValue> {
     Ok(to_input(&page::plain_copy(v, what, depth)?, depth))
 }
 
-/// Where every area reports each event it emits; `source` is one of `ac`, `CXBus`, `EngageDigitalEmbeddedUI`,
-/// `CIF`. Cheap and re-entrant: the event's timestamp is the moment of this call, everything else happens in a
-/// microtask.
-pub fn record(source: &str, name: &str, data: &JsValue) {
+/// Where every area reports each event it emits, under its own [`Source`]. Cheap and re-entrant: the event's
+/// timestamp is the moment of this call, everything else happens in a microtask.
+pub fn record(source: Source, name: &str, data: &JsValue) {
     record_marked(source, name, data, &JsValue::UNDEFINED);
 }
 
 /// [`record`], with `mismatch` (an array of strings, or undefined) carried on the envelope's event as
 /// `catalogMismatch`: how an embedded event's payload differs from the vendor's catalog.
-pub fn record_marked(source: &str, name: &str, data: &JsValue, mismatch: &JsValue) {
-    let Some(source) = Source::parse(source) else {
-        problem(UNKNOWN_SOURCE, source, "", 0.0, 0.0, &JsValue::UNDEFINED);
-        return;
-    };
-    let filtered = with(|s| matches!(&s.config, Some(c) if !c.has_destination() || !c.accepts(source, name)));
+pub fn record_marked(source: Source, name: &str, data: &JsValue, mismatch: &JsValue) {
+    let filtered =
+        with(|s| matches!(s.outbox.config(), Some(c) if !c.has_destination() || !c.accepts(source, name)));
     if filtered {
         return;
     }
@@ -325,7 +288,6 @@ pub fn record_marked(source: &str, name: &str, data: &JsValue, mismatch: &JsValu
 fn ensure_callbacks(s: &mut State) {
     if s.callbacks.is_none() {
         s.callbacks = Some(Callbacks {
-            wake: Closure::new(pump),
             drain: Closure::new(drain),
             answered: Closure::new(answered),
         });
@@ -335,8 +297,8 @@ fn ensure_callbacks(s: &mut State) {
 /// Queues a recorded event for the drain microtask, or holds it until the first `configure`.
 fn enqueue(r: Recorded) {
     let schedule = with(|s| {
-        if s.config.is_none() {
-            return Some(hold_early(s, r));
+        if s.outbox.config().is_none() {
+            return Some(Err(s.outbox.hold_early(r)));
         }
         s.pending.push(r);
         let first = !s.drain_scheduled;
@@ -353,7 +315,9 @@ fn enqueue(r: Recorded) {
     });
     match schedule {
         Some(Ok(cb)) => queue_microtask(&cb),
-        Some(Err(true)) => problem(DROPPED_EARLY, "", "", 0.0, 0.0, &JsValue::UNDEFINED),
+        Some(Err(true)) => {
+            tell(Problem::DroppedEarly);
+        }
         _ => {}
     }
 }
@@ -364,7 +328,7 @@ fn drain() {
     loop {
         let (batch, config) = with(|s| {
             s.drain_scheduled = false;
-            (std::mem::take(&mut s.pending), s.config.clone())
+            (std::mem::take(&mut s.pending), s.outbox.config().cloned())
         });
         if batch.is_empty() {
             return;
@@ -384,59 +348,36 @@ fn drain() {
             );
             let result = deliver(&config, &r, &env, &id);
             if let Some(p) = r.settle {
-                settled.push((p, result, id, r.source, r.name));
+                settled.push((p, result, id));
             }
         }
         persist(false);
         pump();
-        for (p, result, id, source, name) in settled {
+        for (p, result, id) in settled {
             match result {
                 Ok(()) => settle_promise(&p, &id, true),
-                Err((code, n)) => problem(code, source.as_str(), &name, n as f64, 0.0, &p),
+                Err(text) => settle_promise(&p, &text, false),
             }
         }
     }
 }
 
-/// Holds an event recorded before the first `configure`, dropping the oldest beyond 200 (counted). `Err` so
-/// [`enqueue`] can tell it from a drain to schedule; `true` for the page's first such drop, which is warned about.
-/// A CIF promise held here was resolved when it was recorded (see [`log_into`]).
-fn hold_early(s: &mut State, r: Recorded) -> Result<Function, bool> {
-    let mut first_drop = false;
-    if s.early.len() >= EARLY_MAX {
-        s.early.remove(0);
-        s.dropped_early += 1;
-        first_drop = s.dropped_early == 1;
-    }
-    s.early.push(r);
-    Err(first_drop)
-}
-
-/// One envelope to its destinations under `config`. `Err` says why it goes nowhere (for CIF's promise): a
-/// [`problem`] code and its number; the console has been told already where the problem is the page's.
-fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), (u8, u64)> {
-    if !config.accepts(r.source, &r.name) {
-        return Err((NOT_SELECTED, 0));
+/// One envelope to its destinations under `config`. `Err` says why it goes nowhere (for CIF's promise): the
+/// message of its [`Problem`]; the console has been told already where the problem is the page's.
+fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), String> {
+    let (source, name) = (r.source.as_str(), r.name.as_str());
+    if !config.accepts(r.source, name) {
+        return Err(Problem::NotSelected { source }.message());
     }
     if !config.has_destination() {
-        return Err((NO_DESTINATION, 0));
+        return Err(Problem::NoDestination.message());
     }
     let hold_dl = config.data_layer.is_some() && !config.consent;
     let json = if config.endpoint.is_some() || hold_dl {
         // Far enough above maxEventBytes that the exact check (in bytes, later) decides every event near it.
         match stringify(env, (config.policy.max_event_bytes as f64) * 4.0 + 4096.0) {
             Some(j) => Some(j),
-            None => {
-                problem(
-                    NOT_JSON,
-                    r.source.as_str(),
-                    &r.name,
-                    0.0,
-                    0.0,
-                    &JsValue::UNDEFINED,
-                );
-                return Err((NOT_JSON, 0));
-            }
+            None => return Err(tell(Problem::NotJson { source, name })),
         }
     } else {
         None
@@ -444,40 +385,17 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
     if let (Some(layer), false) = (&config.data_layer, hold_dl) {
         push_data_layer(layer, env);
     }
-    let segment = config.format == Format::Segment;
-    let refused = with(|s| {
+    let queued = with(|s| {
         if let (true, Some(j)) = (hold_dl, &json) {
-            s.held_dl.push(j.clone());
-            let excess = s.held_dl.len().saturating_sub(s.delivery.policy().max_queue);
-            s.dropped_early += excess as u64;
-            s.held_dl.drain(..excess);
+            s.outbox.hold_push(j.clone());
         }
         let (Some(_), Some(j)) = (&config.endpoint, json) else {
-            return None;
+            return Queued::Yes;
         };
-        let bytes = j.len() as u64 + if segment { SEGMENT_EXTRA } else { 0 };
-        match s.delivery.push(id.to_string(), bytes, now()) {
-            Ok(dropped) => {
-                for d in dropped {
-                    s.payloads.remove(&d);
-                }
-                s.payloads.insert(id.to_string(), j);
-                None
-            }
-            Err(Refused::Duplicate) => None,
-            Err(Refused::TooLarge) => Some(s.delivery.policy().max_event_bytes),
-        }
+        s.outbox.queue(id.to_string(), j, now())
     });
-    if let Some(max) = refused {
-        problem(
-            TOO_LARGE,
-            r.source.as_str(),
-            &r.name,
-            max as f64,
-            0.0,
-            &JsValue::UNDEFINED,
-        );
-        return Err((TOO_LARGE, max));
+    if let Queued::TooLarge(max) = queued {
+        return Err(tell(Problem::TooLarge { source, name, max }));
     }
     Ok(())
 }
@@ -485,30 +403,8 @@ fn deliver(config: &Config, r: &Recorded, env: &Object, id: &str) -> Result<(), 
 /// Writes this page's queue to its storage key (`closed` on the way out). Nothing queued: the key is removed.
 fn persist(closed: bool) {
     let plan = with(|s| {
-        s.closing |= closed;
-        let closed = s.closing;
-        let key = s.storage_key.clone()?;
-        if s.delivery.is_empty() && s.held_dl.is_empty() {
-            return Some((key, None));
-        }
-        let mut text = String::with_capacity(64 + s.payloads.total_len());
-        text.push_str("{\"t\":");
-        push_u64(&mut text, now());
-        text.push_str(",\"closed\":");
-        text.push_str(if closed { "true" } else { "false" });
-        text.push_str(",\"q\":[");
-        for (i, id) in s.delivery.ids().enumerate() {
-            if let Some(p) = s.payloads.get(id) {
-                if i > 0 {
-                    text.push(',');
-                }
-                text.push_str(p);
-            }
-        }
-        text.push_str("],\"dl\":[");
-        push_joined(&mut text, &s.held_dl, ",");
-        text.push_str("]}");
-        Some((key, Some(text)))
+        let text = s.outbox.stored(now(), closed);
+        Some((s.storage_key.clone()?, text))
     });
     let Some((key, text)) = plan else { return };
     store(&key, text, true);
@@ -517,55 +413,38 @@ fn persist(closed: bool) {
 /// Takes over the queues that closed or silent pages left in storage.
 fn adopt() {
     let own = with(|s| s.storage_key.clone()).unwrap_or_default();
-    let taken = take_queues(KEY_PREFIX, &own, STALE_MS);
-    let strings = |key: &str| -> Vec<String> {
-        Reflect::get(&taken, &JsValue::from_str(key))
-            .ok()
-            .and_then(|v| v.dyn_into::<Array>().ok())
-            .map(|a| a.iter().filter_map(|v| v.as_string()).collect())
-            .unwrap_or_default()
-    };
-    let restored = strings("q");
-    let held = strings("dl");
-    let lost = with(|s| {
-        let segment = matches!(&s.config, Some(c) if c.format == Format::Segment);
-        let mut lost = Vec::new();
-        for pair in restored.chunks(2) {
-            let [id, json] = pair else { continue };
-            let bytes = json.len() as u64 + if segment { SEGMENT_EXTRA } else { 0 };
-            match s.delivery.restore(id.clone(), bytes) {
-                Ok(dropped) => {
-                    for d in dropped {
-                        s.payloads.remove(&d);
-                    }
-                    s.payloads.insert(id.clone(), json.clone());
-                }
-                // Counted as dropped by the core; said here, after the borrow.
-                Err(Refused::TooLarge) => lost.push((json.clone(), bytes)),
-                // A copy of one this page holds already: nothing lost.
-                Err(Refused::Duplicate) => {}
-            }
+    let at = js_sys::Date::now();
+    let mut envelopes = Vec::new();
+    let mut held = Vec::new();
+    let strings = |a: Array| a.iter().filter_map(|v| v.as_string()).collect::<Vec<_>>();
+    for stored in stored_queues(KEY_PREFIX, &own).iter() {
+        let stored: StoredQueue = stored.unchecked_into();
+        if !outbox::is_adoptable(stored.t(), stored.closed(), at) {
+            continue;
         }
-        s.held_dl.extend(held);
-        lost
-    });
+        let mut q = strings(stored.q()).into_iter();
+        while let (Some(id), Some(json)) = (q.next(), q.next()) {
+            envelopes.push((id, json));
+        }
+        held.extend(strings(stored.dl()));
+        store(&stored.key(), None, false);
+    }
+    let lost = with(|s| s.outbox.adopt(envelopes, held));
     for (json, bytes) in lost {
-        problem(
-            RESTORED_TOO_LARGE,
-            "",
-            &json,
-            bytes as f64,
-            0.0,
-            &JsValue::UNDEFINED,
-        );
+        let (source, name) = (envelope_source(&json), envelope_name(&json));
+        tell(Problem::RestoredTooLarge {
+            source: &source,
+            name: &name,
+            bytes,
+        });
     }
 }
 
 /// Pushes the dataLayer events held for consent, once it is given.
 fn release_held() {
-    let (layer, held) = with(|s| match &s.config {
-        Some(c) if c.consent => (c.data_layer.clone(), std::mem::take(&mut s.held_dl)),
-        _ => (None, Vec::new()),
+    let (layer, held) = with(|s| {
+        let held = s.outbox.take_held_pushes();
+        (s.outbox.config().and_then(|c| c.data_layer.clone()), held)
     });
     let Some(layer) = layer else { return };
     for json in held {
@@ -586,17 +465,13 @@ struct Send {
 /// Sends the batch that is due, if any, and arms the timer for the next one.
 fn pump() {
     let send = with(|s| {
-        let config = s.config.as_ref()?;
-        let url = config.endpoint.clone()?;
-        let batch = s.delivery.poll(now())?;
+        let url = s.outbox.config()?.endpoint.clone()?;
+        let batch = s.outbox.delivery_mut().poll(now())?;
+        let config = s.outbox.config()?;
         Some(Send {
             batch: batch.id,
             url,
-            body_parts: batch
-                .ids
-                .iter()
-                .filter_map(|id| s.payloads.get(id).cloned())
-                .collect(),
+            body_parts: s.outbox.payloads(&batch.ids),
             format: config.format,
             write_key: config.write_key.clone(),
             anonymous_id: s.anonymous_id.clone().unwrap_or_default(),
@@ -608,21 +483,34 @@ fn pump() {
     arm_timer();
 }
 
-fn arm_timer() {
-    let (next, cb) = with(|s| {
-        let cb = s
-            .callbacks
-            .as_ref()
-            .map(|c| c.wake.as_ref().unchecked_ref::<Function>().clone());
-        // Without an endpoint nothing can be sent: a due batch would wake the timer at once, forever.
-        let sending = matches!(&s.config, Some(c) if c.endpoint.is_some());
-        (s.delivery.next_wake().filter(|_| sending), cb)
+thread_local! {
+    /// The batch timer, set to the delivery's next wake.
+    static BATCH_ALARM: Alarm = Alarm::new(on_alarm);
+}
+
+/// Sets the batch timer to `deadline`, or (`None`) notes that it fired. One `with` for both: each use of a lazy
+/// thread-local repeats its initialiser in the wasm.
+fn batch_alarm(deadline: Option<Option<f64>>) {
+    BATCH_ALARM.with(|a| match deadline {
+        Some(d) => a.set(d),
+        None => a.fired(),
     });
-    // -1: no timer (the one armed before is cleared either way).
-    let delay = next.map_or(-1.0, |n| n.saturating_sub(now()).min(i32::MAX as u64) as f64);
-    if let Some(cb) = cb {
-        wake_at(&cb, delay);
-    }
+}
+
+fn on_alarm() {
+    // A timer that fired a little early sends nothing and is set again for the same deadline.
+    batch_alarm(None);
+    pump();
+}
+
+/// Sets the batch timer to the delivery's next wake (cleared when nothing waits).
+fn arm_timer() {
+    let next = with(|s| {
+        // Without an endpoint nothing can be sent: a due batch would wake the timer at once, forever.
+        let sending = matches!(s.outbox.config(), Some(c) if c.endpoint.is_some());
+        s.outbox.delivery().next_wake().filter(|_| sending)
+    });
+    batch_alarm(Some(next.map(|n| n as f64)));
 }
 
 fn body(send: &Send) -> String {
@@ -645,7 +533,7 @@ fn send_now(send: Send) {
     let b = body(&send);
     let handlers = with(|s| {
         s.in_flight = Some((send.batch, b.len()));
-        s.delivery.sent(b.len() as u64);
+        s.outbox.delivery_mut().sent(b.len() as u64);
         let c = s.callbacks.as_ref()?;
         Some(c.answered.as_ref().unchecked_ref::<Function>().clone())
     });
@@ -685,30 +573,26 @@ fn settle_in_flight(outcome: Outcome) {
 /// size refused.
 fn settle(batch: u64, len: usize, outcome: Outcome) {
     let rejected = with(|s| {
-        let result = s.delivery.settle(batch, outcome, now(), js_sys::Math::random());
-        match result {
-            Settled::Delivered(ids) => {
-                for id in ids {
-                    s.payloads.remove(&id);
-                }
-                None
-            }
-            Settled::Rejected(ids) => {
-                let first = ids.first().and_then(|id| s.payloads.get(id)).cloned();
-                let n = ids.len();
-                for id in ids {
-                    s.payloads.remove(&id);
-                }
-                Some((n, first))
-            }
-            Settled::RetryAt(_) | Settled::Split(_) | Settled::Unknown => None,
-        }
+        let settled = s
+            .outbox
+            .delivery_mut()
+            .settle(batch, outcome, now(), js_sys::Math::random());
+        s.outbox.settle(settled)
     });
-    if let (Some((n, first)), Outcome::Status { status, .. }) = (rejected, outcome) {
+    if let (Some(r), Outcome::Status { status, .. }) = (rejected, outcome) {
+        let (n, first) = (r.count, r.first);
         if let Some(json) = first.filter(|_| status == 413 && n == 1) {
-            problem(REFUSED_TOO_LARGE, "", &json, len as f64, 0.0, &JsValue::UNDEFINED);
+            let (source, name) = (envelope_source(&json), envelope_name(&json));
+            tell(Problem::RefusedTooLarge {
+                source: &source,
+                name: &name,
+                bytes: len as u64,
+            });
         } else {
-            problem(REFUSED, "", "", n as f64, f64::from(status), &JsValue::UNDEFINED);
+            tell(Problem::Refused {
+                count: n as u64,
+                status,
+            });
         }
     }
     persist(false);
@@ -720,16 +604,17 @@ fn settle(batch: u64, len: usize, outcome: Outcome) {
 fn on_pagehide() {
     drain();
     let plan = with(|s| {
-        let c = s.config.as_ref()?;
+        let c = s.outbox.config()?;
         let url = c.endpoint.clone()?;
         let chunks: Vec<Send> = s
-            .delivery
+            .outbox
+            .delivery()
             .unload_chunks()
             .into_iter()
             .map(|ids| Send {
                 batch: 0,
                 url: url.clone(),
-                body_parts: ids.iter().filter_map(|id| s.payloads.get(id).cloned()).collect(),
+                body_parts: s.outbox.payloads(&ids),
                 format: c.format,
                 write_key: c.write_key.clone(),
                 anonymous_id: s.anonymous_id.clone().unwrap_or_default(),
@@ -747,7 +632,7 @@ fn on_pagehide() {
 
 fn on_hidden() {
     drain();
-    with(|s| s.delivery.request_flush());
+    with(|s| s.outbox.delivery_mut().request_flush());
     persist(false);
     pump();
 }
@@ -762,11 +647,11 @@ fn install_listeners() {
         Some(0.0) => on_pagehide(),
         Some(1.0) => on_hidden(),
         Some(2.0) => {
-            with(|s| s.closing = false);
+            with(|s| s.outbox.set_closing(false));
             persist(false);
         }
         _ => {
-            with(|s| s.delivery.online(now()));
+            with(|s| s.outbox.delivery_mut().online(now()));
             pump();
         }
     });
@@ -778,16 +663,9 @@ fn install_listeners() {
 #[wasm_bindgen(js_name = analyticsConfigure)]
 pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
     let input = page_input(&options, "options", 2)?;
-    let (first, merged) = with(|s| {
-        let base = s.config.clone().unwrap_or_default();
-        base.merged(&input).map(|m| (s.config.is_none(), m))
-    })
-    .map_err(|m| error(&m))?;
-    let mut policy = merged.policy.clone();
-    policy.batch_overhead_bytes = match merged.format {
-        Format::Envelope => 2,
-        Format::Segment => 96 + merged.write_key.as_ref().map_or(0, |k| k.len() as u64),
-    };
+    let merged =
+        with(|s| s.outbox.config().cloned().unwrap_or_default().merged(&input)).map_err(|m| error(&m))?;
+    let first = with(|s| s.outbox.config().is_none());
     let anon = (merged.format == Format::Segment)
         .then(|| merged.anonymous_id.clone().unwrap_or_else(stored_anonymous_id));
     let consent = merged.consent;
@@ -798,26 +676,19 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
     });
     with(|s| {
         ensure_callbacks(s);
-        if matches!(&s.config, Some(c) if c.endpoint != merged.endpoint) {
-            s.delivery.forget_cap();
-        }
-        for d in s.delivery.set_policy(policy) {
-            s.payloads.remove(&d);
-        }
-        s.delivery.set_consent(consent);
         if anon.is_some() {
             s.anonymous_id = anon;
         }
         if key.is_some() {
             s.storage_key = key;
         }
-        s.config = Some(merged);
+        s.outbox.configure(merged);
     });
     if first {
         install_listeners();
         adopt();
         // What was recorded before this call goes now, after the older restored queue.
-        let early = with(|s| std::mem::take(&mut s.early));
+        let early = with(|s| s.outbox.take_early());
         if !early.is_empty() {
             with(|s| {
                 let newer = std::mem::take(&mut s.pending);
@@ -867,11 +738,11 @@ fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise
     };
     let name = event_name.as_string().unwrap_or_default();
     if !absent.is_empty() {
-        warn(&cif::missing_warning(&name, &absent));
+        report(&cif::missing_warning(&name, &absent), true);
     }
     // Before the first configure() the event is held, and the promise resolves now, to the id it will be sent
     // under: a CIF page does not know about configure() and must not wait on it.
-    let early = with(|s| s.config.is_none()).then(uuid);
+    let early = with(|s| s.outbox.config().is_none()).then(uuid);
     if let Some(id) = &early {
         settle_promise(&promise, id, true);
     }
@@ -891,12 +762,8 @@ fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise
 #[wasm_bindgen(js_name = analyticsStats)]
 pub fn analytics_stats() -> JsValue {
     let (st, pending, held, dropped_early) = with(|s| {
-        (
-            s.delivery.stats(),
-            s.delivery.len(),
-            s.held_dl.len() + s.early.len(),
-            s.dropped_early,
-        )
+        let o = &s.outbox;
+        (o.delivery().stats(), o.delivery().len(), o.held(), o.dropped())
     });
     stats_object(
         st.queued as f64,

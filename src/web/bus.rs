@@ -185,7 +185,7 @@ fn deliver(
     record: bool,
 ) {
     if record {
-        analytics::record("CXBus", &p.topic, data);
+        analytics::record(crate::core::analytics::Source::CXBus, &p.topic, data);
     }
     if debug {
         debug_publish(&p.topic, &p.publisher, data, p.subscribers.len() as u32, sticky);
@@ -565,7 +565,7 @@ pub fn publish_as_public(namespace: &str, event: &str, data: &JsValue, public: &
     let (result, debug) = with(|s| (s.bus.publish_in(namespace, event, data, false, now), s.debug));
     match result {
         Ok(p) => {
-            analytics::record("CXBus", &p.topic, public);
+            analytics::record(crate::core::analytics::Source::CXBus, &p.topic, public);
             if debug {
                 debug_publish(&p.topic, &p.publisher, public, p.subscribers.len() as u32, false);
             }

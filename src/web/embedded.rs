@@ -36,20 +36,59 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MessageEvent;
 
-use crate::core::embedded::{self as core, EventSpec, Found, Mismatch, OriginPolicy, Rejection, Stats};
+use crate::core::analytics::Source;
+use crate::core::embedded::{
+    self as core, EmbeddedError, EventSpec, Found, Mismatch, OriginPolicy, Rejection, Stats,
+};
 
 /// The walk over `event.data` and the objects handed back, in `js/embedded.js`: as web-sys glue (a Reflect call per
-/// property read) they cost the wasm several times their size. Failures come back as `Rejection` codes.
+/// property read) they cost the wasm several times their size. The walk is handed core::embedded's limits and the
+/// code of each answer it may give (`Rejection::code`, `Found::code`) on every call, and answers with one of them.
 #[wasm_bindgen(module = "/js/embedded.js")]
 extern "C" {
-    /// `event.data.name` (a string), or a failure code (a number).
+    /// `event.data.name` (a string), or the code of the failure (a number).
     #[wasm_bindgen(js_name = readName)]
-    fn read_name(message: &JsValue, max_len: u32, prefix: &str) -> JsValue;
-    /// The bounded copy of `event.data.data` (an object), or a failure code (a number).
+    #[allow(clippy::too_many_arguments)]
+    fn read_name(
+        message: &JsValue,
+        max_len: u32,
+        prefix: &str,
+        not_an_object: u32,
+        name_missing: u32,
+        name_not_string: u32,
+        name_not_smcc: u32,
+        name_malformed: u32,
+        unreadable: u32,
+    ) -> JsValue;
+    /// The bounded copy of `event.data.data` (an object), or the code of the failure (a number).
     #[wasm_bindgen(js_name = copyData)]
-    fn copy_data(message: &JsValue, optional: bool, max_depth: u32, max_values: u32) -> JsValue;
-    /// What the copy holds under `key`, as a `Found` code.
-    fn found(copy: &JsValue, key: &str) -> u32;
+    #[allow(clippy::too_many_arguments)]
+    fn copy_data(
+        message: &JsValue,
+        optional: bool,
+        max_depth: u32,
+        max_values: u32,
+        data_not_object: u32,
+        too_deep: u32,
+        too_large: u32,
+        not_json: u32,
+        unreadable: u32,
+    ) -> JsValue;
+    /// What the copy holds under `key`: the code of one of the `Found` variants it is handed.
+    #[allow(clippy::too_many_arguments)]
+    fn found(
+        copy: &JsValue,
+        key: &str,
+        missing: u32,
+        undefined: u32,
+        null: u32,
+        boolean: u32,
+        number: u32,
+        string: u32,
+        array: u32,
+        object: u32,
+        other: u32,
+    ) -> u32;
     #[wasm_bindgen(js_name = logAccepted)]
     fn log_accepted_js(prefix: &str, name: &JsValue, data: &JsValue);
     #[wasm_bindgen(js_name = stats)]
@@ -65,11 +104,19 @@ extern "C" {
     /// `console.error('cxbridge.embedded: a listener of <name> threw:', err)`.
     #[wasm_bindgen(js_name = reportThrown)]
     fn report_thrown(name: &JsValue, err: &JsValue);
-    /// `[allowAnyOrigin, debug, [origin or null…]]`, or 1 (options not an object) or 2 (allowedOrigins not an
-    /// array). Rust judges the origins.
+    /// `{ allowAnyOrigin, debug, allowedOrigins: [origin or null…] }`, or the name of the option of the wrong type
+    /// (`options`, `allowedOrigins`). Rust judges the origins.
     #[wasm_bindgen(js_name = readOptions, catch)]
-    fn read_options(options: &JsValue) -> Result<JsValue, JsValue>;
-    /// `options.frame`: null, the element or window, or 0 (neither).
+    fn read_options(options: &JsValue, max_origins: u32) -> Result<JsValue, JsValue>;
+    /// `listen()`'s options, as `readOptions` copied them.
+    type ListenOptions;
+    #[wasm_bindgen(method, getter, js_name = allowAnyOrigin)]
+    fn allow_any_origin(this: &ListenOptions) -> bool;
+    #[wasm_bindgen(method, getter)]
+    fn debug(this: &ListenOptions) -> bool;
+    #[wasm_bindgen(method, getter, js_name = allowedOrigins)]
+    fn allowed_origins(this: &ListenOptions) -> Array;
+    /// `options.frame`: null, the element or window, or false (neither).
     #[wasm_bindgen(js_name = readFrame, catch)]
     fn read_frame(options: &JsValue) -> Result<JsValue, JsValue>;
     /// The window a frame option stands for now (null: an iframe with none).
@@ -144,34 +191,27 @@ impl EmbeddedListener {
     }
 }
 
-fn error(text: &str) -> JsValue {
-    js_sys::Error::new(text).into()
+/// The bridge's one error, thrown as a JS `Error` with its message.
+fn error(e: EmbeddedError) -> JsValue {
+    js_sys::Error::new(&e.describe()).into()
 }
 
 fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
-    let read = read_options(options)?;
-    let Some(read) = read.dyn_ref::<Array>() else {
-        return Err(error(if read.as_f64() == Some(1.0) {
-            "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }"
+    let read = read_options(options, core::MAX_ORIGINS as u32)?;
+    if let Some(wrong) = read.as_string() {
+        return Err(error(if wrong == "options" {
+            EmbeddedError::OptionsNotObject
         } else {
-            "cxbridge.embedded.listen: allowedOrigins must be an array of exact origins, e.g. \
-             ['https://acme.digital.ringcentral.com']"
+            EmbeddedError::OriginsNotArray
         }));
-    };
-    let allow_any = read.get(0).is_truthy();
-    let debug = read.get(1).is_truthy();
-    let origins: Vec<Option<String>> = read
-        .get(2)
-        .unchecked_into::<Array>()
-        .iter()
-        .map(|v| v.as_string())
-        .collect();
-    let policy = OriginPolicy::new(origins, allow_any).map_err(|e| error(&e.describe()))?;
+    }
+    let read: ListenOptions = read.unchecked_into();
+    let origins: Vec<Option<String>> = read.allowed_origins().iter().map(|v| v.as_string()).collect();
+    let policy = OriginPolicy::new(origins, read.allow_any_origin()).map_err(error)?;
+    let debug = read.debug();
     let frame = read_frame(options)?;
-    if frame.as_f64().is_some() {
-        return Err(error(
-            "cxbridge.embedded.listen: frame must be the <iframe> element of the embedded UI, or its window",
-        ));
+    if frame.as_bool() == Some(false) {
+        return Err(error(EmbeddedError::NotAFrame));
     }
     Ok(Screen {
         policy,
@@ -188,8 +228,7 @@ pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_message(&screen, &event));
     // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
     // same listener counts it, so every message posted to the page ends as accepted or rejected.
-    let remove = listen_window(closure.as_ref())
-        .ok_or_else(|| error("cxbridge.embedded.listen: there is no window"))?;
+    let remove = listen_window(closure.as_ref()).ok_or_else(|| error(EmbeddedError::NoWindow))?;
     let id = ACTIVE.with(|a| {
         let mut a = a.borrow_mut();
         let id = a.0;
@@ -252,7 +291,17 @@ fn judge(screen: &Screen, event: &MessageEvent) -> Result<Accepted, Rejection> {
 }
 
 fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
-    let name_js = read_name(message, core::MAX_NAME_LEN as u32, core::PREFIX);
+    let name_js = read_name(
+        message,
+        core::MAX_NAME_LEN as u32,
+        core::PREFIX,
+        Rejection::NotAnObject.code(),
+        Rejection::NameMissing.code(),
+        Rejection::NameNotString.code(),
+        Rejection::NameNotSmcc.code(),
+        Rejection::NameMalformed.code(),
+        Rejection::Unreadable.code(),
+    );
     let name = name_js
         .as_string()
         .ok_or_else(|| Rejection::from_code(name_js.as_f64().unwrap_or_default() as u32))?;
@@ -262,12 +311,31 @@ fn decode(message: &JsValue) -> Result<Accepted, Rejection> {
         spec.is_some_and(|s| s.keys.is_empty()),
         core::MAX_DEPTH as u32,
         core::MAX_VALUES as u32,
+        Rejection::DataNotObject.code(),
+        Rejection::TooDeep.code(),
+        Rejection::TooLarge.code(),
+        Rejection::NotJson.code(),
+        Rejection::Unreadable.code(),
     );
     if let Some(code) = data.as_f64() {
         return Err(Rejection::from_code(code as u32));
     }
     let differences = spec.map_or_else(Vec::new, |spec| {
-        core::compare_payload(spec, |key| Found::from_code(found(&data, key)))
+        core::compare_payload(spec, |key| {
+            Found::from_code(found(
+                &data,
+                key,
+                Found::Missing.code(),
+                Found::Undefined.code(),
+                Found::Null.code(),
+                Found::Boolean.code(),
+                Found::Number.code(),
+                Found::String.code(),
+                Found::Array.code(),
+                Found::Object.code(),
+                Found::Other.code(),
+            ))
+        })
     });
     Ok(Accepted {
         name,
@@ -324,20 +392,13 @@ fn deliver(accepted: &Accepted, marker: &JsValue) {
         }
     }
     super::bus::publish_as_unrecorded("EngageDigital", name, &pair(&accepted.name_js, &accepted.data));
-    super::analytics::record_marked("EngageDigitalEmbeddedUI", name, &accepted.data, marker);
+    super::analytics::record_marked(Source::EngageDigitalEmbeddedUI, name, &accepted.data, marker);
 }
 
-fn subscription(method: &str, name: &JsValue) -> Result<String, JsValue> {
+fn subscription(method: &'static str, name: &JsValue) -> Result<String, JsValue> {
     match name.as_string() {
         Some(n) if core::is_subscribable(&n) => Ok(n),
-        _ => {
-            let mut text = String::from("cxbridge.embedded.");
-            text.push_str(method);
-            text.push_str(
-                ": the name must be an smcc:* event name, e.g. 'smcc:task:ring', or '*' for every event",
-            );
-            Err(error(&text))
-        }
+        _ => Err(error(EmbeddedError::NotAnEventName(method))),
     }
 }
 
@@ -348,7 +409,7 @@ pub fn embedded_on(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
     let name = subscription("on", &name)?;
     let callback: Function = callback
         .dyn_into()
-        .map_err(|_| error("cxbridge.embedded.on: the callback must be a function"))?;
+        .map_err(|_| error(EmbeddedError::NotAFunction))?;
     REGISTRY.with(|r| {
         let mut r = r.borrow_mut();
         let dup = r

@@ -133,7 +133,7 @@ test('every rejection reason is counted and named in debug mode', async () => {
 });
 
 test('the payload limits hold at their edges: 32 levels and 10,000 values pass, one more is refused, a huge string is one value', async () => {
-  // The limits run in js/embedded.js (copyData); core::embedded::Budget is only the fuzz target's model of them.
+  // The limits are core::embedded's; the walk that applies them is js/embedded.js's copyData (tests/js/embedded.test.mjs).
   const page = await openParent();
   await page.evaluate((origin) => {
     window.handle = cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim'), debug: true });

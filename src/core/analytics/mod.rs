@@ -9,6 +9,8 @@
 pub mod cif;
 pub mod config;
 pub mod delivery;
+pub mod outbox;
+pub mod problem;
 
 /// Where an event came from: the `source` of its envelope, and the middle part of its dataLayer event name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
