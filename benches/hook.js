@@ -2,7 +2,7 @@
 // bundle with the `bench` cargo feature and this hook (scripts/build.mjs, `build({ bench: true })`).
 // - `emit(name, payload)`: the emitter without a web action. Rust decides (membership, fired onces, the list); one
 //   loop in JS calls the listeners, from the list cached there until membership changes (then `dispatch` answers
-//   2 and Rust hands over the new one). A page keeps the topic number of a name, as ac('on', …) does, so a
+//   false and Rust hands over the new one). A page keeps the topic number of a name, as ac('on', …) does, so a
 //   dispatch carries no string.
 // - `wasmMemoryBytes()`: the size of the wasm memory.
 import { dispatch } from '../js/listeners.js';
@@ -22,7 +22,7 @@ export function installBenchHook(api, wasm, memory) {
     value: {
       emit: (name, payload) => {
         const t = topic(name);
-        if (t !== 0 && dispatch(t - 1, payload) === 2 && wasm.acBenchPrepare(t) !== 0) dispatch(t - 1, payload);
+        if (t !== 0 && !dispatch(t - 1, payload) && wasm.acBenchPrepare(t) !== 0) dispatch(t - 1, payload);
       },
       wasmMemoryBytes: () => memory.buffer.byteLength,
     },

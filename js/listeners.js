@@ -68,14 +68,14 @@ export function setList(slot, recs, name) {
 }
 
 /**
- * Calls the live listeners of `slot` with `payload` and returns 0; returns 2 without calling anyone when the
- * cached list may be out of date: the caller asks Rust for it (`setList`) and calls again. Kept small, with the
- * rare paths (a `once` in the list, a listener that throws) in functions of their own, so that V8 inlines it and
- * the listeners into the caller's loop.
+ * Calls the live listeners of `slot` with `payload` and returns true; returns false without calling anyone when
+ * the cached list may be out of date: the caller asks Rust for it (`setList`) and calls again. Kept small, with
+ * the rare paths (a `once` in the list, a listener that throws) in functions of their own, so that V8 inlines it
+ * and the listeners into the caller's loop.
  */
 export function dispatch(slot, payload) {
   const list = lists[slot];
-  if (list === undefined || fired) return 2;
+  if (list === undefined || fired) return false;
   if (list.hasOnce) return dispatchOnce(list, payload);
   const fns = list.fns;
   const n = fns.length;
@@ -91,7 +91,7 @@ export function dispatch(slot, payload) {
   } catch (err) {
     resume(list, payload, i + 1, k, [err]);
   }
-  return 0;
+  return true;
 }
 
 /** The rest of a dispatch after listener `i - 1` threw; every error is reported once all had their turn. */
@@ -137,7 +137,7 @@ function dispatchOnce(list, payload) {
   }
   // After every listener had its turn, in order.
   if (errors) for (const err of errors) listenerThrew('ac', list.name, err);
-  return 0;
+  return true;
 }
 
 // ac('on'|'once'|'off', name, fn) for a name already parsed once: classified here, so no string crosses into the
@@ -151,17 +151,17 @@ export function learn(name, topic) {
 
 /**
  * The function behind `ac(...)`: on/once/off with a known name and a function go straight to `wasm.acListen`
- * (two numbers and the new record), everything else to `wasm.ac` with the arguments as an array.
+ * (the topic's number, and the new record for on/once, none for off), everything else to `wasm.ac` with the
+ * arguments as an array.
  */
 export function acEntry(wasm) {
   return function ac(m, name, fn) {
-    if (typeof fn === 'function') {
-      const method = m === 'on' ? 1 : m === 'once' ? 2 : m === 'off' ? 3 : 0;
-      const t = method === 0 ? undefined : topics.get(name);
+    if (typeof fn === 'function' && (m === 'on' || m === 'once' || m === 'off')) {
+      const t = topics.get(name);
       if (t !== undefined) {
-        // Bit 2: a `once` ran since Rust last heard, so it retires first (no call back here to ask).
-        const code = method | (takeFired() ? 4 : 0) | (t << 3);
-        wasm.acListen(code, fnId(fn), method === 3 ? undefined : record(fn, method === 2));
+        // `fired`: a `once` ran since Rust last heard, so it retires first (no call back here to ask).
+        const once = m === 'once';
+        wasm.acListen(t, takeFired(), fnId(fn), m === 'off' ? undefined : record(fn, once), once);
         return undefined;
       }
     }

@@ -167,9 +167,12 @@ export function createStubs(acQueue) {
  * this is the only place that knows their names.
  */
 export function realApi(wasm) {
-  // A plugin handle's methods: one wasm export routed by the method's place in PLUGIN (src/web/bus.rs
-  // `plugin_call` keeps the same order), defined as class methods are: on the prototype, not enumerable.
-  Object.keys(PLUGIN).forEach((m, i) =>
+  // A plugin handle's methods: one wasm export routed by the method's number, its place in the names
+  // src/web/bus.rs lists (`pluginMethods`); those the handles have (PLUGIN) are defined as class methods are: on
+  // the prototype, not enumerable.
+  const methods = wasm.pluginMethods();
+  methods.forEach((m, i) => {
+    if (!(m in PLUGIN)) return;
     Object.defineProperty(wasm.Plugin.prototype, m, {
       value(a, b) {
         // Detached (`const { subscribe } = plugin`): say so, not wasm-bindgen's "expected instance of …".
@@ -178,14 +181,15 @@ export function realApi(wasm) {
       },
       writable: true,
       configurable: true,
-    }),
-  );
+    });
+  });
   const global = wasm.busHandle(false);
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
-  // registerPlugin is the plugin method; configure is routed as the method after the last. loadPlugin and loadFile
-  // are js/widgets.js's, added by the entry (script.js, index.mjs).
-  CXBus.configure = (cfg) => wasm.pluginCall(global, 12, cfg);
+  // configure is the global's own (no handle has it). loadPlugin and loadFile are js/widgets.js's, added by the
+  // entry (script.js, index.mjs).
+  const configure = methods.indexOf('configure');
+  CXBus.configure = (cfg) => wasm.pluginCall(global, configure, cfg);
   const logAnalyticsEvent = (data, eventName, correlationId) => wasm.logAnalyticsEvent(data, eventName, correlationId);
   return {
     ac: acEntry(wasm),

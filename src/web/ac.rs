@@ -28,18 +28,14 @@ use crate::core::journey::{
 use crate::core::text::{self, concat};
 
 use super::analytics;
-use super::page;
 use super::clock::{self, Alarm};
+use super::page;
 
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
 // payload in one call, and the visitor's ids.
 #[wasm_bindgen(inline_js = r#"
-// In the order of core::journey's `State` and `MediaType` (the shell passes their numbers); a test there pins them.
-const STATES = ['qualified', 'offered', 'accepted', 'rejected', 'ignored', 'timedout', 'errored', 'started', 'engaged',
-  'completed'];
-const MEDIA = ['webchat', 'content-offer'];
 export function payload(id, state, media, mapId, version, cid, sid, code, message) {
-  const e = { actionId: id, actionState: STATES[state], actionMediaType: MEDIA[media], actionMapId: mapId,
+  const e = { actionId: id, actionState: state, actionMediaType: media, actionMapId: mapId,
     actionMapVersion: version, customerId: cid, customerIdType: 'cookie', sessionId: sid };
   if (code !== undefined) { e.errorCode = code; e.errorMessage = message; }
   return e;
@@ -61,8 +57,8 @@ extern "C" {
     #[allow(clippy::too_many_arguments)]
     fn payload(
         id: &str,
-        state: u32,
-        media: u32,
+        state: &str,
+        media: &str,
         map_id: &str,
         version: u32,
         customer_id: &JsValue,
@@ -103,7 +99,7 @@ extern "C" {
     #[wasm_bindgen(js_name = setList)]
     fn set_list(slot: u32, list: Array, name: &str);
     #[wasm_bindgen(js_name = dispatch)]
-    fn dispatch_js(slot: u32, payload: &JsValue) -> u32;
+    fn dispatch_js(slot: u32, payload: &JsValue) -> bool;
     fn learn(name: &str, topic: u32);
     #[wasm_bindgen(js_name = listenerThrew)]
     fn listener_threw(source: &str, event: &str, error: &JsValue);
@@ -136,7 +132,6 @@ struct Visitor {
     customer_id: JsValue,
     session_id: JsValue,
 }
-
 
 #[derive(Default)]
 struct Shell {
@@ -198,19 +193,19 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `ac(method, name, fn)` for a name seen before, classified by `acEntry` in js/listeners.js: `code` is the
-/// method (1 on, 2 once, 3 off), bit 2 set when a `once` ran since the emitter last heard, then the topic's
-/// number; `id` the function's number and `record` its new JS record (`undefined` for `off`). No string
-/// crosses, nothing is parsed, and nothing calls back into JS but `kill` for an `off`.
+/// `ac('on'|'once'|'off', name, fn)` for a name seen before, classified by `acEntry` in js/listeners.js: `topic` is
+/// the number [`learn`] gave the name, `fired` whether a `once` ran since the emitter last heard, `id` the
+/// function's number and `record` its new JS record for `on` and `once` (`once` says which), `undefined` for
+/// `off`. No string crosses, nothing is parsed, and nothing calls back into JS but `kill` for an `off`.
 #[wasm_bindgen(js_name = acListen)]
-pub fn ac_listen(code: u32, id: u32, record: JsValue) {
-    let method = match code & 3 {
-        1 => Method::On,
-        2 => Method::Once,
-        _ => Method::Off,
+pub fn ac_listen(topic: u32, fired: bool, id: u32, record: JsValue, once: bool) {
+    let method = match (record.is_undefined(), once) {
+        (true, _) => Method::Off,
+        (false, true) => Method::Once,
+        (false, false) => Method::On,
     };
-    if let Some(topic) = Topic::from_index((code >> 3) as usize) {
-        subscribe(method, topic, Callback { id, record }, code & 4 != 0);
+    if let Some(topic) = Topic::from_index(topic as usize) {
+        subscribe(method, topic, Callback { id, record }, fired);
     }
 }
 
@@ -292,7 +287,7 @@ fn retire(s: &mut Shell) {
 /// Delivers `payload` to the listeners of `slot`, in one call into JS that runs the loop (js/listeners.js);
 /// a second one when the JS list of the slot had to be brought up to date first. Called without a borrow held.
 fn deliver(slot: usize, list: SlotList, payload: &JsValue) {
-    if dispatch_js(slot as u32, payload) == 2 && refresh(slot, list) {
+    if !dispatch_js(slot as u32, payload) && refresh(slot, list) {
         dispatch_js(slot as u32, payload);
     }
 }
@@ -518,8 +513,8 @@ fn event_payload(event: &Event) -> JsValue {
     };
     payload(
         &a.action_id,
-        event.state as u32,
-        a.media as u32,
+        event.state.name(),
+        a.media.name(),
         &a.action_map_id,
         a.action_map_version,
         &visitor.customer_id,

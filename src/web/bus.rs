@@ -257,18 +257,83 @@ fn bus_error(name: &str, e: BusError) -> JsValue {
     .into()
 }
 
-/// How a plugin method with a name first refuses a value that is not a string, by the method's number.
+/// What a plugin handle's methods do.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    Publish,
+    Republish,
+    Subscribe,
+    Unsubscribe,
+    Command,
+    RegisterCommand,
+    RegisterEvents,
+    Before,
+    Data,
+    Ready,
+    Namespace,
+    RegisterPlugin,
+    Configure,
+}
+
+impl Method {
+    /// Every method; its place here is its number across the boundary. The loader reads their names at boot
+    /// ([`plugin_methods`]) and puts each on the handles' prototype, calling [`plugin_call`] with its place.
+    /// `configure` is `CXBus.configure`, which only the global has.
+    const ALL: [Method; 13] = [
+        Method::Publish,
+        Method::Republish,
+        Method::Subscribe,
+        Method::Unsubscribe,
+        Method::Command,
+        Method::RegisterCommand,
+        Method::RegisterEvents,
+        Method::Before,
+        Method::Data,
+        Method::Ready,
+        Method::Namespace,
+        Method::RegisterPlugin,
+        Method::Configure,
+    ];
+
+    /// The name a page calls it by.
+    fn name(self) -> &'static str {
+        match self {
+            Method::Publish => "publish",
+            Method::Republish => "republish",
+            Method::Subscribe => "subscribe",
+            Method::Unsubscribe => "unsubscribe",
+            Method::Command => "command",
+            Method::RegisterCommand => "registerCommand",
+            Method::RegisterEvents => "registerEvents",
+            Method::Before => "before",
+            Method::Data => "data",
+            Method::Ready => "ready",
+            Method::Namespace => "namespace",
+            Method::RegisterPlugin => "registerPlugin",
+            Method::Configure => "configure",
+        }
+    }
+}
+
+/// The plugin methods' names, in the order of their numbers ([`Method::ALL`]).
+#[wasm_bindgen(js_name = pluginMethods)]
+pub fn plugin_methods() -> Array {
+    Method::ALL.iter().map(|m| JsValue::from_str(m.name())).collect()
+}
+
+/// How a plugin method with a name first refuses a value that is not a string.
 const EVENT_NAME: &str = "an event name must be a string";
 const COMMAND_NAME: &str = "a command name must be a string";
 
 impl Plugin {
-    /// Every plugin method by its number (the order of `PLUGIN` in js/loader.js; 12 is `CXBus.configure`). The
-    /// checks the methods share (a name that must be a string, a callback that must be a function) are made
-    /// once, here: one export carries all the methods, so one copy of each refusal serves them all.
-    fn call(&self, method: u32, a: JsValue, b: JsValue) -> JsValue {
-        match method {
-            6 => return self.register_events_impl(a).into(),
-            9 => {
+    /// Every plugin method. The checks the methods share (a name that must be a string, a callback that must be
+    /// a function) are made once, here: one export carries all the methods, so one copy of each refusal serves
+    /// them all.
+    fn call(&self, method: Method, a: JsValue, b: JsValue) -> JsValue {
+        use Method as M;
+        let (why, callback) = match method {
+            M::RegisterEvents => return self.register_events_impl(a).into(),
+            M::Ready => {
                 let (_, routes) = with(|s| s.bus.ready(self.id));
                 for route in routes {
                     perform(route, None);
@@ -276,27 +341,23 @@ impl Plugin {
                 return JsValue::UNDEFINED;
             }
             // The name as a JS string was made once, at registration.
-            10 => return self.label.clone(),
-            12 => {
+            M::Namespace => return self.label.clone(),
+            M::Configure => {
                 bus_configure(a);
                 return JsValue::UNDEFINED;
             }
-            _ => {}
-        }
-        let (call, why, callback) = match method {
-            0 => ("publish", EVENT_NAME, ""),
-            1 => ("republish", EVENT_NAME, ""),
-            2 => ("subscribe", EVENT_NAME, "the callback must be a function"),
-            3 => ("unsubscribe", EVENT_NAME, ""),
-            4 => ("command", COMMAND_NAME, ""),
-            5 => ("registerCommand", COMMAND_NAME, "the handler must be a function"),
-            7 => ("before", COMMAND_NAME, "the hook must be a function"),
-            8 => ("data", "a data key must be a string", ""),
-            _ => ("registerPlugin", "a plugin name must be a string", ""),
+            M::Publish | M::Republish | M::Unsubscribe => (EVENT_NAME, ""),
+            M::Subscribe => (EVENT_NAME, "the callback must be a function"),
+            M::Command => (COMMAND_NAME, ""),
+            M::RegisterCommand => (COMMAND_NAME, "the handler must be a function"),
+            M::Before => (COMMAND_NAME, "the hook must be a function"),
+            M::Data => ("a data key must be a string", ""),
+            M::RegisterPlugin => ("a plugin name must be a string", ""),
         };
+        let call = method.name();
         let Some(name) = a.as_string() else {
             // A command answers with a deferred, even to a bad name.
-            if method == 4 {
+            if method == M::Command {
                 return Deferred::rejected("cxbridge: a command name must be a string").into();
             }
             return refuse(call, why, &a);
@@ -306,9 +367,11 @@ impl Plugin {
         }
         // Every refusal by the core is reported at the end, once.
         let result = match method {
-            0 | 1 => self.publish_named(&name, &b, method == 1).map(|()| JsValue::TRUE),
-            2 => self.subscribe_named(&name, &a, b.unchecked_into()),
-            3 => {
+            M::Publish | M::Republish => self
+                .publish_named(&name, &b, method == M::Republish)
+                .map(|()| JsValue::TRUE),
+            M::Subscribe => self.subscribe_named(&name, &a, b.unchecked_into()),
+            M::Unsubscribe => {
                 let callback = if b.is_undefined() || b.is_null() {
                     None
                 } else if b.is_function() {
@@ -323,8 +386,8 @@ impl Plugin {
                     (!removed.is_empty()).into()
                 })
             }
-            4 => Ok(self.command_named(&name, b).into()),
-            5 => {
+            M::Command => Ok(self.command_named(&name, b).into()),
+            M::RegisterCommand => {
                 let full = if name.contains('.') {
                     name.clone()
                 } else {
@@ -336,8 +399,8 @@ impl Plugin {
                 };
                 with(|s| s.bus.register_command(self.id, &name, handler)).map(|()| JsValue::TRUE)
             }
-            7 => with(|s| s.bus.before(self.id, &name, Callback(b))).map(|()| JsValue::TRUE),
-            8 => self.data_named(&name, b),
+            M::Before => with(|s| s.bus.before(self.id, &name, Callback(b))).map(|()| JsValue::TRUE),
+            M::Data => self.data_named(&name, b),
             _ => Plugin::register(&name).map(JsValue::from),
         };
         result.unwrap_or_else(|e| refuse(call, e.message(), &a))
@@ -426,33 +489,33 @@ impl Plugin {
     /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
     /// event in another namespace or a malformed name.
     pub fn publish(&self, event: JsValue, data: JsValue) -> bool {
-        self.call(0, event, data).is_truthy()
+        self.call(Method::Publish, event, data).is_truthy()
     }
 
     /// `plugin.republish(event, data)`: like `publish`, and later subscribers get this data at once.
     pub fn republish(&self, event: JsValue, data: JsValue) -> bool {
-        self.call(1, event, data).is_truthy()
+        self.call(Method::Republish, event, data).is_truthy()
     }
 
     /// `plugin.subscribe('Other.event', cb)`: the event name, or `false` with a warning.
     pub fn subscribe(&self, event: JsValue, callback: JsValue) -> JsValue {
-        self.call(2, event, callback)
+        self.call(Method::Subscribe, event, callback)
     }
 
     /// `plugin.unsubscribe(event)` removes this plugin's callbacks for the event; `(event, cb)` only `cb`.
     /// Returns whether anything was removed.
     pub fn unsubscribe(&self, event: JsValue, callback: JsValue) -> bool {
-        self.call(3, event, callback).is_truthy()
+        self.call(Method::Unsubscribe, event, callback).is_truthy()
     }
 
     /// `plugin.command('Other.cmd', data)`: a deferred. A name without a dot is this plugin's own command.
     pub fn command(&self, command: JsValue, data: JsValue) -> Deferred {
-        self.call(4, command, data).unchecked_into()
+        self.call(Method::Command, command, data).unchecked_into()
     }
 
     /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
     pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
-        self.call(5, name, handler).is_truthy()
+        self.call(Method::RegisterCommand, name, handler).is_truthy()
     }
 
     /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
@@ -462,20 +525,20 @@ impl Plugin {
 
     /// `plugin.before('Other.cmd', fn)`: `fn(options)` returns the options to use, or a non-object to cancel.
     pub fn before(&self, command: JsValue, hook: JsValue) -> bool {
-        self.call(7, command, hook).is_truthy()
+        self.call(Method::Before, command, hook).is_truthy()
     }
 
     /// `plugin.data(key)` reads `Namespace.key` (or the plugin's own `key`); `plugin.data(key, value)` sets the
     /// plugin's own datum, publishes `<Namespace>.data.<key>` and returns `true`. `undefined` as the value reads.
     pub fn data(&self, key: JsValue, value: JsValue) -> JsValue {
-        self.call(8, key, value)
+        self.call(Method::Data, key, value)
     }
 
     /// `plugin.ready()`: runs the commands buffered meanwhile, in order. It publishes nothing: as in the vendor's
     /// extension example, a plugin announces itself with `republish('ready')`, so `ready()` adding a second
     /// `<Namespace>.ready` would deliver it twice.
     pub fn ready(&self) {
-        self.call(9, JsValue::UNDEFINED, JsValue::UNDEFINED);
+        self.call(Method::Ready, JsValue::UNDEFINED, JsValue::UNDEFINED);
     }
 
     /// The plugin's namespace.
@@ -485,16 +548,19 @@ impl Plugin {
 
     /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
     pub fn register_plugin(&self, name: JsValue) -> JsValue {
-        self.call(11, name, JsValue::UNDEFINED)
+        self.call(Method::RegisterPlugin, name, JsValue::UNDEFINED)
     }
 }
 
 /// Every plugin method, in one export: the loader puts `publish`, `subscribe`, … on the handles' prototype, each
-/// calling this with its number (the order of `PLUGIN` in js/loader.js). One export instead of twelve: each had
-/// its own wasm-bindgen shim with the arguments' conversions, and wasm-opt copied the method's body into it.
+/// calling this with its number (its place in [`Method::ALL`]). One export instead of twelve: each had its own
+/// wasm-bindgen shim with the arguments' conversions, and wasm-opt copied the method's body into it.
 #[wasm_bindgen(js_name = pluginCall)]
 pub fn plugin_call(plugin: &Plugin, method: u32, a: JsValue, b: JsValue) -> JsValue {
-    plugin.call(method, a, b)
+    match Method::ALL.get(method as usize) {
+        Some(&m) => plugin.call(m, a, b),
+        None => JsValue::UNDEFINED,
+    }
 }
 
 /// A command addressed to a plugin implemented in Rust (WebChatService), after routing and before-hooks.
