@@ -4,6 +4,7 @@
 // loads scripts and calls the page's functions, each inside try/catch, outside any wasm frame. docs/cxbus.md has
 // the vendor facts.
 
+import { uuid } from './analytics.js';
 import { Deferred, follow } from './deferred.js';
 
 const NAME_LIMIT = 200;
@@ -103,12 +104,8 @@ export function makeCommon() {
     sanitizeHTML(html) {
       return String(html || '').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     },
-    /** A random UUID-shaped id. */
-    guid() {
-      if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-      const h = () => Math.floor((1 + Math.random()) * 0x10000).toString(16).slice(1);
-      return `${h()}${h()}-${h()}-${h()}-${h()}-${h()}${h()}${h()}`;
-    },
+    /** A random UUID (v4). */
+    guid: uuid,
     /** `e.deferred.resolve(value)` for a command event `e`. */
     resolve(e, value) {
       if (e && e.deferred && typeof e.deferred.resolve === 'function') e.deferred.resolve(value);
