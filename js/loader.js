@@ -7,7 +7,8 @@ import { Deferred, follow } from './deferred.js';
 import { acEntry } from './listeners.js';
 import { installCif } from './cif.js';
 
-export const VERSION = '0.1.0';
+// The package's version: package.json's, put here by scripts/build.mjs (esbuild's define).
+export const VERSION = CXBRIDGE_VERSION;
 
 // What a call made before the wasm is ready returns, per method. 'void' calls return undefined; 'deferred' and
 // 'promise' calls return a placeholder that settles as the real call does; 'plugin' calls return a stub handle
