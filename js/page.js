@@ -15,6 +15,26 @@ export function thrownText(err) {
   return `a thrown ${t === 'object' ? 'object' : t}`;
 }
 
+/** How many code points the string `v` has; -1 when `v` is not a string. Never throws. */
+export function stringChars(v) {
+  if (typeof v !== 'string') return -1;
+  let n = 0;
+  // eslint-disable-next-line no-unused-vars
+  for (const _ of v) n++;
+  return n;
+}
+
+/** The first `limit` code points of the string `v` (never split inside one). Never throws. */
+export function stringHead(v, limit) {
+  let head = '';
+  let n = 0;
+  for (const ch of v) {
+    if (n++ === limit) break;
+    head += ch;
+  }
+  return head;
+}
+
 /** `Array.isArray(v)`, false for a revoked Proxy (where Array.isArray throws). Never throws. */
 export function isList(v) {
   try {

@@ -10,11 +10,6 @@ import { Deferred, follow } from './deferred.js';
 const NAME_LIMIT = 200;
 const URL_LIMIT = 8192;
 
-/** A string cut for a message: at most 120 characters. */
-function shown(s) {
-  return s.length > 120 ? `${s.slice(0, 120)}…(${s.length} chars)` : s;
-}
-
 function message(err) {
   return err && err.message ? err.message : String(err);
 }
@@ -137,6 +132,8 @@ export function makeCommon() {
  */
 export function createWidgets({ wasm, globals, CXBus, bus, install }) {
   const Common = makeCommon();
+  // A page's string as error texts show it: cut by Rust (core::text::shown), which reads only its beginning.
+  const shown = (s) => wasm.textShown(s);
   const called = new Set();
   const loadedFiles = new Set();
   let onReadyCalled = false;

@@ -32,7 +32,7 @@ extern "C" {
 
     fn cancel(subscription: &JsValue);
 
-    /// `console.warn(message, value)`, a long string value cut to its first 60 characters and its length.
+    /// `console.warn(message, value)`.
     fn refused(message: &str, value: &JsValue);
 
     /// Whether two subscription records hold the same function.
@@ -120,9 +120,12 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
 }
 
 /// A refused call: `false` for the caller, and a console warning naming the call and the problem, then the
-/// value (a long string cut as [`journey::shown`] cuts it, in JS: it is not copied into the wasm).
+/// value as error texts show it ([`page::shown`]: a long string is cut).
 fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
-    refused(&concat(&["cxbridge: CXBus ", call, "() refused: ", why]), value);
+    refused(
+        &concat(&["cxbridge: CXBus ", call, "() refused: ", why]),
+        &page::shown(value),
+    );
     JsValue::FALSE
 }
 

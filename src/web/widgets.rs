@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use super::{bus, webchat};
+use super::{bus, page, webchat};
 use crate::core::text::{concat, shown};
 use crate::core::widgets::{self as core, Load};
 
@@ -115,4 +115,11 @@ pub fn widgets_start(globals: bool) -> Result<(), JsValue> {
     }
     bus::read_main_debug();
     boot_webchat()
+}
+
+/// A page's value as error texts show it ([`page::shown`]: a long string cut to its first characters and its
+/// length), for the messages js/widgets.js writes about extension names and file URLs.
+#[wasm_bindgen(js_name = textShown)]
+pub fn text_shown(value: &JsValue) -> JsValue {
+    page::shown(value)
 }
