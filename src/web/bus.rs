@@ -260,68 +260,67 @@ fn bus_error(name: &str, e: BusError) -> JsValue {
     .into()
 }
 
-/// What a plugin handle's methods do.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Method {
-    Publish,
-    Republish,
-    Subscribe,
-    Unsubscribe,
-    Command,
-    RegisterCommand,
-    RegisterEvents,
-    Before,
-    Data,
-    Ready,
-    Namespace,
-    RegisterPlugin,
-    Configure,
-}
+/// Every method of a plugin handle, by the name a page calls it with; its place here is its number across the
+/// boundary. The loader reads the names at boot ([`plugin_methods`]) and puts each on the handles' prototype,
+/// calling [`plugin_call`] with its place. `configure` is `CXBus.configure`, which only the global has.
+const METHODS: [&str; 13] = [
+    "publish",
+    "republish",
+    "subscribe",
+    "unsubscribe",
+    "command",
+    "registerCommand",
+    "registerEvents",
+    "before",
+    "data",
+    "ready",
+    "namespace",
+    "registerPlugin",
+    "configure",
+];
 
-impl Method {
-    /// Every method; its place here is its number across the boundary. The loader reads their names at boot
-    /// ([`plugin_methods`]) and puts each on the handles' prototype, calling [`plugin_call`] with its place.
-    /// `configure` is `CXBus.configure`, which only the global has.
-    const ALL: [Method; 13] = [
-        Method::Publish,
-        Method::Republish,
-        Method::Subscribe,
-        Method::Unsubscribe,
-        Method::Command,
-        Method::RegisterCommand,
-        Method::RegisterEvents,
-        Method::Before,
-        Method::Data,
-        Method::Ready,
-        Method::Namespace,
-        Method::RegisterPlugin,
-        Method::Configure,
-    ];
-
-    /// The name a page calls it by.
-    fn name(self) -> &'static str {
-        match self {
-            Method::Publish => "publish",
-            Method::Republish => "republish",
-            Method::Subscribe => "subscribe",
-            Method::Unsubscribe => "unsubscribe",
-            Method::Command => "command",
-            Method::RegisterCommand => "registerCommand",
-            Method::RegisterEvents => "registerEvents",
-            Method::Before => "before",
-            Method::Data => "data",
-            Method::Ready => "ready",
-            Method::Namespace => "namespace",
-            Method::RegisterPlugin => "registerPlugin",
-            Method::Configure => "configure",
+/// The number of the method `name`, worked out when the crate is compiled: a name not in [`METHODS`] does not
+/// build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+const fn method(name: &str) -> u32 {
+    let name = name.as_bytes();
+    let mut i = 0;
+    'methods: while i < METHODS.len() {
+        let m = METHODS[i].as_bytes();
+        i += 1;
+        if m.len() != name.len() {
+            continue;
         }
+        let mut j = 0;
+        while j < m.len() {
+            if m[j] != name[j] {
+                continue 'methods;
+            }
+            j += 1;
+        }
+        return i as u32 - 1;
     }
+    panic!("not a plugin method")
 }
 
-/// The plugin methods' names, in the order of their numbers ([`Method::ALL`]).
+const PUBLISH: u32 = method("publish");
+const REPUBLISH: u32 = method("republish");
+const SUBSCRIBE: u32 = method("subscribe");
+const UNSUBSCRIBE: u32 = method("unsubscribe");
+const COMMAND: u32 = method("command");
+const REGISTER_COMMAND: u32 = method("registerCommand");
+const REGISTER_EVENTS: u32 = method("registerEvents");
+const BEFORE: u32 = method("before");
+const DATA: u32 = method("data");
+const READY: u32 = method("ready");
+const NAMESPACE: u32 = method("namespace");
+const REGISTER_PLUGIN: u32 = method("registerPlugin");
+const CONFIGURE: u32 = method("configure");
+
+/// The plugin methods' names, in the order of their numbers ([`METHODS`]).
 #[wasm_bindgen(js_name = pluginMethods)]
 pub fn plugin_methods() -> Array {
-    Method::ALL.iter().map(|m| JsValue::from_str(m.name())).collect()
+    METHODS.iter().map(|m| JsValue::from_str(m)).collect()
 }
 
 /// How a plugin method with a name first refuses a value that is not a string.
@@ -332,35 +331,35 @@ impl Plugin {
     /// Every plugin method. The checks the methods share (a name that must be a string, a callback that must be
     /// a function) are made once, here: one export carries all the methods, so one copy of each refusal serves
     /// them all.
-    fn call(&self, method: Method, a: JsValue, b: JsValue) -> JsValue {
-        use Method as M;
+    fn call(&self, method: u32, a: JsValue, b: JsValue) -> JsValue {
         let (why, callback) = match method {
-            M::RegisterEvents => return self.register_events_impl(a).into(),
-            M::Ready => {
+            REGISTER_EVENTS => return self.register_events_impl(a).into(),
+            READY => {
                 let (_, routes) = with(|s| s.bus.ready(self.id));
                 for route in routes {
                     perform(route, None);
                 }
                 return JsValue::UNDEFINED;
             }
-            // The name as a JS string was made once, at registration.
-            M::Namespace => return self.label.clone(),
-            M::Configure => {
+            CONFIGURE => {
                 bus_configure(a);
                 return JsValue::UNDEFINED;
             }
-            M::Publish | M::Republish | M::Unsubscribe => (EVENT_NAME, ""),
-            M::Subscribe => (EVENT_NAME, "the callback must be a function"),
-            M::Command => (COMMAND_NAME, ""),
-            M::RegisterCommand => (COMMAND_NAME, "the handler must be a function"),
-            M::Before => (COMMAND_NAME, "the hook must be a function"),
-            M::Data => ("a data key must be a string", ""),
-            M::RegisterPlugin => ("a plugin name must be a string", ""),
+            PUBLISH | REPUBLISH | UNSUBSCRIBE => (EVENT_NAME, ""),
+            SUBSCRIBE => (EVENT_NAME, "the callback must be a function"),
+            COMMAND => (COMMAND_NAME, ""),
+            REGISTER_COMMAND => (COMMAND_NAME, "the handler must be a function"),
+            BEFORE => (COMMAND_NAME, "the hook must be a function"),
+            DATA => ("a data key must be a string", ""),
+            REGISTER_PLUGIN => ("a plugin name must be a string", ""),
+            // The name as a JS string was made once, at registration.
+            NAMESPACE => return self.label.clone(),
+            _ => return JsValue::UNDEFINED,
         };
-        let call = method.name();
+        let call = METHODS.get(method as usize).copied().unwrap_or_default();
         let Some(name) = a.as_string() else {
             // A command answers with a deferred, even to a bad name.
-            if method == M::Command {
+            if method == COMMAND {
                 return Deferred::rejected("cxbridge: a command name must be a string").into();
             }
             return refuse(call, why, &a);
@@ -370,11 +369,11 @@ impl Plugin {
         }
         // Every refusal by the core is reported at the end, once.
         let result = match method {
-            M::Publish | M::Republish => self
-                .publish_named(&name, &b, method == M::Republish)
+            PUBLISH | REPUBLISH => self
+                .publish_named(&name, &b, method == REPUBLISH)
                 .map(|()| JsValue::TRUE),
-            M::Subscribe => self.subscribe_named(&name, &a, b.unchecked_into()),
-            M::Unsubscribe => {
+            SUBSCRIBE => self.subscribe_named(&name, &a, b.unchecked_into()),
+            UNSUBSCRIBE => {
                 let callback = if b.is_undefined() || b.is_null() {
                     None
                 } else if b.is_function() {
@@ -389,8 +388,8 @@ impl Plugin {
                     (!removed.is_empty()).into()
                 })
             }
-            M::Command => Ok(self.command_named(&name, b).into()),
-            M::RegisterCommand => {
+            COMMAND => Ok(self.command_named(&name, b).into()),
+            REGISTER_COMMAND => {
                 let full = if name.contains('.') {
                     name.clone()
                 } else {
@@ -402,8 +401,8 @@ impl Plugin {
                 };
                 with(|s| s.bus.register_command(self.id, &name, handler)).map(|()| JsValue::TRUE)
             }
-            M::Before => with(|s| s.bus.before(self.id, &name, Callback(b))).map(|()| JsValue::TRUE),
-            M::Data => self.data_named(&name, b),
+            BEFORE => with(|s| s.bus.before(self.id, &name, Callback(b))).map(|()| JsValue::TRUE),
+            DATA => self.data_named(&name, b),
             _ => Plugin::register(&name).map(JsValue::from),
         };
         result.unwrap_or_else(|e| refuse(call, e.message(), &a))
@@ -492,33 +491,33 @@ impl Plugin {
     /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
     /// event in another namespace or a malformed name.
     pub fn publish(&self, event: JsValue, data: JsValue) -> bool {
-        self.call(Method::Publish, event, data).is_truthy()
+        self.call(PUBLISH, event, data).is_truthy()
     }
 
     /// `plugin.republish(event, data)`: like `publish`, and later subscribers get this data at once.
     pub fn republish(&self, event: JsValue, data: JsValue) -> bool {
-        self.call(Method::Republish, event, data).is_truthy()
+        self.call(REPUBLISH, event, data).is_truthy()
     }
 
     /// `plugin.subscribe('Other.event', cb)`: the event name, or `false` with a warning.
     pub fn subscribe(&self, event: JsValue, callback: JsValue) -> JsValue {
-        self.call(Method::Subscribe, event, callback)
+        self.call(SUBSCRIBE, event, callback)
     }
 
     /// `plugin.unsubscribe(event)` removes this plugin's callbacks for the event; `(event, cb)` only `cb`.
     /// Returns whether anything was removed.
     pub fn unsubscribe(&self, event: JsValue, callback: JsValue) -> bool {
-        self.call(Method::Unsubscribe, event, callback).is_truthy()
+        self.call(UNSUBSCRIBE, event, callback).is_truthy()
     }
 
     /// `plugin.command('Other.cmd', data)`: a deferred. A name without a dot is this plugin's own command.
     pub fn command(&self, command: JsValue, data: JsValue) -> Deferred {
-        self.call(Method::Command, command, data).unchecked_into()
+        self.call(COMMAND, command, data).unchecked_into()
     }
 
     /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
     pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
-        self.call(Method::RegisterCommand, name, handler).is_truthy()
+        self.call(REGISTER_COMMAND, name, handler).is_truthy()
     }
 
     /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
@@ -528,20 +527,20 @@ impl Plugin {
 
     /// `plugin.before('Other.cmd', fn)`: `fn(options)` returns the options to use, or a non-object to cancel.
     pub fn before(&self, command: JsValue, hook: JsValue) -> bool {
-        self.call(Method::Before, command, hook).is_truthy()
+        self.call(BEFORE, command, hook).is_truthy()
     }
 
     /// `plugin.data(key)` reads `Namespace.key` (or the plugin's own `key`); `plugin.data(key, value)` sets the
     /// plugin's own datum, publishes `<Namespace>.data.<key>` and returns `true`. `undefined` as the value reads.
     pub fn data(&self, key: JsValue, value: JsValue) -> JsValue {
-        self.call(Method::Data, key, value)
+        self.call(DATA, key, value)
     }
 
     /// `plugin.ready()`: runs the commands buffered meanwhile, in order. It publishes nothing: as in the vendor's
     /// extension example, a plugin announces itself with `republish('ready')`, so `ready()` adding a second
     /// `<Namespace>.ready` would deliver it twice.
     pub fn ready(&self) {
-        self.call(Method::Ready, JsValue::UNDEFINED, JsValue::UNDEFINED);
+        self.call(READY, JsValue::UNDEFINED, JsValue::UNDEFINED);
     }
 
     /// The plugin's namespace.
@@ -551,19 +550,16 @@ impl Plugin {
 
     /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
     pub fn register_plugin(&self, name: JsValue) -> JsValue {
-        self.call(Method::RegisterPlugin, name, JsValue::UNDEFINED)
+        self.call(REGISTER_PLUGIN, name, JsValue::UNDEFINED)
     }
 }
 
 /// Every plugin method, in one export: the loader puts `publish`, `subscribe`, … on the handles' prototype, each
-/// calling this with its number (its place in [`Method::ALL`]). One export instead of twelve: each had its own
+/// calling this with its number (its place in [`METHODS`]). One export instead of twelve: each had its own
 /// wasm-bindgen shim with the arguments' conversions, and wasm-opt copied the method's body into it.
 #[wasm_bindgen(js_name = pluginCall)]
 pub fn plugin_call(plugin: &Plugin, method: u32, a: JsValue, b: JsValue) -> JsValue {
-    match Method::ALL.get(method as usize) {
-        Some(&m) => plugin.call(m, a, b),
-        None => JsValue::UNDEFINED,
-    }
+    plugin.call(method, a, b)
 }
 
 /// A command addressed to a plugin implemented in Rust (WebChatService), after routing and before-hooks.
