@@ -241,25 +241,19 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     } catch (err) {
       return d.reject(err instanceof Error ? err : new Error(message(err)));
     }
-    // The answer's first character says what to do (src/web/widgets.rs `widgets_plugin`); the rest is its datum.
-    const rest = answer.slice(1);
-    switch (answer[0]) {
-      case 'c':
-        requested = true;
-        // As the vendor's plugin file, widgets-core starts after what the page is running now.
-        queueMicrotask(() => {
-          start();
-          d.resolve();
-        });
-        break;
-      case 'f':
-        follow(d, loadScript(rest, `Could not load plugin file: ${rest}`));
-        break;
-      case 'e':
-        d.reject(new Error(rest));
-        break;
-      default:
-        queueMicrotask(() => d.resolve());
+    // What to do, by the answer's type (src/web/widgets.rs `widgets_plugin`): true starts widgets-core, a string
+    // is the URL of the page's plugin file, undefined means the plugin is provided.
+    if (answer === true) {
+      requested = true;
+      // As the vendor's plugin file, widgets-core starts after what the page is running now.
+      queueMicrotask(() => {
+        start();
+        d.resolve();
+      });
+    } else if (typeof answer === 'string') {
+      follow(d, loadScript(answer, `Could not load plugin file: ${answer}`));
+    } else {
+      queueMicrotask(() => d.resolve());
     }
     return d;
   }
