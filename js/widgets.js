@@ -6,13 +6,10 @@
 
 import { uuid } from './analytics.js';
 import { Deferred, follow } from './deferred.js';
+import { thrownText } from './page.js';
 
 const NAME_LIMIT = 200;
 const URL_LIMIT = 8192;
-
-function message(err) {
-  return err && err.message ? err.message : String(err);
-}
 
 /** Appends `<script src=url>` to the document; the deferred resolves with the load event or fails with `failure`. */
 export function loadScript(url, failure) {
@@ -25,7 +22,7 @@ export function loadScript(url, failure) {
     s.src = url;
     (document.head || document.documentElement).appendChild(s);
   } catch (err) {
-    d.reject(new Error(`${failure}: ${message(err)}`));
+    d.reject(new Error(`${failure}: ${thrownText(err)}`));
   }
   return d;
 }
@@ -36,7 +33,7 @@ function read(obj, key, what) {
   try {
     return obj[key];
   } catch (err) {
-    console.error(new Error(`cxbridge: reading ${what} threw: ${message(err)}`));
+    console.error(new Error(`cxbridge: reading ${what} threw: ${thrownText(err)}`));
     return undefined;
   }
 }
@@ -165,7 +162,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     try {
       install();
     } catch (err) {
-      console.error(new Error(`cxbridge: could not put _genesys.widgets.bus on the page: ${message(err)}`));
+      console.error(new Error(`cxbridge: could not put _genesys.widgets.bus on the page: ${thrownText(err)}`));
     }
     try {
       // main.debug, and a WebChatService configuration assigned after the bundle.
@@ -190,7 +187,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
       try {
         names = Object.keys(extensions);
       } catch (err) {
-        console.error(new Error(`cxbridge: listing _genesys.widgets.extensions threw: ${message(err)}`));
+        console.error(new Error(`cxbridge: listing _genesys.widgets.extensions threw: ${thrownText(err)}`));
       }
       const $ = jQuery();
       for (const name of names) {
@@ -239,7 +236,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     try {
       answer = wasm.widgetsPlugin(name, globals);
     } catch (err) {
-      return d.reject(err instanceof Error ? err : new Error(message(err)));
+      return d.reject(err instanceof Error ? err : new Error(thrownText(err)));
     }
     // What to do, by the answer's type (src/web/widgets.rs `widgets_plugin`): true starts widgets-core, a string
     // is the URL of the page's plugin file, undefined means the plugin is provided.
