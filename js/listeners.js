@@ -107,9 +107,20 @@ export function callListener(fn, payload, errors) {
   }
 }
 
-/** Reports every error of one dispatch, once all its listeners had their turn, in order. */
-export function reportThrown(name, errors) {
-  for (const err of errors) listenerThrew('ac', name, err);
+/**
+ * Reports what the listeners of `event` threw in one dispatch, once all had their turn, in order: console.error
+ * (whatever it is *now*: error trackers wrap it) and a `cxbridge:error` CustomEvent on window whose `detail` is
+ * `{ source: 'ac', event, error }`. Never throws: Rust calls it.
+ */
+export function reportThrown(event, errors) {
+  for (const error of errors) {
+    try {
+      console.error("ac: a '" + event + "' listener threw (the other listeners still ran):", error);
+      window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source: 'ac', event, error } }));
+    } catch (_) {
+      // No window (a worker) or a console that throws: the error was reported as far as possible.
+    }
+  }
 }
 
 // ac('on'|'once'|'off', name, fn) for a name already parsed once: classified here, so no string crosses into the
@@ -140,17 +151,4 @@ export function acEntry(wasm) {
     }
     return wasm.ac(Array.from(arguments));
   };
-}
-
-/**
- * Reports an error a page listener threw: console.error (whatever it is *now*: error trackers wrap it) and a
- * `cxbridge:error` CustomEvent on window. Never throws: it runs in the middle of a dispatch.
- */
-export function listenerThrew(source, event, error) {
-  try {
-    console.error(source + ": a '" + event + "' listener threw (the other listeners still ran):", error);
-    window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source, event, error } }));
-  } catch (_) {
-    // No window (a worker) or a console that throws: the error was reported as far as possible.
-  }
 }

@@ -24,15 +24,12 @@ export function stringChars(v) {
   return n;
 }
 
-/** The first `limit` code points of the string `v` (never split inside one). Never throws. */
+/**
+ * The first `limit` code points of the string `v` (never split inside one), read from no more than the `2 * limit`
+ * UTF-16 units that can hold them. Never throws.
+ */
 export function stringHead(v, limit) {
-  let head = '';
-  let n = 0;
-  for (const ch of v) {
-    if (n++ === limit) break;
-    head += ch;
-  }
-  return head;
+  return Array.from(v.slice(0, 2 * limit)).slice(0, limit).join('');
 }
 
 /** `Array.isArray(v)`, false for a revoked Proxy (where Array.isArray throws). Never throws. */

@@ -93,7 +93,7 @@ extern "C" {
     fn fn_id(callback: &JsValue) -> u32;
     fn changed();
     #[wasm_bindgen(js_name = setList)]
-    fn set_list(slot: u32, fns: Array, once: bool, name: &str);
+    fn set_list(slot: u32, fns: Array, once: bool, name: &JsValue);
     #[wasm_bindgen(js_name = dispatch)]
     fn dispatch_js(slot: u32, payload: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = carriedErrors)]
@@ -101,8 +101,8 @@ extern "C" {
     #[wasm_bindgen(js_name = callListener)]
     fn call_listener(callback: &JsValue, payload: &JsValue, errors: &Array);
     #[wasm_bindgen(js_name = reportThrown)]
-    fn report_thrown(name: &str, errors: &Array);
-    fn learn(name: &str, topic: u32);
+    fn report_thrown(name: &JsValue, errors: &Array);
+    fn learn(name: &JsValue, topic: u32);
 }
 
 /// A page's listener: the number js/listeners.js gave its function (`fnId`: the same function, the same
@@ -144,7 +144,7 @@ struct Shell {
     dispatching: bool,
     /// Per slot, the snapshot its JS list was made from (and the name errors are reported under): what a
     /// dispatch that the JS loop hands back continues over.
-    handed: Vec<(usize, Snapshot, String)>,
+    handed: Vec<(usize, Snapshot, JsValue)>,
 }
 
 type Snapshot = emitter::Snapshot<Callback>;
@@ -246,15 +246,12 @@ pub fn ac(args: Array) -> JsValue {
 }
 
 fn listen(method: Method, name: &JsValue, callback: &JsValue) {
-    let name = arg(name);
-    let topic = match method.check_listener(&name, &arg(callback)) {
+    let topic = match method.check_listener(&arg(name), &arg(callback)) {
         Ok(t) => t,
         Err(e) => return console_error(&e),
     };
-    // The next call with this name takes the fast path in `ac`: no string copy, no parse.
-    if let Arg::Str(n) = &name {
-        learn(n, topic.index() as u32);
-    }
+    // The next call with this name (a string: it passed) takes the fast path in `ac`: no string copy, no parse.
+    learn(name, topic.index() as u32);
     let callback = Callback {
         id: fn_id(callback),
         function: callback.clone(),
@@ -348,6 +345,7 @@ fn refresh(slot: usize, list: SlotList) -> bool {
             return false;
         };
         let fns: Array = snapshot.iter().map(|l| l.callback().function.clone()).collect();
+        let name = JsValue::from_str(&name);
         set_list(slot as u32, fns, snapshot.iter().any(|l| l.is_once()), &name);
         match s.handed.iter_mut().find(|(k, _, _)| *k == slot) {
             Some(h) => *h = (slot, snapshot, name),

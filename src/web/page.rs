@@ -36,7 +36,7 @@ extern "C" {
 
     /// The first `limit` code points of the string `v`. Never throws.
     #[wasm_bindgen(js_name = stringHead)]
-    fn string_head(v: &JsValue, limit: u32) -> String;
+    fn string_head(v: &JsValue, limit: u32) -> JsValue;
 
     #[wasm_bindgen(catch, js_name = stringList)]
     fn string_list_js(v: &JsValue, what: &str, max: u32) -> Result<Array, JsValue>;
@@ -85,6 +85,9 @@ pub fn shown(v: &JsValue) -> JsValue {
     let Ok(chars) = usize::try_from(string_chars(v)) else {
         return v.clone();
     };
-    let head = string_head(v, text::SHOWN_CHARS as u32 + 1);
+    // Our own string of at most SHOWN_CHARS + 1 characters: the only part copied into the wasm.
+    let head = string_head(v, text::SHOWN_CHARS as u32 + 1)
+        .as_string()
+        .unwrap_or_default();
     JsValue::from_str(&text::shown_head(&head, chars))
 }
