@@ -15,9 +15,8 @@ export function thrownText(err) {
   return `a thrown ${t === 'object' ? 'object' : t}`;
 }
 
-/** How many code points the string `v` has; -1 when `v` is not a string. Never throws. */
+/** How many code points the string `v` has. Never throws. */
 export function stringChars(v) {
-  if (typeof v !== 'string') return -1;
   let n = 0;
   // eslint-disable-next-line no-unused-vars
   for (const _ of v) n++;

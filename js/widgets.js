@@ -129,8 +129,6 @@ export function makeCommon() {
  */
 export function createWidgets({ wasm, globals, CXBus, bus, install }) {
   const Common = makeCommon();
-  // A page's string as error texts show it: cut by Rust (core::text::shown), which reads only its beginning.
-  const shown = (s) => wasm.textShown(s);
   const called = new Set();
   const loadedFiles = new Set();
   let onReadyCalled = false;
@@ -192,7 +190,8 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
       const $ = jQuery();
       for (const name of names) {
         if (called.has(name)) continue;
-        const ext = read(extensions, name, `_genesys.widgets.extensions['${shown(name)}']`);
+        // wasm.textShown: a page's string as error texts show it, cut by core::text (which reads only its start).
+        const ext = read(extensions, name, `_genesys.widgets.extensions['${wasm.textShown(name)}']`);
         if (typeof ext === 'string') {
           called.add(name);
           urls.push(ext);
@@ -201,7 +200,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
           try {
             ext.call(extensions, $, CXBus, Common);
           } catch (err) {
-            console.error(`cxbridge: the extension _genesys.widgets.extensions['${shown(name)}'] threw`, err);
+            console.error(`cxbridge: the extension _genesys.widgets.extensions['${wasm.textShown(name)}'] threw`, err);
           }
         }
       }
@@ -273,7 +272,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     }
     requested = true;
     if (loadedFiles.has(key)) {
-      return d.reject(new Error(`cxbridge: CXBus.loadFile('${shown(url)}'): this file was already loaded; a file is loaded once`));
+      return d.reject(new Error(`cxbridge: CXBus.loadFile('${wasm.textShown(url)}'): this file was already loaded; a file is loaded once`));
     }
     loadScript(url, `Could not load file: ${url}`)
       .done((e) => {

@@ -93,7 +93,7 @@ extern "C" {
     fn fn_id(callback: &JsValue) -> u32;
     fn changed();
     #[wasm_bindgen(js_name = setList)]
-    fn set_list(slot: u32, fns: Array, once: bool, name: &JsValue);
+    fn set_list(slot: u32, fns: Array, once: bool);
     #[wasm_bindgen(js_name = dispatch)]
     fn dispatch_js(slot: u32, payload: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = carriedErrors)]
@@ -278,8 +278,8 @@ fn subscribe(method: Method, topic: Topic, callback: Callback) {
 
 /// Delivers `payload` to the listeners of `slot`: one call into JS that runs the loop (js/listeners.js); a
 /// second one when the slot's JS list had to be made first; then, when the loop handed the rest back (a `once`
-/// in the list, or membership changed during a call), the listeners left, each as the emitter decides.
-/// Called without a borrow held.
+/// in the list, membership changed during a call, or a listener threw), the listeners left, each as the emitter
+/// decides, and the report of what they threw. Called without a borrow held.
 fn deliver(slot: usize, list: SlotList, payload: &JsValue) {
     let mut done = dispatch_js(slot as u32, payload);
     if done.is_undefined() {
@@ -345,8 +345,8 @@ fn refresh(slot: usize, list: SlotList) -> bool {
             return false;
         };
         let fns: Array = snapshot.iter().map(|l| l.callback().function.clone()).collect();
+        set_list(slot as u32, fns, snapshot.iter().any(|l| l.is_once()));
         let name = JsValue::from_str(&name);
-        set_list(slot as u32, fns, snapshot.iter().any(|l| l.is_once()), &name);
         match s.handed.iter_mut().find(|(k, _, _)| *k == slot) {
             Some(h) => *h = (slot, snapshot, name),
             None => s.handed.push((slot, snapshot, name)),

@@ -30,9 +30,9 @@ extern "C" {
     #[wasm_bindgen(js_name = thrownText)]
     pub fn thrown_text(err: &JsValue) -> String;
 
-    /// How many code points the string `v` has; -1 when it is not a string. Never throws.
+    /// How many code points the string `v` has. Never throws.
     #[wasm_bindgen(js_name = stringChars)]
-    fn string_chars(v: &JsValue) -> i32;
+    fn string_chars(v: &JsValue) -> u32;
 
     /// The first `limit` code points of the string `v`. Never throws.
     #[wasm_bindgen(js_name = stringHead)]
@@ -82,11 +82,12 @@ pub fn assign_from(target: &Object, source: &JsValue, what: &str) -> Result<(), 
 /// characters shown are copied into the wasm (a 1 MB name stays in JS); anything else as it is, for the console
 /// to show.
 pub fn shown(v: &JsValue) -> JsValue {
-    let Ok(chars) = usize::try_from(string_chars(v)) else {
+    if !v.is_string() {
         return v.clone();
-    };
-    // Our own string of at most SHOWN_CHARS + 1 characters: the only part copied into the wasm.
-    let head = string_head(v, text::SHOWN_CHARS as u32 + 1)
+    }
+    let chars = string_chars(v) as usize;
+    // Our own string of at most SHOWN_CHARS characters: the only part copied into the wasm.
+    let head = string_head(v, text::SHOWN_CHARS as u32)
         .as_string()
         .unwrap_or_default();
     JsValue::from_str(&text::shown_head(&head, chars))
