@@ -4,8 +4,8 @@
 // per topic), and isolates a listener that throws.
 //
 // Why the loop is here and not in Rust: a dispatch is then at most ONE call across the wasm boundary, instead of
-// one wasm→JS call per listener (~70 ns each, several times a listener's own cost), and none at all when it starts
-// on the JS side (the benchmark hook) and the list is still good. docs/performance.md measures it.
+// one wasm→JS call per listener (each costs several times a listener's own work), and none at all when it starts
+// on the JS side (the benchmark hook) and the list is still good. docs/performance.md has the figures.
 //
 // A list is what Rust handed over for a slot (`setList`); every change of membership drops them all (`changed`),
 // and the next dispatch of a slot finds none and asks Rust again. When membership changes during a call, or the
@@ -13,10 +13,10 @@
 // the dispatch back to Rust, which asks the emitter about each listener left (`callListener` below). A listener
 // that throws does not stop the others; what they threw is handed to Rust too, which reports it.
 //
-// The arrays are never frozen: V8 does not inline the calls of a loop over a frozen array, which made a dispatch
-// to 10 listeners 2.4× slower. Nothing outside this module sees them, so nothing can change them.
+// The arrays are never frozen: V8 does not inline the calls of a loop over a frozen array (docs/performance.md).
+// Nothing outside this module sees them, so nothing can change them.
 
-// slot → { fns, once, name }.
+// slot → { fns, once }.
 let lists = [];
 // Counts changes of membership: a dispatch compares it after each call.
 let epoch = 0;

@@ -297,6 +297,8 @@ fn deliver(slot: usize, list: SlotList, payload: &JsValue) {
 /// called if the emitter says it may be (`claim`: not removed meanwhile; a `once` not claimed already), then what
 /// every listener threw is reported, in order.
 fn finish(slot: usize, from: usize, payload: &JsValue) {
+    // Taken first, whatever follows: they belong to this dispatch only.
+    let errors = carried_errors();
     let Some((snapshot, name)) = with(|s| {
         s.handed
             .iter()
@@ -305,7 +307,6 @@ fn finish(slot: usize, from: usize, payload: &JsValue) {
     }) else {
         return;
     };
-    let errors = carried_errors();
     for l in snapshot.iter().skip(from) {
         match with(|s| s.emitter.claim(l)) {
             Claim::Skip => continue,
