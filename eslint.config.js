@@ -18,9 +18,10 @@ export default [
     },
   },
   {
-    // esbuild's define: true only in the bench build (scripts/build.mjs --bench).
-    files: ['js/script.js'],
-    languageOptions: { globals: { CXBRIDGE_BENCH: 'readonly' } },
+    // esbuild's defines (scripts/build.mjs): CXBRIDGE_BENCH is true only in the bench build; CXBRIDGE_VERSION is
+    // package.json's version.
+    files: ['js/script.js', 'js/loader.js'],
+    languageOptions: { globals: { CXBRIDGE_BENCH: 'readonly', CXBRIDGE_VERSION: 'readonly' } },
   },
   {
     files: ['tests/js/**/*.mjs'],

@@ -147,15 +147,11 @@ export function subscription(fn) {
 }
 
 export function refused(message, value) {
-  let cut = value;
-  if (typeof value === 'string' && value.length > 60) {
-    // Counted and cut in code points, as journey::shown counts chars: an emoji is one, and is never split.
-    let n = 0;
-    let head = '';
-    for (const ch of value) if (n++ < 60) head += ch;
-    if (n > 60) cut = `${head}…(${n} chars)`;
+  try {
+    console.warn(message, value);
+  } catch (_) {
+    // A console the page replaced with one that throws: the call was still refused.
   }
-  console.warn(message, cut);
 }
 
 export function cancel(record) {

@@ -3,6 +3,7 @@
 import init, * as wasm from '../build/pkg/cxbridge.js';
 import { realApi, VERSION } from './loader.js';
 import { createWidgets } from './widgets.js';
+import { thrownText } from './page.js';
 
 let loading = null;
 
@@ -20,7 +21,7 @@ export function load(options = {}) {
     () => start(globals),
     (err) => {
       if (loading === attempt) loading = null;
-      throw new Error(`cxbridge: could not load ${wasmUrl}: ${err && err.message ? err.message : err}`);
+      throw new Error(`cxbridge: could not load ${wasmUrl}: ${thrownText(err)}`);
     },
   );
   loading = attempt;

@@ -1,31 +1,32 @@
-// The ac() listeners as a dispatch sees them (src/web/ac.rs imports this). Rust's core::emitter decides who is
-// subscribed, in which order, and what on/once/off did; the array of each slot (one per event, one per topic) is
-// built from its snapshot and cached here. A dispatch is then at most ONE call across the wasm boundary that loops
-// here, instead of one wasm→JS call per listener (~70 ns each, several times a listener's own cost), and none at
-// all when it starts on the JS side (the benchmark hook) and the cached list is still good.
+// The ac() dispatch loop (src/web/ac.rs imports this). Rust's core::emitter decides everything: who is subscribed,
+// in which order, what on/once/off did, whether a listener removed meanwhile may still run, and which `once` has
+// fired. This module only performs: it calls, in order, the functions Rust listed for a slot (one per event, one
+// per topic), and isolates a listener that throws.
 //
-// The arrays are never frozen: V8 does not inline the calls of a loop over a frozen array, which made a dispatch
-// to 10 listeners 2.4× slower. Nothing outside this module sees them, so nothing can change them.
+// Why the loop is here and not in Rust: a dispatch is then at most ONE call across the wasm boundary, instead of
+// one wasm→JS call per listener (each costs several times a listener's own work), and none at all when it starts
+// on the JS side (the benchmark hook) and the list is still good. docs/performance.md has the figures.
 //
-// The dispatch rules are core::emitter's, kept by the records: a record removed (`off`) is marked dead and
-// skipped even by a dispatch already under way (which reads `alive` only once something was removed); a list is
-// replaced, never changed, so a listener added during a dispatch waits for the next; a `once` record is claimed
-// (marked dead) before its call, so a nested dispatch cannot run it again, and Rust retires the subscription on
-// its next look (`takeFired`).
+// A list is what Rust handed over for a slot (`setList`); every change of membership drops them all (`changed`),
+// and the next dispatch of a slot finds none and asks Rust again. When membership changes during a call, or the
+// list has a `once` in it (which the emitter must claim before its call), the loop stops and hands the rest of
+// the dispatch back to Rust, which asks the emitter about each listener left (`callListener` below). A listener
+// that throws does not stop the others; what they threw is handed to Rust too, which reports it.
+//
+// The arrays are never frozen: V8 does not inline the calls of a loop over a frozen array (docs/performance.md).
+// Nothing outside this module sees them, so nothing can change them.
 
-// slot → cached list; dropped as a whole whenever membership may have changed (a record made or killed, a `once`
-// retired), so the next dispatch of any slot asks Rust for the list again. Conservative: a duplicate `on` also
-// drops it, which costs one rebuild and never a wrong list.
+// slot → { fns, once }.
 let lists = [];
-// A `once` ran since Rust last retired: every list is stale until Rust has heard.
-let fired = false;
-// How many records `off` has killed so far: a dispatch checks `alive` only once this moved since it started.
-let kills = 0;
+// Counts changes of membership: a dispatch compares it after each call.
+let epoch = 0;
+// What listeners threw in a dispatch handed back to Rust, until Rust takes them (`carriedErrors`).
+let carried = null;
 
-/** A subscription as the loop sees it. `fn` is called with `this` undefined, as before. */
-export function record(fn, once) {
+/** Membership changed (or may have): every list is stale, and a dispatch under way hands the rest to Rust. */
+export function changed() {
   lists = [];
-  return { fn, alive: true, once };
+  epoch++;
 }
 
 // A number per page function, so Rust compares subscriptions without calling back into JS.
@@ -38,106 +39,82 @@ export function fnId(fn) {
   return id;
 }
 
-export function kill(r) {
-  r.alive = false;
-  kills++;
-  lists = [];
-}
-
-export function isAlive(r) {
-  return r.alive;
-}
-
-/** Whether a `once` ran since the last call; Rust then retires the dead records (membership changes). */
-export function takeFired() {
-  if (!fired) return false;
-  fired = false;
-  lists = [];
-  return true;
-}
-
-/** Caches the listeners of `slot` (Rust builds `recs` from the emitter's snapshot); `name` is for errors. */
-export function setList(slot, recs, name) {
-  const fns = new Array(recs.length);
-  let hasOnce = false;
-  for (let i = 0; i < recs.length; i++) {
-    fns[i] = recs[i].fn;
-    if (recs[i].once) hasOnce = true;
-  }
-  lists[slot] = { recs, fns, hasOnce, name };
+/** Keeps the listeners of `slot` as Rust listed them; `once`: one of them is a `once` (the dispatch is Rust's). */
+export function setList(slot, fns, once) {
+  lists[slot] = { fns, once };
 }
 
 /**
- * Calls the live listeners of `slot` with `payload` and returns 0; returns 2 without calling anyone when the
- * cached list may be out of date: the caller asks Rust for it (`setList`) and calls again. Kept small, with the
- * rare paths (a `once` in the list, a listener that throws) in functions of their own, so that V8 inlines it and
- * the listeners into the caller's loop.
+ * Calls the listeners of `slot` with `payload`. Returns `true` when every one had its turn and none threw;
+ * `undefined`, calling nobody, when there is no list for the slot (Rust hands one over with `setList` and calls
+ * again); or the index of the first listener it did not call, when the rest of the dispatch is Rust's: the
+ * listeners left, if any, and reporting what the others threw. Kept small, with the rare paths in functions of
+ * their own, so that V8 inlines it and the listeners into the caller's loop.
  */
 export function dispatch(slot, payload) {
   const list = lists[slot];
-  if (list === undefined || fired) return 2;
-  if (list.hasOnce) return dispatchOnce(list, payload);
+  if (list === undefined) return undefined;
+  if (list.once) return 0;
   const fns = list.fns;
   const n = fns.length;
-  const k = kills;
+  const e = epoch;
   let i = 0;
   try {
-    // Nothing was removed since this dispatch started (the usual case): no record to read.
-    for (; i < n; i++) {
-      if (kills !== k && !list.recs[i].alive) continue;
-      const f = fns[i];
+    for (; i < n; ) {
+      const f = fns[i++];
       f(payload);
+      if (epoch !== e && i < n) return i;
     }
   } catch (err) {
-    resume(list, payload, i + 1, k, [err]);
+    return resume(fns, payload, i, e, [err]);
   }
-  return 0;
+  return true;
 }
 
-/** The rest of a dispatch after listener `i - 1` threw; every error is reported once all had their turn. */
-function resume(list, payload, i, k, errors) {
-  const { fns, recs } = list;
-  while (i < fns.length) {
+/** The rest of a dispatch after a listener threw: as `dispatch`, keeping what the listeners throw for Rust. */
+function resume(fns, payload, i, e, errors) {
+  while (i < fns.length && epoch === e) {
+    const f = fns[i++];
     try {
-      for (; i < fns.length; i++) {
-        if (kills !== k && !recs[i].alive) continue;
-        const f = fns[i];
-        f(payload);
-      }
+      f(payload);
     } catch (err) {
       errors.push(err);
-      i++;
     }
   }
-  for (const err of errors) listenerThrew('ac', list.name, err);
+  carried = errors;
+  return i;
 }
 
-/** A dispatch of a list with a `once` in it: every record is read, and a `once` is claimed before its call. */
-function dispatchOnce(list, payload) {
-  const recs = list.recs;
-  let errors;
-  let i = 0;
-  while (i < recs.length) {
+/** What the listeners threw before the loop handed the dispatch to Rust (an array Rust adds to, then reports). */
+export function carriedErrors() {
+  const errors = carried || [];
+  carried = null;
+  return errors;
+}
+
+/** Calls one listener for Rust's part of a dispatch; what it throws is added to `errors`. */
+export function callListener(fn, payload, errors) {
+  try {
+    fn(payload);
+  } catch (err) {
+    errors.push(err);
+  }
+}
+
+/**
+ * Reports what the listeners of `event` threw in one dispatch, once all had their turn, in order: console.error
+ * (whatever it is *now*: error trackers wrap it) and a `cxbridge:error` CustomEvent on window whose `detail` is
+ * `{ source: 'ac', event, error }`. Never throws: Rust calls it.
+ */
+export function reportThrown(event, errors) {
+  for (const error of errors) {
     try {
-      for (; i < recs.length; i++) {
-        const r = recs[i];
-        if (!r.alive) continue;
-        if (r.once) {
-          // Claimed before the call: a nested dispatch cannot run it again; Rust retires it on its next look.
-          r.alive = false;
-          fired = true;
-        }
-        const f = r.fn;
-        f(payload);
-      }
-    } catch (err) {
-      (errors || (errors = [])).push(err);
-      i++;
+      console.error("ac: a '" + event + "' listener threw (the other listeners still ran):", error);
+      window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source: 'ac', event, error } }));
+    } catch (_) {
+      // No window (a worker) or a console that throws: the error was reported as far as possible.
     }
   }
-  // After every listener had its turn, in order.
-  if (errors) for (const err of errors) listenerThrew('ac', list.name, err);
-  return 0;
 }
 
 // ac('on'|'once'|'off', name, fn) for a name already parsed once: classified here, so no string crosses into the
@@ -151,33 +128,21 @@ export function learn(name, topic) {
 
 /**
  * The function behind `ac(...)`: on/once/off with a known name and a function go straight to `wasm.acListen`
- * (two numbers and the new record), everything else to `wasm.ac` with the arguments as an array.
+ * (the topic's number, the function's, and the function for on/once, none for off), everything else to `wasm.ac`
+ * with the arguments as an array.
  */
 export function acEntry(wasm) {
   return function ac(m, name, fn) {
-    if (typeof fn === 'function') {
-      const method = m === 'on' ? 1 : m === 'once' ? 2 : m === 'off' ? 3 : 0;
-      const t = method === 0 ? undefined : topics.get(name);
+    if (typeof fn === 'function' && (m === 'on' || m === 'once' || m === 'off')) {
+      const t = topics.get(name);
       if (t !== undefined) {
-        // Bit 2: a `once` ran since Rust last heard, so it retires first (no call back here to ask).
-        const code = method | (takeFired() ? 4 : 0) | (t << 3);
-        wasm.acListen(code, fnId(fn), method === 3 ? undefined : record(fn, method === 2));
+        // Dropped before Rust changes anything (conservatively: a duplicate `on` changes nothing), which saves a
+        // call back here to say so.
+        changed();
+        wasm.acListen(t, fnId(fn), m === 'off' ? undefined : fn, m === 'once');
         return undefined;
       }
     }
     return wasm.ac(Array.from(arguments));
   };
-}
-
-/**
- * Reports an error a page listener threw: console.error (whatever it is *now*: error trackers wrap it) and a
- * `cxbridge:error` CustomEvent on window. Never throws: it runs in the middle of a dispatch.
- */
-export function listenerThrew(source, event, error) {
-  try {
-    console.error(source + ": a '" + event + "' listener threw (the other listeners still ran):", error);
-    window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source, event, error } }));
-  } catch (_) {
-    // No window (a worker) or a console that throws: the error was reported as far as possible.
-  }
 }

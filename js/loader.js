@@ -7,7 +7,8 @@ import { Deferred, follow } from './deferred.js';
 import { acEntry } from './listeners.js';
 import { installCif } from './cif.js';
 
-export const VERSION = '0.1.0';
+// The package's version: package.json's, put here by scripts/build.mjs (esbuild's define).
+export const VERSION = CXBRIDGE_VERSION;
 
 // What a call made before the wasm is ready returns, per method. 'void' calls return undefined; 'deferred' and
 // 'promise' calls return a placeholder that settles as the real call does; 'plugin' calls return a stub handle
@@ -27,19 +28,17 @@ export const SURFACE = {
 const HANDLE_KINDS = { plugin: PLUGIN, listener: SURFACE.listener };
 
 /**
- * Creates the stubs. `acName` is the Journey SDK function's global name; `acQueue` the `.q` the tracking snippet
- * filled before this script ran (replayed first, in order).
+ * Creates the stubs. `acQueue` is the `.q` the Journey tracking snippet filled before this script ran (replayed
+ * first, in order).
  */
 export function createStubs(acQueue) {
   const queue = [];
   let live = false;
   // Set when the wasm could not be loaded: every call made since fails with it.
   let failure = null;
-  const handles = [];
 
-  function makeHandle(spec, stats) {
+  function makeHandle(spec) {
     const handle = { target: null, dead: false, obj: {} };
-    handles.push(handle);
     for (const [method, kind] of Object.entries(spec)) {
       handle.obj[method] = function () {
         const args = Array.from(arguments);
@@ -49,7 +48,7 @@ export function createStubs(acQueue) {
           // Answered at once: the wasm will not come (it failed to load, see cxbridge.ready).
           if (kind === 'deferred') return new Deferred().reject(failure);
           if (kind === 'promise') return Promise.reject(failure);
-          if (kind === 'plugin' || kind === 'listener') return makeHandle(HANDLE_KINDS[kind], stats).obj;
+          if (kind === 'plugin' || kind === 'listener') return makeHandle(HANDLE_KINDS[kind]).obj;
           return method === 'subscribe' ? args[0] : undefined;
         }
         queue.push(entry);
@@ -65,7 +64,7 @@ export function createStubs(acQueue) {
             });
           case 'plugin':
           case 'listener': {
-            const child = makeHandle(HANDLE_KINDS[kind], stats);
+            const child = makeHandle(HANDLE_KINDS[kind]);
             // A creation that threw or was refused leaves a dead handle: its calls warn, they do not throw.
             entry.link = (r, err) => {
               // (A failed wasm load was reported once, by the loader.)
@@ -97,15 +96,14 @@ export function createStubs(acQueue) {
   }
 
   const roots = {};
-  for (const name of ['CXBus', 'bus', 'embedded', 'analytics']) roots[name] = makeHandle(SURFACE[name]);
+  const ROOTS = ['CXBus', 'bus', 'embedded', 'analytics'];
+  for (const name of ROOTS) roots[name] = makeHandle(SURFACE[name]);
 
   let realAc = null;
-  const acQueued = [];
   function ac() {
     if (realAc) return realAc.apply(null, arguments);
     if (failure) return undefined;
-    acQueued.push({ ac: true, args: Array.from(arguments) });
-    queue.push(acQueued[acQueued.length - 1]);
+    queue.push({ ac: true, args: Array.from(arguments) });
     return undefined;
   }
   // The tracking snippet's function pushes onto `window[name].q`; once this stub has taken its place, those pushes
@@ -116,10 +114,7 @@ export function createStubs(acQueue) {
 
   /** Replays the queue against `real` (the wasm-backed API) and switches every stub to forwarding. */
   function attach(real) {
-    roots.CXBus.target = real.CXBus;
-    roots.bus.target = real.bus;
-    roots.embedded.target = real.embedded;
-    roots.analytics.target = real.analytics;
+    for (const name of ROOTS) roots[name].target = real[name];
     // Replay: entries added while replaying (a queued callback that calls the API) are replayed too, in order.
     for (let i = 0; i < queue.length; i++) {
       const entry = queue[i];
@@ -167,9 +162,12 @@ export function createStubs(acQueue) {
  * this is the only place that knows their names.
  */
 export function realApi(wasm) {
-  // A plugin handle's methods: one wasm export routed by the method's place in PLUGIN (src/web/bus.rs
-  // `plugin_call` keeps the same order), defined as class methods are: on the prototype, not enumerable.
-  Object.keys(PLUGIN).forEach((m, i) =>
+  // A plugin handle's methods: one wasm export routed by the method's number, its place in the names
+  // src/web/bus.rs lists (`pluginMethods`); those the handles have (PLUGIN) are defined as class methods are: on
+  // the prototype, not enumerable.
+  const methods = wasm.pluginMethods();
+  methods.forEach((m, i) => {
+    if (!(m in PLUGIN)) return;
     Object.defineProperty(wasm.Plugin.prototype, m, {
       value(a, b) {
         // Detached (`const { subscribe } = plugin`): say so, not wasm-bindgen's "expected instance of …".
@@ -178,30 +176,32 @@ export function realApi(wasm) {
       },
       writable: true,
       configurable: true,
-    }),
-  );
+    });
+  });
   const global = wasm.busHandle(false);
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);
-  // registerPlugin is the plugin method; configure is routed as the method after the last. loadPlugin and loadFile
-  // are js/widgets.js's, added by the entry (script.js, index.mjs).
-  CXBus.configure = (cfg) => wasm.pluginCall(global, 12, cfg);
-  const logAnalyticsEvent = (data, eventName, correlationId) => wasm.logAnalyticsEvent(data, eventName, correlationId);
+  // configure is the global's own (no handle has it). loadPlugin and loadFile are js/widgets.js's, added by the
+  // entry (script.js, index.mjs).
+  const configure = methods.indexOf('configure');
+  CXBus.configure = (cfg) => wasm.pluginCall(global, configure, cfg);
+  // The areas' exports themselves (each takes what the page passes and ignores the rest).
+  const logAnalyticsEvent = wasm.logAnalyticsEvent;
   return {
     ac: acEntry(wasm),
     CXBus,
     bus: wasm.busHandle(true),
     embedded: {
-      listen: (opts) => wasm.embeddedListen(opts),
-      on: (name, cb) => wasm.embeddedOn(name, cb),
-      off: (name, cb) => wasm.embeddedOff(name, cb),
-      stats: () => wasm.embeddedStats(),
+      listen: wasm.embeddedListen,
+      on: wasm.embeddedOn,
+      off: wasm.embeddedOff,
+      stats: wasm.embeddedStats,
     },
     analytics: {
-      configure: (cfg) => wasm.analyticsConfigure(cfg),
+      configure: wasm.analyticsConfigure,
       logAnalyticsEvent,
       installCifShim: () => installCif(logAnalyticsEvent),
-      stats: () => wasm.analyticsStats(),
+      stats: wasm.analyticsStats,
     },
   };
 }

@@ -15,6 +15,22 @@ export function thrownText(err) {
   return `a thrown ${t === 'object' ? 'object' : t}`;
 }
 
+/** How many code points the string `v` has. Never throws. */
+export function stringChars(v) {
+  let n = 0;
+  // eslint-disable-next-line no-unused-vars
+  for (const _ of v) n++;
+  return n;
+}
+
+/**
+ * The first `limit` code points of the string `v` (never split inside one), read from no more than the `2 * limit`
+ * UTF-16 units that can hold them. Never throws.
+ */
+export function stringHead(v, limit) {
+  return Array.from(v.slice(0, 2 * limit)).slice(0, limit).join('');
+}
+
 /** `Array.isArray(v)`, false for a revoked Proxy (where Array.isArray throws). Never throws. */
 export function isList(v) {
   try {

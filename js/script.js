@@ -5,6 +5,7 @@ import { createStubs, realApi, VERSION } from './loader.js';
 import { installBenchHook } from '../benches/hook.js';
 import { installCif } from './cif.js';
 import { createWidgets } from './widgets.js';
+import { thrownText } from './page.js';
 
 (function (win) {
   // Included twice (two tags, or a tag and the Journey snippet): the first copy stays the one, and takes back any
@@ -28,7 +29,7 @@ import { createWidgets } from './widgets.js';
     try {
       if (fn && Array.isArray(fn.q)) return Array.from(fn.q, (args) => Array.from(args));
     } catch (err) {
-      console.error(new Error(`cxbridge: ${name}.q (the Journey snippet's queue) could not be read, so its calls are not replayed: ${err && err.message ? err.message : err}`));
+      console.error(new Error(`cxbridge: ${name}.q (the Journey snippet's queue) could not be read, so its calls are not replayed: ${thrownText(err)}`));
     }
     return [];
   };
@@ -69,7 +70,7 @@ import { createWidgets } from './widgets.js';
       try {
         install();
       } catch (err) {
-        console.error(new Error(`cxbridge: the second copy could not restore the globals: ${err && err.message ? err.message : err}`));
+        console.error(new Error(`cxbridge: the second copy could not restore the globals: ${thrownText(err)}`));
       }
     },
   });
@@ -95,7 +96,7 @@ import { createWidgets } from './widgets.js';
       settle.resolve(api);
     })
     .catch((err) => {
-      const error = new Error(`cxbridge: could not load ${wasmUrl}: ${err && err.message ? err.message : err}`);
+      const error = new Error(`cxbridge: could not load ${wasmUrl}: ${thrownText(err)}`);
       console.error(error);
       failed = true;
       stubs.fail(error);

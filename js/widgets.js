@@ -4,19 +4,12 @@
 // loads scripts and calls the page's functions, each inside try/catch, outside any wasm frame. docs/cxbus.md has
 // the vendor facts.
 
+import { uuid } from './analytics.js';
 import { Deferred, follow } from './deferred.js';
+import { thrownText } from './page.js';
 
 const NAME_LIMIT = 200;
 const URL_LIMIT = 8192;
-
-/** A string cut for a message: at most 120 characters. */
-function shown(s) {
-  return s.length > 120 ? `${s.slice(0, 120)}…(${s.length} chars)` : s;
-}
-
-function message(err) {
-  return err && err.message ? err.message : String(err);
-}
 
 /** Appends `<script src=url>` to the document; the deferred resolves with the load event or fails with `failure`. */
 export function loadScript(url, failure) {
@@ -29,7 +22,7 @@ export function loadScript(url, failure) {
     s.src = url;
     (document.head || document.documentElement).appendChild(s);
   } catch (err) {
-    d.reject(new Error(`${failure}: ${message(err)}`));
+    d.reject(new Error(`${failure}: ${thrownText(err)}`));
   }
   return d;
 }
@@ -40,7 +33,7 @@ function read(obj, key, what) {
   try {
     return obj[key];
   } catch (err) {
-    console.error(new Error(`cxbridge: reading ${what} threw: ${message(err)}`));
+    console.error(new Error(`cxbridge: reading ${what} threw: ${thrownText(err)}`));
     return undefined;
   }
 }
@@ -103,12 +96,8 @@ export function makeCommon() {
     sanitizeHTML(html) {
       return String(html || '').replace(/</g, '&lt;').replace(/>/g, '&gt;');
     },
-    /** A random UUID-shaped id. */
-    guid() {
-      if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-      const h = () => Math.floor((1 + Math.random()) * 0x10000).toString(16).slice(1);
-      return `${h()}${h()}-${h()}-${h()}-${h()}-${h()}${h()}${h()}`;
-    },
+    /** A random UUID (v4). */
+    guid: uuid,
     /** `e.deferred.resolve(value)` for a command event `e`. */
     resolve(e, value) {
       if (e && e.deferred && typeof e.deferred.resolve === 'function') e.deferred.resolve(value);
@@ -171,7 +160,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     try {
       install();
     } catch (err) {
-      console.error(new Error(`cxbridge: could not put _genesys.widgets.bus on the page: ${message(err)}`));
+      console.error(new Error(`cxbridge: could not put _genesys.widgets.bus on the page: ${thrownText(err)}`));
     }
     try {
       // main.debug, and a WebChatService configuration assigned after the bundle.
@@ -196,12 +185,13 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
       try {
         names = Object.keys(extensions);
       } catch (err) {
-        console.error(new Error(`cxbridge: listing _genesys.widgets.extensions threw: ${message(err)}`));
+        console.error(new Error(`cxbridge: listing _genesys.widgets.extensions threw: ${thrownText(err)}`));
       }
       const $ = jQuery();
       for (const name of names) {
         if (called.has(name)) continue;
-        const ext = read(extensions, name, `_genesys.widgets.extensions['${shown(name)}']`);
+        // wasm.textShown: a page's string as error texts show it, cut by core::text (which reads only its start).
+        const ext = read(extensions, name, `_genesys.widgets.extensions['${wasm.textShown(name)}']`);
         if (typeof ext === 'string') {
           called.add(name);
           urls.push(ext);
@@ -210,7 +200,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
           try {
             ext.call(extensions, $, CXBus, Common);
           } catch (err) {
-            console.error(`cxbridge: the extension _genesys.widgets.extensions['${shown(name)}'] threw`, err);
+            console.error(`cxbridge: the extension _genesys.widgets.extensions['${wasm.textShown(name)}'] threw`, err);
           }
         }
       }
@@ -245,27 +235,21 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     try {
       answer = wasm.widgetsPlugin(name, globals);
     } catch (err) {
-      return d.reject(err instanceof Error ? err : new Error(message(err)));
+      return d.reject(err instanceof Error ? err : new Error(thrownText(err)));
     }
-    // The answer's first character says what to do (src/web/widgets.rs `widgets_plugin`); the rest is its datum.
-    const rest = answer.slice(1);
-    switch (answer[0]) {
-      case 'c':
-        requested = true;
-        // As the vendor's plugin file, widgets-core starts after what the page is running now.
-        queueMicrotask(() => {
-          start();
-          d.resolve();
-        });
-        break;
-      case 'f':
-        follow(d, loadScript(rest, `Could not load plugin file: ${rest}`));
-        break;
-      case 'e':
-        d.reject(new Error(rest));
-        break;
-      default:
-        queueMicrotask(() => d.resolve());
+    // What to do, by the answer's type (src/web/widgets.rs `widgets_plugin`): true starts widgets-core, a string
+    // is the URL of the page's plugin file, undefined means the plugin is provided.
+    if (answer === true) {
+      requested = true;
+      // As the vendor's plugin file, widgets-core starts after what the page is running now.
+      queueMicrotask(() => {
+        start();
+        d.resolve();
+      });
+    } else if (typeof answer === 'string') {
+      follow(d, loadScript(answer, `Could not load plugin file: ${answer}`));
+    } else {
+      queueMicrotask(() => d.resolve());
     }
     return d;
   }
@@ -288,7 +272,7 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     }
     requested = true;
     if (loadedFiles.has(key)) {
-      return d.reject(new Error(`cxbridge: CXBus.loadFile('${shown(url)}'): this file was already loaded; a file is loaded once`));
+      return d.reject(new Error(`cxbridge: CXBus.loadFile('${wasm.textShown(url)}'): this file was already loaded; a file is loaded once`));
     }
     loadScript(url, `Could not load file: ${url}`)
       .done((e) => {

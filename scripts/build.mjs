@@ -107,7 +107,7 @@ export async function build({ quiet = false, bench = false } = {}) {
     // them): mangled like local names.
     mangleProps: /^(__wbg_ptr|__destroy_into_raw|__wrap)$/,
     logOverride: { 'duplicate-object-key': 'silent' },
-    define: { CXBRIDGE_BENCH: String(bench) },
+    define: { CXBRIDGE_BENCH: String(bench), CXBRIDGE_VERSION: JSON.stringify(version()) },
   };
   log(`esbuild ${out}/cxbridge.js (classic script)${bench ? '' : ' and dist/cxbridge.mjs (ESM)'}`);
   await esbuild.build({ ...common, entryPoints: ['js/script.js'], outfile: `${out}/cxbridge.js`, format: 'iife',
@@ -121,6 +121,17 @@ export async function build({ quiet = false, bench = false } = {}) {
     copyFileSync(join(root, 'js', f), join(root, 'dist', f));
   }
   log('dist/ ready');
+}
+
+/**
+ * The version the loader reports (`cxbridge.version`): package.json's. Cargo.toml names the same package, so the
+ * build fails when the two disagree rather than ship a bundle whose wasm and loader claim different versions.
+ */
+function version() {
+  const npm = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
+  const cargo = /^version\s*=\s*"([^"]+)"/m.exec(readFileSync(join(root, 'Cargo.toml'), 'utf8'));
+  if (!cargo || cargo[1] !== npm) throw new Error(`package.json's version ${npm} is not Cargo.toml's ${cargo && cargo[1]}`);
+  return npm;
 }
 
 /**

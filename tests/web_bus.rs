@@ -277,11 +277,12 @@ fn a_1_mb_bad_name_is_not_logged_in_full() {
 }
 
 #[wasm_bindgen_test]
-fn a_value_with_emoji_is_cut_at_the_same_character_by_the_js_warning_and_the_rust_error() {
+fn a_value_with_emoji_is_cut_at_the_same_character_by_the_warning_and_the_error() {
     // 80 characters, 159 UTF-16 units: counting units would cut after 29 emoji and half of the 30th.
     let name = ["a", &"😀".repeat(79)].concat();
     let want = ["a", &"😀".repeat(59), "…(80 chars)"].concat();
-    // A refused subscribe warns from JS (js/deferred.js `refused`), the value never copied into the wasm.
+    // A refused subscribe warns with the value cut by core::text from its head (page::shown): the whole value is
+    // never copied into the wasm.
     let warned = Array::new();
     let console: JsValue = Reflect::get(&js_sys::global(), &"console".into()).unwrap();
     let orig = Reflect::get(&console, &"warn".into()).unwrap();

@@ -716,38 +716,6 @@ impl<H: Host> Bus<H> {
 mod tests {
     use super::*;
 
-    /// The loader puts each plugin method on the handles by its place in `PLUGIN` (js/loader.js) and the shell's
-    /// `Plugin::call` routes by that number (src/web/bus.rs): the two numberings must agree, or `subscribe` would
-    /// run as `publish`. Every arm that names its method is checked, and the default arm is `registerPlugin`.
-    #[test]
-    fn the_loaders_plugin_methods_and_the_shells_numbers_agree() {
-        let loader = include_str!("../../js/loader.js");
-        let start = loader.find("const PLUGIN = {").unwrap() + "const PLUGIN = {".len();
-        let body = &loader[start..start + loader[start..].find("};").unwrap()];
-        let methods: Vec<&str> = body
-            .split(',')
-            .filter_map(|kv| kv.split(':').next())
-            .map(str::trim)
-            .filter(|k| !k.is_empty())
-            .collect();
-        assert_eq!(methods.len(), 12, "{methods:?}");
-        let shell = include_str!("../web/bus.rs");
-        let mut checked = 0;
-        for line in shell.lines().map(str::trim) {
-            let Some((n, rest)) = line.split_once(" => (\"") else {
-                continue;
-            };
-            let name = rest.split('"').next().unwrap();
-            if n == "_" {
-                assert_eq!(methods[11], name);
-            } else {
-                assert_eq!(methods[n.parse::<usize>().unwrap()], name, "arm {n}");
-            }
-            checked += 1;
-        }
-        assert_eq!(checked, 9, "the shell's named arms were found");
-    }
-
     /// Payloads are strings, deferreds are numbers, callbacks and handlers are names.
     struct T;
     impl Host for T {

@@ -1,25 +1,22 @@
-//! The listener registry behind `ac('on'|'once'|'off')`: who is subscribed, in which order, and what
-//! on/once/off did. The dispatch loop itself is `js/listeners.js` (one event is one call across the wasm
-//! boundary); it mirrors each [`Snapshot`] and `alive` flag, and the rules below hold between the two:
+//! The listener registry behind `ac('on'|'once'|'off')`: who is subscribed, in which order, what on/once/off did,
+//! and whether a listener may still run in a dispatch under way. The web shell's loop (`js/listeners.js`) only
+//! calls the listeners of a [`Snapshot`] in order; when membership changes during a dispatch, or the snapshot has
+//! a `once` in it, the shell asks [`Emitter::claim`] about each listener left. The rules:
 //!
 //! - **Order.** Listeners run in the order they subscribed, across every key an event matches (as the DOM does
 //!   for one target): `ac('on', 'webchat:all', a)` then `ac('on', 'webchat:offered', b)` calls `a` before `b`.
 //!   [`Emitter::snapshot`] gives that order.
 //! - **Removed during a dispatch → not called later in that dispatch** (the DOM's rule; mitt and eventemitter3
-//!   call it anyway): [`Emitter::take`] hands back the subscription, dead, and the shell kills its JS record,
-//!   which the loop checks right before each call.
+//!   call it anyway): [`Emitter::take`] marks the subscription dead, and `claim` refuses a dead one.
 //! - **Added during a dispatch → waits for the next dispatch.** A snapshot is never changed, only replaced.
 //! - **Duplicates.** The same callback subscribed twice to the same key is one subscription (as
 //!   `addEventListener`): it is called once, and the second `on`/`once` changes nothing (not even once-ness).
-//! - **`once`** is claimed by the JS loop before its call (so nested dispatches cannot run it twice) and handed
-//!   back with [`Emitter::retire`]; `take` removes a `once` that has not fired yet.
+//! - **`once`** is unsubscribed by the `claim` right before its call, so a nested dispatch cannot run it again;
+//!   `take` removes a `once` that has not fired yet.
 //!
 //! Generic over the key `K` (what listeners subscribe to) and the listener `L` (compared with `==` for `take`
-//! and duplicates), so the payload never passes through here.
-//!
-//! The hot path allocates nothing once warm: the snapshot for a given set of keys is cached as an `Rc` slice and
-//! rebuilt only after a subscription changed. Keys and caches are small vectors searched linearly, not hash maps:
-//! a page has a handful of keys, and hashing and sorting code would cost more wasm bytes than it saves time.
+//! and duplicates), so the payload never passes through here. Keys are small vectors searched linearly, not hash
+//! maps: a page has a handful of keys, and hashing code would cost more wasm bytes than it saves time.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -39,14 +36,30 @@ impl<L> Listener<L> {
         self.alive.get()
     }
 
-    /// The callback, whether or not it may run (a shell that runs the dispatch loop itself mirrors it).
+    /// The callback, whether or not it may run (the shell's loop calls it).
     pub fn callback(&self) -> &L {
         &self.callback
+    }
+
+    /// Whether it was subscribed with `once`: a dispatch must [`Emitter::claim`] it before its call.
+    pub fn is_once(&self) -> bool {
+        self.once
     }
 }
 
 /// The listeners one dispatch will consider, in order. Holding it does not borrow the emitter.
 pub type Snapshot<L> = Rc<[Rc<Listener<L>>]>;
+
+/// What [`Emitter::claim`] decided about a listener of a dispatch under way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Claim {
+    /// Call it.
+    Run,
+    /// Call it: it was a `once`, and is unsubscribed now (membership changed).
+    Once,
+    /// Do not call it: it was removed since the snapshot was taken, or a `once` already claimed.
+    Skip,
+}
 
 /// What `on`/`once` did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,7 +75,6 @@ pub enum Subscribed {
 pub struct Emitter<K, L> {
     by_key: Vec<(K, Vec<Rc<Listener<L>>>)>,
     next_seq: u64,
-    cache: Vec<(Vec<K>, Snapshot<L>)>,
 }
 
 impl<K, L> Default for Emitter<K, L> {
@@ -70,7 +82,6 @@ impl<K, L> Default for Emitter<K, L> {
         Emitter {
             by_key: Vec::new(),
             next_seq: 0,
-            cache: Vec::new(),
         }
     }
 }
@@ -90,50 +101,40 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
         self.subscribe(key, callback, true)
     }
 
-    /// `off`: unsubscribes `callback` from `key` and hands back the subscription it removed, dead, so the shell
-    /// can mark its JS record dead too (a dispatch under way then skips it).
+    /// `off`: unsubscribes `callback` from `key` and hands back the subscription it removed, now dead (a dispatch
+    /// under way holding it will not call it).
     pub fn take(&mut self, key: &K, callback: &L) -> Option<Rc<Listener<L>>> {
         let list = self
             .by_key
             .iter_mut()
             .find(|(k, _)| k == key)
             .map(|(_, list)| list)?;
-        let pos = list
-            .iter()
-            .position(|l| l.is_alive() && l.callback == *callback)?;
+        let pos = list.iter().position(|l| l.callback == *callback)?;
         // An emptied list stays (keys are few and come back): re-subscribing then costs no allocation.
         let removed = list.remove(pos);
         removed.alive.set(false);
-        self.cache.clear();
         Some(removed)
     }
 
-    /// Removes the `once` subscriptions that `ran` says a dispatch run outside this module already claimed (the
-    /// web shell's dispatch loop is in JS and marks its own records). Whether anything was removed.
-    pub fn retire(&mut self, mut ran: impl FnMut(&L) -> bool) -> bool {
-        let mut removed = false;
+    /// Whether a dispatch may call `listener` now: it is still subscribed. A `once` is unsubscribed by this
+    /// claim, so no dispatch (a nested one, or the next) calls it again; whether membership changed is
+    /// [`Claim::Once`].
+    pub fn claim(&mut self, listener: &Listener<L>) -> Claim {
+        if !listener.is_alive() {
+            return Claim::Skip;
+        }
+        if !listener.once {
+            return Claim::Run;
+        }
+        listener.alive.set(false);
         for (_, list) in &mut self.by_key {
-            list.retain(|l| {
-                let gone = l.once && l.is_alive() && ran(&l.callback);
-                if gone {
-                    l.alive.set(false);
-                    removed = true;
-                }
-                !gone && l.is_alive()
-            });
+            list.retain(|l| l.seq != listener.seq);
         }
-        if removed {
-            self.cache.clear();
-        }
-        removed
+        Claim::Once
     }
 
-    /// The listeners of an event that matches `keys`, in subscription order. Cached per `keys` until a
-    /// subscription changes, so a warm dispatch costs a short search and an `Rc` clone.
-    pub fn snapshot(&mut self, keys: &[K]) -> Snapshot<L> {
-        if let Some((_, hit)) = self.cache.iter().find(|(k, _)| k.as_slice() == keys) {
-            return Rc::clone(hit);
-        }
+    /// The listeners of an event that matches `keys`, in subscription order.
+    pub fn snapshot(&self, keys: &[K]) -> Snapshot<L> {
         // Each key's list is in subscription order; put them together (a key given twice counts once), then an
         // insertion sort by subscription order: the lists are short and already sorted runs.
         let mut all: Vec<Rc<Listener<L>>> = Vec::new();
@@ -152,9 +153,7 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
                 j -= 1;
             }
         }
-        let snapshot: Snapshot<L> = all.into();
-        self.cache.push((keys.to_vec(), Rc::clone(&snapshot)));
-        snapshot
+        all.into()
     }
 
     fn list(&self, key: &K) -> Option<&[Rc<Listener<L>>]> {
@@ -175,7 +174,7 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
         let Some((_, list)) = self.by_key.get_mut(k) else {
             return Subscribed::AlreadySubscribed;
         };
-        if list.iter().any(|l| l.is_alive() && l.callback == callback) {
+        if list.iter().any(|l| l.callback == callback) {
             return Subscribed::AlreadySubscribed;
         }
         list.push(Rc::new(Listener {
@@ -185,7 +184,6 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
             alive: Cell::new(true),
         }));
         self.next_seq += 1;
-        self.cache.clear();
         Subscribed::Added
     }
 }
@@ -194,8 +192,8 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
 mod tests {
     use super::*;
 
-    /// The callbacks of a snapshot, in the order the JS loop calls them.
-    fn names(e: &mut Emitter<&'static str, &'static str>, keys: &[&'static str]) -> Vec<&'static str> {
+    /// The callbacks of a snapshot, in the order the shell's loop calls them.
+    fn names(e: &Emitter<&'static str, &'static str>, keys: &[&'static str]) -> Vec<&'static str> {
         e.snapshot(keys).iter().map(|l| *l.callback()).collect()
     }
 
@@ -205,8 +203,8 @@ mod tests {
         e.on("all", "a");
         e.on("offered", "b");
         e.on("all", "c");
-        assert_eq!(names(&mut e, &["offered", "all"]), ["a", "b", "c"]);
-        assert_eq!(names(&mut e, &["all"]), ["a", "c"]);
+        assert_eq!(names(&e, &["offered", "all"]), ["a", "b", "c"]);
+        assert_eq!(names(&e, &["all"]), ["a", "c"]);
     }
 
     #[test]
@@ -217,9 +215,10 @@ mod tests {
         let during = e.snapshot(&["e"]);
         let taken = e.take(&"e", &"victim");
         assert!(taken.is_some_and(|l| !l.is_alive() && *l.callback() == "victim"));
-        // The dispatch under way holds `during`: the victim is there, dead, so the loop skips it.
-        assert!(during.iter().any(|l| *l.callback() == "victim" && !l.is_alive()));
-        assert_eq!(names(&mut e, &["e"]), ["remover"]);
+        // The dispatch under way holds `during`: the victim is there, dead, and not to be called.
+        let victim = during.iter().find(|l| *l.callback() == "victim");
+        assert!(victim.is_some_and(|l| !l.is_alive() && e.claim(l) == Claim::Skip));
+        assert_eq!(names(&e, &["e"]), ["remover"]);
         assert!(e.take(&"e", &"victim").is_none(), "removed once, gone");
     }
 
@@ -230,7 +229,7 @@ mod tests {
         let during = e.snapshot(&["e"]);
         e.on("e", "late");
         assert_eq!(during.len(), 1, "a snapshot is never changed, only replaced");
-        assert_eq!(names(&mut e, &["e"]), ["adder", "late"]);
+        assert_eq!(names(&e, &["e"]), ["adder", "late"]);
     }
 
     #[test]
@@ -239,9 +238,11 @@ mod tests {
         assert_eq!(e.on("e", "x"), Subscribed::Added);
         assert_eq!(e.on("e", "x"), Subscribed::AlreadySubscribed);
         assert_eq!(e.once("e", "x"), Subscribed::AlreadySubscribed);
-        assert_eq!(names(&mut e, &["e"]), ["x"]);
-        // Not even once-ness changed: a dispatch that ran it does not retire it.
-        assert!(!e.retire(|_| true));
+        assert_eq!(names(&e, &["e"]), ["x"]);
+        // Not even once-ness changed: a dispatch that runs it does not unsubscribe it.
+        let during = e.snapshot(&["e"]);
+        assert!(during.iter().all(|l| e.claim(l) == Claim::Run));
+        assert_eq!(names(&e, &["e"]), ["x"]);
         // One off removes it: there was only one subscription.
         assert!(e.take(&"e", &"x").is_some());
         assert!(e.take(&"e", &"x").is_none());
@@ -251,50 +252,47 @@ mod tests {
     fn the_same_key_listed_twice_lists_each_listener_once() {
         let mut e = Emitter::new();
         e.on("e", "x");
-        assert_eq!(names(&mut e, &["e", "e"]), ["x"]);
+        assert_eq!(names(&e, &["e", "e"]), ["x"]);
     }
 
     #[test]
-    fn a_once_the_loop_ran_is_retired_and_can_be_subscribed_again() {
+    fn a_once_is_unsubscribed_when_claimed_and_can_be_subscribed_again() {
         let mut e = Emitter::new();
         e.once("e", "x");
         e.on("e", "y");
-        // The JS loop ran "x" (a once) and marked its record: retire drops it, and only it; an `on` is never
-        // retired, whatever the loop says.
-        assert!(!e.retire(|cb| *cb == "y"));
-        assert!(e.retire(|cb| *cb == "x"));
-        assert_eq!(names(&mut e, &["e"]), ["y"]);
+        let during = e.snapshot(&["e"]);
+        let claims: Vec<Claim> = during.iter().map(|l| e.claim(l)).collect();
+        assert_eq!(
+            claims,
+            [Claim::Once, Claim::Run],
+            "an `on` stays, the `once` goes"
+        );
+        // A nested dispatch, or the same one asking again, does not run it twice.
+        assert_eq!(names(&e, &["e"]), ["y"]);
+        assert!(during.iter().all(|l| l.is_once() != (e.claim(l) == Claim::Run)));
         assert_eq!(e.once("e", "x"), Subscribed::Added);
-        assert_eq!(names(&mut e, &["e"]), ["y", "x"]);
+        assert_eq!(names(&e, &["e"]), ["y", "x"]);
     }
 
     #[test]
     fn off_removes_a_once_that_has_not_fired() {
         let mut e = Emitter::new();
         e.once("e", "x");
+        let during = e.snapshot(&["e"]);
         assert!(e.take(&"e", &"x").is_some());
-        assert!(names(&mut e, &["e"]).is_empty());
-        assert!(!e.retire(|_| true));
+        assert!(names(&e, &["e"]).is_empty());
+        // A dispatch under way that had not reached it yet skips it.
+        assert!(during.iter().all(|l| e.claim(l) == Claim::Skip));
     }
 
     #[test]
-    fn the_snapshot_is_cached_until_a_subscription_changes() {
-        let mut e: Emitter<&str, u32> = Emitter::new();
-        e.on("a", 1);
-        let s1 = e.snapshot(&["a", "b"]);
-        let s2 = e.snapshot(&["a", "b"]);
-        assert!(Rc::ptr_eq(&s1, &s2));
-        e.on("b", 2);
-        let s3 = e.snapshot(&["a", "b"]);
-        assert!(!Rc::ptr_eq(&s1, &s3));
-        assert_eq!(s3.len(), 2);
-        // A retired once and a take each drop the cache.
-        e.once("a", 3);
-        let s4 = e.snapshot(&["a"]);
-        assert_eq!(s4.len(), 2);
-        assert!(e.retire(|cb| *cb == 3));
-        assert_eq!(e.snapshot(&["a"]).len(), 1);
-        assert!(e.take(&"a", &1).is_some());
-        assert!(e.snapshot(&["a"]).is_empty());
+    fn a_once_subscribed_to_two_keys_is_claimed_per_key() {
+        let mut e = Emitter::new();
+        e.once("all", "x");
+        e.once("offered", "x");
+        let during = e.snapshot(&["offered", "all"]);
+        assert_eq!(during.len(), 2, "two subscriptions: called once per name");
+        assert!(during.iter().all(|l| e.claim(l) == Claim::Once));
+        assert!(names(&e, &["offered", "all"]).is_empty());
     }
 }

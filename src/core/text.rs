@@ -126,14 +126,19 @@ pub fn push_str(out: &mut String, s: &str) {
 /// How a value the page passed appears in an error message: whole up to [`SHOWN_CHARS`] characters, else its
 /// beginning and its length (`'abc…(1048576 chars)'`), so a 1 MB string is not logged in full.
 pub fn shown(value: &str) -> String {
-    let n = value.chars().count();
-    if n <= SHOWN_CHARS {
-        return value.to_string();
+    shown_head(value, value.chars().count())
+}
+
+/// [`shown`] for a value of which only the beginning is at hand: `head` holds its first characters (at least
+/// [`SHOWN_CHARS`] of them when it has more) and `chars` counts them all. The web shell reads a long page string
+/// this way, so that it is never copied into the wasm whole.
+pub fn shown_head(head: &str, chars: usize) -> String {
+    let mut out: String = head.chars().take(SHOWN_CHARS).collect();
+    if chars > SHOWN_CHARS {
+        out.push_str("…(");
+        push_decimal(&mut out, chars);
+        out.push_str(" chars)");
     }
-    let mut out: String = value.chars().take(SHOWN_CHARS).collect();
-    out.push_str("…(");
-    push_decimal(&mut out, n);
-    out.push_str(" chars)");
     out
 }
 
@@ -173,5 +178,18 @@ mod tests {
         let mut s = String::new();
         push_uint(&mut s, u64::MAX);
         assert_eq!(s, "18446744073709551615");
+    }
+
+    #[test]
+    fn a_value_known_by_its_head_is_shown_as_the_whole_value_would_be() {
+        let long = ["a", &"😀".repeat(79)].concat();
+        let head: String = long.chars().take(SHOWN_CHARS).collect();
+        assert_eq!(shown_head(&head, 80), shown(&long));
+        assert_eq!(shown(&long), ["a", &"😀".repeat(59), "…(80 chars)"].concat());
+        assert_eq!(shown_head("short", 5), "short");
+        assert_eq!(
+            shown_head(&"x".repeat(SHOWN_CHARS), SHOWN_CHARS),
+            "x".repeat(SHOWN_CHARS)
+        );
     }
 }

@@ -17,11 +17,12 @@
 //!   refused (sandboxed frames).
 
 use std::cell::RefCell;
+use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 
-use crate::core::emitter::{self, Emitter};
+use crate::core::emitter::{self, Claim, Emitter};
 use crate::core::journey::{
     self, Arg, ChatLink, Event, MediaType, Method, OfferArgs, State, Topic, MEDIA, STATES, TOPICS,
 };
@@ -34,12 +35,8 @@ use super::page;
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
 // payload in one call, and the visitor's ids.
 #[wasm_bindgen(inline_js = r#"
-// In the order of core::journey's `State` and `MediaType` (the shell passes their numbers); a test there pins them.
-const STATES = ['qualified', 'offered', 'accepted', 'rejected', 'ignored', 'timedout', 'errored', 'started', 'engaged',
-  'completed'];
-const MEDIA = ['webchat', 'content-offer'];
 export function payload(id, state, media, mapId, version, cid, sid, code, message) {
-  const e = { actionId: id, actionState: STATES[state], actionMediaType: MEDIA[media], actionMapId: mapId,
+  const e = { actionId: id, actionState: state, actionMediaType: media, actionMapId: mapId,
     actionMapVersion: version, customerId: cid, customerIdType: 'cookie', sessionId: sid };
   if (code !== undefined) { e.errorCode = code; e.errorMessage = message; }
   return e;
@@ -61,8 +58,8 @@ extern "C" {
     #[allow(clippy::too_many_arguments)]
     fn payload(
         id: &str,
-        state: u32,
-        media: u32,
+        state: &str,
+        media: &str,
         map_id: &str,
         version: u32,
         customer_id: &JsValue,
@@ -89,33 +86,31 @@ extern "C" {
     fn visitor_ids() -> Array;
 }
 
-// The listener lists and the dispatch loop, on the JS side (see js/listeners.js for why).
+// The dispatch loop, on the JS side (see js/listeners.js for why); it calls the functions this shell lists.
 #[wasm_bindgen(module = "/js/listeners.js")]
 extern "C" {
-    fn record(callback: &JsValue, once: bool) -> JsValue;
     #[wasm_bindgen(js_name = fnId)]
     fn fn_id(callback: &JsValue) -> u32;
-    fn kill(record: &JsValue);
-    #[wasm_bindgen(js_name = isAlive)]
-    fn is_alive(record: &JsValue) -> bool;
-    #[wasm_bindgen(js_name = takeFired)]
-    fn take_fired() -> bool;
+    fn changed();
     #[wasm_bindgen(js_name = setList)]
-    fn set_list(slot: u32, list: Array, name: &str);
+    fn set_list(slot: u32, fns: Array, once: bool);
     #[wasm_bindgen(js_name = dispatch)]
-    fn dispatch_js(slot: u32, payload: &JsValue) -> u32;
-    fn learn(name: &str, topic: u32);
-    #[wasm_bindgen(js_name = listenerThrew)]
-    fn listener_threw(source: &str, event: &str, error: &JsValue);
+    fn dispatch_js(slot: u32, payload: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_name = carriedErrors)]
+    fn carried_errors() -> Array;
+    #[wasm_bindgen(js_name = callListener)]
+    fn call_listener(callback: &JsValue, payload: &JsValue, errors: &Array);
+    #[wasm_bindgen(js_name = reportThrown)]
+    fn report_thrown(name: &JsValue, errors: &Array);
+    fn learn(name: &JsValue, topic: u32);
 }
 
 /// A page's listener: the number js/listeners.js gave its function (`fnId`: the same function, the same
-/// number, so comparing needs no call into JS) and its JS record (`{fn, alive, once}`, what the dispatch loop
-/// reads).
+/// number, so comparing needs no call into JS) and the function.
 #[derive(Clone)]
 struct Callback {
     id: u32,
-    record: JsValue,
+    function: JsValue,
 }
 
 impl PartialEq for Callback {
@@ -147,7 +142,12 @@ struct Shell {
     /// Events waiting for the dispatch under way to finish.
     queue: Vec<Event>,
     dispatching: bool,
+    /// Per slot, the snapshot its JS list was made from (and the name errors are reported under): what a
+    /// dispatch that the JS loop hands back continues over.
+    handed: Vec<(usize, Snapshot, JsValue)>,
 }
+
+type Snapshot = emitter::Snapshot<Callback>;
 
 thread_local! {
     // Const-initialised (made on first use by `with`): a lazily initialised thread-local repeats its
@@ -197,19 +197,26 @@ fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// `ac(method, name, fn)` for a name seen before, classified by `acEntry` in js/listeners.js: `code` is the
-/// method (1 on, 2 once, 3 off), bit 2 set when a `once` ran since the emitter last heard, then the topic's
-/// number; `id` the function's number and `record` its new JS record (`undefined` for `off`). No string
-/// crosses, nothing is parsed, and nothing calls back into JS but `kill` for an `off`.
+/// `ac('on'|'once'|'off', name, fn)` for a name seen before, classified by `acEntry` in js/listeners.js (which
+/// has dropped its lists already): `topic` is the number [`learn`] gave the name, `id` the function's number,
+/// `callback` the function for `on` and `once` (`once` says which), `undefined` for `off`. No string crosses,
+/// nothing is parsed, and nothing calls back into JS.
 #[wasm_bindgen(js_name = acListen)]
-pub fn ac_listen(code: u32, id: u32, record: JsValue) {
-    let method = match code & 3 {
-        1 => Method::On,
-        2 => Method::Once,
-        _ => Method::Off,
+pub fn ac_listen(topic: u32, id: u32, callback: JsValue, once: bool) {
+    let method = match (callback.is_undefined(), once) {
+        (true, _) => Method::Off,
+        (false, true) => Method::Once,
+        (false, false) => Method::On,
     };
-    if let Some(topic) = Topic::from_index((code >> 3) as usize) {
-        subscribe(method, topic, Callback { id, record }, code & 4 != 0);
+    if let Some(topic) = Topic::from_index(topic as usize) {
+        subscribe(
+            method,
+            topic,
+            Callback {
+                id,
+                function: callback,
+            },
+        );
     }
 }
 
@@ -239,68 +246,80 @@ pub fn ac(args: Array) -> JsValue {
 }
 
 fn listen(method: Method, name: &JsValue, callback: &JsValue) {
-    let name = arg(name);
-    let topic = match method.check_listener(&name, &arg(callback)) {
+    let topic = match method.check_listener(&arg(name), &arg(callback)) {
         Ok(t) => t,
         Err(e) => return console_error(&e),
     };
-    // The next call with this name takes the fast path in `ac`: no string copy, no parse.
-    if let Arg::Str(n) = &name {
-        learn(n, topic.index() as u32);
-    }
+    // The next call with this name (a string: it passed) takes the fast path in `ac`: no string copy, no parse.
+    learn(name, topic.index() as u32);
     let callback = Callback {
         id: fn_id(callback),
-        record: if method == Method::Off {
-            JsValue::UNDEFINED
-        } else {
-            record(callback, method == Method::Once)
-        },
+        function: callback.clone(),
     };
-    subscribe(method, topic, callback, take_fired());
+    subscribe(method, topic, callback);
+    changed();
 }
 
-/// on/once/off on the emitter, then mirrored in the JS records (making or killing one drops the cached JS
-/// lists). `fired`: a JS dispatch ran a `once` since the emitter last heard.
-fn subscribe(method: Method, topic: Topic, callback: Callback, fired: bool) {
-    with(|s| {
-        if fired {
-            retire(s);
+/// on/once/off on the emitter (the caller drops the JS lists).
+fn subscribe(method: Method, topic: Topic, callback: Callback) {
+    with(|s| match method {
+        Method::Off => {
+            // Dead from now on: a dispatch under way that has not reached it skips it.
+            s.emitter.take(&topic, &callback);
         }
-        match method {
-            Method::Off => {
-                // Marking the record dead is what a dispatch under way checks (our own JS: no page code runs).
-                if let Some(l) = s.emitter.take(&topic, &callback) {
-                    kill(&l.callback().record);
-                }
-            }
-            Method::Once => {
-                s.emitter.once(topic, callback);
-            }
-            _ => {
-                s.emitter.on(topic, callback);
-            }
+        Method::Once => {
+            s.emitter.once(topic, callback);
+        }
+        _ => {
+            s.emitter.on(topic, callback);
         }
     });
 }
 
-/// Retires the `once` subscriptions a JS dispatch ran (their records are dead).
-fn retire(s: &mut Shell) {
-    s.emitter.retire(|cb| !is_alive(&cb.record));
-}
-
-/// Delivers `payload` to the listeners of `slot`, in one call into JS that runs the loop (js/listeners.js);
-/// a second one when the JS list of the slot had to be brought up to date first. Called without a borrow held.
+/// Delivers `payload` to the listeners of `slot`: one call into JS that runs the loop (js/listeners.js); a
+/// second one when the slot's JS list had to be made first; then, when the loop handed the rest back (a `once`
+/// in the list, membership changed during a call, or a listener threw), the listeners left, each as the emitter
+/// decides, and the report of what they threw. Called without a borrow held.
 fn deliver(slot: usize, list: SlotList, payload: &JsValue) {
-    if dispatch_js(slot as u32, payload) == 2 && refresh(slot, list) {
-        dispatch_js(slot as u32, payload);
+    let mut done = dispatch_js(slot as u32, payload);
+    if done.is_undefined() {
+        if !refresh(slot, list) {
+            return;
+        }
+        done = dispatch_js(slot as u32, payload);
+    }
+    if let Some(from) = done.as_f64() {
+        finish(slot, from as usize, payload);
     }
 }
 
+/// The rest of a dispatch the JS loop handed back at listener `from` of the slot's list: each listener left is
+/// called if the emitter says it may be (`claim`: not removed meanwhile; a `once` not claimed already), then what
+/// every listener threw is reported, in order.
+fn finish(slot: usize, from: usize, payload: &JsValue) {
+    // Taken first, whatever follows: they belong to this dispatch only.
+    let errors = carried_errors();
+    let Some((snapshot, name)) = with(|s| {
+        s.handed
+            .iter()
+            .find(|(k, _, _)| *k == slot)
+            .map(|(_, snapshot, name)| (Rc::clone(snapshot), name.clone()))
+    }) else {
+        return;
+    };
+    for l in snapshot.iter().skip(from) {
+        match with(|s| s.emitter.claim(l)) {
+            Claim::Skip => continue,
+            Claim::Once => changed(),
+            Claim::Run => {}
+        }
+        call_listener(&l.callback().function, payload, &errors);
+    }
+    report_thrown(&name, &errors);
+}
+
 /// The listeners of an event slot: its `'<media>:<state>'` and `'<media>:all'` ones together.
-fn event_list(
-    e: &mut Emitter<Topic, Callback>,
-    slot: usize,
-) -> Option<(emitter::Snapshot<Callback>, String)> {
+fn event_list(e: &Emitter<Topic, Callback>, slot: usize) -> Option<(Snapshot, String)> {
     let i = slot.checked_sub(TOPICS)?;
     let media = MEDIA.get(i / STATES.len())?.0;
     let state = STATES.get(i % STATES.len())?.0;
@@ -312,28 +331,27 @@ fn event_list(
 
 /// The listeners of a topic slot (the benchmark hook dispatches to one name's listeners).
 #[cfg(feature = "bench")]
-fn topic_list(
-    e: &mut Emitter<Topic, Callback>,
-    slot: usize,
-) -> Option<(emitter::Snapshot<Callback>, String)> {
+fn topic_list(e: &Emitter<Topic, Callback>, slot: usize) -> Option<(Snapshot, String)> {
     Topic::from_index(slot).map(|t| (e.snapshot(&[t]), t.name()))
 }
 
 /// Gives a slot's snapshot and name, `None` for a slot that does not exist.
-type SlotList = fn(&mut Emitter<Topic, Callback>, usize) -> Option<(emitter::Snapshot<Callback>, String)>;
+type SlotList = fn(&Emitter<Topic, Callback>, usize) -> Option<(Snapshot, String)>;
 
-/// Hands the JS side the list of `slot` after a change of membership (JS drops its cached lists on every
-/// change): whether the slot can be dispatched.
+/// Hands the JS side the list of `slot` after a change of membership (JS drops its lists on every change):
+/// whether the slot can be dispatched.
 fn refresh(slot: usize, list: SlotList) -> bool {
     with(|s| {
-        if take_fired() {
-            retire(s);
-        }
-        let Some((snapshot, name)) = list(&mut s.emitter, slot) else {
+        let Some((snapshot, name)) = list(&s.emitter, slot) else {
             return false;
         };
-        let records: Array = snapshot.iter().map(|l| l.callback().record.clone()).collect();
-        set_list(slot as u32, records, &name);
+        let fns: Array = snapshot.iter().map(|l| l.callback().function.clone()).collect();
+        set_list(slot as u32, fns, snapshot.iter().any(|l| l.is_once()));
+        let name = JsValue::from_str(&name);
+        match s.handed.iter_mut().find(|(k, _, _)| *k == slot) {
+            Some(h) => *h = (slot, snapshot, name),
+            None => s.handed.push((slot, snapshot, name)),
+        }
         true
     })
 }
@@ -517,8 +535,8 @@ fn event_payload(event: &Event) -> JsValue {
     };
     payload(
         &a.action_id,
-        event.state as u32,
-        a.media as u32,
+        event.state.name(),
+        a.media.name(),
         &a.action_map_id,
         a.action_map_version,
         &visitor.customer_id,
@@ -526,13 +544,6 @@ fn event_payload(event: &Event) -> JsValue {
         code,
         message,
     )
-}
-
-/// Reports an error a page listener threw, without stopping anything: `console.error`, and a `cxbridge:error`
-/// `CustomEvent` on `window` with `detail: { source, event, error }` so a page (or its error tracker) can
-/// observe it. `source` names the API (`ac`), `event` the event being delivered.
-pub fn report_listener_error(source: &str, event: &str, error: &JsValue) {
-    listener_threw(source, event, error);
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -592,8 +603,7 @@ pub fn ac_bench_topic(name: &str) -> u32 {
 }
 
 /// Benchmark hook: brings the JS list of topic number `topic` (from `acBenchTopic`) up to date, as a web action
-/// event's is when the JS side finds its cached list dropped (a `once` retired, a subscription changed): 0 for
-/// no topic, else `topic`. The page then runs the same loop (`dispatch` in js/listeners.js) with its payload.
+/// event's is when the JS side finds its list dropped (a subscription changed): 0 for no topic, else `topic`. The page then runs the same loop (`dispatch` in js/listeners.js) with its payload.
 /// The emitter is measured beside mitt, eventemitter3 and nanoevents doing the same work: an event raised in
 /// the wasm crosses once, into the loop; an emit from JS crosses only when membership changed since.
 #[cfg(feature = "bench")]
@@ -603,5 +613,15 @@ pub fn ac_bench_prepare(topic: u32) -> u32 {
     match (topic as usize).checked_sub(1) {
         Some(slot) if refresh(slot, topic_list) => topic,
         _ => 0,
+    }
+}
+
+/// Benchmark hook: the rest of a dispatch of topic number `topic` that the JS loop handed back at listener
+/// `from` (a `once` in the list, or membership changed during a call), as a web action event's is finished.
+#[cfg(feature = "bench")]
+#[wasm_bindgen(js_name = acBenchFinish)]
+pub fn ac_bench_finish(topic: u32, from: u32, payload: &JsValue) {
+    if let Some(slot) = (topic as usize).checked_sub(1) {
+        finish(slot, from as usize, payload);
     }
 }

@@ -32,7 +32,7 @@ extern "C" {
 
     fn cancel(subscription: &JsValue);
 
-    /// `console.warn(message, value)`, a long string value cut to its first 60 characters and its length.
+    /// `console.warn(message, value)`.
     fn refused(message: &str, value: &JsValue);
 
     /// Whether two subscription records hold the same function.
@@ -120,9 +120,12 @@ fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
 }
 
 /// A refused call: `false` for the caller, and a console warning naming the call and the problem, then the
-/// value (a long string cut as [`journey::shown`] cuts it, in JS: it is not copied into the wasm).
+/// value as error texts show it ([`page::shown`]: a long string is cut).
 fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
-    refused(&concat(&["cxbridge: CXBus ", call, "() refused: ", why]), value);
+    refused(
+        &concat(&["cxbridge: CXBus ", call, "() refused: ", why]),
+        &page::shown(value),
+    );
     JsValue::FALSE
 }
 
@@ -257,46 +260,106 @@ fn bus_error(name: &str, e: BusError) -> JsValue {
     .into()
 }
 
-/// How a plugin method with a name first refuses a value that is not a string, by the method's number.
+/// Every method of a plugin handle, by the name a page calls it with; its place here is its number across the
+/// boundary. The loader reads the names at boot ([`plugin_methods`]) and puts each on the handles' prototype,
+/// calling [`plugin_call`] with its place. `configure` is `CXBus.configure`, which only the global has.
+const METHODS: [&str; 13] = [
+    "publish",
+    "republish",
+    "subscribe",
+    "unsubscribe",
+    "command",
+    "registerCommand",
+    "registerEvents",
+    "before",
+    "data",
+    "ready",
+    "namespace",
+    "registerPlugin",
+    "configure",
+];
+
+/// The number of the method `name`, worked out when the crate is compiled: a name not in [`METHODS`] does not
+/// build.
+#[allow(clippy::indexing_slicing, clippy::panic)]
+const fn method(name: &str) -> u32 {
+    let name = name.as_bytes();
+    let mut i = 0;
+    'methods: while i < METHODS.len() {
+        let m = METHODS[i].as_bytes();
+        i += 1;
+        if m.len() != name.len() {
+            continue;
+        }
+        let mut j = 0;
+        while j < m.len() {
+            if m[j] != name[j] {
+                continue 'methods;
+            }
+            j += 1;
+        }
+        return i as u32 - 1;
+    }
+    panic!("not a plugin method")
+}
+
+const PUBLISH: u32 = method("publish");
+const REPUBLISH: u32 = method("republish");
+const SUBSCRIBE: u32 = method("subscribe");
+const UNSUBSCRIBE: u32 = method("unsubscribe");
+const COMMAND: u32 = method("command");
+const REGISTER_COMMAND: u32 = method("registerCommand");
+const REGISTER_EVENTS: u32 = method("registerEvents");
+const BEFORE: u32 = method("before");
+const DATA: u32 = method("data");
+const READY: u32 = method("ready");
+const NAMESPACE: u32 = method("namespace");
+const REGISTER_PLUGIN: u32 = method("registerPlugin");
+const CONFIGURE: u32 = method("configure");
+
+/// The plugin methods' names, in the order of their numbers ([`METHODS`]).
+#[wasm_bindgen(js_name = pluginMethods)]
+pub fn plugin_methods() -> Array {
+    METHODS.iter().map(|m| JsValue::from_str(m)).collect()
+}
+
+/// How a plugin method with a name first refuses a value that is not a string.
 const EVENT_NAME: &str = "an event name must be a string";
 const COMMAND_NAME: &str = "a command name must be a string";
 
 impl Plugin {
-    /// Every plugin method by its number (the order of `PLUGIN` in js/loader.js; 12 is `CXBus.configure`). The
-    /// checks the methods share (a name that must be a string, a callback that must be a function) are made
-    /// once, here: one export carries all the methods, so one copy of each refusal serves them all.
+    /// Every plugin method. The checks the methods share (a name that must be a string, a callback that must be
+    /// a function) are made once, here: one export carries all the methods, so one copy of each refusal serves
+    /// them all.
     fn call(&self, method: u32, a: JsValue, b: JsValue) -> JsValue {
-        match method {
-            6 => return self.register_events_impl(a).into(),
-            9 => {
+        let (why, callback) = match method {
+            REGISTER_EVENTS => return self.register_events_impl(a).into(),
+            READY => {
                 let (_, routes) = with(|s| s.bus.ready(self.id));
                 for route in routes {
                     perform(route, None);
                 }
                 return JsValue::UNDEFINED;
             }
-            // The name as a JS string was made once, at registration.
-            10 => return self.label.clone(),
-            12 => {
+            CONFIGURE => {
                 bus_configure(a);
                 return JsValue::UNDEFINED;
             }
-            _ => {}
-        }
-        let (call, why, callback) = match method {
-            0 => ("publish", EVENT_NAME, ""),
-            1 => ("republish", EVENT_NAME, ""),
-            2 => ("subscribe", EVENT_NAME, "the callback must be a function"),
-            3 => ("unsubscribe", EVENT_NAME, ""),
-            4 => ("command", COMMAND_NAME, ""),
-            5 => ("registerCommand", COMMAND_NAME, "the handler must be a function"),
-            7 => ("before", COMMAND_NAME, "the hook must be a function"),
-            8 => ("data", "a data key must be a string", ""),
-            _ => ("registerPlugin", "a plugin name must be a string", ""),
+            PUBLISH | REPUBLISH | UNSUBSCRIBE => (EVENT_NAME, ""),
+            SUBSCRIBE => (EVENT_NAME, "the callback must be a function"),
+            COMMAND => (COMMAND_NAME, ""),
+            REGISTER_COMMAND => (COMMAND_NAME, "the handler must be a function"),
+            BEFORE => (COMMAND_NAME, "the hook must be a function"),
+            DATA => ("a data key must be a string", ""),
+            REGISTER_PLUGIN => ("a plugin name must be a string", ""),
+            // The name as a JS string was made once, at registration.
+            NAMESPACE => return self.label.clone(),
+            _ => return JsValue::UNDEFINED,
         };
+        let call = METHODS.get(method as usize).copied().unwrap_or_default();
         let Some(name) = a.as_string() else {
             // A command answers with a deferred, even to a bad name.
-            if method == 4 {
+            if method == COMMAND {
                 return Deferred::rejected("cxbridge: a command name must be a string").into();
             }
             return refuse(call, why, &a);
@@ -306,9 +369,11 @@ impl Plugin {
         }
         // Every refusal by the core is reported at the end, once.
         let result = match method {
-            0 | 1 => self.publish_named(&name, &b, method == 1).map(|()| JsValue::TRUE),
-            2 => self.subscribe_named(&name, &a, b.unchecked_into()),
-            3 => {
+            PUBLISH | REPUBLISH => self
+                .publish_named(&name, &b, method == REPUBLISH)
+                .map(|()| JsValue::TRUE),
+            SUBSCRIBE => self.subscribe_named(&name, &a, b.unchecked_into()),
+            UNSUBSCRIBE => {
                 let callback = if b.is_undefined() || b.is_null() {
                     None
                 } else if b.is_function() {
@@ -323,8 +388,8 @@ impl Plugin {
                     (!removed.is_empty()).into()
                 })
             }
-            4 => Ok(self.command_named(&name, b).into()),
-            5 => {
+            COMMAND => Ok(self.command_named(&name, b).into()),
+            REGISTER_COMMAND => {
                 let full = if name.contains('.') {
                     name.clone()
                 } else {
@@ -336,8 +401,8 @@ impl Plugin {
                 };
                 with(|s| s.bus.register_command(self.id, &name, handler)).map(|()| JsValue::TRUE)
             }
-            7 => with(|s| s.bus.before(self.id, &name, Callback(b))).map(|()| JsValue::TRUE),
-            8 => self.data_named(&name, b),
+            BEFORE => with(|s| s.bus.before(self.id, &name, Callback(b))).map(|()| JsValue::TRUE),
+            DATA => self.data_named(&name, b),
             _ => Plugin::register(&name).map(JsValue::from),
         };
         result.unwrap_or_else(|e| refuse(call, e.message(), &a))
@@ -426,33 +491,33 @@ impl Plugin {
     /// `plugin.publish(event, data)`: `<Namespace>.<event>` to its subscribers; `false` (with a warning) for an
     /// event in another namespace or a malformed name.
     pub fn publish(&self, event: JsValue, data: JsValue) -> bool {
-        self.call(0, event, data).is_truthy()
+        self.call(PUBLISH, event, data).is_truthy()
     }
 
     /// `plugin.republish(event, data)`: like `publish`, and later subscribers get this data at once.
     pub fn republish(&self, event: JsValue, data: JsValue) -> bool {
-        self.call(1, event, data).is_truthy()
+        self.call(REPUBLISH, event, data).is_truthy()
     }
 
     /// `plugin.subscribe('Other.event', cb)`: the event name, or `false` with a warning.
     pub fn subscribe(&self, event: JsValue, callback: JsValue) -> JsValue {
-        self.call(2, event, callback)
+        self.call(SUBSCRIBE, event, callback)
     }
 
     /// `plugin.unsubscribe(event)` removes this plugin's callbacks for the event; `(event, cb)` only `cb`.
     /// Returns whether anything was removed.
     pub fn unsubscribe(&self, event: JsValue, callback: JsValue) -> bool {
-        self.call(3, event, callback).is_truthy()
+        self.call(UNSUBSCRIBE, event, callback).is_truthy()
     }
 
     /// `plugin.command('Other.cmd', data)`: a deferred. A name without a dot is this plugin's own command.
     pub fn command(&self, command: JsValue, data: JsValue) -> Deferred {
-        self.call(4, command, data).unchecked_into()
+        self.call(COMMAND, command, data).unchecked_into()
     }
 
     /// `plugin.registerCommand(name, fn)`: `fn(e)` with `e = {time, commander, command, deferred, data}`.
     pub fn register_command(&self, name: JsValue, handler: JsValue) -> bool {
-        self.call(5, name, handler).is_truthy()
+        self.call(REGISTER_COMMAND, name, handler).is_truthy()
     }
 
     /// `plugin.registerEvents([names])`: declares the plugin's events (publishing others is still allowed).
@@ -462,20 +527,20 @@ impl Plugin {
 
     /// `plugin.before('Other.cmd', fn)`: `fn(options)` returns the options to use, or a non-object to cancel.
     pub fn before(&self, command: JsValue, hook: JsValue) -> bool {
-        self.call(7, command, hook).is_truthy()
+        self.call(BEFORE, command, hook).is_truthy()
     }
 
     /// `plugin.data(key)` reads `Namespace.key` (or the plugin's own `key`); `plugin.data(key, value)` sets the
     /// plugin's own datum, publishes `<Namespace>.data.<key>` and returns `true`. `undefined` as the value reads.
     pub fn data(&self, key: JsValue, value: JsValue) -> JsValue {
-        self.call(8, key, value)
+        self.call(DATA, key, value)
     }
 
     /// `plugin.ready()`: runs the commands buffered meanwhile, in order. It publishes nothing: as in the vendor's
     /// extension example, a plugin announces itself with `republish('ready')`, so `ready()` adding a second
     /// `<Namespace>.ready` would deliver it twice.
     pub fn ready(&self) {
-        self.call(9, JsValue::UNDEFINED, JsValue::UNDEFINED);
+        self.call(READY, JsValue::UNDEFINED, JsValue::UNDEFINED);
     }
 
     /// The plugin's namespace.
@@ -485,13 +550,13 @@ impl Plugin {
 
     /// `_genesys.widgets.bus.registerPlugin(name)`, as `CXBus.registerPlugin`.
     pub fn register_plugin(&self, name: JsValue) -> JsValue {
-        self.call(11, name, JsValue::UNDEFINED)
+        self.call(REGISTER_PLUGIN, name, JsValue::UNDEFINED)
     }
 }
 
 /// Every plugin method, in one export: the loader puts `publish`, `subscribe`, … on the handles' prototype, each
-/// calling this with its number (the order of `PLUGIN` in js/loader.js). One export instead of twelve: each had
-/// its own wasm-bindgen shim with the arguments' conversions, and wasm-opt copied the method's body into it.
+/// calling this with its number (its place in [`METHODS`]). One export instead of twelve: each had its own
+/// wasm-bindgen shim with the arguments' conversions, and wasm-opt copied the method's body into it.
 #[wasm_bindgen(js_name = pluginCall)]
 pub fn plugin_call(plugin: &Plugin, method: u32, a: JsValue, b: JsValue) -> JsValue {
     plugin.call(method, a, b)

@@ -7,6 +7,8 @@
 use js_sys::{Array, Object};
 use wasm_bindgen::prelude::*;
 
+use crate::core::text;
+
 /// At most this many items or keys are read from one array or object a page hands over.
 pub const MAX_ITEMS: u32 = 10_000;
 
@@ -27,6 +29,14 @@ extern "C" {
     /// A thrown value's text, without running page code that could throw again. Never throws.
     #[wasm_bindgen(js_name = thrownText)]
     pub fn thrown_text(err: &JsValue) -> String;
+
+    /// How many code points the string `v` has. Never throws.
+    #[wasm_bindgen(js_name = stringChars)]
+    fn string_chars(v: &JsValue) -> u32;
+
+    /// The first `limit` code points of the string `v`. Never throws.
+    #[wasm_bindgen(js_name = stringHead)]
+    fn string_head(v: &JsValue, limit: u32) -> JsValue;
 
     #[wasm_bindgen(catch, js_name = stringList)]
     fn string_list_js(v: &JsValue, what: &str, max: u32) -> Result<Array, JsValue>;
@@ -66,4 +76,19 @@ pub fn plain_copy(v: &JsValue, what: &str, depth: u32) -> Result<JsValue, JsValu
 /// `Object.assign(target, source)` for a page's `source` of at most [`MAX_ITEMS`] keys; the error names `what`.
 pub fn assign_from(target: &Object, source: &JsValue, what: &str) -> Result<(), JsValue> {
     assign_from_js(target, source, what, MAX_ITEMS).map(|_| ())
+}
+
+/// A page's value as an error text shows it: a string cut as [`text::shown`] cuts it, of which only the
+/// characters shown are copied into the wasm (a 1 MB name stays in JS); anything else as it is, for the console
+/// to show.
+pub fn shown(v: &JsValue) -> JsValue {
+    if !v.is_string() {
+        return v.clone();
+    }
+    let chars = string_chars(v) as usize;
+    // Our own string of at most SHOWN_CHARS characters: the only part copied into the wasm.
+    let head = string_head(v, text::SHOWN_CHARS as u32)
+        .as_string()
+        .unwrap_or_default();
+    JsValue::from_str(&text::shown_head(&head, chars))
 }

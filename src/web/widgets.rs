@@ -6,7 +6,7 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use super::{bus, webchat};
+use super::{bus, page, webchat};
 use crate::core::text::{concat, shown};
 use crate::core::widgets::{self as core, Load};
 
@@ -65,39 +65,38 @@ fn boot_webchat() -> Result<(), JsValue> {
     Ok(())
 }
 
-/// What `CXBus.loadPlugin(name)` does, for js/widgets.js: the first character says what, the rest is its datum —
-/// `c` start widgets-core, `b` the bus (resolve), `s` a service that is registered (resolve), `f<url>` load the
-/// page's plugin file, `e<message>` fail with the message. `name` is a string of at most 200 characters (the
-/// caller checked). `globals`: the page's `_genesys` may be read.
+/// What `CXBus.loadPlugin(name)` does, for js/widgets.js: `true` to start widgets-core, a string for the URL of
+/// the page's plugin file to load, `undefined` when the plugin is provided (the bus, a registered service), an
+/// `Error` to fail with. `name` is a string of at most 200 characters (the caller checked). `globals`: the page's
+/// `_genesys` may be read.
 #[wasm_bindgen(js_name = widgetsPlugin)]
 pub fn widgets_plugin(name: &str, globals: bool) -> Result<JsValue, JsValue> {
     let load = CONFIG.with(|c| {
         let c = c.borrow();
         core::load_plugin(name, &c.plugins_path, &c.filename_format)
     });
-    let answer: String = match load {
-        Load::Core => "c".into(),
-        Load::Bus => "b".into(),
+    let refusal = match load {
+        Load::Core => return Ok(JsValue::TRUE),
+        Load::Bus => return Ok(JsValue::UNDEFINED),
+        Load::File(url) => return Ok(JsValue::from_str(&url)),
+        Load::Refused(message) => message,
         Load::Service(namespace) => {
             // Loading the service reads its configuration now, as the vendor's plugin file does when it runs.
             if globals {
                 boot_webchat()?;
             }
             if bus::has_plugin(namespace) {
-                "s".into()
-            } else {
-                concat(&[
-                    "ecxbridge: CXBus.loadPlugin('",
-                    &shown(name),
-                    "'): WebChatService is not available: the page has no _genesys.widgets.webchat configuration \
-                     (transport.type 'purecloud-v2-sockets')",
-                ])
+                return Ok(JsValue::UNDEFINED);
             }
+            concat(&[
+                "cxbridge: CXBus.loadPlugin('",
+                &shown(name),
+                "'): WebChatService is not available: the page has no _genesys.widgets.webchat configuration \
+                 (transport.type 'purecloud-v2-sockets')",
+            ])
         }
-        Load::File(url) => concat(&["f", &url]),
-        Load::Refused(message) => concat(&["e", &message]),
     };
-    Ok(JsValue::from_str(&answer))
+    Err(js_sys::Error::new(&refusal).into())
 }
 
 /// widgets-core's `App.ready`, once: after the extensions, before `onReady` (js/widgets.js calls it there).
@@ -115,4 +114,11 @@ pub fn widgets_start(globals: bool) -> Result<(), JsValue> {
     }
     bus::read_main_debug();
     boot_webchat()
+}
+
+/// A page's value as error texts show it ([`page::shown`]: a long string cut to its first characters and its
+/// length), for the messages js/widgets.js writes about extension names and file URLs.
+#[wasm_bindgen(js_name = textShown)]
+pub fn text_shown(value: &JsValue) -> JsValue {
+    page::shown(value)
 }
