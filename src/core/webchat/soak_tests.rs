@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use super::config::Config;
 use super::*;
-use crate::core::guestchat::{MessagePage, Method, RawFrame, WireMember, WireMessage};
+use crate::core::guestchat::{
+    Created, MemberInfo, MessagePage, Method, RawFrame, Reply, WireMember, WireMessage,
+};
 
 /// xorshift64*: deterministic schedules from a seed.
 struct Rng(u64);
@@ -114,7 +116,7 @@ fn text_of(i: u32, repeat: u32) -> String {
 use std::collections::HashMap;
 
 fn cfg() -> Config {
-    super::tests::config(|_| {})
+    super::tests::sim::config(|_| {})
 }
 
 fn param<'a>(url: &'a str, key: &str) -> Option<&'a str> {
