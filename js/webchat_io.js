@@ -57,24 +57,6 @@ export function wcClose(ws) {
   }
 }
 
-/**
- * cb(3, id, fixed) after `ms` (a request's timeout by its id, or a fixed timer by its number; ac's offer timer
- * too). Never throws, nor does wcClearTimer (a page may have replaced setTimeout): no timer is then armed.
- */
-export function wcTimer(cb, ms, id, fixed) {
-  try {
-    return setTimeout(cb, ms, 3, id, fixed);
-  } catch (_) {
-    return undefined;
-  }
-}
-
-export function wcClearTimer(handle) {
-  try {
-    clearTimeout(handle);
-  } catch (_) {}
-}
-
 /** addEventListener (on `target`, or on the window for null) calling cb(kind); returns the function that removes it. */
 export function wcListen(target, type, kind, cb) {
   if (target === null) target = window;

@@ -1,7 +1,7 @@
-//! The WebChatService shell: registers the plugin on the bus, turns commands, HTTP answers, socket frames, timers
-//! and keys into inputs of [`crate::core::webchat::Session`], and performs its outputs with `fetch`, `WebSocket`,
-//! `setTimeout` and sessionStorage (through `js/webchat_io.js`, which calls back through one long-lived closure
-//! owned here). Data crosses in bulk, for size and speed: payloads go out as one JSON string (`wcMake` builds the
+//! The WebChatService shell: registers the plugin on the bus, turns commands, HTTP answers, socket frames and keys
+//! into inputs of [`crate::core::webchat::Session`], and performs its outputs with `fetch`, `WebSocket` and
+//! sessionStorage (through `js/webchat_io.js`, which calls back through one long-lived closure owned here). The
+//! session's timers are one [`Alarm`], set to its next deadline after every input. Data crosses in bulk, for size and speed: payloads go out as one JSON string (`wcMake` builds the
 //! objects and applies prefilters and preprocessors), answers, frames and the snapshot come in as one field string
 //! (`Fields`). Page-supplied values (userData, preprocessors, inputs) stay JS values.
 //!
@@ -17,6 +17,7 @@ use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
 
 use super::bus::{self, NativeCommand};
+use super::clock::{self, Alarm};
 use super::deferred::Deferred;
 use super::page::{self, global_at};
 use crate::core::guestchat::{
@@ -27,7 +28,7 @@ use crate::core::webchat::config::{self, Config, Value as Cv};
 use crate::core::webchat::transcript::{AgentInfo, ChatMessage};
 use crate::core::webchat::{
     self as wc, Ajax, AjaxBody, Command, Ctx, Event, Filter, HttpResult, Output, Session, SessionData,
-    Snapshot, Timer, Value,
+    Snapshot, Value,
 };
 
 const NS: &str = "WebChatService";
@@ -48,11 +49,6 @@ extern "C" {
     fn wc_socket(url: &str, gen: u32, cb: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcClose)]
     fn wc_close(ws: &JsValue);
-    /// Also ac's offer timer (its tick ignores the arguments). Never throws.
-    #[wasm_bindgen(js_name = wcTimer)]
-    pub(crate) fn wc_timer(cb: &JsValue, ms: u32, id: u32, fixed: u32) -> JsValue;
-    #[wasm_bindgen(js_name = wcClearTimer)]
-    pub(crate) fn wc_clear_timer(handle: &JsValue);
     #[wasm_bindgen(js_name = wcListen)]
     fn wc_listen(target: &JsValue, kind: &str, event: u32, cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = wcStorage)]
@@ -99,7 +95,6 @@ struct Shell {
     /// What to decode each open request's answer as.
     expects: Vec<(u32, Expect)>,
     next_cmd: u32,
-    timers: Vec<(Timer, JsValue)>,
     socket: JsValue,
     socket_gen: u32,
     /// How many of the core's prefilters `js/webchat_io.js` has compiled (it rebuilds them when this changes).
@@ -127,13 +122,12 @@ fn callback_js() -> JsValue {
     with(|sh| sh.cb.clone()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// What `js/webchat_io.js` reports: a fetch answer (0) or failure (1), a socket event (2), a timer (3), the page
-/// hidden (4), a key in a typing-preview input (5).
+/// What `js/webchat_io.js` reports: a fetch answer (0) or failure (1), a socket event (2), the page hidden (4), a
+/// key in a typing-preview input (5).
 fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, s3: Option<String>) {
     match kind {
         0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, s3),
         2 => on_socket(a as u32, b, s1),
-        3 => on_timer(a as u32, b),
         4 => drive(|core, c| core.page_hide(c)),
         _ => drive(|core, c| core.key(c)),
     }
@@ -151,7 +145,7 @@ fn shell() -> Option<&'static RefCell<Shell>> {
 
 fn ctx() -> Ctx {
     Ctx {
-        now: js_sys::Date::now(),
+        now: clock::now(),
         random: js_sys::Math::random(),
     }
 }
@@ -168,13 +162,27 @@ fn drive(f: impl FnOnce(&mut Session, Ctx)) {
     flush();
 }
 
-/// The non-generic half of [`drive`]: one copy of the output loop, not one per input kind.
+/// The non-generic half of [`drive`]: one copy of the output loop, not one per input kind. Then the alarm is set
+/// to the session's next deadline.
 #[inline(never)]
 fn flush() {
     let outputs = with(|sh| sh.core.take_outputs()).unwrap_or_default();
     for o in outputs {
         perform(o);
     }
+    let next = with(|sh| sh.core.next_deadline()).flatten();
+    ALARM.with(|a| a.set(next));
+}
+
+thread_local! {
+    /// The session's timers: one alarm, set to the earliest.
+    static ALARM: Alarm = Alarm::new(on_alarm);
+}
+
+fn on_alarm() {
+    // A timer that fired a little early fires nothing and is set again for the same deadline.
+    ALARM.with(Alarm::fired);
+    drive(|core, c| core.expire(c));
 }
 
 /// Removes and returns the value under `key` in a keyed list.
@@ -350,7 +358,6 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         deferreds: Vec::new(),
         expects: Vec::new(),
         next_cmd: 1,
-        timers: Vec::new(),
         socket: JsValue::NULL,
         socket_gen: 0,
         synced_filters: 0,
@@ -644,22 +651,6 @@ fn perform(o: Output) {
                 wc_close(&ws);
             }
         }
-        Output::Arm { timer, ms } => {
-            let prev = with(|sh| (take(&mut sh.timers, &timer), sh.cb.clone()));
-            if let Some((old, cb)) = prev {
-                if let Some(h) = old {
-                    wc_clear_timer(&h);
-                }
-                let (id, fixed) = timer_key(timer);
-                let h = wc_timer(&cb, ms, id, fixed);
-                with(|sh| sh.timers.push((timer, h)));
-            }
-        }
-        Output::Cancel(timer) => {
-            if let Some(Some(h)) = with(|sh| take(&mut sh.timers, &timer)) {
-                wc_clear_timer(&h);
-            }
-        }
         Output::Publish(e) => {
             let e = with(|sh| match sh.held.as_mut() {
                 Some(list) => {
@@ -693,42 +684,6 @@ fn perform(o: Output) {
             }
         }
     }
-}
-
-/// A timer as two numbers for `wcTimer`: a request's id (0 for the others) and which fixed timer (0 for a request).
-fn timer_key(t: Timer) -> (u32, u32) {
-    match t {
-        Timer::Heartbeat => (0, 1),
-        Timer::Reconnect => (0, 2),
-        Timer::AgentTyping => (0, 3),
-        Timer::ClientTyping => (0, 4),
-        Timer::Poll => (0, 5),
-        Timer::SendRetry => (0, 6),
-        Timer::CatchUp => (0, 7),
-        Timer::Restore => (0, 8),
-        Timer::Request(n) => (n, 0),
-    }
-}
-
-fn timer_of(id: u32, fixed: u32) -> Option<Timer> {
-    Some(match fixed {
-        0 => Timer::Request(id),
-        1 => Timer::Heartbeat,
-        2 => Timer::Reconnect,
-        3 => Timer::AgentTyping,
-        4 => Timer::ClientTyping,
-        5 => Timer::Poll,
-        6 => Timer::SendRetry,
-        7 => Timer::CatchUp,
-        8 => Timer::Restore,
-        _ => return None,
-    })
-}
-
-fn on_timer(id: u32, fixed: u32) {
-    let Some(timer) = timer_of(id, fixed) else { return };
-    with(|sh| take(&mut sh.timers, &timer));
-    drive(|core, c| core.timer(timer, c));
 }
 
 fn settle(cmd: u32, value: Value, ok: bool) {

@@ -301,7 +301,8 @@ pub const COMMANDS: &[&str] = &[
     "verifySession",
 ];
 
-/// A timer the shell arms; arming one that is armed replaces it.
+/// A timer of the machine; arming one that is armed replaces its deadline. The shell keeps one alarm for the
+/// earliest ([`super::Session::next_deadline`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Timer {
     Heartbeat,
@@ -328,11 +329,6 @@ pub enum Output {
     },
     SocketSend(String),
     SocketClose,
-    Arm {
-        timer: Timer,
-        ms: u32,
-    },
-    Cancel(Timer),
     Publish(Event),
     Resolve {
         cmd: u32,

@@ -4,6 +4,7 @@ use super::*;
 
 impl Session {
     pub fn command(&mut self, cmd: u32, command: Command, ctx: Ctx) {
+        self.now = ctx.now;
         if self.config.is_none() {
             // Registered before it is configured (a page without `_genesys.widgets.webchat` at load, or an npm
             // app): every command says which configuration is missing.

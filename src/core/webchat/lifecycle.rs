@@ -6,6 +6,7 @@ use crate::core::guestchat::{Created, MemberInfo};
 impl Session {
     /// Sets the configuration; a snapshot waiting for it is restored now.
     pub fn configure(&mut self, config: Config, ctx: Ctx) {
+        self.now = ctx.now;
         self.config = Some(config);
         if self.booted {
             self.announce();
@@ -20,6 +21,7 @@ impl Session {
 
     /// The page loaded with (maybe) a stored snapshot.
     pub fn boot(&mut self, snapshot: Option<Snapshot>, ctx: Ctx) {
+        self.now = ctx.now;
         self.booted = true;
         if self.config.is_some() {
             self.announce();
@@ -48,6 +50,7 @@ impl Session {
     /// the shipped service reads them): `config` is the configuration with those overrides, used for this chat's
     /// creation only.
     pub fn start_chat_with(&mut self, cmd: u32, info: MemberInfo, config: Config, ctx: Ctx) {
+        self.now = ctx.now;
         if self.config.is_none() {
             self.refuse(cmd, NOT_CONFIGURED);
             return;

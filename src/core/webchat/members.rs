@@ -16,6 +16,7 @@ impl Session {
 
     /// A key in the registered typing-preview input.
     pub fn key(&mut self, ctx: Ctx) {
+        self.now = ctx.now;
         if self.phase != Phase::Active {
             return;
         }

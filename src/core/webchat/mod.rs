@@ -236,6 +236,10 @@ pub struct Session {
     booted: bool,
     /// `ready` and `capabilitiesChanged` were published.
     announced: bool,
+    /// The armed timers and their deadlines.
+    timers: Vec<(Timer, f64)>,
+    /// The time of the input being handled: timers are armed from it.
+    now: f64,
 }
 
 impl Default for Session {
@@ -330,6 +334,8 @@ impl Session {
             catch_up_on_open: false,
             booted: false,
             announced: false,
+            timers: Vec::new(),
+            now: 0.0,
         }
     }
 
@@ -400,12 +406,55 @@ impl Session {
         ajax
     }
 
+    /// Arms `timer` to fire `ms` from now, replacing its deadline if it was armed. Out of line: ~20 call sites.
+    #[inline(never)]
     fn arm(&mut self, timer: Timer, ms: u32) {
-        self.out.push(Output::Arm { timer, ms });
+        let at = self.now + f64::from(ms);
+        match self.timers.iter_mut().find(|(t, _)| *t == timer) {
+            Some(entry) => entry.1 = at,
+            None => self.timers.push((timer, at)),
+        }
     }
 
+    #[inline(never)]
     fn cancel(&mut self, timer: Timer) {
-        self.out.push(Output::Cancel(timer));
+        self.timers.retain(|(t, _)| *t != timer);
+    }
+
+    /// The armed timers and their deadlines (ms on the clock of [`Ctx::now`]).
+    pub fn timers(&self) -> &[(Timer, f64)] {
+        &self.timers
+    }
+
+    /// When the machine next needs to be told the time ([`Session::expire`]); `None` when no timer is armed.
+    pub fn next_deadline(&self) -> Option<f64> {
+        self.timers.iter().map(|(_, at)| *at).reduce(f64::min)
+    }
+
+    /// The time has come for every timer due by `ctx.now`: each fires, in deadline order. A timer armed while
+    /// they fire waits for the next call, even if it is due already.
+    pub fn expire(&mut self, ctx: Ctx) {
+        self.now = ctx.now;
+        let mut due: Vec<(Timer, f64)> = self
+            .timers
+            .iter()
+            .filter(|(_, at)| *at <= ctx.now)
+            .copied()
+            .collect();
+        // Earliest first (a few timers at most: a scan, not a sort).
+        while let Some(i) = (0..due.len()).reduce(|a, b| {
+            if due.get(b).map(|x| x.1) < due.get(a).map(|x| x.1) {
+                b
+            } else {
+                a
+            }
+        }) {
+            let (timer, at) = due.remove(i);
+            // Still armed for that deadline (an earlier one may have cancelled or re-armed it).
+            if self.timers.contains(&(timer, at)) {
+                self.timer(timer, ctx);
+            }
+        }
     }
 
     fn journey_progress(&mut self, state: &'static str, error: Option<(i32, String)>) {
@@ -437,6 +486,7 @@ impl Session {
     }
 
     pub fn http(&mut self, id: u32, result: HttpResult, ctx: Ctx) {
+        self.now = ctx.now;
         let Some(pos) = self.pending.iter().position(|(i, _)| *i == id) else {
             return; // timed out already, or from an ended session
         };
@@ -472,7 +522,10 @@ impl Session {
         }
     }
 
+    /// `timer` fires (it is disarmed first; what it does may arm it again).
     pub fn timer(&mut self, timer: Timer, ctx: Ctx) {
+        self.now = ctx.now;
+        self.cancel(timer);
         match timer {
             Timer::Request(id) => {
                 if self.pending.iter().any(|(i, _)| *i == id) {

@@ -67,6 +67,7 @@ impl Session {
 
     /// The page is going away: record "last alive" so the next page measures `restoreTimeout` from now.
     pub fn page_hide(&mut self, ctx: Ctx) {
+        self.now = ctx.now;
         self.save(ctx.now);
     }
 

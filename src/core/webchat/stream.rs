@@ -18,6 +18,7 @@ impl Session {
 
     /// The socket opened.
     pub fn socket_open(&mut self, ctx: Ctx) {
+        self.now = ctx.now;
         if self.sock != Sock::Opening || !self.is_active() {
             return;
         }
@@ -81,6 +82,7 @@ impl Session {
 
     /// The socket closed or failed (any reason).
     pub fn socket_closed(&mut self, ctx: Ctx) {
+        self.now = ctx.now;
         if self.sock == Sock::Closed || !self.is_active() {
             self.sock = Sock::Closed;
             return;
@@ -119,6 +121,7 @@ impl Session {
 
     /// A text frame arrived (already decoded into a [`crate::core::guestchat::RawFrame`] and classified).
     pub fn frame(&mut self, raw: crate::core::guestchat::RawFrame, ctx: Ctx) {
+        self.now = ctx.now;
         if self.sock != Sock::Open || !self.is_active() {
             return;
         }

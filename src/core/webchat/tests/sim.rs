@@ -15,7 +15,6 @@ pub(super) struct Sim {
     pub(super) s: Session,
     pub(super) now: f64,
     pub(super) random: f64,
-    pub(super) timers: HashMap<Timer, f64>,
     /// Open requests by id.
     pub(super) http: Vec<(u32, Request)>,
     pub(super) socket_open_urls: Vec<String>,
@@ -128,7 +127,6 @@ impl Sim {
             s: Session::new(),
             now: 1_000_000.0,
             random: 0.5,
-            timers: HashMap::new(),
             http: Vec::new(),
             socket_open_urls: Vec::new(),
             socket_closes: 0,
@@ -161,12 +159,6 @@ impl Sim {
                 Output::SocketOpen { url } => self.socket_open_urls.push(url),
                 Output::SocketSend(_) => {}
                 Output::SocketClose => self.socket_closes += 1,
-                Output::Arm { timer, ms } => {
-                    self.timers.insert(timer, self.now + f64::from(ms));
-                }
-                Output::Cancel(t) => {
-                    self.timers.remove(&t);
-                }
                 Output::Publish(e) => self.events.push(e),
                 Output::Resolve { cmd, value } => self.resolved.push((cmd, value)),
                 Output::Reject { cmd, value } => self.rejected.push((cmd, value)),
@@ -190,19 +182,28 @@ impl Sim {
         let end = self.now + ms;
         loop {
             let next = self
-                .timers
+                .s
+                .timers()
                 .iter()
-                .filter(|(_, t)| **t <= end)
-                .min_by(|a, b| a.1.total_cmp(b.1))
-                .map(|(k, t)| (*k, *t));
+                .filter(|(_, t)| *t <= end)
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .copied();
             let Some((timer, at)) = next else { break };
-            self.timers.remove(&timer);
             self.now = at.max(self.now);
             let ctx = self.ctx();
             self.s.timer(timer, ctx);
             self.drain();
         }
         self.now = end;
+    }
+
+    /// When `timer` is due, if it is armed.
+    pub(super) fn deadline(&self, timer: Timer) -> Option<f64> {
+        self.s
+            .timers()
+            .iter()
+            .find(|(t, _)| *t == timer)
+            .map(|(_, at)| *at)
     }
 
     /// The open request whose method and URL match, removed from the open list.

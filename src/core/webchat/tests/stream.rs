@@ -20,12 +20,12 @@ fn heartbeat_silence_disconnects_then_reconnects_with_backoff_and_catches_up() {
     assert_eq!(sim.names(), vec!["disconnected"]);
     assert_eq!(sim.socket_closes, 1);
     // Reconnect after 2 s × (0.5 + 0.5 × random): random = 0.5 → 1500 ms.
-    assert_eq!(sim.timers.get(&Timer::Reconnect), Some(&(sim.now + 1500.0)));
+    assert_eq!(sim.deadline(Timer::Reconnect), Some(sim.now + 1500.0));
     sim.advance(1500.0);
     assert_eq!(sim.socket_open_urls.len(), 2);
     // The open fails: backoff doubles (4 s × 0.75 = 3 s) and it counts as a connection problem.
     sim.closed();
-    assert_eq!(sim.timers.get(&Timer::Reconnect), Some(&(sim.now + 3000.0)));
+    assert_eq!(sim.deadline(Timer::Reconnect), Some(sim.now + 3000.0));
     sim.random = 0.0;
     sim.advance(3000.0);
     assert_eq!(sim.socket_open_urls.len(), 3);
