@@ -28,7 +28,7 @@ use crate::core::webchat::config::{self, Config, Value as Cv};
 use crate::core::webchat::transcript::{AgentInfo, ChatMessage};
 use crate::core::webchat::{
     self as wc, Ajax, AjaxBody, Command, Ctx, Event, Filter, HttpResult, Output, Session, SessionData,
-    Snapshot, Value,
+    Snapshot, Value, Verb,
 };
 
 const NS: &str = "WebChatService";
@@ -373,7 +373,8 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     let leaked: &'static RefCell<Shell> = Box::leak(Box::new(RefCell::new(shell)));
     SHELL.with(|s| s.set(Some(leaked)));
 
-    bus::register_native_plugin(NS, wc::COMMANDS, Rc::new(on_command))?;
+    let names: Vec<&str> = wc::COMMANDS.iter().map(|c| c.0).collect();
+    bus::register_native_plugin(NS, &names, Rc::new(on_command))?;
 
     // Until configured, a page's own plugin named WebChatService may take the name.
     bus::set_yields(NS, true);
@@ -409,16 +410,14 @@ pub(crate) fn after_replay() {
 
 fn on_command(nc: NativeCommand) {
     let data = nc.data.clone();
-    // By position in `wc::COMMANDS` (the names the bus routes here; tests/web_webchat.rs pins its order): one
-    // loop over the list instead of 24 string comparisons.
-    let index = wc::COMMANDS.iter().position(|c| *c == nc.command);
-    if index.is_some_and(|i| i > 0) && with(|sh| sh.core.config().is_none()) == Some(true) {
+    let verb = Verb::named(&nc.command);
+    if verb.is_some_and(|v| v != Verb::Configure) && with(|sh| sh.core.config().is_none()) == Some(true) {
         // Not configured yet: every command but `configure` says what is missing.
         nc.deferred.reject(&s(wc::NOT_CONFIGURED));
         return;
     }
-    let command = match index {
-        Some(0) => {
+    let command = match verb {
+        Some(Verb::Configure) => {
             if with(|sh| sh.core.is_active()) == Some(true) {
                 // The chat in progress talks to the configured server; a new configuration is for the next one.
                 nc.deferred.reject(&error(
@@ -435,7 +434,7 @@ fn on_command(nc: NativeCommand) {
             }
             return;
         }
-        Some(1) => match member_info(&data) {
+        Some(Verb::StartChat) => match member_info(&data) {
             Ok(info) => match start_override(&data) {
                 None => Command::StartChat(info),
                 Some(Ok(config)) => {
@@ -454,31 +453,35 @@ fn on_command(nc: NativeCommand) {
                 return;
             }
         },
-        Some(2) => Command::EndChat,
-        Some(3) => Command::SendMessage(message_text(&data)),
-        Some(6) => match regexps(&get(&data, "regex"), false).and_then(|mut l| l.pop()) {
-            Some(f) => Command::SendFilteredMessage(message_text(&data), f),
-            None => {
-                nc.deferred.reject(&s(wc::BAD_FILTERS));
-                return;
+        Some(Verb::EndChat) => Command::EndChat,
+        Some(Verb::SendMessage) => Command::SendMessage(message_text(&data)),
+        Some(Verb::SendFilteredMessage) => {
+            match regexps(&get(&data, "regex"), false).and_then(|mut l| l.pop()) {
+                Some(f) => Command::SendFilteredMessage(message_text(&data), f),
+                None => {
+                    nc.deferred.reject(&s(wc::BAD_FILTERS));
+                    return;
+                }
             }
-        },
-        Some(7) => Command::AddPrefilter(regexps(&get(&data, "filters"), true).unwrap_or_default()),
-        Some(5) => Command::SendTyping,
-        Some(4) => Command::SendCustomNotice,
-        Some(17) => Command::SendFile,
-        Some(18) => Command::DownloadFile,
-        Some(20) => Command::FetchHistory,
-        Some(13) => Command::Restore {
+        }
+        Some(Verb::AddPrefilter) => {
+            Command::AddPrefilter(regexps(&get(&data, "filters"), true).unwrap_or_default())
+        }
+        Some(Verb::SendTyping) => Command::SendTyping,
+        Some(Verb::SendCustomNotice) => Command::SendCustomNotice,
+        Some(Verb::SendFile) => Command::SendFile,
+        Some(Verb::DownloadFile) => Command::DownloadFile,
+        Some(Verb::FetchHistory) => Command::FetchHistory,
+        Some(Verb::Restore) => Command::Restore {
             internal: nc.commander == NS,
         },
-        Some(9) => Command::Poll {
+        Some(Verb::Poll) => Command::Poll {
             internal: nc.commander == NS,
         },
-        Some(10) => Command::StartPoll,
-        Some(11) => Command::StopPoll,
-        Some(12) => Command::ResetPollExceptions,
-        Some(8) => {
+        Some(Verb::StartPoll) => Command::StartPoll,
+        Some(Verb::StopPoll) => Command::StopPoll,
+        Some(Verb::ResetPollExceptions) => Command::ResetPollExceptions,
+        Some(Verb::UpdateUserData) => {
             if !page::is_plain_object(&data) {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
@@ -499,16 +502,16 @@ fn on_command(nc: NativeCommand) {
             }
             Command::UpdateUserData
         }
-        Some(14) => Command::GetTranscript,
-        Some(15) => Command::GetAgents,
-        Some(16) => Command::GetStats,
-        Some(19) => Command::GetSessionData,
-        Some(23) => Command::VerifySession,
-        Some(21) => {
+        Some(Verb::GetTranscript) => Command::GetTranscript,
+        Some(Verb::GetAgents) => Command::GetAgents,
+        Some(Verb::GetStats) => Command::GetStats,
+        Some(Verb::GetSessionData) => Command::GetSessionData,
+        Some(Verb::VerifySession) => Command::VerifySession,
+        Some(Verb::RegisterTypingPreviewInput) => {
             register_typing_input(&data, &nc.deferred);
             return;
         }
-        Some(22) => {
+        Some(Verb::RegisterPreProcessor) => {
             let f = get(&data, "preprocessor");
             match wc_pre(&f) {
                 None => nc.deferred.resolve(&f),

@@ -273,33 +273,69 @@ pub const EVENTS: &[&str] = &[
     "connectionRestored",
 ];
 
-/// Every command WebChatService answers.
-pub const COMMANDS: &[&str] = &[
-    "configure",
-    "startChat",
-    "endChat",
-    "sendMessage",
-    "sendCustomNotice",
-    "sendTyping",
-    "sendFilteredMessage",
-    "addPrefilter",
-    "updateUserData",
-    "poll",
-    "startPoll",
-    "stopPoll",
-    "resetPollExceptions",
-    "restore",
-    "getTranscript",
-    "getAgents",
-    "getStats",
-    "sendFile",
-    "downloadFile",
-    "getSessionData",
-    "fetchHistory",
-    "registerTypingPreviewInput",
-    "registerPreProcessor",
-    "verifySession",
+/// A WebChatService command, named: what the bus routes here by its vendor name ([`COMMANDS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verb {
+    Configure,
+    StartChat,
+    EndChat,
+    SendMessage,
+    SendCustomNotice,
+    SendTyping,
+    SendFilteredMessage,
+    AddPrefilter,
+    UpdateUserData,
+    Poll,
+    StartPoll,
+    StopPoll,
+    ResetPollExceptions,
+    Restore,
+    GetTranscript,
+    GetAgents,
+    GetStats,
+    SendFile,
+    DownloadFile,
+    GetSessionData,
+    FetchHistory,
+    RegisterTypingPreviewInput,
+    RegisterPreProcessor,
+    VerifySession,
+}
+
+/// Every command WebChatService answers, by the vendor's name.
+pub const COMMANDS: [(&str, Verb); 24] = [
+    ("configure", Verb::Configure),
+    ("startChat", Verb::StartChat),
+    ("endChat", Verb::EndChat),
+    ("sendMessage", Verb::SendMessage),
+    ("sendCustomNotice", Verb::SendCustomNotice),
+    ("sendTyping", Verb::SendTyping),
+    ("sendFilteredMessage", Verb::SendFilteredMessage),
+    ("addPrefilter", Verb::AddPrefilter),
+    ("updateUserData", Verb::UpdateUserData),
+    ("poll", Verb::Poll),
+    ("startPoll", Verb::StartPoll),
+    ("stopPoll", Verb::StopPoll),
+    ("resetPollExceptions", Verb::ResetPollExceptions),
+    ("restore", Verb::Restore),
+    ("getTranscript", Verb::GetTranscript),
+    ("getAgents", Verb::GetAgents),
+    ("getStats", Verb::GetStats),
+    ("sendFile", Verb::SendFile),
+    ("downloadFile", Verb::DownloadFile),
+    ("getSessionData", Verb::GetSessionData),
+    ("fetchHistory", Verb::FetchHistory),
+    ("registerTypingPreviewInput", Verb::RegisterTypingPreviewInput),
+    ("registerPreProcessor", Verb::RegisterPreProcessor),
+    ("verifySession", Verb::VerifySession),
 ];
+
+impl Verb {
+    /// The command the bus routed by `name`; `None` for a name WebChatService does not answer.
+    pub fn named(name: &str) -> Option<Verb> {
+        COMMANDS.iter().find(|c| c.0 == name).map(|c| c.1)
+    }
+}
 
 /// A timer of the machine; arming one that is armed replaces its deadline. The shell keeps one alarm for the
 /// earliest ([`super::Session::next_deadline`]).
