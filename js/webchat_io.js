@@ -93,10 +93,10 @@ export function wcSend(ws, text) {
 let regexps = [];
 const preprocessors = [];
 
-/** The core's prefilter list changed: compile it again (JSON `[{source, flags}]`). */
+/** The core's prefilter list changed: compile it again (JSON `{filters: [{source, flags}]}`). */
 export function wcFilters(json) {
   regexps = [];
-  for (const f of JSON.parse(json)) {
+  for (const f of JSON.parse(json).filters) {
     try {
       regexps.push(new RegExp(f.source, f.flags));
     } catch (e) {

@@ -23,12 +23,10 @@ use super::page::{self, global_at};
 use crate::core::guestchat::{
     Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
 };
-use crate::core::text as json;
 use crate::core::webchat::config::{self, Config, Value as Cv};
-use crate::core::webchat::transcript::{AgentInfo, ChatMessage};
 use crate::core::webchat::{
-    self as wc, Ajax, AjaxBody, Command, Ctx, Event, Filter, HttpResult, Output, Session, SessionData,
-    Snapshot, Value, Verb,
+    self as wc, payload, Command, Ctx, Event, Filter, HttpResult, Output, Session, SessionData, Snapshot,
+    Value, Verb,
 };
 
 const NS: &str = "WebChatService";
@@ -671,7 +669,7 @@ fn perform(o: Output) {
         Output::Reject { cmd, value } => settle(cmd, value, false),
         Output::Store(snap) => match snap {
             Some(snap) => {
-                wc_storage(1, Some(snapshot_json(&snap)));
+                wc_storage(1, Some(payload::snapshot(&snap)));
             }
             None => {
                 wc_storage(2, None);
@@ -702,355 +700,34 @@ fn settle(cmd: u32, value: Value, ok: bool) {
 }
 
 fn value_js(v: Value) -> JsValue {
-    let mut w = W::new();
     match v {
-        Value::Undefined => return JsValue::UNDEFINED,
-        Value::Text(t) => return s(&t),
+        Value::Undefined => JsValue::UNDEFINED,
+        Value::Text(t) => s(&t),
         Value::Filters(_) => {
             sync_regexps();
-            return wc_regexps();
+            wc_regexps()
         }
-        Value::UserData => {
-            return with(|sh| sh.user_data.clone())
-                .map(JsValue::from)
-                .unwrap_or(JsValue::UNDEFINED)
-        }
-        Value::Ajax(a) => ajax_w(&mut w, "", &a),
-        Value::Transcript(pairs) => {
-            // `{messages, originalMessages}`: every message delivered so far, with its server original.
-            let session = current_session();
-            let cid = conversation_of(&session);
-            w.open("");
-            w.list("messages");
-            for (wire, m) in &pairs {
-                message_w(&mut w, "", m, &wire.sender_id, false);
-            }
-            w.end(']');
-            w.list("originalMessages");
-            for (wire, _) in &pairs {
-                wire_w(&mut w, "", wire, cid);
-            }
-            w.end(']');
-            w.end('}');
-        }
-        Value::Agents(a) => {
-            w.open("");
-            agents_w(&mut w, "agents", &a);
-            w.end('}');
-        }
-        Value::Stats(st) => {
-            w.open("");
-            agents_w(&mut w, "agents", &st.agents);
-            w.on("startTime", st.start_time);
-            w.on("endTime", st.end_time);
-            w.on("duration", st.duration);
-            w.end('}');
-        }
-        Value::SessionData(d) => session_w(&mut w, "", &d, true),
-        Value::SessionActive(b) => {
-            w.open("");
-            w.b("sessionActive", b);
-            w.end('}');
-        }
-        Value::Xhr(status) => {
-            // `wcMake` turns the marker into a jqXHR-like object (its methods added).
-            w.open("");
-            w.n(XHR, 1.0);
-            w.n("readyState", 4.0);
-            w.n("status", f64::from(status));
-            w.s("statusText", status_text(status));
-            w.s("responseText", "");
-            w.end('}');
-        }
+        Value::UserData => with(|sh| sh.user_data.clone())
+            .map(JsValue::from)
+            .unwrap_or(JsValue::UNDEFINED),
+        v => match payload::value(&v, &current_session()) {
+            Some(json) => make(&json),
+            None => JsValue::UNDEFINED,
+        },
     }
-    make(w)
 }
 
 // ----- payloads -------------------------------------------------------------------------------------------------
 
-/// Event payloads and resolutions are written here as one JSON string and made into the vendor-shaped object by
-/// `wcMake` in one call: a field costs a few bytes of writer calls instead of a key, a value and a
-/// `Reflect.set` crossing each. Numbers are ms timestamps, durations and counts: integers.
-struct W(String);
-
-impl W {
-    fn new() -> Self {
-        W(String::new())
-    }
-
-    /// A key (empty for an array item or the top level), after a comma when something came before.
-    fn key(&mut self, k: &str) {
-        if !matches!(self.0.as_bytes().last(), None | Some(b'{' | b'[' | b':')) {
-            self.0.push(',');
-        }
-        if !k.is_empty() {
-            json::push_str(&mut self.0, k);
-            self.0.push(':');
-        }
-    }
-
-    fn raw(&mut self, k: &str, v: &str) {
-        self.key(k);
-        self.0.push_str(v);
-    }
-
-    fn s(&mut self, k: &str, v: &str) {
-        self.key(k);
-        json::push_str(&mut self.0, v);
-    }
-
-    fn n(&mut self, k: &str, v: f64) {
-        self.key(k);
-        json::push_num(&mut self.0, v);
-    }
-
-    /// A time, or `false` without one (the vendor's `getStats` and `disconnectedTime`).
-    fn on(&mut self, k: &str, v: Option<f64>) {
-        match v {
-            Some(v) => self.n(k, v),
-            None => self.raw(k, "false"),
-        }
-    }
-
-    /// A key whose value is `undefined` (present, as the vendor's objects have it; `wcMake` sets it).
-    fn u(&mut self, k: &str) {
-        self.s(k, UNDEFINED);
-    }
-
-    fn b(&mut self, k: &str, v: bool) {
-        self.raw(k, if v { "true" } else { "false" });
-    }
-
-    fn open(&mut self, k: &str) {
-        self.raw(k, "{");
-    }
-
-    fn list(&mut self, k: &str) {
-        self.raw(k, "[");
-    }
-
-    fn end(&mut self, c: char) {
-        self.0.push(c);
-    }
-}
-
-/// The page-side object for a payload written by [`W`] (null when every message of a `messageReceived` was
-/// prefiltered away).
-fn make(w: W) -> JsValue {
+/// The page-side object for a payload the core wrote as JSON (null when every message of a `messageReceived`
+/// was prefiltered away).
+fn make(json: &str) -> JsValue {
     sync_regexps();
-    wc_make(&w.0)
-}
-
-/// The value `wcMake` makes `undefined` (a key present with no value, as in the vendor's objects).
-const UNDEFINED: &str = "\u{0}u";
-/// The key `wcMake` turns into a jqXHR-like object.
-const XHR: &str = "\u{0}xhr";
-
-/// The vendor's session object (`getSessionData`; `started`'s `data` with `full` false: its four keys). With
-/// the JWT and the stream URL: [`public_session_w`] is what analytics and the debug log get.
-fn session_w(w: &mut W, k: &str, d: &SessionData, full: bool) {
-    w.open(k);
-    match d {
-        SessionData::NoChat => {
-            for key in [
-                "jwt",
-                "conversationId",
-                "memberId",
-                "WebSocketUrl",
-                "lastMessageId",
-            ] {
-                w.u(key);
-            }
-            w.s("displayName", "");
-            w.s("nextMsgURL", "");
-        }
-        SessionData::Live {
-            jwt,
-            conversation_id,
-            member_id,
-            web_socket_url,
-            last_message_id,
-            restored,
-        } => {
-            let restored = *restored && full;
-            w.s("jwt", jwt);
-            w.s("conversationId", conversation_id);
-            w.s("memberId", member_id);
-            if restored {
-                w.s("displayName", "");
-            }
-            w.s("WebSocketUrl", web_socket_url);
-            if restored {
-                w.s("nextMsgURL", "");
-            }
-            if full {
-                match last_message_id {
-                    Some(id) => w.s("lastMessageId", id),
-                    None => w.u("lastMessageId"),
-                }
-            }
-        }
-        SessionData::Ended => {}
-    }
-    w.end('}');
-}
-
-/// `started`'s data for analytics and the debug log: the ids only, never the JWT or the stream URL.
-fn public_session_w(w: &mut W, k: &str, d: &SessionData) {
-    w.open(k);
-    if let SessionData::Live {
-        conversation_id,
-        member_id,
-        ..
-    } = d
-    {
-        w.s("conversationId", conversation_id);
-        w.s("memberId", member_id);
-    }
-    w.end('}');
+    wc_make(json)
 }
 
 fn current_session() -> SessionData {
     with(|sh| sh.core.session_data()).unwrap_or_default()
-}
-
-fn conversation_of(d: &SessionData) -> &str {
-    match d {
-        SessionData::Live { conversation_id, .. } => conversation_id,
-        _ => "",
-    }
-}
-
-/// A server message as the stream's `eventBody` has it: `{id, sender: {id}, body, bodyType, timestamp,
-/// conversation: {id}}`.
-fn wire_w(w: &mut W, k: &str, m: &WireMessage, conversation: &str) {
-    w.open(k);
-    w.s("id", &m.id);
-    w.open("sender");
-    w.s("id", &m.sender_id);
-    w.end('}');
-    w.s("body", &m.body);
-    w.s("bodyType", &m.body_type);
-    if m.timestamp.is_empty() {
-        // Kept as ms only (the transcript stores the text for the guest's own messages): the server's format.
-        w.s("timestamp", &iso_time(m.timestamp_ms));
-    } else {
-        w.s("timestamp", &m.timestamp);
-    }
-    w.open("conversation");
-    w.s("id", conversation);
-    w.end('}');
-    w.end('}');
-}
-
-/// `ms` since the epoch as ISO 8601 UTC with milliseconds (`2026-01-02T03:04:05.678Z`), as Genesys writes them.
-fn iso_time(ms: f64) -> String {
-    let ms = if ms.is_finite() { ms as i64 } else { 0 };
-    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = String::with_capacity(24);
-    let mut num = |v: i64, width: usize, sep: &str| {
-        let digits = v.unsigned_abs();
-        let mut t = String::new();
-        json::push_num(&mut t, digits as f64);
-        for _ in t.len()..width {
-            out.push('0');
-        }
-        out.push_str(&t);
-        out.push_str(sep);
-    };
-    num(year, 4, "-");
-    num(month, 2, "-");
-    num(day, 2, "T");
-    num(rem / 3_600_000, 2, ":");
-    num(rem / 60_000 % 60, 2, ":");
-    num(rem / 1000 % 60, 2, ".");
-    num(rem % 1000, 3, "Z");
-    out
-}
-
-/// A message as the vendor parses it: `{type, text, from: {id, name, type}, restoring, index, timestamp}`
-/// (`index` and `timestamp` both the message's time in ms, as the vendor's).
-fn message_w(w: &mut W, k: &str, m: &ChatMessage, sender_id: &str, restoring: bool) {
-    w.open(k);
-    w.s("type", m.kind);
-    w.s("text", &m.text);
-    w.open("from");
-    w.s("id", sender_id);
-    w.s("name", &m.from_name);
-    w.s("type", m.from_type);
-    w.end('}');
-    if !m.avatar.is_empty() {
-        w.s("avatar", &m.avatar);
-    }
-    w.b("restoring", restoring);
-    w.n("index", m.timestamp);
-    w.n("timestamp", m.timestamp);
-    w.end('}');
-}
-
-/// `getAgents`' map: `{<member id>: {name, connected, supervisor, connectedTime, disconnectedTime}}`.
-fn agents_w(w: &mut W, k: &str, a: &[AgentInfo]) {
-    w.open(k);
-    for x in a {
-        w.open(&x.id);
-        w.s("name", &x.name);
-        w.b("connected", x.connected);
-        w.b("supervisor", x.supervisor);
-        match x.connected_time {
-            Some(t) => w.n("connectedTime", t),
-            None => w.u("connectedTime"),
-        }
-        w.on("disconnectedTime", x.disconnected_time);
-        w.end('}');
-    }
-    w.end('}');
-}
-
-/// jQuery's `statusText` for the statuses a leave is answered with.
-fn status_text(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        204 => "No Content",
-        404 => "Not Found",
-        _ => "success",
-    }
-}
-
-/// A jQuery-like ajax answer; `wcMake` adds `responseJSON` after a `responseText` that parses.
-fn ajax_w(w: &mut W, k: &str, a: &Ajax) {
-    w.open(k);
-    w.n("status", f64::from(a.status));
-    w.s("statusText", &a.status_text);
-    match &a.body {
-        AjaxBody::None => {}
-        AjaxBody::Session {
-            conversation_id,
-            member_id,
-        } => {
-            w.open("responseJSON");
-            w.s("id", conversation_id);
-            w.open("member");
-            w.s("id", member_id);
-            w.end('}');
-            w.end('}');
-        }
-        AjaxBody::Message(m) => {
-            let session = current_session();
-            wire_w(w, "responseJSON", m, conversation_of(&session));
-        }
-        AjaxBody::Text(t) => w.s("responseText", t),
-    }
-    w.end('}');
 }
 
 /// Writes the core's prefilters to the page side when its list changed (the list is what survives a reload).
@@ -1061,9 +738,7 @@ fn sync_regexps() {
             return None;
         }
         sh.synced_filters = filters.len();
-        let mut w = W::new();
-        filters_w(&mut w, "", filters);
-        Some(w.0)
+        Some(payload::filter_list(filters))
     })
     .flatten();
     if let Some(json) = json {
@@ -1071,113 +746,20 @@ fn sync_regexps() {
     }
 }
 
-fn filters_w(w: &mut W, k: &str, filters: &[Filter]) {
-    w.list(k);
-    for f in filters {
-        w.open("");
-        w.s("source", &f.source);
-        w.s("flags", &f.flags);
-        w.end('}');
-    }
-    w.end(']');
-}
-
 fn publish(e: Event) {
     if bus::yielded(NS) {
         return; // a page plugin took the name while WebChatService was unconfigured
     }
     let name = e.name();
-    let mut w = W::new();
-    match &e {
-        Event::CapabilitiesChanged { pagination } => {
-            w.open("");
-            w.b("async", false);
-            w.s("asyncClose", "hideChat");
-            w.b("pagination", *pagination);
-            w.b("fileUpload", false);
-            w.end('}');
-        }
-        Event::Started(d) => {
-            w.open("");
-            session_w(&mut w, "data", d, false);
-            w.end('}');
-            // Analytics and the debug log get the ids only: the JWT and the stream URL are credentials.
-            let mut p = W::new();
-            p.open("");
-            public_session_w(&mut p, "data", d);
-            p.end('}');
-            let data = make(w);
-            let public = make(p);
-            bus::publish_as_public(NS, name, &data, &public);
-            return;
-        }
-        Event::MessageReceived {
-            original,
-            messages,
-            restoring,
-        } => {
-            let session = current_session();
-            let cid = conversation_of(&session);
-            w.open("");
-            w.list("originalMessages");
-            for m in original {
-                wire_w(&mut w, "", m, cid);
-            }
-            w.end(']');
-            w.list("messages");
-            for (m, wire) in messages.iter().zip(original) {
-                message_w(&mut w, "", m, &wire.sender_id, *restoring);
-            }
-            w.end(']');
-            w.b("restoring", *restoring);
-            w.u("sessionData");
-            if *restoring {
-                w.b("oldMessages", false);
-            } else {
-                w.u("oldMessages");
-            }
-            w.end('}');
-        }
-        Event::Error(a) => {
-            w.open("");
-            w.list("errors");
-            w.open("");
-            w.n("code", f64::from(a.status));
-            ajax_w(&mut w, "response", a);
-            w.0.push_str("}]}");
-        }
-        Event::AgentTypingStarted(t) | Event::AgentTypingStopped(t) => {
-            w.open("");
-            w.open("from");
-            w.s("name", &t.from_name);
-            w.s("id", &t.from_id);
-            w.s("avatar", &t.avatar);
-            w.end('}');
-            w.end('}');
-        }
-        Event::Presence {
-            member,
-            agents,
-            connected,
-            ..
-        } => {
-            w.open("");
-            w.open("message");
-            w.s("id", &member.id);
-            w.s("displayName", &member.display_name);
-            w.s("role", member.role);
-            w.raw("customFields", "{}");
-            w.s("state", member.state);
-            w.s("avatarImageUrl", &member.avatar_image_url);
-            w.s("lastEvent", member.state);
-            w.end('}');
-            agents_w(&mut w, "agents", agents);
-            w.n("numAgentsConnected", f64::from(*connected));
-            w.end('}');
-        }
-        _ => w.raw("", "{}"),
+    if let Event::Started(d) = &e {
+        // Analytics and the debug log get the ids only: the JWT and the stream URL are credentials.
+        let (data, public) = payload::started(d);
+        let data = make(&data);
+        let public = make(&public);
+        bus::publish_as_public(NS, name, &data, &public);
+        return;
     }
-    let data = make(w);
+    let data = make(&payload::event(&e, &current_session()));
     if data.is_null() {
         return; // every message was prefiltered: nothing to show
     }
@@ -1367,26 +949,6 @@ fn decode_frame(fields: &str) -> RawFrame {
 
 // ----- the snapshot in sessionStorage ---------------------------------------------------------------------------
 
-fn snapshot_json(sn: &Snapshot) -> String {
-    let mut w = W::new();
-    w.open("");
-    w.n("v", 1.0);
-    w.s("conversationId", &sn.conversation_id);
-    w.s("memberId", &sn.member_id);
-    w.s("jwt", &sn.jwt);
-    w.s("eventStreamUri", &sn.event_stream_uri);
-    match &sn.last_message_id {
-        Some(id) => w.s("lastMessageId", id),
-        None => w.raw("lastMessageId", "null"),
-    }
-    filters_w(&mut w, "filters", &sn.filters);
-    w.n("startTime", sn.start_time);
-    w.n("savedAt", sn.saved_at);
-    w.b("journey", sn.journey);
-    w.end('}');
-    w.0
-}
-
 fn read_snapshot(text: &str) -> Option<Snapshot> {
     let fields = wc_snapshot(text)?;
     let mut f = Fields(&fields);
@@ -1421,6 +983,6 @@ pub mod testing {
     }
 
     pub fn snapshot_roundtrip(sn: &Snapshot) -> Option<Snapshot> {
-        read_snapshot(&snapshot_json(sn))
+        read_snapshot(&payload::snapshot(sn))
     }
 }

@@ -67,6 +67,7 @@ mod lifecycle;
 mod log;
 mod members;
 mod offline;
+pub mod payload;
 mod polling;
 mod restore;
 mod send_queue;
