@@ -138,11 +138,10 @@ const share = (v) => {
   return seen;
 };
 
-// The shell's markers: a value that is `undefined` (a key present without a value, as in the vendor's objects; JSON
-// has no such value), and an object that is an endChat jqXHR.
+// The core's markers (core::webchat::payload): a value that is `undefined` (a key present without a value, as in the
+// vendor's objects; JSON has no such value), and an object that is an endChat jqXHR.
 const UNDEF = '\u0000u';
 const XHR = '\u0000xhr';
-let sawUndef = false;
 // endChat's jqXHR: its fields and its request methods. Not its promise methods: an object with `then` would be
 // adopted by a promise resolved with it, and the deferred would resolve with something else.
 const jqXHR = (o) => {
@@ -160,22 +159,28 @@ const jqXHR = (o) => {
   return o;
 };
 
-// jQuery's ajax answers carry `responseJSON` when `responseText` parses.
-const revive = (_k, v) => {
-  if (v === UNDEF) {
-    sawUndef = true;
-    return v;
+// One walk over a parsed payload, children first: markers made what they stand for, long strings shared, and
+// jQuery's `responseJSON` added where `responseText` parses. A plain JSON.parse and this walk, rather than a reviver
+// (which takes JSON.parse off its fast path: most of a message's processing time).
+const fix = (v) => {
+  const keys = Array.isArray(v) ? null : Object.keys(v);
+  const n = keys ? keys.length : v.length;
+  for (let i = 0; i < n; i++) {
+    const k = keys ? keys[i] : i;
+    const x = v[k];
+    if (typeof x === 'string') {
+      if (x === UNDEF) v[k] = undefined;
+      else if (x.length > 8) v[k] = share(x);
+    } else if (x !== null && typeof x === 'object') fix(x);
   }
-  if (typeof v === 'string') return v.length > 8 ? share(v) : v;
-  if (v && typeof v === 'object' && sawUndef && !Array.isArray(v)) {
-    for (const k of Object.keys(v)) if (v[k] === UNDEF) v[k] = undefined;
-  }
-  if (v && v[XHR] === 1) return jqXHR(v);
-  if (v && typeof v.responseText === 'string') {
-    try {
-      v.responseJSON = JSON.parse(v.responseText);
-    } catch (_) {
-      /* not JSON: responseText only */
+  if (keys) {
+    if (v[XHR] === 1) jqXHR(v);
+    else if (typeof v.responseText === 'string') {
+      try {
+        v.responseJSON = JSON.parse(v.responseText);
+      } catch (_) {
+        /* not JSON: responseText only */
+      }
     }
   }
   return v;
@@ -188,10 +193,9 @@ const revive = (_k, v) => {
 export function wcMake(json) {
   let o;
   try {
-    o = JSON.parse(json, revive);
+    o = fix(JSON.parse(json));
   } finally {
     inPayload.clear();
-    sawUndef = false;
   }
   const list = o && o.messages;
   if (Array.isArray(list)) {

@@ -40,9 +40,17 @@ impl Alarm {
         }
     }
 
-    /// Arms the alarm for `deadline` (ms on [`now`]'s clock), or clears it for `None`.
+    /// Arms the alarm for `deadline` (ms on [`now`]'s clock), or clears it for `None`. A deadline later than the
+    /// one armed keeps the armed timer: it fires early, the area finds nothing due and the alarm is set again. A
+    /// deadline that keeps moving later (a watchdog pushed back by every message) then costs no timer calls.
     pub fn set(&self, deadline: Option<f64>) {
-        if deadline == self.deadline.get() && (deadline.is_none() || self.handle.borrow().is_some()) {
+        let armed = self.handle.borrow().is_some();
+        let keep = match (deadline, self.deadline.get()) {
+            (None, None) => true,
+            (Some(want), Some(at)) => armed && at <= want,
+            _ => false,
+        };
+        if keep {
             return;
         }
         self.clear();
