@@ -1,16 +1,24 @@
 // The WebChatService shell's I/O primitives. Each takes the shell's one long-lived Rust callback (owned by the shell
-// for the life of the module), cb(kind, number, number, string, string, string), and an id, so no per-request
+// for the life of the module), cb(kind, number, number, string, string, value), and an id, so no per-request
 // closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked asynchronously: the
 // shell never re-enters itself from these calls.
 import { boundedJson, isPlainObject } from './page.js';
 
 
+/** `text` parsed as JSON, or undefined when it is not JSON (JSON itself has no undefined). */
+export function wcParse(text) {
+  try {
+    return JSON.parse(text);
+  } catch (_) {
+    return undefined;
+  }
+}
+
 /**
- * fetch (`m`: core::guestchat::Method's order) → cb(0, id, status, statusText, text, fields), `fields` being a 2xx answer decoded as `expect` says (null
- * when it does not decode: then `text` is what came); cb(1, id, 0, why) when no answer came.
+ * fetch → cb(0, id, status, statusText, text, value): `value` a 2xx answer parsed (undefined when it is not JSON:
+ * then `text` is what came); cb(1, id, 0, why) when no answer came. The core reads the answer (core::guestchat::read).
  */
-export function wcFetch(id, m, url, bearer, body, expect, cb) {
-  const method = ['GET', 'POST', 'DELETE'][m];
+export function wcFetch(id, method, url, bearer, body, cb) {
   const headers = {};
   if (bearer) headers.Authorization = 'Bearer ' + bearer;
   if (body != null) headers['Content-Type'] = 'application/json';
@@ -23,14 +31,14 @@ export function wcFetch(id, m, url, bearer, body, expect, cb) {
   p.then((res) => res.text().then((t) => [res.status, res.statusText, t]))
     .then(
       (a) => {
-        const f = a[0] >= 200 && a[0] < 300 ? decode(expect, a[2]) : null;
-        cb(0, id, a[0], a[1], f == null ? a[2] : '', f);
+        const v = a[0] >= 200 && a[0] < 300 ? wcParse(a[2]) : undefined;
+        cb(0, id, a[0], a[1], v === undefined ? a[2] : '', v);
       },
       (e) => cb(1, id, 0, String((e && e.message) || e || 'network error')),
     );
 }
 
-/** Opens a WebSocket; cb(2, gen, 0 = open | 1 = message | 2 = close, frame), a message's `wcFrame`. Returns the socket (or null). */
+/** Opens a WebSocket; cb(2, gen, 0 = open | 1 = message | 2 = close, raw, , parsed): a message's text parsed, or the text that is not JSON. Returns the socket (or null). */
 export function wcSocket(url, gen, cb) {
   let ws;
   try {
@@ -40,7 +48,11 @@ export function wcSocket(url, gen, cb) {
     return null;
   }
   ws.onopen = () => cb(2, gen, 0);
-  ws.onmessage = (e) => cb(2, gen, 1, wcFrame(typeof e.data === 'string' ? e.data : ''));
+  ws.onmessage = (e) => {
+    const t = typeof e.data === 'string' ? e.data : '';
+    const v = wcParse(t);
+    cb(2, gen, 1, v === undefined ? t : undefined, undefined, v);
+  };
   ws.onclose = () => cb(2, gen, 2);
   ws.onerror = () => {}; // a close event always follows
   return ws;
@@ -225,123 +237,19 @@ export function wcMake(json) {
   return o;
 }
 
-// ----- decoding for the shell --------------------------------------------------------------------------------------
-// A decoded answer crosses into the wasm as one string of fields: each string as its length in UTF-16 units, ':' and
-// itself; an absent one as '~'. Numbers are integers written as strings. One crossing per answer instead of a
-// `Reflect.get` and a string copy per field.
-
 const isObj = (v) => v !== null && typeof v === 'object';
 const g = (o, k) => (isObj(o) ? o[k] : undefined);
-const F = (v) => (typeof v === 'string' ? v.length + ':' + v : '~');
-const S = (o, k) => F(g(o, k));
-// toFixed, not String(): String() of a number that is not a small integer (every ms timestamp) goes through V8's
-// number-to-string cache, which grows to ~47 KB of heap for good once about 50 such numbers were converted.
-const N = (n) => F((Number.isFinite(n) && Math.abs(n) < 9e15 ? Math.trunc(n) : 0).toFixed(0));
-const nonEmpty = (v) => (v === '' ? undefined : v);
-
-/** A Guest Chat message (an object): id, sender.id, body, bodyType, timestamp and its ms, after a presence flag. */
-function message(m) {
-  const t = g(m, 'timestamp');
-  const ts = typeof t === 'string' ? t : '';
-  const b = g(m, 'bodyType');
-  return '0:' + S(m, 'id') + S(g(m, 'sender'), 'id') + S(m, 'body') + F(typeof b === 'string' ? b : 'standard') + F(ts) + N(Date.parse(ts));
-}
-
-/** A member with a string id (after a presence flag), or '~'. */
-function member(m) {
-  return typeof g(m, 'id') === 'string' ? '0:' + S(m, 'id') + S(m, 'displayName') + S(m, 'role') + S(m, 'state') + S(m, 'avatarImageUrl') : '~';
-}
-
-function list(v, pick, each) {
-  const e = g(v, 'entities');
-  const items = Array.isArray(e) ? e.filter(pick) : [];
-  return N(items.length) + items.map(each).join('');
-}
-
-/** A 2xx answer as the request expects it (the order of `Expect` in core::guestchat); null when it does not fit. */
-function decode(expect, text) {
-  if (!expect) return '';
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch (_) {
-    return null;
-  }
-  switch (expect) {
-    case 1: {
-      const f = [g(v, 'id'), g(g(v, 'member'), 'id'), g(v, 'jwt'), g(v, 'eventStreamUri')];
-      return f.every((x) => typeof x === 'string') ? f.map(F).join('') : null;
-    }
-    case 2:
-      return isObj(v) ? message(v) : null;
-    case 3:
-      return list(v, isObj, message) + F(nonEmpty(g(v, 'next'))) + F(nonEmpty(g(v, 'previousPage')));
-    case 4:
-      return list(v, (m) => typeof g(m, 'id') === 'string', member);
-    default: {
-      const m = member(v);
-      return m === '~' ? null : m;
-    }
-  }
-}
-
-/** A stream frame: topic, metadata.type, the body as a message, body.member, and the heartbeat or raw text. */
-export function wcFrame(text) {
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch (_) {
-    return '~~~~' + F(text);
-  }
-  const body = g(v, 'eventBody');
-  const hasMessage = isObj(body) && (g(body, 'id') !== undefined || isObj(g(body, 'sender')));
-  const m = g(body, 'member');
-  const t = g(body, 'message');
-  return (
-    S(v, 'topicName') +
-    S(g(v, 'metadata'), 'type') +
-    (hasMessage ? message(body) : '~') +
-    (isObj(m) ? member(m) : '~') +
-    F(typeof t === 'string' ? t : g(v, 'message'))
-  );
-}
-
-/** The stored session (written by the shell as JSON), or null when it is not one. */
-export function wcSnapshot(text) {
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch (_) {
-    return null;
-  }
-  const need = [g(v, 'conversationId'), g(v, 'memberId'), g(v, 'jwt')];
-  const saved = g(v, 'savedAt');
-  if (g(v, 'v') !== 1 || !need.every((x) => typeof x === 'string') || typeof saved !== 'number') return null;
-  const fl = g(v, 'filters');
-  const filters = Array.isArray(fl) ? fl.filter((f) => typeof g(f, 'source') === 'string') : [];
-  const start = g(v, 'startTime');
-  return (
-    need.map(F).join('') +
-    S(v, 'eventStreamUri') +
-    S(v, 'lastMessageId') +
-    N(filters.length) +
-    filters.map((f) => F(f.source) + S(f, 'flags')).join('') +
-    N(typeof start === 'number' ? start : 0) +
-    N(saved) +
-    (g(v, 'journey') === true ? '0:' : '~')
-  );
-}
 
 const plain = isPlainObject;
 
 /**
- * startChat's memberInfo as fields: displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, then
- * customFields as string pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
+ * startChat's memberInfo: `{displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, customFields}`,
+ * customFields as [key, text] pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
  * documented flat options (`form` wins). customFields: with a `form`, as the vendor sends them — `firstName`,
  * `lastName`, `nickname`, the configured userData merged with the command's, `_genesys_source`, `_genesys_referrer`,
  * `_genesys_url`, `_genesys_pageTitle`, then the form's other fields as named; without one, the merged userData
- * (and `subject`). Null when the command's userData is not a plain object; '!' and the reason when reading the
- * options threw.
+ * (and `subject`). Null when the command's userData is not a plain object; the reason (a string) when reading
+ * the options threw.
  */
 export function wcMember(data, base) {
   try {
@@ -371,10 +279,15 @@ export function wcMember(data, base) {
         if (k !== 'firstname' && k !== 'lastname' && k !== 'nickname' && !(k in merged)) merged[k] = v;
       }
     } else if (subject) merged.subject = subject;
-    let out = [field('nickname') || first, first, field('lastname'), field('email'), field('phoneNumber') || field('phonenumber'), field('avatarImageUrl')]
-      .map(F)
-      .join('');
-    const pairs = [];
+    const info = {
+      displayName: field('nickname') || first,
+      firstName: first,
+      lastName: field('lastname'),
+      email: field('email'),
+      phoneNumber: field('phoneNumber') || field('phonenumber'),
+      avatarImageUrl: field('avatarImageUrl'),
+      customFields: [],
+    };
     for (const [k, v] of Object.entries(merged)) {
       if (v == null || typeof v === 'function') continue;
       let text;
@@ -383,9 +296,9 @@ export function wcMember(data, base) {
         // As JSON, at most a message body's 4,000 characters: a cycle, or anything larger, is written empty.
         text = boundedJson(v, 4000);
       } else text = String(v);
-      pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
+      info.customFields.push([k, typeof text === 'string' ? text : '']);
     }
-    return out + N(pairs.length) + pairs.join('');
+    return info;
   } catch (e) {
     let why;
     try {
@@ -393,7 +306,7 @@ export function wcMember(data, base) {
     } catch (_) {
       why = 'an exception';
     }
-    return '!reading the startChat options threw: ' + why;
+    return 'reading the startChat options threw: ' + why;
   }
 }
 
@@ -416,25 +329,13 @@ function typingInput(data) {
   return ok ? el : null;
 }
 
-/** A RegExp (or, when `many`, an array of them) as fields: a count, then each one's source and flags; null when one is not a RegExp. */
+/** A RegExp (or, when `many`, an array of them) as `[{source, flags}]`; null when one is not a RegExp. */
 export function wcRegexpsOf(v, many) {
   try {
     const list = many && Array.isArray(v) ? v : [v];
     if (list.length > 1000) return null;
-    return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
+    return list.every((r) => r instanceof RegExp) ? list.map((r) => ({ source: r.source, flags: r.flags })) : null;
   } catch (_) {
     return null;
   }
-}
-
-
-/** A Genesys error body (`{message, code, status, …}`) as its readable part; any other text as itself. */
-export function wcReadable(text) {
-  try {
-    const m = g(JSON.parse(text), 'message');
-    if (typeof m === 'string') return m;
-  } catch (_) {
-    /* not JSON */
-  }
-  return text;
 }

@@ -20,9 +20,7 @@ use super::bus::{self, NativeCommand};
 use super::clock::{self, Alarm};
 use super::deferred::Deferred;
 use super::page::{self, global_at};
-use crate::core::guestchat::{
-    Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
-};
+use crate::core::guestchat::{read, Expect, MemberInfo, RawFrame};
 use crate::core::webchat::config::{self, Config, Value as Cv};
 use crate::core::webchat::{
     self as wc, payload, Command, Ctx, Event, Filter, HttpResult, Output, Session, SessionData, Snapshot,
@@ -34,15 +32,7 @@ const NS: &str = "WebChatService";
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
     #[wasm_bindgen(js_name = wcFetch)]
-    fn wc_fetch(
-        id: u32,
-        method: u32,
-        url: &str,
-        bearer: Option<String>,
-        body: Option<String>,
-        expect: u32,
-        cb: &JsValue,
-    );
+    fn wc_fetch(id: u32, method: &str, url: &str, bearer: Option<String>, body: Option<String>, cb: &JsValue);
     #[wasm_bindgen(js_name = wcSocket)]
     fn wc_socket(url: &str, gen: u32, cb: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcClose)]
@@ -59,18 +49,14 @@ extern "C" {
     fn wc_regexps() -> JsValue;
     #[wasm_bindgen(js_name = wcPre)]
     fn wc_pre(f: &JsValue) -> Option<String>;
-    #[wasm_bindgen(js_name = wcFrame)]
-    fn wc_frame(text: &str) -> String;
-    #[wasm_bindgen(js_name = wcSnapshot)]
-    fn wc_snapshot(text: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = wcParse)]
+    fn wc_parse(text: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcMember)]
-    fn wc_member(data: &JsValue, base: &Object) -> Option<String>;
+    fn wc_member(data: &JsValue, base: &Object) -> JsValue;
     #[wasm_bindgen(js_name = wcTypingInput)]
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
-    fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
-    #[wasm_bindgen(js_name = wcReadable)]
-    fn wc_readable(text: &str) -> String;
+    fn wc_regexps_of(v: &JsValue, many: bool) -> JsValue;
     #[wasm_bindgen(js_name = wcSend)]
     fn wc_send(ws: &JsValue, text: &str);
 }
@@ -108,13 +94,13 @@ struct Shell {
     held: Option<Vec<Event>>,
     /// `pagehide` and `visibilitychange` on the window.
     _pagehide: Vec<Listener>,
-    /// The one way back in from `js/webchat_io.js`: (what happened, a number, a number, three strings), see
+    /// The one way back in from `js/webchat_io.js`: (what happened, a number, a number, two strings, a parsed JSON value), see
     /// [`on_event`]. One closure type instead of one per source: each costs the wasm its own call shims.
     cb: JsValue,
     _cb: Callback,
 }
 
-type Callback = Closure<dyn FnMut(u32, f64, u32, Option<String>, Option<String>, Option<String>)>;
+type Callback = Closure<dyn FnMut(u32, f64, u32, Option<String>, Option<String>, JsValue)>;
 
 fn callback_js() -> JsValue {
     with(|sh| sh.cb.clone()).unwrap_or(JsValue::UNDEFINED)
@@ -122,10 +108,10 @@ fn callback_js() -> JsValue {
 
 /// What `js/webchat_io.js` reports: a fetch answer (0) or failure (1), a socket event (2), the page hidden (4), a
 /// key in a typing-preview input (5).
-fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, s3: Option<String>) {
+fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, v: JsValue) {
     match kind {
-        0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, s3),
-        2 => on_socket(a as u32, b, s1),
+        0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, v),
+        2 => on_socket(a as u32, b, s1, v),
         4 => drive(|core, c| core.page_hide(c)),
         _ => drive(|core, c| core.key(c)),
     }
@@ -195,11 +181,11 @@ fn obj() -> Object {
     Object::new()
 }
 
-fn get(o: &JsValue, k: &'static str) -> JsValue {
+fn get(o: &JsValue, k: &str) -> JsValue {
     if !o.is_object() {
         return JsValue::UNDEFINED;
     }
-    // Read at configuration and per command, never per frame: a fresh key string is cheaper in bytes than a cache.
+    // A fresh key string each time: cheaper in bytes than a cache, and a few per frame cost little.
     Reflect::get(o, &s(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -561,30 +547,31 @@ fn message_text(data: &JsValue) -> Option<String> {
     data.as_string().or_else(|| get_str(data, "message"))
 }
 
-/// A RegExp (or, when `many`, an array of them) as filters; `None` when one is not a RegExp.
-fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
-    let fields = wc_regexps_of(v, many)?;
-    Some(Fields(&fields).filters())
+/// A Genesys error body (`{message, code, status, …}`) as its readable part; any other text as itself.
+fn readable(text: String) -> String {
+    parsed(wc_parse(&text))
+        .and_then(|v| read::opt(&v, "message"))
+        .unwrap_or(text)
 }
 
-/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, read by
+/// A RegExp (or, when `many`, an array of them) as filters; `None` when one is not a RegExp.
+fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
+    let list = wc_regexps_of(v, many);
+    (!list.is_null()).then(|| Filter::read_list(&Js(list)))
+}
+
+/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, gathered by
 /// `wcMember`; `Err` (the rejection) when the command's userData is not an object or reading the options threw.
 fn member_info(data: &JsValue) -> Result<MemberInfo, JsValue> {
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let fields = wc_member(data, &base).ok_or_else(|| s(wc::BAD_USERDATA))?;
-    if let Some(why) = fields.strip_prefix('!') {
-        return Err(error(why));
+    let v = wc_member(data, &base);
+    if v.is_null() {
+        return Err(s(wc::BAD_USERDATA));
     }
-    let mut f = Fields(&fields);
-    Ok(MemberInfo {
-        display_name: f.opt(),
-        first_name: f.opt(),
-        last_name: f.opt(),
-        email: f.opt(),
-        phone_number: f.opt(),
-        avatar_image_url: f.opt(),
-        custom_fields: (0..f.num() as usize).map(|_| (f.text(), f.text())).collect(),
-    })
+    if let Some(why) = v.as_string() {
+        return Err(error(&why));
+    }
+    Ok(read::member_info(&Js(v)))
 }
 
 /// `registerTypingPreviewInput({input})`: a textarea or text-like input (or a jQuery object holding one).
@@ -612,14 +599,12 @@ fn perform(o: Output) {
                 sh.cb.clone()
             });
             if let Some(cb) = cb {
-                // `Method` and `Expect` by their declaration order, which js/webchat_io.js follows.
                 wc_fetch(
                     id,
-                    request.method as u32,
+                    request.method.as_str(),
                     &request.url,
                     request.bearer,
                     request.body,
-                    request.expect as u32,
                     &cb,
                 );
             }
@@ -679,7 +664,7 @@ fn perform(o: Output) {
             let journey = with(|sh| sh.journey.clone()).unwrap_or(JsValue::UNDEFINED);
             if journey.is_object() {
                 // A Genesys error body is `{message, code, status, …}`: its `message` is the readable part.
-                let error = error.map(|(c, m)| (c, wc_readable(&m)));
+                let error = error.map(|(c, m)| (c, readable(m)));
                 let err = error.as_ref().map(|(c, m)| (*c, m.as_str()));
                 super::ac::journey_chat_progress(&journey, state, err);
             }
@@ -773,7 +758,74 @@ fn publish(e: Event) {
 
 // ----- inputs from the browser ----------------------------------------------------------------------------------
 
-/// An answer (`status_text`, `text`, and `fields` when a 2xx decoded), or with `failed` no answer (`status_text`
+/// A parsed JSON value as the core reads it ([`read::Json`]). The values are the shell's own (`JSON.parse`
+/// results, or what a JS helper built), read with `Reflect.get`, which never throws into the wasm.
+struct Js(JsValue);
+
+impl read::Json for Js {
+    #[inline(never)]
+    fn field(&self, k: &str) -> Js {
+        Js(get(&self.0, k))
+    }
+
+    #[inline(never)]
+    fn text(&self) -> Option<String> {
+        self.0.as_string()
+    }
+
+    #[inline(never)]
+    fn number(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+
+    #[inline(never)]
+    fn is_object(&self) -> bool {
+        self.0.is_object()
+    }
+
+    #[inline(never)]
+    fn is_true(&self) -> bool {
+        self.0.as_bool() == Some(true)
+    }
+
+    #[inline(never)]
+    fn items(&self) -> Vec<Js> {
+        if !page::is_list(&self.0) {
+            return Vec::new();
+        }
+        let n = self
+            .field("length")
+            .number()
+            .unwrap_or(0.0)
+            .min(page::MAX_ITEMS as f64) as u32;
+        let mut list = Vec::new();
+        for i in 0..n {
+            list.push(Js(Reflect::get_u32(&self.0, i).unwrap_or(JsValue::UNDEFINED)));
+        }
+        list
+    }
+
+    #[inline(never)]
+    fn is_present(&self) -> bool {
+        !self.0.is_undefined()
+    }
+
+    fn time(&self) -> f64 {
+        let ms = self.0.as_string().map_or(f64::NAN, |t| js_sys::Date::parse(&t));
+        if ms.is_finite() {
+            ms.trunc()
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The parsed JSON in `v`, if the text was JSON (`undefined` when it was not).
+fn parsed(v: JsValue) -> Option<Js> {
+    (!v.is_undefined()).then_some(Js(v))
+}
+
+/// An answer (`status_text`, and `text` unless `body` parsed as JSON), or with `failed` no answer (`status_text`
 /// says why).
 fn on_fetch(
     id: u32,
@@ -781,7 +833,7 @@ fn on_fetch(
     failed: bool,
     status_text: Option<String>,
     text: Option<String>,
-    fields: Option<String>,
+    body: JsValue,
 ) {
     let expect = with(|sh| take(&mut sh.expects, &id)).flatten();
     let Some(expect) = expect else { return };
@@ -790,7 +842,7 @@ fn on_fetch(
     let result = if failed {
         HttpResult::Network(status_text)
     } else if (200..300).contains(&status) {
-        match fields.and_then(|f| decode_reply(expect, &mut Fields(&f))) {
+        match read::reply(expect, parsed(body)) {
             Some(reply) => HttpResult::Ok { status, reply },
             None => HttpResult::Status {
                 status,
@@ -808,124 +860,15 @@ fn on_fetch(
     drive(|core, c| core.http(id, result, c));
 }
 
-/// What `js/webchat_io.js` decoded for the shell: each field as `<length in UTF-16 units>:<text>`, `~` when
-/// absent, numbers as integer text. One string crossing per answer or frame instead of a `Reflect.get` and a
-/// string copy per field.
-struct Fields<'a>(&'a str);
-
-impl Fields<'_> {
-    fn opt(&mut self) -> Option<String> {
-        let t = self.0;
-        if let Some(rest) = t.strip_prefix('~') {
-            self.0 = rest;
-            return None;
-        }
-        let colon = t.find(':')?;
-        let mut units = t.get(..colon)?.bytes().fold(0usize, |a, d| {
-            a.wrapping_mul(10).wrapping_add(usize::from(d.wrapping_sub(b'0')))
-        });
-        let body = t.get(colon + 1..)?;
-        let mut end = body.len();
-        for (i, c) in body.char_indices() {
-            if units == 0 {
-                end = i;
-                break;
-            }
-            units = units.saturating_sub(c.len_utf16());
-        }
-        self.0 = body.get(end..).unwrap_or("");
-        body.get(..end).map(str::to_string)
-    }
-
-    fn text(&mut self) -> String {
-        self.opt().unwrap_or_default()
-    }
-
-    fn num(&mut self) -> f64 {
-        let t = self.text();
-        let (neg, digits) = match t.strip_prefix('-') {
-            Some(d) => (true, d),
-            None => (false, t.as_str()),
-        };
-        let n = digits
-            .bytes()
-            .fold(0.0, |a, d| a * 10.0 + f64::from(d.wrapping_sub(b'0')));
-        if neg {
-            -n
-        } else {
-            n
-        }
-    }
-
-    /// A count, then each filter's source and flags.
-    fn filters(&mut self) -> Vec<Filter> {
-        (0..self.num() as usize)
-            .map(|_| Filter {
-                source: self.text(),
-                flags: self.text(),
-            })
-            .collect()
-    }
-
-    fn message(&mut self) -> Option<WireMessage> {
-        self.opt()?;
-        Some(WireMessage {
-            id: self.text(),
-            sender_id: self.text(),
-            body: self.text(),
-            body_type: self.text(),
-            timestamp: self.text(),
-            timestamp_ms: self.num(),
-        })
-    }
-
-    fn member(&mut self) -> Option<WireMember> {
-        self.opt()?;
-        Some(WireMember {
-            id: self.text(),
-            display_name: self.opt(),
-            role: self.opt(),
-            state: self.opt(),
-            avatar_image_url: self.opt(),
-        })
-    }
-}
-
-fn decode_reply(expect: Expect, f: &mut Fields) -> Option<Reply> {
-    Some(match expect {
-        Expect::Nothing => Reply::None,
-        Expect::Created => Reply::Created(Created {
-            conversation_id: f.opt()?,
-            member_id: f.opt()?,
-            jwt: f.opt()?,
-            event_stream_uri: f.opt()?,
-        }),
-        Expect::Message => Reply::Message(f.message()?),
-        Expect::Messages => {
-            let n = f.num() as usize;
-            let entities = (0..n).filter_map(|_| f.message()).collect();
-            Reply::Messages(MessagePage {
-                entities,
-                next: f.opt(),
-                previous: f.opt(),
-            })
-        }
-        Expect::Members => {
-            let n = f.num() as usize;
-            Reply::Members((0..n).filter_map(|_| f.member()).collect())
-        }
-        Expect::Member => Reply::Member(f.member()?),
-    })
-}
-
-fn on_socket(gen: u32, kind: u32, frame: Option<String>) {
+/// A socket event: opened (0), a frame (1: `v` parsed, or `raw` the text that is not JSON), closed (2).
+fn on_socket(gen: u32, kind: u32, raw: Option<String>, v: JsValue) {
     if with(|sh| sh.socket_gen) != Some(gen) {
         return; // a socket we already closed
     }
     match kind {
         0 => drive(|core, c| core.socket_open(c)),
         1 => {
-            let frame = decode_frame(frame.as_deref().unwrap_or_default());
+            let frame = read::frame(parsed(v), raw.as_deref().unwrap_or_default());
             drive(|core, c| core.frame(frame, c));
         }
         _ => {
@@ -935,34 +878,10 @@ fn on_socket(gen: u32, kind: u32, frame: Option<String>) {
     }
 }
 
-/// A frame as `wcFrame` decoded it.
-fn decode_frame(fields: &str) -> RawFrame {
-    let mut f = Fields(fields);
-    RawFrame {
-        topic: f.text(),
-        kind: f.opt(),
-        message: f.message(),
-        member: f.member(),
-        text: f.opt(),
-    }
-}
-
 // ----- the snapshot in sessionStorage ---------------------------------------------------------------------------
 
 fn read_snapshot(text: &str) -> Option<Snapshot> {
-    let fields = wc_snapshot(text)?;
-    let mut f = Fields(&fields);
-    Some(Snapshot {
-        conversation_id: f.text(),
-        member_id: f.text(),
-        jwt: f.text(),
-        event_stream_uri: f.text(),
-        last_message_id: f.opt(),
-        filters: f.filters(),
-        start_time: f.num(),
-        saved_at: f.num(),
-        journey: f.opt().is_some(),
-    })
+    Snapshot::read(&parsed(wc_parse(text))?)
 }
 
 /// Test hooks for the browser tests: configuration errors and frame decoding without a bus.
@@ -979,7 +898,7 @@ pub mod testing {
     }
 
     pub fn frame(text: &str) -> RawFrame {
-        decode_frame(&wc_frame(text))
+        read::frame(parsed(wc_parse(text)), text)
     }
 
     pub fn snapshot_roundtrip(sn: &Snapshot) -> Option<Snapshot> {

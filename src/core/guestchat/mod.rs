@@ -4,6 +4,8 @@
 //! these types: the wasm then carries no JSON parser (`serde_json` would cost more bytes than every helper together). Request bodies
 //! are small and flat, so they are written here with a tiny writer ([`json`]) that is natively testable.
 
+pub mod read;
+
 use crate::core::text::{self as json, Obj};
 
 /// A message as the API returns it (`GET …/messages` entities, the `POST …/messages` answer, stream frames).

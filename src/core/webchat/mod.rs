@@ -432,29 +432,17 @@ impl Session {
         self.timers.iter().map(|(_, at)| *at).reduce(f64::min)
     }
 
-    /// The time has come for every timer due by `ctx.now`: each fires, in deadline order. A timer armed while
-    /// they fire waits for the next call, even if it is due already.
+    /// The time has come for every timer due by `ctx.now`: each fires, earliest first. At most as many fire as
+    /// were armed, so a timer armed due while they fire cannot keep this going; it waits for the next call.
     pub fn expire(&mut self, ctx: Ctx) {
-        self.now = ctx.now;
-        let mut due: Vec<(Timer, f64)> = self
-            .timers
-            .iter()
-            .filter(|(_, at)| *at <= ctx.now)
-            .copied()
-            .collect();
-        // Earliest first (a few timers at most: a scan, not a sort).
-        while let Some(i) = (0..due.len()).reduce(|a, b| {
-            if due.get(b).map(|x| x.1) < due.get(a).map(|x| x.1) {
-                b
-            } else {
-                a
-            }
-        }) {
-            let (timer, at) = due.remove(i);
-            // Still armed for that deadline (an earlier one may have cancelled or re-armed it).
-            if self.timers.contains(&(timer, at)) {
-                self.timer(timer, ctx);
-            }
+        for _ in 0..self.timers.len() {
+            let due = self
+                .timers
+                .iter()
+                .filter(|(_, at)| *at <= ctx.now)
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            let Some(&(timer, _)) = due else { break };
+            self.timer(timer, ctx);
         }
     }
 

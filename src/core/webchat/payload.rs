@@ -223,7 +223,7 @@ pub fn started(d: &SessionData) -> (String, String) {
     (w.finish(), p.finish())
 }
 
-/// An event's data (`started`'s: [`started`]); `session` is the chat's, for the server messages' conversation.
+/// An event's data (`started`'s is [`started`]); `session` is the chat's, for the server messages' conversation.
 pub fn event(e: &Event, session: &SessionData) -> String {
     let mut w = Obj::new();
     match e {
@@ -233,7 +233,6 @@ pub fn event(e: &Event, session: &SessionData) -> String {
             w.bool("pagination", *pagination);
             w.bool("fileUpload", false);
         }
-        Event::Started(d) => return started(d).0,
         Event::MessageReceived {
             original,
             messages,

@@ -2,6 +2,7 @@
 
 use super::transcript::Role;
 use super::*;
+use crate::core::guestchat::read::{opt, Json};
 
 impl Session {
     pub(super) fn begin_restore(&mut self, s: Snapshot, ctx: Ctx) {
@@ -163,5 +164,43 @@ impl Session {
             // 401/403/404: the session is gone.
             self.restore_gone(ctx);
         }
+    }
+}
+
+impl Filter {
+    /// A list of `{source, flags}` (the stored prefilters, or the page's RegExps as the shell read them): items
+    /// without a string `source` are skipped.
+    pub fn read_list(v: &impl Json) -> Vec<Filter> {
+        let mut list = Vec::new();
+        for f in v.items() {
+            if let Some(source) = opt(&f, "source") {
+                list.push(Filter {
+                    source,
+                    flags: opt(&f, "flags").unwrap_or_default(),
+                });
+            }
+        }
+        list
+    }
+}
+
+impl Snapshot {
+    /// The stored session (version 1, as [`super::payload::snapshot`] writes it), or `None` when it is not one:
+    /// the ids and the JWT must be strings and `savedAt` a number.
+    pub fn read(v: &impl Json) -> Option<Snapshot> {
+        if v.field("v").number() != Some(1.0) {
+            return None;
+        }
+        Some(Snapshot {
+            conversation_id: opt(v, "conversationId")?,
+            member_id: opt(v, "memberId")?,
+            jwt: opt(v, "jwt")?,
+            event_stream_uri: opt(v, "eventStreamUri").unwrap_or_default(),
+            last_message_id: opt(v, "lastMessageId"),
+            filters: Filter::read_list(&v.field("filters")),
+            start_time: v.field("startTime").number().unwrap_or(0.0).trunc(),
+            saved_at: v.field("savedAt").number()?.trunc(),
+            journey: v.field("journey").is_true(),
+        })
     }
 }
