@@ -313,20 +313,17 @@ export function wcMember(data, base) {
 /** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */
 export function wcTypingInput(data) {
   try {
-    return typingInput(data);
+    let el = g(data, 'input');
+    if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
+    const tag = g(el, 'tagName');
+    if (typeof tag !== 'string') return null;
+    const t = g(el, 'type');
+    const type = (typeof t === 'string' ? t : 'text').toLowerCase();
+    const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
+    return ok ? el : null;
   } catch (_) {
     return null;
   }
-}
-function typingInput(data) {
-  let el = g(data, 'input');
-  if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
-  const tag = g(el, 'tagName');
-  if (typeof tag !== 'string') return null;
-  const t = g(el, 'type');
-  const type = (typeof t === 'string' ? t : 'text').toLowerCase();
-  const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
-  return ok ? el : null;
 }
 
 /** A RegExp (or, when `many`, an array of them) as `[{source, flags}]`; null when one is not a RegExp. */

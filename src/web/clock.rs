@@ -31,8 +31,9 @@ pub struct Alarm {
 }
 
 impl Alarm {
-    /// `on_fire` runs when the deadline has come; it tells the area the time and sets the alarm again.
-    pub fn new(on_fire: impl FnMut() + 'static) -> Self {
+    /// `on_fire` runs when the deadline has come; it tells the area the time and sets the alarm again. A plain
+    /// `fn`, so every area's alarm shares one closure type (each type is its own code in the wasm).
+    pub fn new(on_fire: fn()) -> Self {
         Alarm {
             on_fire: Closure::new(on_fire),
             handle: RefCell::new(None),

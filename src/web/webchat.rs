@@ -15,6 +15,7 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::bus::{self, NativeCommand};
 use super::clock::{self, Alarm};
@@ -155,17 +156,22 @@ fn flush() {
         perform(o);
     }
     let next = with(|sh| sh.core.next_deadline()).flatten();
-    ALARM.with(|a| a.set(next));
+    if let Some(alarm) = ALARM.with(Cell::get) {
+        alarm.set(next);
+    }
 }
 
 thread_local! {
-    /// The session's timers: one alarm, set to the earliest.
-    static ALARM: Alarm = Alarm::new(on_alarm);
+    /// The session's timers: one alarm, set to the earliest. Made at boot and kept for the life of the module,
+    /// as the shell is.
+    static ALARM: Cell<Option<&'static Alarm>> = const { Cell::new(None) };
 }
 
 fn on_alarm() {
     // A timer that fired a little early fires nothing and is set again for the same deadline.
-    ALARM.with(Alarm::fired);
+    if let Some(alarm) = ALARM.with(Cell::get) {
+        alarm.fired();
+    }
     drive(|core, c| core.expire(c));
 }
 
@@ -356,9 +362,10 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     };
     let leaked: &'static RefCell<Shell> = Box::leak(Box::new(RefCell::new(shell)));
     SHELL.with(|s| s.set(Some(leaked)));
+    let alarm: &'static Alarm = Box::leak(Box::new(Alarm::new(on_alarm)));
+    ALARM.with(|a| a.set(Some(alarm)));
 
-    let names: Vec<&str> = wc::COMMANDS.iter().map(|c| c.0).collect();
-    bus::register_native_plugin(NS, &names, Rc::new(on_command))?;
+    bus::register_native_plugin(NS, &wc::COMMAND_NAMES, Rc::new(on_command))?;
 
     // Until configured, a page's own plugin named WebChatService may take the name.
     bus::set_yields(NS, true);
@@ -790,19 +797,17 @@ impl read::Json for Js {
 
     #[inline(never)]
     fn items(&self) -> Vec<Js> {
+        // Only the shell's own arrays come here (`JSON.parse` results, arrays a JS helper built): no Proxy, no
+        // getter, so reading them runs no page code.
         if !page::is_list(&self.0) {
             return Vec::new();
         }
-        let n = self
-            .field("length")
-            .number()
-            .unwrap_or(0.0)
-            .min(page::MAX_ITEMS as f64) as u32;
-        let mut list = Vec::new();
-        for i in 0..n {
-            list.push(Js(Reflect::get_u32(&self.0, i).unwrap_or(JsValue::UNDEFINED)));
+        let list: &js_sys::Array = self.0.unchecked_ref();
+        let mut items = Vec::new();
+        for i in 0..list.length().min(page::MAX_ITEMS) {
+            items.push(Js(list.get(i)));
         }
-        list
+        items
     }
 
     #[inline(never)]
@@ -811,9 +816,10 @@ impl read::Json for Js {
     }
 
     fn time(&self) -> f64 {
+        // Date.parse gives whole ms, or NaN for what is not a date.
         let ms = self.0.as_string().map_or(f64::NAN, |t| js_sys::Date::parse(&t));
         if ms.is_finite() {
-            ms.trunc()
+            ms
         } else {
             0.0
         }

@@ -439,24 +439,25 @@ pub fn iso_time(ms: f64) -> String {
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
     let mut out = String::with_capacity(24);
-    for (v, width, sep) in [
-        (year, 4, '-'),
-        (month, 2, '-'),
-        (day, 2, 'T'),
-        (rem / 3_600_000, 2, ':'),
-        (rem / 60_000 % 60, 2, ':'),
-        (rem / 1000 % 60, 2, '.'),
-        (rem % 1000, 3, 'Z'),
-    ] {
-        let mut t = String::new();
-        json::push_uint(&mut t, v.unsigned_abs());
-        for _ in t.len()..width {
-            out.push('0');
-        }
-        out.push_str(&t);
-        out.push(sep);
-    }
+    digits(&mut out, year, 4, '-');
+    digits(&mut out, month, 2, '-');
+    digits(&mut out, day, 2, 'T');
+    digits(&mut out, rem / 3_600_000, 2, ':');
+    digits(&mut out, rem / 60_000 % 60, 2, ':');
+    digits(&mut out, rem / 1000 % 60, 2, '.');
+    digits(&mut out, rem % 1000, 3, 'Z');
     out
+}
+
+/// `v` zero-padded to `width` digits, then `sep`.
+fn digits(out: &mut String, v: i64, width: usize, sep: char) {
+    let mut t = String::new();
+    json::push_uint(&mut t, v.unsigned_abs());
+    for _ in t.len()..width {
+        out.push('0');
+    }
+    out.push_str(&t);
+    out.push(sep);
 }
 
 #[cfg(test)]

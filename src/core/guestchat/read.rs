@@ -34,6 +34,7 @@ pub fn opt<J: Json>(v: &J, k: &str) -> Option<String> {
 }
 
 /// `k` as a string, "" when absent or not a string.
+#[inline(never)]
 pub fn text_of(v: &impl Json, k: &str) -> String {
     opt(v, k).unwrap_or_default()
 }
@@ -89,7 +90,6 @@ pub fn reply<J: Json>(expect: Expect, parsed: Option<J>) -> Option<Reply> {
         return Some(Reply::None);
     }
     let v = parsed?;
-    let some = |s: Option<String>| s.filter(|s| !s.is_empty());
     Some(match expect {
         Expect::Nothing => Reply::None,
         Expect::Created => Reply::Created(Created {
@@ -113,8 +113,8 @@ pub fn reply<J: Json>(expect: Expect, parsed: Option<J>) -> Option<Reply> {
             }
             Reply::Messages(MessagePage {
                 entities,
-                next: some(opt(&v, "next")),
-                previous: some(opt(&v, "previousPage")),
+                next: opt(&v, "next").filter(|s| !s.is_empty()),
+                previous: opt(&v, "previousPage").filter(|s| !s.is_empty()),
             })
         }
         Expect::Members => {

@@ -330,6 +330,21 @@ pub const COMMANDS: [(&str, Verb); 24] = [
     ("verifySession", Verb::VerifySession),
 ];
 
+/// The names of [`COMMANDS`] alone (what the bus registers), taken from it when compiling.
+pub const COMMAND_NAMES: [&str; COMMANDS.len()] = {
+    let mut names = [""; COMMANDS.len()];
+    let mut i = 0;
+    while i < COMMANDS.len() {
+        // Compile-time only: an index out of range would not compile.
+        #[allow(clippy::indexing_slicing)]
+        {
+            names[i] = COMMANDS[i].0;
+        }
+        i += 1;
+    }
+    names
+};
+
 impl Verb {
     /// The command the bus routed by `name`; `None` for a name WebChatService does not answer.
     pub fn named(name: &str) -> Option<Verb> {

@@ -419,7 +419,10 @@ impl Session {
 
     #[inline(never)]
     fn cancel(&mut self, timer: Timer) {
-        self.timers.retain(|(t, _)| *t != timer);
+        // Each timer is armed once at most, and their order does not matter.
+        if let Some(i) = self.timers.iter().position(|(t, _)| *t == timer) {
+            self.timers.swap_remove(i);
+        }
     }
 
     /// The armed timers and their deadlines (ms on the clock of [`Ctx::now`]).
