@@ -1,13 +1,15 @@
 //! The WebChatService shell: registers the plugin on the bus, turns commands, HTTP answers, socket frames and keys
 //! into inputs of [`crate::core::webchat::Session`], and performs its outputs with `fetch`, `WebSocket` and
 //! sessionStorage (through `js/webchat_io.js`, which calls back through one long-lived closure owned here). The
-//! session's timers are one [`Alarm`], set to its next deadline after every input. Data crosses in bulk, for size and speed: payloads go out as one JSON string (`wcMake` builds the
-//! objects and applies prefilters and preprocessors), answers, frames and the snapshot come in as one field string
-//! (`Fields`). Page-supplied values (userData, preprocessors, inputs) stay JS values.
+//! session's timers are one [`Alarm`], set to its next deadline after every input. Payloads go out as the core's
+//! JSON (`core::webchat::payload`), made into objects in one crossing (`wcMake`, which also applies the page's
+//! prefilters and preprocessors); answers, frames and the snapshot come in as `JSON.parse` made them and are read
+//! by field name in the core ([`read::Json`], implemented here by `Js`). Page-supplied values (userData,
+//! preprocessors, inputs) stay JS values.
 //!
 //! The JWT goes to the `Authorization` header, to sessionStorage (the restore snapshot), and to the page where the
 //! shipped service gives it (`getSessionData`, `started`): nowhere else — not to analytics or the `dataLayer`
-//! (`started` is recorded with [`public_session_w`]'s ids only), the debug log, other events, localStorage or
+//! (`started` is recorded with the ids only: [`payload::started`]), the debug log, other events, localStorage or
 //! cookies.
 
 use std::cell::{Cell, RefCell};

@@ -1,8 +1,8 @@
 //! The Genesys Cloud Guest Chat API v2: wire types, request building and event-stream frame classification.
 //!
-//! JSON is parsed by the browser (`JSON.parse`) in the web shell, which copies only the few fields routed on into
-//! these types: the wasm then carries no JSON parser (`serde_json` would cost more bytes than every helper together). Request bodies
-//! are small and flat, so they are written here with a tiny writer ([`json`]) that is natively testable.
+//! JSON is parsed by the browser (`JSON.parse`); [`read`] reads the few fields routed on from the parsed value into
+//! these types, by name: the wasm then carries no JSON parser (`serde_json` would cost more bytes than every
+//! helper together). Request bodies are small and flat, written with the core's writer ([`json`]).
 
 pub mod read;
 

@@ -53,11 +53,11 @@
 //! every command is refused with [`NOT_CONFIGURED`] and nothing is published.
 //!
 //! The machine's state is [`Session`], here; its behaviour is split by concern, one `impl Session` each:
-//! [`lifecycle`] (configuration, boot, start, end), [`commands`] (the vendor's commands), [`send_queue`] (sends
-//! and their echoes), [`stream`] (the socket, liveness, reconnects and catch-ups), [`history`] (message reads and
-//! delivery), [`members`] (presence and typing), [`restore`] (the snapshot and restoring after a reload),
-//! [`polling`] and [`offline`] (counting failures). What crosses its boundary is in [`api`]; the transcript
-//! ([`transcript`]) stores messages in a byte log ([`log`]).
+//! `lifecycle` (configuration, boot, start, end), `commands` (the vendor's commands), `send_queue` (sends
+//! and their echoes), `stream` (the socket, liveness, reconnects and catch-ups), `history` (message reads and
+//! delivery), `members` (presence and typing), `restore` (the snapshot and restoring after a reload),
+//! `polling` and `offline` (counting failures). What crosses its boundary is in `api`; the transcript
+//! ([`transcript`]) stores messages in a byte log (`log`).
 
 mod api;
 mod commands;
