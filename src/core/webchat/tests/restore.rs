@@ -247,3 +247,73 @@ fn a_chat_that_ended_while_the_page_was_away_is_not_restored() {
     let v = sim.cmd(Command::VerifySession);
     assert_eq!(sim.resolved.last(), Some(&(v, Value::SessionActive(false))));
 }
+
+/// The stored snapshot is read back whole, and anything that is not one (another version, an id or the JWT
+/// missing, no `savedAt`) is not restored.
+#[test]
+fn the_stored_snapshot_is_read_back_and_anything_else_is_refused() {
+    use crate::core::guestchat::read::tests::{o, s, T};
+    let stored = o(&[
+        ("v", T::Num(1.0)),
+        ("conversationId", s("C")),
+        ("memberId", s("M")),
+        ("jwt", s("J")),
+        ("eventStreamUri", s("ws://x")),
+        ("lastMessageId", T::Null),
+        (
+            "filters",
+            T::Arr(vec![
+                o(&[("source", s("code \\d+")), ("flags", s("gi"))]),
+                o(&[("flags", s("g"))]),
+                o(&[("source", s("x"))]),
+            ]),
+        ),
+        ("startTime", T::Num(5.0)),
+        ("savedAt", T::Num(6.0)),
+        ("journey", T::Bool(true)),
+    ]);
+    let sn = Snapshot::read(&stored).expect("a snapshot");
+    assert_eq!(
+        (
+            sn.conversation_id.as_str(),
+            sn.member_id.as_str(),
+            sn.jwt.as_str()
+        ),
+        ("C", "M", "J")
+    );
+    assert_eq!(
+        (sn.last_message_id, sn.start_time, sn.saved_at, sn.journey),
+        (None, 5.0, 6.0, true)
+    );
+    // A filter without a source is skipped; one without flags has none.
+    assert_eq!(
+        sn.filters,
+        [
+            Filter {
+                source: "code \\d+".into(),
+                flags: "gi".into()
+            },
+            Filter {
+                source: "x".into(),
+                flags: String::new()
+            }
+        ]
+    );
+    let without = |key: &str| match &stored {
+        T::Obj(f) => T::Obj(f.iter().filter(|(k, _)| k != key).cloned().collect()),
+        other => other.clone(),
+    };
+    for key in ["v", "conversationId", "memberId", "jwt", "savedAt"] {
+        assert_eq!(Snapshot::read(&without(key)), None, "without {key}");
+    }
+    let other_version = match &stored {
+        T::Obj(f) => T::Obj(
+            f.iter()
+                .map(|(k, v)| (k.clone(), if k == "v" { T::Num(2.0) } else { v.clone() }))
+                .collect(),
+        ),
+        other => other.clone(),
+    };
+    assert_eq!(Snapshot::read(&other_version), None);
+    assert_eq!(Snapshot::read(&s("not an object")), None);
+}
