@@ -26,8 +26,7 @@ use super::page::{self, global_at};
 use crate::core::guestchat::{read, Expect, MemberInfo, RawFrame};
 use crate::core::webchat::config::{self, Config, Value as Cv};
 use crate::core::webchat::{
-    self as wc, payload, Command, Ctx, Event, Filter, HttpResult, Output, Session, SessionData, Snapshot,
-    Value, Verb,
+    self as wc, payload, Command, Ctx, Event, Filter, HttpResult, Output, Session, Snapshot, Value, Verb,
 };
 
 const NS: &str = "WebChatService";
@@ -704,7 +703,7 @@ fn value_js(v: Value) -> JsValue {
         Value::UserData => with(|sh| sh.user_data.clone())
             .map(JsValue::from)
             .unwrap_or(JsValue::UNDEFINED),
-        v => match payload::value(&v, &current_session()) {
+        v => match payload::value(&v, &conversation()) {
             Some(json) => make(&json),
             None => JsValue::UNDEFINED,
         },
@@ -720,8 +719,9 @@ fn make(json: &str) -> JsValue {
     wc_make(json)
 }
 
-fn current_session() -> SessionData {
-    with(|sh| sh.core.session_data()).unwrap_or_default()
+/// The live chat's conversation id, for the payloads' server messages.
+fn conversation() -> String {
+    with(|sh| sh.core.conversation().to_string()).unwrap_or_default()
 }
 
 /// Writes the core's prefilters to the page side when its list changed (the list is what survives a reload).
@@ -753,7 +753,7 @@ fn publish(e: Event) {
         bus::publish_as_public(NS, name, &data, &public);
         return;
     }
-    let data = make(&payload::event(&e, &current_session()));
+    let data = make(&payload::event(&e, &conversation()));
     if data.is_null() {
         return; // every message was prefiltered: nothing to show
     }

@@ -361,6 +361,15 @@ impl Session {
         )
     }
 
+    /// The live chat's conversation id ("" before a chat, and after it ended): what its messages' payloads name.
+    pub fn conversation(&self) -> &str {
+        if self.is_active() {
+            &self.conv.id
+        } else {
+            ""
+        }
+    }
+
     /// The vendor's session object: `undefined` fields before a chat, the live session during one, `{}` after.
     pub fn session_data(&self) -> SessionData {
         if self.conv.id.is_empty() || !self.is_active() {

@@ -29,14 +29,6 @@ fn time_or_false(w: &mut Obj, k: &str, v: Option<f64>) {
     }
 }
 
-/// The conversation a payload's server messages belong to.
-fn conversation_of(d: &SessionData) -> &str {
-    match d {
-        SessionData::Live { conversation_id, .. } => conversation_id,
-        _ => "",
-    }
-}
-
 /// The vendor's session object (`getSessionData`; `started`'s `data` with `full` false: its four keys). With
 /// the JWT and the stream URL: [`started`] gives analytics and the debug log the ids only.
 fn session(w: &mut Obj, k: &str, d: &SessionData, full: bool) {
@@ -223,8 +215,9 @@ pub fn started(d: &SessionData) -> (String, String) {
     (w.finish(), p.finish())
 }
 
-/// An event's data (`started`'s is [`started`]); `session` is the chat's, for the server messages' conversation.
-pub fn event(e: &Event, session: &SessionData) -> String {
+/// An event's data (`started`'s is [`started`]); `conversation` is the live chat's id ("" without one), which
+/// the server messages name.
+pub fn event(e: &Event, conversation: &str) -> String {
     let mut w = Obj::new();
     match e {
         Event::CapabilitiesChanged { pagination } => {
@@ -238,10 +231,9 @@ pub fn event(e: &Event, session: &SessionData) -> String {
             messages,
             restoring,
         } => {
-            let cid = conversation_of(session);
             w.list("originalMessages");
             for m in original {
-                wire(&mut w, "", m, cid);
+                wire(&mut w, "", m, conversation);
             }
             w.close(']');
             w.list("messages");
@@ -261,7 +253,7 @@ pub fn event(e: &Event, session: &SessionData) -> String {
             w.list("errors");
             w.item();
             w.num("code", f64::from(a.status));
-            ajax(&mut w, "response", a, conversation_of(session));
+            ajax(&mut w, "response", a, conversation);
             w.close('}');
             w.close(']');
         }
@@ -297,11 +289,11 @@ pub fn event(e: &Event, session: &SessionData) -> String {
 
 /// A command's answer as JSON; `None` for the values that are not JSON (`undefined`, a plain string, the
 /// prefilters as RegExps, the page's userData object), which the shell gives itself.
-pub fn value(v: &Value, session: &SessionData) -> Option<String> {
+pub fn value(v: &Value, conversation: &str) -> Option<String> {
     let mut w = Obj::new();
     match v {
         Value::Undefined | Value::Text(_) | Value::Filters(_) | Value::UserData => return None,
-        Value::Ajax(a) => ajax_fields(&mut w, a, conversation_of(session)),
+        Value::Ajax(a) => ajax_fields(&mut w, a, conversation),
         Value::Transcript(pairs) => {
             // `{messages, originalMessages}`: every message delivered so far, with its server original.
             w.list("messages");
@@ -311,7 +303,7 @@ pub fn value(v: &Value, session: &SessionData) -> Option<String> {
             w.close(']');
             w.list("originalMessages");
             for (m, _) in pairs {
-                wire(&mut w, "", m, conversation_of(session));
+                wire(&mut w, "", m, conversation);
             }
             w.close(']');
         }
