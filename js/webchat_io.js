@@ -15,6 +15,24 @@ export function wcParse(text) {
 }
 
 /**
+ * `o[k]` when it is `o`'s own (a parsed answer's or frame's field; never one a page put on `Object.prototype`),
+ * else undefined. Never throws.
+ */
+export function wcField(o, k) {
+  try {
+    return Object.hasOwn(o, k) ? o[k] : undefined;
+  } catch (_) {
+    return undefined;
+  }
+}
+
+/** A date string as ms since the epoch (`Date.parse`); 0 for anything else. */
+export function wcTime(v) {
+  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  return isNaN(ms) ? 0 : ms;
+}
+
+/**
  * fetch → cb(0, id, status, statusText, text, value): `value` a 2xx answer parsed (undefined when it is not JSON:
  * then `text` is what came); cb(1, id, 0, why) when no answer came. The core reads the answer (core::guestchat::read).
  */

@@ -34,7 +34,7 @@ const NS: &str = "WebChatService";
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
     #[wasm_bindgen(js_name = wcFetch)]
-    fn wc_fetch(id: u32, method: &str, url: &str, bearer: Option<String>, body: Option<String>, cb: &JsValue);
+    fn wc_fetch(id: u32, method: &str, url: &str, bearer: Option<&str>, body: Option<&str>, cb: &JsValue);
     #[wasm_bindgen(js_name = wcSocket)]
     fn wc_socket(url: &str, gen: u32, cb: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcClose)]
@@ -42,7 +42,7 @@ extern "C" {
     #[wasm_bindgen(js_name = wcListen)]
     fn wc_listen(target: &JsValue, kind: &str, event: u32, cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = wcStorage)]
-    fn wc_storage(op: u32, value: Option<String>) -> Option<String>;
+    fn wc_storage(op: u32, value: Option<&str>) -> Option<String>;
     #[wasm_bindgen(js_name = wcMake)]
     fn wc_make(json: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcFilters)]
@@ -53,6 +53,10 @@ extern "C" {
     fn wc_pre(f: &JsValue) -> Option<String>;
     #[wasm_bindgen(js_name = wcParse)]
     fn wc_parse(text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = wcField)]
+    fn wc_field(o: &JsValue, k: &str) -> JsValue;
+    #[wasm_bindgen(js_name = wcTime)]
+    fn wc_time(v: &JsValue) -> f64;
     #[wasm_bindgen(js_name = wcMember)]
     fn wc_member(data: &JsValue, base: &Object) -> JsValue;
     #[wasm_bindgen(js_name = wcTypingInput)]
@@ -611,8 +615,8 @@ fn perform(o: Output) {
                     id,
                     request.method.as_str(),
                     &request.url,
-                    request.bearer,
-                    request.body,
+                    request.bearer.as_deref(),
+                    request.body.as_deref(),
                     &cb,
                 );
             }
@@ -662,7 +666,7 @@ fn perform(o: Output) {
         Output::Reject { cmd, value } => settle(cmd, value, false),
         Output::Store(snap) => match snap {
             Some(snap) => {
-                wc_storage(1, Some(payload::snapshot(&snap)));
+                wc_storage(1, Some(&payload::snapshot(&snap)));
             }
             None => {
                 wc_storage(2, None);
@@ -768,36 +772,31 @@ fn publish(e: Event) {
 // ----- inputs from the browser ----------------------------------------------------------------------------------
 
 /// A parsed JSON value as the core reads it ([`read::Json`]). The values are the shell's own (`JSON.parse`
-/// results, or what a JS helper built), read with `Reflect.get`, which never throws into the wasm.
+/// results, or what a JS helper built), and only their own fields are read (`wcField`): nothing a page put on
+/// `Object.prototype` is, so every value met is plain data and every array a real one.
 struct Js(JsValue);
 
 impl read::Json for Js {
-    #[inline(never)]
     fn field(&self, k: &str) -> Js {
-        Js(get(&self.0, k))
+        Js(wc_field(&self.0, k))
     }
 
-    #[inline(never)]
     fn text(&self) -> Option<String> {
         self.0.as_string()
     }
 
-    #[inline(never)]
     fn number(&self) -> Option<f64> {
         self.0.as_f64()
     }
 
-    #[inline(never)]
     fn is_object(&self) -> bool {
         self.0.is_object()
     }
 
-    #[inline(never)]
     fn is_true(&self) -> bool {
         self.0.as_bool() == Some(true)
     }
 
-    #[inline(never)]
     fn items(&self) -> Vec<Js> {
         // Only the shell's own arrays come here (`JSON.parse` results, arrays a JS helper built): no Proxy, no
         // getter, so reading them runs no page code.
@@ -812,19 +811,12 @@ impl read::Json for Js {
         items
     }
 
-    #[inline(never)]
     fn is_present(&self) -> bool {
         !self.0.is_undefined()
     }
 
     fn time(&self) -> f64 {
-        // Date.parse gives whole ms, or NaN for what is not a date.
-        let ms = self.0.as_string().map_or(f64::NAN, |t| js_sys::Date::parse(&t));
-        if ms.is_finite() {
-            ms
-        } else {
-            0.0
-        }
+        wc_time(&self.0)
     }
 }
 

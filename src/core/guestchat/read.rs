@@ -73,13 +73,14 @@ pub fn frame<J: Json>(parsed: Option<J>, raw: &str) -> RawFrame {
         };
     };
     let body = v.field("eventBody");
-    let has_message = body.is_object() && (body.field("id").is_present() || body.field("sender").is_object());
+    // (A body that is not an object has no fields: nothing of it is read.)
+    let has_message = body.field("id").is_present() || body.field("sender").is_object();
     let m = body.field("member");
     RawFrame {
         topic: text_of(&v, "topicName"),
         kind: v.field("metadata").field("type").text(),
         message: has_message.then(|| message(&body)),
-        member: if m.is_object() { member(&m) } else { None },
+        member: member(&m),
         text: opt(&body, "message").or_else(|| opt(&v, "message")),
     }
 }
