@@ -1,16 +1,42 @@
 // The WebChatService shell's I/O primitives. Each takes the shell's one long-lived Rust callback (owned by the shell
-// for the life of the module), cb(kind, number, number, string, string, string), and an id, so no per-request
+// for the life of the module), cb(kind, number, number, string, string, value), and an id, so no per-request
 // closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked asynchronously: the
 // shell never re-enters itself from these calls.
 import { boundedJson, isPlainObject } from './page.js';
 
 
+/** `text` parsed as JSON, or undefined when it is not JSON (JSON itself has no undefined). */
+export function wcParse(text) {
+  try {
+    return JSON.parse(text);
+  } catch (_) {
+    return undefined;
+  }
+}
+
 /**
- * fetch (`m`: core::guestchat::Method's order) → cb(0, id, status, statusText, text, fields), `fields` being a 2xx answer decoded as `expect` says (null
- * when it does not decode: then `text` is what came); cb(1, id, 0, why) when no answer came.
+ * `o[k]` when it is `o`'s own (a parsed answer's or frame's field; never one a page put on `Object.prototype`),
+ * else undefined. Never throws.
  */
-export function wcFetch(id, m, url, bearer, body, expect, cb) {
-  const method = ['GET', 'POST', 'DELETE'][m];
+export function wcField(o, k) {
+  try {
+    return Object.hasOwn(o, k) ? o[k] : undefined;
+  } catch (_) {
+    return undefined;
+  }
+}
+
+/** A date string as ms since the epoch (`Date.parse`); 0 for anything else. */
+export function wcTime(v) {
+  const ms = typeof v === 'string' ? Date.parse(v) : NaN;
+  return isNaN(ms) ? 0 : ms;
+}
+
+/**
+ * fetch → cb(0, id, status, statusText, text, value): `value` a 2xx answer parsed (undefined when it is not JSON:
+ * then `text` is what came); cb(1, id, 0, why) when no answer came. The core reads the answer (core::guestchat::read).
+ */
+export function wcFetch(id, method, url, bearer, body, cb) {
   const headers = {};
   if (bearer) headers.Authorization = 'Bearer ' + bearer;
   if (body != null) headers['Content-Type'] = 'application/json';
@@ -23,14 +49,14 @@ export function wcFetch(id, m, url, bearer, body, expect, cb) {
   p.then((res) => res.text().then((t) => [res.status, res.statusText, t]))
     .then(
       (a) => {
-        const f = a[0] >= 200 && a[0] < 300 ? decode(expect, a[2]) : null;
-        cb(0, id, a[0], a[1], f == null ? a[2] : '', f);
+        const v = a[0] >= 200 && a[0] < 300 ? wcParse(a[2]) : undefined;
+        cb(0, id, a[0], a[1], v === undefined ? a[2] : '', v);
       },
       (e) => cb(1, id, 0, String((e && e.message) || e || 'network error')),
     );
 }
 
-/** Opens a WebSocket; cb(2, gen, 0 = open | 1 = message | 2 = close, frame), a message's `wcFrame`. Returns the socket (or null). */
+/** Opens a WebSocket; cb(2, gen, 0 = open | 1 = message | 2 = close, raw, , parsed): a message's text parsed, or the text that is not JSON. Returns the socket (or null). */
 export function wcSocket(url, gen, cb) {
   let ws;
   try {
@@ -40,7 +66,11 @@ export function wcSocket(url, gen, cb) {
     return null;
   }
   ws.onopen = () => cb(2, gen, 0);
-  ws.onmessage = (e) => cb(2, gen, 1, wcFrame(typeof e.data === 'string' ? e.data : ''));
+  ws.onmessage = (e) => {
+    const t = typeof e.data === 'string' ? e.data : '';
+    const v = wcParse(t);
+    cb(2, gen, 1, v === undefined ? t : undefined, undefined, v);
+  };
   ws.onclose = () => cb(2, gen, 2);
   ws.onerror = () => {}; // a close event always follows
   return ws;
@@ -55,24 +85,6 @@ export function wcClose(ws) {
   } catch (_) {
     /* already closed */
   }
-}
-
-/**
- * cb(3, id, fixed) after `ms` (a request's timeout by its id, or a fixed timer by its number; ac's offer timer
- * too). Never throws, nor does wcClearTimer (a page may have replaced setTimeout): no timer is then armed.
- */
-export function wcTimer(cb, ms, id, fixed) {
-  try {
-    return setTimeout(cb, ms, 3, id, fixed);
-  } catch (_) {
-    return undefined;
-  }
-}
-
-export function wcClearTimer(handle) {
-  try {
-    clearTimeout(handle);
-  } catch (_) {}
 }
 
 /** addEventListener (on `target`, or on the window for null) calling cb(kind); returns the function that removes it. */
@@ -111,10 +123,10 @@ export function wcSend(ws, text) {
 let regexps = [];
 const preprocessors = [];
 
-/** The core's prefilter list changed: compile it again (JSON `[{source, flags}]`). */
+/** The core's prefilter list changed: compile it again (JSON `{filters: [{source, flags}]}`). */
 export function wcFilters(json) {
   regexps = [];
-  for (const f of JSON.parse(json)) {
+  for (const f of JSON.parse(json).filters) {
     try {
       regexps.push(new RegExp(f.source, f.flags));
     } catch (e) {
@@ -156,11 +168,10 @@ const share = (v) => {
   return seen;
 };
 
-// The shell's markers: a value that is `undefined` (a key present without a value, as in the vendor's objects; JSON
-// has no such value), and an object that is an endChat jqXHR.
+// The core's markers (core::webchat::payload): a value that is `undefined` (a key present without a value, as in the
+// vendor's objects; JSON has no such value), and an object that is an endChat jqXHR.
 const UNDEF = '\u0000u';
 const XHR = '\u0000xhr';
-let sawUndef = false;
 // endChat's jqXHR: its fields and its request methods. Not its promise methods: an object with `then` would be
 // adopted by a promise resolved with it, and the deferred would resolve with something else.
 const jqXHR = (o) => {
@@ -178,22 +189,28 @@ const jqXHR = (o) => {
   return o;
 };
 
-// jQuery's ajax answers carry `responseJSON` when `responseText` parses.
-const revive = (_k, v) => {
-  if (v === UNDEF) {
-    sawUndef = true;
-    return v;
+// One walk over a parsed payload, children first: markers made what they stand for, long strings shared, and
+// jQuery's `responseJSON` added where `responseText` parses. A plain JSON.parse and this walk, rather than a reviver
+// (which takes JSON.parse off its fast path: most of a message's processing time).
+const fix = (v) => {
+  const keys = Array.isArray(v) ? null : Object.keys(v);
+  const n = keys ? keys.length : v.length;
+  for (let i = 0; i < n; i++) {
+    const k = keys ? keys[i] : i;
+    const x = v[k];
+    if (typeof x === 'string') {
+      if (x === UNDEF) v[k] = undefined;
+      else if (x.length > 8) v[k] = share(x);
+    } else if (x !== null && typeof x === 'object') fix(x);
   }
-  if (typeof v === 'string') return v.length > 8 ? share(v) : v;
-  if (v && typeof v === 'object' && sawUndef && !Array.isArray(v)) {
-    for (const k of Object.keys(v)) if (v[k] === UNDEF) v[k] = undefined;
-  }
-  if (v && v[XHR] === 1) return jqXHR(v);
-  if (v && typeof v.responseText === 'string') {
-    try {
-      v.responseJSON = JSON.parse(v.responseText);
-    } catch (_) {
-      /* not JSON: responseText only */
+  if (keys) {
+    if (v[XHR] === 1) jqXHR(v);
+    else if (typeof v.responseText === 'string') {
+      try {
+        v.responseJSON = JSON.parse(v.responseText);
+      } catch (_) {
+        /* not JSON: responseText only */
+      }
     }
   }
   return v;
@@ -206,10 +223,9 @@ const revive = (_k, v) => {
 export function wcMake(json) {
   let o;
   try {
-    o = JSON.parse(json, revive);
+    o = fix(JSON.parse(json));
   } finally {
     inPayload.clear();
-    sawUndef = false;
   }
   const list = o && o.messages;
   if (Array.isArray(list)) {
@@ -239,123 +255,19 @@ export function wcMake(json) {
   return o;
 }
 
-// ----- decoding for the shell --------------------------------------------------------------------------------------
-// A decoded answer crosses into the wasm as one string of fields: each string as its length in UTF-16 units, ':' and
-// itself; an absent one as '~'. Numbers are integers written as strings. One crossing per answer instead of a
-// `Reflect.get` and a string copy per field.
-
 const isObj = (v) => v !== null && typeof v === 'object';
 const g = (o, k) => (isObj(o) ? o[k] : undefined);
-const F = (v) => (typeof v === 'string' ? v.length + ':' + v : '~');
-const S = (o, k) => F(g(o, k));
-// toFixed, not String(): String() of a number that is not a small integer (every ms timestamp) goes through V8's
-// number-to-string cache, which grows to ~47 KB of heap for good once about 50 such numbers were converted.
-const N = (n) => F((Number.isFinite(n) && Math.abs(n) < 9e15 ? Math.trunc(n) : 0).toFixed(0));
-const nonEmpty = (v) => (v === '' ? undefined : v);
-
-/** A Guest Chat message (an object): id, sender.id, body, bodyType, timestamp and its ms, after a presence flag. */
-function message(m) {
-  const t = g(m, 'timestamp');
-  const ts = typeof t === 'string' ? t : '';
-  const b = g(m, 'bodyType');
-  return '0:' + S(m, 'id') + S(g(m, 'sender'), 'id') + S(m, 'body') + F(typeof b === 'string' ? b : 'standard') + F(ts) + N(Date.parse(ts));
-}
-
-/** A member with a string id (after a presence flag), or '~'. */
-function member(m) {
-  return typeof g(m, 'id') === 'string' ? '0:' + S(m, 'id') + S(m, 'displayName') + S(m, 'role') + S(m, 'state') + S(m, 'avatarImageUrl') : '~';
-}
-
-function list(v, pick, each) {
-  const e = g(v, 'entities');
-  const items = Array.isArray(e) ? e.filter(pick) : [];
-  return N(items.length) + items.map(each).join('');
-}
-
-/** A 2xx answer as the request expects it (the order of `Expect` in core::guestchat); null when it does not fit. */
-function decode(expect, text) {
-  if (!expect) return '';
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch (_) {
-    return null;
-  }
-  switch (expect) {
-    case 1: {
-      const f = [g(v, 'id'), g(g(v, 'member'), 'id'), g(v, 'jwt'), g(v, 'eventStreamUri')];
-      return f.every((x) => typeof x === 'string') ? f.map(F).join('') : null;
-    }
-    case 2:
-      return isObj(v) ? message(v) : null;
-    case 3:
-      return list(v, isObj, message) + F(nonEmpty(g(v, 'next'))) + F(nonEmpty(g(v, 'previousPage')));
-    case 4:
-      return list(v, (m) => typeof g(m, 'id') === 'string', member);
-    default: {
-      const m = member(v);
-      return m === '~' ? null : m;
-    }
-  }
-}
-
-/** A stream frame: topic, metadata.type, the body as a message, body.member, and the heartbeat or raw text. */
-export function wcFrame(text) {
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch (_) {
-    return '~~~~' + F(text);
-  }
-  const body = g(v, 'eventBody');
-  const hasMessage = isObj(body) && (g(body, 'id') !== undefined || isObj(g(body, 'sender')));
-  const m = g(body, 'member');
-  const t = g(body, 'message');
-  return (
-    S(v, 'topicName') +
-    S(g(v, 'metadata'), 'type') +
-    (hasMessage ? message(body) : '~') +
-    (isObj(m) ? member(m) : '~') +
-    F(typeof t === 'string' ? t : g(v, 'message'))
-  );
-}
-
-/** The stored session (written by the shell as JSON), or null when it is not one. */
-export function wcSnapshot(text) {
-  let v;
-  try {
-    v = JSON.parse(text);
-  } catch (_) {
-    return null;
-  }
-  const need = [g(v, 'conversationId'), g(v, 'memberId'), g(v, 'jwt')];
-  const saved = g(v, 'savedAt');
-  if (g(v, 'v') !== 1 || !need.every((x) => typeof x === 'string') || typeof saved !== 'number') return null;
-  const fl = g(v, 'filters');
-  const filters = Array.isArray(fl) ? fl.filter((f) => typeof g(f, 'source') === 'string') : [];
-  const start = g(v, 'startTime');
-  return (
-    need.map(F).join('') +
-    S(v, 'eventStreamUri') +
-    S(v, 'lastMessageId') +
-    N(filters.length) +
-    filters.map((f) => F(f.source) + S(f, 'flags')).join('') +
-    N(typeof start === 'number' ? start : 0) +
-    N(saved) +
-    (g(v, 'journey') === true ? '0:' : '~')
-  );
-}
 
 const plain = isPlainObject;
 
 /**
- * startChat's memberInfo as fields: displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, then
- * customFields as string pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
+ * startChat's memberInfo: `{displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, customFields}`,
+ * customFields as [key, text] pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
  * documented flat options (`form` wins). customFields: with a `form`, as the vendor sends them — `firstName`,
  * `lastName`, `nickname`, the configured userData merged with the command's, `_genesys_source`, `_genesys_referrer`,
  * `_genesys_url`, `_genesys_pageTitle`, then the form's other fields as named; without one, the merged userData
- * (and `subject`). Null when the command's userData is not a plain object; '!' and the reason when reading the
- * options threw.
+ * (and `subject`). Null when the command's userData is not a plain object; the reason (a string) when reading
+ * the options threw.
  */
 export function wcMember(data, base) {
   try {
@@ -385,10 +297,15 @@ export function wcMember(data, base) {
         if (k !== 'firstname' && k !== 'lastname' && k !== 'nickname' && !(k in merged)) merged[k] = v;
       }
     } else if (subject) merged.subject = subject;
-    let out = [field('nickname') || first, first, field('lastname'), field('email'), field('phoneNumber') || field('phonenumber'), field('avatarImageUrl')]
-      .map(F)
-      .join('');
-    const pairs = [];
+    const info = {
+      displayName: field('nickname') || first,
+      firstName: first,
+      lastName: field('lastname'),
+      email: field('email'),
+      phoneNumber: field('phoneNumber') || field('phonenumber'),
+      avatarImageUrl: field('avatarImageUrl'),
+      customFields: [],
+    };
     for (const [k, v] of Object.entries(merged)) {
       if (v == null || typeof v === 'function') continue;
       let text;
@@ -397,9 +314,9 @@ export function wcMember(data, base) {
         // As JSON, at most a message body's 4,000 characters: a cycle, or anything larger, is written empty.
         text = boundedJson(v, 4000);
       } else text = String(v);
-      pairs.push(F(k) + F(typeof text === 'string' ? text : ''));
+      info.customFields.push([k, typeof text === 'string' ? text : '']);
     }
-    return out + N(pairs.length) + pairs.join('');
+    return info;
   } catch (e) {
     let why;
     try {
@@ -407,48 +324,33 @@ export function wcMember(data, base) {
     } catch (_) {
       why = 'an exception';
     }
-    return '!reading the startChat options threw: ' + why;
+    return 'reading the startChat options threw: ' + why;
   }
 }
 
 /** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */
 export function wcTypingInput(data) {
   try {
-    return typingInput(data);
+    let el = g(data, 'input');
+    if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
+    const tag = g(el, 'tagName');
+    if (typeof tag !== 'string') return null;
+    const t = g(el, 'type');
+    const type = (typeof t === 'string' ? t : 'text').toLowerCase();
+    const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
+    return ok ? el : null;
   } catch (_) {
     return null;
   }
 }
-function typingInput(data) {
-  let el = g(data, 'input');
-  if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
-  const tag = g(el, 'tagName');
-  if (typeof tag !== 'string') return null;
-  const t = g(el, 'type');
-  const type = (typeof t === 'string' ? t : 'text').toLowerCase();
-  const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
-  return ok ? el : null;
-}
 
-/** A RegExp (or, when `many`, an array of them) as fields: a count, then each one's source and flags; null when one is not a RegExp. */
+/** A RegExp (or, when `many`, an array of them) as `[{source, flags}]`; null when one is not a RegExp. */
 export function wcRegexpsOf(v, many) {
   try {
     const list = many && Array.isArray(v) ? v : [v];
     if (list.length > 1000) return null;
-    return list.every((r) => r instanceof RegExp) ? N(list.length) + list.map((r) => F(r.source) + F(r.flags)).join('') : null;
+    return list.every((r) => r instanceof RegExp) ? list.map((r) => ({ source: r.source, flags: r.flags })) : null;
   } catch (_) {
     return null;
   }
-}
-
-
-/** A Genesys error body (`{message, code, status, …}`) as its readable part; any other text as itself. */
-export function wcReadable(text) {
-  try {
-    const m = g(JSON.parse(text), 'message');
-    if (typeof m === 'string') return m;
-  } catch (_) {
-    /* not JSON */
-  }
-  return text;
 }

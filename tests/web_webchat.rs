@@ -121,12 +121,16 @@ fn the_snapshot_survives_storage() {
     assert_eq!(testing::snapshot_roundtrip(&s), Some(s));
 }
 
-/// The shell routes commands by their position in `COMMANDS`: a reordered list would send one command's
-/// options to another.
+/// WebChatService answers the vendor's commands, each routed by its name to its own verb.
 #[wasm_bindgen_test]
-fn the_command_list_keeps_the_order_the_shell_routes_by() {
+fn the_command_list_is_the_vendors_and_each_name_routes_to_its_verb() {
+    use cxbridge::core::webchat::{Verb, COMMANDS};
+    for (name, verb) in COMMANDS {
+        assert_eq!(Verb::named(name), Some(verb), "{name}");
+    }
+    assert_eq!(Verb::named("nope"), None);
     assert_eq!(
-        cxbridge::core::webchat::COMMANDS,
+        COMMANDS.map(|c| c.0),
         [
             "configure",
             "startChat",

@@ -5,9 +5,7 @@ use cxbridge::core::guestchat::{
     Created, Expect, Frame, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
 };
 use cxbridge::core::webchat::config::{Config, Value as Cv};
-use cxbridge::core::webchat::{
-    Command, Ctx, Event, Filter, HttpResult, Output, Session, Snapshot, Timer, Value,
-};
+use cxbridge::core::webchat::{Command, Ctx, Event, Filter, HttpResult, Output, Session, Snapshot, Value};
 
 use crate::input::{Src, SECRET};
 use crate::json::is_json;
@@ -163,14 +161,12 @@ enum Sock {
     Open,
 }
 
-/// Plays the web shell around a [`Session`]: keeps the open requests, armed timers and socket state, and checks
+/// Plays the web shell around a [`Session`]: keeps the open requests and socket state, fires its timers, and checks
 /// the outputs.
 struct Shell {
     session: Session,
     now: f64,
     requests: Vec<(u32, Expect)>,
-    /// Armed timers and their deadlines, in arming order (a Vec, so runs are reproducible).
-    timers: Vec<(Timer, f64)>,
     sock: Sock,
     commands: u32,
     settled: Vec<u32>,
@@ -207,11 +203,6 @@ impl Shell {
                 }
                 Output::SocketSend(text) => assert!(is_json(&text), "socket frame is not JSON: {text}"),
                 Output::SocketClose => self.sock = Sock::None,
-                Output::Arm { timer, ms } => {
-                    self.timers.retain(|(t, _)| *t != timer);
-                    self.timers.push((timer, self.now + f64::from(ms)));
-                }
-                Output::Cancel(timer) => self.timers.retain(|(t, _)| *t != timer),
                 Output::Publish(event) => self.published(event),
                 Output::Resolve { cmd, value } | Output::Reject { cmd, value } => {
                     assert!(
@@ -328,18 +319,11 @@ impl Shell {
                 let ctx = self.ctx(s);
                 self.session.socket_closed(ctx);
             }
-            8 if !self.timers.is_empty() => {
-                // The timer due first fires, as setTimeout would.
-                let (i, _) = self
-                    .timers
-                    .iter()
-                    .enumerate()
-                    .min_by(|a, b| a.1 .1.total_cmp(&b.1 .1))
-                    .unwrap_or((0, &(Timer::Heartbeat, 0.0)));
-                let (timer, at) = self.timers.remove(i);
-                self.now = self.now.max(at);
+            8 if self.session.next_deadline().is_some() => {
+                // The timers due first fire, as the shell's alarm would.
+                self.now = self.now.max(self.session.next_deadline().unwrap_or(0.0));
                 let ctx = self.ctx(s);
-                self.session.timer(timer, ctx);
+                self.session.expire(ctx);
             }
             9 => {
                 self.now += *s
@@ -394,7 +378,6 @@ pub fn guestchat_frame(data: &[u8]) {
         session: Session::new(),
         now: 1_000_000.0,
         requests: Vec::new(),
-        timers: Vec::new(),
         sock: Sock::None,
         commands: 0,
         settled: Vec::new(),

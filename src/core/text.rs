@@ -16,10 +16,15 @@ impl Obj {
         }
     }
 
-    fn key(&mut self, k: &str) {
-        if self.out.len() > 1 {
+    /// A comma when a value came before in the object or array being written.
+    fn comma(&mut self) {
+        if !matches!(self.out.as_bytes().last(), Some(b'{' | b'[')) {
             self.out.push(',');
         }
+    }
+
+    fn key(&mut self, k: &str) {
+        self.comma();
         push_str(&mut self.out, k);
         self.out.push(':');
     }
@@ -57,6 +62,31 @@ impl Obj {
     pub fn raw(&mut self, k: &str, json: &str) {
         self.key(k);
         self.out.push_str(json);
+    }
+
+    pub fn bool(&mut self, k: &str, v: bool) {
+        self.raw(k, if v { "true" } else { "false" });
+    }
+
+    /// Opens a nested object under `k`, written in place until [`Obj::close`].
+    pub fn open(&mut self, k: &str) {
+        self.raw(k, "{");
+    }
+
+    /// Opens an object as the next item of the array being written (see [`Obj::list`]).
+    pub fn item(&mut self) {
+        self.comma();
+        self.out.push('{');
+    }
+
+    /// Opens an array under `k`, written in place until [`Obj::close`].
+    pub fn list(&mut self, k: &str) {
+        self.raw(k, "[");
+    }
+
+    /// Closes what [`Obj::open`] (`'}'`) or [`Obj::list`] (`']'`) opened.
+    pub fn close(&mut self, c: char) {
+        self.out.push(c);
     }
 
     pub fn finish(mut self) -> String {
@@ -190,6 +220,28 @@ mod tests {
         assert_eq!(
             shown_head(&"x".repeat(SHOWN_CHARS), SHOWN_CHARS),
             "x".repeat(SHOWN_CHARS)
+        );
+    }
+
+    #[test]
+    fn objects_nest_in_place() {
+        let mut o = Obj::new();
+        o.str("a", "x");
+        o.list("items");
+        o.item();
+        o.bool("ok", true);
+        o.close('}');
+        o.item();
+        o.num("n", 2.0);
+        o.close('}');
+        o.close(']');
+        o.open("inner");
+        o.close('}');
+        o.bool("last", false);
+        o.str("", "empty key");
+        assert_eq!(
+            o.finish(),
+            r#"{"a":"x","items":[{"ok":true},{"n":2}],"inner":{},"last":false,"":"empty key"}"#
         );
     }
 }

@@ -31,8 +31,9 @@ pub struct Alarm {
 }
 
 impl Alarm {
-    /// `on_fire` runs when the deadline has come; it tells the area the time and sets the alarm again.
-    pub fn new(on_fire: impl FnMut() + 'static) -> Self {
+    /// `on_fire` runs when the deadline has come; it tells the area the time and sets the alarm again. A plain
+    /// `fn`, so every area's alarm shares one closure type (each type is its own code in the wasm).
+    pub fn new(on_fire: fn()) -> Self {
         Alarm {
             on_fire: Closure::new(on_fire),
             handle: RefCell::new(None),
@@ -40,9 +41,17 @@ impl Alarm {
         }
     }
 
-    /// Arms the alarm for `deadline` (ms on [`now`]'s clock), or clears it for `None`.
+    /// Arms the alarm for `deadline` (ms on [`now`]'s clock), or clears it for `None`. A deadline later than the
+    /// one armed keeps the armed timer: it fires early, the area finds nothing due and the alarm is set again. A
+    /// deadline that keeps moving later (a watchdog pushed back by every message) then costs no timer calls.
     pub fn set(&self, deadline: Option<f64>) {
-        if deadline == self.deadline.get() && (deadline.is_none() || self.handle.borrow().is_some()) {
+        let armed = self.handle.borrow().is_some();
+        let keep = match (deadline, self.deadline.get()) {
+            (None, None) => true,
+            (Some(want), Some(at)) => armed && at <= want,
+            _ => false,
+        };
+        if keep {
             return;
         }
         self.clear();

@@ -1,13 +1,15 @@
-//! The WebChatService shell: registers the plugin on the bus, turns commands, HTTP answers, socket frames, timers
-//! and keys into inputs of [`crate::core::webchat::Session`], and performs its outputs with `fetch`, `WebSocket`,
-//! `setTimeout` and sessionStorage (through `js/webchat_io.js`, which calls back through one long-lived closure
-//! owned here). Data crosses in bulk, for size and speed: payloads go out as one JSON string (`wcMake` builds the
-//! objects and applies prefilters and preprocessors), answers, frames and the snapshot come in as one field string
-//! (`Fields`). Page-supplied values (userData, preprocessors, inputs) stay JS values.
+//! The WebChatService shell: registers the plugin on the bus, turns commands, HTTP answers, socket frames and keys
+//! into inputs of [`crate::core::webchat::Session`], and performs its outputs with `fetch`, `WebSocket` and
+//! sessionStorage (through `js/webchat_io.js`, which calls back through one long-lived closure owned here). The
+//! session's timers are one [`Alarm`], set to its next deadline after every input. Payloads go out as the core's
+//! JSON (`core::webchat::payload`), made into objects in one crossing (`wcMake`, which also applies the page's
+//! prefilters and preprocessors); answers, frames and the snapshot come in as `JSON.parse` made them and are read
+//! by field name in the core ([`read::Json`], implemented here by `Js`). Page-supplied values (userData,
+//! preprocessors, inputs) stay JS values.
 //!
 //! The JWT goes to the `Authorization` header, to sessionStorage (the restore snapshot), and to the page where the
 //! shipped service gives it (`getSessionData`, `started`): nowhere else — not to analytics or the `dataLayer`
-//! (`started` is recorded with [`public_session_w`]'s ids only), the debug log, other events, localStorage or
+//! (`started` is recorded with the ids only: [`payload::started`]), the debug log, other events, localStorage or
 //! cookies.
 
 use std::cell::{Cell, RefCell};
@@ -15,19 +17,16 @@ use std::rc::Rc;
 
 use js_sys::{Function, Object, Reflect};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::bus::{self, NativeCommand};
+use super::clock::{self, Alarm};
 use super::deferred::Deferred;
 use super::page::{self, global_at};
-use crate::core::guestchat::{
-    Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage,
-};
-use crate::core::text as json;
+use crate::core::guestchat::{read, Expect, MemberInfo, RawFrame};
 use crate::core::webchat::config::{self, Config, Value as Cv};
-use crate::core::webchat::transcript::{AgentInfo, ChatMessage};
 use crate::core::webchat::{
-    self as wc, Ajax, AjaxBody, Command, Ctx, Event, Filter, HttpResult, Output, Session, SessionData,
-    Snapshot, Timer, Value,
+    self as wc, payload, Command, Ctx, Event, Filter, HttpResult, Output, Session, Snapshot, Value, Verb,
 };
 
 const NS: &str = "WebChatService";
@@ -35,28 +34,15 @@ const NS: &str = "WebChatService";
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
     #[wasm_bindgen(js_name = wcFetch)]
-    fn wc_fetch(
-        id: u32,
-        method: u32,
-        url: &str,
-        bearer: Option<String>,
-        body: Option<String>,
-        expect: u32,
-        cb: &JsValue,
-    );
+    fn wc_fetch(id: u32, method: &str, url: &str, bearer: Option<&str>, body: Option<&str>, cb: &JsValue);
     #[wasm_bindgen(js_name = wcSocket)]
     fn wc_socket(url: &str, gen: u32, cb: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcClose)]
     fn wc_close(ws: &JsValue);
-    /// Also ac's offer timer (its tick ignores the arguments). Never throws.
-    #[wasm_bindgen(js_name = wcTimer)]
-    pub(crate) fn wc_timer(cb: &JsValue, ms: u32, id: u32, fixed: u32) -> JsValue;
-    #[wasm_bindgen(js_name = wcClearTimer)]
-    pub(crate) fn wc_clear_timer(handle: &JsValue);
     #[wasm_bindgen(js_name = wcListen)]
     fn wc_listen(target: &JsValue, kind: &str, event: u32, cb: &JsValue) -> Function;
     #[wasm_bindgen(js_name = wcStorage)]
-    fn wc_storage(op: u32, value: Option<String>) -> Option<String>;
+    fn wc_storage(op: u32, value: Option<&str>) -> Option<String>;
     #[wasm_bindgen(js_name = wcMake)]
     fn wc_make(json: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcFilters)]
@@ -65,18 +51,18 @@ extern "C" {
     fn wc_regexps() -> JsValue;
     #[wasm_bindgen(js_name = wcPre)]
     fn wc_pre(f: &JsValue) -> Option<String>;
-    #[wasm_bindgen(js_name = wcFrame)]
-    fn wc_frame(text: &str) -> String;
-    #[wasm_bindgen(js_name = wcSnapshot)]
-    fn wc_snapshot(text: &str) -> Option<String>;
+    #[wasm_bindgen(js_name = wcParse)]
+    fn wc_parse(text: &str) -> JsValue;
+    #[wasm_bindgen(js_name = wcField)]
+    fn wc_field(o: &JsValue, k: &str) -> JsValue;
+    #[wasm_bindgen(js_name = wcTime)]
+    fn wc_time(v: &JsValue) -> f64;
     #[wasm_bindgen(js_name = wcMember)]
-    fn wc_member(data: &JsValue, base: &Object) -> Option<String>;
+    fn wc_member(data: &JsValue, base: &Object) -> JsValue;
     #[wasm_bindgen(js_name = wcTypingInput)]
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
-    fn wc_regexps_of(v: &JsValue, many: bool) -> Option<String>;
-    #[wasm_bindgen(js_name = wcReadable)]
-    fn wc_readable(text: &str) -> String;
+    fn wc_regexps_of(v: &JsValue, many: bool) -> JsValue;
     #[wasm_bindgen(js_name = wcSend)]
     fn wc_send(ws: &JsValue, text: &str);
 }
@@ -99,7 +85,6 @@ struct Shell {
     /// What to decode each open request's answer as.
     expects: Vec<(u32, Expect)>,
     next_cmd: u32,
-    timers: Vec<(Timer, JsValue)>,
     socket: JsValue,
     socket_gen: u32,
     /// How many of the core's prefilters `js/webchat_io.js` has compiled (it rebuilds them when this changes).
@@ -115,25 +100,24 @@ struct Shell {
     held: Option<Vec<Event>>,
     /// `pagehide` and `visibilitychange` on the window.
     _pagehide: Vec<Listener>,
-    /// The one way back in from `js/webchat_io.js`: (what happened, a number, a number, three strings), see
+    /// The one way back in from `js/webchat_io.js`: (what happened, a number, a number, two strings, a parsed JSON value), see
     /// [`on_event`]. One closure type instead of one per source: each costs the wasm its own call shims.
     cb: JsValue,
     _cb: Callback,
 }
 
-type Callback = Closure<dyn FnMut(u32, f64, u32, Option<String>, Option<String>, Option<String>)>;
+type Callback = Closure<dyn FnMut(u32, f64, u32, Option<String>, Option<String>, JsValue)>;
 
 fn callback_js() -> JsValue {
     with(|sh| sh.cb.clone()).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// What `js/webchat_io.js` reports: a fetch answer (0) or failure (1), a socket event (2), a timer (3), the page
-/// hidden (4), a key in a typing-preview input (5).
-fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, s3: Option<String>) {
+/// What `js/webchat_io.js` reports: a fetch answer (0) or failure (1), a socket event (2), the page hidden (4), a
+/// key in a typing-preview input (5).
+fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, v: JsValue) {
     match kind {
-        0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, s3),
-        2 => on_socket(a as u32, b, s1),
-        3 => on_timer(a as u32, b),
+        0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, v),
+        2 => on_socket(a as u32, b, s1, v),
         4 => drive(|core, c| core.page_hide(c)),
         _ => drive(|core, c| core.key(c)),
     }
@@ -151,7 +135,7 @@ fn shell() -> Option<&'static RefCell<Shell>> {
 
 fn ctx() -> Ctx {
     Ctx {
-        now: js_sys::Date::now(),
+        now: clock::now(),
         random: js_sys::Math::random(),
     }
 }
@@ -168,13 +152,32 @@ fn drive(f: impl FnOnce(&mut Session, Ctx)) {
     flush();
 }
 
-/// The non-generic half of [`drive`]: one copy of the output loop, not one per input kind.
+/// The non-generic half of [`drive`]: one copy of the output loop, not one per input kind. Then the alarm is set
+/// to the session's next deadline.
 #[inline(never)]
 fn flush() {
     let outputs = with(|sh| sh.core.take_outputs()).unwrap_or_default();
     for o in outputs {
         perform(o);
     }
+    let next = with(|sh| sh.core.next_deadline()).flatten();
+    if let Some(alarm) = ALARM.with(Cell::get) {
+        alarm.set(next);
+    }
+}
+
+thread_local! {
+    /// The session's timers: one alarm, set to the earliest. Made at boot and kept for the life of the module,
+    /// as the shell is.
+    static ALARM: Cell<Option<&'static Alarm>> = const { Cell::new(None) };
+}
+
+fn on_alarm() {
+    // A timer that fired a little early fires nothing and is set again for the same deadline.
+    if let Some(alarm) = ALARM.with(Cell::get) {
+        alarm.fired();
+    }
+    drive(|core, c| core.expire(c));
 }
 
 /// Removes and returns the value under `key` in a keyed list.
@@ -189,11 +192,11 @@ fn obj() -> Object {
     Object::new()
 }
 
-fn get(o: &JsValue, k: &'static str) -> JsValue {
+fn get(o: &JsValue, k: &str) -> JsValue {
     if !o.is_object() {
         return JsValue::UNDEFINED;
     }
-    // Read at configuration and per command, never per frame: a fresh key string is cheaper in bytes than a cache.
+    // A fresh key string each time: cheaper in bytes than a cache, and a few per frame cost little.
     Reflect::get(o, &s(k)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -350,7 +353,6 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         deferreds: Vec::new(),
         expects: Vec::new(),
         next_cmd: 1,
-        timers: Vec::new(),
         socket: JsValue::NULL,
         socket_gen: 0,
         synced_filters: 0,
@@ -365,8 +367,10 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     };
     let leaked: &'static RefCell<Shell> = Box::leak(Box::new(RefCell::new(shell)));
     SHELL.with(|s| s.set(Some(leaked)));
+    let alarm: &'static Alarm = Box::leak(Box::new(Alarm::new(on_alarm)));
+    ALARM.with(|a| a.set(Some(alarm)));
 
-    bus::register_native_plugin(NS, wc::COMMANDS, Rc::new(on_command))?;
+    bus::register_native_plugin(NS, &wc::COMMAND_NAMES, Rc::new(on_command))?;
 
     // Until configured, a page's own plugin named WebChatService may take the name.
     bus::set_yields(NS, true);
@@ -402,16 +406,14 @@ pub(crate) fn after_replay() {
 
 fn on_command(nc: NativeCommand) {
     let data = nc.data.clone();
-    // By position in `wc::COMMANDS` (the names the bus routes here; tests/web_webchat.rs pins its order): one
-    // loop over the list instead of 24 string comparisons.
-    let index = wc::COMMANDS.iter().position(|c| *c == nc.command);
-    if index.is_some_and(|i| i > 0) && with(|sh| sh.core.config().is_none()) == Some(true) {
+    let verb = Verb::named(&nc.command);
+    if verb.is_some_and(|v| v != Verb::Configure) && with(|sh| sh.core.config().is_none()) == Some(true) {
         // Not configured yet: every command but `configure` says what is missing.
         nc.deferred.reject(&s(wc::NOT_CONFIGURED));
         return;
     }
-    let command = match index {
-        Some(0) => {
+    let command = match verb {
+        Some(Verb::Configure) => {
             if with(|sh| sh.core.is_active()) == Some(true) {
                 // The chat in progress talks to the configured server; a new configuration is for the next one.
                 nc.deferred.reject(&error(
@@ -428,7 +430,7 @@ fn on_command(nc: NativeCommand) {
             }
             return;
         }
-        Some(1) => match member_info(&data) {
+        Some(Verb::StartChat) => match member_info(&data) {
             Ok(info) => match start_override(&data) {
                 None => Command::StartChat(info),
                 Some(Ok(config)) => {
@@ -447,31 +449,35 @@ fn on_command(nc: NativeCommand) {
                 return;
             }
         },
-        Some(2) => Command::EndChat,
-        Some(3) => Command::SendMessage(message_text(&data)),
-        Some(6) => match regexps(&get(&data, "regex"), false).and_then(|mut l| l.pop()) {
-            Some(f) => Command::SendFilteredMessage(message_text(&data), f),
-            None => {
-                nc.deferred.reject(&s(wc::BAD_FILTERS));
-                return;
+        Some(Verb::EndChat) => Command::EndChat,
+        Some(Verb::SendMessage) => Command::SendMessage(message_text(&data)),
+        Some(Verb::SendFilteredMessage) => {
+            match regexps(&get(&data, "regex"), false).and_then(|mut l| l.pop()) {
+                Some(f) => Command::SendFilteredMessage(message_text(&data), f),
+                None => {
+                    nc.deferred.reject(&s(wc::BAD_FILTERS));
+                    return;
+                }
             }
-        },
-        Some(7) => Command::AddPrefilter(regexps(&get(&data, "filters"), true).unwrap_or_default()),
-        Some(5) => Command::SendTyping,
-        Some(4) => Command::SendCustomNotice,
-        Some(17) => Command::SendFile,
-        Some(18) => Command::DownloadFile,
-        Some(20) => Command::FetchHistory,
-        Some(13) => Command::Restore {
+        }
+        Some(Verb::AddPrefilter) => {
+            Command::AddPrefilter(regexps(&get(&data, "filters"), true).unwrap_or_default())
+        }
+        Some(Verb::SendTyping) => Command::SendTyping,
+        Some(Verb::SendCustomNotice) => Command::SendCustomNotice,
+        Some(Verb::SendFile) => Command::SendFile,
+        Some(Verb::DownloadFile) => Command::DownloadFile,
+        Some(Verb::FetchHistory) => Command::FetchHistory,
+        Some(Verb::Restore) => Command::Restore {
             internal: nc.commander == NS,
         },
-        Some(9) => Command::Poll {
+        Some(Verb::Poll) => Command::Poll {
             internal: nc.commander == NS,
         },
-        Some(10) => Command::StartPoll,
-        Some(11) => Command::StopPoll,
-        Some(12) => Command::ResetPollExceptions,
-        Some(8) => {
+        Some(Verb::StartPoll) => Command::StartPoll,
+        Some(Verb::StopPoll) => Command::StopPoll,
+        Some(Verb::ResetPollExceptions) => Command::ResetPollExceptions,
+        Some(Verb::UpdateUserData) => {
             if !page::is_plain_object(&data) {
                 nc.deferred.reject(&s(wc::BAD_USERDATA));
                 return;
@@ -492,16 +498,16 @@ fn on_command(nc: NativeCommand) {
             }
             Command::UpdateUserData
         }
-        Some(14) => Command::GetTranscript,
-        Some(15) => Command::GetAgents,
-        Some(16) => Command::GetStats,
-        Some(19) => Command::GetSessionData,
-        Some(23) => Command::VerifySession,
-        Some(21) => {
+        Some(Verb::GetTranscript) => Command::GetTranscript,
+        Some(Verb::GetAgents) => Command::GetAgents,
+        Some(Verb::GetStats) => Command::GetStats,
+        Some(Verb::GetSessionData) => Command::GetSessionData,
+        Some(Verb::VerifySession) => Command::VerifySession,
+        Some(Verb::RegisterTypingPreviewInput) => {
             register_typing_input(&data, &nc.deferred);
             return;
         }
-        Some(22) => {
+        Some(Verb::RegisterPreProcessor) => {
             let f = get(&data, "preprocessor");
             match wc_pre(&f) {
                 None => nc.deferred.resolve(&f),
@@ -553,30 +559,31 @@ fn message_text(data: &JsValue) -> Option<String> {
     data.as_string().or_else(|| get_str(data, "message"))
 }
 
-/// A RegExp (or, when `many`, an array of them) as filters; `None` when one is not a RegExp.
-fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
-    let fields = wc_regexps_of(v, many)?;
-    Some(Fields(&fields).filters())
+/// A Genesys error body (`{message, code, status, …}`) as its readable part; any other text as itself.
+fn readable(text: String) -> String {
+    parsed(wc_parse(&text))
+        .and_then(|v| read::opt(&v, "message"))
+        .unwrap_or(text)
 }
 
-/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, read by
+/// A RegExp (or, when `many`, an array of them) as filters; `None` when one is not a RegExp.
+fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
+    let list = wc_regexps_of(v, many);
+    (!list.is_null()).then(|| Filter::read_list(&Js(list)))
+}
+
+/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, gathered by
 /// `wcMember`; `Err` (the rejection) when the command's userData is not an object or reading the options threw.
 fn member_info(data: &JsValue) -> Result<MemberInfo, JsValue> {
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let fields = wc_member(data, &base).ok_or_else(|| s(wc::BAD_USERDATA))?;
-    if let Some(why) = fields.strip_prefix('!') {
-        return Err(error(why));
+    let v = wc_member(data, &base);
+    if v.is_null() {
+        return Err(s(wc::BAD_USERDATA));
     }
-    let mut f = Fields(&fields);
-    Ok(MemberInfo {
-        display_name: f.opt(),
-        first_name: f.opt(),
-        last_name: f.opt(),
-        email: f.opt(),
-        phone_number: f.opt(),
-        avatar_image_url: f.opt(),
-        custom_fields: (0..f.num() as usize).map(|_| (f.text(), f.text())).collect(),
-    })
+    if let Some(why) = v.as_string() {
+        return Err(error(&why));
+    }
+    Ok(read::member_info(&Js(v)))
 }
 
 /// `registerTypingPreviewInput({input})`: a textarea or text-like input (or a jQuery object holding one).
@@ -604,14 +611,12 @@ fn perform(o: Output) {
                 sh.cb.clone()
             });
             if let Some(cb) = cb {
-                // `Method` and `Expect` by their declaration order, which js/webchat_io.js follows.
                 wc_fetch(
                     id,
-                    request.method as u32,
+                    request.method.as_str(),
                     &request.url,
-                    request.bearer,
-                    request.body,
-                    request.expect as u32,
+                    request.bearer.as_deref(),
+                    request.body.as_deref(),
                     &cb,
                 );
             }
@@ -644,22 +649,6 @@ fn perform(o: Output) {
                 wc_close(&ws);
             }
         }
-        Output::Arm { timer, ms } => {
-            let prev = with(|sh| (take(&mut sh.timers, &timer), sh.cb.clone()));
-            if let Some((old, cb)) = prev {
-                if let Some(h) = old {
-                    wc_clear_timer(&h);
-                }
-                let (id, fixed) = timer_key(timer);
-                let h = wc_timer(&cb, ms, id, fixed);
-                with(|sh| sh.timers.push((timer, h)));
-            }
-        }
-        Output::Cancel(timer) => {
-            if let Some(Some(h)) = with(|sh| take(&mut sh.timers, &timer)) {
-                wc_clear_timer(&h);
-            }
-        }
         Output::Publish(e) => {
             let e = with(|sh| match sh.held.as_mut() {
                 Some(list) => {
@@ -677,7 +666,7 @@ fn perform(o: Output) {
         Output::Reject { cmd, value } => settle(cmd, value, false),
         Output::Store(snap) => match snap {
             Some(snap) => {
-                wc_storage(1, Some(snapshot_json(&snap)));
+                wc_storage(1, Some(&payload::snapshot(&snap)));
             }
             None => {
                 wc_storage(2, None);
@@ -687,48 +676,12 @@ fn perform(o: Output) {
             let journey = with(|sh| sh.journey.clone()).unwrap_or(JsValue::UNDEFINED);
             if journey.is_object() {
                 // A Genesys error body is `{message, code, status, …}`: its `message` is the readable part.
-                let error = error.map(|(c, m)| (c, wc_readable(&m)));
+                let error = error.map(|(c, m)| (c, readable(m)));
                 let err = error.as_ref().map(|(c, m)| (*c, m.as_str()));
                 super::ac::journey_chat_progress(&journey, state, err);
             }
         }
     }
-}
-
-/// A timer as two numbers for `wcTimer`: a request's id (0 for the others) and which fixed timer (0 for a request).
-fn timer_key(t: Timer) -> (u32, u32) {
-    match t {
-        Timer::Heartbeat => (0, 1),
-        Timer::Reconnect => (0, 2),
-        Timer::AgentTyping => (0, 3),
-        Timer::ClientTyping => (0, 4),
-        Timer::Poll => (0, 5),
-        Timer::SendRetry => (0, 6),
-        Timer::CatchUp => (0, 7),
-        Timer::Restore => (0, 8),
-        Timer::Request(n) => (n, 0),
-    }
-}
-
-fn timer_of(id: u32, fixed: u32) -> Option<Timer> {
-    Some(match fixed {
-        0 => Timer::Request(id),
-        1 => Timer::Heartbeat,
-        2 => Timer::Reconnect,
-        3 => Timer::AgentTyping,
-        4 => Timer::ClientTyping,
-        5 => Timer::Poll,
-        6 => Timer::SendRetry,
-        7 => Timer::CatchUp,
-        8 => Timer::Restore,
-        _ => return None,
-    })
-}
-
-fn on_timer(id: u32, fixed: u32) {
-    let Some(timer) = timer_of(id, fixed) else { return };
-    with(|sh| take(&mut sh.timers, &timer));
-    drive(|core, c| core.timer(timer, c));
 }
 
 fn settle(cmd: u32, value: Value, ok: bool) {
@@ -744,355 +697,35 @@ fn settle(cmd: u32, value: Value, ok: bool) {
 }
 
 fn value_js(v: Value) -> JsValue {
-    let mut w = W::new();
     match v {
-        Value::Undefined => return JsValue::UNDEFINED,
-        Value::Text(t) => return s(&t),
+        Value::Undefined => JsValue::UNDEFINED,
+        Value::Text(t) => s(&t),
         Value::Filters(_) => {
             sync_regexps();
-            return wc_regexps();
+            wc_regexps()
         }
-        Value::UserData => {
-            return with(|sh| sh.user_data.clone())
-                .map(JsValue::from)
-                .unwrap_or(JsValue::UNDEFINED)
-        }
-        Value::Ajax(a) => ajax_w(&mut w, "", &a),
-        Value::Transcript(pairs) => {
-            // `{messages, originalMessages}`: every message delivered so far, with its server original.
-            let session = current_session();
-            let cid = conversation_of(&session);
-            w.open("");
-            w.list("messages");
-            for (wire, m) in &pairs {
-                message_w(&mut w, "", m, &wire.sender_id, false);
-            }
-            w.end(']');
-            w.list("originalMessages");
-            for (wire, _) in &pairs {
-                wire_w(&mut w, "", wire, cid);
-            }
-            w.end(']');
-            w.end('}');
-        }
-        Value::Agents(a) => {
-            w.open("");
-            agents_w(&mut w, "agents", &a);
-            w.end('}');
-        }
-        Value::Stats(st) => {
-            w.open("");
-            agents_w(&mut w, "agents", &st.agents);
-            w.on("startTime", st.start_time);
-            w.on("endTime", st.end_time);
-            w.on("duration", st.duration);
-            w.end('}');
-        }
-        Value::SessionData(d) => session_w(&mut w, "", &d, true),
-        Value::SessionActive(b) => {
-            w.open("");
-            w.b("sessionActive", b);
-            w.end('}');
-        }
-        Value::Xhr(status) => {
-            // `wcMake` turns the marker into a jqXHR-like object (its methods added).
-            w.open("");
-            w.n(XHR, 1.0);
-            w.n("readyState", 4.0);
-            w.n("status", f64::from(status));
-            w.s("statusText", status_text(status));
-            w.s("responseText", "");
-            w.end('}');
-        }
+        Value::UserData => with(|sh| sh.user_data.clone())
+            .map(JsValue::from)
+            .unwrap_or(JsValue::UNDEFINED),
+        v => match payload::value(&v, &conversation()) {
+            Some(json) => make(&json),
+            None => JsValue::UNDEFINED,
+        },
     }
-    make(w)
 }
 
 // ----- payloads -------------------------------------------------------------------------------------------------
 
-/// Event payloads and resolutions are written here as one JSON string and made into the vendor-shaped object by
-/// `wcMake` in one call: a field costs a few bytes of writer calls instead of a key, a value and a
-/// `Reflect.set` crossing each. Numbers are ms timestamps, durations and counts: integers.
-struct W(String);
-
-impl W {
-    fn new() -> Self {
-        W(String::new())
-    }
-
-    /// A key (empty for an array item or the top level), after a comma when something came before.
-    fn key(&mut self, k: &str) {
-        if !matches!(self.0.as_bytes().last(), None | Some(b'{' | b'[' | b':')) {
-            self.0.push(',');
-        }
-        if !k.is_empty() {
-            json::push_str(&mut self.0, k);
-            self.0.push(':');
-        }
-    }
-
-    fn raw(&mut self, k: &str, v: &str) {
-        self.key(k);
-        self.0.push_str(v);
-    }
-
-    fn s(&mut self, k: &str, v: &str) {
-        self.key(k);
-        json::push_str(&mut self.0, v);
-    }
-
-    fn n(&mut self, k: &str, v: f64) {
-        self.key(k);
-        json::push_num(&mut self.0, v);
-    }
-
-    /// A time, or `false` without one (the vendor's `getStats` and `disconnectedTime`).
-    fn on(&mut self, k: &str, v: Option<f64>) {
-        match v {
-            Some(v) => self.n(k, v),
-            None => self.raw(k, "false"),
-        }
-    }
-
-    /// A key whose value is `undefined` (present, as the vendor's objects have it; `wcMake` sets it).
-    fn u(&mut self, k: &str) {
-        self.s(k, UNDEFINED);
-    }
-
-    fn b(&mut self, k: &str, v: bool) {
-        self.raw(k, if v { "true" } else { "false" });
-    }
-
-    fn open(&mut self, k: &str) {
-        self.raw(k, "{");
-    }
-
-    fn list(&mut self, k: &str) {
-        self.raw(k, "[");
-    }
-
-    fn end(&mut self, c: char) {
-        self.0.push(c);
-    }
-}
-
-/// The page-side object for a payload written by [`W`] (null when every message of a `messageReceived` was
-/// prefiltered away).
-fn make(w: W) -> JsValue {
+/// The page-side object for a payload the core wrote as JSON (null when every message of a `messageReceived`
+/// was prefiltered away).
+fn make(json: &str) -> JsValue {
     sync_regexps();
-    wc_make(&w.0)
+    wc_make(json)
 }
 
-/// The value `wcMake` makes `undefined` (a key present with no value, as in the vendor's objects).
-const UNDEFINED: &str = "\u{0}u";
-/// The key `wcMake` turns into a jqXHR-like object.
-const XHR: &str = "\u{0}xhr";
-
-/// The vendor's session object (`getSessionData`; `started`'s `data` with `full` false: its four keys). With
-/// the JWT and the stream URL: [`public_session_w`] is what analytics and the debug log get.
-fn session_w(w: &mut W, k: &str, d: &SessionData, full: bool) {
-    w.open(k);
-    match d {
-        SessionData::NoChat => {
-            for key in [
-                "jwt",
-                "conversationId",
-                "memberId",
-                "WebSocketUrl",
-                "lastMessageId",
-            ] {
-                w.u(key);
-            }
-            w.s("displayName", "");
-            w.s("nextMsgURL", "");
-        }
-        SessionData::Live {
-            jwt,
-            conversation_id,
-            member_id,
-            web_socket_url,
-            last_message_id,
-            restored,
-        } => {
-            let restored = *restored && full;
-            w.s("jwt", jwt);
-            w.s("conversationId", conversation_id);
-            w.s("memberId", member_id);
-            if restored {
-                w.s("displayName", "");
-            }
-            w.s("WebSocketUrl", web_socket_url);
-            if restored {
-                w.s("nextMsgURL", "");
-            }
-            if full {
-                match last_message_id {
-                    Some(id) => w.s("lastMessageId", id),
-                    None => w.u("lastMessageId"),
-                }
-            }
-        }
-        SessionData::Ended => {}
-    }
-    w.end('}');
-}
-
-/// `started`'s data for analytics and the debug log: the ids only, never the JWT or the stream URL.
-fn public_session_w(w: &mut W, k: &str, d: &SessionData) {
-    w.open(k);
-    if let SessionData::Live {
-        conversation_id,
-        member_id,
-        ..
-    } = d
-    {
-        w.s("conversationId", conversation_id);
-        w.s("memberId", member_id);
-    }
-    w.end('}');
-}
-
-fn current_session() -> SessionData {
-    with(|sh| sh.core.session_data()).unwrap_or_default()
-}
-
-fn conversation_of(d: &SessionData) -> &str {
-    match d {
-        SessionData::Live { conversation_id, .. } => conversation_id,
-        _ => "",
-    }
-}
-
-/// A server message as the stream's `eventBody` has it: `{id, sender: {id}, body, bodyType, timestamp,
-/// conversation: {id}}`.
-fn wire_w(w: &mut W, k: &str, m: &WireMessage, conversation: &str) {
-    w.open(k);
-    w.s("id", &m.id);
-    w.open("sender");
-    w.s("id", &m.sender_id);
-    w.end('}');
-    w.s("body", &m.body);
-    w.s("bodyType", &m.body_type);
-    if m.timestamp.is_empty() {
-        // Kept as ms only (the transcript stores the text for the guest's own messages): the server's format.
-        w.s("timestamp", &iso_time(m.timestamp_ms));
-    } else {
-        w.s("timestamp", &m.timestamp);
-    }
-    w.open("conversation");
-    w.s("id", conversation);
-    w.end('}');
-    w.end('}');
-}
-
-/// `ms` since the epoch as ISO 8601 UTC with milliseconds (`2026-01-02T03:04:05.678Z`), as Genesys writes them.
-fn iso_time(ms: f64) -> String {
-    let ms = if ms.is_finite() { ms as i64 } else { 0 };
-    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
-    // Howard Hinnant's civil-from-days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = String::with_capacity(24);
-    let mut num = |v: i64, width: usize, sep: &str| {
-        let digits = v.unsigned_abs();
-        let mut t = String::new();
-        json::push_num(&mut t, digits as f64);
-        for _ in t.len()..width {
-            out.push('0');
-        }
-        out.push_str(&t);
-        out.push_str(sep);
-    };
-    num(year, 4, "-");
-    num(month, 2, "-");
-    num(day, 2, "T");
-    num(rem / 3_600_000, 2, ":");
-    num(rem / 60_000 % 60, 2, ":");
-    num(rem / 1000 % 60, 2, ".");
-    num(rem % 1000, 3, "Z");
-    out
-}
-
-/// A message as the vendor parses it: `{type, text, from: {id, name, type}, restoring, index, timestamp}`
-/// (`index` and `timestamp` both the message's time in ms, as the vendor's).
-fn message_w(w: &mut W, k: &str, m: &ChatMessage, sender_id: &str, restoring: bool) {
-    w.open(k);
-    w.s("type", m.kind);
-    w.s("text", &m.text);
-    w.open("from");
-    w.s("id", sender_id);
-    w.s("name", &m.from_name);
-    w.s("type", m.from_type);
-    w.end('}');
-    if !m.avatar.is_empty() {
-        w.s("avatar", &m.avatar);
-    }
-    w.b("restoring", restoring);
-    w.n("index", m.timestamp);
-    w.n("timestamp", m.timestamp);
-    w.end('}');
-}
-
-/// `getAgents`' map: `{<member id>: {name, connected, supervisor, connectedTime, disconnectedTime}}`.
-fn agents_w(w: &mut W, k: &str, a: &[AgentInfo]) {
-    w.open(k);
-    for x in a {
-        w.open(&x.id);
-        w.s("name", &x.name);
-        w.b("connected", x.connected);
-        w.b("supervisor", x.supervisor);
-        match x.connected_time {
-            Some(t) => w.n("connectedTime", t),
-            None => w.u("connectedTime"),
-        }
-        w.on("disconnectedTime", x.disconnected_time);
-        w.end('}');
-    }
-    w.end('}');
-}
-
-/// jQuery's `statusText` for the statuses a leave is answered with.
-fn status_text(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        204 => "No Content",
-        404 => "Not Found",
-        _ => "success",
-    }
-}
-
-/// A jQuery-like ajax answer; `wcMake` adds `responseJSON` after a `responseText` that parses.
-fn ajax_w(w: &mut W, k: &str, a: &Ajax) {
-    w.open(k);
-    w.n("status", f64::from(a.status));
-    w.s("statusText", &a.status_text);
-    match &a.body {
-        AjaxBody::None => {}
-        AjaxBody::Session {
-            conversation_id,
-            member_id,
-        } => {
-            w.open("responseJSON");
-            w.s("id", conversation_id);
-            w.open("member");
-            w.s("id", member_id);
-            w.end('}');
-            w.end('}');
-        }
-        AjaxBody::Message(m) => {
-            let session = current_session();
-            wire_w(w, "responseJSON", m, conversation_of(&session));
-        }
-        AjaxBody::Text(t) => w.s("responseText", t),
-    }
-    w.end('}');
+/// The live chat's conversation id, for the payloads' server messages.
+fn conversation() -> String {
+    with(|sh| sh.core.conversation().to_string()).unwrap_or_default()
 }
 
 /// Writes the core's prefilters to the page side when its list changed (the list is what survives a reload).
@@ -1103,9 +736,7 @@ fn sync_regexps() {
             return None;
         }
         sh.synced_filters = filters.len();
-        let mut w = W::new();
-        filters_w(&mut w, "", filters);
-        Some(w.0)
+        Some(payload::filter_list(filters))
     })
     .flatten();
     if let Some(json) = json {
@@ -1113,113 +744,20 @@ fn sync_regexps() {
     }
 }
 
-fn filters_w(w: &mut W, k: &str, filters: &[Filter]) {
-    w.list(k);
-    for f in filters {
-        w.open("");
-        w.s("source", &f.source);
-        w.s("flags", &f.flags);
-        w.end('}');
-    }
-    w.end(']');
-}
-
 fn publish(e: Event) {
     if bus::yielded(NS) {
         return; // a page plugin took the name while WebChatService was unconfigured
     }
     let name = e.name();
-    let mut w = W::new();
-    match &e {
-        Event::CapabilitiesChanged { pagination } => {
-            w.open("");
-            w.b("async", false);
-            w.s("asyncClose", "hideChat");
-            w.b("pagination", *pagination);
-            w.b("fileUpload", false);
-            w.end('}');
-        }
-        Event::Started(d) => {
-            w.open("");
-            session_w(&mut w, "data", d, false);
-            w.end('}');
-            // Analytics and the debug log get the ids only: the JWT and the stream URL are credentials.
-            let mut p = W::new();
-            p.open("");
-            public_session_w(&mut p, "data", d);
-            p.end('}');
-            let data = make(w);
-            let public = make(p);
-            bus::publish_as_public(NS, name, &data, &public);
-            return;
-        }
-        Event::MessageReceived {
-            original,
-            messages,
-            restoring,
-        } => {
-            let session = current_session();
-            let cid = conversation_of(&session);
-            w.open("");
-            w.list("originalMessages");
-            for m in original {
-                wire_w(&mut w, "", m, cid);
-            }
-            w.end(']');
-            w.list("messages");
-            for (m, wire) in messages.iter().zip(original) {
-                message_w(&mut w, "", m, &wire.sender_id, *restoring);
-            }
-            w.end(']');
-            w.b("restoring", *restoring);
-            w.u("sessionData");
-            if *restoring {
-                w.b("oldMessages", false);
-            } else {
-                w.u("oldMessages");
-            }
-            w.end('}');
-        }
-        Event::Error(a) => {
-            w.open("");
-            w.list("errors");
-            w.open("");
-            w.n("code", f64::from(a.status));
-            ajax_w(&mut w, "response", a);
-            w.0.push_str("}]}");
-        }
-        Event::AgentTypingStarted(t) | Event::AgentTypingStopped(t) => {
-            w.open("");
-            w.open("from");
-            w.s("name", &t.from_name);
-            w.s("id", &t.from_id);
-            w.s("avatar", &t.avatar);
-            w.end('}');
-            w.end('}');
-        }
-        Event::Presence {
-            member,
-            agents,
-            connected,
-            ..
-        } => {
-            w.open("");
-            w.open("message");
-            w.s("id", &member.id);
-            w.s("displayName", &member.display_name);
-            w.s("role", member.role);
-            w.raw("customFields", "{}");
-            w.s("state", member.state);
-            w.s("avatarImageUrl", &member.avatar_image_url);
-            w.s("lastEvent", member.state);
-            w.end('}');
-            agents_w(&mut w, "agents", agents);
-            w.n("numAgentsConnected", f64::from(*connected));
-            w.end('}');
-        }
-        _ => w.raw("", "{}"),
+    if let Event::Started(d) = &e {
+        // Analytics and the debug log get the ids only: the JWT and the stream URL are credentials.
+        let (data, public) = payload::started(d);
+        let data = make(&data);
+        let public = make(&public);
+        bus::publish_as_public(NS, name, &data, &public);
+        return;
     }
-    let data = make(w);
+    let data = make(&payload::event(&e, &conversation()));
     if data.is_null() {
         return; // every message was prefiltered: nothing to show
     }
@@ -1233,7 +771,61 @@ fn publish(e: Event) {
 
 // ----- inputs from the browser ----------------------------------------------------------------------------------
 
-/// An answer (`status_text`, `text`, and `fields` when a 2xx decoded), or with `failed` no answer (`status_text`
+/// A parsed JSON value as the core reads it ([`read::Json`]). The values are the shell's own (`JSON.parse`
+/// results, or what a JS helper built), and only their own fields are read (`wcField`): nothing a page put on
+/// `Object.prototype` is, so every value met is plain data and every array a real one.
+struct Js(JsValue);
+
+impl read::Json for Js {
+    fn field(&self, k: &str) -> Js {
+        Js(wc_field(&self.0, k))
+    }
+
+    fn text(&self) -> Option<String> {
+        self.0.as_string()
+    }
+
+    fn number(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+
+    fn is_object(&self) -> bool {
+        self.0.is_object()
+    }
+
+    fn is_true(&self) -> bool {
+        self.0.as_bool() == Some(true)
+    }
+
+    fn items(&self) -> Vec<Js> {
+        // Only the shell's own arrays come here (`JSON.parse` results, arrays a JS helper built): no Proxy, no
+        // getter, so reading them runs no page code.
+        if !page::is_list(&self.0) {
+            return Vec::new();
+        }
+        let list: &js_sys::Array = self.0.unchecked_ref();
+        let mut items = Vec::new();
+        for i in 0..list.length().min(page::MAX_ITEMS) {
+            items.push(Js(list.get(i)));
+        }
+        items
+    }
+
+    fn is_present(&self) -> bool {
+        !self.0.is_undefined()
+    }
+
+    fn time(&self) -> f64 {
+        wc_time(&self.0)
+    }
+}
+
+/// The parsed JSON in `v`, if the text was JSON (`undefined` when it was not).
+fn parsed(v: JsValue) -> Option<Js> {
+    (!v.is_undefined()).then_some(Js(v))
+}
+
+/// An answer (`status_text`, and `text` unless `body` parsed as JSON), or with `failed` no answer (`status_text`
 /// says why).
 fn on_fetch(
     id: u32,
@@ -1241,7 +833,7 @@ fn on_fetch(
     failed: bool,
     status_text: Option<String>,
     text: Option<String>,
-    fields: Option<String>,
+    body: JsValue,
 ) {
     let expect = with(|sh| take(&mut sh.expects, &id)).flatten();
     let Some(expect) = expect else { return };
@@ -1250,7 +842,7 @@ fn on_fetch(
     let result = if failed {
         HttpResult::Network(status_text)
     } else if (200..300).contains(&status) {
-        match fields.and_then(|f| decode_reply(expect, &mut Fields(&f))) {
+        match read::reply(expect, parsed(body)) {
             Some(reply) => HttpResult::Ok { status, reply },
             None => HttpResult::Status {
                 status,
@@ -1268,124 +860,15 @@ fn on_fetch(
     drive(|core, c| core.http(id, result, c));
 }
 
-/// What `js/webchat_io.js` decoded for the shell: each field as `<length in UTF-16 units>:<text>`, `~` when
-/// absent, numbers as integer text. One string crossing per answer or frame instead of a `Reflect.get` and a
-/// string copy per field.
-struct Fields<'a>(&'a str);
-
-impl Fields<'_> {
-    fn opt(&mut self) -> Option<String> {
-        let t = self.0;
-        if let Some(rest) = t.strip_prefix('~') {
-            self.0 = rest;
-            return None;
-        }
-        let colon = t.find(':')?;
-        let mut units = t.get(..colon)?.bytes().fold(0usize, |a, d| {
-            a.wrapping_mul(10).wrapping_add(usize::from(d.wrapping_sub(b'0')))
-        });
-        let body = t.get(colon + 1..)?;
-        let mut end = body.len();
-        for (i, c) in body.char_indices() {
-            if units == 0 {
-                end = i;
-                break;
-            }
-            units = units.saturating_sub(c.len_utf16());
-        }
-        self.0 = body.get(end..).unwrap_or("");
-        body.get(..end).map(str::to_string)
-    }
-
-    fn text(&mut self) -> String {
-        self.opt().unwrap_or_default()
-    }
-
-    fn num(&mut self) -> f64 {
-        let t = self.text();
-        let (neg, digits) = match t.strip_prefix('-') {
-            Some(d) => (true, d),
-            None => (false, t.as_str()),
-        };
-        let n = digits
-            .bytes()
-            .fold(0.0, |a, d| a * 10.0 + f64::from(d.wrapping_sub(b'0')));
-        if neg {
-            -n
-        } else {
-            n
-        }
-    }
-
-    /// A count, then each filter's source and flags.
-    fn filters(&mut self) -> Vec<Filter> {
-        (0..self.num() as usize)
-            .map(|_| Filter {
-                source: self.text(),
-                flags: self.text(),
-            })
-            .collect()
-    }
-
-    fn message(&mut self) -> Option<WireMessage> {
-        self.opt()?;
-        Some(WireMessage {
-            id: self.text(),
-            sender_id: self.text(),
-            body: self.text(),
-            body_type: self.text(),
-            timestamp: self.text(),
-            timestamp_ms: self.num(),
-        })
-    }
-
-    fn member(&mut self) -> Option<WireMember> {
-        self.opt()?;
-        Some(WireMember {
-            id: self.text(),
-            display_name: self.opt(),
-            role: self.opt(),
-            state: self.opt(),
-            avatar_image_url: self.opt(),
-        })
-    }
-}
-
-fn decode_reply(expect: Expect, f: &mut Fields) -> Option<Reply> {
-    Some(match expect {
-        Expect::Nothing => Reply::None,
-        Expect::Created => Reply::Created(Created {
-            conversation_id: f.opt()?,
-            member_id: f.opt()?,
-            jwt: f.opt()?,
-            event_stream_uri: f.opt()?,
-        }),
-        Expect::Message => Reply::Message(f.message()?),
-        Expect::Messages => {
-            let n = f.num() as usize;
-            let entities = (0..n).filter_map(|_| f.message()).collect();
-            Reply::Messages(MessagePage {
-                entities,
-                next: f.opt(),
-                previous: f.opt(),
-            })
-        }
-        Expect::Members => {
-            let n = f.num() as usize;
-            Reply::Members((0..n).filter_map(|_| f.member()).collect())
-        }
-        Expect::Member => Reply::Member(f.member()?),
-    })
-}
-
-fn on_socket(gen: u32, kind: u32, frame: Option<String>) {
+/// A socket event: opened (0), a frame (1: `v` parsed, or `raw` the text that is not JSON), closed (2).
+fn on_socket(gen: u32, kind: u32, raw: Option<String>, v: JsValue) {
     if with(|sh| sh.socket_gen) != Some(gen) {
         return; // a socket we already closed
     }
     match kind {
         0 => drive(|core, c| core.socket_open(c)),
         1 => {
-            let frame = decode_frame(frame.as_deref().unwrap_or_default());
+            let frame = read::frame(parsed(v), raw.as_deref().unwrap_or_default());
             drive(|core, c| core.frame(frame, c));
         }
         _ => {
@@ -1395,54 +878,10 @@ fn on_socket(gen: u32, kind: u32, frame: Option<String>) {
     }
 }
 
-/// A frame as `wcFrame` decoded it.
-fn decode_frame(fields: &str) -> RawFrame {
-    let mut f = Fields(fields);
-    RawFrame {
-        topic: f.text(),
-        kind: f.opt(),
-        message: f.message(),
-        member: f.member(),
-        text: f.opt(),
-    }
-}
-
 // ----- the snapshot in sessionStorage ---------------------------------------------------------------------------
 
-fn snapshot_json(sn: &Snapshot) -> String {
-    let mut w = W::new();
-    w.open("");
-    w.n("v", 1.0);
-    w.s("conversationId", &sn.conversation_id);
-    w.s("memberId", &sn.member_id);
-    w.s("jwt", &sn.jwt);
-    w.s("eventStreamUri", &sn.event_stream_uri);
-    match &sn.last_message_id {
-        Some(id) => w.s("lastMessageId", id),
-        None => w.raw("lastMessageId", "null"),
-    }
-    filters_w(&mut w, "filters", &sn.filters);
-    w.n("startTime", sn.start_time);
-    w.n("savedAt", sn.saved_at);
-    w.b("journey", sn.journey);
-    w.end('}');
-    w.0
-}
-
 fn read_snapshot(text: &str) -> Option<Snapshot> {
-    let fields = wc_snapshot(text)?;
-    let mut f = Fields(&fields);
-    Some(Snapshot {
-        conversation_id: f.text(),
-        member_id: f.text(),
-        jwt: f.text(),
-        event_stream_uri: f.text(),
-        last_message_id: f.opt(),
-        filters: f.filters(),
-        start_time: f.num(),
-        saved_at: f.num(),
-        journey: f.opt().is_some(),
-    })
+    Snapshot::read(&parsed(wc_parse(text))?)
 }
 
 /// Test hooks for the browser tests: configuration errors and frame decoding without a bus.
@@ -1459,10 +898,10 @@ pub mod testing {
     }
 
     pub fn frame(text: &str) -> RawFrame {
-        decode_frame(&wc_frame(text))
+        read::frame(parsed(wc_parse(text)), text)
     }
 
     pub fn snapshot_roundtrip(sn: &Snapshot) -> Option<Snapshot> {
-        read_snapshot(&snapshot_json(sn))
+        read_snapshot(&payload::snapshot(sn))
     }
 }

@@ -1,8 +1,10 @@
 //! The Genesys Cloud Guest Chat API v2: wire types, request building and event-stream frame classification.
 //!
-//! JSON is parsed by the browser (`JSON.parse`) in the web shell, which copies only the few fields routed on into
-//! these types: the wasm then carries no JSON parser (`serde_json` would cost more bytes than every helper together). Request bodies
-//! are small and flat, so they are written here with a tiny writer ([`json`]) that is natively testable.
+//! JSON is parsed by the browser (`JSON.parse`); [`read`] reads the few fields routed on from the parsed value into
+//! these types, by name: the wasm then carries no JSON parser (`serde_json` would cost more bytes than every
+//! helper together). Request bodies are small and flat, written with the core's writer ([`json`]).
+
+pub mod read;
 
 use crate::core::text::{self as json, Obj};
 
@@ -421,6 +423,43 @@ impl Frame {
     }
 }
 
+/// `ms` since the epoch as ISO 8601 UTC with milliseconds (`2026-01-02T03:04:05.678Z`), as Genesys writes
+/// message timestamps.
+pub fn iso_time(ms: f64) -> String {
+    let ms = if ms.is_finite() { ms as i64 } else { 0 };
+    let (days, rem) = (ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    // Howard Hinnant's civil-from-days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    let mut out = String::with_capacity(24);
+    digits(&mut out, year, 4, '-');
+    digits(&mut out, month, 2, '-');
+    digits(&mut out, day, 2, 'T');
+    digits(&mut out, rem / 3_600_000, 2, ':');
+    digits(&mut out, rem / 60_000 % 60, 2, ':');
+    digits(&mut out, rem / 1000 % 60, 2, '.');
+    digits(&mut out, rem % 1000, 3, 'Z');
+    out
+}
+
+/// `v` zero-padded to `width` digits, then `sep`.
+fn digits(out: &mut String, v: i64, width: usize, sep: char) {
+    let mut t = String::new();
+    json::push_uint(&mut t, v.unsigned_abs());
+    for _ in t.len()..width {
+        out.push('0');
+    }
+    out.push_str(&t);
+    out.push(sep);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -515,5 +554,14 @@ mod tests {
             Frame::Liveness
         );
         assert_eq!(Frame::classify(f("channel.metadata", None), "C"), Frame::Liveness);
+    }
+
+    #[test]
+    fn iso_time_writes_the_servers_format() {
+        assert_eq!(iso_time(0.0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_time(1_767_225_601_000.0), "2026-01-01T00:00:01.000Z");
+        assert_eq!(iso_time(951_782_400_123.0), "2000-02-29T00:00:00.123Z");
+        assert_eq!(iso_time(1_798_761_599_999.0), "2026-12-31T23:59:59.999Z");
+        assert_eq!(iso_time(f64::NAN), "1970-01-01T00:00:00.000Z");
     }
 }

@@ -11,7 +11,9 @@ use std::collections::BTreeMap;
 
 use super::config::Config;
 use super::*;
-use crate::core::guestchat::{MessagePage, Method, RawFrame, WireMember, WireMessage};
+use crate::core::guestchat::{
+    Created, MemberInfo, MessagePage, Method, RawFrame, Reply, WireMember, WireMessage,
+};
 
 /// xorshift64*: deterministic schedules from a seed.
 struct Rng(u64);
@@ -78,7 +80,6 @@ struct World {
     now: f64,
     seq: u64,
     queue: BTreeMap<(u64, u64), Ev>,
-    timers: HashMap<Timer, f64>,
     faults: Faults,
     faults_on: bool,
     // server
@@ -114,7 +115,7 @@ fn text_of(i: u32, repeat: u32) -> String {
 use std::collections::HashMap;
 
 fn cfg() -> Config {
-    super::tests::config(|_| {})
+    super::tests::sim::config(|_| {})
 }
 
 fn param<'a>(url: &'a str, key: &str) -> Option<&'a str> {
@@ -131,7 +132,6 @@ impl World {
             now: 1_000_000.0,
             seq: 0,
             queue: BTreeMap::new(),
-            timers: HashMap::new(),
             faults,
             faults_on: true,
             stored: Vec::new(),
@@ -208,12 +208,6 @@ impl World {
                     self.attached = None;
                 }
                 Output::SocketSend(_) => {}
-                Output::Arm { timer, ms } => {
-                    self.timers.insert(timer, self.now + f64::from(ms));
-                }
-                Output::Cancel(t) => {
-                    self.timers.remove(&t);
-                }
                 Output::Publish(Event::MessageReceived { original, .. }) => {
                     self.delivered.extend(original.into_iter().map(|m| m.id));
                 }
@@ -469,18 +463,18 @@ impl World {
     fn run(&mut self, until: f64) {
         loop {
             let timer = self
-                .timers
+                .s
+                .timers()
                 .iter()
                 .min_by(|a, b| {
-                    a.1.total_cmp(b.1)
+                    a.1.total_cmp(&b.1)
                         .then(format!("{:?}", a.0).cmp(&format!("{:?}", b.0)))
                 })
-                .map(|(k, t)| (*k, *t));
+                .copied();
             let ev = self.queue.keys().next().copied();
             let ev_t = ev.map(|(k, _)| k as f64 / 1000.0);
             match (timer, ev_t) {
                 (Some((k, t)), e) if t <= until && e.is_none_or(|e| t < e) => {
-                    self.timers.remove(&k);
                     self.now = self.now.max(t);
                     if self.trace {
                         eprintln!("{:>10.1} timer {k:?}", self.now - 1_000_000.0);

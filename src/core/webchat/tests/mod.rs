@@ -1,0 +1,11 @@
+//! The session machine driven with simulated time and injected faults: [`sim`] plays the shell, the tests play
+//! the server. One file per concern of the machine.
+
+mod ambiguous;
+mod lifecycle;
+mod members;
+mod polling;
+mod restore;
+mod sends;
+pub(super) mod sim;
+mod stream;
