@@ -150,19 +150,18 @@ struct Shell {
 type Snapshot = emitter::Snapshot<Callback>;
 
 thread_local! {
-    // Const-initialised (made on first use by `with`): a lazily initialised thread-local repeats its
-    // initialiser in every generic `with` instance, which the wasm pays for in bytes.
-    static SHELL: RefCell<Option<Shell>> = const { RefCell::new(None) };
+    /// Lives as long as the module, so it is leaked once: [`shell`] is the one `LocalKey::with` instance, where a
+    /// `with` per call site would be a generic copy each (with the closure's drop glue for the unreachable case).
+    static SHELL: &'static RefCell<Shell> = Box::leak(Box::default());
+}
+
+fn shell() -> &'static RefCell<Shell> {
+    SHELL.with(|s| *s)
 }
 
 #[inline(always)]
 fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
-    SHELL.with(|s| f(s.borrow_mut().get_or_insert_with(new_shell)))
-}
-
-#[inline(never)]
-fn new_shell() -> Shell {
-    Shell::default()
+    f(&mut shell().borrow_mut())
 }
 
 fn console_error(message: &str) {

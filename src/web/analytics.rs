@@ -173,7 +173,9 @@ impl Drop for Listeners {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = const { RefCell::new(State {
+    /// Lives as long as the module, so it is leaked once: [`state`] is the one `LocalKey::with` instance, where a
+    /// `with` per call site would be a generic copy each (with the closure's drop glue for the unreachable case).
+    static STATE: &'static RefCell<State> = Box::leak(Box::new(RefCell::new(State {
         outbox: Outbox::new(),
         in_flight: None,
         pending: Vec::new(),
@@ -182,11 +184,15 @@ thread_local! {
         anonymous_id: None,
         callbacks: None,
         listeners: None,
-    }) };
+    })));
+}
+
+fn state() -> &'static RefCell<State> {
+    STATE.with(|s| *s)
 }
 
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    STATE.with(|s| f(&mut s.borrow_mut()))
+    f(&mut state().borrow_mut())
 }
 
 fn now() -> u64 {

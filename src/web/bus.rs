@@ -106,17 +106,21 @@ struct State {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = const {
-        RefCell::new(State {
-            bus: Bus::new(),
-            debug: false,
-        })
-    };
+    /// Lives as long as the module, so it is leaked once: [`state`] is the one `LocalKey::with` instance, where a
+    /// `with` per call site would be a generic copy each (with the closure's drop glue for the unreachable case).
+    static STATE: &'static RefCell<State> = Box::leak(Box::new(RefCell::new(State {
+        bus: Bus::new(),
+        debug: false,
+    })));
+}
+
+fn state() -> &'static RefCell<State> {
+    STATE.with(|s| *s)
 }
 
 /// Runs `f` on the bus state. `f` must not call page code (see the module docs).
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    STATE.with(|s| f(&mut s.borrow_mut()))
+    f(&mut state().borrow_mut())
 }
 
 /// A refused call: `false` for the caller, and a console warning naming the call and the problem, then the
