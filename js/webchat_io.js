@@ -2,7 +2,7 @@
 // the shell for the life of the module), cb(kind, number, number, string, string, value), with an id, so no
 // per-request closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked
 // asynchronously: the shell never re-enters itself from these calls.
-import { boundedJson } from './page.js';
+import { boundedJson, isPlainObject } from './page.js';
 
 // The callback and its kinds, handed over once at boot (`wcInit`): the kinds are the shell's (`Io` in
 // src/web/webchat.rs), so no number of them is written here.
@@ -281,18 +281,74 @@ export function wcMake(json) {
 const isObj = (v) => v !== null && typeof v === 'object';
 const g = (o, k) => (isObj(o) ? o[k] : undefined);
 
+const plain = isPlainObject;
+
 /**
- * A page object's own entries for startChat's memberInfo, as [key, text, key, text, …]: a string as itself; null,
- * undefined or a function as null; an object as JSON of at most `jsonMax` characters ('' when larger, or a
- * cycle); anything else as `String(v)`. What the page's getters throw is thrown (the import is `catch`).
+ * startChat's memberInfo: `{displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, customFields}`,
+ * customFields as [key, text] pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
+ * documented flat options (`form` wins). customFields: with a `form`, as the vendor sends them — `firstName`,
+ * `lastName`, `nickname`, the configured userData merged with the command's, `_genesys_source`, `_genesys_referrer`,
+ * `_genesys_url`, `_genesys_pageTitle`, then the form's other fields as named; without one, the merged userData
+ * (and `subject`). Null when the command's userData is not a plain object; the reason (a string) when reading
+ * the options threw.
  */
-export function wcEntries(o, jsonMax) {
-  const out = [];
-  for (const [k, v] of Object.entries(o)) {
-    const t = typeof v;
-    out.push(k, v == null || t === 'function' ? null : t === 'string' ? v : t === 'object' ? (boundedJson(v, jsonMax) ?? '') : String(v));
+export function wcMember(data, base) {
+  try {
+    const ud = g(data, 'userData');
+    if (!(ud == null || plain(ud))) return null;
+    const form = g(data, 'form');
+    const hasForm = plain(form);
+    const str = (v) => (typeof v === 'string' && v ? v : undefined);
+    const field = (k) => (hasForm && str(g(form, k))) || str(g(data, k));
+    const merged = {};
+    const first = field('firstname');
+    if (hasForm) {
+      Object.assign(merged, { firstName: first, lastName: field('lastname'), nickname: field('nickname') });
+    }
+    Object.assign(merged, base, plain(ud) ? ud : undefined);
+    const subject = field('subject');
+    if (hasForm) {
+      const loc = typeof location === 'object' ? location : {};
+      const doc = typeof document === 'object' ? document : {};
+      Object.assign(merged, {
+        _genesys_source: 'web',
+        _genesys_referrer: doc.referrer,
+        _genesys_url: loc.href,
+        _genesys_pageTitle: doc.title,
+      });
+      for (const [k, v] of Object.entries(form)) {
+        if (k !== 'firstname' && k !== 'lastname' && k !== 'nickname' && !(k in merged)) merged[k] = v;
+      }
+    } else if (subject) merged.subject = subject;
+    const info = {
+      displayName: field('nickname') || first,
+      firstName: first,
+      lastName: field('lastname'),
+      email: field('email'),
+      phoneNumber: field('phoneNumber') || field('phonenumber'),
+      avatarImageUrl: field('avatarImageUrl'),
+      customFields: [],
+    };
+    for (const [k, v] of Object.entries(merged)) {
+      if (v == null || typeof v === 'function') continue;
+      let text;
+      if (typeof v === 'string') text = v;
+      else if (typeof v === 'object') {
+        // As JSON, at most a message body's 4,000 characters: a cycle, or anything larger, is written empty.
+        text = boundedJson(v, 4000);
+      } else text = String(v);
+      info.customFields.push([k, typeof text === 'string' ? text : '']);
+    }
+    return info;
+  } catch (e) {
+    let why;
+    try {
+      why = String((e && e.message) || e);
+    } catch (_) {
+      why = 'an exception';
+    }
+    return 'reading the startChat options threw: ' + why;
   }
-  return out;
 }
 
 /** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */

@@ -24,9 +24,7 @@ use super::clock::{self, Alarm};
 use super::deferred::Deferred;
 use super::page::{self, global_at};
 use crate::core::guestchat::{read, Expect, MemberInfo, RawFrame};
-use crate::core::text;
 use crate::core::webchat::config::{self, Config, Value as Cv};
-use crate::core::webchat::member_info::{self, Entries, StartOptions, NAMED};
 use crate::core::webchat::{
     self as wc, payload, Command, Ctx, Event, Filter, HttpResult, Output, Session, Snapshot, Value, Verb,
 };
@@ -63,8 +61,8 @@ extern "C" {
     fn wc_field(o: &JsValue, k: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcTime)]
     fn wc_time(v: &JsValue) -> f64;
-    #[wasm_bindgen(catch, js_name = wcEntries)]
-    fn wc_entries(o: &JsValue, json_max: u32) -> Result<js_sys::Array, JsValue>;
+    #[wasm_bindgen(js_name = wcMember)]
+    fn wc_member(data: &JsValue, base: &Object) -> JsValue;
     #[wasm_bindgen(js_name = wcTypingInput)]
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
@@ -564,9 +562,10 @@ fn on_command(nc: NativeCommand) {
                     nc.deferred.resolve(&f);
                 }
                 None => {
-                    let type_name = match f.is_null() {
-                        true => "null".to_string(),
-                        false => f.js_typeof().as_string().unwrap_or_default(),
+                    let type_name = if f.is_null() {
+                        "null".to_string()
+                    } else {
+                        f.js_typeof().as_string().unwrap_or_default()
                     };
                     nc.deferred.reject(&s(&wc::no_preprocessor(&type_name)));
                 }
@@ -630,80 +629,18 @@ fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
     (!list.is_null()).then(|| Filter::read_list(&Js(list)))
 }
 
-/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`
-/// ([`member_info::member_info`]); `Err` (the rejection) when the command's userData is not an object or reading
-/// the options threw.
+/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, gathered by
+/// `wcMember`; `Err` (the rejection) when the command's userData is not an object or reading the options threw.
 fn member_info(data: &JsValue) -> Result<MemberInfo, JsValue> {
-    let options = start_options(data).map_err(|e| {
-        error(&text::concat(&[
-            "reading the startChat options threw: ",
-            &page::thrown_text(&e),
-        ]))
-    })?;
-    member_info::member_info(options).map_err(s)
-}
-
-/// What memberInfo is made of, read from `startChat`'s options with the page's getters caught (the error is what
-/// one threw).
-fn start_options(data: &JsValue) -> Result<StartOptions, JsValue> {
-    let ud = read_own(data, "userData")?;
-    let user_data = if ud.is_undefined() || ud.is_null() {
-        Vec::new()
-    } else if page::is_plain_object(&ud) {
-        entries(&ud)?
-    } else {
-        return Ok(StartOptions::default()); // no userData: refused
-    };
-    let form = read_own(data, "form")?;
-    let form = if page::is_plain_object(&form) {
-        Some((named(&form)?, entries(&form)?))
-    } else {
-        None
-    };
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let page_text = |path: &str| global_at(path, &JsValue::UNDEFINED).as_string();
-    Ok(StartOptions {
-        form,
-        flat: named(data)?,
-        user_data: Some(user_data),
-        // Our own plain copy: no page code runs.
-        base: entries(&base)?,
-        referrer: page_text("document.referrer"),
-        url: page_text("location.href"),
-        title: page_text("document.title"),
-    })
-}
-
-/// `o[k]` (undefined when `o` is not an object); the error is what a getter or trap threw.
-fn read_own(o: &JsValue, k: &str) -> Result<JsValue, JsValue> {
-    if !o.is_object() {
-        return Ok(JsValue::UNDEFINED);
+    let v = wc_member(data, &base);
+    if v.is_null() {
+        return Err(s(wc::BAD_USERDATA));
     }
-    Reflect::get(o, &s(k))
-}
-
-/// The [`NAMED`] fields of `o` that are strings.
-fn named(o: &JsValue) -> Result<[Option<String>; 8], JsValue> {
-    let mut out: [Option<String>; 8] = Default::default();
-    for (slot, k) in out.iter_mut().zip(NAMED) {
-        *slot = read_own(o, k)?.as_string();
+    if let Some(why) = v.as_string() {
+        return Err(error(&why));
     }
-    Ok(out)
-}
-
-/// A page object's own entries, their values as text (`wcEntries`).
-fn entries(o: &JsValue) -> Result<Entries, JsValue> {
-    let flat = wc_entries(o, member_info::JSON_MAX)?;
-    // Our own array of keys and texts: reading it runs no page code.
-    let mut list = Vec::new();
-    let mut i = 0;
-    while i + 1 < flat.length() {
-        if let Some(k) = flat.get(i).as_string() {
-            list.push((k, flat.get(i + 1).as_string()));
-        }
-        i += 2;
-    }
-    Ok(list)
+    Ok(read::member_info(&Js(v)))
 }
 
 /// `registerTypingPreviewInput({input})`: a textarea or text-like input (or a jQuery object holding one).

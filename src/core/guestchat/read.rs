@@ -3,7 +3,7 @@
 //! implements over a JS value and the tests over a small tree. Which fields mean what, and what an absent or
 //! mistyped one becomes, is decided here.
 
-use super::{Created, Expect, MessagePage, RawFrame, Reply, WireMember, WireMessage};
+use super::{Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage};
 
 /// A parsed JSON value, read by field name. Reading a field of anything that is not an object gives a value that
 /// is nothing (every read of it is `None`, `false` or empty).
@@ -127,6 +127,30 @@ pub fn reply<J: Json>(expect: Expect, parsed: Option<J>) -> Option<Reply> {
         }
         Expect::Member => Reply::Member(member(&v)?),
     })
+}
+
+/// `startChat`'s memberInfo as the shell gathered it: `{displayName, firstName, lastName, email, phoneNumber,
+/// avatarImageUrl, customFields: [[key, text], …]}`.
+pub fn member_info(v: &impl Json) -> MemberInfo {
+    MemberInfo {
+        display_name: opt(v, "displayName"),
+        first_name: opt(v, "firstName"),
+        last_name: opt(v, "lastName"),
+        email: opt(v, "email"),
+        phone_number: opt(v, "phoneNumber"),
+        avatar_image_url: opt(v, "avatarImageUrl"),
+        custom_fields: {
+            let mut list = Vec::new();
+            for pair in v.field("customFields").items() {
+                let kv = pair.items();
+                if let (Some(k), Some(t)) = (kv.first().and_then(Json::text), kv.get(1).and_then(Json::text))
+                {
+                    list.push((k, t));
+                }
+            }
+            list
+        },
+    }
 }
 
 #[cfg(test)]

@@ -65,7 +65,6 @@ pub mod config;
 mod history;
 mod lifecycle;
 mod log;
-pub mod member_info;
 mod members;
 mod offline;
 pub mod payload;
