@@ -27,9 +27,11 @@ export function wcParse(text) {
 
 /**
  * `o[k]` when it is `o`'s own (a parsed answer's or frame's field; never one a page put on `Object.prototype`),
- * else undefined. Never throws.
+ * else undefined. Never throws. (Anything but an object is tested first: the reader asks fields of absent values
+ * on every frame, and `Object.hasOwn` throwing on them cost more than the rest of the read.)
  */
 export function wcField(o, k) {
+  if (o === null || typeof o !== 'object') return undefined;
   try {
     return Object.hasOwn(o, k) ? o[k] : undefined;
   } catch (_) {
