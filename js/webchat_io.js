@@ -1,8 +1,19 @@
-// The WebChatService shell's I/O primitives. Each takes the shell's one long-lived Rust callback (owned by the shell
-// for the life of the module), cb(kind, number, number, string, string, value), and an id, so no per-request
-// closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked asynchronously: the
-// shell never re-enters itself from these calls.
+// The WebChatService shell's I/O primitives. They report through the shell's one long-lived Rust callback (owned by
+// the shell for the life of the module), cb(kind, number, number, string, string, value), with an id, so no
+// per-request closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked
+// asynchronously: the shell never re-enters itself from these calls.
 import { boundedJson, isPlainObject } from './page.js';
+
+// The callback and its kinds, handed over once at boot (`wcInit`): the kinds are the shell's (`Io` in
+// src/web/webchat.rs), so no number of them is written here.
+let cb = () => {};
+let io = {};
+
+/** The shell's callback and the kinds it reads: a fetch answered or failed, a socket opened, its frame, its close. */
+export function wcInit(callback, answered, failed, opened, frame, closed) {
+  cb = callback;
+  io = { answered, failed, opened, frame, closed };
+}
 
 
 /** `text` parsed as JSON, or undefined when it is not JSON (JSON itself has no undefined). */
@@ -16,9 +27,11 @@ export function wcParse(text) {
 
 /**
  * `o[k]` when it is `o`'s own (a parsed answer's or frame's field; never one a page put on `Object.prototype`),
- * else undefined. Never throws.
+ * else undefined. Never throws. (Anything but an object is tested first: the reader asks fields of absent values
+ * on every frame, and `Object.hasOwn` throwing on them cost more than the rest of the read.)
  */
 export function wcField(o, k) {
+  if (o === null || typeof o !== 'object') return undefined;
   try {
     return Object.hasOwn(o, k) ? o[k] : undefined;
   } catch (_) {
@@ -33,10 +46,11 @@ export function wcTime(v) {
 }
 
 /**
- * fetch → cb(0, id, status, statusText, text, value): `value` a 2xx answer parsed (undefined when it is not JSON:
- * then `text` is what came); cb(1, id, 0, why) when no answer came. The core reads the answer (core::guestchat::read).
+ * fetch → cb(answered, id, status, statusText, text, value): `value` a 2xx answer parsed (undefined when it is not
+ * JSON: then `text` is what came); cb(failed, id, 0, why) when no answer came. The core reads the answer
+ * (core::guestchat::read).
  */
-export function wcFetch(id, method, url, bearer, body, cb) {
+export function wcFetch(id, method, url, bearer, body) {
   const headers = {};
   if (bearer) headers.Authorization = 'Bearer ' + bearer;
   if (body != null) headers['Content-Type'] = 'application/json';
@@ -50,28 +64,31 @@ export function wcFetch(id, method, url, bearer, body, cb) {
     .then(
       (a) => {
         const v = a[0] >= 200 && a[0] < 300 ? wcParse(a[2]) : undefined;
-        cb(0, id, a[0], a[1], v === undefined ? a[2] : '', v);
+        cb(io.answered, id, a[0], a[1], v === undefined ? a[2] : '', v);
       },
-      (e) => cb(1, id, 0, String((e && e.message) || e || 'network error')),
+      (e) => cb(io.failed, id, 0, String((e && e.message) || e || 'network error')),
     );
 }
 
-/** Opens a WebSocket; cb(2, gen, 0 = open | 1 = message | 2 = close, raw, , parsed): a message's text parsed, or the text that is not JSON. Returns the socket (or null). */
-export function wcSocket(url, gen, cb) {
+/**
+ * Opens a WebSocket; cb(opened, gen), cb(frame, gen, 0, raw, , parsed) (a message's text parsed, or the text that
+ * is not JSON), cb(closed, gen). Returns the socket (or null).
+ */
+export function wcSocket(url, gen) {
   let ws;
   try {
     ws = new WebSocket(url);
   } catch (_) {
-    queueMicrotask(() => cb(2, gen, 2));
+    queueMicrotask(() => cb(io.closed, gen));
     return null;
   }
-  ws.onopen = () => cb(2, gen, 0);
+  ws.onopen = () => cb(io.opened, gen);
   ws.onmessage = (e) => {
     const t = typeof e.data === 'string' ? e.data : '';
     const v = wcParse(t);
-    cb(2, gen, 1, v === undefined ? t : undefined, undefined, v);
+    cb(io.frame, gen, 0, v === undefined ? t : undefined, undefined, v);
   };
-  ws.onclose = () => cb(2, gen, 2);
+  ws.onclose = () => cb(io.closed, gen);
   ws.onerror = () => {}; // a close event always follows
   return ws;
 }
@@ -88,25 +105,35 @@ export function wcClose(ws) {
 }
 
 /** addEventListener (on `target`, or on the window for null) calling cb(kind); returns the function that removes it. */
-export function wcListen(target, type, kind, cb) {
+export function wcListen(target, type, kind) {
   if (target === null) target = window;
   const f = () => cb(kind);
   target.addEventListener(type, f);
   return () => target.removeEventListener(type, f);
 }
 
-/** The restore snapshot in sessionStorage: get (0) / set (1) / remove (2), never throwing (storage can be disabled or full). */
-export function wcStorage(op, value) {
-  const key = 'cxbridge.webchat.session';
+// The restore snapshot in sessionStorage, never throwing (storage can be disabled or full: the session just won't
+// survive a reload).
+const KEY = 'cxbridge.webchat.session';
+
+/** The stored snapshot, or null. */
+export function wcStored() {
+  try {
+    return window.sessionStorage.getItem(KEY);
+  } catch (_) {
+    return null;
+  }
+}
+
+/** Stores the snapshot; null removes it. */
+export function wcStore(value) {
   try {
     const s = window.sessionStorage;
-    if (!op) return s.getItem(key);
-    if (op === 1) s.setItem(key, value);
-    else s.removeItem(key);
+    if (value == null) s.removeItem(KEY);
+    else s.setItem(KEY, value);
   } catch (_) {
-    /* no storage: the session just won't survive a reload */
+    /* no storage */
   }
-  return null;
 }
 
 /** Sends on the open socket; a socket not open (or gone) drops the frame, as the core expects of a lost stream. */
@@ -139,11 +166,9 @@ export function wcRegexps() {
   return regexps.slice();
 }
 
-/** Registers a preprocessor; for anything but a function, the vendor's refusal naming what came instead. */
+/** Registers a preprocessor (a function). */
 export function wcPre(f) {
-  if (typeof f !== 'function') return "No preprocessor function provided. Type provided was '" + (f === null ? 'null' : typeof f) + "'.";
   preprocessors.push(f);
-  return null;
 }
 
 // Equal strings of a payload made one: a `messageReceived` names its conversation and member ids twice and its text

@@ -33,16 +33,20 @@ const NS: &str = "WebChatService";
 
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
+    #[wasm_bindgen(js_name = wcInit)]
+    fn wc_init(cb: &JsValue, answered: u32, failed: u32, opened: u32, frame: u32, closed: u32);
     #[wasm_bindgen(js_name = wcFetch)]
-    fn wc_fetch(id: u32, method: &str, url: &str, bearer: Option<&str>, body: Option<&str>, cb: &JsValue);
+    fn wc_fetch(id: u32, method: &str, url: &str, bearer: Option<&str>, body: Option<&str>);
     #[wasm_bindgen(js_name = wcSocket)]
-    fn wc_socket(url: &str, gen: u32, cb: &JsValue) -> JsValue;
+    fn wc_socket(url: &str, gen: u32) -> JsValue;
     #[wasm_bindgen(js_name = wcClose)]
     fn wc_close(ws: &JsValue);
     #[wasm_bindgen(js_name = wcListen)]
-    fn wc_listen(target: &JsValue, kind: &str, event: u32, cb: &JsValue) -> Function;
-    #[wasm_bindgen(js_name = wcStorage)]
-    fn wc_storage(op: u32, value: Option<&str>) -> Option<String>;
+    fn wc_listen(target: &JsValue, kind: &str, event: u32) -> Function;
+    #[wasm_bindgen(js_name = wcStored)]
+    fn wc_stored() -> Option<String>;
+    #[wasm_bindgen(js_name = wcStore)]
+    fn wc_store(value: Option<&str>);
     #[wasm_bindgen(js_name = wcMake)]
     fn wc_make(json: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcFilters)]
@@ -50,7 +54,7 @@ extern "C" {
     #[wasm_bindgen(js_name = wcRegexps)]
     fn wc_regexps() -> JsValue;
     #[wasm_bindgen(js_name = wcPre)]
-    fn wc_pre(f: &JsValue) -> Option<String>;
+    fn wc_pre(f: &Function);
     #[wasm_bindgen(js_name = wcParse)]
     fn wc_parse(text: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcField)]
@@ -100,26 +104,63 @@ struct Shell {
     held: Option<Vec<Event>>,
     /// `pagehide` and `visibilitychange` on the window.
     _pagehide: Vec<Listener>,
-    /// The one way back in from `js/webchat_io.js`: (what happened, a number, a number, two strings, a parsed JSON value), see
-    /// [`on_event`]. One closure type instead of one per source: each costs the wasm its own call shims.
-    cb: JsValue,
+    /// The one way back in from `js/webchat_io.js` (handed to it at boot): (what happened, a number, a number, two
+    /// strings, a parsed JSON value), see [`on_event`]. One closure type instead of one per source: each costs the
+    /// wasm its own call shims.
     _cb: Callback,
 }
 
 type Callback = Closure<dyn FnMut(u32, f64, u32, Option<String>, Option<String>, JsValue)>;
 
-fn callback_js() -> JsValue {
-    with(|sh| sh.cb.clone()).unwrap_or(JsValue::UNDEFINED)
+/// What `js/webchat_io.js` reports through the shell's one callback. The numbers are written only here:
+/// `wcInit` hands the helper the kinds it reports by itself, and `wcListen` gets the kind of each listener.
+#[derive(Clone, Copy)]
+enum Io {
+    /// A fetch answered: (id, status, statusText, the text unless it parsed, the parsed answer).
+    Answered,
+    /// A fetch that got no answer: (id, 0, why).
+    Failed,
+    /// The socket of generation `gen` opened: (gen).
+    Opened,
+    /// A frame on it: (gen, 0, the text when it is not JSON, -, the parsed frame).
+    Frame,
+    /// It closed: (gen).
+    Closed,
+    /// The page was hidden or left (`pagehide`, `visibilitychange`).
+    Hidden,
+    /// A key in a typing-preview input.
+    Key,
 }
 
-/// What `js/webchat_io.js` reports: a fetch answer (0) or failure (1), a socket event (2), the page hidden (4), a
-/// key in a typing-preview input (5).
+/// Every kind, in the order of its number.
+const IO: [Io; 7] = [
+    Io::Answered,
+    Io::Failed,
+    Io::Opened,
+    Io::Frame,
+    Io::Closed,
+    Io::Hidden,
+    Io::Key,
+];
+// (Checked when compiling, so indexing cannot fail at run time: each kind sits at its number.)
+#[allow(clippy::indexing_slicing)]
+const _: () = {
+    let mut i = 0;
+    while i < IO.len() {
+        assert!(IO[i] as usize == i);
+        i += 1;
+    }
+};
+
 fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, v: JsValue) {
+    let Some(&kind) = IO.get(kind as usize) else {
+        return;
+    };
     match kind {
-        0 | 1 => on_fetch(a as u32, b as u16, kind == 1, s1, s2, v),
-        2 => on_socket(a as u32, b, s1, v),
-        4 => drive(|core, c| core.page_hide(c)),
-        _ => drive(|core, c| core.key(c)),
+        Io::Answered | Io::Failed => on_fetch(a as u32, b as u16, matches!(kind, Io::Failed), s1, s2, v),
+        Io::Opened | Io::Frame | Io::Closed => on_socket(a as u32, kind, s1, v),
+        Io::Hidden => drive(|core, c| core.page_hide(c)),
+        Io::Key => drive(|core, c| core.key(c)),
     }
 }
 
@@ -348,6 +389,14 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         return Ok(());
     }
     let callback = Callback::new(on_event);
+    wc_init(
+        callback.as_ref(),
+        Io::Answered as u32,
+        Io::Failed as u32,
+        Io::Opened as u32,
+        Io::Frame as u32,
+        Io::Closed as u32,
+    );
     let shell = Shell {
         core: Session::new(),
         deferreds: Vec::new(),
@@ -362,7 +411,6 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
         inputs: Vec::new(),
         held: Some(Vec::new()),
         _pagehide: Vec::new(),
-        cb: callback.as_ref().clone(),
         _cb: callback,
     };
     let leaked: &'static RefCell<Shell> = Box::leak(Box::new(RefCell::new(shell)));
@@ -380,16 +428,15 @@ pub(crate) fn boot(_globals: bool) -> Result<(), JsValue> {
     // when the tab is hidden (a mobile browser may discard a hidden tab without `pagehide`; the snapshot is no
     // longer written per message).
     // `visibilitychange` is fired at the document and bubbles to the window.
-    let cb = callback_js();
     for kind in ["pagehide", "visibilitychange"] {
-        let remove = wc_listen(&JsValue::NULL, kind, 4, &cb);
+        let remove = wc_listen(&JsValue::NULL, kind, Io::Hidden as u32);
         with(|sh| sh._pagehide.push(Listener { remove }));
     }
 
     // A stored session is restored now, before the page's queued commands run (a queued startChat then meets
     // the restoring session), but what that publishes waits for `after_replay`: the page's queued
     // subscriptions are not in place yet.
-    let snapshot = wc_storage(0, None).and_then(|t| read_snapshot(&t));
+    let snapshot = wc_stored().and_then(|t| read_snapshot(&t));
     drive(|core, c| core.boot(snapshot, c));
     Ok(())
 }
@@ -509,9 +556,19 @@ fn on_command(nc: NativeCommand) {
         }
         Some(Verb::RegisterPreProcessor) => {
             let f = get(&data, "preprocessor");
-            match wc_pre(&f) {
-                None => nc.deferred.resolve(&f),
-                Some(m) => nc.deferred.reject(&s(&m)),
+            match f.dyn_ref::<Function>() {
+                Some(pre) => {
+                    wc_pre(pre);
+                    nc.deferred.resolve(&f);
+                }
+                None => {
+                    let type_name = if f.is_null() {
+                        "null".to_string()
+                    } else {
+                        f.js_typeof().as_string().unwrap_or_default()
+                    };
+                    nc.deferred.reject(&s(&wc::no_preprocessor(&type_name)));
+                }
             }
             return;
         }
@@ -595,7 +652,7 @@ fn register_typing_input(data: &JsValue, deferred: &Deferred) {
     }
     let known = with(|sh| sh.inputs.iter().any(|(el, _)| Object::is(el, &input))).unwrap_or(false);
     if !known {
-        let remove = wc_listen(&input, "keydown", 5, &callback_js());
+        let remove = wc_listen(&input, "keydown", Io::Key as u32);
         with(|sh| sh.inputs.push((input, Listener { remove })));
     }
     deferred.resolve(&JsValue::UNDEFINED);
@@ -606,33 +663,24 @@ fn register_typing_input(data: &JsValue, deferred: &Deferred) {
 fn perform(o: Output) {
     match o {
         Output::Http { id, request } => {
-            let cb = with(|sh| {
-                sh.expects.push((id, request.expect));
-                sh.cb.clone()
-            });
-            if let Some(cb) = cb {
+            if with(|sh| sh.expects.push((id, request.expect))).is_some() {
                 wc_fetch(
                     id,
                     request.method.as_str(),
                     &request.url,
                     request.bearer.as_deref(),
                     request.body.as_deref(),
-                    &cb,
                 );
             }
         }
         Output::SocketOpen { url } => {
             let prev = with(|sh| {
                 sh.socket_gen = sh.socket_gen.wrapping_add(1);
-                (
-                    std::mem::replace(&mut sh.socket, JsValue::NULL),
-                    sh.socket_gen,
-                    sh.cb.clone(),
-                )
+                (std::mem::replace(&mut sh.socket, JsValue::NULL), sh.socket_gen)
             });
-            if let Some((old, gen, cb)) = prev {
+            if let Some((old, gen)) = prev {
                 wc_close(&old);
-                let ws = wc_socket(&url, gen, &cb);
+                let ws = wc_socket(&url, gen);
                 with(|sh| sh.socket = ws);
             }
         }
@@ -664,14 +712,7 @@ fn perform(o: Output) {
         }
         Output::Resolve { cmd, value } => settle(cmd, value, true),
         Output::Reject { cmd, value } => settle(cmd, value, false),
-        Output::Store(snap) => match snap {
-            Some(snap) => {
-                wc_storage(1, Some(&payload::snapshot(&snap)));
-            }
-            None => {
-                wc_storage(2, None);
-            }
-        },
+        Output::Store(snap) => wc_store(snap.map(|snap| payload::snapshot(&snap)).as_deref()),
         Output::Journey { state, error } => {
             let journey = with(|sh| sh.journey.clone()).unwrap_or(JsValue::UNDEFINED);
             if journey.is_object() {
@@ -860,14 +901,14 @@ fn on_fetch(
     drive(|core, c| core.http(id, result, c));
 }
 
-/// A socket event: opened (0), a frame (1: `v` parsed, or `raw` the text that is not JSON), closed (2).
-fn on_socket(gen: u32, kind: u32, raw: Option<String>, v: JsValue) {
+/// A socket event: opened, a frame (`v` parsed, or `raw` the text that is not JSON), closed.
+fn on_socket(gen: u32, kind: Io, raw: Option<String>, v: JsValue) {
     if with(|sh| sh.socket_gen) != Some(gen) {
         return; // a socket we already closed
     }
     match kind {
-        0 => drive(|core, c| core.socket_open(c)),
-        1 => {
+        Io::Opened => drive(|core, c| core.socket_open(c)),
+        Io::Frame => {
             let frame = read::frame(parsed(v), raw.as_deref().unwrap_or_default());
             drive(|core, c| core.frame(frame, c));
         }

@@ -113,6 +113,16 @@ pub const NOT_CONFIGURED: &str = "WebChatService is not configured: _genesys.wid
 pub const RESTORING: &str = "Already restoring. Ignoring request.";
 pub const RESTORE_ACTIVE: &str = "Chat session is already active, ignoring restore command.";
 
+/// `registerPreProcessor` given anything but a function: the shipped widget's text, naming what came (its
+/// `typeof`, `null` for null).
+pub fn no_preprocessor(type_name: &str) -> String {
+    crate::core::text::concat(&[
+        "No preprocessor function provided. Type provided was '",
+        type_name,
+        "'.",
+    ])
+}
+
 /// The client stops "typing" this long after its last key.
 pub const CLIENT_TYPING_MS: u32 = 2000;
 /// `agentTypingTimeout` this long after the agent's last typing indicator.
