@@ -239,19 +239,3 @@ fn member_info_reads_the_form_as_the_shipped_widget_does_and_flat_options_too() 
     let hostile = js("{get form() { throw new Error('boom'); }}");
     assert!(testing::member(&hostile).is_none());
 }
-
-/// `decode` in js/webchat_io.js reads what a request expects by `Expect`'s declaration order.
-#[wasm_bindgen_test]
-fn the_expect_codes_keep_the_order_the_js_decoder_reads() {
-    use cxbridge::core::guestchat::Expect;
-    let codes = [
-        Expect::Nothing,
-        Expect::Created,
-        Expect::Message,
-        Expect::Messages,
-        Expect::Members,
-        Expect::Member,
-    ]
-    .map(|e| e as u32);
-    assert_eq!(codes, [0, 1, 2, 3, 4, 5]);
-}
