@@ -732,7 +732,8 @@ fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise
     });
     let (data_in, name_in, correlation_in) = match read {
         Ok(read) => read,
-        Err(e) => return settle_promise(&promise, &js_error(AnalyticsError(page::thrown_text(&e))), false),
+        // page.js's reader threw a JS `Error` naming the path: the promise rejects with it, as configure throws it.
+        Err(e) => return settle_promise(&promise, &e, false),
     };
     let check = cif::validate(&data_in, &name_in, &correlation_in);
     let absent = match check {

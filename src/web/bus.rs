@@ -365,7 +365,9 @@ impl Plugin {
         let Some(name) = a.as_string() else {
             // A command answers with a deferred, even to a bad name.
             if method == COMMAND {
-                return Deferred::rejected(Rejection(core::COMMAND_NOT_A_STRING)).into();
+                let deferred = Deferred::new();
+                reject(&deferred, Rejection(core::COMMAND_NOT_A_STRING));
+                return deferred.into();
             }
             return refuse(call, why, &a);
         };
