@@ -171,9 +171,9 @@ impl Readable for Unregistered<'_> {
 /// Why a command's deferred is rejected: the vendor's exact text ([`COMMAND_DOES_NOT_EXIST`], …), or
 /// [`COMMAND_NOT_A_STRING`] for a call the vendor cannot answer either.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Rejection(pub &'static str);
+pub struct CommandRejection(pub &'static str);
 
-impl Readable for Rejection {
+impl Readable for CommandRejection {
     fn message(self) -> String {
         self.0.to_owned()
     }
@@ -188,7 +188,7 @@ pub enum Route<H: Host> {
     /// Reject the deferred with this vendor message.
     Reject {
         deferred: H::Deferred,
-        message: Rejection,
+        message: CommandRejection,
     },
     /// Reject the deferred with this message: the command names a Genesys plugin that cxbridge does not provide
     /// (`WebChat.open`: cxbridge is headless), which no page plugin registered either.
@@ -453,7 +453,7 @@ impl<H: Host> Bus<H> {
         let Ok(from) = self.entry(commander) else {
             return Route::Reject {
                 deferred,
-                message: Rejection(COMMAND_DOES_NOT_EXIST),
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
         let from = from.name.clone();
@@ -464,7 +464,7 @@ impl<H: Host> Bus<H> {
         if namespace.is_empty() || command.is_empty() || command.contains('.') {
             return Route::Reject {
                 deferred,
-                message: Rejection(COMMAND_DOES_NOT_EXIST),
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         }
         let Some(target) = self.by_name.get(namespace).copied() else {
@@ -474,13 +474,13 @@ impl<H: Host> Bus<H> {
             }
             return Route::Reject {
                 deferred,
-                message: Rejection(COMMAND_DOES_NOT_EXIST),
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
         let Ok(plugin) = self.entry_mut(target) else {
             return Route::Reject {
                 deferred,
-                message: Rejection(COMMAND_DOES_NOT_EXIST),
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
         if !plugin.ready {
@@ -512,7 +512,7 @@ impl<H: Host> Bus<H> {
         let Some(handler) = handler else {
             return Route::Reject {
                 deferred,
-                message: Rejection(COMMAND_DOES_NOT_EXIST),
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
         let hooks = self

@@ -21,7 +21,7 @@ use super::deferred::Deferred;
 use super::js_error;
 use super::page;
 use crate::core::bus::{
-    self as core, Bus, BusError, Dispatch, Host, PluginId, Publication, Rejection, Route, Unregistered,
+    self as core, Bus, BusError, CommandRejection, Dispatch, Host, PluginId, Publication, Route, Unregistered,
 };
 use crate::core::text::{concat, Readable};
 
@@ -366,7 +366,7 @@ impl Plugin {
             // A command answers with a deferred, even to a bad name.
             if method == COMMAND {
                 let deferred = Deferred::new();
-                reject(&deferred, Rejection(core::COMMAND_NOT_A_STRING));
+                reject(&deferred, CommandRejection(core::COMMAND_NOT_A_STRING));
                 return deferred.into();
             }
             return refuse(call, why, &a);
