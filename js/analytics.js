@@ -292,9 +292,9 @@ export function promise() {
   return p;
 }
 
-/** Resolves `p` with `value`, or (not `ok`) rejects it with an Error whose message is `value`. */
+/** Resolves `p` with `value`, or (not `ok`) rejects it with `value`, an Error the wasm made. */
 export function settle(p, value, ok) {
   const r = resolvers.get(p);
   resolvers.delete(p);
-  if (r) r[ok ? 0 : 1](ok ? value : new Error(value));
+  if (r) r[ok ? 0 : 1](value);
 }

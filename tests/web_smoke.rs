@@ -9,6 +9,7 @@
     clippy::indexing_slicing
 )]
 
+use cxbridge::core::bus::CommandRejection;
 use cxbridge::web::deferred::Deferred;
 use wasm_bindgen_test::*;
 
@@ -21,5 +22,5 @@ fn the_vendor_deferred_is_importable_and_settles_once() {
     d.resolve(&1.into());
     d.reject(&2.into());
     assert_eq!(d.state(), "resolved");
-    assert_eq!(Deferred::rejected("nope").state(), "rejected");
+    assert_eq!(Deferred::rejected(CommandRejection("nope")).state(), "rejected");
 }

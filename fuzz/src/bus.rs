@@ -51,11 +51,11 @@ impl Ledger {
         let deferred = match route {
             Route::Run(d) => d.deferred,
             Route::Reject { deferred, message } => {
-                assert!(!message.is_empty());
+                assert!(!message.0.is_empty());
                 deferred
             }
             Route::Unavailable { deferred, message } => {
-                assert!(message.contains("cxbridge"));
+                assert!(message.0.contains("cxbridge"));
                 deferred
             }
             Route::Buffered => return,
@@ -88,7 +88,7 @@ pub fn bus_routing(data: &[u8]) {
                     assert!(!name.is_empty() && !name.contains('.'));
                     plugins.push((id, name));
                 }
-                Err(e) => assert!(!e.message().is_empty()),
+                Err(e) => assert!(!e.why().is_empty()),
             }
             continue;
         }

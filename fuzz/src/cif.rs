@@ -107,6 +107,7 @@ pub fn cif_payload(data: &[u8]) {
         let name = input(&mut s, 6);
         let corr = input(&mut s, 6);
         if let Err(e) = cif::validate(&d, &name, &corr) {
+            let e = e.0;
             assert!(e.starts_with("logAnalyticsEvent: "), "unexplained CIF error: {e}");
             assert!(
                 ["data", "eventName", "correlationId"]
@@ -124,7 +125,7 @@ pub fn cif_payload(data: &[u8]) {
                     let _ = c.accepts(src, "x");
                 }
             }
-            Err(e) => assert!(!e.is_empty()),
+            Err(e) => assert!(!e.0.is_empty()),
         }
         let _ = analytics::retry_after_seconds(&s.str(&["120", " 5 ", "-1", "99999999999999999999999", ""]));
     }

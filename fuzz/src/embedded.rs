@@ -3,6 +3,7 @@
 //! there (tests/js/embedded.test.mjs): what it refuses never reaches these rules.
 
 use cxbridge::core::embedded::{self, Found, OriginPolicy, Rejection};
+use cxbridge::core::text::Readable;
 
 use crate::input::Src;
 
@@ -129,7 +130,7 @@ pub fn embedded_event(data: &[u8]) {
     let policy = match OriginPolicy::new(origins.clone(), allow_any) {
         Ok(p) => p,
         Err(e) => {
-            assert!(e.describe().starts_with("cxbridge.embedded.listen: "));
+            assert!(e.message().starts_with("cxbridge.embedded.listen: "));
             return;
         }
     };

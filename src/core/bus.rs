@@ -22,6 +22,8 @@
 
 use std::rc::Rc;
 
+use super::text::{concat, shown, Readable};
+
 /// A small map from names to values, searched linearly. A page has tens of plugins, topics and keys, where a scan
 /// costs about what hashing does, and a fraction of a hash map's code in the wasm.
 struct Table<V> {
@@ -74,6 +76,8 @@ struct Hook<C> {
 pub const COMMAND_DOES_NOT_EXIST: &str = "Command does not exist";
 /// The vendor's rejection when a before-hook returns something that is not an object.
 pub const COMMAND_CANCELLED: &str = "Command was cancelled by a 'before' function.";
+/// cxbridge's rejection of `command(name)` when `name` is not a string.
+pub const COMMAND_NOT_A_STRING: &str = "cxbridge: a command name must be a string";
 /// The vendor's rejection of a private WebChatService command (`poll`, `restore`) sent by another plugin.
 pub const PRIVATE_COMMAND: &str =
     "Access Denied to private command. Only WebChatService is allowed to invoke this command.";
@@ -117,8 +121,8 @@ pub enum BusError {
 }
 
 impl BusError {
-    /// A sentence for the console warning.
-    pub fn message(self) -> &'static str {
+    /// A sentence for the console warning, and the end of a refused registration's message.
+    pub fn why(self) -> &'static str {
         match self {
             BusError::PluginTaken => "a plugin with this name is already registered",
             BusError::BadPluginName => "a plugin name must be a non-empty string without a dot",
@@ -137,6 +141,44 @@ impl BusError {
     }
 }
 
+impl Readable for BusError {
+    fn message(self) -> String {
+        self.why().to_owned()
+    }
+}
+
+/// A registration the bus refused, as the thrown `Error` says it: what was registered (`plugin`, `command`),
+/// under which name, and why.
+pub struct Unregistered<'a> {
+    pub what: &'static str,
+    pub name: &'a str,
+    pub why: BusError,
+}
+
+impl Readable for Unregistered<'_> {
+    fn message(self) -> String {
+        concat(&[
+            "cxbridge: cannot register ",
+            self.what,
+            " '",
+            &shown(self.name),
+            "': ",
+            self.why.why(),
+        ])
+    }
+}
+
+/// Why a command's deferred is rejected: the vendor's exact text ([`COMMAND_DOES_NOT_EXIST`], …), or
+/// [`COMMAND_NOT_A_STRING`] for a call the vendor cannot answer either.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CommandRejection(pub &'static str);
+
+impl Readable for CommandRejection {
+    fn message(self) -> String {
+        self.0.to_owned()
+    }
+}
+
 /// What the host must do with a command.
 pub enum Route<H: Host> {
     /// Run the before-hooks, then the handler.
@@ -146,11 +188,14 @@ pub enum Route<H: Host> {
     /// Reject the deferred with this vendor message.
     Reject {
         deferred: H::Deferred,
-        message: &'static str,
+        message: CommandRejection,
     },
     /// Reject the deferred with this message: the command names a Genesys plugin that cxbridge does not provide
     /// (`WebChat.open`: cxbridge is headless), which no page plugin registered either.
-    Unavailable { deferred: H::Deferred, message: String },
+    Unavailable {
+        deferred: H::Deferred,
+        message: super::widgets::WidgetsError,
+    },
 }
 
 /// A command ready to run.
@@ -408,7 +453,7 @@ impl<H: Host> Bus<H> {
         let Ok(from) = self.entry(commander) else {
             return Route::Reject {
                 deferred,
-                message: COMMAND_DOES_NOT_EXIST,
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
         let from = from.name.clone();
@@ -419,7 +464,7 @@ impl<H: Host> Bus<H> {
         if namespace.is_empty() || command.is_empty() || command.contains('.') {
             return Route::Reject {
                 deferred,
-                message: COMMAND_DOES_NOT_EXIST,
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         }
         let Some(target) = self.by_name.get(namespace).copied() else {
@@ -429,13 +474,13 @@ impl<H: Host> Bus<H> {
             }
             return Route::Reject {
                 deferred,
-                message: COMMAND_DOES_NOT_EXIST,
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
         let Ok(plugin) = self.entry_mut(target) else {
             return Route::Reject {
                 deferred,
-                message: COMMAND_DOES_NOT_EXIST,
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
         if !plugin.ready {
@@ -467,7 +512,7 @@ impl<H: Host> Bus<H> {
         let Some(handler) = handler else {
             return Route::Reject {
                 deferred,
-                message: COMMAND_DOES_NOT_EXIST,
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
         let hooks = self
@@ -734,14 +779,14 @@ mod tests {
         match route {
             Route::Run(d) => d,
             Route::Buffered => panic!("buffered"),
-            Route::Reject { message, .. } => panic!("rejected: {message}"),
-            Route::Unavailable { message, .. } => panic!("unavailable: {message}"),
+            Route::Reject { message, .. } => panic!("rejected: {}", message.0),
+            Route::Unavailable { message, .. } => panic!("unavailable: {}", message.0),
         }
     }
 
     fn rejected(route: Route<T>) -> (u32, &'static str) {
         match route {
-            Route::Reject { deferred, message } => (deferred, message),
+            Route::Reject { deferred, message } => (deferred, message.0),
             _ => panic!("not rejected"),
         }
     }
@@ -849,6 +894,7 @@ mod tests {
         let me = ready_plugin(&mut b, "Me");
         match b.command(me, "WebChat.open", "", 3, 0.0) {
             Route::Unavailable { deferred, message } => {
+                let message = message.0;
                 assert_eq!(deferred, 3);
                 assert!(
                     message.contains("WebChat.open") && message.contains("headless"),

@@ -474,7 +474,7 @@ pub fn compare_payload(spec: &'static EventSpec, mut found: impl FnMut(&str) -> 
 }
 
 /// Why `listen`, `on` or `off` refused what the page passed: the embedded bridge's one error, which the shell
-/// throws as a JS `Error` whose message is [`EmbeddedError::describe`].
+/// throws as a JS `Error` whose message is its `Readable::message`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum EmbeddedError {
     /// `listen(options)`: not an object.
@@ -496,16 +496,16 @@ pub enum EmbeddedError {
     NotAFunction,
 }
 
-impl EmbeddedError {
-    pub fn describe(&self) -> String {
+impl crate::core::text::Readable for EmbeddedError {
+    fn message(self) -> String {
         let mut out = String::from("cxbridge.embedded.");
-        out.push_str(match self {
+        out.push_str(match &self {
             EmbeddedError::NotAnEventName(method) => method,
             EmbeddedError::NotAFunction => "on",
             _ => "listen",
         });
         out.push_str(": ");
-        match self {
+        match &self {
             EmbeddedError::OptionsNotObject => {
                 out.push_str("options must be an object { allowedOrigins: ['https://…'], frame }")
             }
@@ -694,6 +694,7 @@ impl Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::core::text::Readable;
 
     fn policy(list: &[&str]) -> Result<OriginPolicy, EmbeddedError> {
         OriginPolicy::new(list.iter().map(|s| Some(s.to_string())).collect(), false)
@@ -810,25 +811,25 @@ mod tests {
         ] {
             assert!(policy(&[good]).is_ok(), "{good}");
         }
-        let msg = EmbeddedError::NotAnOrigin(12, "x".into()).describe();
+        let msg = EmbeddedError::NotAnOrigin(12, "x".into()).message();
         assert!(
             msg.starts_with("cxbridge.embedded.listen: allowedOrigins[12] 'x' is not an origin"),
             "{msg}"
         );
         assert!(EmbeddedError::NoOrigins
-            .describe()
+            .message()
             .contains("allowAnyOrigin: true"));
         assert_eq!(
-            EmbeddedError::NotAnEventName("off").describe(),
+            EmbeddedError::NotAnEventName("off").message(),
             "cxbridge.embedded.off: the name must be an smcc:* event name, e.g. 'smcc:task:ring', or '*' for \
              every event"
         );
         assert_eq!(
-            EmbeddedError::NotAFunction.describe(),
+            EmbeddedError::NotAFunction.message(),
             "cxbridge.embedded.on: the callback must be a function"
         );
         assert_eq!(
-            EmbeddedError::OptionsNotObject.describe(),
+            EmbeddedError::OptionsNotObject.message(),
             "cxbridge.embedded.listen: options must be an object { allowedOrigins: ['https://…'], frame }"
         );
     }

@@ -34,8 +34,18 @@ pub enum State {
     Completed,
 }
 
-use crate::core::text::{concat, shown};
+use crate::core::text::{concat, shown, Readable};
 use State::*;
+
+/// Why `ac()` refused a call or a step: the whole console message, built where the refusal is decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JourneyError(pub String);
+
+impl Readable for JourneyError {
+    fn message(self) -> String {
+        self.0
+    }
+}
 
 /// Per media type: its name, the states it has, and the states that end its lifecycle. From the vendor's
 /// "Web chat lifecycle" and "Content offers lifecycle" pages: a content offer has no timeout and ends when it
@@ -138,7 +148,7 @@ pub struct Topic {
 
 impl Topic {
     /// Parses an event name; the error says what is wrong and what would be right.
-    pub fn parse(name: &str) -> Result<Topic, String> {
+    pub fn parse(name: &str) -> Result<Topic, JourneyError> {
         let (media, state) = split_at_byte(name, b':').ok_or_else(|| bad_name(name))?;
         let media = MediaType::parse(media).ok_or_else(|| bad_name(name))?;
         if state == "all" {
@@ -149,7 +159,7 @@ impl Topic {
                 media,
                 state: Some(s),
             }),
-            Some(_) => Err(concat(&[
+            Some(_) => Err(JourneyError(concat(&[
                 "unknown event name '",
                 name,
                 "': a ",
@@ -159,7 +169,7 @@ impl Topic {
                 "' (it has ",
                 &media_states(media),
                 ", or all)",
-            ])),
+            ]))),
             None => Err(bad_name(name)),
         }
     }
@@ -228,14 +238,14 @@ fn media_names() -> String {
     list(MEDIA.iter().map(|row| row.1))
 }
 
-fn bad_name(name: &str) -> String {
-    concat(&[
+fn bad_name(name: &str) -> JourneyError {
+    JourneyError(concat(&[
         "unknown event name '",
         &shown(name),
         "': expected '<mediaType>:<state>' or '<mediaType>:all', where mediaType is one of ",
         &media_names(),
         " (e.g. 'webchat:offered', 'content-offer:all')",
-    ])
+    ]))
 }
 
 /// `s` split around the first `sep` (an ASCII byte; a plain byte search costs less wasm than a `char` pattern).
@@ -318,24 +328,24 @@ const METHODS: [(Method, &str); 11] = [
 ];
 
 impl Method {
-    pub fn parse(method: &Arg) -> Result<Method, String> {
+    pub fn parse(method: &Arg) -> Result<Method, JourneyError> {
         let Arg::Str(name) = method else {
-            return Err(concat(&[
+            return Err(JourneyError(concat(&[
                 "ac(method, ...): the method must be a string such as 'on' or 'pageview', got ",
                 method.kind(),
-            ]));
+            ])));
         };
         METHODS
             .iter()
             .find(|(_, n)| n == name)
             .map(|(m, _)| *m)
             .ok_or_else(|| {
-                concat(&[
+                JourneyError(concat(&[
                     "ac('",
                     &shown(name),
                     "'): unknown method; ac() knows ",
                     &list(METHODS.iter().map(|(_, n)| *n)),
-                ])
+                ]))
             })
     }
 
@@ -344,37 +354,37 @@ impl Method {
     }
 
     /// For `on`/`once`/`off`: the topic, once the name and the callback passed.
-    pub fn check_listener(self, name: &Arg, callback: &Arg) -> Result<Topic, String> {
+    pub fn check_listener(self, name: &Arg, callback: &Arg) -> Result<Topic, JourneyError> {
         let m = self.name();
         let Arg::Str(name) = name else {
-            return Err(concat(&[
+            return Err(JourneyError(concat(&[
                 "ac('",
                 m,
                 "', name, callback): the event name must be a string such as 'webchat:all', got ",
                 name.kind(),
-            ]));
+            ])));
         };
-        let topic = Topic::parse(name).map_err(|e| concat(&["ac('", m, "'): ", &e]))?;
+        let topic = Topic::parse(name).map_err(|e| JourneyError(concat(&["ac('", m, "'): ", &e.0])))?;
         if *callback != Arg::Function {
-            return Err(concat(&[
+            return Err(JourneyError(concat(&[
                 "ac('",
                 m,
                 "', '",
                 name,
                 "', callback): the callback must be a function, got ",
                 callback.kind(),
-            ]));
+            ])));
         }
         Ok(topic)
     }
 
     /// For `init`, `pageview`, `record`, `identify`: checks the arguments' types (`args` excludes the method).
-    pub fn check_tracking(self, args: &[Arg]) -> Result<(), String> {
+    pub fn check_tracking(self, args: &[Arg]) -> Result<(), JourneyError> {
         let m = self.name();
         let arg = |i: usize| args.get(i).unwrap_or(&Arg::Undefined);
         let required_string = |i: usize, what: &str| match arg(i) {
             Arg::Str(s) if !s.is_empty() => Ok(()),
-            other => Err(concat(&[
+            other => Err(JourneyError(concat(&[
                 "ac('",
                 m,
                 "'): ",
@@ -385,18 +395,18 @@ impl Method {
                 } else {
                     other.kind()
                 },
-            ])),
+            ]))),
         };
         let optional_object = |i: usize, what: &str| match arg(i) {
             Arg::Undefined | Arg::Object => Ok(()),
-            other => Err(concat(&[
+            other => Err(JourneyError(concat(&[
                 "ac('",
                 m,
                 "'): ",
                 what,
                 ", when given, must be an object, got ",
                 other.kind(),
-            ])),
+            ]))),
         };
         match self {
             Method::Init => {
@@ -417,7 +427,7 @@ impl Method {
     }
 
     /// For `accept`, `reject`, `ignore`: the action id and the state it asks for.
-    pub fn check_answer(self, action_id: &Arg) -> Result<(String, State), String> {
+    pub fn check_answer(self, action_id: &Arg) -> Result<(String, State), JourneyError> {
         let to = match self {
             Method::Accept => Accepted,
             Method::Reject => Rejected,
@@ -425,12 +435,12 @@ impl Method {
         };
         match action_id {
             Arg::Str(id) if !id.is_empty() => Ok((id.clone(), to)),
-            other => Err(concat(&[
+            other => Err(JourneyError(concat(&[
                 "ac('",
                 self.name(),
                 "', actionId): the action id must be the string ac('offer', …) returned, got ",
                 other.kind(),
-            ])),
+            ]))),
         }
     }
 }
@@ -461,16 +471,23 @@ pub const DEFAULT_OFFER_TIMEOUT_MS: f64 = 30_000.0;
 
 impl OfferArgs {
     /// Validates; `new_id` is used when the page gave no `actionId`.
-    pub fn validate(&self, new_id: impl FnOnce() -> String) -> Result<Offer, String> {
-        let err = |what: &str, got: &Arg| Err(concat(&["ac('offer', {…}): ", what, ", got ", got.kind()]));
+    pub fn validate(&self, new_id: impl FnOnce() -> String) -> Result<Offer, JourneyError> {
+        let err = |what: &str, got: &Arg| {
+            Err(JourneyError(concat(&[
+                "ac('offer', {…}): ",
+                what,
+                ", got ",
+                got.kind(),
+            ])))
+        };
         let media = match &self.media_type {
             Arg::Str(s) => MediaType::parse(s).ok_or_else(|| {
-                concat(&[
+                JourneyError(concat(&[
                     "ac('offer', {…}): unknown mediaType '",
                     &shown(s),
                     "'; expected one of ",
                     &media_names(),
-                ])
+                ]))
             })?,
             other => return err("mediaType must be a string such as 'webchat'", other),
         };
@@ -492,11 +509,11 @@ impl OfferArgs {
             (Arg::Undefined, false) => None,
             (Arg::Number(n), true) if n.is_finite() && *n > 0.0 => Some(*n),
             (Arg::Number(_), false) => {
-                return Err(concat(&[
+                return Err(JourneyError(concat(&[
                     "ac('offer', {…}): a ",
                     media.name(),
                     " action does not time out; remove timeoutMs",
-                ]))
+                ])))
             }
             (other, _) => {
                 return err(
@@ -582,15 +599,15 @@ impl Journey {
     }
 
     /// Raises an offer: the action enters `offered` and, if its media type can time out, gets a deadline.
-    pub fn offer(&mut self, offer: Offer, now: f64) -> Result<Vec<Event>, String> {
+    pub fn offer(&mut self, offer: Offer, now: f64) -> Result<Vec<Event>, JourneyError> {
         if let Some(state) = self.state(&offer.action_id) {
-            return Err(concat(&[
+            return Err(JourneyError(concat(&[
                 "ac('offer', {…}): web action '",
                 &shown(&offer.action_id),
                 "' already exists (it is ",
                 state.name(),
                 ")",
-            ]));
+            ])));
         }
         self.forget_finished();
         let info = Rc::new(ActionInfo {
@@ -617,10 +634,14 @@ impl Journey {
         action_id: &str,
         to: State,
         error: Option<(i32, String)>,
-    ) -> Result<Vec<Event>, String> {
-        let i = self
-            .find(action_id)
-            .ok_or_else(|| concat(&["there is no web action '", &shown(action_id), "' on this page"]))?;
+    ) -> Result<Vec<Event>, JourneyError> {
+        let i = self.find(action_id).ok_or_else(|| {
+            JourneyError(concat(&[
+                "there is no web action '",
+                &shown(action_id),
+                "' on this page",
+            ]))
+        })?;
         self.step(i, to, error).map(|e| vec![e])
     }
 
@@ -633,7 +654,7 @@ impl Journey {
         link: ChatLink,
         to: State,
         error: Option<(i32, String)>,
-    ) -> Result<Vec<Event>, String> {
+    ) -> Result<Vec<Event>, JourneyError> {
         let i = match self.find(&link.action_id) {
             Some(i) => i,
             None => {
@@ -703,11 +724,11 @@ impl Journey {
         self.actions.iter().position(|a| a.info.action_id == action_id)
     }
 
-    fn step(&mut self, i: usize, to: State, error: Option<(i32, String)>) -> Result<Event, String> {
+    fn step(&mut self, i: usize, to: State, error: Option<(i32, String)>) -> Result<Event, JourneyError> {
         let a = self
             .actions
             .get_mut(i)
-            .ok_or_else(|| String::from("no such web action"))?;
+            .ok_or_else(|| JourneyError(String::from("no such web action")))?;
         let media = a.info.media;
         if !media.allows(a.state, to) {
             let why = if media.is_terminal(a.state) {
@@ -717,7 +738,7 @@ impl Journey {
             } else {
                 "that is not a legal transition"
             };
-            return Err(concat(&[
+            return Err(JourneyError(concat(&[
                 "web action '",
                 &shown(&a.info.action_id),
                 "' (",
@@ -728,7 +749,7 @@ impl Journey {
                 to.name(),
                 ": ",
                 why,
-            ]));
+            ])));
         }
         a.state = to;
         if to != Offered {
@@ -809,7 +830,7 @@ mod tests {
         assert_eq!(shown(&sixty), sixty);
         let huge = "x".repeat(1 << 20);
         let want = ["'", &"x".repeat(SHOWN_CHARS), "…(1048576 chars)'"].concat();
-        let e = Topic::parse(&huge).unwrap_err();
+        let e = Topic::parse(&huge).unwrap_err().0;
         assert!(e.contains(&want), "{}", &e[..200]);
         assert!(e.len() < 300, "{} bytes", e.len());
         // Cut on a character, counted in characters.
@@ -818,13 +839,13 @@ mod tests {
             wide,
             ["é".repeat(SHOWN_CHARS), "…(100 chars)".to_string()].concat()
         );
-        let method = Method::parse(&Arg::Str(huge.clone())).unwrap_err();
+        let method = Method::parse(&Arg::Str(huge.clone())).unwrap_err().0;
         assert!(
             method.len() < 300 && method.contains("…(1048576 chars)"),
             "{method}"
         );
         let mut j = Journey::new();
-        let t = j.transition(&huge, Accepted, None).unwrap_err();
+        let t = j.transition(&huge, Accepted, None).unwrap_err().0;
         assert!(t.len() < 200 && t.contains("…(1048576 chars)"), "{t}");
         let offer = OfferArgs {
             media_type: Arg::Str(huge.clone()),
@@ -833,7 +854,7 @@ mod tests {
             action_id: Arg::Undefined,
             timeout_ms: Arg::Undefined,
         };
-        let o = offer.validate(|| "id".into()).unwrap_err();
+        let o = offer.validate(|| "id".into()).unwrap_err().0;
         assert!(o.len() < 300 && o.contains("…(1048576 chars)"), "{o}");
         let mut digits = String::new();
         for n in [0, 7, 10, 1234567890] {
@@ -874,7 +895,7 @@ mod tests {
                 state: None
             })
         );
-        let e = Topic::parse("content-offer:engaged").unwrap_err();
+        let e = Topic::parse("content-offer:engaged").unwrap_err().0;
         assert!(e.contains("has no state 'engaged'"), "{e}");
         for bad in [
             "webchat",
@@ -884,7 +905,7 @@ mod tests {
             ":all",
             "WEBCHAT:all",
         ] {
-            let e = Topic::parse(bad).unwrap_err();
+            let e = Topic::parse(bad).unwrap_err().0;
             assert!(e.contains(&format!("'{bad}'")), "{e}");
         }
     }
@@ -916,16 +937,16 @@ mod tests {
     fn illegal_transitions_are_refused_and_change_nothing() {
         let mut j = Journey::new();
         j.offer(offer("a", MediaType::Webchat, None), 0.0).unwrap();
-        let e = j.transition("a", Engaged, None).unwrap_err();
+        let e = j.transition("a", Engaged, None).unwrap_err().0;
         assert!(e.contains("is offered; it cannot become engaged"), "{e}");
         assert_eq!(j.state("a"), Some(Offered));
         j.transition("a", Rejected, None).unwrap();
-        let e = j.transition("a", Accepted, None).unwrap_err();
+        let e = j.transition("a", Accepted, None).unwrap_err().0;
         assert!(e.contains("its lifecycle has ended"), "{e}");
-        let e = j.transition("a", Errored, None).unwrap_err();
+        let e = j.transition("a", Errored, None).unwrap_err().0;
         assert!(e.contains("its lifecycle has ended"), "{e}");
         assert_eq!(j.state("a"), Some(Rejected));
-        let e = j.transition("nope", Accepted, None).unwrap_err();
+        let e = j.transition("nope", Accepted, None).unwrap_err().0;
         assert!(e.contains("no web action 'nope'"), "{e}");
     }
 
@@ -937,7 +958,7 @@ mod tests {
         assert!(j.transition("c", Started, None).is_err());
         let mut j = Journey::new();
         j.offer(offer("c", MediaType::ContentOffer, None), 0.0).unwrap();
-        let e = j.transition("c", Timedout, None).unwrap_err();
+        let e = j.transition("c", Timedout, None).unwrap_err().0;
         assert!(e.contains("does not exist for its media type"), "{e}");
     }
 
@@ -1055,7 +1076,7 @@ mod tests {
     fn an_action_id_cannot_be_offered_twice() {
         let mut j = Journey::new();
         j.offer(offer("a", MediaType::Webchat, None), 0.0).unwrap();
-        let e = j.offer(offer("a", MediaType::Webchat, None), 0.0).unwrap_err();
+        let e = j.offer(offer("a", MediaType::Webchat, None), 0.0).unwrap_err().0;
         assert!(e.contains("already exists"), "{e}");
     }
 
@@ -1182,7 +1203,7 @@ mod tests {
             ),
         ];
         for (a, want) in cases {
-            let e = a.validate(|| "gen".into()).unwrap_err();
+            let e = a.validate(|| "gen".into()).unwrap_err().0;
             assert!(e.contains(want), "{e} should mention {want}");
         }
     }
@@ -1193,47 +1214,57 @@ mod tests {
         assert_eq!(Method::parse(&s("on")), Ok(Method::On));
         assert!(Method::parse(&s("subscribe"))
             .unwrap_err()
+            .0
             .contains("unknown method"));
         assert!(Method::parse(&Arg::Number(1.0))
             .unwrap_err()
+            .0
             .contains("got a number"));
         assert!(Method::On
             .check_listener(&s("webchat:all"), &Arg::Function)
             .is_ok());
         let e = Method::On
             .check_listener(&s("webchat:all"), &Arg::Undefined)
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert!(e.contains("callback must be a function, got undefined"), "{e}");
         let e = Method::Off
             .check_listener(&s("chat:all"), &Arg::Function)
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert!(e.starts_with("ac('off'): unknown event name 'chat:all'"), "{e}");
         let e = Method::Once
             .check_listener(&Arg::Null, &Arg::Function)
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert!(e.contains("event name must be a string"), "{e}");
         assert!(Method::Init.check_tracking(&[s("org"), Arg::Object]).is_ok());
         assert!(Method::Init
             .check_tracking(&[])
             .unwrap_err()
+            .0
             .contains("organization id"));
         assert!(Method::Pageview.check_tracking(&[]).is_ok());
         assert!(Method::Pageview
             .check_tracking(&[s("x")])
             .unwrap_err()
+            .0
             .contains("must be an object"));
         assert!(Method::Record
             .check_tracking(&[s("")])
             .unwrap_err()
+            .0
             .contains("got an empty string"));
         assert!(Method::Identify
             .check_tracking(&[s("me"), Arg::Array])
             .unwrap_err()
+            .0
             .contains("traits"));
         assert_eq!(Method::Accept.check_answer(&s("a")), Ok(("a".into(), Accepted)));
         assert!(Method::Ignore
             .check_answer(&Arg::Undefined)
             .unwrap_err()
+            .0
             .contains("action id"));
     }
 }

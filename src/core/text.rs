@@ -3,6 +3,13 @@
 //! bodies and analytics envelopes). Everything is written without `core::fmt`, which would cost the wasm several
 //! KB, and without a serializer.
 
+/// What every area's error type implements: the message a page reads. The shell turns any of them into a JS
+/// `Error` in one place (`web::js_error`); areas build the text with [`concat`] and [`shown`], never `core::fmt`.
+/// By value: an error is spent when it is reported, and an error that is its message gives it up without a copy.
+pub trait Readable {
+    fn message(self) -> String;
+}
+
 /// A JSON object under construction; keys are written in call order.
 #[derive(Debug, Default)]
 pub struct Obj {

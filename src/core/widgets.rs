@@ -7,7 +7,7 @@
 //! message that names it and says what it provides; any other name is the page's own plugin, loaded from
 //! `pluginsPath` as the vendor does. docs/cxbus.md has the vendor facts and their sources.
 
-use super::text::{concat, shown};
+use super::text::{concat, shown, Readable};
 
 /// What `CXBus.loadPlugin(name)` does.
 #[derive(Debug, PartialEq, Eq)]
@@ -20,8 +20,19 @@ pub enum Load {
     Service(&'static str),
     /// The page's own plugin: load this URL (`pluginsPath` + the file name), resolve or fail as the script does.
     File(String),
-    /// Fail with this message.
-    Refused(String),
+    /// Fail with this error.
+    Refused(WidgetsError),
+}
+
+/// Why a plugin cannot be loaded or a vendor plugin's command cannot run: the whole message, naming the call and
+/// what cxbridge provides instead.
+#[derive(Debug, PartialEq, Eq)]
+pub struct WidgetsError(pub String);
+
+impl Readable for WidgetsError {
+    fn message(self) -> String {
+        self.0
+    }
 }
 
 /// What cxbridge provides, as a page would list it to `loadPlugin`.
@@ -105,18 +116,27 @@ pub fn load_plugin(name: &str, plugins_path: &str, filename_format: &str) -> Loa
         } else {
             "cxbridge does not provide the Genesys Widgets plugin '"
         };
-        return Load::Refused(concat(&[&call, what, &shown(name), "'; it provides ", PROVIDED]));
+        return Load::Refused(WidgetsError(concat(&[
+            &call,
+            what,
+            &shown(name),
+            "'; it provides ",
+            PROVIDED,
+        ])));
     }
     if name.is_empty() {
-        return Load::Refused(concat(&[&call, "a plugin name must be a non-empty string"]));
+        return Load::Refused(WidgetsError(concat(&[
+            &call,
+            "a plugin name must be a non-empty string",
+        ])));
     }
     if plugins_path.is_empty() {
-        return Load::Refused(concat(&[
+        return Load::Refused(WidgetsError(concat(&[
             &call,
             "not a plugin cxbridge provides (",
             PROVIDED,
             "), and no pluginsPath is configured (CXBus.configure({pluginsPath})) to load it from",
-        ]));
+        ])));
     }
     let format = if filename_format.is_empty() {
         "plugin.min.js"
@@ -147,16 +167,26 @@ pub fn plugins_path(path: &str) -> String {
     }
 }
 
+/// Why `loadPlugin(name)` of WebChatService fails when the page configured no chat for it.
+pub fn service_unconfigured(name: &str) -> WidgetsError {
+    WidgetsError(concat(&[
+        "cxbridge: CXBus.loadPlugin('",
+        &shown(name),
+        "'): WebChatService is not available: the page has no _genesys.widgets.webchat configuration \
+         (transport.type 'purecloud-v2-sockets')",
+    ]))
+}
+
 /// Why a command to `namespace` (which no plugin registered) fails, when `namespace` is a Genesys plugin cxbridge
 /// does not provide: `None` for any other namespace (the bus's "Command does not exist").
-pub fn unprovided_command(namespace: &str, command: &str) -> Option<String> {
+pub fn unprovided_command(namespace: &str, command: &str) -> Option<WidgetsError> {
     let (ns, ui) = VENDOR.iter().find(|(ns, _)| *ns == namespace).copied()?;
     let what = if ui {
         ": cxbridge is headless and does not provide the Genesys Widgets UI plugin "
     } else {
         ": cxbridge does not provide the Genesys Widgets plugin "
     };
-    Some(concat(&[
+    Some(WidgetsError(concat(&[
         "cxbridge: ",
         ns,
         ".",
@@ -164,7 +194,7 @@ pub fn unprovided_command(namespace: &str, command: &str) -> Option<String> {
         what,
         ns,
         "; it provides CXBus and WebChatService (a chat runs through WebChatService commands)",
-    ]))
+    ])))
 }
 
 #[cfg(test)]
@@ -173,7 +203,7 @@ mod tests {
 
     fn refused(load: Load) -> String {
         match load {
-            Load::Refused(m) => m,
+            Load::Refused(m) => m.0,
             other => panic!("not refused: {other:?}"),
         }
     }
@@ -253,16 +283,29 @@ mod tests {
 
     #[test]
     fn a_command_to_an_unprovided_vendor_plugin_says_so() {
-        let m = unprovided_command("WebChat", "open").unwrap_or_default();
+        let m = unprovided_command("WebChat", "open")
+            .map(|e| e.0)
+            .unwrap_or_default();
         assert!(
             m.starts_with("cxbridge: WebChat.open: cxbridge is headless"),
             "{m}"
         );
         assert!(m.contains("WebChatService"), "{m}");
-        let m = unprovided_command("CallbackService", "schedule").unwrap_or_default();
+        let m = unprovided_command("CallbackService", "schedule")
+            .map(|e| e.0)
+            .unwrap_or_default();
         assert!(m.contains("does not provide") && !m.contains("headless"), "{m}");
         // Namespaces are case-sensitive on the bus; anything else is the page's own.
         assert_eq!(unprovided_command("webchat", "open"), None);
         assert_eq!(unprovided_command("MyPlugin", "open"), None);
+    }
+
+    #[test]
+    fn webchatservice_without_a_chat_configuration_says_what_is_missing() {
+        assert_eq!(
+            service_unconfigured("webchatservice").0,
+            "cxbridge: CXBus.loadPlugin('webchatservice'): WebChatService is not available: the page has no \
+             _genesys.widgets.webchat configuration (transport.type 'purecloud-v2-sockets')"
+        );
     }
 }

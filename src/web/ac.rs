@@ -226,7 +226,7 @@ pub fn ac(args: Array) -> JsValue {
     let method = match Method::parse(&arg(&args.get(0))) {
         Ok(m) => m,
         Err(e) => {
-            console_error(&e);
+            console_error(&e.0);
             return JsValue::UNDEFINED;
         }
     };
@@ -247,7 +247,7 @@ pub fn ac(args: Array) -> JsValue {
 fn listen(method: Method, name: &JsValue, callback: &JsValue) {
     let topic = match method.check_listener(&arg(name), &arg(callback)) {
         Ok(t) => t,
-        Err(e) => return console_error(&e),
+        Err(e) => return console_error(&e.0),
     };
     // The next call with this name (a string: it passed) takes the fast path in `ac`: no string copy, no parse.
     learn(name, topic.index() as u32);
@@ -359,7 +359,7 @@ fn track(method: Method, args: &Array) {
     // Tracking calls take at most two arguments; more are ignored, as the vendor's SDK does.
     let (first, second) = (args.get(1), args.get(2));
     if let Err(e) = method.check_tracking(&[arg(&first), arg(&second)]) {
-        return console_error(&e);
+        return console_error(&e.0);
     }
     // `identify` is kept for the next `pageview` or `record`, which carries it as `identity`.
     let identity = match method {
@@ -399,7 +399,7 @@ fn offer(options: &JsValue) -> JsValue {
     let offer = match args.validate(new_uuid) {
         Ok(o) => o,
         Err(e) => {
-            console_error(&e);
+            console_error(&e.0);
             return JsValue::UNDEFINED;
         }
     };
@@ -411,7 +411,7 @@ fn offer(options: &JsValue) -> JsValue {
             id
         }
         Err(e) => {
-            console_error(&e);
+            console_error(&e.0);
             JsValue::UNDEFINED
         }
     }
@@ -421,7 +421,7 @@ fn answer(method: Method, action_id: &JsValue) -> JsValue {
     let (id, to) = match method.check_answer(&arg(action_id)) {
         Ok(x) => x,
         Err(e) => {
-            console_error(&e);
+            console_error(&e.0);
             return JsValue::FALSE;
         }
     };
@@ -438,7 +438,7 @@ fn answer(method: Method, action_id: &JsValue) -> JsValue {
                 "', '",
                 &text::shown(&id),
                 "'): ",
-                &e,
+                &e.0,
             ]));
             JsValue::FALSE
         }
@@ -488,7 +488,7 @@ pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32,
             "ac: the linked chat reported '",
             &text::shown(state),
             "': ",
-            &e,
+            &e.0,
         ])),
     }
 }

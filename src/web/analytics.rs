@@ -19,13 +19,14 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::clock::Alarm;
-use super::page;
+use super::{js_error, page};
 
 use crate::core::analytics::config::{Config, Format};
 use crate::core::analytics::delivery::Outcome;
 use crate::core::analytics::outbox::{self, Outbox, Queued};
 use crate::core::analytics::problem::Problem;
-use crate::core::analytics::{cif, push_joined, retry_after_seconds, Input, Source};
+use crate::core::analytics::{cif, push_joined, retry_after_seconds, AnalyticsError, Input, Source};
+use crate::core::text::Readable;
 
 #[wasm_bindgen]
 extern "C" {
@@ -102,9 +103,9 @@ extern "C" {
     /// A pending promise whose resolvers `js/analytics.js` keeps (a `Promise::new` closure costs the wasm a shim).
     #[wasm_bindgen(js_name = promise)]
     fn new_promise() -> Promise;
-    /// Resolves `p` with `value`, or rejects it with an `Error` whose message is `value`.
+    /// Resolves `p` with `value`, or rejects it with `value` (an `Error` from [`js_error`]).
     #[wasm_bindgen(js_name = settle)]
-    fn settle_promise(p: &Promise, value: &str, ok: bool);
+    fn settle_promise(p: &Promise, value: &JsValue, ok: bool);
     /// `console.warn(text)` (`warning`) or `console.error(text)`, never throwing.
     fn report(text: &str, warning: bool);
     /// The `source` of an envelope's JSON (`"undefined"` when it has none).
@@ -199,14 +200,11 @@ fn now() -> u64 {
     js_sys::Date::now() as u64
 }
 
-fn error(message: &str) -> JsValue {
-    js_sys::Error::new(message).into()
-}
-
 /// Tells the page about `problem` on the console; returns its message (for a promise it rejects too).
 fn tell(problem: Problem) -> String {
+    let warning = problem.is_warning();
     let text = problem.message();
-    report(&text, problem.is_warning());
+    report(&text, warning);
     text
 }
 
@@ -361,8 +359,8 @@ fn drain() {
         pump();
         for (p, result, id) in settled {
             match result {
-                Ok(()) => settle_promise(&p, &id, true),
-                Err(text) => settle_promise(&p, &text, false),
+                Ok(()) => settle_promise(&p, &JsValue::from_str(&id), true),
+                Err(m) => settle_promise(&p, &js_error(AnalyticsError(m)), false),
             }
         }
     }
@@ -669,8 +667,7 @@ fn install_listeners() {
 #[wasm_bindgen(js_name = analyticsConfigure)]
 pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
     let input = page_input(&options, "options", 2)?;
-    let merged =
-        with(|s| s.outbox.config().cloned().unwrap_or_default().merged(&input)).map_err(|m| error(&m))?;
+    let merged = with(|s| s.outbox.config().cloned().unwrap_or_default().merged(&input)).map_err(js_error)?;
     let first = with(|s| s.outbox.config().is_none());
     let anon = (merged.format == Format::Segment)
         .then(|| merged.anonymous_id.clone().unwrap_or_else(stored_anonymous_id));
@@ -735,12 +732,13 @@ fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise
     });
     let (data_in, name_in, correlation_in) = match read {
         Ok(read) => read,
-        Err(e) => return settle_promise(&promise, &page::thrown_text(&e), false),
+        // page.js's reader threw a JS `Error` naming the path: the promise rejects with it, as configure throws it.
+        Err(e) => return settle_promise(&promise, &e, false),
     };
     let check = cif::validate(&data_in, &name_in, &correlation_in);
     let absent = match check {
         Ok(absent) => absent,
-        Err(m) => return settle_promise(&promise, &m, false),
+        Err(e) => return settle_promise(&promise, &js_error(e), false),
     };
     let name = event_name.as_string().unwrap_or_default();
     if !absent.is_empty() {
@@ -750,7 +748,7 @@ fn log_into(data: JsValue, event_name: JsValue, correlation_id: JsValue, promise
     // under: a CIF page does not know about configure() and must not wait on it.
     let early = with(|s| s.outbox.config().is_none()).then(uuid);
     if let Some(id) = &early {
-        settle_promise(&promise, id, true);
+        settle_promise(&promise, &JsValue::from_str(id), true);
     }
     enqueue(Recorded {
         source: Source::Cif,

@@ -18,9 +18,12 @@ use wasm_bindgen::JsCast;
 
 use super::analytics;
 use super::deferred::Deferred;
+use super::js_error;
 use super::page;
-use crate::core::bus::{self as core, Bus, BusError, Dispatch, Host, PluginId, Publication, Route};
-use crate::core::text::{self, concat};
+use crate::core::bus::{
+    self as core, Bus, BusError, CommandRejection, Dispatch, Host, PluginId, Publication, Route, Unregistered,
+};
+use crate::core::text::{concat, Readable};
 
 #[wasm_bindgen(module = "/js/deferred.js")]
 extern "C" {
@@ -133,8 +136,8 @@ fn refuse(call: &str, why: &str, value: &JsValue) -> JsValue {
     JsValue::FALSE
 }
 
-fn reject(deferred: &Deferred, message: &str) {
-    deferred.reject(&js_sys::Error::new(message).into());
+fn reject(deferred: &Deferred, e: impl Readable) {
+    deferred.reject(&js_error(e));
 }
 
 /// Performs a command's route: nothing (buffered), a rejection, or hooks then handler. `commander` is the
@@ -143,7 +146,7 @@ fn perform(route: Route<Js>, commander: Option<&JsValue>) {
     match route {
         Route::Buffered => {}
         Route::Reject { deferred, message } => reject(&deferred, message),
-        Route::Unavailable { deferred, message } => reject(&deferred, &message),
+        Route::Unavailable { deferred, message } => reject(&deferred, message),
         Route::Run(dispatch) => run(dispatch, commander),
     }
 }
@@ -254,14 +257,12 @@ impl Plugin {
     }
 }
 
-fn bus_error(name: &str, e: BusError) -> JsValue {
-    js_sys::Error::new(&concat(&[
-        "cxbridge: cannot register plugin '",
-        &text::shown(name),
-        "': ",
-        e.message(),
-    ]))
-    .into()
+fn bus_error(name: &str, why: BusError) -> JsValue {
+    js_error(Unregistered {
+        what: "plugin",
+        name,
+        why,
+    })
 }
 
 /// Every method of a plugin handle, by the name a page calls it with; its place here is its number across the
@@ -364,7 +365,9 @@ impl Plugin {
         let Some(name) = a.as_string() else {
             // A command answers with a deferred, even to a bad name.
             if method == COMMAND {
-                return Deferred::rejected("cxbridge: a command name must be a string").into();
+                let deferred = Deferred::new();
+                reject(&deferred, CommandRejection(core::COMMAND_NOT_A_STRING));
+                return deferred.into();
             }
             return refuse(call, why, &a);
         };
@@ -409,7 +412,7 @@ impl Plugin {
             DATA => self.data_named(&name, b),
             _ => Plugin::register(&name).map(JsValue::from),
         };
-        result.unwrap_or_else(|e| refuse(call, e.message(), &a))
+        result.unwrap_or_else(|e| refuse(call, e.why(), &a))
     }
 
     fn publish_named(&self, name: &str, data: &JsValue, sticky: bool) -> Result<(), BusError> {
@@ -472,7 +475,7 @@ impl Plugin {
         match with(|s| s.bus.register_events(self.id, strings.iter().map(String::as_str))) {
             Ok(()) => true,
             Err(e) => {
-                refuse("registerEvents", e.message(), &names);
+                refuse("registerEvents", e.why(), &names);
                 false
             }
         }
@@ -594,8 +597,11 @@ pub fn register_native_plugin(
             command: Rc::from(*command),
         };
         if let Err(e) = with(|s| s.bus.register_command(id, command, h)) {
-            let message = concat(&["cxbridge: cannot register command '", command, "': ", e.message()]);
-            result = Err(js_sys::Error::new(&message).into());
+            result = Err(js_error(Unregistered {
+                what: "command",
+                name: command,
+                why: e,
+            }));
         }
     }
     // Ready even after a refused command name, so the others work and nothing waits forever.
@@ -612,7 +618,7 @@ fn publish_in(namespace: &str, event: &str, data: &JsValue, sticky: bool, record
     match result {
         Ok(p) => deliver(&p, None, data, now, sticky, debug, record),
         Err(e) => {
-            refuse("publish", e.message(), &JsValue::from_str(event));
+            refuse("publish", e.why(), &JsValue::from_str(event));
         }
     }
 }
@@ -641,7 +647,7 @@ pub fn publish_as_public(namespace: &str, event: &str, data: &JsValue, public: &
             deliver(&p, None, data, now, false, false, false);
         }
         Err(e) => {
-            refuse("publish", e.message(), &JsValue::from_str(event));
+            refuse("publish", e.why(), &JsValue::from_str(event));
         }
     }
 }

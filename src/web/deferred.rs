@@ -3,6 +3,8 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::core::text::Readable;
+
 #[wasm_bindgen(module = "/js/deferred.js")]
 extern "C" {
     /// A Genesys Widgets deferred: `done`, `fail`, `always`, `state`, and a Promise/A+ `then`.
@@ -23,10 +25,10 @@ extern "C" {
 }
 
 impl Deferred {
-    /// A deferred already rejected with a JS `Error` carrying `message`.
-    pub fn rejected(message: &str) -> Deferred {
+    /// A deferred already rejected with `e` as a JS `Error` ([`super::js_error`]).
+    pub fn rejected(e: impl Readable) -> Deferred {
         let d = Deferred::new();
-        d.reject(&js_sys::Error::new(message).into());
+        d.reject(&super::js_error(e));
         d
     }
 

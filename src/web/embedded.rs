@@ -36,6 +36,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::MessageEvent;
 
+use super::js_error;
 use crate::core::analytics::Source;
 use crate::core::embedded::{
     self as core, EmbeddedError, EventSpec, Found, Mismatch, OriginPolicy, Rejection, Stats,
@@ -191,15 +192,10 @@ impl EmbeddedListener {
     }
 }
 
-/// The bridge's one error, thrown as a JS `Error` with its message.
-fn error(e: EmbeddedError) -> JsValue {
-    js_sys::Error::new(&e.describe()).into()
-}
-
 fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
     let read = read_options(options, core::MAX_ORIGINS as u32)?;
     if let Some(wrong) = read.as_string() {
-        return Err(error(if wrong == "options" {
+        return Err(js_error(if wrong == "options" {
             EmbeddedError::OptionsNotObject
         } else {
             EmbeddedError::OriginsNotArray
@@ -207,11 +203,11 @@ fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
     }
     let read: ListenOptions = read.unchecked_into();
     let origins: Vec<Option<String>> = read.allowed_origins().iter().map(|v| v.as_string()).collect();
-    let policy = OriginPolicy::new(origins, read.allow_any_origin()).map_err(error)?;
+    let policy = OriginPolicy::new(origins, read.allow_any_origin()).map_err(js_error)?;
     let debug = read.debug();
     let frame = read_frame(options)?;
     if frame.as_bool() == Some(false) {
-        return Err(error(EmbeddedError::NotAFrame));
+        return Err(js_error(EmbeddedError::NotAFrame));
     }
     Ok(Screen {
         policy,
@@ -228,7 +224,7 @@ pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
         Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_message(&screen, &event));
     // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
     // same listener counts it, so every message posted to the page ends as accepted or rejected.
-    let remove = listen_window(closure.as_ref()).ok_or_else(|| error(EmbeddedError::NoWindow))?;
+    let remove = listen_window(closure.as_ref()).ok_or_else(|| js_error(EmbeddedError::NoWindow))?;
     let id = ACTIVE.with(|a| {
         let mut a = a.borrow_mut();
         let id = a.0;
@@ -398,7 +394,7 @@ fn deliver(accepted: &Accepted, marker: &JsValue) {
 fn subscription(method: &'static str, name: &JsValue) -> Result<String, JsValue> {
     match name.as_string() {
         Some(n) if core::is_subscribable(&n) => Ok(n),
-        _ => Err(error(EmbeddedError::NotAnEventName(method))),
+        _ => Err(js_error(EmbeddedError::NotAnEventName(method))),
     }
 }
 
@@ -409,7 +405,7 @@ pub fn embedded_on(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
     let name = subscription("on", &name)?;
     let callback: Function = callback
         .dyn_into()
-        .map_err(|_| error(EmbeddedError::NotAFunction))?;
+        .map_err(|_| js_error(EmbeddedError::NotAFunction))?;
     REGISTRY.with(|r| {
         let mut r = r.borrow_mut();
         let dup = r

@@ -4,6 +4,8 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::core::text::Readable;
+
 pub mod ac;
 pub mod analytics;
 pub mod bus;
@@ -13,6 +15,18 @@ pub mod embedded;
 pub mod page;
 pub mod webchat;
 pub mod widgets;
+
+/// The one conversion of an area's error into what a page catches: a JS `Error` whose message is the error's
+/// [`Readable::message`]. Thrown (`Err` of an export), or the reason a deferred or promise is rejected with.
+pub fn js_error(e: impl Readable) -> JsValue {
+    error_with(&e.message())
+}
+
+/// [`js_error`]'s one body: the generic part above is only the call to `message`, so each error type adds a
+/// call rather than a copy of this (and no vtable, as `dyn Readable` would).
+fn error_with(message: &str) -> JsValue {
+    js_sys::Error::new(message).into()
+}
 
 /// Called once the wasm is instantiated, before the calls queued by the stubs are replayed: builds the bus and
 /// registers the built-in plugins, reading the page's `_genesys.widgets` configuration as Genesys Widgets does.

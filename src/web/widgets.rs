@@ -6,8 +6,7 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use super::{bus, page, webchat};
-use crate::core::text::{concat, shown};
+use super::{bus, js_error, page, webchat};
 use crate::core::widgets::{self as core, Load};
 
 struct Config {
@@ -79,7 +78,7 @@ pub fn widgets_plugin(name: &str, globals: bool) -> Result<JsValue, JsValue> {
         Load::Core => return Ok(JsValue::TRUE),
         Load::Bus => return Ok(JsValue::UNDEFINED),
         Load::File(url) => return Ok(JsValue::from_str(&url)),
-        Load::Refused(message) => message,
+        Load::Refused(refusal) => refusal,
         Load::Service(namespace) => {
             // Loading the service reads its configuration now, as the vendor's plugin file does when it runs.
             if globals {
@@ -88,15 +87,10 @@ pub fn widgets_plugin(name: &str, globals: bool) -> Result<JsValue, JsValue> {
             if bus::has_plugin(namespace) {
                 return Ok(JsValue::UNDEFINED);
             }
-            concat(&[
-                "cxbridge: CXBus.loadPlugin('",
-                &shown(name),
-                "'): WebChatService is not available: the page has no _genesys.widgets.webchat configuration \
-                 (transport.type 'purecloud-v2-sockets')",
-            ])
+            core::service_unconfigured(name)
         }
     };
-    Err(js_sys::Error::new(&refusal).into())
+    Err(js_error(refusal))
 }
 
 /// widgets-core's `App.ready`, once: after the extensions, before `onReady` (js/widgets.js calls it there).

@@ -9,7 +9,7 @@
 //! - a field the structure expects that is absent (`null`, `undefined` or an empty string) is not: the event is
 //!   recorded, and [`missing_warning`] names every such field for a console warning.
 
-use super::{push_u64, Input};
+use super::{push_u64, AnalyticsError, Input};
 
 const PREFIX: &str = "logAnalyticsEvent: ";
 
@@ -20,22 +20,26 @@ pub const DATA_DEPTH: u32 = 6;
 /// Checks the three arguments. `Ok` means the event may be recorded as `{source: 'CIF', event: {name: eventName,
 /// data}}`; it holds the paths of the expected fields that are absent (`data.conversationId`, …), in the order of
 /// the structure, for [`missing_warning`].
-pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Result<Vec<String>, String> {
+pub fn validate(
+    data: &Input,
+    event_name: &Input,
+    correlation_id: &Input,
+) -> Result<Vec<String>, AnalyticsError> {
     match data {
         Input::Map(_) => {}
-        d if d.is_absent() => return Err(missing("data", "")),
-        other => return Err(mistyped("data", "", "an object", other)),
+        d if d.is_absent() => return Err(missing("data", "").into()),
+        other => return Err(mistyped("data", "", "an object", other).into()),
     }
     match event_name {
         Input::Str(s) if !s.is_empty() => {}
-        Input::Str(_) => return Err(empty("eventName", "")),
-        e if e.is_absent() => return Err(missing("eventName", "")),
-        other => return Err(mistyped("eventName", "", "a string", other)),
+        Input::Str(_) => return Err(empty("eventName", "").into()),
+        e if e.is_absent() => return Err(missing("eventName", "").into()),
+        other => return Err(mistyped("eventName", "", "a string", other).into()),
     }
     match correlation_id {
         Input::Str(_) => {}
         c if c.is_absent() => {}
-        other => return Err(mistyped("correlationId", "", "a string (a GUID)", other)),
+        other => return Err(mistyped("correlationId", "", "a string (a GUID)", other).into()),
     }
     let mut absent = Vec::new();
     expected_string(data, "conversationId", "data", &mut absent)?;
@@ -49,7 +53,7 @@ pub fn validate(data: &Input, event_name: &Input, correlation_id: &Input) -> Res
             }
         }
         e if e.is_absent() => {}
-        other => return Err(mistyped("data.events", "", "an array", other)),
+        other => return Err(mistyped("data.events", "", "an array", other).into()),
     }
     Ok(absent)
 }
@@ -229,7 +233,7 @@ mod tests {
     }
 
     fn err(data: &Input) -> String {
-        validate(data, &s("CustomEvent"), &Input::Missing).unwrap_err()
+        validate(data, &s("CustomEvent"), &Input::Missing).unwrap_err().0
     }
 
     fn absent(data: &Input) -> Vec<String> {
@@ -246,27 +250,33 @@ mod tests {
     #[test]
     fn missing_arguments_are_named() {
         assert_eq!(
-            validate(&Input::Missing, &s("E"), &Input::Missing).unwrap_err(),
+            validate(&Input::Missing, &s("E"), &Input::Missing).unwrap_err().0,
             "logAnalyticsEvent: data is required"
         );
         assert_eq!(
-            validate(&s("x"), &s("E"), &Input::Missing).unwrap_err(),
+            validate(&s("x"), &s("E"), &Input::Missing).unwrap_err().0,
             "logAnalyticsEvent: data must be an object, got string"
         );
         assert_eq!(
-            validate(&Input::List(vec![]), &s("E"), &Input::Missing).unwrap_err(),
+            validate(&Input::List(vec![]), &s("E"), &Input::Missing)
+                .unwrap_err()
+                .0,
             "logAnalyticsEvent: data must be an object, got array"
         );
         assert_eq!(
-            validate(&seed_data(), &Input::Missing, &Input::Missing).unwrap_err(),
+            validate(&seed_data(), &Input::Missing, &Input::Missing)
+                .unwrap_err()
+                .0,
             "logAnalyticsEvent: eventName is required"
         );
         assert_eq!(
-            validate(&seed_data(), &Input::Number(3.0), &Input::Missing).unwrap_err(),
+            validate(&seed_data(), &Input::Number(3.0), &Input::Missing)
+                .unwrap_err()
+                .0,
             "logAnalyticsEvent: eventName must be a string, got number"
         );
         assert_eq!(
-            validate(&seed_data(), &s("E"), &Input::Bool(true)).unwrap_err(),
+            validate(&seed_data(), &s("E"), &Input::Bool(true)).unwrap_err().0,
             "logAnalyticsEvent: correlationId must be a string (a GUID), got boolean"
         );
     }

@@ -3,7 +3,7 @@
 //! configuration untouched and the error names the option.
 
 use super::delivery::Policy;
-use super::{push_joined, push_u64, Input, Source};
+use super::{push_joined, push_u64, AnalyticsError, Input, Source};
 
 /// What goes over the wire to `endpoint`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,21 +67,21 @@ impl Default for Config {
 
 impl Config {
     /// This configuration with `options` merged over it, or an error naming the first bad option.
-    pub fn merged(&self, options: &Input) -> Result<Config, String> {
+    pub fn merged(&self, options: &Input) -> Result<Config, AnalyticsError> {
         let entries = match options {
             Input::Map(entries) => entries,
-            o if o.is_absent() => return Err(msg("options must be an object, got ", o.type_name())),
-            o => return Err(msg("options must be an object, got ", o.type_name())),
+            o if o.is_absent() => return Err(msg("options must be an object, got ", o.type_name()).into()),
+            o => return Err(msg("options must be an object, got ", o.type_name()).into()),
         };
         let mut c = self.clone();
         for (key, value) in entries {
             apply(&mut c, key, value)?;
         }
         if c.policy.retry_max_ms < c.policy.retry_base_ms {
-            return Err(msg("retryMaxMs must be at least retryBaseMs", ""));
+            return Err(msg("retryMaxMs must be at least retryBaseMs", "").into());
         }
         if c.policy.max_queue < c.policy.batch_size {
-            return Err(msg("maxQueue must be at least batchSize", ""));
+            return Err(msg("maxQueue must be at least batchSize", "").into());
         }
         Ok(c)
     }
@@ -377,52 +377,63 @@ mod tests {
         let base = Config::default();
         let e = base
             .merged(&opts(vec![("batchSize", Input::Number(0.0))]))
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert_eq!(
             e,
             "cxbridge.analytics.configure: batchSize must be an integer from 1 to 1000, got number (0)"
         );
         let e = base
             .merged(&opts(vec![("flushIntervalMs", s("5s"))]))
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert_eq!(
             e,
             "cxbridge.analytics.configure: flushIntervalMs must be an integer from 0 to 3600000, got string"
         );
         let e = base
             .merged(&opts(vec![("sources", Input::List(vec![s("ac"), s("cif")]))]))
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert_eq!(
             e,
             "cxbridge.analytics.configure: sources[1] is 'cif', not one of ac, CXBus, EngageDigitalEmbeddedUI, CIF"
         );
-        let e = base.merged(&opts(vec![("endPoint", s("/x"))])).unwrap_err();
+        let e = base.merged(&opts(vec![("endPoint", s("/x"))])).unwrap_err().0;
         assert!(e.starts_with("cxbridge.analytics.configure: unknown option 'endPoint' (known: endpoint,"));
-        let e = base.merged(&opts(vec![("endpoint", s("ftp://x"))])).unwrap_err();
+        let e = base
+            .merged(&opts(vec![("endpoint", s("ftp://x"))]))
+            .unwrap_err()
+            .0;
         assert_eq!(
             e,
             "cxbridge.analytics.configure: endpoint must be an http(s) URL or a path starting with '/'"
         );
-        let e = base.merged(&s("x")).unwrap_err();
+        let e = base.merged(&s("x")).unwrap_err().0;
         assert_eq!(
             e,
             "cxbridge.analytics.configure: options must be an object, got string"
         );
-        let e = base.merged(&opts(vec![("format", s("amplitude"))])).unwrap_err();
+        let e = base
+            .merged(&opts(vec![("format", s("amplitude"))]))
+            .unwrap_err()
+            .0;
         assert_eq!(
             e,
             "cxbridge.analytics.configure: format must be 'envelope' or 'segment', got string"
         );
         let e = base
             .merged(&opts(vec![("dataLayer", s("not a name"))]))
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert!(e.contains("dataLayer must be true, false or a global variable name"));
         let e = base
             .merged(&opts(vec![
                 ("retryBaseMs", Input::Number(5000.0)),
                 ("retryMaxMs", Input::Number(1000.0)),
             ]))
-            .unwrap_err();
+            .unwrap_err()
+            .0;
         assert_eq!(
             e,
             "cxbridge.analytics.configure: retryMaxMs must be at least retryBaseMs"

@@ -58,6 +58,23 @@ impl Source {
     }
 }
 
+/// Why `configure` options or CIF's `logAnalyticsEvent` arguments were refused: the whole message, naming the
+/// option or the field. (Delivery problems are [`problem::Problem`], which can also be a warning.)
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnalyticsError(pub String);
+
+impl From<String> for AnalyticsError {
+    fn from(message: String) -> Self {
+        AnalyticsError(message)
+    }
+}
+
+impl crate::core::text::Readable for AnalyticsError {
+    fn message(self) -> String {
+        self.0
+    }
+}
+
 /// A JS value as far as validation needs to see it. The shell converts only a few levels deep; below that a
 /// container is [`Input::Other`] with its type name, which is enough to say "must be a string".
 #[derive(Clone, Debug, PartialEq)]

@@ -3,7 +3,7 @@
 //! `logAnalyticsEvent`'s promise with it.
 
 use super::outbox::EARLY_MAX;
-use crate::core::text::{concat, push_uint};
+use crate::core::text::{concat, push_uint, Readable};
 
 /// An event that goes nowhere, or an envelope the collector or a smaller limit refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,11 +43,13 @@ impl Problem<'_> {
     pub fn is_warning(&self) -> bool {
         matches!(self, Problem::DroppedEarly)
     }
+}
 
-    pub fn message(&self) -> String {
+impl Readable for Problem<'_> {
+    fn message(self) -> String {
         const A: &str = "cxbridge.analytics: ";
         let mut out = String::new();
-        match *self {
+        match self {
             Problem::NotSelected { source } => {
                 out = concat(&[
                     "logAnalyticsEvent: CIF events are not delivered: configure({sources}) leaves out '",
@@ -167,8 +169,8 @@ mod tests {
             ),
         ];
         for (p, text) in cases {
-            assert_eq!(p.message(), text);
             assert_eq!(p.is_warning(), p == Problem::DroppedEarly);
+            assert_eq!(p.message(), text);
         }
     }
 }

@@ -186,6 +186,12 @@ impl core::fmt::Display for ConfigError {
     }
 }
 
+impl crate::core::text::Readable for ConfigError {
+    fn message(self) -> String {
+        self.0
+    }
+}
+
 /// Reads fields and keeps the first problem met. Every check runs in a fixed order and only the first failure is
 /// kept, so the reported error is the one an early return would give, without an error path (and its drops) at
 /// each field: that plumbing was most of this module's wasm.
