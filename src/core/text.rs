@@ -218,6 +218,15 @@ mod tests {
     }
 
     #[test]
+    fn push_uint_writes_decimal() {
+        for n in [0u64, 7, 10, 409, 1_700_000_000_000, u64::MAX] {
+            let mut s = String::from("x");
+            push_uint(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+    }
+
+    #[test]
     fn a_value_known_by_its_head_is_shown_as_the_whole_value_would_be() {
         let long = ["a", &"😀".repeat(79)].concat();
         let head: String = long.chars().take(SHOWN_CHARS).collect();

@@ -249,8 +249,9 @@ fn s(v: &str) -> JsValue {
     JsValue::from_str(v)
 }
 
+/// One of cxbridge's own errors, as a JS `Error` (`web::js_error`).
 fn error(msg: &str) -> JsValue {
-    js_sys::Error::new(msg).into()
+    super::js_error(wc::WebChatError(msg.to_owned()))
 }
 
 // ----- configuration ------------------------------------------------------------------------------------------
@@ -463,9 +464,7 @@ fn on_command(nc: NativeCommand) {
         Some(Verb::Configure) => {
             if with(|sh| sh.core.is_active()) == Some(true) {
                 // The chat in progress talks to the configured server; a new configuration is for the next one.
-                nc.deferred.reject(&error(
-                    "WebChatService.configure: a chat session is active; configure before startChat or after it ends",
-                ));
+                nc.deferred.reject(&error(wc::CONFIGURE_ACTIVE));
                 return;
             }
             match read_config(&data) {
@@ -473,7 +472,7 @@ fn on_command(nc: NativeCommand) {
                     Ok(()) => nc.deferred.resolve(&JsValue::UNDEFINED),
                     Err(e) => nc.deferred.reject(&e),
                 },
-                Err(e) => nc.deferred.reject(&error(&e.0)),
+                Err(e) => nc.deferred.reject(&super::js_error(e)),
             }
             return;
         }
@@ -487,7 +486,7 @@ fn on_command(nc: NativeCommand) {
                     return;
                 }
                 Some(Err(e)) => {
-                    nc.deferred.reject(&error(&e.0));
+                    nc.deferred.reject(&super::js_error(e));
                     return;
                 }
             },
@@ -573,7 +572,8 @@ fn on_command(nc: NativeCommand) {
             return;
         }
         _ => {
-            nc.deferred.reject(&error("Command does not exist"));
+            nc.deferred
+                .reject(&error(crate::core::bus::COMMAND_DOES_NOT_EXIST));
             return;
         }
     };
@@ -591,7 +591,7 @@ fn keep_deferred(deferred: &Deferred) -> Option<u32> {
         id
     });
     if id.is_none() {
-        deferred.reject(&error("WebChatService is not ready"));
+        deferred.reject(&error(wc::NOT_READY));
     }
     id
 }

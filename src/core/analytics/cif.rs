@@ -9,7 +9,8 @@
 //! - a field the structure expects that is absent (`null`, `undefined` or an empty string) is not: the event is
 //!   recorded, and [`missing_warning`] names every such field for a console warning.
 
-use super::{push_u64, AnalyticsError, Input};
+use super::{AnalyticsError, Input};
+use crate::core::text::push_uint;
 
 const PREFIX: &str = "logAnalyticsEvent: ";
 
@@ -159,7 +160,7 @@ fn field(path: &str, key: &str) -> String {
 fn indexed(path: &str, i: usize) -> String {
     let mut s = String::from(path);
     s.push('[');
-    push_u64(&mut s, i as u64);
+    push_uint(&mut s, i as u64);
     s.push(']');
     s
 }

@@ -3,7 +3,8 @@
 //! configuration untouched and the error names the option.
 
 use super::delivery::Policy;
-use super::{push_joined, push_u64, AnalyticsError, Input, Source};
+use super::{push_joined, AnalyticsError, Input, Source};
+use crate::core::text::push_uint;
 
 /// What goes over the wire to `endpoint`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -264,9 +265,9 @@ fn apply(c: &mut Config, key: &str, value: &Input) -> Result<(), String> {
     let mut what = String::from(WANT.get(i).copied().unwrap_or(""));
     if max > 0 {
         what.push_str("an integer from ");
-        push_u64(&mut what, u64::from(min));
+        push_uint(&mut what, u64::from(min));
         what.push_str(" to ");
-        push_u64(&mut what, u64::from(max));
+        push_uint(&mut what, u64::from(max));
     }
     let mut m = expected(key, &what, value);
     // Integers only: formatting any f64 would cost the wasm a float printer.
@@ -276,7 +277,7 @@ fn apply(c: &mut Config, key: &str, value: &Input) -> Result<(), String> {
             if *n < 0.0 {
                 m.push('-');
             }
-            push_u64(&mut m, n.abs() as u64);
+            push_uint(&mut m, n.abs() as u64);
             m.push(')');
         }
     }
@@ -306,7 +307,7 @@ fn unknown_source(i: usize, name: &str) -> String {
 fn index(key: &str, i: usize) -> String {
     let mut s = String::from(key);
     s.push('[');
-    push_u64(&mut s, i as u64);
+    push_uint(&mut s, i as u64);
     s.push(']');
     s
 }

@@ -144,11 +144,6 @@ pub fn retry_after_seconds(value: &str) -> Option<u64> {
     secs.map(|s| s.saturating_mul(1000))
 }
 
-/// Appends `n` in decimal (no `core::fmt`): the one digit writer, the JSON writer's.
-pub fn push_u64(out: &mut String, n: u64) {
-    crate::core::text::push_uint(out, n);
-}
-
 /// Appends `parts` separated by `sep` (what `join` does, without its generic code in the wasm).
 pub fn push_joined<S: AsRef<str>>(out: &mut String, parts: &[S], sep: &str) {
     for (i, p) in parts.iter().enumerate() {
@@ -189,12 +184,7 @@ mod tests {
     }
 
     #[test]
-    fn push_u64_writes_decimal() {
-        for n in [0u64, 7, 10, 409, 1_700_000_000_000, u64::MAX] {
-            let mut s = String::from("x");
-            push_u64(&mut s, n);
-            assert_eq!(s, format!("x{n}"));
-        }
+    fn push_joined_separates_parts() {
         let mut s = String::new();
         push_joined(&mut s, &["a", "b", "c"], ", ");
         assert_eq!(s, "a, b, c");

@@ -19,7 +19,7 @@
 
 use super::config::{Config, Format};
 use super::delivery::{Delivery, Policy, Refused, Settled};
-use super::push_u64;
+use crate::core::text::push_uint;
 
 /// How many events recorded before the first `configure` are held (the oldest are dropped beyond it).
 pub const EARLY_MAX: usize = 200;
@@ -242,7 +242,7 @@ impl<E> Outbox<E> {
         let mut text =
             String::with_capacity(64 + self.payloads.iter().map(|(_, v)| v.len() + 1).sum::<usize>());
         text.push_str("{\"t\":");
-        push_u64(&mut text, now);
+        push_uint(&mut text, now);
         text.push_str(",\"closed\":");
         text.push_str(if self.closing { "true" } else { "false" });
         text.push_str(",\"q\":[");

@@ -110,6 +110,30 @@ pub const HISTORY_OFF: &str = "Fetching chat history on scroll is not enabled.";
 /// `fetchHistory` with pagination: every older message was already delivered (the shipped widget's text).
 pub const HISTORY_DONE: &str = "No more messages to fetch";
 pub const NOT_CONFIGURED: &str = "WebChatService is not configured: _genesys.widgets.webchat.transport is missing; call WebChatService.configure with it first";
+/// `configure` while a chat runs: the chat in progress talks to the configured server.
+pub const CONFIGURE_ACTIVE: &str =
+    "WebChatService.configure: a chat session is active; configure before startChat or after it ends";
+/// A command that arrived before the shell booted the session.
+pub const NOT_READY: &str = "WebChatService is not ready";
+
+/// WebChatService's own errors (not the vendor's rejections, which are plain strings as the shipped service
+/// rejects with): a configuration that does not validate, a refusal of cxbridge's, or a page value that could
+/// not be read (its text names the path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebChatError(pub String);
+
+impl crate::core::text::Readable for WebChatError {
+    fn message(self) -> String {
+        self.0
+    }
+}
+
+impl From<config::ConfigError> for WebChatError {
+    fn from(e: config::ConfigError) -> Self {
+        WebChatError(e.0)
+    }
+}
+
 pub const RESTORING: &str = "Already restoring. Ignoring request.";
 pub const RESTORE_ACTIVE: &str = "Chat session is already active, ignoring restore command.";
 
