@@ -187,6 +187,7 @@ try {
   if (ONLY) {
     if (results.cases.memoryChat) printChatMemory(results.cases.memoryChat);
     if (results.cases.memoryOnOff) console.log(`memory: on/off ${JSON.stringify(results.cases.memoryOnOff)}`);
+    console.log(`start-up: script start → ready ${results.cases.startupMs.toFixed(1)} ms (median of ${RUNS} loads)`);
     console.log(`\nBENCH_ONLY=${process.env.BENCH_ONLY}: the rest and the targets are not measured`);
     break report;
   }
