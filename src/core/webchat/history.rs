@@ -46,12 +46,7 @@ impl Session {
                 self.fetch_done(fetch, ctx);
             }
             other => {
-                self.fail(&other);
-                if is_transient(&other) {
-                    self.outcome(&fetch, false);
-                }
-                if fetch == Fetch::Restore {
-                    self.restore_failed_attempt(&other, ctx);
+                if self.read_failed(&fetch, &other, ctx) {
                     return;
                 }
                 if let Fetch::Verify(seq) = fetch {
@@ -63,6 +58,20 @@ impl Session {
                 self.fetch_failed(fetch, ctx);
             }
         }
+    }
+
+    /// What every failed read does first: the failure published, a transient one counted against its fetch,
+    /// and a restore's read handed to the restore. `true` when the restore took it (nothing more to do).
+    pub(super) fn read_failed(&mut self, fetch: &Fetch, result: &HttpResult, ctx: Ctx) -> bool {
+        self.fail(result);
+        if is_transient(result) {
+            self.outcome(fetch, false);
+        }
+        if *fetch == Fetch::Restore {
+            self.restore_failed_attempt(result, ctx);
+            return true;
+        }
+        false
     }
 
     pub(super) fn page_size(&self, fetch: &Fetch) -> u32 {

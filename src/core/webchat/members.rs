@@ -92,12 +92,7 @@ impl Session {
                 self.fetch_done(fetch, ctx);
             }
             other => {
-                self.fail(&other);
-                if is_transient(&other) {
-                    self.outcome(&fetch, false);
-                }
-                if fetch == Fetch::Restore {
-                    self.restore_failed_attempt(&other, ctx);
+                if self.read_failed(&fetch, &other, ctx) {
                     return;
                 }
                 self.fetch_failed(fetch, ctx);
