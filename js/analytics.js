@@ -1,6 +1,6 @@
 // The browser calls of the analytics shell (src/web/analytics.rs): it decides when and what; these only perform.
 // They live in JS because each one costs the wasm far more bytes as web-sys glue than it costs here.
-import { boundedJson } from './page.js';
+import { boundedJson, toConsole } from './page.js';
 
 /**
  * An envelope `{id, source, event: {name, data, correlationId?, catalogMismatch?}, timestamp}`; `at` is when it
@@ -101,7 +101,7 @@ export function pushDataLayer(layer, env) {
   let target = window[layer];
   if (target == null) target = window[layer] = [];
   if (typeof target.push !== 'function') {
-    console.error(`cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`);
+    toConsole('error', `cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`);
     return;
   }
   const ev = env.event || {};
@@ -112,7 +112,7 @@ export function pushDataLayer(layer, env) {
   try {
     target.push(item);
   } catch (err) {
-    console.error('cxbridge.analytics: a dataLayer listener threw:', err);
+    toConsole('error', 'cxbridge.analytics: a dataLayer listener threw:', err);
   }
 }
 
@@ -198,7 +198,7 @@ export function store(key, text, warn) {
   }
   if (err && warn && !storageWarned) {
     storageWarned = true;
-    console.warn(
+    toConsole('warn', 
       'cxbridge.analytics: the queue cannot be written to localStorage; events are kept in memory only and do not survive a reload:',
       err,
     );
@@ -278,9 +278,7 @@ const resolvers = new Map();
  * console the page replaced with one that throws does not throw into the wasm.
  */
 export function report(text, warning) {
-  try {
-    console[warning ? 'warn' : 'error'](text);
-  } catch (_) {}
+  toConsole(warning ? 'warn' : 'error', text);
 }
 
 

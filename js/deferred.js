@@ -3,7 +3,7 @@
 // `.then().then()` chains and `await` works (an improvement on the vendor's, whose `then` does not chain; docs/cxbus.md). Kept in JS because it is created on every
 // command and on every call queued before the wasm is ready; the bus's Rust shell constructs it through an import.
 
-import { isList, mapList, thrownText } from './page.js';
+import { isList, mapList, toConsole, thrownText } from './page.js';
 
 const PENDING = 'pending';
 
@@ -148,7 +148,7 @@ export function subscription(fn) {
 
 export function refused(message, value) {
   try {
-    console.warn(message, value);
+    toConsole('warn', message, value);
   } catch (_) {
     // A console the page replaced with one that throws: the call was still refused.
   }
@@ -171,7 +171,7 @@ function flush() {
     try {
       record.fn(evt);
     } catch (err) {
-      console.error(`cxbridge: a subscriber of ${evt && evt.event} threw`, err);
+      toConsole('error', `cxbridge: a subscriber of ${evt && evt.event} threw`, err);
     }
   }
   pending.length = 0;
@@ -222,15 +222,15 @@ export function runHooks(hooks, data, deferred, cancelled) {
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
 export function debugPublish(topic, publisher, data, subscribers, sticky) {
-  console.log(`[CXBus] ${sticky ? 'republish' : 'publish'} ${topic}`, { publisher, data, subscribers });
+  toConsole('log', `[CXBus] ${sticky ? 'republish' : 'publish'} ${topic}`, { publisher, data, subscribers });
 }
 
 export function debugCommand(command, commander, data, deferred) {
   const t0 = now();
-  console.log(`[CXBus] command ${command} from ${commander}`, data);
+  toConsole('log', `[CXBus] command ${command} from ${commander}`, data);
   deferred.always((value) => {
     const ms = (now() - t0).toFixed(1);
-    console.log(`[CXBus] command ${command} ${deferred.state()} after ${ms} ms`, redactSession(command, value));
+    toConsole('log', `[CXBus] command ${command} ${deferred.state()} after ${ms} ms`, redactSession(command, value));
   });
 }
 

@@ -7,7 +7,7 @@
 // each call: this file holds no number of its own, so the two sides cannot drift apart. tests/js/embedded.test.mjs
 // tests the walk.
 
-import { isList, stringList } from './page.js';
+import { isList, toConsole, stringList } from './page.js';
 
 /** Thrown by `own` at a getter, which it never runs. */
 const GETTER = {};
@@ -115,7 +115,7 @@ export function logAccepted(prefix, name, data) {
   try {
     json = JSON.stringify(data, null, 2);
   } catch (_) {}
-  console.debug(`${prefix}[Event Triggered] - ${name}\n\nData:\n${json}`);
+  toConsole('debug', `${prefix}[Event Triggered] - ${name}\n\nData:\n${json}`);
 }
 
 /** `cxbridge.embedded.stats()`'s object. */
@@ -184,7 +184,7 @@ export function listenWindow(fn) {
 
 /** Names why a message was refused (debug mode, or a malformed vendor event). */
 export function warnRejected(event, reason) {
-  console.warn(`cxbridge.embedded: rejected a message from ${event.origin}: ${reason}`, event.data);
+  toConsole('warn', `cxbridge.embedded: rejected a message from ${event.origin}: ${reason}`, event.data);
 }
 
 /**
@@ -195,7 +195,7 @@ export function warnRejected(event, reason) {
 export function mismatched(event, differences) {
   return differences.split('\n').map((line) => {
     try {
-      console.warn(`cxbridge.embedded: ${line} (from ${event.origin}); the event is delivered anyway, as the payload differs from the Engage Digital catalog`);
+      toConsole('warn', `cxbridge.embedded: ${line} (from ${event.origin}); the event is delivered anyway, as the payload differs from the Engage Digital catalog`);
     } catch (_) {
       // A console the page replaced with one that throws: the event is delivered all the same.
     }
@@ -205,5 +205,5 @@ export function mismatched(event, differences) {
 
 /** An `on` callback threw: reported, and the other callbacks still run. */
 export function reportThrown(name, err) {
-  console.error(`cxbridge.embedded: a listener of ${name} threw:`, err);
+  toConsole('error', `cxbridge.embedded: a listener of ${name} threw:`, err);
 }

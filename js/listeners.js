@@ -15,6 +15,7 @@
 //
 // The arrays are never frozen: V8 does not inline the calls of a loop over a frozen array (docs/performance.md).
 // Nothing outside this module sees them, so nothing can change them.
+import { toConsole } from './page.js';
 
 // slot → { fns, once }.
 let lists = [];
@@ -109,7 +110,7 @@ export function callListener(fn, payload, errors) {
 export function reportThrown(event, errors) {
   for (const error of errors) {
     try {
-      console.error("ac: a '" + event + "' listener threw (the other listeners still ran):", error);
+      toConsole('error', "ac: a '" + event + "' listener threw (the other listeners still ran):", error);
       window.dispatchEvent(new CustomEvent('cxbridge:error', { detail: { source: 'ac', event, error } }));
     } catch (_) {
       // No window (a worker) or a console that throws: the error was reported as far as possible.

@@ -186,3 +186,13 @@ export function globalAt(path, root) {
   }
   return v;
 }
+
+/**
+ * `console[level](...args)` for the shell's reports. Never throws: a page may have replaced `console` or one of its
+ * methods with something that does, and no exception may unwind into the wasm.
+ */
+export function toConsole(level, ...args) {
+  try {
+    console[level](...args);
+  } catch (_) {}
+}

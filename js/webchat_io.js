@@ -2,7 +2,7 @@
 // the shell for the life of the module), cb(kind, number, number, string, string, value), with an id, so no
 // per-request closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked
 // asynchronously: the shell never re-enters itself from these calls.
-import { boundedJson, isPlainObject } from './page.js';
+import { boundedJson, isPlainObject, toConsole } from './page.js';
 
 // The callback and its kinds, handed over once at boot (`wcInit`): the kinds are the shell's (`Io` in
 // src/web/webchat.rs), so no number of them is written here.
@@ -157,7 +157,7 @@ export function wcFilters(json) {
     try {
       regexps.push(new RegExp(f.source, f.flags));
     } catch (e) {
-      console.error('WebChatService: a stored prefilter is not a valid RegExp', e);
+      toConsole('error', 'WebChatService: a stored prefilter is not a valid RegExp', e);
     }
   }
 }
@@ -268,7 +268,7 @@ export function wcMake(json) {
           const r = f(v);
           if (r !== null && typeof r === 'object') v = r;
         } catch (e) {
-          console.error('WebChatService: a preprocessor threw', e);
+          toConsole('error', 'WebChatService: a preprocessor threw', e);
         }
       }
       shown.push(v);

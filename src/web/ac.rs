@@ -165,7 +165,7 @@ fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
 }
 
 fn console_error(message: &str) {
-    web_sys::console::error_1(&JsValue::from_str(message));
+    page::console_error(&JsValue::from_str(message));
 }
 
 /// Reads a JS value as far as validation needs.

@@ -17,6 +17,9 @@ pub const MAX_NODES: u32 = 100_000;
 
 #[wasm_bindgen(module = "/js/page.js")]
 extern "C" {
+    /// `console[level](v)`. Never throws, though the page replaced `console` or its methods with something that does.
+    #[wasm_bindgen(js_name = toConsole)]
+    fn to_console(level: &str, v: &JsValue);
     /// `Array.isArray(v)`; false for a revoked Proxy. Never throws.
     #[wasm_bindgen(js_name = isList)]
     pub fn is_list(v: &JsValue) -> bool;
@@ -91,4 +94,9 @@ pub fn shown(v: &JsValue) -> JsValue {
         .as_string()
         .unwrap_or_default();
     JsValue::from_str(&text::shown_head(&head, chars))
+}
+
+/// Reports `v` with `console.error`, the one way the shell writes to the console from Rust.
+pub fn console_error(v: &JsValue) {
+    to_console("error", v);
 }

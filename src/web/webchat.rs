@@ -359,7 +359,7 @@ fn configure_from_global() {
     // (`global_at` below an undefined root would read a global.)
     let ty = global_at("transport.type", &webchat);
     if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
-        web_sys::console::error_1(&s(
+        page::console_error(&s(
             "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService waits for WebChatService.configure",
         ));
         return;
@@ -368,10 +368,10 @@ fn configure_from_global() {
     match read_config(&webchat) {
         Ok(c) => {
             if let Err(e) = apply_config(&webchat, c) {
-                web_sys::console::error_1(&e);
+                page::console_error(&e);
             }
         }
-        Err(e) if !later => web_sys::console::error_1(&s(&e.0)),
+        Err(e) if !later => page::console_error(&s(&e.0)),
         Err(_) => {}
     }
 }

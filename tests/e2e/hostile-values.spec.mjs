@@ -77,3 +77,22 @@ test(`every entry point survives ${PER_ENTRY} hostile calls, and a chat still wo
   // its loadFile and loadPlugin calls.
   assertNoTraps(page, { allowConsoleErrors: [/Failed to load resource: the server responded with a status of 40[45]/] });
 });
+
+test('a page whose console throws: no exception unwinds into the wasm, and every area still works', { timeout: 10 * 60_000 }, async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/hostile.html`);
+  // Every console method throws while the family runs: cxbridge's own reports (a refused call, a listener that
+  // threw, a rejected embedded message, a problem of analytics, the CXBus debug log) must all be caught before
+  // they reach a wasm frame.
+  const { entries } = await page.evaluate(() => window.hostileFamily({ perEntry: 50, throwingConsole: true }));
+  assert.ok(entries.length >= REQUIRED.length, `${entries.length} entry points called`);
+  const throws = await page.evaluate(() => window.importThrows);
+  assert.deepEqual(throws, [], `wasm imports threw into wasm:\n${JSON.stringify(throws.slice(0, 10), null, 1)}`);
+  const alive = await page.evaluate(() => window.stillWorks());
+  assert.deepEqual(alive, { acOnOff: true, command: 'pong:x', published: [7], cif: 'string', agents: 'resolved' });
+  assert.deepEqual(await page.evaluate(() => window.importThrows), []);
+  // What the page's own throwing console and callbacks threw, rethrown by the vendor deferred outside any wasm
+  // frame, is the page's; nothing else may appear.
+  page.traps = page.traps.filter((t) => !/^pageerror: hostile (callback|callable proxy|console\.\w+)$/.test(t));
+  assertNoTraps(page, { allowConsoleErrors: [/Failed to load resource: the server responded with a status of 40[45]/] });
+});

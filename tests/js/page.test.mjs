@@ -2,7 +2,7 @@
 // what it was reading; sizes are refused before anything is copied.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assignFrom, boundedJson, isList, isPlainObject, plainCopy, stringList, thrownText } from '../../js/page.js';
+import { assignFrom, boundedJson, isList, isPlainObject, plainCopy, stringList, thrownText, toConsole } from '../../js/page.js';
 
 const boom = () => {
   throw new Error('boom');
@@ -84,4 +84,21 @@ test('boundedJson writes JSON, and gives up on cycles, BigInts and sizes over th
   });
   assert.equal(boundedJson(huge, 1000), undefined);
   assert.ok(read < 200, `${read} items were read`);
+});
+
+test('toConsole writes to the console, and never throws though the page broke it', () => {
+  const saved = console.warn;
+  const seen = [];
+  try {
+    console.warn = (...args) => seen.push(args);
+    toConsole('warn', 'a', 1);
+    assert.deepEqual(seen, [['a', 1]]);
+    console.warn = () => {
+      throw new Error('page logger');
+    };
+    assert.doesNotThrow(() => toConsole('warn', 'b'));
+    assert.doesNotThrow(() => toConsole('no-such-level', 'c'));
+  } finally {
+    console.warn = saved;
+  }
 });

@@ -230,8 +230,12 @@
   /** Entry points whose answers are the page's own values: their rejections are whatever the page gave. */
   const OWN_VALUES = /^a handler (rejecting|throwing)|^a before-hook/;
 
-  /** Console output during the calls is counted (and searched for traps) instead of printed: it would be MBs. */
-  function muteConsole() {
+  /**
+   * Console output during the calls is counted (and searched for traps) instead of printed: it would be MBs. With
+   * `throwing`, every console method then throws, as a page's broken logger might: cxbridge must not let that
+   * unwind into the wasm either.
+   */
+  function muteConsole(throwing) {
     const saved = {};
     const counts = {};
     const traps = [];
@@ -245,6 +249,7 @@
           text = Array.from(arguments, (a) => (a instanceof Error ? a.message : typeof a === 'string' ? a : '')).join(' ');
         } catch (_) {}
         if (TRAP.test(text) && traps.length < 50) traps.push(`${window.currentCall}: console.${m}: ${text.slice(0, 300)}`);
+        if (throwing) throw new Error(`hostile console.${m}`);
       };
     }
     return { counts, traps, restore: () => Object.assign(console, saved) };
@@ -252,12 +257,12 @@
 
   const tick = () => new Promise((r) => setTimeout(r, 0));
 
-  window.hostileFamily = async function ({ perEntry = 10000, only = null, settleMs = 20000 } = {}) {
+  window.hostileFamily = async function ({ perEntry = 10000, only = null, settleMs = 20000, throwingConsole = false } = {}) {
     const api = await window.cxbridge.ready;
     const all = { ac: window.ac, CXBus: window.CXBus, bus: window._genesys.widgets.bus, ...api };
     if (!(window.Microsoft && window.Microsoft.CIFramework)) api.analytics.installCifShim();
     const values = hostileValues();
-    const mute = muteConsole();
+    const mute = muteConsole(throwingConsole);
     const report = [];
     const waits = [];
     try {
