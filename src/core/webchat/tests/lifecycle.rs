@@ -1,7 +1,7 @@
 //! Starting, ending and reading a chat: the vendor's shapes and refusals, and answers that outlive their chat.
 
 use super::sim::*;
-use crate::core::guestchat::{Created, Journey, MemberInfo, Method, Reply};
+use crate::core::guestchat::{Journey, MemberInfo, Method, Reply};
 use crate::core::webchat::config::Value as Cv;
 use crate::core::webchat::*;
 
@@ -33,16 +33,7 @@ fn start_chat_creates_the_conversation_then_opens_the_stream() {
     // The stream is not open before the conversation exists.
     assert!(sim.socket_open_urls.is_empty());
     let ctx = sim.ctx();
-    sim.s.http(
-        id,
-        ok(Reply::Created(Created {
-            conversation_id: "C".into(),
-            member_id: "M".into(),
-            jwt: JWT.into(),
-            event_stream_uri: "ws://emu/stream".into(),
-        })),
-        ctx,
-    );
+    sim.s.http(id, created("ws://emu/stream"), ctx);
     sim.drain();
     assert_eq!(sim.socket_open_urls, vec!["ws://emu/stream"]);
     // As the vendor: startChat resolves `undefined`, then `started` with the session object, then

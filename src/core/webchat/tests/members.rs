@@ -1,7 +1,7 @@
 //! Delivery, members and typing: messages once and in order, presence events, lookups, typing indicators.
 
 use super::sim::*;
-use crate::core::guestchat::{Created, MemberInfo, Method, RawFrame, Reply, WireMember};
+use crate::core::guestchat::{MemberInfo, Method, RawFrame, Reply, WireMember};
 use crate::core::webchat::config::Value as Cv;
 use crate::core::webchat::transcript::AgentInfo;
 use crate::core::webchat::*;
@@ -63,16 +63,7 @@ fn agents_connect_and_disconnect_with_counts() {
         m.insert("transport.interactionData.journey", Cv::Object);
     }));
     sim.cmd(Command::StartChat(MemberInfo::default()));
-    sim.answer(
-        Method::Post,
-        "/conversations",
-        ok(Reply::Created(Created {
-            conversation_id: "C".into(),
-            member_id: "M".into(),
-            jwt: JWT.into(),
-            event_stream_uri: "ws://x".into(),
-        })),
-    );
+    sim.answer(Method::Post, "/conversations", created("ws://x"));
     sim.open();
     sim.clear_events();
     let change = |m: WireMember| RawFrame {

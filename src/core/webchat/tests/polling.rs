@@ -1,7 +1,7 @@
 //! Polling, and the offline accounting that failed polls and requests drive.
 
 use super::sim::*;
-use crate::core::guestchat::{Created, MemberInfo, Method, Reply};
+use crate::core::guestchat::{MemberInfo, Method, Reply};
 use crate::core::webchat::config::Value as Cv;
 use crate::core::webchat::*;
 
@@ -33,16 +33,7 @@ fn polling_mode_reads_messages_on_a_timer() {
         m.insert("transport.pollInterval", Cv::Number(1000.0));
     }));
     sim.cmd(Command::StartChat(MemberInfo::default()));
-    sim.answer(
-        Method::Post,
-        "/conversations",
-        ok(Reply::Created(Created {
-            conversation_id: "C".into(),
-            member_id: "M".into(),
-            jwt: JWT.into(),
-            event_stream_uri: "ws://x".into(),
-        })),
-    );
+    sim.answer(Method::Post, "/conversations", created("ws://x"));
     assert!(sim.socket_open_urls.is_empty());
     assert!(sim.names().contains(&"pollingStarted"));
     sim.advance(1000.0);

@@ -1,7 +1,7 @@
 //! The send queue: order, waiting for the stream, and ambiguous failures resolved by the echo.
 
 use super::sim::*;
-use crate::core::guestchat::{Created, MemberInfo, Method, Reply};
+use crate::core::guestchat::{MemberInfo, Method, Reply};
 use crate::core::webchat::*;
 
 #[test]
@@ -155,16 +155,7 @@ fn a_message_sent_before_the_stream_opens_waits_for_it() {
     // Sent before the stream is attached, a message is stored without an echo ever reaching this page.
     let mut sim = Sim::new(default_cfg());
     sim.cmd(Command::StartChat(MemberInfo::default()));
-    sim.answer(
-        Method::Post,
-        "/conversations",
-        ok(Reply::Created(Created {
-            conversation_id: "C".into(),
-            member_id: "M".into(),
-            jwt: JWT.into(),
-            event_stream_uri: "ws://emu/stream".into(),
-        })),
-    );
+    sim.answer(Method::Post, "/conversations", created("ws://emu/stream"));
     sim.cmd(Command::SendMessage(Some("early".into())));
     assert!(!sim.has(Method::Post, "/members/M/messages"));
     sim.open();

@@ -92,6 +92,16 @@ pub(super) fn heartbeat() -> RawFrame {
     }
 }
 
+/// The answer to `POST /conversations`: conversation `C`, member `M`, its event stream at `stream`.
+pub(super) fn created(stream: &str) -> HttpResult {
+    ok(Reply::Created(Created {
+        conversation_id: "C".into(),
+        member_id: "M".into(),
+        jwt: JWT.into(),
+        event_stream_uri: stream.into(),
+    }))
+}
+
 pub(super) fn ok(reply: Reply) -> HttpResult {
     HttpResult::Ok { status: 200, reply }
 }
@@ -276,16 +286,7 @@ impl Sim {
             display_name: Some("Jonny".into()),
             ..Default::default()
         }));
-        sim.answer(
-            Method::Post,
-            "/conversations",
-            ok(Reply::Created(Created {
-                conversation_id: "C".into(),
-                member_id: "M".into(),
-                jwt: JWT.into(),
-                event_stream_uri: "ws://emu/stream".into(),
-            })),
-        );
+        sim.answer(Method::Post, "/conversations", created("ws://emu/stream"));
         sim.open();
         sim
     }
