@@ -99,6 +99,8 @@ fn reply(s: &mut Src, expect: Expect) -> Reply {
             Reply::Members((0..n).map(|_| wire_member(s)).collect())
         }
         Expect::Member => Reply::Member(wire_member(s)),
+        // The other transport's read: an empty page (this target drives Guest Chat sessions).
+        Expect::MessagingHistory => Reply::MessagingHistory(Default::default()),
     }
 }
 

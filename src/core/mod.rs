@@ -9,4 +9,5 @@ pub mod guestchat;
 pub mod journey;
 pub mod text;
 pub mod webchat;
+pub mod webmessaging;
 pub mod widgets;

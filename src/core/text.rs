@@ -1,13 +1,47 @@
-//! The core's one text toolkit: error-message text (how a page's value is shown, message parts joined) and a
-//! minimal JSON writer (strings, numbers, string arrays, nested objects — enough for the Guest Chat API's flat
-//! bodies and analytics envelopes). Everything is written without `core::fmt`, which would cost the wasm several
-//! KB, and without a serializer.
+//! The core's one text toolkit: error-message text (how a page's value is shown, message parts joined), a
+//! minimal JSON writer (strings, numbers, string arrays, nested objects — enough for the chat APIs' flat
+//! bodies and analytics envelopes), and the reader of JSON the browser parsed ([`Json`]). Everything is written
+//! without `core::fmt`, which would cost the wasm several KB, and without a serializer.
 
 /// What every area's error type implements: the message a page reads. The shell turns any of them into a JS
 /// `Error` in one place (`web::js_error`); areas build the text with [`concat`] and [`shown`], never `core::fmt`.
 /// By value: an error is spent when it is reported, and an error that is its message gives it up without a copy.
 pub trait Readable {
     fn message(self) -> String;
+}
+
+/// A parsed JSON value, read by field name. Reading a field of anything that is not an object gives a value that
+/// is nothing (every read of it is `None`, `false` or empty).
+pub trait Json: Sized {
+    /// The value under key `k`.
+    fn field(&self, k: &str) -> Self;
+    /// The value, when it is a string.
+    fn text(&self) -> Option<String>;
+    /// The value, when it is a number.
+    fn number(&self) -> Option<f64>;
+    /// Whether it is an object (or an array): a value that has fields.
+    fn is_object(&self) -> bool;
+    /// Whether it is `true` itself.
+    fn is_true(&self) -> bool;
+    /// The items, when it is an array (at most a bounded number of them).
+    fn items(&self) -> Vec<Self>;
+    /// Whether there is a value at all (`undefined` is none; `null` is one).
+    fn is_present(&self) -> bool;
+    /// The value, when it is a date string, as ms since the epoch (`Date.parse`: the browser's calendar); 0 when
+    /// it is not one.
+    fn time(&self) -> f64;
+}
+
+/// `k` as a string, if it is one. Out of line: one call per field read, not its steps at every site.
+#[inline(never)]
+pub fn opt<J: Json>(v: &J, k: &str) -> Option<String> {
+    v.field(k).text()
+}
+
+/// `k` as a string, "" when absent or not a string.
+#[inline(never)]
+pub fn text_of(v: &impl Json, k: &str) -> String {
+    opt(v, k).unwrap_or_default()
 }
 
 /// A JSON object under construction; keys are written in call order.

@@ -63,6 +63,8 @@ pub enum Reply {
     Messages(MessagePage),
     Members(Vec<WireMember>),
     Member(WireMember),
+    /// A page of the Web Messaging history (the other transport's one REST read).
+    MessagingHistory(crate::core::webmessaging::read::HistoryPage),
 }
 
 /// How the shell should decode a successful answer.
@@ -74,6 +76,7 @@ pub enum Expect {
     Messages,
     Members,
     Member,
+    MessagingHistory,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

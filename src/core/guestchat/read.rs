@@ -1,43 +1,11 @@
 //! Reading what the server sent: a frame, an answer. The browser parses the JSON (`JSON.parse`, faster than
-//! anything the wasm could carry); the core reads the parsed value by field name through [`Json`], which the shell
-//! implements over a JS value and the tests over a small tree. Which fields mean what, and what an absent or
-//! mistyped one becomes, is decided here.
+//! anything the wasm could carry); the core reads the parsed value by field name through [`Json`]
+//! ([`crate::core::text`]'s reader, which the shell implements over a JS value and the tests over a small tree).
+//! Which fields of the Guest Chat API mean what, and what an absent or mistyped one becomes, is decided here.
 
 use super::{Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage};
-
-/// A parsed JSON value, read by field name. Reading a field of anything that is not an object gives a value that
-/// is nothing (every read of it is `None`, `false` or empty).
-pub trait Json: Sized {
-    /// The value under key `k`.
-    fn field(&self, k: &str) -> Self;
-    /// The value, when it is a string.
-    fn text(&self) -> Option<String>;
-    /// The value, when it is a number.
-    fn number(&self) -> Option<f64>;
-    /// Whether it is an object (or an array): a value that has fields.
-    fn is_object(&self) -> bool;
-    /// Whether it is `true` itself.
-    fn is_true(&self) -> bool;
-    /// The items, when it is an array (at most a bounded number of them).
-    fn items(&self) -> Vec<Self>;
-    /// Whether there is a value at all (`undefined` is none; `null` is one).
-    fn is_present(&self) -> bool;
-    /// The value, when it is a date string, as ms since the epoch (`Date.parse`: the browser's calendar); 0 when
-    /// it is not one.
-    fn time(&self) -> f64;
-}
-
-/// `k` as a string, if it is one. Out of line: one call per field read, not its steps at every site.
-#[inline(never)]
-pub fn opt<J: Json>(v: &J, k: &str) -> Option<String> {
-    v.field(k).text()
-}
-
-/// `k` as a string, "" when absent or not a string.
-#[inline(never)]
-pub fn text_of(v: &impl Json, k: &str) -> String {
-    opt(v, k).unwrap_or_default()
-}
+/// The reader is the core's, shared with the other APIs read by field name; named here too for the shell.
+pub use crate::core::text::{opt, text_of, Json};
 
 /// A message (an object): id, `sender.id`, body, bodyType (`standard` when absent), timestamp and its ms.
 pub fn message(m: &impl Json) -> WireMessage {
@@ -126,6 +94,9 @@ pub fn reply<J: Json>(expect: Expect, parsed: Option<J>) -> Option<Reply> {
             Reply::Members(list)
         }
         Expect::Member => Reply::Member(member(&v)?),
+        // The other API's answer, read by its own reader (`webmessaging::read::reply`): a shell that carries
+        // that transport asks it, and one that does not links none of it.
+        Expect::MessagingHistory => return None,
     })
 }
 
@@ -229,6 +200,127 @@ pub mod tests {
             Some((secs * 1000 + ms) as f64)
         };
         parse().unwrap_or(0.0)
+    }
+
+    /// A JSON text as the browser's `JSON.parse` would give it, for tests that write frames down as text.
+    /// Panics on anything that is not JSON.
+    pub fn parse(text: &str) -> T {
+        let b = text.as_bytes();
+        let mut at = 0;
+        let v = value(b, &mut at);
+        skip(b, &mut at);
+        assert_eq!(at, b.len(), "trailing text in {text}");
+        v
+    }
+
+    fn skip(b: &[u8], at: &mut usize) {
+        while b.get(*at).is_some_and(|c| c.is_ascii_whitespace()) {
+            *at += 1;
+        }
+    }
+
+    fn value(b: &[u8], at: &mut usize) -> T {
+        skip(b, at);
+        let rest = &b[*at..];
+        for (word, v) in [
+            ("null", T::Null),
+            ("true", T::Bool(true)),
+            ("false", T::Bool(false)),
+        ] {
+            if rest.starts_with(word.as_bytes()) {
+                *at += word.len();
+                return v;
+            }
+        }
+        match rest.first() {
+            Some(b'"') => T::Str(string(b, at)),
+            Some(b'[') => {
+                *at += 1;
+                let mut items = Vec::new();
+                loop {
+                    skip(b, at);
+                    match b[*at] {
+                        b']' => {
+                            *at += 1;
+                            return T::Arr(items);
+                        }
+                        b',' => *at += 1,
+                        _ => items.push(value(b, at)),
+                    }
+                }
+            }
+            Some(b'{') => {
+                *at += 1;
+                let mut fields = Vec::new();
+                loop {
+                    skip(b, at);
+                    match b[*at] {
+                        b'}' => {
+                            *at += 1;
+                            return T::Obj(fields);
+                        }
+                        b',' => *at += 1,
+                        _ => {
+                            let k = string(b, at);
+                            skip(b, at);
+                            assert_eq!(b[*at], b':');
+                            *at += 1;
+                            fields.push((k, value(b, at)));
+                        }
+                    }
+                }
+            }
+            _ => {
+                let start = *at;
+                while b.get(*at).is_some_and(|c| b"+-.eE0123456789".contains(c)) {
+                    *at += 1;
+                }
+                let n = std::str::from_utf8(&b[start..*at]).unwrap_or("");
+                T::Num(n.parse().unwrap_or_else(|_| panic!("not JSON at {start}")))
+            }
+        }
+    }
+
+    fn string(b: &[u8], at: &mut usize) -> String {
+        assert_eq!(b[*at], b'"');
+        *at += 1;
+        let mut out = Vec::new();
+        loop {
+            let c = b[*at];
+            *at += 1;
+            match c {
+                b'"' => return String::from_utf8(out).unwrap_or_default(),
+                b'\\' => {
+                    let e = b[*at];
+                    *at += 1;
+                    match e {
+                        b'n' => out.push(b'\n'),
+                        b't' => out.push(b'\t'),
+                        b'u' => {
+                            let hex = std::str::from_utf8(&b[*at..*at + 4]).unwrap_or("0");
+                            *at += 4;
+                            let ch = char::from_u32(u32::from_str_radix(hex, 16).unwrap_or(0xFFFD))
+                                .unwrap_or('\u{FFFD}');
+                            out.extend_from_slice(ch.to_string().as_bytes());
+                        }
+                        other => out.push(other),
+                    }
+                }
+                c => out.push(c),
+            }
+        }
+    }
+
+    #[test]
+    fn the_test_parser_reads_json_text() {
+        assert_eq!(
+            parse(r#" {"a": [1, -2.5e1, "x\"y\u00e9"], "b": {"c": null, "d": true}, "e": false} "#),
+            o(&[
+                ("a", T::Arr(vec![T::Num(1.0), T::Num(-25.0), s("x\"yé")])),
+                ("b", o(&[("c", T::Null), ("d", T::Bool(true))])),
+                ("e", T::Bool(false)),
+            ])
+        );
     }
 
     pub fn s(v: &str) -> T {
