@@ -1,7 +1,7 @@
 //! `_genesys.widgets.webchat`: any value at any path WebChatService reads.
 
 use cxbridge::core::guestchat::MemberInfo;
-use cxbridge::core::webchat::config::{Config, Value as Cv, PATHS};
+use cxbridge::core::webchat::config::{Config, Transport, Value as Cv, PATHS};
 
 use crate::input::Src;
 use crate::json::is_json;
@@ -74,17 +74,21 @@ pub fn webchat_config(data: &[u8]) {
             .unwrap_or(Cv::Missing)
     };
     match Config::parse(&get) {
-        Ok(config) => {
-            let r = config.endpoint.create(
-                &config.routing,
-                &MemberInfo {
-                    display_name: Some("Ann \"A\" \\ \u{1}".into()),
-                    ..Default::default()
-                },
-                config.journey.as_ref(),
-            );
-            let body = r.body.unwrap_or_default();
-            assert!(is_json(&body), "create body is not JSON: {body}");
+        Ok(config) =>
+        {
+            #[allow(irrefutable_let_patterns)]
+            if let Transport::GuestChat(endpoint) = &config.transport {
+                let r = endpoint.create(
+                    &config.routing,
+                    &MemberInfo {
+                        display_name: Some("Ann \"A\" \\ \u{1}".into()),
+                        ..Default::default()
+                    },
+                    config.journey.as_ref(),
+                );
+                let body = r.body.unwrap_or_default();
+                assert!(is_json(&body), "create body is not JSON: {body}");
+            }
         }
         Err(e) => {
             let prefix = "WebChatService configuration: ";

@@ -87,10 +87,17 @@ pub const PATHS: &[&str] = &[
 
 pub const TRANSPORT_TYPE: &str = "purecloud-v2-sockets";
 
+/// The API a chat is carried over (`transport.type`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Transport {
+    /// `purecloud-v2-sockets`: the Guest Chat API v2.
+    GuestChat(Endpoint),
+}
+
 /// A validated configuration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    pub endpoint: Endpoint,
+    pub transport: Transport,
     pub routing: Routing,
     pub journey: Option<Journey>,
     /// `transport.pagination` (true): restore pages of `max_message_page_size`; false restores in one event.
@@ -115,11 +122,11 @@ pub struct Config {
 
 /// The defaults, as a constant so the session can borrow them before it is configured.
 pub static DEFAULTS: Config = Config {
-    endpoint: Endpoint {
+    transport: Transport::GuestChat(Endpoint {
         data_url: String::new(),
         organization_id: String::new(),
         deployment_id: String::new(),
-    },
+    }),
     routing: Routing {
         target_type: String::new(),
         target_address: String::new(),
@@ -142,7 +149,7 @@ pub static DEFAULTS: Config = Config {
 impl Default for Config {
     fn default() -> Self {
         Config {
-            endpoint: Endpoint::default(),
+            transport: Transport::GuestChat(Endpoint::default()),
             routing: Routing::default(),
             journey: None,
             pagination: true,
@@ -331,9 +338,12 @@ impl Config {
         if !(data_url.starts_with("https://") || data_url.starts_with("http://")) {
             r.fail(ConfigError::new("transport.dataURL", "must be an http(s) URL"));
         }
-        c.endpoint.data_url = data_url.trim_end_matches('/').to_string();
-        c.endpoint.deployment_id = r.req_str("transport.deploymentKey", None);
-        c.endpoint.organization_id = r.req_str("transport.orgGuid", Some("transport.organizationId"));
+        let deployment_id = r.req_str("transport.deploymentKey", None);
+        c.transport = Transport::GuestChat(Endpoint {
+            data_url: data_url.trim_end_matches('/').to_string(),
+            deployment_id,
+            organization_id: r.req_str("transport.orgGuid", Some("transport.organizationId")),
+        });
         if let Some(t) = r.opt_str("transport.interactionData.routing.targetType") {
             c.routing.target_type = t;
         } else {
@@ -443,6 +453,15 @@ mod tests {
         m
     }
 
+    /// The Guest Chat endpoint of a configuration of that transport.
+    #[allow(unreachable_patterns)]
+    pub fn guest_chat(c: &Config) -> &Endpoint {
+        match &c.transport {
+            Transport::GuestChat(ep) => ep,
+            other => panic!("not Guest Chat: {other:?}"),
+        }
+    }
+
     fn parse(m: &HashMap<&'static str, Value>) -> Result<Config, ConfigError> {
         Config::parse(&|p: &str| m.get(p).cloned().unwrap_or(Value::Missing))
     }
@@ -452,7 +471,7 @@ mod tests {
         let mut m = base();
         m.insert("transport.interactionData.routing.priority", Value::Number(2.0));
         let c = parse(&m).unwrap();
-        assert_eq!(c.endpoint.data_url, "http://127.0.0.1:1");
+        assert_eq!(guest_chat(&c).data_url, "http://127.0.0.1:1");
         assert_eq!(c.routing.target_type, "QUEUE");
         assert_eq!(c.routing.priority, Some(2));
         assert_eq!(c.max_message_page_size, 100);
@@ -538,7 +557,7 @@ mod tests {
         let mut m = base();
         m.insert("transport.orgGuid", Value::Missing);
         m.insert("transport.organizationId", Value::Str("O2".into()));
-        assert_eq!(parse(&m).unwrap().endpoint.organization_id, "O2");
+        assert_eq!(guest_chat(&parse(&m).unwrap()).organization_id, "O2");
         assert_eq!(
             Config::parse(&|_: &str| Value::Missing).unwrap_err().0,
             "WebChatService configuration: transport is required"

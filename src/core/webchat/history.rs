@@ -35,11 +35,7 @@ impl Session {
                     // More after this page: keep reading, from this page's end (not the newest id admitted,
                     // which a stream frame may have moved past messages not read yet, or left behind this page
                     // when all of it was seen), before releasing held frames.
-                    let req =
-                        self.cfg()
-                            .endpoint
-                            .messages(&self.conv.id, &self.conv.jwt, Some(&after), None, 100);
-                    self.request(req, Pending::Messages(fetch));
+                    self.read_messages(Some(&after), None, 100, fetch);
                     return;
                 }
                 self.deliver(false, ctx);

@@ -84,10 +84,7 @@ impl Session {
             },
             "",
         );
-        let req = config
-            .endpoint
-            .create(&config.routing, &info, config.journey.as_ref());
-        self.request(req, Pending::Create { cmd });
+        self.open_chat(cmd, &info, &config);
     }
 
     pub(super) fn reset_session(&mut self) {
@@ -128,11 +125,7 @@ impl Session {
             return;
         }
         self.phase = Phase::Ending;
-        let req = self
-            .cfg()
-            .endpoint
-            .leave(&self.conv.id, &self.conv.member_id, &self.conv.jwt);
-        self.request(req, Pending::Leave { cmd });
+        self.leave_chat(cmd);
     }
 
     pub(super) fn on_created(&mut self, cmd: u32, result: HttpResult, ctx: Ctx) {

@@ -7,11 +7,7 @@ use super::*;
 impl Session {
     pub(super) fn send_typing(&mut self, cmd: Option<u32>, ctx: Ctx) {
         self.last_typing_sent = ctx.now;
-        let req = self
-            .cfg()
-            .endpoint
-            .typing(&self.conv.id, &self.conv.member_id, &self.conv.jwt);
-        self.request(req, Pending::Typing { cmd });
+        self.send_typing_indicator(cmd);
     }
 
     /// A key in the registered typing-preview input.
@@ -219,8 +215,7 @@ impl Session {
         if !self.transcript.asked.iter().any(|a| a == id) {
             self.transcript.asked.push(id.to_string());
             self.transcript.awaiting.push(id.to_string());
-            let req = self.cfg().endpoint.member_info(&self.conv.id, id, &self.conv.jwt);
-            self.request(req, Pending::MemberInfo(id.to_string()));
+            self.read_member(id);
         }
     }
 

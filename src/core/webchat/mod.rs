@@ -56,7 +56,8 @@
 //! `lifecycle` (configuration, boot, start, end), `commands` (the vendor's commands), `send_queue` (sends
 //! and their echoes), `stream` (the socket, liveness, reconnects and catch-ups), `history` (message reads and
 //! delivery), `members` (presence and typing), `restore` (the snapshot and restoring after a reload),
-//! `polling` and `offline` (counting failures). What crosses its boundary is in `api`; the transcript
+//! `polling` and `offline` (counting failures); `transport` carries each request over the configured API. What
+//! crosses its boundary is in `api`; the transcript
 //! ([`transcript`]) stores messages in a byte log (`log`).
 
 mod api;
@@ -73,6 +74,7 @@ mod restore;
 mod send_queue;
 mod stream;
 pub mod transcript;
+mod transport;
 
 use std::collections::VecDeque;
 

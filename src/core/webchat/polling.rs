@@ -28,13 +28,8 @@ impl Session {
         }
         self.polls_in_flight = 2;
         let after = self.transcript.last_id.clone();
-        let req = self
-            .cfg()
-            .endpoint
-            .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), None, 100);
-        self.request(req, Pending::Messages(Fetch::Poll));
-        let req = self.cfg().endpoint.members(&self.conv.id, &self.conv.jwt);
-        self.request(req, Pending::Members(Fetch::Poll));
+        self.read_messages(after.as_deref(), None, 100, Fetch::Poll);
+        self.read_members(Fetch::Poll);
     }
 
     /// Counts a request toward the offline accounting; a poll (messages + members) counts once, as a whole.

@@ -33,15 +33,10 @@ impl Session {
     pub(super) fn restore_fetch(&mut self, before: Option<String>) {
         if before.is_none() {
             self.restore_messages.clear();
-            let req = self.cfg().endpoint.members(&self.conv.id, &self.conv.jwt);
-            self.request(req, Pending::Members(Fetch::Restore));
+            self.read_members(Fetch::Restore);
         }
         let page = self.cfg().max_message_page_size;
-        let req = self
-            .cfg()
-            .endpoint
-            .messages(&self.conv.id, &self.conv.jwt, None, before.as_deref(), page);
-        self.request(req, Pending::Messages(Fetch::Restore));
+        self.read_messages(None, before.as_deref(), page, Fetch::Restore);
     }
 
     pub(super) fn snapshot(&self, now: f64) -> Snapshot {

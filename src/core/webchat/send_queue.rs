@@ -81,11 +81,7 @@ impl Session {
                 }
                 head.state = SendState::InFlight;
                 let (seq, t) = (head.seq, head.text.clone());
-                let req =
-                    self.cfg()
-                        .endpoint
-                        .send_message(&self.conv.id, &self.conv.member_id, &self.conv.jwt, &t);
-                self.request(req, Pending::Send(seq));
+                self.send_text(seq, &t);
             }
             SendState::Verify => {
                 // Already echoed (stream or catch-up)? Then it is done, and the next one may go.
@@ -98,11 +94,7 @@ impl Session {
                     Some(h) => (h.seq, h.after.clone()),
                     None => return,
                 };
-                let req =
-                    self.cfg()
-                        .endpoint
-                        .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), None, 100);
-                self.request(req, Pending::Messages(Fetch::Verify(seq)));
+                self.read_messages(after.as_deref(), None, 100, Fetch::Verify(seq));
             }
             SendState::InFlight | SendState::Verifying => {}
         }

@@ -49,13 +49,8 @@ impl Session {
         self.catching_up = 2;
         self.catch_up_failed = false;
         let after = self.transcript.last_id.clone();
-        let req = self
-            .cfg()
-            .endpoint
-            .messages(&self.conv.id, &self.conv.jwt, after.as_deref(), None, 100);
-        self.request(req, Pending::Messages(Fetch::CatchUp));
-        let req = self.cfg().endpoint.members(&self.conv.id, &self.conv.jwt);
-        self.request(req, Pending::Members(Fetch::CatchUp));
+        self.read_messages(after.as_deref(), None, 100, Fetch::CatchUp);
+        self.read_members(Fetch::CatchUp);
     }
 
     pub(super) fn catch_up_step(&mut self, ctx: Ctx) {
