@@ -74,9 +74,7 @@ pub fn webchat_config(data: &[u8]) {
             .unwrap_or(Cv::Missing)
     };
     match Config::parse(&get) {
-        Ok(config) =>
-        {
-            #[allow(irrefutable_let_patterns)]
+        Ok(config) => {
             if let Transport::GuestChat(endpoint) = &config.transport {
                 let r = endpoint.create(
                     &config.routing,

@@ -59,6 +59,7 @@ pub const PATHS: &[&str] = &[
     "transport.type",
     "transport.dataURL",
     "transport.deploymentKey",
+    "transport.deploymentId",
     "transport.orgGuid",
     "transport.organizationId",
     "transport.pagination",
@@ -86,12 +87,42 @@ pub const PATHS: &[&str] = &[
 ];
 
 pub const TRANSPORT_TYPE: &str = "purecloud-v2-sockets";
+/// The Web Messaging guest API (docs/webmessaging.md).
+pub const MESSAGING_TYPE: &str = "genesys-web-messaging";
 
 /// The API a chat is carried over (`transport.type`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Transport {
     /// `purecloud-v2-sockets`: the Guest Chat API v2.
     GuestChat(Endpoint),
+    /// `genesys-web-messaging`: the Web Messaging guest API ([`Config::parse_with_messaging`]).
+    WebMessaging(Messaging),
+}
+
+/// A Web Messaging configuration, and the transport that carries it: a configuration of this kind is made
+/// only by [`Config::parse_with_messaging`], so a shell that never calls it links none of the transport.
+#[derive(Clone)]
+pub struct Messaging {
+    /// The region's API, `https://api.<region>` (the socket's host is derived from it, see
+    /// [`crate::core::webmessaging::Endpoint::new`]).
+    pub data_url: String,
+    pub deployment_id: String,
+    pub(super) carrier: &'static dyn super::transport::Carrier,
+}
+
+impl PartialEq for Messaging {
+    fn eq(&self, other: &Self) -> bool {
+        self.data_url == other.data_url && self.deployment_id == other.deployment_id
+    }
+}
+
+impl core::fmt::Debug for Messaging {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Messaging")
+            .field("data_url", &self.data_url)
+            .field("deployment_id", &self.deployment_id)
+            .finish()
+    }
 }
 
 /// A validated configuration.
@@ -319,37 +350,72 @@ const JOURNEY_STRINGS: [&str; 5] = [
 ];
 
 impl Config {
-    /// Validates the configuration that `get` reads (one [`PATHS`] entry at a time); the error is the first
-    /// problem in the order the fields are read here.
+    /// Validates a Guest Chat configuration (`purecloud-v2-sockets`) that `get` reads (one [`PATHS`] entry at a
+    /// time); the error is the first problem in the order the fields are read here.
     pub fn parse<F: Fn(&str) -> Value>(get: &F) -> Result<Config, ConfigError> {
+        Config::parse_as::<F, false>(get)
+    }
+
+    /// Validates a configuration of either transport, as its `transport.type` says: what a shell that carries
+    /// Web Messaging reads (calling it links that transport).
+    pub fn parse_with_messaging<F: Fn(&str) -> Value>(get: &F) -> Result<Config, ConfigError> {
+        Config::parse_as::<F, true>(get)
+    }
+
+    fn parse_as<F: Fn(&str) -> Value, const MESSAGING: bool>(get: &F) -> Result<Config, ConfigError> {
         let mut r = Reader { get, err: None };
         let mut c = Config::default();
         r.object("transport", false);
         let ty = r.req_str("transport.type", None);
-        if ty != TRANSPORT_TYPE {
-            let mut p = String::from("must be '");
-            p.push_str(TRANSPORT_TYPE);
-            p.push_str("', not '");
-            p.push_str(&ty);
-            p.push('\'');
+        let messaging = MESSAGING && ty == MESSAGING_TYPE;
+        if ty != TRANSPORT_TYPE && !messaging {
+            let p = if MESSAGING {
+                crate::core::text::concat(&[
+                    "must be '",
+                    TRANSPORT_TYPE,
+                    "' or '",
+                    MESSAGING_TYPE,
+                    "', not '",
+                    &ty,
+                    "'",
+                ])
+            } else {
+                crate::core::text::concat(&["must be '", TRANSPORT_TYPE, "', not '", &ty, "'"])
+            };
             r.fail(ConfigError::new("transport.type", &p));
         }
         let data_url = r.req_str("transport.dataURL", None);
         if !(data_url.starts_with("https://") || data_url.starts_with("http://")) {
             r.fail(ConfigError::new("transport.dataURL", "must be an http(s) URL"));
         }
-        let deployment_id = r.req_str("transport.deploymentKey", None);
-        c.transport = Transport::GuestChat(Endpoint {
-            data_url: data_url.trim_end_matches('/').to_string(),
-            deployment_id,
-            organization_id: r.req_str("transport.orgGuid", Some("transport.organizationId")),
-        });
+        let data_url = data_url.trim_end_matches('/').to_string();
+        if messaging {
+            // The deployment routes the conversation (its Architect flow): no organization, no routing target.
+            c.transport = Transport::WebMessaging(Messaging {
+                data_url,
+                deployment_id: r.req_str("transport.deploymentId", Some("transport.deploymentKey")),
+                carrier: &super::messaging::WEB_MESSAGING,
+            });
+        } else {
+            let deployment_id = r.req_str("transport.deploymentKey", None);
+            c.transport = Transport::GuestChat(Endpoint {
+                data_url,
+                deployment_id,
+                organization_id: r.req_str("transport.orgGuid", Some("transport.organizationId")),
+            });
+        }
         if let Some(t) = r.opt_str("transport.interactionData.routing.targetType") {
             c.routing.target_type = t;
         } else {
             c.routing.target_type.push_str("QUEUE");
         }
-        c.routing.target_address = r.req_str("transport.interactionData.routing.targetAddress", None);
+        if messaging {
+            c.routing.target_address = r
+                .opt_str("transport.interactionData.routing.targetAddress")
+                .unwrap_or_default();
+        } else {
+            c.routing.target_address = r.req_str("transport.interactionData.routing.targetAddress", None);
+        }
         if get("transport.interactionData.routing.priority") != Value::Missing {
             c.routing.priority =
                 Some(r.opt_int("transport.interactionData.routing.priority", 0, 0, 10) as u8);
@@ -427,6 +493,13 @@ impl Config {
         c.heartbeat_timeout_ms = heartbeat;
         c.reconnect_interval_ms = reconnect;
         c.request_timeout_ms = request;
+        if messaging && c.polling {
+            // Everything of a messaging session comes over its socket: there is nothing to poll.
+            r.fail(ConfigError::new(
+                "transport.polling",
+                "must be false with 'genesys-web-messaging' (it has no polling)",
+            ));
+        }
         match r.err {
             Some(e) => Err(e),
             None => Ok(c),
@@ -454,7 +527,6 @@ mod tests {
     }
 
     /// The Guest Chat endpoint of a configuration of that transport.
-    #[allow(unreachable_patterns)]
     pub fn guest_chat(c: &Config) -> &Endpoint {
         match &c.transport {
             Transport::GuestChat(ep) => ep,
@@ -561,6 +633,60 @@ mod tests {
         assert_eq!(
             Config::parse(&|_: &str| Value::Missing).unwrap_err().0,
             "WebChatService configuration: transport is required"
+        );
+    }
+
+    #[test]
+    fn web_messaging_needs_a_deployment_id_and_the_regions_api() {
+        let mut m = HashMap::new();
+        m.insert("transport", Value::Object);
+        m.insert("transport.type", Value::Str(MESSAGING_TYPE.into()));
+        m.insert(
+            "transport.dataURL",
+            Value::Str("https://api.mypurecloud.ie/".into()),
+        );
+        m.insert("transport.deploymentId", Value::Str("DEP".into()));
+        // A shell without the transport reads Guest Chat only.
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets', not 'genesys-web-messaging'"
+        );
+        let parse = |m: &HashMap<&'static str, Value>| {
+            Config::parse_with_messaging(&|p: &str| m.get(p).cloned().unwrap_or(Value::Missing))
+        };
+        assert!(matches!(
+            parse(&m).unwrap().transport,
+            Transport::WebMessaging(w) if w.data_url == "https://api.mypurecloud.ie" && w.deployment_id == "DEP"
+        ));
+        m.insert("transport.type", Value::Str("x".into()));
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets' or 'genesys-web-messaging', not 'x'"
+        );
+        m.insert("transport.type", Value::Str(MESSAGING_TYPE.into()));
+        // `deploymentKey` (the Guest Chat name) is read when `deploymentId` is not given.
+        m.remove("transport.deploymentId");
+        m.insert("transport.deploymentKey", Value::Str("KEY".into()));
+        assert!(matches!(
+            parse(&m).unwrap().transport,
+            Transport::WebMessaging(w) if w.deployment_id == "KEY"
+        ));
+        m.remove("transport.deploymentKey");
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.deploymentId is required"
+        );
+        m.insert("transport.deploymentId", Value::Str("DEP".into()));
+        m.insert("transport.polling", Value::Bool(true));
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.polling must be false with 'genesys-web-messaging' (it has no polling)"
+        );
+        m.remove("transport.polling");
+        m.remove("transport.dataURL");
+        assert_eq!(
+            parse(&m).unwrap_err().0,
+            "WebChatService configuration: transport.dataURL is required"
         );
     }
 }

@@ -41,6 +41,12 @@ impl Session {
                 self.deliver(false, ctx);
                 self.fetch_done(fetch, ctx);
             }
+            HttpResult::Ok {
+                reply: Reply::MessagingHistory(page),
+                ..
+            } => {
+                self.carry(super::transport::Op::History(fetch, page, ctx));
+            }
             other => {
                 if self.read_failed(&fetch, &other, ctx) {
                     return;

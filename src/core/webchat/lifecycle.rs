@@ -164,12 +164,22 @@ impl Session {
                 self.emit(Event::AjaxResponse);
                 self.journey_progress("started", None);
                 self.save(ctx.now);
-                self.connect();
+                if self.sock == Sock::Open {
+                    // The transport's socket carried the creation (Web Messaging): the stream is open.
+                    self.attached(ctx);
+                } else {
+                    self.connect();
+                }
                 self.pump(ctx);
             }
             other => {
                 let ajax = self.fail(&other);
                 self.phase = Phase::Idle;
+                if self.sock != Sock::Closed {
+                    // The socket that carried the creation (Web Messaging).
+                    self.sock = Sock::Closed;
+                    self.out.push(Output::SocketClose);
+                }
                 self.reject(cmd, Value::Ajax(ajax.clone()));
                 let msg = match &ajax.body {
                     AjaxBody::Text(t) if !t.is_empty() => t.clone(),

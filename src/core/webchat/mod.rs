@@ -67,6 +67,7 @@ mod history;
 mod lifecycle;
 mod log;
 mod members;
+mod messaging;
 mod offline;
 pub mod payload;
 mod polling;
@@ -81,6 +82,7 @@ use std::collections::VecDeque;
 use crate::core::guestchat::{Frame, Reply, Request, WireMember, WireMessage};
 pub use api::*;
 use config::Config;
+pub use messaging::{GUEST, NO_TOKEN};
 use send_queue::{head_state, Outgoing, SendState};
 use transcript::Transcript;
 
@@ -277,6 +279,8 @@ pub struct Session {
     timers: Vec<(Timer, f64)>,
     /// The time of the input being handled: timers are armed from it.
     now: f64,
+    /// What the Web Messaging transport keeps (nothing with Guest Chat).
+    wm: messaging::State,
 }
 
 impl Default for Session {
@@ -373,6 +377,7 @@ impl Session {
             announced: false,
             timers: Vec::new(),
             now: 0.0,
+            wm: messaging::State::default(),
         }
     }
 
@@ -571,9 +576,15 @@ impl Session {
             }
             Timer::Heartbeat => {
                 if self.sock == Sock::Open && self.is_active() {
+                    if self.carry(transport::Op::Probe) {
+                        return;
+                    }
                     self.sock = Sock::Closed;
                     self.out.push(Output::SocketClose);
-                    self.lost(ctx);
+                    self.socket_lost(ctx);
+                    if self.is_active() {
+                        self.lost(ctx);
+                    }
                 }
             }
             Timer::Reconnect => {

@@ -29,7 +29,7 @@ impl Session {
         self.polls_in_flight = 2;
         let after = self.transcript.last_id.clone();
         self.read_messages(after.as_deref(), None, 100, Fetch::Poll);
-        self.read_members(Fetch::Poll);
+        let _ = self.read_members(Fetch::Poll);
     }
 
     /// Counts a request toward the offline accounting; a poll (messages + members) counts once, as a whole.

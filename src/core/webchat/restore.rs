@@ -33,7 +33,7 @@ impl Session {
     pub(super) fn restore_fetch(&mut self, before: Option<String>) {
         if before.is_none() {
             self.restore_messages.clear();
-            self.read_members(Fetch::Restore);
+            let _ = self.read_members(Fetch::Restore);
         }
         let page = self.cfg().max_message_page_size;
         self.read_messages(None, before.as_deref(), page, Fetch::Restore);

@@ -2,6 +2,7 @@
 //! reconnect (frames held meanwhile), and applying frames.
 
 use super::transcript::Role;
+use super::transport::Op;
 use super::*;
 
 impl Session {
@@ -22,7 +23,16 @@ impl Session {
         if self.sock != Sock::Opening || !self.is_active() {
             return;
         }
+        if self.carry(Op::Configure) {
+            // Open once the session answers (`messaging`).
+            return;
+        }
         self.sock = Sock::Open;
+        self.attached(ctx);
+    }
+
+    /// The stream is open: reconnected (and catching up) if it had been lost, and sends may go.
+    pub(super) fn attached(&mut self, ctx: Ctx) {
         self.reconnect_attempt = 0;
         self.succeeded();
         let hb = self.cfg().heartbeat_timeout_ms.min(u64::from(u32::MAX)) as u32;
@@ -50,7 +60,9 @@ impl Session {
         self.catch_up_failed = false;
         let after = self.transcript.last_id.clone();
         self.read_messages(after.as_deref(), None, 100, Fetch::CatchUp);
-        self.read_members(Fetch::CatchUp);
+        if !self.read_members(Fetch::CatchUp) {
+            self.catching_up = 1;
+        }
     }
 
     pub(super) fn catch_up_step(&mut self, ctx: Ctx) {
@@ -84,10 +96,19 @@ impl Session {
         }
         let was_open = self.sock == Sock::Open;
         self.sock = Sock::Closed;
+        self.socket_lost(ctx);
+        if !self.is_active() {
+            return;
+        }
         if !was_open {
             self.failed();
         }
         self.lost(ctx);
+    }
+
+    /// The socket closed: requests it carried (Web Messaging's) have failed.
+    pub(super) fn socket_lost(&mut self, ctx: Ctx) {
+        self.carry(Op::SocketLost(ctx));
     }
 
     pub(super) fn lost(&mut self, ctx: Ctx) {

@@ -2,16 +2,70 @@
 //! transport ([`Transport`], chosen by `transport.type`) says how it is carried. The session's concerns decide
 //! *what* to ask (create, send, read what came after a message, …) and read the answers in one shape; each
 //! transport turns the question into its API's request.
+//!
+//! Guest Chat is the session's own (its requests are written here). Web Messaging is reached through
+//! [`Carrier`], which its configuration holds ([`config::Messaging`]): a build whose shell never reads such a
+//! configuration ([`Config::parse_with_messaging`]) links none of that transport.
 
 use super::*;
 use crate::core::guestchat::MemberInfo;
+use crate::core::webmessaging::read::HistoryPage;
 use config::Transport;
 
+/// What the session asks of the Web Messaging transport (`super::messaging`).
+pub(super) enum Op<'a> {
+    /// Open the socket of a new session for `startChat` `cmd`.
+    OpenChat(u32),
+    /// The socket opened: attach it to the session.
+    Configure,
+    Leave(u32),
+    SendText(u32, &'a str),
+    Typing(Option<u32>),
+    /// Read the history for a fetch, newest page first.
+    ReadHistory(Fetch),
+    /// Nobody to ask who a member is: it is shown as what its messages say.
+    ReadMember(&'a str),
+    /// A history page answered for a fetch.
+    History(Fetch, HistoryPage, Ctx),
+    /// The stream was silent for `heartbeatTimeout`: answers `true` when a probe went out (wait once more),
+    /// `false` when one already had.
+    Probe,
+    /// The socket closed: the requests it carried have failed.
+    SocketLost(Ctx),
+}
+
+/// The Web Messaging transport's half of the seam. One entry (one indirect call in the session's code) rather
+/// than one method per question: each indirect call site cost the Guest-Chat-only wasm ~0.1 KB gzip.
+pub(super) trait Carrier: Sync {
+    fn run(&self, s: &mut Session, op: Op) -> bool;
+}
+
 impl Session {
+    /// The Web Messaging transport, when it is the configured one.
+    pub(super) fn messaging(&self) -> Option<&'static dyn Carrier> {
+        match &self.cfg().transport {
+            Transport::WebMessaging(m) => Some(m.carrier),
+            Transport::GuestChat(_) => None,
+        }
+    }
+
+    /// Asks the Web Messaging transport, when it is the configured one; `false` when it is not (or it says no).
+    #[inline(never)]
+    pub(super) fn carry(&mut self, op: Op) -> bool {
+        match self.messaging() {
+            Some(c) => c.run(self, op),
+            None => false,
+        }
+    }
+
     /// Creates the conversation for `startChat` (`config`: the configuration with its overrides).
     pub(super) fn open_chat(&mut self, cmd: u32, info: &MemberInfo, config: &Config) {
         let req = match &config.transport {
             Transport::GuestChat(ep) => ep.create(&config.routing, info, config.journey.as_ref()),
+            Transport::WebMessaging(_) => {
+                self.carry(Op::OpenChat(cmd));
+                return;
+            }
         };
         self.request(req, Pending::Create { cmd });
     }
@@ -20,6 +74,10 @@ impl Session {
     pub(super) fn leave_chat(&mut self, cmd: u32) {
         let req = match &self.cfg().transport {
             Transport::GuestChat(ep) => ep.leave(&self.conv.id, &self.conv.member_id, &self.conv.jwt),
+            Transport::WebMessaging(_) => {
+                self.carry(Op::Leave(cmd));
+                return;
+            }
         };
         self.request(req, Pending::Leave { cmd });
     }
@@ -30,6 +88,10 @@ impl Session {
             Transport::GuestChat(ep) => {
                 ep.send_message(&self.conv.id, &self.conv.member_id, &self.conv.jwt, text)
             }
+            Transport::WebMessaging(_) => {
+                self.carry(Op::SendText(seq, text));
+                return;
+            }
         };
         self.request(req, Pending::Send(seq));
     }
@@ -38,12 +100,17 @@ impl Session {
     pub(super) fn send_typing_indicator(&mut self, cmd: Option<u32>) {
         let req = match &self.cfg().transport {
             Transport::GuestChat(ep) => ep.typing(&self.conv.id, &self.conv.member_id, &self.conv.jwt),
+            Transport::WebMessaging(_) => {
+                self.carry(Op::Typing(cmd));
+                return;
+            }
         };
         self.request(req, Pending::Typing { cmd });
     }
 
     /// Reads messages for `fetch`: those after message `after`, or (without it) the newest page of `max`,
-    /// before message `before` if given.
+    /// before message `before` if given. (Web Messaging reads its history from the newest page until it meets
+    /// what it has seen.)
     pub(super) fn read_messages(
         &mut self,
         after: Option<&str>,
@@ -53,22 +120,33 @@ impl Session {
     ) {
         let req = match &self.cfg().transport {
             Transport::GuestChat(ep) => ep.messages(&self.conv.id, &self.conv.jwt, after, before, max),
+            Transport::WebMessaging(_) => {
+                self.carry(Op::ReadHistory(fetch));
+                return;
+            }
         };
         self.request(req, Pending::Messages(fetch));
     }
 
-    /// Reads who is in the chat for `fetch`.
-    pub(super) fn read_members(&mut self, fetch: Fetch) {
+    /// Reads who is in the chat for `fetch`; `false` when the transport has no such read (Web Messaging names
+    /// the members in their messages).
+    pub(super) fn read_members(&mut self, fetch: Fetch) -> bool {
         let req = match &self.cfg().transport {
             Transport::GuestChat(ep) => ep.members(&self.conv.id, &self.conv.jwt),
+            Transport::WebMessaging(_) => return false,
         };
         self.request(req, Pending::Members(fetch));
+        true
     }
 
     /// Asks who member `id` is (seen by id only).
     pub(super) fn read_member(&mut self, id: &str) {
         let req = match &self.cfg().transport {
             Transport::GuestChat(ep) => ep.member_info(&self.conv.id, id, &self.conv.jwt),
+            Transport::WebMessaging(_) => {
+                self.carry(Op::ReadMember(id));
+                return;
+            }
         };
         self.request(req, Pending::MemberInfo(id.to_string()));
     }

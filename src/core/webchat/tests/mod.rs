@@ -4,6 +4,7 @@
 mod ambiguous;
 mod lifecycle;
 mod members;
+mod messaging;
 mod polling;
 mod restore;
 mod sends;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use crate::core::guestchat::{
     Created, MemberInfo, MessagePage, Method, RawFrame, Reply, Request, WireMember, WireMessage,
 };
-use crate::core::webchat::config::{Config, Value as Cv, TRANSPORT_TYPE};
+use crate::core::webchat::config::{Config, Value as Cv, MESSAGING_TYPE, TRANSPORT_TYPE};
 use crate::core::webchat::*;
 
 pub(super) const JWT: &str = "eyJ.SECRET.jwt";
@@ -26,6 +26,8 @@ pub(super) struct Sim {
     pub(super) journey: Vec<&'static str>,
     pub(super) all: Vec<Output>,
     pub(super) next_cmd: u32,
+    /// Texts sent on the socket (Web Messaging's requests), in order.
+    pub(super) sent: Vec<String>,
 }
 
 pub(crate) fn config(f: impl Fn(&mut HashMap<&'static str, Cv>)) -> Config {
@@ -147,6 +149,7 @@ impl Sim {
             journey: Vec::new(),
             all: Vec::new(),
             next_cmd: 1,
+            sent: Vec::new(),
         };
         let ctx = sim.ctx();
         sim.s.configure(cfg, ctx);
@@ -167,7 +170,7 @@ impl Sim {
             match o {
                 Output::Http { id, request } => self.http.push((id, request)),
                 Output::SocketOpen { url } => self.socket_open_urls.push(url),
-                Output::SocketSend(_) => {}
+                Output::SocketSend(t) => self.sent.push(t),
                 Output::SocketClose => self.socket_closes += 1,
                 Output::Publish(e) => self.events.push(e),
                 Output::Resolve { cmd, value } => self.resolved.push((cmd, value)),
@@ -319,4 +322,228 @@ pub(super) fn sends(sim: &Sim) -> usize {
         .iter()
         .filter(|o| matches!(o, Output::Http { request, .. } if request.method == Method::Post && request.url.ends_with("/members/M/messages")))
         .count()
+}
+
+/// Which API the simulated server speaks: the tests that mean the same on both run on each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Tr {
+    GuestChat,
+    Messaging,
+}
+
+pub(super) const TRANSPORTS: [Tr; 2] = [Tr::GuestChat, Tr::Messaging];
+
+/// The guest's token in the messaging tests.
+pub(super) const TOKEN: &str = "tok-1";
+
+/// A Web Messaging configuration (the emulator's shape: one local origin).
+pub(super) fn messaging_cfg() -> Config {
+    let mut m: HashMap<&'static str, Cv> = HashMap::new();
+    m.insert("transport", Cv::Object);
+    m.insert("transport.type", Cv::Str(MESSAGING_TYPE.into()));
+    m.insert("transport.dataURL", Cv::Str("http://emu".into()));
+    m.insert("transport.deploymentId", Cv::Str("DEP".into()));
+    Config::parse_with_messaging(&|p: &str| m.get(p).cloned().unwrap_or(Cv::Missing)).unwrap()
+}
+
+/// An outbound text from agent `name`, at second `at` of the chat.
+pub(super) fn wm_agent_text(id: &str, name: &str, text: &str, at: u32) -> String {
+    [
+        r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":""#,
+        id,
+        r#"","type":"Text","text":""#,
+        text,
+        r#"","direction":"Outbound","originatingEntity":"Human","channel":{"time":"2026-01-01T00:00:"#,
+        &format!("{at:02}"),
+        r#".000Z","from":{"nickname":""#,
+        name,
+        r#""}}}}"#,
+    ]
+    .concat()
+}
+
+/// An outbound event message from agent `name` (`events` as JSON), maybe read-only.
+pub(super) fn wm_agent_event(id: &str, name: &str, events: &str, read_only: bool, at: u32) -> String {
+    [
+        r#"{"type":"message","class":"StructuredMessage","code":200,"body":{"id":""#,
+        id,
+        r#"","type":"Event","direction":"Outbound","events":"#,
+        events,
+        if read_only {
+            r#","metadata":{"readOnly":"true"}"#
+        } else {
+            ""
+        },
+        r#","channel":{"time":"2026-01-01T00:00:"#,
+        &format!("{at:02}"),
+        r#".000Z","from":{"nickname":""#,
+        name,
+        r#""}}}}"#,
+    ]
+    .concat()
+}
+
+/// The echo of the guest's own text, answering the request traced `tracing`.
+pub(super) fn wm_own_text(id: &str, text: &str, tracing: &str, at: u32) -> String {
+    [
+        r#"{"type":"response","class":"StructuredMessage","code":200,"body":{"id":""#,
+        id,
+        r#"","type":"Text","text":""#,
+        text,
+        r#"","direction":"Inbound","originatingEntity":"Human","channel":{"time":"2026-01-01T00:00:"#,
+        &format!("{at:02}"),
+        r#".000Z"}},"tracingId":""#,
+        tracing,
+        r#""}"#,
+    ]
+    .concat()
+}
+
+pub(super) fn wm_session(new_session: bool, read_only: bool) -> String {
+    [
+        r#"{"type":"response","class":"SessionResponse","code":200,"body":{"connected":true,"newSession":"#,
+        if new_session { "true" } else { "false" },
+        r#","readOnly":"#,
+        if read_only { "true" } else { "false" },
+        "}}",
+    ]
+    .concat()
+}
+
+impl Sim {
+    /// A session of `tr` with the chat started and its stream open.
+    pub(super) fn started_on(tr: Tr) -> Sim {
+        match tr {
+            Tr::GuestChat => {
+                let mut sim = Sim::started(default_cfg());
+                // The service reports the guest's member connected once the stream attaches.
+                sim.frame(RawFrame {
+                    topic: "v2.conversations.chats.C.members".into(),
+                    kind: Some("member-change".into()),
+                    member: Some(me("CONNECTED")),
+                    ..Default::default()
+                });
+                sim
+            }
+            Tr::Messaging => {
+                let mut sim = Sim::messaging();
+                sim.cmd(Command::StartChat(MemberInfo {
+                    display_name: Some("Jonny".into()),
+                    ..Default::default()
+                }));
+                sim.open();
+                sim.wm(&wm_session(true, false));
+                sim.wm(r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.SECRET.jwt","exp":1}}"#);
+                sim
+            }
+        }
+    }
+
+    /// A session configured for Web Messaging, a token given, not started.
+    pub(super) fn messaging() -> Sim {
+        let mut sim = Sim::new(messaging_cfg());
+        sim.s.guest_token(TOKEN.into());
+        sim
+    }
+
+    /// A frame from the messaging socket, as JSON text.
+    pub(super) fn wm(&mut self, text: &str) {
+        let f = crate::core::webmessaging::read::frame(&crate::core::guestchat::read::tests::parse(text));
+        let ctx = self.ctx();
+        self.s.messaging_frame(f, ctx);
+        self.drain();
+    }
+
+    /// The `tracingId` of the last request sent on the socket.
+    pub(super) fn last_tracing(&self) -> String {
+        let last = self.sent.last().cloned().unwrap_or_default();
+        let at = last.find(r#""tracingId":""#).map(|i| i + 13).unwrap_or(0);
+        last[at..].split('"').next().unwrap_or("").to_string()
+    }
+
+    /// The agent Alice joins.
+    pub(super) fn agent_joins(&mut self, tr: Tr) {
+        match tr {
+            Tr::GuestChat => self.frame(RawFrame {
+                topic: "v2.conversations.chats.C.members".into(),
+                kind: Some("member-change".into()),
+                member: Some(agent("A", "Alice", "CONNECTED")),
+                ..Default::default()
+            }),
+            Tr::Messaging => self.wm(&wm_agent_event(
+                "j1",
+                "Alice",
+                r#"[{"eventType":"Presence","presence":{"type":"Join"}}]"#,
+                false,
+                1,
+            )),
+        }
+    }
+
+    /// Alice says `text` (message `id`, at second `at`).
+    pub(super) fn agent_says(&mut self, tr: Tr, id: &str, text: &str, at: u32) {
+        match tr {
+            Tr::GuestChat => self.frame(msg_frame(msg(id, "A", text))),
+            Tr::Messaging => self.wm(&wm_agent_text(id, "Alice", text, at)),
+        }
+    }
+
+    pub(super) fn agent_types(&mut self, tr: Tr) {
+        match tr {
+            Tr::GuestChat => self.frame(RawFrame {
+                topic: "v2.conversations.chats.C.messages".into(),
+                kind: Some("typing-indicator".into()),
+                message: Some(msg("", "A", "")),
+                ..Default::default()
+            }),
+            Tr::Messaging => self.wm(&wm_agent_event(
+                "t1",
+                "Alice",
+                r#"[{"eventType":"Typing","typing":{"type":"On","duration":5000}}]"#,
+                false,
+                2,
+            )),
+        }
+    }
+
+    /// The server stores the guest's send in flight as message `id` and says so.
+    pub(super) fn server_stores_send(&mut self, tr: Tr, id: &str, text: &str, at: u32) {
+        match tr {
+            Tr::GuestChat => {
+                self.answer(
+                    Method::Post,
+                    "/members/M/messages",
+                    ok(Reply::Message(msg(id, "M", text))),
+                );
+                self.frame(msg_frame(msg(id, "M", text)));
+            }
+            Tr::Messaging => {
+                let t = self.last_tracing();
+                self.wm(&wm_own_text(id, text, &t, at));
+            }
+        }
+    }
+
+    /// The agent leaves and the conversation is over.
+    pub(super) fn agent_ends_chat(&mut self, tr: Tr) {
+        match tr {
+            Tr::GuestChat => {
+                for m in [agent("A", "Alice", "DISCONNECTED"), me("DISCONNECTED")] {
+                    self.frame(RawFrame {
+                        topic: "v2.conversations.chats.C.members".into(),
+                        kind: Some("member-change".into()),
+                        member: Some(m),
+                        ..Default::default()
+                    });
+                }
+            }
+            Tr::Messaging => self.wm(&wm_agent_event(
+                "d1",
+                "Alice",
+                r#"[{"eventType":"Presence","presence":{"type":"Disconnect"}}]"#,
+                true,
+                9,
+            )),
+        }
+    }
 }

@@ -1,0 +1,528 @@
+//! The Web Messaging transport (`genesys-web-messaging`, docs/webmessaging.md): the same session, commands and
+//! events as over Guest Chat, carried by one socket and the history call.
+//!
+//! - **The socket is the stream and the request channel.** It opens first; `configureSession` with the guest's
+//!   token attaches it to the session, and the stream counts as open (sends go, a reconnect catches up) only
+//!   once the `SessionResponse` came. Requests that expect an answer (create, send, leave) are pending
+//!   requests like HTTP ones, with the same deadline; their `tracingId` (`cx-<request id>`) matches the answer,
+//!   which is handed to the session as an HTTP result (a refusal's code as its status), so sends keep their
+//!   order, retries and echo checks unchanged. When the socket closes, the requests on it have failed.
+//! - **Messages become the frames the session already applies**: the guest's own text (`Inbound`) is a message
+//!   of the guest's member; an `Outbound` text is a message of an agent (or bot) member named by its sender, who
+//!   is connected by saying something; `Typing` is the agent typing; `Presence Join`/`Disconnect` connect and
+//!   disconnect the agent, and a read-only `Disconnect` ends the chat.
+//! - **Liveness**: the service sends nothing while nobody speaks, so after `heartbeatTimeout` of silence one
+//!   `echo` is sent; silence for as long again means the connection is lost.
+//! - **Reading what was missed**: history pages (newest first) are read until one reaches messages already
+//!   seen, then applied oldest first.
+//!
+//! The session reaches this module only through [`Carrier`], which a Web Messaging configuration holds
+//! ([`Config::parse_with_messaging`]): a shell that never reads one links none of it.
+
+use super::transport::{Carrier, Op};
+use super::*;
+use crate::core::guestchat::Created;
+use crate::core::text::push_uint;
+use crate::core::webmessaging::read::{
+    Direction, Frame as WmFrame, HistoryPage, MessageEvent, Presence, StructuredMessage,
+};
+use crate::core::webmessaging::{self as wm, GuestEvent};
+
+/// The guest's own member id: a messaging session has no member ids, so the session names the guest this.
+pub const GUEST: &str = "guest";
+/// `startChat` on a messaging configuration before the shell gave a token ([`Session::guest_token`]).
+pub const NO_TOKEN: &str = "WebChatService: no Web Messaging session token was given";
+
+/// The `tracingId` of the liveness echo: its answer is liveness only.
+const ECHO: &str = "cx-echo";
+/// History pages are read this large (the service's maximum).
+const HISTORY_PAGE: u32 = 100;
+
+/// What the messaging transport keeps beside the session.
+#[derive(Debug, Default)]
+pub(super) struct State {
+    /// The token for the next new session, from the shell ([`Session::guest_token`]).
+    pub(super) next_token: Option<String>,
+    /// An echo was sent after a silence: the next silence means the connection is lost.
+    pub(super) probing: bool,
+    /// The history pages read so far for the read in progress, newest first.
+    pub(super) pages: Vec<StructuredMessage>,
+    /// The agent who spoke or joined last: whom a typing event without a sender is from.
+    pub(super) last_agent: Option<String>,
+}
+
+/// The transport, as the seam reaches it.
+pub(super) struct WebMessaging;
+
+pub(super) static WEB_MESSAGING: WebMessaging = WebMessaging;
+
+fn tracing(id: u32) -> String {
+    let mut t = String::from("cx-");
+    push_uint(&mut t, u64::from(id));
+    t
+}
+
+/// The request id a `tracingId` names, if it is one of ours.
+fn traced(t: Option<&str>) -> Option<u32> {
+    t?.strip_prefix("cx-")?.parse().ok()
+}
+
+/// A refusal as the HTTP result the session reads: 429 and 5xx are transient (the request may be retried),
+/// the service's own codes (4000–4999, 5000) fold into 400 and 500.
+fn refusal(code: u32, text: String) -> HttpResult {
+    let status = match code {
+        100..=599 => code as u16,
+        5000..=5999 => 500,
+        4029 => 429,
+        _ => 400,
+    };
+    HttpResult::Status {
+        status,
+        status_text: text.clone(),
+        text,
+    }
+}
+
+impl Session {
+    /// A fresh session token for the next messaging chat. The token is the guest's credential (whoever has it
+    /// reads the conversation), so the shell makes it from the browser's cryptographic random
+    /// (`crypto.randomUUID()`), not from [`Ctx::random`].
+    pub fn guest_token(&mut self, token: String) {
+        self.wm.next_token = Some(token);
+    }
+
+    fn wm_endpoint(&self) -> wm::Endpoint {
+        match &self.cfg().transport {
+            config::Transport::WebMessaging(m) => wm::Endpoint::new(&m.data_url, &m.deployment_id),
+            config::Transport::GuestChat(_) => wm::Endpoint::default(),
+        }
+    }
+
+    /// Registers a request carried by the socket: pending, with the deadline of any request; `None` when the
+    /// socket is not attached (then it fails at once, by its deadline of 0).
+    fn socket_request(&mut self, kind: Pending) -> Option<String> {
+        let id = self.next_req;
+        self.next_req = self.next_req.wrapping_add(1).max(1);
+        self.pending.push((id, kind));
+        if self.sock != Sock::Open {
+            self.arm(Timer::Request(id), 0);
+            return None;
+        }
+        let ms = self.cfg().request_timeout_ms.min(u64::from(u32::MAX)) as u32;
+        self.arm(Timer::Request(id), ms);
+        Some(tracing(id))
+    }
+
+    fn socket_send(&mut self, frame: String) {
+        self.out.push(Output::SocketSend(frame));
+    }
+
+    /// The member of an outbound message's sender, learned (and its id remembered as the last agent).
+    fn sender_of(&mut self, m: &StructuredMessage) -> String {
+        let (prefix, role, fallback) = if m.bot {
+            ("bot:", "WORKFLOW", "Bot")
+        } else {
+            ("agent:", "AGENT", "Agent")
+        };
+        let Some(name) = m.from_name.as_deref() else {
+            if let Some(last) = self.wm.last_agent.clone() {
+                return last;
+            }
+            return self.learn_sender(crate::core::text::concat(&[prefix, fallback]), fallback, role, m);
+        };
+        self.learn_sender(crate::core::text::concat(&[prefix, name]), name, role, m)
+    }
+
+    fn learn_sender(&mut self, id: String, name: &str, role: &str, m: &StructuredMessage) -> String {
+        let own = self.conv.member_id.clone();
+        self.transcript.learn(
+            &WireMember {
+                id: id.clone(),
+                display_name: Some(name.to_string()),
+                role: Some(role.to_string()),
+                state: None,
+                avatar_image_url: m.from_image.clone(),
+            },
+            &own,
+        );
+        self.wm.last_agent = Some(id.clone());
+        id
+    }
+
+    fn wire(&self, m: &StructuredMessage, sender: String) -> WireMessage {
+        WireMessage {
+            id: m.id.clone(),
+            sender_id: sender,
+            body: m.text.clone().unwrap_or_default(),
+            body_type: "standard".into(),
+            timestamp: m.time.clone(),
+            timestamp_ms: m.time_ms,
+        }
+    }
+
+    /// The frames a message means to the session (`live`: it just happened, so typing counts).
+    fn frames_of(&mut self, m: &StructuredMessage, live: bool) -> Vec<Frame> {
+        let mut out = Vec::new();
+        let member = |id: &str, state: &str| {
+            Frame::MemberChange(WireMember {
+                id: id.to_string(),
+                state: Some(state.to_string()),
+                ..Default::default()
+            })
+        };
+        if m.direction == Direction::Inbound {
+            // The guest's own: its texts (its events — typing, autostart, clear — are its requests' echoes).
+            if m.text.is_some() && !m.id.is_empty() {
+                out.push(Frame::Message(self.wire(m, self.conv.member_id.clone())));
+            }
+            return out;
+        }
+        if m.text.is_some() {
+            let from = self.sender_of(m);
+            out.push(member(&from, "CONNECTED"));
+            out.push(Frame::Message(self.wire(m, from)));
+        }
+        for e in &m.events {
+            match e {
+                MessageEvent::Typing { .. } if live => {
+                    let from = self.sender_of(m);
+                    out.push(Frame::Typing(self.wire(m, from)));
+                }
+                MessageEvent::Presence(Presence::Join) => {
+                    let from = self.sender_of(m);
+                    out.push(member(&from, "CONNECTED"));
+                }
+                MessageEvent::Presence(Presence::Disconnect) if m.read_only => {
+                    // The conversation is over: its agents leave, then the guest.
+                    let agents: Vec<String> = self
+                        .transcript
+                        .members
+                        .iter()
+                        .filter(|x| x.connected && x.id != self.conv.member_id)
+                        .map(|x| x.id.clone())
+                        .collect();
+                    for a in agents {
+                        out.push(member(&a, "DISCONNECTED"));
+                    }
+                    out.push(member(&self.conv.member_id, "DISCONNECTED"));
+                }
+                MessageEvent::Presence(Presence::Disconnect) => {
+                    let from = self.sender_of(m);
+                    out.push(member(&from, "DISCONNECTED"));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// A frame from the messaging socket (read by [`crate::core::webmessaging::read::frame`]).
+    pub fn messaging_frame(&mut self, f: WmFrame, ctx: Ctx) {
+        self.now = ctx.now;
+        if self.sock == Sock::Closed || !self.is_active() || self.messaging().is_none() {
+            return;
+        }
+        self.wm.probing = false;
+        if self.sock == Sock::Open {
+            let hb = self.cfg().heartbeat_timeout_ms.min(u64::from(u32::MAX)) as u32;
+            self.arm(Timer::Heartbeat, hb);
+            if ctx.now - self.last_saved >= SNAPSHOT_REFRESH_MS {
+                self.save(ctx.now);
+            }
+        }
+        match f {
+            WmFrame::Session(r) => self.session_answered(r, ctx),
+            WmFrame::Message {
+                message, tracing_id, ..
+            } => {
+                if tracing_id.as_deref() == Some(ECHO) || self.sock != Sock::Open {
+                    return;
+                }
+                for f in self.frames_of(&message, true) {
+                    if self.holding() {
+                        self.held.push(f);
+                    } else {
+                        self.apply_frame(f, ctx);
+                    }
+                    if !self.is_active() {
+                        return;
+                    }
+                }
+                if let Some(id) = traced(tracing_id.as_deref()) {
+                    let own = self.conv.member_id.clone();
+                    let reply = if message.text.is_some() {
+                        Reply::Message(self.wire(&message, own))
+                    } else {
+                        Reply::None
+                    };
+                    self.http(id, HttpResult::Ok { status: 200, reply }, ctx);
+                }
+                self.deliver(false, ctx);
+                self.pump(ctx);
+            }
+            WmFrame::Jwt { jwt, .. } => {
+                self.conv.jwt = jwt;
+                self.save(ctx.now);
+            }
+            WmFrame::Error {
+                code,
+                text,
+                tracing_id,
+                ..
+            } => {
+                let result = refusal(code, text);
+                match traced(tracing_id.as_deref()) {
+                    Some(id) if self.pending.iter().any(|(i, _)| *i == id) => self.http(id, result, ctx),
+                    _ => {
+                        self.fail(&result);
+                    }
+                }
+            }
+            WmFrame::SessionCleared => {
+                let leave = self
+                    .pending
+                    .iter()
+                    .find(|(_, p)| matches!(p, Pending::Leave { .. }))
+                    .map(|(id, _)| *id);
+                match leave {
+                    Some(id) => self.http(
+                        id,
+                        HttpResult::Ok {
+                            status: 200,
+                            reply: Reply::None,
+                        },
+                        ctx,
+                    ),
+                    None => self.finish(ctx),
+                }
+            }
+            WmFrame::SessionExpired | WmFrame::LoggedOut => self.finish(ctx),
+            // Another socket closed the session's connections: this socket closes too, and reconnects.
+            WmFrame::ConnectionClosed | WmFrame::Other => {}
+        }
+    }
+
+    /// The `SessionResponse`: the socket is attached to the session.
+    fn session_answered(&mut self, r: wm::read::SessionResponse, ctx: Ctx) {
+        if self.sock != Sock::Opening {
+            return;
+        }
+        let create = self
+            .pending
+            .iter()
+            .find(|(_, p)| matches!(p, Pending::Create { .. }))
+            .map(|(id, _)| *id);
+        if let Some(id) = create {
+            if r.read_only {
+                // The token's last conversation is over: start a new one.
+                let frame = self.wm_endpoint().configure_session(&self.conv.id, true);
+                self.socket_send(frame);
+                return;
+            }
+            self.sock = Sock::Open;
+            if !r.connected {
+                self.http(
+                    id,
+                    refusal(400, "Web Messaging session not connected".into()),
+                    ctx,
+                );
+                return;
+            }
+            let created = Created {
+                conversation_id: self.conv.id.clone(),
+                member_id: self.conv.member_id.clone(),
+                jwt: String::new(),
+                event_stream_uri: self.conv.stream_uri.clone(),
+            };
+            self.http(
+                id,
+                HttpResult::Ok {
+                    status: 200,
+                    reply: Reply::Created(created),
+                },
+                ctx,
+            );
+            // The guest is in the conversation (its leaving ends the chat).
+            let own = self.conv.member_id.clone();
+            self.apply_frame(
+                Frame::MemberChange(WireMember {
+                    id: own,
+                    role: Some("CUSTOMER".into()),
+                    state: Some("CONNECTED".into()),
+                    ..Default::default()
+                }),
+                ctx,
+            );
+            let token = self.conv.id.clone();
+            self.socket_send(wm::get_jwt(&token, "cx-jwt"));
+            if r.new_session {
+                // Autostart: the conversation is routed to an agent now, as a Guest Chat is once created.
+                self.socket_send(wm::event(&token, GuestEvent::Join, "cx-join"));
+            }
+            return;
+        }
+        if r.read_only || r.new_session || !r.connected {
+            // The conversation ended (or was forgotten) while the socket was away.
+            self.finish(ctx);
+            return;
+        }
+        self.sock = Sock::Open;
+        self.attached(ctx);
+    }
+
+    /// A history page for `fetch`: more pages are read until one reaches what was already seen; then all of
+    /// them are applied, oldest first.
+    fn history_page(&mut self, fetch: Fetch, page: HistoryPage, ctx: Ctx) {
+        self.outcome(&fetch, true);
+        let reached = page.entities.iter().any(|m| self.transcript.has_seen(&m.id));
+        let more = page.page_number < page.page_count && !reached;
+        self.wm.pages.extend(page.entities);
+        if more {
+            let jwt = self.conv.jwt.clone();
+            let req = self
+                .wm_endpoint()
+                .history(&jwt, page.page_number + 1, HISTORY_PAGE);
+            self.request(req, Pending::Messages(fetch));
+            return;
+        }
+        let mut all = std::mem::take(&mut self.wm.pages);
+        // Newest first as read; the service's order is not the true one: `channel.time` is.
+        all.reverse();
+        all.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+        for m in &all {
+            for f in self.frames_of(m, false) {
+                self.apply_frame(f, ctx);
+                if !self.is_active() {
+                    return;
+                }
+            }
+        }
+        self.deliver(false, ctx);
+        self.fetch_done(fetch, ctx);
+    }
+}
+
+impl Carrier for WebMessaging {
+    fn run(&self, s: &mut Session, op: Op) -> bool {
+        match op {
+            Op::OpenChat(cmd) => self.open_chat(s, cmd),
+            Op::Configure => self.configure_session(s),
+            Op::Leave(cmd) => self.leave_chat(s, cmd),
+            Op::SendText(seq, text) => self.send_text(s, seq, text),
+            Op::Typing(cmd) => self.send_typing(s, cmd),
+            Op::ReadHistory(fetch) => self.read_history(s, fetch),
+            Op::ReadMember(id) => self.read_member(s, id),
+            Op::History(fetch, page, ctx) => s.history_page(fetch, page, ctx),
+            Op::Probe => return self.probe(s),
+            Op::SocketLost(ctx) => self.socket_lost(s, ctx),
+        }
+        true
+    }
+}
+
+impl WebMessaging {
+    fn open_chat(&self, s: &mut Session, cmd: u32) {
+        let Some(token) = s.wm.next_token.take() else {
+            s.phase = Phase::Idle;
+            s.refuse(cmd, NO_TOKEN);
+            s.journey_progress("errored", None);
+            return;
+        };
+        let ep = s.wm_endpoint();
+        s.conv.id = token;
+        s.conv.member_id = GUEST.into();
+        s.conv.stream_uri = ep.socket();
+        s.wm.last_agent = None;
+        s.wm.pages.clear();
+        let id = s.next_req;
+        s.next_req = s.next_req.wrapping_add(1).max(1);
+        s.pending.push((id, Pending::Create { cmd }));
+        let ms = s.cfg().request_timeout_ms.min(u64::from(u32::MAX)) as u32;
+        s.arm(Timer::Request(id), ms);
+        s.connect();
+    }
+
+    fn configure_session(&self, s: &mut Session) {
+        let frame = s.wm_endpoint().configure_session(&s.conv.id, false);
+        s.socket_send(frame);
+    }
+
+    fn leave_chat(&self, s: &mut Session, cmd: u32) {
+        if let Some(t) = s.socket_request(Pending::Leave { cmd }) {
+            let frame = wm::event(&s.conv.id, GuestEvent::Clear, &t);
+            s.socket_send(frame);
+        }
+    }
+
+    fn send_text(&self, s: &mut Session, seq: u32, text: &str) {
+        if let Some(t) = s.socket_request(Pending::Send(seq)) {
+            let frame = wm::text(&s.conv.id, text, &t);
+            s.socket_send(frame);
+        }
+    }
+
+    fn send_typing(&self, s: &mut Session, cmd: Option<u32>) {
+        let result = if s.sock == Sock::Open {
+            let frame = wm::event(&s.conv.id, GuestEvent::Typing, "cx-typing");
+            s.socket_send(frame);
+            s.succeeded();
+            HttpResult::Ok {
+                status: 200,
+                reply: Reply::None,
+            }
+        } else {
+            HttpResult::Network("not connected".into())
+        };
+        let ajax = if matches!(result, HttpResult::Ok { .. }) {
+            ajax_of(&result)
+        } else {
+            s.fail(&result)
+        };
+        if let Some(cmd) = cmd {
+            if ajax.status == 200 {
+                s.resolve(cmd, Value::Ajax(ajax));
+            } else {
+                s.reject(cmd, Value::Ajax(ajax));
+            }
+        }
+    }
+
+    fn read_history(&self, s: &mut Session, fetch: Fetch) {
+        s.wm.pages.clear();
+        let req = s.wm_endpoint().history(&s.conv.jwt, 1, HISTORY_PAGE);
+        s.request(req, Pending::Messages(fetch));
+    }
+
+    fn read_member(&self, s: &mut Session, id: &str) {
+        s.transcript.awaiting.retain(|a| a != id);
+    }
+
+    fn probe(&self, s: &mut Session) -> bool {
+        if std::mem::replace(&mut s.wm.probing, true) {
+            return false;
+        }
+        let frame = wm::echo(&s.conv.id, ECHO);
+        s.socket_send(frame);
+        let hb = s.cfg().heartbeat_timeout_ms.min(u64::from(u32::MAX)) as u32;
+        s.arm(Timer::Heartbeat, hb);
+        true
+    }
+
+    fn socket_lost(&self, s: &mut Session, ctx: Ctx) {
+        s.wm.probing = false;
+        let on_socket: Vec<u32> = s
+            .pending
+            .iter()
+            .filter(|(_, p)| {
+                matches!(
+                    p,
+                    Pending::Create { .. } | Pending::Send(_) | Pending::Leave { .. }
+                )
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for id in on_socket {
+            s.http(id, HttpResult::Network("socket closed".into()), ctx);
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The same chat over both transports (the same commands give the same events), and what only Web Messaging
+//! has: a session on one socket, its refusals and its ending.
+
+use super::sim::*;
+use crate::core::guestchat::{MemberInfo, Method};
+use crate::core::webchat::*;
+
+/// A whole chat, scripted the same on both transports: the page sees the same events and results.
+#[test]
+fn a_chat_gives_the_same_events_on_both_transports() {
+    let mut seen = Vec::new();
+    for tr in TRANSPORTS {
+        let mut sim = Sim::started_on(tr);
+        assert_eq!(sim.names(), ["started", "ajaxResponse"], "{tr:?}");
+        assert!(matches!(sim.resolved[..], [(_, Value::Undefined)]), "{tr:?}");
+        sim.agent_joins(tr);
+        sim.agent_says(tr, "m1", "Hello, I am Alice", 2);
+        sim.agent_types(tr);
+        let send = sim.cmd(Command::SendMessage(Some("hi".into())));
+        sim.server_stores_send(tr, "m2", "hi", 3);
+        assert_eq!(sim.resolved.last(), Some(&(send, Value::Undefined)), "{tr:?}");
+        let texts: Vec<(String, &str, String)> = sim
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessageReceived { messages, .. } => Some(messages),
+                _ => None,
+            })
+            .flatten()
+            .map(|m| (m.text.clone(), m.from_type, m.from_name.clone()))
+            .collect();
+        assert_eq!(
+            texts,
+            [
+                ("Hello, I am Alice".into(), "Agent", "Alice".into()),
+                ("hi".into(), "Client", "Jonny".into())
+            ],
+            "{tr:?}"
+        );
+        let agents = sim.cmd(Command::GetAgents);
+        assert!(
+            matches!(&sim.resolved.last(), Some((c, Value::Agents(a))) if *c == agents && a.len() == 1 && a[0].name == "Alice" && a[0].connected),
+            "{tr:?}: {:?}",
+            sim.resolved.last()
+        );
+        sim.agent_ends_chat(tr);
+        assert!(!sim.s.is_active(), "{tr:?}");
+        seen.push(sim.names());
+    }
+    assert_eq!(
+        seen[0],
+        [
+            "started",
+            "ajaxResponse",
+            "agentConnected",
+            "messageReceived",
+            "agentTypingStarted",
+            "messageReceived",
+            "agentDisconnected",
+            "clientDisconnected",
+            "ended"
+        ]
+    );
+    assert_eq!(seen[0], seen[1]);
+}
+
+#[test]
+fn a_messaging_session_is_configured_on_its_socket_then_routed() {
+    let mut sim = Sim::messaging();
+    let c = sim.cmd(Command::StartChat(MemberInfo::default()));
+    // No REST call: the socket is opened, and the session configured once it is open.
+    assert!(sim.http.is_empty());
+    assert_eq!(
+        sim.socket_open_urls,
+        ["ws://emu/webmessaging/v1?deploymentId=DEP"]
+    );
+    assert!(sim.sent.is_empty());
+    sim.open();
+    assert_eq!(
+        sim.sent,
+        [r#"{"action":"configureSession","token":"tok-1","deploymentId":"DEP"}"#]
+    );
+    assert!(sim.events.is_empty() && sim.resolved.is_empty());
+    sim.wm(&wm_session(true, false));
+    assert_eq!(sim.resolved, [(c, Value::Undefined)]);
+    assert_eq!(sim.names(), ["started", "ajaxResponse"]);
+    // The session's JWT (for history) is asked for, and the conversation autostarted so an agent is routed.
+    assert_eq!(
+        sim.sent[1..],
+        [
+            r#"{"action":"getJwt","token":"tok-1","tracingId":"cx-jwt"}"#.to_string(),
+            r#"{"action":"onMessage","token":"tok-1","tracingId":"cx-join","message":{"type":"Event","events":[{"eventType":"Presence","presence":{"type":"Join"}}]}}"#.to_string(),
+        ]
+    );
+    // The echo of the autostart is the guest's own event: nothing to show.
+    sim.wm(r#"{"type":"response","class":"StructuredMessage","code":200,"body":{"id":"e0","type":"Event","direction":"Inbound","events":[{"eventType":"Presence","presence":{"type":"Join"}}],"channel":{"time":"2026-01-01T00:00:00.500Z"}},"tracingId":"cx-join"}"#);
+    assert_eq!(sim.names(), ["started", "ajaxResponse"]);
+    sim.wm(r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.SECRET.jwt","exp":1767225601}}"#);
+    let data = sim.cmd(Command::GetSessionData);
+    assert!(matches!(
+        &sim.resolved.last(),
+        Some((c, Value::SessionData(SessionData::Live { jwt, conversation_id, member_id, .. })))
+            if *c == data && jwt == JWT && conversation_id == TOKEN && member_id == GUEST
+    ));
+    // The snapshot keeps the token and the JWT for a reload.
+    let snap = sim.stored.clone().flatten().unwrap_or_default();
+    assert_eq!((snap.conversation_id.as_str(), snap.jwt.as_str()), (TOKEN, JWT));
+}
+
+#[test]
+fn sends_go_on_the_socket_one_at_a_time_and_refusals_reject() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.sent.clear();
+    let a = sim.cmd(Command::SendMessage(Some("one".into())));
+    let b = sim.cmd(Command::SendMessage(Some("two".into())));
+    assert_eq!(sim.sent.len(), 1, "one at a time: {:?}", sim.sent);
+    let t = sim.last_tracing();
+    assert!(sim.sent[0].contains(r#""action":"onMessage""#) && sim.sent[0].contains(r#""text":"one""#));
+    // Too long: refused (final), and the next send goes.
+    sim.wm(&[
+        r#"{"type":"response","class":"string","code":4011,"body":"Message too long","tracingId":""#,
+        &t,
+        r#""}"#,
+    ]
+    .concat());
+    assert!(matches!(
+        &sim.rejected[..],
+        [(c, Value::Ajax(Ajax { status: 400, .. }))] if *c == a
+    ));
+    assert_eq!(sim.sent.len(), 2);
+    assert!(sim.sent[1].contains(r#""text":"two""#));
+    sim.server_stores_send(Tr::Messaging, "m2", "two", 4);
+    assert_eq!(sim.resolved.last(), Some(&(b, Value::Undefined)));
+    assert_eq!(sim.texts(), ["two"]);
+    // A typing indicator is an event on the socket, answered at once.
+    let typing = sim.cmd(Command::SendTyping);
+    assert!(sim
+        .sent
+        .last()
+        .is_some_and(|s| s.contains(r#""eventType":"Typing""#)));
+    assert!(matches!(&sim.resolved.last(), Some((c, Value::Ajax(_))) if *c == typing));
+}
+
+#[test]
+fn a_rate_limited_send_is_sent_again_once_history_shows_it_was_not_stored() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    let a = sim.cmd(Command::SendMessage(Some("one".into())));
+    let t = sim.last_tracing();
+    sim.wm(&[
+        r#"{"type":"response","class":"TooManyRequestsErrorMessage","code":429,"body":{"retryAfter":1,"errorCode":4029,"errorMessage":"Message rate too high"},"tracingId":""#,
+        &t,
+        r#""}"#,
+    ]
+    .concat());
+    assert!(sim.rejected.is_empty());
+    sim.advance(5000.0);
+    // Was it stored after all? The history says no: it is sent again.
+    let r = sim.answer(
+        Method::Get,
+        "/api/v2/webmessaging/messages?pageSize=100&pageNumber=1",
+        HttpResult::Ok {
+            status: 200,
+            reply: crate::core::guestchat::Reply::MessagingHistory(Default::default()),
+        },
+    );
+    assert_eq!(r.bearer.as_deref(), Some(JWT));
+    let resent: Vec<&String> = sim
+        .sent
+        .iter()
+        .filter(|s| s.contains(r#""text":"one""#))
+        .collect();
+    assert_eq!(resent.len(), 2);
+    sim.server_stores_send(Tr::Messaging, "m1", "one", 5);
+    assert_eq!(sim.resolved.last(), Some(&(a, Value::Undefined)));
+    assert_eq!(sim.texts(), ["one"]);
+}
+
+#[test]
+fn end_chat_clears_the_conversation() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.clear_events();
+    let c = sim.cmd(Command::EndChat);
+    assert!(sim
+        .sent
+        .last()
+        .is_some_and(|s| s.contains(r#""presence":{"type":"Clear"}"#)));
+    sim.wm(r#"{"type":"message","class":"SessionClearedEvent","code":200,"body":{}}"#);
+    assert_eq!(sim.resolved.last(), Some(&(c, Value::Xhr(200))));
+    assert_eq!(sim.names(), ["clientDisconnected", "ended"]);
+    assert_eq!(sim.socket_closes, 1);
+    assert_eq!(sim.stored, Some(None));
+}
+
+#[test]
+fn without_a_token_start_chat_says_why() {
+    let mut sim = Sim::new(messaging_cfg());
+    let d = sim.cmd(Command::StartChat(MemberInfo::default()));
+    assert_eq!(sim.rejected, [(d, Value::Text(NO_TOKEN.into()))]);
+    assert!(!sim.s.is_active() && sim.socket_open_urls.is_empty());
+    // A token given: the chat starts.
+    sim.s.guest_token(TOKEN.into());
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    assert_eq!(sim.socket_open_urls.len(), 1);
+}
+
+#[test]
+fn a_socket_that_fails_before_the_session_answers_rejects_start_chat() {
+    let mut sim = Sim::messaging();
+    let c = sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.open();
+    sim.closed();
+    assert!(matches!(&sim.rejected[..], [(r, Value::Ajax(Ajax { status: 0, .. }))] if *r == c));
+    assert!(!sim.s.is_active());
+    // And a socket that never opens: the request deadline.
+    sim.s.guest_token("tok-2".into());
+    let d = sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.advance(15_000.0);
+    assert!(matches!(&sim.rejected.last(), Some((r, Value::Ajax(_))) if *r == d));
+    assert_eq!(sim.socket_closes, 1);
+}
+
+#[test]
+fn a_read_only_session_starts_a_new_conversation() {
+    let mut sim = Sim::messaging();
+    let c = sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.open();
+    sim.wm(&wm_session(false, true));
+    assert!(sim.sent.last().is_some_and(|s| s.contains(r#""startNew":true"#)));
+    assert!(sim.resolved.is_empty());
+    sim.wm(&wm_session(true, false));
+    assert_eq!(sim.resolved, [(c, Value::Undefined)]);
+}
