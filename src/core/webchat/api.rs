@@ -364,6 +364,8 @@ pub enum Timer {
     SendRetry,
     CatchUp,
     Restore,
+    /// Web Messaging's reorder window closed.
+    Reorder,
     /// The deadline of request `n`.
     Request(u32),
 }

@@ -228,6 +228,7 @@ impl Session {
             Timer::Poll,
             Timer::SendRetry,
             Timer::CatchUp,
+            Timer::Reorder,
         ] {
             self.cancel(t);
         }

@@ -37,6 +37,10 @@ pub const NO_TOKEN: &str = "WebChatService: no Web Messaging session token was g
 const ECHO: &str = "cx-echo";
 /// History pages are read this large (the service's maximum).
 const HISTORY_PAGE: u32 = 100;
+/// Messages that arrive within this many ms of the first one waiting are delivered in the order of their
+/// `channel.time`, not of their arrival (the service does not keep order; a burst it reorders arrives
+/// together).
+const REORDER_MS: u32 = 200;
 
 /// What the messaging transport keeps beside the session.
 #[derive(Debug, Default)]
@@ -49,6 +53,8 @@ pub(super) struct State {
     pub(super) pages: Vec<StructuredMessage>,
     /// The agent who spoke or joined last: whom a typing event without a sender is from.
     pub(super) last_agent: Option<String>,
+    /// Messages waiting for the reorder window to close, with their `tracingId`s.
+    pub(super) buffer: Vec<(StructuredMessage, Option<String>)>,
 }
 
 /// The transport, as the seam reaches it.
@@ -238,24 +244,21 @@ impl Session {
                 if tracing_id.as_deref() == Some(ECHO) || self.sock != Sock::Open {
                     return;
                 }
-                for f in self.frames_of(&message, true) {
-                    if self.holding() {
-                        self.held.push(f);
-                    } else {
-                        self.apply_frame(f, ctx);
+                let typing_only = message.text.is_none()
+                    && message
+                        .events
+                        .iter()
+                        .all(|e| matches!(e, MessageEvent::Typing { .. }));
+                if typing_only {
+                    // Typing is not part of the transcript: shown at once.
+                    self.take_message(message, tracing_id, ctx);
+                } else {
+                    // The service does not keep order: what arrives within the window is put in order first.
+                    if self.wm.buffer.is_empty() {
+                        self.arm(Timer::Reorder, REORDER_MS);
                     }
-                    if !self.is_active() {
-                        return;
-                    }
-                }
-                if let Some(id) = traced(tracing_id.as_deref()) {
-                    let own = self.conv.member_id.clone();
-                    let reply = if message.text.is_some() {
-                        Reply::Message(self.wire(&message, own))
-                    } else {
-                        Reply::None
-                    };
-                    self.http(id, HttpResult::Ok { status: 200, reply }, ctx);
+                    self.wm.buffer.push((message, tracing_id));
+                    return;
                 }
                 self.deliver(false, ctx);
                 self.pump(ctx);
@@ -279,6 +282,10 @@ impl Session {
                 }
             }
             WmFrame::SessionCleared => {
+                self.release(ctx);
+                if !self.is_active() {
+                    return;
+                }
                 let leave = self
                     .pending
                     .iter()
@@ -296,10 +303,55 @@ impl Session {
                     None => self.finish(ctx),
                 }
             }
-            WmFrame::SessionExpired | WmFrame::LoggedOut => self.finish(ctx),
+            WmFrame::SessionExpired | WmFrame::LoggedOut => {
+                self.release(ctx);
+                self.finish(ctx);
+            }
             // Another socket closed the session's connections: this socket closes too, and reconnects.
             WmFrame::ConnectionClosed | WmFrame::Other => {}
         }
+    }
+
+    /// A message from the socket, in its turn: what it means applied (or held during a catch-up), and the
+    /// request it answers answered.
+    fn take_message(&mut self, message: StructuredMessage, tracing_id: Option<String>, ctx: Ctx) {
+        for f in self.frames_of(&message, true) {
+            if self.holding() {
+                self.held.push(f);
+            } else {
+                self.apply_frame(f, ctx);
+            }
+            if !self.is_active() {
+                return;
+            }
+        }
+        if let Some(id) = traced(tracing_id.as_deref()) {
+            let own = self.conv.member_id.clone();
+            let reply = if message.text.is_some() {
+                Reply::Message(self.wire(&message, own))
+            } else {
+                Reply::None
+            };
+            self.http(id, HttpResult::Ok { status: 200, reply }, ctx);
+        }
+    }
+
+    /// The reorder window closed (or the socket or session is going): what it held, oldest first.
+    fn release(&mut self, ctx: Ctx) {
+        self.cancel(Timer::Reorder);
+        let mut held = std::mem::take(&mut self.wm.buffer);
+        if held.is_empty() || !self.is_active() {
+            return;
+        }
+        held.sort_by(|a, b| a.0.time_ms.total_cmp(&b.0.time_ms));
+        for (m, t) in held {
+            self.take_message(m, t, ctx);
+            if !self.is_active() {
+                return;
+            }
+        }
+        self.deliver(false, ctx);
+        self.pump(ctx);
     }
 
     /// The `SessionResponse`: the socket is attached to the session.
@@ -389,6 +441,10 @@ impl Session {
         // Newest first as read; the service's order is not the true one: `channel.time` is.
         all.reverse();
         all.sort_by(|a, b| a.time_ms.total_cmp(&b.time_ms));
+        if fetch == Fetch::Restore {
+            self.restore_from(all, ctx);
+            return;
+        }
         for m in &all {
             for f in self.frames_of(m, false) {
                 self.apply_frame(f, ctx);
@@ -399,6 +455,58 @@ impl Session {
         }
         self.deliver(false, ctx);
         self.fetch_done(fetch, ctx);
+    }
+}
+
+impl Session {
+    /// A reload restores the chat from its whole history, oldest first: who is in it is what the messages say
+    /// (an agent who spoke or joined, and did not leave), taken as it is without replaying presence events;
+    /// a conversation that ended meanwhile (a read-only `Disconnect`) cannot be restored.
+    fn restore_from(&mut self, all: Vec<StructuredMessage>, ctx: Ctx) {
+        if self.phase != Phase::Restoring {
+            return;
+        }
+        let own = self.conv.member_id.clone();
+        self.transcript.learn(
+            &WireMember {
+                id: own.clone(),
+                role: Some("CUSTOMER".into()),
+                ..Default::default()
+            },
+            &own,
+        );
+        let mut present = vec![(own.clone(), true)];
+        for m in &all {
+            if m.direction == Direction::Inbound {
+                if m.text.is_some() && !m.id.is_empty() {
+                    self.restore_messages.push(self.wire(m, own.clone()));
+                }
+                continue;
+            }
+            if m.read_only && m.events.contains(&MessageEvent::Presence(Presence::Disconnect)) {
+                self.restore_gone(ctx);
+                return;
+            }
+            let from = self.sender_of(m);
+            let joined = m.text.is_some() || m.events.contains(&MessageEvent::Presence(Presence::Join));
+            let left = m.events.contains(&MessageEvent::Presence(Presence::Disconnect));
+            if joined || left {
+                present.retain(|(id, _)| *id != from);
+                present.push((from.clone(), joined && !left));
+            }
+            if m.text.is_some() && !m.id.is_empty() {
+                self.restore_messages.push(self.wire(m, from));
+            }
+        }
+        for (id, connected) in present {
+            if let Some(x) = self.transcript.member_mut(&id) {
+                x.connected = connected;
+                if connected {
+                    x.connected_time = Some(ctx.now);
+                }
+            }
+        }
+        self.restore_step_done(ctx);
     }
 }
 
@@ -415,6 +523,7 @@ impl Carrier for WebMessaging {
             Op::History(fetch, page, ctx) => s.history_page(fetch, page, ctx),
             Op::Probe => return self.probe(s),
             Op::SocketLost(ctx) => self.socket_lost(s, ctx),
+            Op::Release(ctx) => s.release(ctx),
         }
         true
     }
@@ -434,6 +543,7 @@ impl WebMessaging {
         s.conv.stream_uri = ep.socket();
         s.wm.last_agent = None;
         s.wm.pages.clear();
+        s.wm.buffer.clear();
         let id = s.next_req;
         s.next_req = s.next_req.wrapping_add(1).max(1);
         s.pending.push((id, Pending::Create { cmd }));
@@ -510,6 +620,8 @@ impl WebMessaging {
 
     fn socket_lost(&self, s: &mut Session, ctx: Ctx) {
         s.wm.probing = false;
+        // What arrived before the socket closed is delivered (and answers its requests) before they fail.
+        s.release(ctx);
         let on_socket: Vec<u32> = s
             .pending
             .iter()

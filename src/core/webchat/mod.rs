@@ -620,6 +620,9 @@ impl Session {
                     self.restore_fetch(None);
                 }
             }
+            Timer::Reorder => {
+                self.carry(transport::Op::Release(ctx));
+            }
         }
     }
 }

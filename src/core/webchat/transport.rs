@@ -32,6 +32,8 @@ pub(super) enum Op<'a> {
     Probe,
     /// The socket closed: the requests it carried have failed.
     SocketLost(Ctx),
+    /// The reorder window closed.
+    Release(Ctx),
 }
 
 /// The Web Messaging transport's half of the seam. One entry (one indirect call in the session's code) rather

@@ -230,3 +230,218 @@ fn a_read_only_session_starts_a_new_conversation() {
     sim.wm(&wm_session(true, false));
     assert_eq!(sim.resolved, [(c, Value::Undefined)]);
 }
+
+/// A history page as the service answers it: `entities` (JSON texts of message bodies) newest first.
+fn history(entities: &[&str]) -> HttpResult {
+    let text = [
+        "{\"entities\":[",
+        &entities.join(","),
+        "],\"pageSize\":100,\"pageNumber\":1,\"pageCount\":1}",
+    ]
+    .concat();
+    let parsed = crate::core::guestchat::read::tests::parse(&text);
+    match crate::core::webmessaging::read::reply(Some(parsed)) {
+        Some(reply) => HttpResult::Ok { status: 200, reply },
+        None => panic!("not a page: {text}"),
+    }
+}
+
+/// A message body of agent Alice (`text`, at second `at`).
+fn agent_body(id: &str, text: &str, at: u32) -> String {
+    let frame = wm_agent_text(id, "Alice", text, at);
+    let body = frame.split_once(r#""body":"#).map(|(_, b)| b).unwrap_or("");
+    body[..body.len() - 1].to_string()
+}
+
+const HISTORY: &str = "/api/v2/webmessaging/messages?pageSize=100&pageNumber=1";
+
+#[test]
+fn messages_out_of_order_are_delivered_in_order_and_once() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.agent_joins(Tr::Messaging);
+    sim.clear_events();
+    // The service delivers a burst shuffled, one of them twice.
+    for (id, text, at) in [
+        ("m5", "three", 5),
+        ("m3", "one", 3),
+        ("m4", "two", 4),
+        ("m3", "one", 3),
+    ] {
+        sim.wm(&wm_agent_text(id, "Alice", text, at));
+    }
+    assert!(sim.texts().is_empty(), "held for the reorder window");
+    sim.advance(REORDER);
+    assert_eq!(sim.texts(), ["one", "two", "three"]);
+    let late = sim.cmd(Command::GetTranscript);
+    assert!(matches!(&sim.resolved.last(), Some((c, Value::Transcript(t))) if *c == late && t.len() == 3));
+}
+
+#[test]
+fn a_dropped_socket_reconnects_with_the_same_token_and_reads_what_it_missed() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.agent_joins(Tr::Messaging);
+    sim.agent_says(Tr::Messaging, "m1", "hi", 2);
+    sim.clear_events();
+    sim.sent.clear();
+    sim.closed();
+    assert_eq!(sim.names(), ["disconnected"]);
+    // A send made meanwhile waits for the stream.
+    let send = sim.cmd(Command::SendMessage(Some("still there?".into())));
+    assert!(sim.sent.is_empty());
+    sim.advance(2000.0);
+    assert_eq!(sim.socket_open_urls.len(), 2);
+    assert_eq!(sim.socket_open_urls[1], sim.socket_open_urls[0]);
+    sim.open();
+    assert_eq!(
+        sim.sent,
+        [r#"{"action":"configureSession","token":"tok-1","deploymentId":"DEP"}"#]
+    );
+    sim.wm(&wm_session(false, false));
+    assert_eq!(sim.names(), ["disconnected", "reconnected"]);
+    // What was said while away comes from the history (with the session's JWT), in the order of its times.
+    let r = sim.answer(
+        Method::Get,
+        HISTORY,
+        history(&[
+            &agent_body("m3", "hello?", 4),
+            &agent_body("m2", "are you there?", 3),
+            &agent_body("m1", "hi", 2),
+        ]),
+    );
+    assert_eq!(r.bearer.as_deref(), Some(JWT));
+    assert_eq!(sim.texts(), ["are you there?", "hello?"]);
+    // Caught up: the waiting send goes.
+    assert!(sim.sent.last().is_some_and(|s| s.contains("still there?")));
+    sim.server_stores_send(Tr::Messaging, "m6", "still there?", 6);
+    assert_eq!(sim.resolved.last(), Some(&(send, Value::Undefined)));
+}
+
+#[test]
+fn a_send_whose_socket_dropped_is_found_in_history_not_sent_twice() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    let send = sim.cmd(Command::SendMessage(Some("once".into())));
+    sim.closed();
+    sim.advance(2000.0);
+    sim.open();
+    sim.wm(&wm_session(false, false));
+    // The service had stored it before the socket dropped: the catch-up finds it, and it is not sent again.
+    let own = r#"{"id":"m1","type":"Text","text":"once","direction":"Inbound","channel":{"time":"2026-01-01T00:00:03.000Z"}}"#;
+    sim.answer(Method::Get, HISTORY, history(&[own]));
+    sim.advance(30_000.0);
+    while sim.has(Method::Get, HISTORY) {
+        sim.answer(Method::Get, HISTORY, history(&[own]));
+    }
+    assert_eq!(sim.resolved.last(), Some(&(send, Value::Undefined)));
+    assert_eq!(
+        sim.sent.iter().filter(|s| s.contains(r#""text":"once""#)).count(),
+        1
+    );
+    assert_eq!(sim.texts(), ["once"]);
+}
+
+#[test]
+fn a_conversation_that_ended_while_away_ends_on_reconnect() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.closed();
+    sim.advance(2000.0);
+    sim.open();
+    sim.clear_events();
+    sim.wm(&wm_session(false, true));
+    assert_eq!(sim.names(), ["clientDisconnected", "ended"]);
+}
+
+#[test]
+fn silence_is_probed_with_an_echo_before_the_connection_counts_as_lost() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.sent.clear();
+    sim.clear_events();
+    sim.advance(14_000.0);
+    assert_eq!(
+        sim.sent,
+        [
+            r#"{"action":"echo","token":"tok-1","tracingId":"cx-echo","message":{"type":"Text","text":"ping"}}"#
+        ]
+    );
+    // Its answer is liveness only.
+    sim.wm(r#"{"type":"response","class":"StructuredMessage","code":200,"body":{"id":"p","type":"Text","text":"ping","direction":"Inbound"},"tracingId":"cx-echo"}"#);
+    assert!(sim.events.is_empty() && sim.texts().is_empty());
+    sim.advance(14_000.0);
+    assert_eq!(sim.sent.len(), 2);
+    assert!(sim.events.is_empty());
+    // No answer to the second: lost.
+    sim.advance(14_000.0);
+    assert_eq!(sim.names(), ["disconnected"]);
+    assert_eq!(sim.socket_closes, 1);
+}
+
+#[test]
+fn a_reload_restores_the_chat_from_the_token_and_its_history() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.agent_joins(Tr::Messaging);
+    sim.agent_says(Tr::Messaging, "m1", "hi", 2);
+    let ctx = sim.ctx();
+    sim.s.page_hide(ctx);
+    sim.drain();
+    let snap = sim.stored.clone().flatten().unwrap_or_default();
+    assert_eq!((snap.conversation_id.as_str(), snap.jwt.as_str()), (TOKEN, JWT));
+
+    let mut page2 = Sim::new(messaging_cfg());
+    page2.now = sim.now + 10_000.0;
+    let ctx = page2.ctx();
+    page2.s.boot(Some(snap.clone()), ctx);
+    page2.drain();
+    let own = r#"{"id":"m2","type":"Text","text":"hello","direction":"Inbound","channel":{"time":"2026-01-01T00:00:03.000Z"}}"#;
+    let join = r#"{"id":"j1","type":"Event","direction":"Outbound","events":[{"eventType":"Presence","presence":{"type":"Join"}}],"channel":{"time":"2026-01-01T00:00:01.000Z","from":{"nickname":"Alice"}}}"#;
+    let r = page2.answer(
+        Method::Get,
+        HISTORY,
+        history(&[own, &agent_body("m1", "hi", 2), join]),
+    );
+    assert_eq!(r.bearer.as_deref(), Some(JWT));
+    assert_eq!(
+        page2.names(),
+        [
+            "ready",
+            "capabilitiesChanged",
+            "restored",
+            "clientConnected",
+            "agentConnected",
+            "messageReceived"
+        ]
+    );
+    assert!(matches!(
+        &page2.events[5],
+        Event::MessageReceived { messages, restoring: true, .. }
+            if messages.iter().map(|m| (m.text.as_str(), m.from_type)).collect::<Vec<_>>() == [("hi", "Agent"), ("hello", "Client")]
+    ));
+    // Then the socket, attached to the same session, catches up.
+    assert_eq!(
+        page2.socket_open_urls,
+        std::slice::from_ref(&snap.event_stream_uri)
+    );
+    page2.open();
+    assert!(page2.sent[0].contains(r#""token":"tok-1""#) && !page2.sent[0].contains("startNew"));
+    page2.wm(&wm_session(false, false));
+    page2.answer(
+        Method::Get,
+        HISTORY,
+        history(&[own, &agent_body("m1", "hi", 2), join]),
+    );
+    assert_eq!(page2.texts(), ["hi", "hello"]);
+    let send = page2.cmd(Command::SendMessage(Some("back".into())));
+    assert!(page2.sent.last().is_some_and(|s| s.contains(r#""text":"back""#)));
+    page2.server_stores_send(Tr::Messaging, "m3", "back", 5);
+    assert_eq!(page2.resolved.last(), Some(&(send, Value::Undefined)));
+
+    // A conversation that ended before the reload cannot be restored.
+    let mut page3 = Sim::new(messaging_cfg());
+    page3.now = page2.now;
+    let ctx = page3.ctx();
+    page3.s.boot(Some(snap), ctx);
+    page3.drain();
+    let over = r#"{"id":"d1","type":"Event","direction":"Outbound","events":[{"eventType":"Presence","presence":{"type":"Disconnect"}}],"metadata":{"readOnly":"true"},"channel":{"time":"2026-01-01T00:00:09.000Z"}}"#;
+    page3.answer(Method::Get, HISTORY, history(&[over, &agent_body("m1", "hi", 2)]));
+    assert_eq!(page3.names(), ["ready", "capabilitiesChanged", "restoreFailed"]);
+    assert_eq!(page3.stored, Some(None));
+    assert!(page3.socket_open_urls.is_empty());
+}

@@ -333,6 +333,9 @@ pub(super) enum Tr {
 
 pub(super) const TRANSPORTS: [Tr; 2] = [Tr::GuestChat, Tr::Messaging];
 
+/// How long Web Messaging holds a message to put a burst in order (the session's reorder window).
+pub(super) const REORDER: f64 = 200.0;
+
 /// The guest's token in the messaging tests.
 pub(super) const TOKEN: &str = "tok-1";
 
@@ -478,6 +481,10 @@ impl Sim {
                 1,
             )),
         }
+        if tr == Tr::Messaging {
+            // Past the reorder window.
+            self.advance(REORDER);
+        }
     }
 
     /// Alice says `text` (message `id`, at second `at`).
@@ -485,6 +492,10 @@ impl Sim {
         match tr {
             Tr::GuestChat => self.frame(msg_frame(msg(id, "A", text))),
             Tr::Messaging => self.wm(&wm_agent_text(id, "Alice", text, at)),
+        }
+        if tr == Tr::Messaging {
+            // Past the reorder window.
+            self.advance(REORDER);
         }
     }
 
@@ -522,6 +533,10 @@ impl Sim {
                 self.wm(&wm_own_text(id, text, &t, at));
             }
         }
+        if tr == Tr::Messaging {
+            // Past the reorder window.
+            self.advance(REORDER);
+        }
     }
 
     /// The agent leaves and the conversation is over.
@@ -544,6 +559,10 @@ impl Sim {
                 true,
                 9,
             )),
+        }
+        if tr == Tr::Messaging {
+            // Past the reorder window.
+            self.advance(REORDER);
         }
     }
 }
