@@ -65,7 +65,15 @@ fn start_chat_creates_the_conversation_then_opens_the_stream() {
 
 #[test]
 fn vendor_rejections_are_exact() {
-    let mut sim = Sim::new(default_cfg());
+    for tr in TRANSPORTS {
+        vendor_rejections_on(tr);
+    }
+    not_configured_rejections();
+}
+
+/// Without a chat, every transport refuses as the vendor does.
+fn vendor_rejections_on(tr: Tr) {
+    let mut sim = Sim::new(tr.config());
     let cases = vec![
         (Command::EndChat, NO_SESSION_END),
         (Command::SendMessage(Some("hi".into())), NO_SESSION),
@@ -99,14 +107,17 @@ fn vendor_rejections_are_exact() {
         assert_eq!(
             sim.rejected.last(),
             Some(&(id, text(want))),
-            "{c:?} should reject with {want:?}"
+            "{tr:?}: {c:?} should reject with {want:?}"
         );
     }
     let v = sim.cmd(Command::VerifySession);
     assert_eq!(sim.resolved.last(), Some(&(v, Value::SessionActive(false))));
     let u = sim.cmd(Command::UpdateUserData);
     assert_eq!(sim.resolved.last(), Some(&(u, Value::UserData)));
-    // Not configured yet: every command says which configuration is missing, and nothing else happens.
+}
+
+/// Not configured yet: every command says which configuration is missing, and nothing else happens.
+fn not_configured_rejections() {
     let mut fresh = Session::new();
     let ctx = Ctx {
         now: 0.0,

@@ -141,43 +141,52 @@ fn typing_follows_keys_and_indicators() {
     assert_eq!(sim.names(), vec!["clientTypingStarted"]);
     sim.advance(1.0);
     assert_eq!(sim.names(), vec!["clientTypingStarted", "clientTypingStopped"]);
+    for tr in TRANSPORTS {
+        agent_typing_on(tr);
+    }
+}
+
+/// The agent types: started, then a timeout 3 s after the last indicator (on every transport).
+fn agent_typing_on(tr: Tr) {
+    let mut sim = Sim::started_on(tr);
+    sim.agent_joins(tr);
     sim.clear_events();
-    // The agent types: started, then a timeout 3 s after the last indicator.
-    let typing = RawFrame {
-        topic: "v2.conversations.chats.C.messages".into(),
-        kind: Some("typing-indicator".into()),
-        message: Some(msg("", "A", "")),
-        ..Default::default()
-    };
     // As the vendor, every indicator publishes `agentTypingStarted`; the timeout counts from the last one
     // (the vendor's from the first, which hides an agent still typing).
-    sim.frame(typing.clone());
+    sim.agent_types(tr);
     sim.advance(2000.0);
-    sim.frame(typing.clone());
+    sim.agent_types(tr);
     sim.advance(2999.0);
-    assert_eq!(sim.names(), vec!["agentTypingStarted", "agentTypingStarted"]);
+    assert_eq!(
+        sim.names(),
+        vec!["agentTypingStarted", "agentTypingStarted"],
+        "{tr:?}"
+    );
     sim.advance(1.0);
     assert_eq!(
         sim.names(),
-        vec!["agentTypingStarted", "agentTypingStarted", "agentTypingTimeout"]
+        vec!["agentTypingStarted", "agentTypingStarted", "agentTypingTimeout"],
+        "{tr:?}"
     );
     sim.clear_events();
     // A message from the agent ends its typing (`agentTypingStopped`); `agentTypingTimeout` still follows,
     // as pages written for the vendor hide their indicator on it.
-    sim.frame(typing);
-    sim.frame(msg_frame(msg("9", "A", "done")));
+    sim.agent_types(tr);
+    sim.agent_says(tr, "9", "done", 9);
     assert_eq!(
         sim.names(),
-        vec!["agentTypingStarted", "agentTypingStopped", "messageReceived"]
+        vec!["agentTypingStarted", "agentTypingStopped", "messageReceived"],
+        "{tr:?}"
     );
+    let agent_id = if tr == Tr::GuestChat { "A" } else { "agent:Alice" };
     match &sim.events[0] {
         Event::AgentTypingStarted(t) => {
-            assert_eq!((t.from_name.as_str(), t.from_id.as_str()), ("Alice", "A"))
+            assert_eq!((t.from_name.as_str(), t.from_id.as_str()), ("Alice", agent_id))
         }
         e => panic!("{e:?}"),
     }
     sim.advance(3000.0);
-    assert_eq!(sim.names().last(), Some(&"agentTypingTimeout"));
+    assert_eq!(sim.names().last(), Some(&"agentTypingTimeout"), "{tr:?}");
 }
 
 #[test]

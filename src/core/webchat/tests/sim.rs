@@ -333,6 +333,16 @@ pub(super) enum Tr {
 
 pub(super) const TRANSPORTS: [Tr; 2] = [Tr::GuestChat, Tr::Messaging];
 
+impl Tr {
+    /// The configuration the tests use for this transport.
+    pub(super) fn config(self) -> Config {
+        match self {
+            Tr::GuestChat => default_cfg(),
+            Tr::Messaging => messaging_cfg(),
+        }
+    }
+}
+
 /// How long Web Messaging holds a message to put a burst in order (the session's reorder window).
 pub(super) const REORDER: f64 = 200.0;
 
