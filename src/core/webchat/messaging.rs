@@ -13,8 +13,11 @@
 //!   disconnect the agent, and a read-only `Disconnect` ends the chat.
 //! - **Liveness**: the service sends nothing while nobody speaks, so after `heartbeatTimeout` of silence one
 //!   `echo` is sent; silence for as long again means the connection is lost.
+//! - **Order**: the service does not keep it, so messages wait [`REORDER_MS`] after the first one waiting and go
+//!   in `channel.time` order (typing at once); de-duplication by id keeps each once.
 //! - **Reading what was missed**: history pages (newest first) are read until one reaches messages already
-//!   seen, then applied oldest first.
+//!   seen, then applied oldest first. A reload reads them all (the snapshot keeps the token and the JWT) and
+//!   takes who is in the chat from them.
 //!
 //! The session reaches this module only through [`Carrier`], which a Web Messaging configuration holds
 //! ([`Config::parse_with_messaging`]): a shell that never reads one links none of it.
