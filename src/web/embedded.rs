@@ -28,7 +28,7 @@
 //! key such as `__proto__` or `constructor` arrives as an ordinary own property and reaches no prototype. With
 //! several listeners active, a message is judged (and counted) by each.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object};
@@ -130,15 +130,32 @@ extern "C" {
 
 const PREFIX: &str = "cxbridge.embedded: ";
 
-thread_local! {
-    // Const-initialised: a lazy thread-local repeats its initialiser in every `with()` (bytes of wasm).
-    static STATS: Cell<Stats> = const { Cell::new(Stats { accepted: 0, rejected: 0 }) };
-    static REGISTRY: RefCell<Registry> = const { RefCell::new(Registry { next: 0, entries: Vec::new() }) };
+/// The listeners' shared state: the counts, the `on`/`off` callbacks and the running listeners.
+#[derive(Default)]
+struct Shell {
+    stats: Stats,
+    registry: Registry,
     /// The next listener id, and the running listeners.
-    static ACTIVE: RefCell<(u32, Vec<Active>)> = const { RefCell::new((0, Vec::new())) };
+    active: (u32, Vec<Active>),
+}
+
+thread_local! {
+    /// Lives as long as the module, so it is leaked once: [`shell`] is the one `LocalKey::with` instance, where a
+    /// `with` per call site would be a generic copy each.
+    static SHELL: &'static RefCell<Shell> = Box::leak(Box::default());
+}
+
+fn shell() -> &'static RefCell<Shell> {
+    SHELL.with(|s| *s)
+}
+
+#[inline(always)]
+fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
+    f(&mut shell().borrow_mut())
 }
 
 /// The `on`/`off` callbacks. Ids let a dispatch skip callbacks removed while it runs.
+#[derive(Default)]
 struct Registry {
     next: u32,
     entries: Vec<Entry>,
@@ -180,10 +197,10 @@ impl EmbeddedListener {
     /// Removes the window listener. Calling it again does nothing.
     pub fn stop(&self) {
         // Taken out before removeEventListener runs: a page that wrapped it may call stop() again from inside.
-        let active = ACTIVE.with(|a| {
-            let mut a = a.borrow_mut();
-            let i = a.1.iter().position(|x| x.id == self.id)?;
-            Some(a.1.swap_remove(i))
+        let active = with(|s| {
+            let a = &mut s.active.1;
+            let i = a.iter().position(|x| x.id == self.id)?;
+            Some(a.swap_remove(i))
         });
         if let Some(active) = active {
             let _ = active.remove.call0(&JsValue::UNDEFINED);
@@ -225,8 +242,8 @@ pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
     // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
     // same listener counts it, so every message posted to the page ends as accepted or rejected.
     let remove = listen_window(closure.as_ref()).ok_or_else(|| js_error(EmbeddedError::NoWindow))?;
-    let id = ACTIVE.with(|a| {
-        let mut a = a.borrow_mut();
+    let id = with(|s| {
+        let a = &mut s.active;
         let id = a.0;
         a.0 = id.wrapping_add(1);
         a.1.push(Active { id, remove, closure });
@@ -247,11 +264,7 @@ struct Accepted {
 
 fn on_message(screen: &Screen, event: &MessageEvent) {
     let verdict = judge(screen, event);
-    STATS.with(|s| {
-        let mut stats = s.get();
-        stats.count(verdict.is_ok());
-        s.set(stats);
-    });
+    with(|s| s.stats.count(verdict.is_ok()));
     match verdict {
         Ok(accepted) => {
             if screen.debug {
@@ -370,8 +383,8 @@ fn report_differences(event: &MessageEvent, differences: &[Mismatch]) -> JsValue
 fn deliver(accepted: &Accepted, marker: &JsValue) {
     let name = accepted.name.as_str();
     // Snapshot, release, then call out: a callback may call on()/off() or stop().
-    let targets: Vec<(u32, Function)> = REGISTRY.with(|r| {
-        r.borrow()
+    let targets: Vec<(u32, Function)> = with(|s| {
+        s.registry
             .entries
             .iter()
             .filter(|e| e.name == name || e.name == "*")
@@ -379,7 +392,7 @@ fn deliver(accepted: &Accepted, marker: &JsValue) {
             .collect()
     });
     for (id, callback) in targets {
-        let live = REGISTRY.with(|r| r.borrow().entries.iter().any(|e| e.id == id));
+        let live = with(|s| s.registry.entries.iter().any(|e| e.id == id));
         if !live {
             continue;
         }
@@ -406,8 +419,8 @@ pub fn embedded_on(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
     let callback: Function = callback
         .dyn_into()
         .map_err(|_| js_error(EmbeddedError::NotAFunction))?;
-    REGISTRY.with(|r| {
-        let mut r = r.borrow_mut();
+    with(|s| {
+        let r = &mut s.registry;
         let dup = r
             .entries
             .iter()
@@ -426,8 +439,8 @@ pub fn embedded_on(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
 pub fn embedded_off(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
     let name = subscription("off", &name)?;
     let all = callback.is_undefined() || callback.is_null();
-    REGISTRY.with(|r| {
-        r.borrow_mut()
+    with(|s| {
+        s.registry
             .entries
             .retain(|e| !(e.name == name && (all || Object::is(&e.callback, &callback))))
     });
@@ -437,6 +450,6 @@ pub fn embedded_off(name: JsValue, callback: JsValue) -> Result<(), JsValue> {
 /// `cxbridge.embedded.stats()`: `{ accepted, rejected }`, over every listener since the page loaded.
 #[wasm_bindgen(js_name = embeddedStats)]
 pub fn embedded_stats() -> JsValue {
-    let stats = STATS.with(|s| s.get());
+    let stats = with(|s| s.stats);
     stats_object(stats.accepted as f64, stats.rejected as f64)
 }
