@@ -226,7 +226,11 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
             return Input::Other("array");
         }
         let list: &Array = v.unchecked_ref();
-        Input::List(list.iter().map(|x| to_input(&x, depth - 1)).collect())
+        let mut items = Vec::new();
+        for x in list.iter() {
+            items.push(to_input(&x, depth - 1));
+        }
+        Input::List(items)
     } else if v.is_function() {
         Input::Other("function")
     } else if v.is_object() {
@@ -235,18 +239,15 @@ fn to_input(v: &JsValue, depth: u32) -> Input {
         }
         #[allow(clippy::disallowed_methods)] // a plain copy: its keys are data, with no getters or traps
         let entries = Object::entries(v.unchecked_ref());
-        Input::Map(
-            entries
-                .iter()
-                .map(|e| {
-                    let e: Array = e.unchecked_into();
-                    (
-                        e.get(0).as_string().unwrap_or_default(),
-                        to_input(&e.get(1), depth - 1),
-                    )
-                })
-                .collect(),
-        )
+        let mut map = Vec::new();
+        for e in entries.iter() {
+            let e: Array = e.unchecked_into();
+            map.push((
+                e.get(0).as_string().unwrap_or_default(),
+                to_input(&e.get(1), depth - 1),
+            ));
+        }
+        Input::Map(map)
     } else if v.is_bigint() {
         Input::Other("bigint")
     } else if v.is_symbol() {
