@@ -699,17 +699,19 @@ impl Journey {
 
     /// Offers whose deadline passed by `now` time out.
     pub fn expire(&mut self, now: f64) -> Vec<Event> {
-        let due: Vec<usize> = (0..self.actions.len())
-            .filter(|&i| {
-                self.actions
-                    .get(i)
-                    .and_then(|a| a.deadline)
-                    .is_some_and(|d| d <= now)
-            })
-            .collect();
-        due.into_iter()
-            .filter_map(|i| self.step(i, Timedout, None).ok())
-            .collect()
+        let mut events = Vec::new();
+        for i in 0..self.actions.len() {
+            let due = self
+                .actions
+                .get(i)
+                .and_then(|a| a.deadline)
+                .is_some_and(|d| d <= now);
+            // A step changes only its own action, so each is judged as it was when the timer fired.
+            if let Some(e) = due.then(|| self.step(i, Timedout, None).ok()).flatten() {
+                events.push(e);
+            }
+        }
+        events
     }
 
     /// When the shell must call [`Journey::expire`] next, if any offer is waiting.
