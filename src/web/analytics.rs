@@ -421,17 +421,19 @@ fn adopt() {
     let at = js_sys::Date::now();
     let mut envelopes = Vec::new();
     let mut held = Vec::new();
-    let strings = |a: Array| a.iter().filter_map(|v| v.as_string()).collect::<Vec<_>>();
     for stored in stored_queues(KEY_PREFIX, &own).iter() {
         let stored: StoredQueue = stored.unchecked_into();
         if !outbox::is_adoptable(stored.t(), stored.closed(), at) {
             continue;
         }
-        let mut q = strings(stored.q()).into_iter();
+        let q = stored.q();
+        let mut q = q.iter().filter_map(|v| v.as_string());
         while let (Some(id), Some(json)) = (q.next(), q.next()) {
             envelopes.push((id, json));
         }
-        held.extend(strings(stored.dl()));
+        for v in stored.dl().iter() {
+            held.extend(v.as_string());
+        }
         store(&stored.key(), None, false);
     }
     let lost = with(|s| s.outbox.adopt(envelopes, held));
@@ -611,20 +613,17 @@ fn on_pagehide() {
     let plan = with(|s| {
         let c = s.outbox.config()?;
         let url = c.endpoint.clone()?;
-        let chunks: Vec<Send> = s
-            .outbox
-            .delivery()
-            .unload_chunks()
-            .into_iter()
-            .map(|ids| Send {
+        let mut chunks = Vec::new();
+        for ids in s.outbox.delivery().unload_chunks() {
+            chunks.push(Send {
                 batch: 0,
                 url: url.clone(),
                 body_parts: s.outbox.payloads(&ids),
                 format: c.format,
                 write_key: c.write_key.clone(),
                 anonymous_id: s.anonymous_id.clone().unwrap_or_default(),
-            })
-            .collect();
+            });
+        }
         Some(chunks)
     });
     for chunk in plan.unwrap_or_default() {

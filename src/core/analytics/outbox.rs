@@ -193,7 +193,11 @@ impl<E> Outbox<E> {
 
     /// The serialized envelopes of `ids`, in that order.
     pub fn payloads(&self, ids: &[String]) -> Vec<String> {
-        ids.iter().filter_map(|id| self.payload(id).cloned()).collect()
+        let mut out = Vec::new();
+        for id in ids {
+            out.extend(self.payload(id).cloned());
+        }
+        out
     }
 
     fn payload(&self, id: &str) -> Option<&String> {
