@@ -219,7 +219,7 @@ fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
         }));
     }
     let read: ListenOptions = read.unchecked_into();
-    let origins: Vec<Option<String>> = read.allowed_origins().iter().map(|v| v.as_string()).collect();
+    let origins = super::page::strings(&read.allowed_origins());
     let policy = OriginPolicy::new(origins, read.allow_any_origin()).map_err(js_error)?;
     let debug = read.debug();
     let frame = read_frame(options)?;

@@ -65,9 +65,17 @@ extern "C" {
 /// A page's array of strings (an item that is not a string is `None`), at most `max` items. The error is a JS
 /// `Error` naming `what` and the problem.
 pub fn string_list(v: &JsValue, what: &str, max: u32) -> Result<Vec<Option<String>>, JsValue> {
-    let list = string_list_js(v, what, max)?;
-    // Our own plain array of strings and nulls: reading it runs no page code.
-    Ok(list.iter().map(|s| s.as_string()).collect())
+    Ok(strings(&string_list_js(v, what, max)?))
+}
+
+/// Our own plain array of strings and nulls (as `js/page.js`'s `stringList` makes it) as Rust strings: reading it
+/// runs no page code.
+pub fn strings(list: &Array) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for s in list.iter() {
+        out.push(s.as_string());
+    }
+    out
 }
 
 /// A copy of a page value made of plain objects, arrays and primitives, `depth` containers deep, bounded by
