@@ -383,13 +383,14 @@ fn report_differences(event: &MessageEvent, differences: &[Mismatch]) -> JsValue
 fn deliver(accepted: &Accepted, marker: &JsValue) {
     let name = accepted.name.as_str();
     // Snapshot, release, then call out: a callback may call on()/off() or stop().
-    let targets: Vec<(u32, Function)> = with(|s| {
-        s.registry
-            .entries
-            .iter()
-            .filter(|e| e.name == name || e.name == "*")
-            .map(|e| (e.id, e.callback.clone()))
-            .collect()
+    let targets = with(|s| {
+        let mut targets = Vec::new();
+        for e in &s.registry.entries {
+            if e.name == name || e.name == "*" {
+                targets.push((e.id, e.callback.clone()));
+            }
+        }
+        targets
     });
     for (id, callback) in targets {
         let live = with(|s| s.registry.entries.iter().any(|e| e.id == id));
