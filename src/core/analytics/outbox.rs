@@ -178,8 +178,10 @@ impl<E> Outbox<E> {
     pub fn hold_push(&mut self, json: String) {
         self.held.push(json);
         let excess = self.held.len().saturating_sub(self.delivery.policy().max_queue);
-        self.dropped += excess as u64;
-        self.held.drain(..excess);
+        if excess > 0 {
+            self.dropped += excess as u64;
+            self.held = self.held.split_off(excess);
+        }
     }
 
     /// The dataLayer pushes held, to push now that consent is given (none while it is withheld). Without a
