@@ -495,12 +495,12 @@ pub fn journey_chat_progress(journey: &JsValue, state: &str, error: Option<(i32,
 
 /// Delivers events in order. Events raised while a dispatch is under way (by a listener) are queued and
 /// delivered by the outermost call once the current event reached all its listeners.
-fn emit(events: Vec<Event>) {
+fn emit(mut events: Vec<Event>) {
     if events.is_empty() {
         return;
     }
     let outermost = with(|s| {
-        s.queue.extend(events);
+        s.queue.append(&mut events);
         !std::mem::replace(&mut s.dispatching, true)
     });
     if !outermost {

@@ -694,9 +694,8 @@ pub fn analytics_configure(options: JsValue) -> Result<(), JsValue> {
         let early = with(|s| s.outbox.take_early());
         if !early.is_empty() {
             with(|s| {
-                let newer = std::mem::take(&mut s.pending);
-                s.pending = early;
-                s.pending.extend(newer);
+                let mut newer = std::mem::replace(&mut s.pending, early);
+                s.pending.append(&mut newer);
             });
         }
     }
