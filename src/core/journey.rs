@@ -219,23 +219,37 @@ impl Topic {
 pub const TOPICS: usize = MEDIA.len() * (STATES.len() + 1);
 
 /// `a, b, c` (a plain loop: `join` costs more wasm than it saves here).
-fn list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+/// Appends one name to a `, `-separated list (one body for every list, where a generic over the names' iterator
+/// would be a copy per list).
+fn list_item(out: &mut String, name: &str) {
+    if !out.is_empty() {
+        out.push_str(", ");
+    }
+    out.push_str(name);
+}
+
+fn media_states(media: MediaType) -> String {
     let mut out = String::new();
-    for n in names {
-        if !out.is_empty() {
-            out.push_str(", ");
-        }
-        out.push_str(n);
+    for s in media.row().2 {
+        list_item(&mut out, s.name());
     }
     out
 }
 
-fn media_states(media: MediaType) -> String {
-    list(media.row().2.iter().map(|s| s.name()))
+fn media_names() -> String {
+    let mut out = String::new();
+    for row in &MEDIA {
+        list_item(&mut out, row.1);
+    }
+    out
 }
 
-fn media_names() -> String {
-    list(MEDIA.iter().map(|row| row.1))
+fn method_names() -> String {
+    let mut out = String::new();
+    for (_, n) in &METHODS {
+        list_item(&mut out, n);
+    }
+    out
 }
 
 fn bad_name(name: &str) -> JourneyError {
@@ -344,7 +358,7 @@ impl Method {
                     "ac('",
                     &shown(name),
                     "'): unknown method; ac() knows ",
-                    &list(METHODS.iter().map(|(_, n)| *n)),
+                    &method_names(),
                 ]))
             })
     }
