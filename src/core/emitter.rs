@@ -127,8 +127,11 @@ impl<K: PartialEq + Clone, L: PartialEq> Emitter<K, L> {
             return Claim::Run;
         }
         listener.alive.set(false);
+        // Sequence numbers are unique: the listener is in one list, once.
         for (_, list) in &mut self.by_key {
-            list.retain(|l| l.seq != listener.seq);
+            if let Some(i) = list.iter().position(|l| l.seq == listener.seq) {
+                list.remove(i);
+            }
         }
         Claim::Once
     }
