@@ -179,7 +179,8 @@ struct Active {
     id: u32,
     /// Removes the window listeners (made in `js/embedded.js`).
     remove: Function,
-    closure: Closure<dyn FnMut(MessageEvent)>,
+    /// `FnMut(JsValue)`: the closure type analytics' callbacks have already (each closure type costs its own shims).
+    closure: Closure<dyn FnMut(JsValue)>,
 }
 
 /// A running listener, as `cxbridge.embedded.listen()` returns it.
@@ -238,7 +239,7 @@ fn parse_options(options: &JsValue) -> Result<Screen, JsValue> {
 pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
     let screen = Rc::new(parse_options(&options)?);
     let closure =
-        Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| on_message(&screen, &event));
+        Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| on_message(&screen, event.unchecked_ref()));
     // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
     // same listener counts it, so every message posted to the page ends as accepted or rejected.
     let remove = listen_window(closure.as_ref()).ok_or_else(|| js_error(EmbeddedError::NoWindow))?;
