@@ -155,7 +155,8 @@ struct State {
 /// The callbacks handed to the browser again and again (the drain microtask, the answer to the one fetch in
 /// flight): made once, owned here for the life of the page.
 struct Callbacks {
-    drain: Closure<dyn FnMut()>,
+    /// `FnMut(JsValue)` like `answered`, though the microtask passes nothing: one closure type, one set of shims.
+    drain: Closure<dyn FnMut(JsValue)>,
     /// The status, or -1 for a failed request: a `JsValue`, since a closure signature of its own would cost the
     /// glue a shim.
     answered: Closure<dyn FnMut(JsValue)>,
@@ -293,7 +294,7 @@ pub fn record_marked(source: Source, name: &str, data: &JsValue, mismatch: &JsVa
 fn ensure_callbacks(s: &mut State) {
     if s.callbacks.is_none() {
         s.callbacks = Some(Callbacks {
-            drain: Closure::new(drain),
+            drain: Closure::new(|_: JsValue| drain()),
             answered: Closure::new(answered),
         });
     }

@@ -25,7 +25,8 @@ pub fn now() -> f64 {
 /// none and when the alarm is dropped. Its state is its own (not inside an area's `RefCell`), so arming it never
 /// holds an area's borrow while the browser is called.
 pub struct Alarm {
-    on_fire: Closure<dyn FnMut()>,
+    /// `FnMut(JsValue)` (the timer passes nothing): the one closure type of the other shells' callbacks too.
+    on_fire: Closure<dyn FnMut(JsValue)>,
     handle: RefCell<Option<JsValue>>,
     deadline: Cell<Option<f64>>,
 }
@@ -35,7 +36,7 @@ impl Alarm {
     /// `fn`, so every area's alarm shares one closure type (each type is its own code in the wasm).
     pub fn new(on_fire: fn()) -> Self {
         Alarm {
-            on_fire: Closure::new(on_fire),
+            on_fire: Closure::new(move |_: JsValue| on_fire()),
             handle: RefCell::new(None),
             deadline: Cell::new(None),
         }
