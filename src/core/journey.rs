@@ -394,50 +394,43 @@ impl Method {
 
     /// For `init`, `pageview`, `record`, `identify`: checks the arguments' types (`args` excludes the method).
     pub fn check_tracking(self, args: &[Arg]) -> Result<(), JourneyError> {
-        let m = self.name();
+        // Each method: what its required string argument is (if it has one, it comes first), then what its
+        // optional object argument is.
+        let (string, object) = match self {
+            Method::Init => (
+                Some("the organization id (first argument)"),
+                "the options (second argument)",
+            ),
+            Method::Pageview => (None, "the attributes (first argument)"),
+            Method::Record => (
+                Some("the event name (first argument)"),
+                "the attributes (second argument)",
+            ),
+            Method::Identify => (
+                Some("the login id (first argument)"),
+                "the traits (second argument)",
+            ),
+            _ => return Ok(()),
+        };
         let arg = |i: usize| args.get(i).unwrap_or(&Arg::Undefined);
-        let required_string = |i: usize, what: &str| match arg(i) {
-            Arg::Str(s) if !s.is_empty() => Ok(()),
-            other => Err(JourneyError(concat(&[
-                "ac('",
-                m,
-                "'): ",
-                what,
-                " must be a non-empty string, got ",
-                if matches!(other, Arg::Str(_)) {
-                    "an empty string"
-                } else {
-                    other.kind()
-                },
-            ]))),
+        let (what, rule, got) = match (string, arg(0)) {
+            (Some(_), Arg::Str(s)) if !s.is_empty() => match arg(1) {
+                Arg::Undefined | Arg::Object => return Ok(()),
+                other => (object, ", when given, must be an object, got ", other.kind()),
+            },
+            (Some(what), Arg::Str(_)) => (what, " must be a non-empty string, got ", "an empty string"),
+            (Some(what), other) => (what, " must be a non-empty string, got ", other.kind()),
+            (None, Arg::Undefined | Arg::Object) => return Ok(()),
+            (None, other) => (object, ", when given, must be an object, got ", other.kind()),
         };
-        let optional_object = |i: usize, what: &str| match arg(i) {
-            Arg::Undefined | Arg::Object => Ok(()),
-            other => Err(JourneyError(concat(&[
-                "ac('",
-                m,
-                "'): ",
-                what,
-                ", when given, must be an object, got ",
-                other.kind(),
-            ]))),
-        };
-        match self {
-            Method::Init => {
-                required_string(0, "the organization id (first argument)")?;
-                optional_object(1, "the options (second argument)")
-            }
-            Method::Pageview => optional_object(0, "the attributes (first argument)"),
-            Method::Record => {
-                required_string(0, "the event name (first argument)")?;
-                optional_object(1, "the attributes (second argument)")
-            }
-            Method::Identify => {
-                required_string(0, "the login id (first argument)")?;
-                optional_object(1, "the traits (second argument)")
-            }
-            _ => Ok(()),
-        }
+        Err(JourneyError(concat(&[
+            "ac('",
+            self.name(),
+            "'): ",
+            what,
+            rule,
+            got,
+        ])))
     }
 
     /// For `accept`, `reject`, `ignore`: the action id and the state it asks for.
@@ -1282,5 +1275,42 @@ mod tests {
             .unwrap_err()
             .0
             .contains("action id"));
+    }
+
+    #[test]
+    fn tracking_refusals_name_the_argument_and_what_it_was() {
+        let s = |v: &str| Arg::Str(v.into());
+        let cases: [(Method, Vec<Arg>, &str); 5] = [
+            (
+                Method::Init,
+                vec![],
+                "ac('init'): the organization id (first argument) must be a non-empty string, got undefined",
+            ),
+            (
+                Method::Record,
+                vec![s("")],
+                "ac('record'): the event name (first argument) must be a non-empty string, got an empty string",
+            ),
+            (
+                Method::Identify,
+                vec![s("me"), Arg::Array],
+                "ac('identify'): the traits (second argument), when given, must be an object, got an array",
+            ),
+            (
+                Method::Pageview,
+                vec![Arg::Null],
+                "ac('pageview'): the attributes (first argument), when given, must be an object, got null",
+            ),
+            (
+                Method::Init,
+                vec![s("org"), Arg::Number(1.0)],
+                "ac('init'): the options (second argument), when given, must be an object, got a number",
+            ),
+        ];
+        for (m, args, text) in cases {
+            assert_eq!(m.check_tracking(&args), Err(JourneyError(text.into())));
+        }
+        assert_eq!(Method::Pageview.check_tracking(&[Arg::Object]), Ok(()));
+        assert_eq!(Method::On.check_tracking(&[Arg::Null]), Ok(()));
     }
 }
