@@ -271,7 +271,7 @@ impl<E> Outbox<E> {
     /// Takes over what adoptable stored queues held: their envelopes (`(id, json)`, in their order) are queued
     /// again, due at once; their held pushes are held here. Returns the envelopes now larger than `maxEventBytes`
     /// allows, with their size: lost (counted as dropped), for the page to be told.
-    pub fn adopt(&mut self, envelopes: Vec<(String, String)>, held: Vec<String>) -> Vec<(String, u64)> {
+    pub fn adopt(&mut self, envelopes: Vec<(String, String)>, mut held: Vec<String>) -> Vec<(String, u64)> {
         let mut lost = Vec::new();
         for (id, json) in envelopes {
             let bytes = self.bytes(&json);
@@ -287,7 +287,7 @@ impl<E> Outbox<E> {
                 Err(Refused::Duplicate) => {}
             }
         }
-        self.held.extend(held);
+        self.held.append(&mut held);
         lost
     }
 }
