@@ -427,10 +427,15 @@ fn adopt() {
         if !outbox::is_adoptable(stored.t(), stored.closed(), at) {
             continue;
         }
-        let q = stored.q();
-        let mut q = q.iter().filter_map(|v| v.as_string());
-        while let (Some(id), Some(json)) = (q.next(), q.next()) {
-            envelopes.push((id, json));
+        // `[id, json, id, json, …]`, pairs of the strings in it.
+        let mut id = None;
+        for v in stored.q().iter() {
+            if let Some(s) = v.as_string() {
+                match id.take() {
+                    None => id = Some(s),
+                    Some(i) => envelopes.push((i, s)),
+                }
+            }
         }
         for v in stored.dl().iter() {
             held.extend(v.as_string());
