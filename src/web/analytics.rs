@@ -620,11 +620,11 @@ fn on_pagehide() {
         let c = s.outbox.config()?;
         let url = c.endpoint.clone()?;
         let mut chunks = Vec::new();
-        for ids in s.outbox.delivery().unload_chunks() {
+        for ids in &s.outbox.delivery().unload_chunks() {
             chunks.push(Send {
                 batch: 0,
                 url: url.clone(),
-                body_parts: s.outbox.payloads(&ids),
+                body_parts: s.outbox.payloads(ids),
                 format: c.format,
                 write_key: c.write_key.clone(),
                 anonymous_id: s.anonymous_id.clone().unwrap_or_default(),
@@ -632,8 +632,8 @@ fn on_pagehide() {
         }
         Some(chunks)
     });
-    for chunk in plan.unwrap_or_default() {
-        if !beacon(&chunk.url, &body(&chunk)) {
+    for chunk in &plan.unwrap_or_default() {
+        if !beacon(&chunk.url, &body(chunk)) {
             break;
         }
     }
