@@ -332,7 +332,7 @@ fn enqueue(r: Recorded) {
 /// queued for the collector and persisted; `logAnalyticsEvent` promises settle after the write to storage.
 fn drain() {
     loop {
-        let (batch, config) = with(|s| {
+        let (mut batch, config) = with(|s| {
             s.drain_scheduled = false;
             (std::mem::take(&mut s.pending), s.outbox.config().cloned())
         });
@@ -341,7 +341,7 @@ fn drain() {
         }
         let Some(config) = config else { return };
         let mut settled = Vec::new();
-        for r in batch {
+        for r in &mut batch {
             let id = r.id.clone().unwrap_or_else(uuid);
             let env = envelope(
                 &id,
@@ -352,17 +352,17 @@ fn drain() {
                 &r.mismatch,
                 r.at,
             );
-            let result = deliver(&config, &r, &env, &id);
-            if let Some(p) = r.settle {
+            let result = deliver(&config, r, &env, &id);
+            if let Some(p) = r.settle.take() {
                 settled.push((p, result, id));
             }
         }
         persist(false);
         pump();
-        for (p, result, id) in settled {
+        for (p, result, id) in &settled {
             match result {
-                Ok(()) => settle_promise(&p, &JsValue::from_str(&id), true),
-                Err(m) => settle_promise(&p, &js_error(AnalyticsError(m)), false),
+                Ok(()) => settle_promise(p, &JsValue::from_str(id), true),
+                Err(m) => settle_promise(p, &js_error(AnalyticsError(m.clone())), false),
             }
         }
     }
