@@ -443,12 +443,12 @@ fn adopt() {
         store(&stored.key(), None, false);
     }
     let lost = with(|s| s.outbox.adopt(envelopes, held));
-    for (json, bytes) in lost {
-        let (source, name) = (envelope_source(&json), envelope_name(&json));
+    for (json, bytes) in &lost {
+        let (source, name) = (envelope_source(json), envelope_name(json));
         tell(Problem::RestoredTooLarge {
             source: &source,
             name: &name,
-            bytes,
+            bytes: *bytes,
         });
     }
 }
@@ -460,8 +460,8 @@ fn release_held() {
         (s.outbox.config().and_then(|c| c.data_layer.clone()), held)
     });
     let Some(layer) = layer else { return };
-    for json in held {
-        push_data_layer(&layer, &JsValue::from_str(&json));
+    for json in &held {
+        push_data_layer(&layer, &JsValue::from_str(json));
     }
 }
 

@@ -140,8 +140,8 @@ impl<E> Outbox<E> {
         if matches!(&self.config, Some(c) if c.endpoint != merged.endpoint) {
             self.delivery.forget_cap();
         }
-        for d in self.delivery.set_policy(policy) {
-            self.remove_payload(&d);
+        for d in &self.delivery.set_policy(policy) {
+            self.remove_payload(d);
         }
         self.delivery.set_consent(merged.consent);
         self.config = Some(merged);
@@ -163,8 +163,8 @@ impl<E> Outbox<E> {
     pub fn queue(&mut self, id: String, json: String, now: u64) -> Queued {
         match self.delivery.push(id.clone(), self.bytes(&json), now) {
             Ok(dropped) => {
-                for d in dropped {
-                    self.remove_payload(&d);
+                for d in &dropped {
+                    self.remove_payload(d);
                 }
                 self.payloads.push((id, json));
                 Queued::Yes
@@ -214,8 +214,8 @@ impl<E> Outbox<E> {
     pub fn settle(&mut self, settled: Settled) -> Option<Rejected> {
         match settled {
             Settled::Delivered(ids) => {
-                for id in ids {
-                    self.remove_payload(&id);
+                for id in &ids {
+                    self.remove_payload(id);
                 }
                 None
             }
@@ -277,8 +277,8 @@ impl<E> Outbox<E> {
             let bytes = self.bytes(&json);
             match self.delivery.restore(id.clone(), bytes) {
                 Ok(dropped) => {
-                    for d in dropped {
-                        self.remove_payload(&d);
+                    for d in &dropped {
+                        self.remove_payload(d);
                     }
                     self.payloads.push((id, json));
                 }
