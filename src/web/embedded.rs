@@ -393,8 +393,8 @@ fn deliver(accepted: &Accepted, marker: &JsValue) {
         }
         targets
     });
-    for (id, callback) in targets {
-        let live = with(|s| s.registry.entries.iter().any(|e| e.id == id));
+    for (id, callback) in &targets {
+        let live = with(|s| s.registry.entries.iter().any(|e| e.id == *id));
         if !live {
             continue;
         }
