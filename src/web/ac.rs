@@ -344,7 +344,10 @@ fn refresh(slot: usize, list: SlotList) -> bool {
         let Some((snapshot, name)) = list(&s.emitter, slot) else {
             return false;
         };
-        let fns: Array = snapshot.iter().map(|l| l.callback().function.clone()).collect();
+        let fns = Array::new();
+        for l in snapshot.iter() {
+            fns.push(&l.callback().function);
+        }
         set_list(slot as u32, fns, snapshot.iter().any(|l| l.is_once()));
         let name = JsValue::from_str(&name);
         match s.handed.iter_mut().find(|(k, _, _)| *k == slot) {
