@@ -134,10 +134,11 @@ export function busEvent(time, publisher, event, data) {
   return { time, publisher, event, data };
 }
 
-// Subscribers are called asynchronously, in one microtask per burst of publishes: every delivery queued before the
-// microtask runs (and any queued by a subscriber while it runs) is made in order, so subscription order and
-// publish order both hold. A delivery whose subscription was cancelled meanwhile (unsubscribe) is skipped. A
-// throwing subscriber is reported with console.error and the others still run.
+// Subscribers are called asynchronously, in one microtask per burst of publishes: every publish queued before the
+// microtask runs (and any queued by a subscriber while it runs) is delivered in order, each to its subscribers in
+// subscription order. A publish is queued as the bus's array of the subscribers of that moment (never changed once
+// made) and the event. A delivery whose subscription was cancelled meanwhile (unsubscribe) is skipped. A throwing
+// subscriber is reported with console.error and the others still run.
 const pending = [];
 let scheduled = false;
 
@@ -164,23 +165,26 @@ export function sameCallback(a, b) {
 
 function flush() {
   for (let i = 0; i < pending.length; i += 2) {
-    const record = pending[i];
+    const records = pending[i];
     const evt = pending[i + 1];
     pending[i] = pending[i + 1] = undefined;
-    if (!record.active) continue;
-    try {
-      record.fn(evt);
-    } catch (err) {
-      toConsole('error', `cxbridge: a subscriber of ${evt && evt.event} threw`, err);
+    for (let j = 0; j < records.length; j++) {
+      const record = records[j];
+      if (!record.active) continue;
+      try {
+        record.fn(evt);
+      } catch (err) {
+        toConsole('error', `cxbridge: a subscriber of ${evt && evt.event} threw`, err);
+      }
     }
   }
   pending.length = 0;
   scheduled = false;
 }
 
-/** Queues `record.fn(evt)` for the next delivery microtask. */
-export function deliverLater(record, evt) {
-  pending.push(record, evt);
+/** Queues `record.fn(evt)` for each of `records` for the next delivery microtask. */
+export function deliverLater(records, evt) {
+  pending.push(records, evt);
   if (!scheduled) {
     scheduled = true;
     queueMicrotask(flush);

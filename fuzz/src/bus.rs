@@ -15,6 +15,10 @@ impl Host for Fuzz {
     type Callback = u32;
     type Handler = u32;
     type Name = String;
+    type Subscribers = Vec<u32>;
+    fn snapshot<'a>(callbacks: impl Iterator<Item = &'a u32>) -> Vec<u32> {
+        callbacks.copied().collect()
+    }
 }
 
 const NAMES: &[&str] = &[

@@ -95,6 +95,15 @@ pub trait Host {
     /// An event name as the host keeps it (the web shell: the JS string the page subscribed with), so a publish
     /// need not make it again for every delivery.
     type Name: Clone;
+    /// A topic's subscribers as one value the host delivers to (the web shell: a JS array of the records), made
+    /// by [`Host::snapshot`] when the subscribers change and kept until they change again, so a publish hands the
+    /// host one value instead of a callback per subscriber. Never changed once made: a delivery still queued
+    /// reaches the subscribers of the moment of its publish.
+    type Subscribers: Clone;
+    /// The host's one conversion: `callbacks`, in order, as [`Host::Subscribers`]. It must not run page code.
+    fn snapshot<'a>(callbacks: impl Iterator<Item = &'a Self::Callback>) -> Self::Subscribers
+    where
+        Self::Callback: 'a;
 }
 
 /// A registered plugin, as the host refers to it.
@@ -218,8 +227,10 @@ pub struct Publication<H: Host> {
     pub publisher: Rc<str>,
     /// The topic's name as the host gave it when subscribing; `None` when nobody ever subscribed.
     pub label: Option<H::Name>,
-    /// In subscription order.
-    pub subscribers: Vec<H::Callback>,
+    /// In subscription order; `None` when there are none.
+    pub subscribers: Option<H::Subscribers>,
+    /// How many subscribers there are.
+    pub count: usize,
 }
 
 /// The last data of a sticky (`republish`ed) event, delivered at once to later subscribers.
@@ -257,6 +268,8 @@ struct Subscription<H: Host> {
 struct Topic<H: Host> {
     label: H::Name,
     subscriptions: Vec<Subscription<H>>,
+    /// The subscribers as the host delivers to them; made on the first publish after they changed.
+    snapshot: Option<H::Subscribers>,
 }
 
 /// The bus: every plugin, command, hook, subscription, sticky event and shared datum of a page.
@@ -268,6 +281,7 @@ pub struct Bus<H: Host> {
     subscriptions: Table<Topic<H>>,
     sticky: Table<Sticky<H>>,
     data: Table<H::Value>,
+    epoch: u32,
 }
 
 impl<H: Host> Default for Bus<H> {
@@ -290,6 +304,7 @@ impl<H: Host> Bus<H> {
             subscriptions: Table::new(),
             sticky: Table::new(),
             data: Table::new(),
+            epoch: 0,
         }
     }
 
@@ -329,6 +344,7 @@ impl<H: Host> Bus<H> {
             gone: false,
         });
         self.by_name.insert(&name, id);
+        self.epoch = self.epoch.wrapping_add(1);
         Ok(id)
     }
 
@@ -380,6 +396,7 @@ impl<H: Host> Bus<H> {
             return Err(BusError::CommandTaken);
         }
         plugin.commands.insert(command, handler);
+        self.epoch = self.epoch.wrapping_add(1);
         Ok(())
     }
 
@@ -424,6 +441,7 @@ impl<H: Host> Bus<H> {
         plugin.ready = true;
         let buffered = std::mem::take(&mut plugin.buffered);
         let namespace = plugin.name.clone();
+        self.epoch = self.epoch.wrapping_add(1);
         let routes = buffered
             .into_iter()
             .map(|b| {
@@ -457,25 +475,15 @@ impl<H: Host> Bus<H> {
             };
         };
         let from = from.name.clone();
-        let (namespace, command) = match split(name) {
-            Some((ns, cmd)) => (ns, cmd),
-            None => (&*from, name),
-        };
-        if namespace.is_empty() || command.is_empty() || command.contains('.') {
-            return Route::Reject {
-                deferred,
-                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
-            };
-        }
-        let Some(target) = self.by_name.get(namespace).copied() else {
-            // A Genesys plugin cxbridge does not provide (the UI above all) says so, rather than "does not exist".
-            if let Some(message) = super::widgets::unprovided_command(namespace, command) {
-                return Route::Unavailable { deferred, message };
+        let (target, command) = match self.target(&from, name) {
+            Ok(target) => target,
+            Err(Some(message)) => return Route::Unavailable { deferred, message },
+            Err(None) => {
+                return Route::Reject {
+                    deferred,
+                    message: CommandRejection(COMMAND_DOES_NOT_EXIST),
+                }
             }
-            return Route::Reject {
-                deferred,
-                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
-            };
         };
         let Ok(plugin) = self.entry_mut(target) else {
             return Route::Reject {
@@ -495,6 +503,51 @@ impl<H: Host> Bus<H> {
         }
         let namespace = plugin.name.clone();
         self.resolve(target, &namespace, command, from, data, deferred, now)
+    }
+
+    /// The plugin a command named `name` sent by the plugin named `from` goes to, and the command's own name; or
+    /// why there is none: a Genesys plugin cxbridge does not provide (the UI above all) says so, anything else
+    /// "does not exist".
+    fn target<'n>(
+        &self,
+        from: &str,
+        name: &'n str,
+    ) -> Result<(PluginId, &'n str), Option<super::widgets::WidgetsError>> {
+        let (namespace, command) = match split(name) {
+            Some((ns, cmd)) => (ns, cmd),
+            None => (from, name),
+        };
+        if namespace.is_empty() || command.is_empty() || command.contains('.') {
+            return Err(None);
+        }
+        match self.by_name.get(namespace) {
+            Some(&id) => Ok((id, command)),
+            None => Err(super::widgets::unprovided_command(namespace, command)),
+        }
+    }
+
+    /// What `commander`'s command `name` runs at once, when it runs at once without before-hooks: the handler of
+    /// a ready plugin's registered command, none of whose hooks apply. `None` when it would be buffered, rejected
+    /// or hooked. The answer holds until [`Bus::epoch`] changes, so a host may keep it and run the handler itself
+    /// (the loader's command cache, docs/architecture.md).
+    pub fn route(&self, commander: PluginId, name: &str) -> Option<&H::Handler> {
+        let from = &self.entry(commander).ok()?.name;
+        let (target, command) = self.target(from, name).ok()?;
+        let plugin = self.entry(target).ok()?;
+        let hooked = self
+            .hooks
+            .iter()
+            .any(|h| *h.namespace == *plugin.name && h.command == command);
+        if !plugin.ready || hooked {
+            return None;
+        }
+        plugin.commands.get(command)
+    }
+
+    /// Changes whenever what a command runs may change: a plugin, a command or a before-hook registered, a plugin
+    /// ready. (Subscriptions, events and data leave it.)
+    pub fn epoch(&self) -> u32 {
+        self.epoch
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -546,6 +599,7 @@ impl<H: Host> Bus<H> {
             command: command.to_owned(),
             callback: hook,
         });
+        self.epoch = self.epoch.wrapping_add(1);
         Ok(())
     }
 
@@ -565,12 +619,16 @@ impl<H: Host> Bus<H> {
         }
         let subscription = Subscription { owner, callback };
         match self.subscriptions.get_mut(event) {
-            Some(topic) => topic.subscriptions.push(subscription),
+            Some(topic) => {
+                topic.subscriptions.push(subscription);
+                topic.snapshot = None;
+            }
             None => self.subscriptions.insert(
                 event,
                 Topic {
                     label,
                     subscriptions: vec![subscription],
+                    snapshot: None,
                 },
             ),
         }
@@ -605,6 +663,8 @@ impl<H: Host> Bus<H> {
         });
         if list.is_empty() {
             self.subscriptions.remove(event);
+        } else if !removed.is_empty() {
+            topic.snapshot = None;
         }
         Ok(removed)
     }
@@ -673,12 +733,18 @@ impl<H: Host> Bus<H> {
         sticky: bool,
         now: f64,
     ) -> Publication<H> {
-        let (label, subscribers) = match self.subscriptions.get(&topic) {
-            Some(t) => (
-                Some(t.label.clone()),
-                t.subscriptions.iter().map(|s| s.callback.clone()).collect(),
-            ),
-            None => (None, Vec::new()),
+        let (label, subscribers, count) = match self.subscriptions.get_mut(&topic) {
+            Some(t) => {
+                let snapshot = t
+                    .snapshot
+                    .get_or_insert_with(|| H::snapshot(t.subscriptions.iter().map(|s| &s.callback)));
+                (
+                    Some(t.label.clone()),
+                    Some(snapshot.clone()),
+                    t.subscriptions.len(),
+                )
+            }
+            None => (None, None, 0),
         };
         if sticky {
             self.sticky.insert(
@@ -695,6 +761,7 @@ impl<H: Host> Bus<H> {
             publisher,
             label,
             subscribers,
+            count,
         }
     }
 
@@ -769,6 +836,20 @@ mod tests {
         type Callback = &'static str;
         type Handler = &'static str;
         type Name = &'static str;
+        type Subscribers = Vec<&'static str>;
+        fn snapshot<'a>(callbacks: impl Iterator<Item = &'a &'static str>) -> Vec<&'static str> {
+            SNAPSHOTS.with(|n| n.set(n.get() + 1));
+            callbacks.copied().collect()
+        }
+    }
+
+    thread_local! {
+        /// How many snapshots [`T::snapshot`] made.
+        static SNAPSHOTS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    }
+
+    fn snapshots() -> u32 {
+        SNAPSHOTS.with(|n| n.get())
     }
 
     fn bus() -> Bus<T> {
@@ -978,7 +1059,7 @@ mod tests {
         let p = b.publish(publisher, "ping", &"data", false, 5.0).unwrap();
         assert_eq!(p.topic, "Pub.ping");
         assert_eq!(&*p.publisher, "Pub");
-        assert_eq!(p.subscribers, vec!["first", "second"]);
+        assert_eq!(p.subscribers, Some(vec!["first", "second"]));
         assert_eq!(
             p.label,
             Some("Pub.ping"),
@@ -986,14 +1067,73 @@ mod tests {
         );
         // The own namespace may be spelled out.
         assert_eq!(
-            b.publish(publisher, "Pub.ping", &"", false, 0.0)
-                .unwrap()
-                .subscribers
-                .len(),
+            b.publish(publisher, "Pub.ping", &"", false, 0.0).unwrap().count,
             2
         );
         let nobody = b.publish(publisher, "Pub.*", &"", false, 0.0).unwrap();
-        assert!(nobody.subscribers.is_empty() && nobody.label.is_none());
+        assert!(nobody.subscribers.is_none() && nobody.count == 0 && nobody.label.is_none());
+    }
+
+    #[test]
+    fn a_route_is_what_a_command_runs_at_once_and_holds_until_the_epoch_moves() {
+        let mut b = bus();
+        let me = ready_plugin(&mut b, "Me");
+        let late = b.register_plugin("Late").unwrap();
+        b.register_command(late, "go", "go-handler").unwrap();
+        assert_eq!(b.route(me, "Late.go"), None, "not ready: buffered");
+        let epoch = b.epoch();
+        b.ready(late);
+        assert_ne!(b.epoch(), epoch, "ready moves it");
+        assert_eq!(b.route(me, "Late.go"), Some(&"go-handler"));
+        assert_eq!(b.route(late, "go"), Some(&"go-handler"), "the own namespace");
+        assert!(matches!(b.command(me, "Late.go", "", 1, 0.0), Route::Run(_)));
+        for refused in ["Late.nope", "Nobody.go", "Late.", "WebChat.open", "Late.go.x"] {
+            assert_eq!(b.route(me, refused), None, "{refused}");
+        }
+        let epoch = b.epoch();
+        b.register_command(late, "stop", "stop-handler").unwrap();
+        assert_ne!(b.epoch(), epoch, "a command registered moves it");
+        let epoch = b.epoch();
+        b.before(me, "Late.go", "hook").unwrap();
+        assert_ne!(b.epoch(), epoch, "a hook moves it");
+        assert_eq!(b.route(me, "Late.go"), None, "hooked: the host runs the hooks");
+        assert_eq!(b.route(me, "Late.stop"), Some(&"stop-handler"));
+        let epoch = b.epoch();
+        b.register_plugin("Other").unwrap();
+        assert_ne!(b.epoch(), epoch, "a plugin registered moves it");
+        let epoch = b.epoch();
+        b.subscribe(me, "Late.e", "Late.e", "cb").unwrap();
+        b.publish(late, "e", &"", true, 0.0).unwrap();
+        b.set_data(late, "k", "v", 0.0).unwrap();
+        b.unsubscribe(me, "Late.e", None).unwrap();
+        assert_eq!(b.epoch(), epoch, "events and data leave it");
+    }
+
+    #[test]
+    fn a_publish_reuses_the_subscribers_snapshot_until_they_change() {
+        let mut b = bus();
+        let p = ready_plugin(&mut b, "P");
+        b.subscribe(p, "P.e", "P.e", "one").unwrap();
+        let before = snapshots();
+        let first = b.publish(p, "e", &"", false, 0.0).unwrap().subscribers;
+        b.publish(p, "e", &"", false, 0.0).unwrap();
+        assert_eq!(snapshots(), before + 1, "made once for two publishes");
+        b.subscribe(p, "P.e", "P.e", "two").unwrap();
+        let second = b.publish(p, "e", &"", false, 0.0).unwrap().subscribers;
+        assert_eq!(snapshots(), before + 2, "made again after a subscribe");
+        assert_eq!(first, Some(vec!["one"]), "an earlier snapshot is never changed");
+        assert_eq!(second, Some(vec!["one", "two"]));
+        assert!(b.unsubscribe(p, "P.e", Some(&"nobody")).unwrap().is_empty());
+        b.publish(p, "e", &"", false, 0.0).unwrap();
+        assert_eq!(
+            snapshots(),
+            before + 2,
+            "an unsubscribe that removed nothing keeps it"
+        );
+        b.unsubscribe(p, "P.e", Some(&"one")).unwrap();
+        let third = b.publish(p, "e", &"", false, 0.0).unwrap();
+        assert_eq!((third.subscribers, third.count), (Some(vec!["two"]), 1));
+        assert_eq!(snapshots(), before + 3, "made again after an unsubscribe");
     }
 
     #[test]
@@ -1060,14 +1200,14 @@ mod tests {
         assert_eq!(b.unsubscribe(a, "O.e", Some(&"a2")).unwrap(), vec!["a2"]);
         assert_eq!(
             b.publish(other, "e", &"", false, 0.0).unwrap().subscribers,
-            vec!["a1", "o1"]
+            Some(vec!["a1", "o1"])
         );
         b.subscribe(a, "O.e", "O.e", "a3").unwrap();
         // Without a callback: every callback of this plugin for this event, and nobody else's.
         assert_eq!(b.unsubscribe(a, "O.e", None).unwrap(), vec!["a1", "a3"]);
         assert_eq!(
             b.publish(other, "e", &"", false, 0.0).unwrap().subscribers,
-            vec!["o1"]
+            Some(vec!["o1"])
         );
         assert!(b.unsubscribe(a, "O.e", None).unwrap().is_empty());
         // Another plugin cannot remove o1 even naming it.
@@ -1090,7 +1230,7 @@ mod tests {
             .publish_in("EngageDigital", "smcc:task:ring", &"d", false, 0.0)
             .unwrap();
         assert_eq!(p.topic, "EngageDigital.smcc:task:ring");
-        assert_eq!(p.subscribers, vec!["cb"]);
+        assert_eq!(p.subscribers, Some(vec!["cb"]));
         b.publish_in("WebChatService", "ready", &"", true, 1.0).unwrap();
         assert!(b
             .subscribe(sub, "WebChatService.ready", "WebChatService.ready", "r")
@@ -1108,7 +1248,7 @@ mod tests {
             .unwrap();
         let p = b.set_data(web, "open", "false", 3.0).unwrap();
         assert_eq!(p.topic, "WebChat.data.open");
-        assert_eq!(p.subscribers, vec!["watch"]);
+        assert_eq!(p.subscribers, Some(vec!["watch"]));
         assert_eq!(b.data(me, "WebChat.open").unwrap(), Some(&"false"));
         assert_eq!(b.data(web, "open").unwrap(), Some(&"false"));
         assert_eq!(b.data(me, "open").unwrap(), None);

@@ -42,8 +42,9 @@ extern "C" {
     #[wasm_bindgen(js_name = sameCallback)]
     fn same_callback(a: &JsValue, b: &JsValue) -> bool;
 
+    /// Queues `event` for each record of `subscribers` (an array the bus made: [`Js::snapshot`]).
     #[wasm_bindgen(js_name = deliverLater)]
-    fn deliver_later(subscription: &JsValue, event: &JsValue);
+    fn deliver_later(subscribers: &JsValue, event: &JsValue);
 
     #[wasm_bindgen(js_name = runCommand)]
     fn run_command(
@@ -101,6 +102,13 @@ impl Host for Js {
     type Callback = Callback;
     type Handler = Handler;
     type Name = JsValue;
+    type Subscribers = JsValue;
+
+    /// The records as one JS array: a publish is then one call to `deliverLater`, whatever the number of
+    /// subscribers.
+    fn snapshot<'a>(callbacks: impl Iterator<Item = &'a Callback>) -> JsValue {
+        callbacks.map(|c| &c.0).collect::<Array>().into()
+    }
 }
 
 struct State {
@@ -198,11 +206,11 @@ fn deliver(
         analytics::record(crate::core::analytics::Source::CXBus, &p.topic, data);
     }
     if debug {
-        debug_publish(&p.topic, &p.publisher, data, p.subscribers.len() as u32, sticky);
+        debug_publish(&p.topic, &p.publisher, data, p.count as u32, sticky);
     }
-    if p.subscribers.is_empty() {
+    let Some(subscribers) = &p.subscribers else {
         return;
-    }
+    };
     let publisher = match publisher {
         Some(p) => p.clone(),
         None => JsValue::from_str(&p.publisher),
@@ -211,10 +219,7 @@ fn deliver(
         Some(label) => label.clone(),
         None => JsValue::from_str(&p.topic),
     };
-    let event = bus_event(time, &publisher, &topic, data);
-    for subscriber in &p.subscribers {
-        deliver_later(&subscriber.0, &event);
-    }
+    deliver_later(subscribers, &bus_event(time, &publisher, &topic, data));
 }
 
 /// A plugin handle, as `CXBus.registerPlugin(name)` returns it.
@@ -424,16 +429,16 @@ impl Plugin {
     }
 
     fn subscribe_named(&self, name: &str, event: &JsValue, callback: Function) -> Result<JsValue, BusError> {
-        let record = subscription(&callback);
-        let subscriber = Callback(record.clone());
+        let subscriber = Callback(subscription(&callback));
         let result = with(|s| {
             s.bus
-                .subscribe(self.id, name, event.clone(), subscriber)
+                .subscribe(self.id, name, event.clone(), subscriber.clone())
                 .map(|sticky| sticky.map(|st| (st.publisher.clone(), st.time, st.data.clone())))
         });
         if let Some((publisher, time, data)) = result? {
             let publisher = JsValue::from_str(&publisher);
-            deliver_later(&record, &bus_event(time, &publisher, event, &data));
+            let one = Js::snapshot(std::iter::once(&subscriber));
+            deliver_later(&one, &bus_event(time, &publisher, event, &data));
         }
         Ok(event.clone())
     }
@@ -642,7 +647,7 @@ pub fn publish_as_public(namespace: &str, event: &str, data: &JsValue, public: &
         Ok(p) => {
             analytics::record(crate::core::analytics::Source::CXBus, &p.topic, public);
             if debug {
-                debug_publish(&p.topic, &p.publisher, public, p.subscribers.len() as u32, false);
+                debug_publish(&p.topic, &p.publisher, public, p.count as u32, false);
             }
             deliver(&p, None, data, now, false, false, false);
         }

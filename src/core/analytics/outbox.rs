@@ -64,7 +64,10 @@ pub struct Outbox<E> {
     payloads: Vec<(String, String)>,
     /// Serialized envelopes waiting for consent before their dataLayer push.
     held: Vec<String>,
+    /// A ring once full: [`EARLY_MAX`] events, the oldest at `early_oldest`, so a page that never configures
+    /// analytics pays no shift of the whole hold for each event it records (every CXBus publish is one).
     early: Vec<E>,
+    early_oldest: usize,
     /// Dropped from the early and consent holds (the queue's own drops are [`Delivery`]'s).
     dropped: u64,
     closing: bool,
@@ -84,6 +87,7 @@ impl<E> Outbox<E> {
             payloads: Vec::new(),
             held: Vec::new(),
             early: Vec::new(),
+            early_oldest: 0,
             dropped: 0,
             closing: false,
         }
@@ -116,14 +120,16 @@ impl<E> Outbox<E> {
     /// Holds an event recorded before the first `configure`. `true` for the page's first drop, which the page is
     /// told about.
     pub fn hold_early(&mut self, event: E) -> bool {
-        let mut first_drop = false;
-        if self.early.len() >= EARLY_MAX {
-            self.early.remove(0);
-            self.dropped += 1;
-            first_drop = self.dropped == 1;
+        if self.early.len() < EARLY_MAX {
+            self.early.push(event);
+            return false;
         }
-        self.early.push(event);
-        first_drop
+        if let Some(oldest) = self.early.get_mut(self.early_oldest) {
+            *oldest = event;
+        }
+        self.early_oldest = (self.early_oldest + 1) % EARLY_MAX;
+        self.dropped += 1;
+        self.dropped == 1
     }
 
     /// Takes `merged` as the configuration: the delivery policy with the body overhead of its format, the
@@ -150,7 +156,14 @@ impl<E> Outbox<E> {
 
     /// The events held for the first `configure`, oldest first; they go after the adopted queue.
     pub fn take_early(&mut self) -> Vec<E> {
-        std::mem::take(&mut self.early)
+        let mut early = std::mem::take(&mut self.early);
+        // Rotated by three reversals: the oldest first.
+        if let Some((newer, older)) = early.split_at_mut_checked(std::mem::take(&mut self.early_oldest)) {
+            newer.reverse();
+            older.reverse();
+            early.reverse();
+        }
+        early
     }
 
     /// How many bytes the envelope's JSON counts for in a batch of the configured format.
@@ -318,12 +331,29 @@ mod tests {
         assert_eq!((o.held(), o.dropped()), (EARLY_MAX, 2));
         assert!(o.configure(config(&[endpoint()])));
         let early = o.take_early();
-        assert_eq!(early.first(), Some(&2));
-        assert_eq!(early.last(), Some(&201));
+        assert_eq!(early, (2..202).collect::<Vec<u32>>(), "oldest first");
         assert!(
             !o.configure(config(&[endpoint()])),
             "only the first configure is first"
         );
+    }
+
+    #[test]
+    fn the_early_hold_stays_in_order_however_often_it_wraps() {
+        let mut o: Outbox<u32> = Outbox::new();
+        for i in 0..(2 * EARLY_MAX as u32 + 37) {
+            o.hold_early(i);
+        }
+        let from = EARLY_MAX as u32 + 37;
+        assert_eq!(
+            o.take_early(),
+            (from..from + EARLY_MAX as u32).collect::<Vec<u32>>()
+        );
+        assert!(
+            !o.hold_early(7),
+            "an empty hold takes events again from the start"
+        );
+        assert_eq!(o.take_early(), vec![7]);
     }
 
     #[test]
