@@ -11,8 +11,9 @@ export class Deferred {
   constructor() {
     this._state = PENDING;
     this._value = undefined;
-    this._done = [];
-    this._fail = [];
+    // The callbacks waiting, made on the first one: most deferreds are settled before anyone waits.
+    this._done = null;
+    this._fail = null;
     this.resolve = this.resolve.bind(this);
     this.reject = this.reject.bind(this);
   }
@@ -36,16 +37,16 @@ export class Deferred {
     this._state = state;
     this._value = value;
     const list = state === 'resolved' ? this._done : this._fail;
-    this._done = [];
-    this._fail = [];
-    for (const fn of list) callSafely(fn, value);
+    this._done = this._fail = null;
+    if (list !== null) for (const fn of list) callSafely(fn, value);
   }
 
   _add(which, fns) {
-    for (const fn of callbacks(fns)) {
-      if (typeof fn !== 'function') continue;
-      if (this._state === PENDING) (which === 'resolved' ? this._done : this._fail).push(fn);
-      else if (this._state === which) callSafely(fn, this._value);
+    for (const fn of fns.length === 1 && typeof fns[0] === 'function' ? fns : callbacks(fns)) {
+      if (this._state === PENDING) {
+        if (which === 'resolved') (this._done || (this._done = [])).push(fn);
+        else (this._fail || (this._fail = [])).push(fn);
+      } else if (this._state === which) callSafely(fn, this._value);
     }
     return this;
   }
@@ -191,8 +192,42 @@ export function deliverLater(records, evt) {
   }
 }
 
+// `plugin.command(name, data)` without the wasm, once the bus ran that command from that handle straight to a page
+// handler (a ready plugin's, no before-hook, not debug mode: `runCommand` is told it may be kept): the same
+// deferred, event and handler call as the bus's own way. Kept per name, for the handle that sent it, until the bus
+// changes (`forgetRoutes`, called by the bus's shell).
+const routes = new Map();
+const MAX_ROUTES = 256;
+// The handle and name of the command on its way through the wasm.
+let sending = null;
+
+export function forgetRoutes() {
+  routes.clear();
+}
+
+/** A plugin handle's `command`; `call(handle, name, data)` is the bus's own way. */
+export function cachedCommands(call) {
+  return (handle, name, data) => {
+    const r = routes.get(name);
+    if (r !== undefined && r[0] === handle) {
+      const deferred = new Deferred();
+      runCommand(r[1], Date.now(), r[2], r[3], deferred, data, false);
+      return deferred;
+    }
+    if (routes.size >= MAX_ROUTES) routes.clear();
+    sending = typeof name === 'string' ? [handle, name] : null;
+    try {
+      return call(handle, name, data);
+    } finally {
+      sending = null;
+    }
+  };
+}
+
 /** Runs a registered command's handler; a handler that throws rejects the command with its error. */
-export function runCommand(handler, time, commander, command, deferred, data) {
+export function runCommand(handler, time, commander, command, deferred, data, cache) {
+  if (cache && sending !== null) routes.set(sending[1], [sending[0], handler, commander, command]);
+  sending = null;
   try {
     handler({ time, commander, command, deferred, data });
   } catch (err) {

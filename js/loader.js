@@ -3,7 +3,7 @@
 // then on (so a page that kept a reference to a stub keeps working). Nothing here decides anything the core
 // decides: it only queues, replays and forwards.
 
-import { Deferred, follow } from './deferred.js';
+import { Deferred, cachedCommands, follow } from './deferred.js';
 import { acEntry } from './listeners.js';
 import { installCif } from './cif.js';
 
@@ -166,13 +166,16 @@ export function realApi(wasm) {
   // src/web/bus.rs lists (`pluginMethods`); those the handles have (PLUGIN) are defined as class methods are: on
   // the prototype, not enumerable.
   const methods = wasm.pluginMethods();
+  // `command` runs a route the bus decided without entering the wasm when it can (js/deferred.js).
+  const COMMAND = methods.indexOf('command');
+  const command = cachedCommands((handle, a, b) => wasm.pluginCall(handle, COMMAND, a, b));
   methods.forEach((m, i) => {
     if (!(m in PLUGIN)) return;
     Object.defineProperty(wasm.Plugin.prototype, m, {
       value(a, b) {
         // Detached (`const { subscribe } = plugin`): say so, not wasm-bindgen's "expected instance of …".
         if (!(this instanceof wasm.Plugin)) throw new TypeError(`cxbridge: ${m}() must be called on its plugin (plugin.${m}(…))`);
-        return wasm.pluginCall(this, i, a, b);
+        return i === COMMAND ? command(this, a, b) : wasm.pluginCall(this, i, a, b);
       },
       writable: true,
       configurable: true,

@@ -475,15 +475,25 @@ impl<H: Host> Bus<H> {
             };
         };
         let from = from.name.clone();
-        let (target, command) = match self.target(&from, name) {
-            Ok(target) => target,
-            Err(Some(message)) => return Route::Unavailable { deferred, message },
-            Err(None) => {
-                return Route::Reject {
-                    deferred,
-                    message: CommandRejection(COMMAND_DOES_NOT_EXIST),
-                }
+        let (namespace, command) = match split(name) {
+            Some((ns, cmd)) => (ns, cmd),
+            None => (&*from, name),
+        };
+        if namespace.is_empty() || command.is_empty() || command.contains('.') {
+            return Route::Reject {
+                deferred,
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
+            };
+        }
+        let Some(target) = self.by_name.get(namespace).copied() else {
+            // A Genesys plugin cxbridge does not provide (the UI above all) says so, rather than "does not exist".
+            if let Some(message) = super::widgets::unprovided_command(namespace, command) {
+                return Route::Unavailable { deferred, message };
             }
+            return Route::Reject {
+                deferred,
+                message: CommandRejection(COMMAND_DOES_NOT_EXIST),
+            };
         };
         let Ok(plugin) = self.entry_mut(target) else {
             return Route::Reject {
@@ -505,47 +515,9 @@ impl<H: Host> Bus<H> {
         self.resolve(target, &namespace, command, from, data, deferred, now)
     }
 
-    /// The plugin a command named `name` sent by the plugin named `from` goes to, and the command's own name; or
-    /// why there is none: a Genesys plugin cxbridge does not provide (the UI above all) says so, anything else
-    /// "does not exist".
-    fn target<'n>(
-        &self,
-        from: &str,
-        name: &'n str,
-    ) -> Result<(PluginId, &'n str), Option<super::widgets::WidgetsError>> {
-        let (namespace, command) = match split(name) {
-            Some((ns, cmd)) => (ns, cmd),
-            None => (from, name),
-        };
-        if namespace.is_empty() || command.is_empty() || command.contains('.') {
-            return Err(None);
-        }
-        match self.by_name.get(namespace) {
-            Some(&id) => Ok((id, command)),
-            None => Err(super::widgets::unprovided_command(namespace, command)),
-        }
-    }
-
-    /// What `commander`'s command `name` runs at once, when it runs at once without before-hooks: the handler of
-    /// a ready plugin's registered command, none of whose hooks apply. `None` when it would be buffered, rejected
-    /// or hooked. The answer holds until [`Bus::epoch`] changes, so a host may keep it and run the handler itself
-    /// (the loader's command cache, docs/architecture.md).
-    pub fn route(&self, commander: PluginId, name: &str) -> Option<&H::Handler> {
-        let from = &self.entry(commander).ok()?.name;
-        let (target, command) = self.target(from, name).ok()?;
-        let plugin = self.entry(target).ok()?;
-        let hooked = self
-            .hooks
-            .iter()
-            .any(|h| *h.namespace == *plugin.name && h.command == command);
-        if !plugin.ready || hooked {
-            return None;
-        }
-        plugin.commands.get(command)
-    }
-
     /// Changes whenever what a command runs may change: a plugin, a command or a before-hook registered, a plugin
-    /// ready. (Subscriptions, events and data leave it.)
+    /// ready (subscriptions, events and data leave it). A host that keeps what a command ran, to run it again
+    /// itself (the loader's command cache, docs/architecture.md), forgets it when this moves.
     pub fn epoch(&self) -> u32 {
         self.epoch
     }
@@ -1075,38 +1047,36 @@ mod tests {
     }
 
     #[test]
-    fn a_route_is_what_a_command_runs_at_once_and_holds_until_the_epoch_moves() {
+    fn the_epoch_moves_whenever_what_a_command_runs_may_change() {
         let mut b = bus();
         let me = ready_plugin(&mut b, "Me");
+        let mut epoch = b.epoch();
+        let mut moved = |b: &Bus<T>, what: &str| {
+            assert_ne!(b.epoch(), epoch, "{what} moves it");
+            epoch = b.epoch();
+        };
         let late = b.register_plugin("Late").unwrap();
+        moved(&b, "a plugin registered");
         b.register_command(late, "go", "go-handler").unwrap();
-        assert_eq!(b.route(me, "Late.go"), None, "not ready: buffered");
-        let epoch = b.epoch();
+        moved(&b, "a command registered");
         b.ready(late);
-        assert_ne!(b.epoch(), epoch, "ready moves it");
-        assert_eq!(b.route(me, "Late.go"), Some(&"go-handler"));
-        assert_eq!(b.route(late, "go"), Some(&"go-handler"), "the own namespace");
-        assert!(matches!(b.command(me, "Late.go", "", 1, 0.0), Route::Run(_)));
-        for refused in ["Late.nope", "Nobody.go", "Late.", "WebChat.open", "Late.go.x"] {
-            assert_eq!(b.route(me, refused), None, "{refused}");
-        }
-        let epoch = b.epoch();
-        b.register_command(late, "stop", "stop-handler").unwrap();
-        assert_ne!(b.epoch(), epoch, "a command registered moves it");
-        let epoch = b.epoch();
+        moved(&b, "ready");
         b.before(me, "Late.go", "hook").unwrap();
-        assert_ne!(b.epoch(), epoch, "a hook moves it");
-        assert_eq!(b.route(me, "Late.go"), None, "hooked: the host runs the hooks");
-        assert_eq!(b.route(me, "Late.stop"), Some(&"stop-handler"));
-        let epoch = b.epoch();
-        b.register_plugin("Other").unwrap();
-        assert_ne!(b.epoch(), epoch, "a plugin registered moves it");
-        let epoch = b.epoch();
+        moved(&b, "a hook registered");
+        let steady = b.epoch();
+        b.ready(late);
         b.subscribe(me, "Late.e", "Late.e", "cb").unwrap();
         b.publish(late, "e", &"", true, 0.0).unwrap();
         b.set_data(late, "k", "v", 0.0).unwrap();
         b.unsubscribe(me, "Late.e", None).unwrap();
-        assert_eq!(b.epoch(), epoch, "events and data leave it");
+        assert!(matches!(b.command(me, "Late.go", "", 1, 0.0), Route::Run(_)));
+        assert!(b.register_command(late, "go", "again").is_err());
+        assert!(b.register_plugin("Late").is_err());
+        assert_eq!(
+            b.epoch(),
+            steady,
+            "a second ready, events, data, commands and refusals leave it"
+        );
     }
 
     #[test]

@@ -46,6 +46,8 @@ extern "C" {
     #[wasm_bindgen(js_name = deliverLater)]
     fn deliver_later(subscribers: &JsValue, event: &JsValue);
 
+    /// `cache`: the loader may run this handler itself for the next commands of the same name from the same
+    /// handle, until `forgetRoutes` (docs/architecture.md, "Rules that live in JS").
     #[wasm_bindgen(js_name = runCommand)]
     fn run_command(
         handler: &Function,
@@ -54,6 +56,7 @@ extern "C" {
         command: &JsValue,
         deferred: &Deferred,
         data: &JsValue,
+        cache: bool,
     );
 
     #[wasm_bindgen(js_name = runHooks)]
@@ -64,6 +67,10 @@ extern "C" {
 
     #[wasm_bindgen(js_name = debugCommand)]
     fn debug_command(command: &str, commander: &str, data: &JsValue, deferred: &Deferred);
+
+    /// The loader's command cache forgets every route it kept ([`bus_route`]).
+    #[wasm_bindgen(js_name = forgetRoutes)]
+    fn forget_routes();
 }
 
 /// What runs a command: a page function, or a plugin implemented in Rust.
@@ -114,6 +121,8 @@ impl Host for Js {
 struct State {
     bus: Bus<Js>,
     debug: bool,
+    /// The bus's epoch and the debug flag when the loader's command cache was last told to forget.
+    routes: (u32, bool),
 }
 
 thread_local! {
@@ -122,6 +131,7 @@ thread_local! {
     static STATE: &'static RefCell<State> = Box::leak(Box::new(RefCell::new(State {
         bus: Bus::new(),
         debug: false,
+        routes: (0, false),
     })));
 }
 
@@ -131,7 +141,20 @@ fn state() -> &'static RefCell<State> {
 
 /// Runs `f` on the bus state. `f` must not call page code (see the module docs).
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    f(&mut state().borrow_mut())
+    let r = f(&mut state().borrow_mut());
+    check_routes();
+    r
+}
+
+/// Tells the loader's command cache to forget its routes when what a command runs may have changed (the core's
+/// [`Bus::epoch`] moved) or debug mode changed (which logs every command from here).
+fn check_routes() {
+    let mut s = state().borrow_mut();
+    let now = (s.bus.epoch(), s.debug);
+    if s.routes != now {
+        s.routes = now;
+        forget_routes();
+    }
 }
 
 /// A refused call: `false` for the caller, and a console warning naming the call and the problem, then the
@@ -149,7 +172,8 @@ fn reject(deferred: &Deferred, e: impl Readable) {
 }
 
 /// Performs a command's route: nothing (buffered), a rejection, or hooks then handler. `commander` is the
-/// sender's name as a JS string when the caller has it at hand.
+/// sender's name as a JS string when the command comes straight from `plugin.command`, outside debug mode: then,
+/// without before-hooks, the loader may keep the handler to run the next commands of that name itself.
 fn perform(route: Route<Js>, commander: Option<&JsValue>) {
     match route {
         Route::Buffered => {}
@@ -160,6 +184,7 @@ fn perform(route: Route<Js>, commander: Option<&JsValue>) {
 }
 
 fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
+    let cache = commander.is_some() && d.hooks.is_empty();
     let data = if d.hooks.is_empty() {
         d.data
     } else {
@@ -180,7 +205,7 @@ fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
                     &made
                 }
             };
-            run_command(&function, d.time, commander, &command, &d.deferred, &data)
+            run_command(&function, d.time, commander, &command, &d.deferred, &data, cache)
         }
         Handler::Native { function, command } => function(NativeCommand {
             command: String::from(&*command),
@@ -451,7 +476,7 @@ impl Plugin {
             debug_command(name, &self.name, &data, &deferred);
         }
         let route = with(|s| s.bus.command(self.id, name, data, deferred.clone(), now));
-        perform(route, Some(&self.label));
+        perform(route, (!debug).then_some(&self.label));
         deferred
     }
 
