@@ -145,6 +145,54 @@ test('a command reaches its handler with {time, commander, command, deferred, da
   assertNoTraps(page);
 });
 
+test('a command sent again runs as the first did, per handle, and a hook or debug mode added later applies', async () => {
+  const page = await surface();
+  const r = await page.evaluate(async () => {
+    const svc = CXBus.registerPlugin('Again');
+    const seen = [];
+    svc.registerCommand('go', (e) => {
+      seen.push([typeof e.time, e.commander, e.command, e.data, e.deferred.state()]);
+      e.deferred.resolve(e.data);
+    });
+    svc.registerCommand('boom', () => {
+      throw new Error('boom');
+    });
+    svc.ready();
+    const a = CXBus.registerPlugin('SenderA');
+    const b = CXBus.registerPlugin('SenderB');
+    const out = [];
+    for (let i = 0; i < 3; i++) out.push(await a.command('Again.go', i));
+    out.push(await b.command('Again.go', 'b'), await a.command('Again.go', 'a'));
+    for (let i = 0; i < 2; i++) out.push(await a.command('Again.boom').then(null, (e) => e.message));
+    // A name without a dot is each handle's own command.
+    a.registerCommand('own', (e) => e.deferred.resolve('A'));
+    b.registerCommand('own', (e) => e.deferred.resolve('B'));
+    a.ready();
+    b.ready();
+    for (let i = 0; i < 2; i++) out.push(await a.command('own'), await b.command('own'));
+    // A command that did not exist, then does.
+    out.push(await a.command('Later.go').then(null, (e) => e.message));
+    const later = CXBus.registerPlugin('Later');
+    later.registerCommand('go', (e) => e.deferred.resolve('later'));
+    later.ready();
+    out.push(await a.command('Later.go'));
+    // A hook registered after the command ran applies to the next one.
+    svc.before('go', (d) => ({ hooked: d }));
+    out.push(await a.command('Again.go', 1));
+    CXBus.configure({ debug: true });
+    out.push(await a.command('own'));
+    CXBus.configure({ debug: false });
+    return { out, seen };
+  });
+  const from = (who, data) => ['number', who, 'Again.go', data, 'pending'];
+  assert.deepEqual(r.out, [0, 1, 2, 'b', 'a', 'boom', 'boom', 'A', 'B', 'A', 'B', 'Command does not exist', 'later',
+    { hooked: 1 }, 'A']);
+  assert.deepEqual(r.seen, [from('SenderA', 0), from('SenderA', 1), from('SenderA', 2), from('SenderB', 'b'),
+    from('SenderA', 'a'), from('SenderA', { hooked: 1 })]);
+  assert.ok(page.logs.some((l) => l.startsWith('[CXBus] command own from SenderA')), page.logs.join('\n'));
+  assertNoTraps(page);
+});
+
 test('deferreds: done/fail/always/state as the vendor has them, then chains like a promise, await works', async () => {
   const page = await surface();
   const r = await page.evaluate(async () => {
