@@ -116,7 +116,8 @@ async function commandAwaited(lib, n) {
 }
 
 // The plain JS bus the CXBus publish is measured against: subscribers by name, each publish delivered to all of
-// them in a microtask of its own (CXBus's subscribers are called asynchronously too).
+// them in a microtask of its own (CXBus's subscribers are called asynchronously too), as one event object that its
+// subscribers share, as CXBus's do.
 function microtaskBus() {
   const subs = new Map();
   return {
@@ -125,7 +126,8 @@ function microtaskBus() {
       const list = subs.get(name);
       if (!list) return;
       queueMicrotask(() => {
-        for (const fn of list) fn({ event: name, data });
+        const event = { event: name, data };
+        for (const fn of list) fn(event);
       });
     },
   };
