@@ -267,12 +267,21 @@ fn page_input(v: &JsValue, what: &str, depth: u32) -> Result<Input, JsValue> {
 /// Where every area reports each event it emits, under its own [`Source`]. Cheap and re-entrant: the event's
 /// timestamp is the moment of this call, everything else happens in a microtask.
 pub fn record(source: Source, name: &str, data: &JsValue) {
-    record_marked(source, name, data, &JsValue::UNDEFINED);
+    record_at(source, name, data, js_sys::Date::now());
+}
+
+/// [`record`] of an event its source stamped `at` (ms) already: one clock read for both (every CXBus publish).
+pub fn record_at(source: Source, name: &str, data: &JsValue, at: f64) {
+    record_marked_at(source, name, data, &JsValue::UNDEFINED, at);
 }
 
 /// [`record`], with `mismatch` (an array of strings, or undefined) carried on the envelope's event as
 /// `catalogMismatch`: how an embedded event's payload differs from the vendor's catalog.
 pub fn record_marked(source: Source, name: &str, data: &JsValue, mismatch: &JsValue) {
+    record_marked_at(source, name, data, mismatch, js_sys::Date::now());
+}
+
+fn record_marked_at(source: Source, name: &str, data: &JsValue, mismatch: &JsValue, at: f64) {
     let filtered =
         with(|s| matches!(s.outbox.config(), Some(c) if !c.has_destination() || !c.accepts(source, name)));
     if filtered {
@@ -285,7 +294,7 @@ pub fn record_marked(source: Source, name: &str, data: &JsValue, mismatch: &JsVa
         correlation_id: JsValue::UNDEFINED,
         mismatch: mismatch.clone(),
         id: None,
-        at: js_sys::Date::now(),
+        at,
         settle: None,
     });
 }

@@ -228,7 +228,7 @@ fn deliver(
     record: bool,
 ) {
     if record {
-        analytics::record(crate::core::analytics::Source::CXBus, &p.topic, data);
+        analytics::record_at(crate::core::analytics::Source::CXBus, &p.topic, data, time);
     }
     if debug {
         debug_publish(&p.topic, &p.publisher, data, p.count as u32, sticky);
@@ -670,7 +670,7 @@ pub fn publish_as_public(namespace: &str, event: &str, data: &JsValue, public: &
     let (result, debug) = with(|s| (s.bus.publish_in(namespace, event, data, false, now), s.debug));
     match result {
         Ok(p) => {
-            analytics::record(crate::core::analytics::Source::CXBus, &p.topic, public);
+            analytics::record_at(crate::core::analytics::Source::CXBus, &p.topic, public, now);
             if debug {
                 debug_publish(&p.topic, &p.publisher, public, p.count as u32, false);
             }
