@@ -109,14 +109,14 @@ try {
     const xs = [];
     for (let i = 0; i < RUNS; i++) xs.push(await page.evaluate(() => window.bench.busRoundTrips(20000)));
     row('CXBus command round trips', { cxbridge: median(xs) }, 'round trips/s', null);
+    // cxbridge and its peer alternate, run by run, so a machine that gets busier or quieter during the group
+    // moves both alike.
     const peerRow = async (name, unit, peer, fn, arg) => {
-      const figures = {};
-      for (const lib of ['cxbridge', peer]) {
-        const ys = [];
-        for (let i = 0; i < RUNS; i++) ys.push(await page.evaluate(fn, [lib, arg]));
-        figures[lib] = median(ys);
+      const runs = { cxbridge: [], [peer]: [] };
+      for (let i = 0; i < RUNS; i++) {
+        for (const lib of ['cxbridge', peer]) runs[lib].push(await page.evaluate(fn, [lib, arg]));
       }
-      row(name, figures, unit, peer);
+      row(name, { cxbridge: median(runs.cxbridge), [peer]: median(runs[peer]) }, unit, peer);
     };
     await peerRow('CXBus command round trip, awaited one at a time', 'round trips/s', 'awaited microtask promise',
       ([lib, n]) => window.bench.commandAwaited(lib, n), 20000);
