@@ -16,12 +16,13 @@ let emu;
 let browser;
 emulatorAndBrowser({}, (e, b) => ([emu, browser] = [e, b]));
 
-const app = join(root, 'build/bundlers/app');
+// Outside the repository: inside it, `import 'cxbridge'` would resolve to the repository itself (a package may
+// import itself by its own name), not to what `npm install` put in the app's node_modules.
+const app = mkdtempSync(join(tmpdir(), 'cxbridge-app-'));
 let server;
 let origin;
 
 before(async () => {
-  rmSync(app, { recursive: true, force: true });
   mkdirSync(join(app, 'node_modules/cxbridge'), { recursive: true });
   cpSync(join(root, 'tests/bundlers/app'), app, { recursive: true });
   // What `npm install cxbridge` would put there: the packed tarball (package.json's `files`), unpacked.
@@ -66,7 +67,10 @@ before(async () => {
   origin = `http://localhost:${server.address().port}`;
 });
 
-after(() => new Promise((resolve) => (server ? server.close(resolve) : resolve())));
+after(async () => {
+  await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
+  rmSync(app, { recursive: true, force: true });
+});
 
 for (const bundler of ['vite', 'webpack']) {
   test(`an app bundled by ${bundler} loads the package and runs a chat`, async () => {
@@ -81,6 +85,7 @@ for (const bundler of ['vite', 'webpack']) {
     assert.ok(r.received.some((m) => /^Agent:You said: .*from a bundle/.test(m)), r.received.join(' | '));
     // The wasm came out of the bundle's own output, not from a path the app or the package guessed.
     const wasm = requested.filter((p) => p.endsWith('.wasm'));
+    assert.ok(!requested.some((p) => p.includes('/@fs/') || p.includes('/dist/')), requested.join(', '));
     assert.ok(wasm.length >= 1 && wasm.every((p) => p.startsWith(`/out-${bundler}/`)), requested.join(', '));
     assertNoTraps(page);
     await page.close();
