@@ -239,7 +239,7 @@ impl Session {
         self.drop_queue();
         // Lookups and fetches still in flight belong to the chat that is over: their answers must not reach the
         // next chat (found by the guestchat_frame fuzz target). Requests whose command still waits are kept.
-        self.drop_pending(|p| {
+        self.drop_pending(&|p| {
             !matches!(
                 p,
                 Pending::Create { .. } | Pending::Leave { .. } | Pending::Typing { cmd: Some(_) }
@@ -254,8 +254,9 @@ impl Session {
         self.journey_progress("completed", None);
     }
 
-    /// Forgets the requests in flight that `stale` picks: their answers will be ignored.
-    pub(super) fn drop_pending(&mut self, stale: impl Fn(&Pending) -> bool) {
+    /// Forgets the requests in flight that `stale` picks: their answers will be ignored, their timeouts disarmed.
+    /// `dyn`: one instance of the `retain` below for every caller.
+    pub(super) fn drop_pending(&mut self, stale: &dyn Fn(&Pending) -> bool) {
         let mut gone = Vec::new();
         self.pending.retain(|(id, p)| {
             let drop = stale(p);

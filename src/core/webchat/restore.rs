@@ -117,8 +117,8 @@ impl Session {
     }
 
     pub(super) fn restore_gone(&mut self, ctx: Ctx) {
-        self.pending.retain(|(_, p)| {
-            !matches!(
+        self.drop_pending(&|p| {
+            matches!(
                 p,
                 Pending::Messages(Fetch::Restore) | Pending::Members(Fetch::Restore)
             )
@@ -135,7 +135,7 @@ impl Session {
             return;
         }
         // Drop the other half of this attempt; a retry starts both again.
-        self.drop_pending(|p| {
+        self.drop_pending(&|p| {
             matches!(
                 p,
                 Pending::Messages(Fetch::Restore) | Pending::Members(Fetch::Restore)

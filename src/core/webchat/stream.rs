@@ -124,7 +124,7 @@ impl Session {
         self.catching_up = 0;
         self.catch_up_failed = false;
         self.cancel(Timer::CatchUp);
-        self.drop_pending(|p| {
+        self.drop_pending(&|p| {
             matches!(
                 p,
                 Pending::Messages(Fetch::CatchUp) | Pending::Members(Fetch::CatchUp)
