@@ -1,6 +1,5 @@
 //! Reading messages (catch-ups, polls, restore pages, send checks) and delivering what the transcript releases.
 
-use super::transcript::ChatMessage;
 use super::*;
 
 impl Session {
@@ -140,17 +139,20 @@ impl Session {
         } else {
             usize::MAX
         };
-        let mut it = released.into_iter().peekable();
-        while it.peek().is_some() {
-            let chunk: Vec<(WireMessage, ChatMessage)> = it.by_ref().take(page).collect();
-            let (original, messages): (Vec<_>, Vec<_>) = chunk.iter().cloned().unzip();
+        for chunk in released.chunks(page) {
+            let mut original = Vec::with_capacity(chunk.len());
+            let mut messages = Vec::with_capacity(chunk.len());
+            for (w, c) in chunk {
+                original.push(w.clone());
+                messages.push(c.clone());
+            }
             self.emit(Event::MessageReceived {
                 original,
                 messages,
                 restoring,
             });
             if !restoring {
-                for (w, c) in &chunk {
+                for (w, c) in chunk {
                     if w.body_type == "member-join" || w.body_type == "member-leave" {
                         let joined = w.body_type == "member-join";
                         self.member_state(&w.sender_id.clone(), joined, Some(c.clone()), ctx);
