@@ -359,7 +359,8 @@ impl Transcript {
             }
             n += 1;
         }
-        let ready: Vec<WireMessage> = self.waiting.drain(..n.min(self.waiting.len())).collect();
+        let rest = self.waiting.split_off(n.min(self.waiting.len()));
+        let ready = std::mem::replace(&mut self.waiting, rest);
         if !own_id.is_empty() && self.member(own_id).is_none() && ready.iter().any(|w| w.sender_id == own_id)
         {
             // Stored messages name their sender by member index: the guest needs one too (it has none when it
