@@ -89,14 +89,14 @@ impl Session {
         // As the vendor, a restore tells who is in the chat: `agentConnected` (or `supervisorConnected`) per
         // connected agent and `clientConnected` for the guest, before the restored messages.
         let own = self.conv.member_id.clone();
-        let present: Vec<(String, String, Role)> = self
-            .transcript
-            .members
-            .iter()
-            .filter(|m| m.connected && (m.id == own || matches!(m.role, Role::Agent | Role::Supervisor)))
-            .map(|m| (m.id.clone(), m.name.clone(), m.role))
-            .collect();
-        for (id, name, role) in present {
+        // By index, not over a collected copy: `presence` reads the members while they are walked.
+        let mut i = 0;
+        while let Some(m) = self.transcript.members.get(i) {
+            i += 1;
+            if !(m.connected && (m.id == own || matches!(m.role, Role::Agent | Role::Supervisor))) {
+                continue;
+            }
+            let (id, name, role) = (m.id.clone(), m.name.clone(), m.role);
             let event = match role {
                 Role::Agent => "agentConnected",
                 Role::Supervisor => "supervisorConnected",
