@@ -442,20 +442,18 @@ impl<H: Host> Bus<H> {
         let buffered = std::mem::take(&mut plugin.buffered);
         let namespace = plugin.name.clone();
         self.epoch = self.epoch.wrapping_add(1);
-        let routes = buffered
-            .into_iter()
-            .map(|b| {
-                self.resolve(
-                    id,
-                    &namespace,
-                    &b.command,
-                    b.commander,
-                    b.data,
-                    b.deferred,
-                    b.time,
-                )
-            })
-            .collect();
+        let mut routes = Vec::with_capacity(buffered.len());
+        for b in buffered {
+            routes.push(self.resolve(
+                id,
+                &namespace,
+                &b.command,
+                b.commander,
+                b.data,
+                b.deferred,
+                b.time,
+            ));
+        }
         (true, routes)
     }
 
