@@ -538,12 +538,12 @@ impl<H: Host> Bus<H> {
                 message: CommandRejection(COMMAND_DOES_NOT_EXIST),
             };
         };
-        let hooks = self
-            .hooks
-            .iter()
-            .filter(|h| h.namespace == namespace && h.command == command)
-            .map(|h| h.callback.clone())
-            .collect();
+        let mut hooks = Vec::new();
+        for h in &self.hooks {
+            if h.namespace == namespace && h.command == command {
+                hooks.push(h.callback.clone());
+            }
+        }
         Route::Run(Dispatch {
             handler: handler.clone(),
             hooks,
