@@ -114,7 +114,11 @@ impl Host for Js {
     /// The records as one JS array: a publish is then one call to `deliverLater`, whatever the number of
     /// subscribers.
     fn snapshot<'a>(callbacks: impl Iterator<Item = &'a Callback>) -> JsValue {
-        callbacks.map(|c| &c.0).collect::<Array>().into()
+        let list = Array::new();
+        for c in callbacks {
+            list.push(&c.0);
+        }
+        list.into()
     }
 }
 
@@ -188,7 +192,10 @@ fn run(d: Dispatch<Js>, commander: Option<&JsValue>) {
     let data = if d.hooks.is_empty() {
         d.data
     } else {
-        let hooks: Array = d.hooks.iter().map(|h| &h.0).collect();
+        let hooks = Array::new();
+        for h in &d.hooks {
+            hooks.push(&h.0);
+        }
         let out = run_hooks(&hooks, &d.data, &d.deferred, core::COMMAND_CANCELLED);
         if out.is_undefined() {
             return;
@@ -355,7 +362,11 @@ const CONFIGURE: u32 = method("configure");
 /// The plugin methods' names, in the order of their numbers ([`METHODS`]).
 #[wasm_bindgen(js_name = pluginMethods)]
 pub fn plugin_methods() -> Array {
-    METHODS.iter().map(|m| JsValue::from_str(m)).collect()
+    let names = Array::new();
+    for m in METHODS {
+        names.push(&JsValue::from_str(m));
+    }
+    names
 }
 
 /// How a plugin method with a name first refuses a value that is not a string.
