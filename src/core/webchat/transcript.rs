@@ -259,20 +259,20 @@ impl Transcript {
 
     /// Every delivered message in the widget's shape.
     pub fn chat_messages(&self) -> Vec<ChatMessage> {
-        self.log
-            .iter_from(0)
-            .enumerate()
-            .map(|(i, e)| self.chat_message(e, i))
-            .collect()
+        let mut out = Vec::with_capacity(self.log.len);
+        for (i, e) in self.log.iter_from(0).enumerate() {
+            out.push(self.chat_message(e, i));
+        }
+        out
     }
 
     /// Every delivered message in the widget's shape, with its server original (`getTranscript`).
     pub fn chat_messages_with_wire(&self) -> Vec<(WireMessage, ChatMessage)> {
-        self.log
-            .iter_from(0)
-            .enumerate()
-            .map(|(i, e)| (self.wire(&e), self.chat_message(e, i)))
-            .collect()
+        let mut out = Vec::with_capacity(self.log.len);
+        for (i, e) in self.log.iter_from(0).enumerate() {
+            out.push((self.wire(&e), self.chat_message(e, i)));
+        }
+        out
     }
 
     /// The times of the first and the last delivered message (`getStats`).
@@ -421,18 +421,20 @@ impl Transcript {
 
     /// Agents and supervisors that took part, for `getAgents` and connect events.
     pub fn agents(&self) -> Vec<AgentInfo> {
-        self.members
-            .iter()
-            .filter(|m| matches!(m.role, Role::Agent | Role::Supervisor) && m.connected_time.is_some())
-            .map(|m| AgentInfo {
-                id: m.id.clone(),
-                name: m.name.clone(),
-                connected: m.connected,
-                supervisor: m.role == Role::Supervisor,
-                connected_time: m.connected_time,
-                disconnected_time: m.disconnected_time,
-            })
-            .collect()
+        let mut out = Vec::new();
+        for m in &self.members {
+            if matches!(m.role, Role::Agent | Role::Supervisor) && m.connected_time.is_some() {
+                out.push(AgentInfo {
+                    id: m.id.clone(),
+                    name: m.name.clone(),
+                    connected: m.connected,
+                    supervisor: m.role == Role::Supervisor,
+                    connected_time: m.connected_time,
+                    disconnected_time: m.disconnected_time,
+                });
+            }
+        }
+        out
     }
 
     pub fn agents_connected(&self) -> u32 {
