@@ -438,7 +438,7 @@ impl Plugin {
             }
             COMMAND => Ok(self.command_named(&name, b).into()),
             REGISTER_COMMAND => {
-                let full = if name.contains('.') {
+                let full = if core::has_dot(&name) {
                     name.clone()
                 } else {
                     concat(&[&self.name, ".", &name])
