@@ -271,7 +271,7 @@ impl Session {
     }
 
     pub(super) fn drop_queue(&mut self) {
-        while let Some(o) = self.queue.pop_front() {
+        while let Some(o) = pop_head(&mut self.queue) {
             if let Some(cmd) = o.cmd {
                 self.refuse(cmd, NO_SESSION);
             }

@@ -77,13 +77,11 @@ mod stream;
 pub mod transcript;
 mod transport;
 
-use std::collections::VecDeque;
-
 use crate::core::guestchat::{Frame, Reply, Request, WireMember, WireMessage};
 pub use api::*;
 use config::Config;
 pub use messaging::{GUEST, NO_TOKEN};
-use send_queue::{head_state, Outgoing, SendState};
+use send_queue::{head_state, pop_head, Outgoing, SendState};
 use transcript::Transcript;
 
 /// `sendMessage` without a chat: the vendor's text keeps its period.
@@ -242,7 +240,7 @@ pub struct Session {
     /// A request of the catch-up in flight failed.
     catch_up_failed: bool,
     held: Vec<Frame>,
-    queue: VecDeque<Outgoing>,
+    queue: Vec<Outgoing>,
     /// The last [`Outgoing::seq`] given.
     send_seq: u32,
     send_attempt: u32,
@@ -350,7 +348,7 @@ impl Session {
             catching_up: 0,
             catch_up_failed: false,
             held: Vec::new(),
-            queue: VecDeque::new(),
+            queue: Vec::new(),
             send_seq: 0,
             send_attempt: 0,
             claimed: Default::default(),

@@ -32,7 +32,7 @@ pub(super) struct Outgoing {
 impl Session {
     pub(super) fn enqueue(&mut self, cmd: Option<u32>, text: String, filtered: bool, ctx: Ctx) {
         self.send_seq = self.send_seq.wrapping_add(1);
-        self.queue.push_back(Outgoing {
+        self.queue.push(Outgoing {
             seq: self.send_seq,
             cmd,
             text,
@@ -61,13 +61,13 @@ impl Session {
         }
         let mark = self.transcript.len();
         let last = self.transcript.last_id.clone();
-        if self.queue.front().is_some_and(|h| !h.sent) {
+        if self.queue.first().is_some_and(|h| !h.sent) {
             // A new send looks for echoes after `mark` only: claimed ids already delivered (before it) can no
             // longer be mistaken for its echo, so they are forgotten; a long chat does not keep every id it sent.
             let t = &self.transcript;
             self.claimed.retain(|id| !t.delivered(id));
         }
-        let Some(head) = self.queue.front_mut() else {
+        let Some(head) = self.queue.first_mut() else {
             return;
         };
         match head.state {
@@ -90,7 +90,7 @@ impl Session {
                     return;
                 }
                 head_state(&mut self.queue, SendState::Verifying);
-                let (seq, after) = match self.queue.front() {
+                let (seq, after) = match self.queue.first() {
                     Some(h) => (h.seq, h.after.clone()),
                     None => return,
                 };
@@ -103,13 +103,13 @@ impl Session {
     /// Whether send `seq` is the head of the queue, in `state`: answers about any other send are stale.
     pub(super) fn head_is(&self, seq: u32, state: SendState) -> bool {
         self.queue
-            .front()
+            .first()
             .is_some_and(|h| h.seq == seq && h.state == state)
     }
 
     /// If the head of the queue failed ambiguously and its echo is in the transcript, completes it.
     pub(super) fn claim_echo(&mut self) -> bool {
-        let Some(head) = self.queue.front() else {
+        let Some(head) = self.queue.first() else {
             return false;
         };
         if !matches!(head.state, SendState::Verify | SendState::Verifying) {
@@ -144,7 +144,7 @@ impl Session {
     pub(super) fn send_done(&mut self, ajax: Ajax) {
         self.cancel(Timer::SendRetry);
         self.send_attempt = 0;
-        if let Some(head) = self.queue.pop_front() {
+        if let Some(head) = pop_head(&mut self.queue) {
             if let Some(cmd) = head.cmd {
                 // The vendor resolves `undefined`; the message itself comes with `messageReceived`.
                 let _ = (ajax, head.filtered);
@@ -197,7 +197,7 @@ impl Session {
             r => {
                 // The server refused it (4xx): it was not stored; the caller learns why.
                 let ajax = self.fail(&r);
-                if let Some(head) = self.queue.pop_front() {
+                if let Some(head) = pop_head(&mut self.queue) {
                     if let Some(cmd) = head.cmd {
                         self.reject(cmd, Value::Ajax(ajax));
                     }
@@ -215,8 +215,18 @@ impl Session {
     }
 }
 
-pub(super) fn head_state(queue: &mut VecDeque<Outgoing>, state: SendState) {
-    if let Some(h) = queue.front_mut() {
+pub(super) fn head_state(queue: &mut [Outgoing], state: SendState) {
+    if let Some(h) = queue.first_mut() {
         h.state = state;
+    }
+}
+
+/// Takes the head of the queue. A `Vec`, not a `VecDeque`: the queue is short (sends wait for one answer at a
+/// time), so moving the rest down costs little, and a `VecDeque` costs the wasm its own ring-buffer code.
+pub(super) fn pop_head(queue: &mut Vec<Outgoing>) -> Option<Outgoing> {
+    if queue.is_empty() {
+        None
+    } else {
+        Some(queue.remove(0))
     }
 }
