@@ -341,14 +341,6 @@ const TUNING: [(&str, u64, u64); 9] = [
     ("transport.requestTimeout", 100, 600_000),
 ];
 
-const JOURNEY_STRINGS: [&str; 5] = [
-    "transport.interactionData.journey.customerId",
-    "transport.interactionData.journey.customerIdType",
-    "transport.interactionData.journey.sessionId",
-    "transport.interactionData.journey.actionId",
-    "transport.interactionData.journey.actionMapId",
-];
-
 impl Config {
     /// Validates a Guest Chat configuration (`purecloud-v2-sockets`) that `get` reads (one [`PATHS`] entry at a
     /// time); the error is the first problem in the order the fields are read here.
@@ -444,13 +436,12 @@ impl Config {
         }
         c.routing.language = r.opt_str("transport.interactionData.routing.language");
         if r.object("transport.interactionData.journey", true) {
-            let mut s = JOURNEY_STRINGS.map(|p| r.opt_str(p)).into_iter();
             let mut j = Journey {
-                customer_id: s.next().flatten(),
-                customer_id_type: s.next().flatten(),
-                session_id: s.next().flatten(),
-                action_id: s.next().flatten(),
-                action_map_id: s.next().flatten(),
+                customer_id: r.opt_str("transport.interactionData.journey.customerId"),
+                customer_id_type: r.opt_str("transport.interactionData.journey.customerIdType"),
+                session_id: r.opt_str("transport.interactionData.journey.sessionId"),
+                action_id: r.opt_str("transport.interactionData.journey.actionId"),
+                action_map_id: r.opt_str("transport.interactionData.journey.actionMapId"),
                 action_map_version: None,
             };
             match get("transport.interactionData.journey.actionMapVersion") {
