@@ -281,7 +281,7 @@ impl Transcript {
         let last = self
             .log
             .iter_from(self.log.len.saturating_sub(1))
-            .last()
+            .next()
             .map(|e| e.timestamp_ms);
         (first, last)
     }
