@@ -401,9 +401,13 @@ impl Frame {
         let Some(rest) = topic.strip_prefix("v2.conversations.chats.") else {
             return Frame::Liveness;
         };
-        let (cid, what) = match rest.rsplit_once('.') {
-            Some(x) => x,
-            None => return Frame::Liveness,
+        // A byte scan, not `rsplit_once('.')`: that brings `str`'s reverse `memchr` into the wasm for one short
+        // topic a frame.
+        let Some(dot) = rest.bytes().rposition(|b| b == b'.') else {
+            return Frame::Liveness;
+        };
+        let (Some(cid), Some(what)) = (rest.get(..dot), rest.get(dot + 1..)) else {
+            return Frame::Liveness;
         };
         if cid != conversation_id {
             return Frame::Liveness;
