@@ -15,7 +15,7 @@ impl Session {
             Command::StartChat(info) => self.start_chat(cmd, info, None, ctx),
             Command::EndChat => self.end_chat(cmd),
             Command::SendMessage(t) => match t {
-                Some(t) if !t.trim().is_empty() => {
+                Some(t) if !is_blank(&t) => {
                     if self.is_active() && self.phase != Phase::Ending {
                         self.enqueue(Some(cmd), t, false, ctx);
                     } else {
@@ -25,7 +25,7 @@ impl Session {
                 _ => self.refuse(cmd, NO_TEXT),
             },
             Command::SendFilteredMessage(t, filter) => match t {
-                Some(t) if !t.trim().is_empty() => {
+                Some(t) if !is_blank(&t) => {
                     if self.is_active() && self.phase != Phase::Ending {
                         self.add_filters(vec![filter], ctx);
                         self.enqueue(Some(cmd), t, true, ctx);

@@ -266,12 +266,12 @@ impl<F: Fn(&str) -> Value> Reader<'_, F> {
     fn req_str(&mut self, path: &str, or: Option<&str>) -> String {
         let mut v = self.opt_str(path);
         if let Some(other) = or {
-            if !matches!(v.as_deref(), Some(s) if !s.trim().is_empty()) {
+            if !matches!(v.as_deref(), Some(s) if !super::is_blank(s)) {
                 v = self.opt_str(other);
             }
         }
         match v {
-            Some(s) if !s.trim().is_empty() => return s,
+            Some(s) if !super::is_blank(&s) => return s,
             Some(_) if or.is_none() => self.fail(ConfigError::new(path, "must not be empty")),
             _ => self.fail(ConfigError::new(path, "is required")),
         }

@@ -331,6 +331,12 @@ fn text(s: &str) -> Value {
     Value::Text(s.to_string())
 }
 
+/// Whether `s` is empty or only whitespace (`s.trim().is_empty()`, read forwards: `trim` brings its own
+/// two-ended search into the wasm).
+fn is_blank(s: &str) -> bool {
+    s.chars().all(char::is_whitespace)
+}
+
 impl Session {
     pub fn new() -> Self {
         Session {
