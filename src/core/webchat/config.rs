@@ -415,9 +415,9 @@ impl Config {
         match get("transport.interactionData.routing.skills") {
             Value::Missing => {}
             Value::Array(items) => {
-                for (i, item) in items.into_iter().enumerate() {
+                for (i, item) in items.iter().enumerate() {
                     match item {
-                        Some(s) => c.routing.skills.push(s),
+                        Some(s) => c.routing.skills.push(s.clone()),
                         None => {
                             let mut f = String::from("transport.interactionData.routing.skills[");
                             push_uint(&mut f, i as u64);
