@@ -263,12 +263,15 @@ impl Endpoint {
     ) -> Request {
         let mut url = self.conversation(cid);
         url.push_str("/messages?");
-        for (k, v) in [("after=", after), ("before=", before)] {
-            if let Some(v) = v {
-                url.push_str(k);
-                url.push_str(&encode_component(v));
-                url.push('&');
-            }
+        if let Some(v) = after {
+            url.push_str("after=");
+            url.push_str(&encode_component(v));
+            url.push('&');
+        }
+        if let Some(v) = before {
+            url.push_str("before=");
+            url.push_str(&encode_component(v));
+            url.push('&');
         }
         url.push_str("maxResults=");
         json::push_uint(&mut url, u64::from(max));
