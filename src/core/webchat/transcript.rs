@@ -260,8 +260,9 @@ impl Transcript {
     /// Every delivered message in the widget's shape.
     pub fn chat_messages(&self) -> Vec<ChatMessage> {
         let mut out = Vec::with_capacity(self.log.len);
-        for (i, e) in self.log.iter_from(0).enumerate() {
-            out.push(self.chat_message(e, i));
+        // A message's index is its position: the number pushed before it.
+        for e in self.log.iter_from(0) {
+            out.push(self.chat_message(e, out.len()));
         }
         out
     }
@@ -269,8 +270,8 @@ impl Transcript {
     /// Every delivered message in the widget's shape, with its server original (`getTranscript`).
     pub fn chat_messages_with_wire(&self) -> Vec<(WireMessage, ChatMessage)> {
         let mut out = Vec::with_capacity(self.log.len);
-        for (i, e) in self.log.iter_from(0).enumerate() {
-            out.push((self.wire(&e), self.chat_message(e, i)));
+        for e in self.log.iter_from(0) {
+            out.push((self.wire(&e), self.chat_message(e, out.len())));
         }
         out
     }
