@@ -265,7 +265,7 @@ impl Session {
             }
             !drop
         });
-        for id in gone {
+        for &id in &gone {
             self.cancel(Timer::Request(id));
         }
     }
