@@ -27,7 +27,7 @@ impl Session {
             Command::SendFilteredMessage(t, filter) => match t {
                 Some(t) if !is_blank(&t) => {
                     if self.is_active() && self.phase != Phase::Ending {
-                        self.add_filters(vec![filter], ctx);
+                        self.add_filters(&[filter], ctx);
                         self.enqueue(Some(cmd), t, true, ctx);
                     } else {
                         self.refuse(cmd, NO_SESSION_SHORT);
@@ -39,7 +39,7 @@ impl Session {
                 if filters.is_empty() {
                     self.refuse(cmd, BAD_FILTERS);
                 } else {
-                    self.add_filters(filters, ctx);
+                    self.add_filters(&filters, ctx);
                     let all = self.filters.clone();
                     self.resolve(cmd, Value::Filters(all));
                 }
@@ -154,10 +154,10 @@ impl Session {
         }
     }
 
-    pub(super) fn add_filters(&mut self, filters: Vec<Filter>, ctx: Ctx) {
+    pub(super) fn add_filters(&mut self, filters: &[Filter], ctx: Ctx) {
         for f in filters {
-            if !self.filters.contains(&f) {
-                self.filters.push(f);
+            if !self.filters.contains(f) {
+                self.filters.push(f.clone());
             }
         }
         self.save(ctx.now);
