@@ -33,7 +33,8 @@ export async function build({ quiet = false, bench = false } = {}) {
   log(`cargo build --target wasm32-unknown-unknown --release (-Z build-std, size-optimised std)${bench ? ' --features bench' : ''}`);
   run('cargo', [
     'build', '--quiet', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--release',
-    ...(bench ? ['--features', 'bench'] : []),
+    // Without the default `webmessaging` feature: the shell does not offer that transport yet (Cargo.toml).
+    '--no-default-features', ...(bench ? ['--features', 'bench'] : []),
     '--target-dir', targetDir, '-Z', 'build-std=std,panic_abort', '-Z', 'build-std-features=optimize_for_size',
   ], {
     stdio,

@@ -108,6 +108,25 @@ pub struct Messaging {
     pub data_url: String,
     pub deployment_id: String,
     pub(super) carrier: &'static dyn super::transport::Carrier,
+    /// Uninhabited in a build without the `webmessaging` feature: no such configuration can exist there, so the
+    /// compiler drops every branch of the session that serves one.
+    pub(super) _built: Built,
+}
+
+/// See [`Messaging::_built`].
+#[cfg(feature = "webmessaging")]
+#[derive(Clone, Copy)]
+pub(super) struct Built;
+#[cfg(not(feature = "webmessaging"))]
+#[derive(Clone, Copy)]
+pub(super) enum Built {}
+
+/// A [`Built`], where the build has the transport.
+fn built() -> Option<Built> {
+    #[cfg(feature = "webmessaging")]
+    return Some(Built);
+    #[cfg(not(feature = "webmessaging"))]
+    None
 }
 
 impl PartialEq for Messaging {
@@ -359,7 +378,8 @@ impl Config {
         let mut c = Config::default();
         r.object("transport", false);
         let ty = r.req_str("transport.type", None);
-        let messaging = MESSAGING && ty == MESSAGING_TYPE;
+        let built = if MESSAGING && ty == MESSAGING_TYPE { built() } else { None };
+        let messaging = built.is_some();
         if ty != TRANSPORT_TYPE && !messaging {
             let p = if MESSAGING {
                 crate::core::text::concat(&[
@@ -381,12 +401,13 @@ impl Config {
             r.fail(ConfigError::new("transport.dataURL", "must be an http(s) URL"));
         }
         let data_url = data_url.trim_end_matches('/').to_string();
-        if messaging {
+        if let Some(_built) = built {
             // The deployment routes the conversation (its Architect flow): no organization, no routing target.
             c.transport = Transport::WebMessaging(Messaging {
                 data_url,
                 deployment_id: r.req_str("transport.deploymentId", Some("transport.deploymentKey")),
                 carrier: &super::messaging::WEB_MESSAGING,
+                _built,
             });
         } else {
             let deployment_id = r.req_str("transport.deploymentKey", None);
