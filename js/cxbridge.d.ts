@@ -248,6 +248,20 @@ declare global {
   }
 }
 
+/** One entry of an autotrack module's configuration: its trigger field, the event it records, and attributes. */
+export type AutotrackEvent<Trigger> = Trigger & { eventName: string; customAttributes?: Record<string, unknown> };
+
+/** `ac('forms:track', selector, options)`. */
+export interface FormsTrackOptions {
+  formName?: string;
+  /** Default `true`. */
+  captureFormDataOnSubmit?: boolean;
+  /** Default `false`. */
+  captureFormDataOnAbandon?: boolean;
+  customAttributes?: Record<string, unknown>;
+  traitsMapper?: Array<{ fieldName: string; traitName: string }>;
+}
+
 /**
  * `ac(method, ...args)`. A call with a bad method, name or argument logs a `console.error` naming the problem and
  * changes nothing. Calls made before the wasm is ready are queued (the stub returns `undefined`).
@@ -263,6 +277,14 @@ export interface Ac {
   (method: 'record', eventName: string, attributes?: Record<string, unknown>): void;
   /** Applies to the next `pageview` or `record`, which carries it as `identity`. */
   (method: 'identify', loginId: string, traits?: Record<string, unknown>): void;
+  /** A tracking module (docs/ac.md); `callback` runs from a task: no argument once loaded, an `Error` if refused. */
+  (method: 'load', module: 'autotrackClick', config: { clickEvents: AutotrackEvent<{ selector: string }>[] }, callback?: (error?: Error) => void): void;
+  (method: 'load', module: 'autotrackIdle', config: { idleEvents: AutotrackEvent<{ idleAfter: number }>[] }, callback?: (error?: Error) => void): void;
+  (method: 'load', module: 'autotrackInViewport', config: { inViewportEvents: AutotrackEvent<{ selector: string }>[] }, callback?: (error?: Error) => void): void;
+  (method: 'load', module: 'autotrackScrollDepth', config: { scrollDepthEvents: AutotrackEvent<{ percentage: number }>[] }, callback?: (error?: Error) => void): void;
+  (method: 'load', module: 'autotrackUrlChange', config?: Record<string, unknown>, callback?: (error?: Error) => void): void;
+  /** Records `<formName>:submitted`, or `<formName>:abandoned` for a changed form left unsubmitted (docs/ac.md). */
+  (method: 'forms:track', selector: string, options?: FormsTrackOptions): void;
   /** Returns the action id, or `undefined` if the offer was refused (see the console) or the wasm is not ready. */
   (method: 'offer', offer: WebActionOffer): string | undefined;
   /** Whether the action moved to that state (`false`: unknown action or illegal transition; see the console). */

@@ -310,8 +310,9 @@ impl Arg {
     }
 }
 
-/// The methods `ac()` answers. `offer`, `accept`, `reject` and `ignore` are cxbridge's own (the vendor raises
-/// actions from its servers): they let a page, a test or the demo raise and answer a web action.
+/// The methods `ac()` answers. `load` and `forms:track` are the tracking modules (`core::autotrack`). `offer`,
+/// `accept`, `reject` and `ignore` are cxbridge's own (the vendor raises actions from its servers): they let a
+/// page, a test or the demo raise and answer a web action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     On,
@@ -321,13 +322,15 @@ pub enum Method {
     Pageview,
     Record,
     Identify,
+    Load,
+    FormsTrack,
     Offer,
     Accept,
     Reject,
     Ignore,
 }
 
-const METHODS: [(Method, &str); 11] = [
+const METHODS: [(Method, &str); 13] = [
     (Method::On, "on"),
     (Method::Once, "once"),
     (Method::Off, "off"),
@@ -335,6 +338,8 @@ const METHODS: [(Method, &str); 11] = [
     (Method::Pageview, "pageview"),
     (Method::Record, "record"),
     (Method::Identify, "identify"),
+    (Method::Load, "load"),
+    (Method::FormsTrack, "forms:track"),
     (Method::Offer, "offer"),
     (Method::Accept, "accept"),
     (Method::Reject, "reject"),
@@ -552,7 +557,7 @@ pub struct ActionInfo {
     pub action_map_version: u32,
 }
 
-/// An action entered a state: the shell turns it into the seed's payload and dispatches it.
+/// An action entered a state: the shell turns it into the documented payload and dispatches it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     pub action: Rc<ActionInfo>,

@@ -2,6 +2,7 @@
 //! outputs (events to publish, requests to send, timers to arm). Nothing here touches the browser.
 
 pub mod analytics;
+pub mod autotrack;
 pub mod bus;
 pub mod embedded;
 pub mod emitter;

@@ -1,5 +1,5 @@
 //! The Journey SDK's `ac()` shell over `core::emitter` and `core::journey`: turns `ac(...)` calls into core
-//! inputs, builds the seed's event payload, calls the page's listeners, and arms the one offer-timeout timer.
+//! inputs, builds the documented event payload, calls the page's listeners, and arms the one offer-timeout timer.
 //!
 //! What a page can rely on (docs/ac.md says it at length):
 //! - `ac('on'|'once'|'off', '<mediaType>:<state>'|'<mediaType>:all', cb)`: dispatch rules in `core::emitter`.
@@ -164,12 +164,12 @@ fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {
     f(&mut shell().borrow_mut())
 }
 
-fn console_error(message: &str) {
+pub(crate) fn console_error(message: &str) {
     page::console_error(&JsValue::from_str(message));
 }
 
 /// Reads a JS value as far as validation needs.
-fn arg(v: &JsValue) -> Arg {
+pub(crate) fn arg(v: &JsValue) -> Arg {
     if v.is_undefined() {
         Arg::Undefined
     } else if v.is_null() {
@@ -192,7 +192,7 @@ fn arg(v: &JsValue) -> Arg {
     }
 }
 
-fn get(obj: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
@@ -227,6 +227,8 @@ pub fn ac(args: Array) -> JsValue {
         Ok(m) => m,
         Err(e) => {
             console_error(&e.0);
+            // A page waiting on a callback (`ac('dom', 'ready', cb)`) hears of the error instead of waiting.
+            super::autotrack::fail_callback(&args, &e.0);
             return JsValue::UNDEFINED;
         }
     };
@@ -237,6 +239,14 @@ pub fn ac(args: Array) -> JsValue {
         }
         Method::Init | Method::Pageview | Method::Record | Method::Identify => {
             track(method, &args);
+            JsValue::UNDEFINED
+        }
+        Method::Load => {
+            super::autotrack::load(&args);
+            JsValue::UNDEFINED
+        }
+        Method::FormsTrack => {
+            super::autotrack::forms_track(&args);
             JsValue::UNDEFINED
         }
         Method::Offer => offer(&args.get(1)),
@@ -364,6 +374,12 @@ fn track(method: Method, args: &Array) {
     if let Err(e) = method.check_tracking(&[arg(&first), arg(&second)]) {
         return console_error(&e.0);
     }
+    record_tracking(method, &first, &second);
+}
+
+/// Reports a valid tracking call (`init`, `pageview`, `record`, `identify`) to analytics with source `ac`, as
+/// `ac(method, first, second)` does: the autotrack modules record through here too.
+pub(crate) fn record_tracking(method: Method, first: &JsValue, second: &JsValue) {
     // `identify` is kept for the next `pageview` or `record`, which carries it as `identity`.
     let identity = match method {
         Method::Pageview | Method::Record => with(|s| s.identity.take()),
@@ -372,8 +388,8 @@ fn track(method: Method, args: &Array) {
     let visitor = visitor();
     let data = track_data(
         method.name(),
-        &first,
-        &second,
+        first,
+        second,
         &visitor.customer_id,
         &visitor.session_id,
         identity.as_ref().unwrap_or(&JsValue::UNDEFINED),
@@ -526,7 +542,7 @@ fn emit(mut events: Vec<Event>) {
     }
 }
 
-/// The seed's payload for one event. One object per event, shared by its listeners (the seed's own example
+/// The documented payload for one event. One object per event, shared by its listeners (the vendor's own example
 /// adds `conversationId` to it).
 fn event_payload(event: &Event) -> JsValue {
     let visitor = visitor();

@@ -8,6 +8,7 @@ use crate::core::text::Readable;
 
 pub mod ac;
 pub mod analytics;
+pub mod autotrack;
 pub mod bus;
 pub mod clock;
 pub mod deferred;

@@ -1,5 +1,5 @@
 // ac(): the Journey tracking snippet's queue is replayed in order, nothing lost and nothing doubled, whatever the
-// function is called and however cxbridge is loaded; the seed's own example runs verbatim; a chat linked through
+// function is called and however cxbridge is loaded; the vendor's documented example runs verbatim; a chat linked through
 // interactionData.journey drives its web action.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -57,7 +57,7 @@ test('a snippet with its own function name, before the script tag: both queues r
   assertNoTraps(page, { allowConsoleErrors: [RECORD_ERROR] });
 });
 
-test("the seed's example enriches webchat events with WebChatService.getSessionData", async (t) => {
+test("the vendor's documented example enriches webchat events with WebChatService.getSessionData", async (t) => {
   const page = await newPage(browser);
   await page.goto(`${emu.url}/tests/ac-seed.html`);
   const standIn = await page.evaluate(() => window.standIn);

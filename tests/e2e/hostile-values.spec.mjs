@@ -15,6 +15,9 @@ const REQUIRED = [
   "ac('on', value, cb)", "ac('once', 'webchat:all', value)", "ac('off', 'webchat:all', value)",
   "ac('init', value, value)", "ac('pageview', value, value)", "ac('record', value, value)",
   "ac('identify', value, value)", "ac('no-such-method', value, value)", 'ac(value)',
+  "ac('load', value, value)", "ac('forms:track', value, value)", "ac('forms:track', 'form', value)",
+  ...['autotrackClick', 'autotrackIdle', 'autotrackInViewport', 'autotrackScrollDepth', 'autotrackUrlChange'].map(
+    (m) => `ac('load', '${m}', value, cb)`),
   ...['publish', 'republish', 'subscribe', 'unsubscribe', 'command', 'registerCommand', 'registerEvents', 'before',
     'data', 'ready', 'namespace', 'registerPlugin'].flatMap((m) =>
     ['CXBus', '_genesys.widgets.bus', 'plugin'].map((h) => `${h}.${m}(value, value)`)),

@@ -144,6 +144,25 @@
       add(`ac('${m}', value, value)`, (v, i) => api.ac(m, v, pick(i), i & 1 ? () => {} : pick(i + 1)));
     }
     add('ac(value)', (v, i) => api.ac(v, pick(i)));
+    // The tracking modules: the value as the configuration, as its list, as an entry's fields, as the callback.
+    for (const [m, list, field] of [
+      ['autotrackClick', 'clickEvents', 'selector'],
+      ['autotrackIdle', 'idleEvents', 'idleAfter'],
+      ['autotrackInViewport', 'inViewportEvents', 'selector'],
+      ['autotrackScrollDepth', 'scrollDepthEvents', 'percentage'],
+      ['autotrackUrlChange', 'urlEvents', 'url'],
+    ]) {
+      add(`ac('load', '${m}', value, cb)`, (v, i) => {
+        const configs = [v, { [list]: v }, { [list]: [{ [field]: v, eventName: 'e' }] },
+          { [list]: [{ [field]: pick(i), eventName: v, customAttributes: v }] }];
+        return api.ac('load', m, configs[i % 4], i & 4 ? () => {} : v);
+      });
+    }
+    add("ac('forms:track', 'form', value)", (v, i) => {
+      const options = [v, { formName: v, customAttributes: v, captureFormDataOnSubmit: v }, { traitsMapper: v },
+        { traitsMapper: [{ fieldName: v, traitName: 't' }, v] }][i % 4];
+      return api.ac('forms:track', i & 4 ? v : 'form', options, i & 8 ? () => {} : v);
+    });
 
     const pluginMethods = (label, p) => {
       for (const m of PLUGIN_METHODS) {

@@ -15,6 +15,10 @@ async function main(): Promise<void> {
   cx.ac('once', 'content-offer:accepted', (evt: WebActionEvent<'content-offer'>) => void evt.sessionId);
   const actionId = cx.ac('offer', { mediaType: 'webchat', actionMapId: 'm', actionMapVersion: 1 });
   if (typeof actionId === 'string') cx.ac('accept', actionId);
+  cx.ac('load', 'autotrackClick', { clickEvents: [{ selector: '.buy', eventName: 'buy_clicked', customAttributes: { v: 1 } }] }, (err?: Error) => void err?.message);
+  cx.ac('load', 'autotrackScrollDepth', { scrollDepthEvents: [{ percentage: 50, eventName: 'half' }] });
+  cx.ac('load', 'autotrackUrlChange');
+  cx.ac('forms:track', '#quote', { formName: 'quote', captureFormDataOnAbandon: true, traitsMapper: [{ fieldName: 'email', traitName: 'email' }] });
 
   const plugin = cx.CXBus.registerPlugin('MyPlugin');
   if (plugin) {
