@@ -4,31 +4,20 @@
 // decides. None of these functions throws into the wasm, and none reports from inside a call the wasm made
 // (observations made at load time are reported from a task or a microtask).
 //
-// Ownership: everything a watcher adds (listeners, observers, timers, the history hooks) has its undo in `undo`,
-// and `stopAll()` runs them all. The vendor's API has no way to unload a module, so the watchers live as long as
-// the page unless something calls `stopAll()`.
+// The vendor's API has no way to unload a module, so what a watcher adds (listeners, observers, timers, the
+// history hooks) lives as long as the page.
 
 let report;
 // Per watcher (core::autotrack::Module's numbers, then 5 for forms): its rules, `[id, selector, at, timer]`.
 const rules = [[], [], [], [], [], []];
 const onAdd = [];
-const undo = [];
 const elements = new WeakMap();
 let count = 0;
 
 const send = (...m) => report(m);
 const elementId = (el) => elements.get(el) || (elements.set(el, ++count), count);
 
-function on(target, type, fn, opts) {
-  target.addEventListener(type, fn, opts);
-  undo.push(() => target.removeEventListener(type, fn, opts));
-}
-
-/** Stops every watcher: every listener, observer, timer and hook they added is removed. */
-export function stopAll() {
-  while (undo.length) undo.pop()();
-  for (const list of rules) list.length = 0;
-}
+const on = (target, type, fn, opts) => target.addEventListener(type, fn, opts);
 
 /** Calls a page's callback from a task of its own, with `error` when given; a throw is reported. */
 export function callLater(callback, error, label) {
@@ -99,7 +88,6 @@ const START = [
     for (const type of ['mousemove', 'mousedown', 'keydown', 'wheel', 'touchstart', 'scroll']) {
       on(window, type, arm, { capture: true, passive: true });
     }
-    undo.push(() => list.forEach((r) => clearTimeout(r[3])));
     return arm;
   },
   // In viewport: matching elements, found at load and again after the DOM changes (one scan per 50 ms).
@@ -124,13 +112,7 @@ const START = [
         }
       }, 50);
     };
-    const mo = new MutationObserver(scan);
-    mo.observe(document, { childList: true, subtree: true });
-    undo.push(() => {
-      io.disconnect();
-      mo.disconnect();
-      clearTimeout(timer);
-    });
+    new MutationObserver(scan).observe(document, { childList: true, subtree: true });
     return scan;
   },
   // Scroll depth: the bottom of the viewport over the document's height, in %.
@@ -144,19 +126,17 @@ const START = [
       },
       { passive: true },
     ),
-  // URL change: history.pushState/replaceState (wrapped; put back unless the page wrapped them after us),
-  // back/forward and hash changes. The URL at load is the core's baseline.
+  // URL change: history.pushState/replaceState (wrapped), back/forward and hash changes. The URL at load is the
+  // core's baseline.
   () => {
     const check = () => queueMicrotask(() => send(1, location.href, { location: location.href, title: document.title }));
     for (const name of ['pushState', 'replaceState']) {
       const original = history[name];
-      const wrapper = function () {
+      history[name] = function () {
         const result = original.apply(this, arguments);
         check();
         return result;
       };
-      history[name] = wrapper;
-      undo.push(() => history[name] === wrapper && (history[name] = original));
     }
     on(window, 'popstate', check);
     on(window, 'hashchange', check);

@@ -213,7 +213,7 @@ pub fn sensitive(name: &str, kind: &str) -> bool {
 }
 
 /// Every loaded rule and what has already recorded. Rule ids are 1-based positions; time is an input (ms).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct Autotrack {
     /// Per rule: its module and its field's number (`idleAfter` s, `percentage`; 0 for selectors).
     rules: Vec<(Module, f64)>,
@@ -225,16 +225,6 @@ pub struct Autotrack {
 }
 
 impl Autotrack {
-    #[allow(clippy::new_without_default)]
-    pub const fn new() -> Self {
-        Autotrack {
-            rules: Vec::new(),
-            seen: Vec::new(),
-            url: None,
-            forms: Vec::new(),
-        }
-    }
-
     /// Adds a valid rule (its field's value: `idleAfter`, `percentage`, 0 for a selector); returns its id.
     pub fn add(&mut self, module: Module, at: f64) -> u32 {
         self.rules.push((module, at));
@@ -420,7 +410,7 @@ mod tests {
 
     #[test]
     fn a_click_records_each_click_and_only_for_click_rules() {
-        let mut a = Autotrack::new();
+        let mut a = Autotrack::default();
         let click = a.add(Module::Click, 0.0);
         let view = a.add(Module::InViewport, 0.0);
         assert!(a.fired(click, 0.0, 0.0));
@@ -431,7 +421,7 @@ mod tests {
 
     #[test]
     fn idle_rules_fire_once_per_idle_period_on_simulated_time() {
-        let mut a = Autotrack::new();
+        let mut a = Autotrack::default();
         let i30 = a.add(Module::Idle, 30.0);
         let i10 = a.add(Module::Idle, 10.0);
         // Activity at t=1000: a timer that fired early records nothing.
@@ -447,7 +437,7 @@ mod tests {
 
     #[test]
     fn scroll_rules_fire_once_per_page_at_their_depth() {
-        let mut a = Autotrack::new();
+        let mut a = Autotrack::default();
         let d75 = a.add(Module::ScrollDepth, 75.0);
         let d100 = a.add(Module::ScrollDepth, 100.0);
         assert!(!a.fired(d75, 74.9, 0.0));
@@ -462,7 +452,7 @@ mod tests {
 
     #[test]
     fn an_element_in_view_records_once_per_rule() {
-        let mut a = Autotrack::new();
+        let mut a = Autotrack::default();
         let p = a.add(Module::InViewport, 0.0);
         let q = a.add(Module::InViewport, 0.0);
         assert!(a.fired(p, 1.0, 0.0));
@@ -473,7 +463,7 @@ mod tests {
 
     #[test]
     fn a_url_change_records_a_pageview_once_per_new_url() {
-        let mut a = Autotrack::new();
+        let mut a = Autotrack::default();
         assert!(!a.url("https://x/a"), "nothing before the module is loaded");
         assert!(a.load_url_change());
         assert!(!a.load_url_change(), "watched once");
@@ -508,7 +498,7 @@ mod tests {
 
     #[test]
     fn a_form_records_one_event_capturing_data_as_its_options_say() {
-        let mut a = Autotrack::new();
+        let mut a = Autotrack::default();
         let traits = vec![("givenName".to_string(), "first".to_string())];
         let quote = a.track_form(FormRule {
             selector: "#quote".into(),

@@ -38,6 +38,7 @@ extern "C" {
 /// `js/autotrack.js`'s watcher numbers past the modules' (`Module as u32`).
 const FORMS: u32 = 5;
 
+#[derive(Default)]
 struct State {
     core: Autotrack,
     /// Per module rule (id - 1): its copied configuration entry (`eventName`, `customAttributes`).
@@ -49,18 +50,13 @@ struct State {
 }
 
 thread_local! {
-    static STATE: RefCell<State> = const {
-        RefCell::new(State {
-            core: Autotrack::new(),
-            entries: Vec::new(),
-            forms: Vec::new(),
-            reporter: None,
-        })
-    };
+    /// Lives as long as the module, so it is leaked once (as `web::ac`'s shell is): one `LocalKey::with` instance.
+    static STATE: &'static RefCell<State> = Box::leak(Box::default());
 }
 
+#[inline(always)]
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    STATE.with(|s| f(&mut s.borrow_mut()))
+    f(&mut STATE.with(|s| *s).borrow_mut())
 }
 
 fn reporter() -> Function {
@@ -164,23 +160,23 @@ fn load_module(m: Module, config: &JsValue) -> Result<(), String> {
         // field, eventName, customAttributes, then the entry.
         rules = each(&nth(&list, 0), &concat(&["config.", list_key]), spec)?;
     }
-    // (The URL module's only configuration is that it is loaded; it is watched once.)
-    let ids = with(|s| {
-        let mut ids = Vec::new();
-        if m == Module::UrlChange && s.core.load_url_change() {
-            ids.push(0);
-        }
-        for k in 0..rules.len() / 4 {
-            s.entries.push(nth(&rules, k * 4 + 3));
-            ids.push(s.core.add(m, nth(&rules, k * 4).as_f64().unwrap_or(0.0)));
-        }
-        ids
-    });
+    // (The URL module's only configuration is that it is loaded; it is watched once.) `watch` calls no wasm
+    // code synchronously (its first observations are reported from a task or a microtask), so it runs with the
+    // state borrowed.
     let reporter = reporter();
-    for (k, id) in ids.into_iter().enumerate() {
-        let field = nth(&rules, k * 4);
-        watch(&reporter, m as u32, id, &field, field.as_f64().unwrap_or(0.0));
-    }
+    with(|s| {
+        if m == Module::UrlChange && s.core.load_url_change() {
+            watch(&reporter, m as u32, 0, &JsValue::UNDEFINED, 0.0);
+        }
+        let mut k = 0;
+        while k + 3 < rules.len() {
+            let field = nth(&rules, k);
+            let at = field.as_f64().unwrap_or(0.0);
+            s.entries.push(nth(&rules, k + 3));
+            watch(&reporter, m as u32, s.core.add(m, at), &field, at);
+            k += 4;
+        }
+    });
     Ok(())
 }
 
