@@ -378,7 +378,11 @@ impl Config {
         let mut c = Config::default();
         r.object("transport", false);
         let ty = r.req_str("transport.type", None);
-        let built = if MESSAGING && ty == MESSAGING_TYPE { built() } else { None };
+        let built = if MESSAGING && ty == MESSAGING_TYPE {
+            built()
+        } else {
+            None
+        };
         let messaging = built.is_some();
         if ty != TRANSPORT_TYPE && !messaging {
             let p = if MESSAGING {
