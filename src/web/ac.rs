@@ -16,7 +16,6 @@
 //!   lives in `sessionStorage` for the browsing session. Both fall back to a page-lifetime id where storage is
 //!   refused (sandboxed frames).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
@@ -149,15 +148,7 @@ struct Shell {
 
 type Snapshot = emitter::Snapshot<Callback>;
 
-thread_local! {
-    /// Lives as long as the module, so it is leaked once: [`shell`] is the one `LocalKey::with` instance, where a
-    /// `with` per call site would be a generic copy each (with the closure's drop glue for the unreachable case).
-    static SHELL: &'static RefCell<Shell> = Box::leak(Box::default());
-}
-
-fn shell() -> &'static RefCell<Shell> {
-    SHELL.with(|s| *s)
-}
+leaked_state!(shell: Shell);
 
 #[inline(always)]
 fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {

@@ -8,8 +8,6 @@
 //! loaded, with an `Error` naming the problem when it is not. An unknown `ac()` method calls a trailing callback
 //! with an `Error` the same way ([`fail_callback`]), so no page waits forever.
 
-use std::cell::RefCell;
-
 use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -49,14 +47,11 @@ struct State {
     reporter: Option<Closure<dyn FnMut(JsValue)>>,
 }
 
-thread_local! {
-    /// Lives as long as the module, so it is leaked once (as `web::ac`'s shell is): one `LocalKey::with` instance.
-    static STATE: &'static RefCell<State> = Box::leak(Box::default());
-}
+leaked_state!(state: State);
 
 #[inline(always)]
 fn with<R>(f: impl FnOnce(&mut State) -> R) -> R {
-    f(&mut STATE.with(|s| *s).borrow_mut())
+    f(&mut state().borrow_mut())
 }
 
 fn reporter() -> Function {

@@ -28,7 +28,6 @@
 //! key such as `__proto__` or `constructor` arrives as an ordinary own property and reaches no prototype. With
 //! several listeners active, a message is judged (and counted) by each.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object};
@@ -139,15 +138,7 @@ struct Shell {
     active: (u32, Vec<Active>),
 }
 
-thread_local! {
-    /// Lives as long as the module, so it is leaked once: [`shell`] is the one `LocalKey::with` instance, where a
-    /// `with` per call site would be a generic copy each.
-    static SHELL: &'static RefCell<Shell> = Box::leak(Box::default());
-}
-
-fn shell() -> &'static RefCell<Shell> {
-    SHELL.with(|s| *s)
-}
+leaked_state!(shell: Shell);
 
 #[inline(always)]
 fn with<R>(f: impl FnOnce(&mut Shell) -> R) -> R {

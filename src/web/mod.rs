@@ -6,6 +6,20 @@ use wasm_bindgen::prelude::*;
 
 use crate::core::text::Readable;
 
+/// An area's shell state, made on first use: it lives as long as the module, so it is leaked once, and `$name()`
+/// is the one `LocalKey::with` instance (a `with` per call site would be a generic copy each, with the closure's
+/// drop glue for the unreachable case).
+macro_rules! leaked_state {
+    ($name:ident: $ty:ty) => {
+        fn $name() -> &'static ::std::cell::RefCell<$ty> {
+            thread_local! {
+                static STATE: &'static ::std::cell::RefCell<$ty> = Box::leak(Box::default());
+            }
+            STATE.with(|s| *s)
+        }
+    };
+}
+
 pub mod ac;
 pub mod analytics;
 pub mod autotrack;
