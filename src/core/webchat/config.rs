@@ -101,13 +101,12 @@ pub enum Transport {
 
 /// A Web Messaging configuration, and the transport that carries it: a configuration of this kind is made
 /// only by [`Config::parse_with_messaging`], so a shell that never calls it links none of the transport.
-#[derive(Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Messaging {
     /// The region's API, `https://api.<region>` (the socket's host is derived from it, see
     /// [`crate::core::webmessaging::Endpoint::new`]).
     pub data_url: String,
     pub deployment_id: String,
-    pub(super) carrier: &'static dyn super::transport::Carrier,
     /// Uninhabited in a build without the `webmessaging` feature: no such configuration can exist there, so the
     /// compiler drops every branch of the session that serves one.
     pub(super) _built: Built,
@@ -115,10 +114,10 @@ pub struct Messaging {
 
 /// See [`Messaging::_built`].
 #[cfg(feature = "webmessaging")]
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Built;
 #[cfg(not(feature = "webmessaging"))]
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Built {}
 
 /// A [`Built`], where the build has the transport.
@@ -127,21 +126,6 @@ fn built() -> Option<Built> {
     return Some(Built);
     #[cfg(not(feature = "webmessaging"))]
     None
-}
-
-impl PartialEq for Messaging {
-    fn eq(&self, other: &Self) -> bool {
-        self.data_url == other.data_url && self.deployment_id == other.deployment_id
-    }
-}
-
-impl core::fmt::Debug for Messaging {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("Messaging")
-            .field("data_url", &self.data_url)
-            .field("deployment_id", &self.deployment_id)
-            .finish()
-    }
 }
 
 /// A validated configuration.
@@ -410,7 +394,6 @@ impl Config {
             c.transport = Transport::WebMessaging(Messaging {
                 data_url,
                 deployment_id: r.req_str("transport.deploymentId", Some("transport.deploymentKey")),
-                carrier: &super::messaging::WEB_MESSAGING,
                 _built,
             });
         } else {

@@ -19,10 +19,10 @@
 //!   seen, then applied oldest first. A reload reads them all (the snapshot keeps the token and the JWT) and
 //!   takes who is in the chat from them.
 //!
-//! The session reaches this module only through [`Carrier`], which a Web Messaging configuration holds
-//! ([`Config::parse_with_messaging`]): a shell that never reads one links none of it.
+//! The session reaches this module only through [`run`], when a Web Messaging configuration is in force (which
+//! only [`Config::parse_with_messaging`] makes, and only with the `webmessaging` feature).
 
-use super::transport::{Carrier, Op};
+use super::transport::Op;
 use super::*;
 use crate::core::guestchat::Created;
 use crate::core::text::push_uint;
@@ -60,10 +60,8 @@ pub(super) struct State {
     pub(super) buffer: Vec<(StructuredMessage, Option<String>)>,
 }
 
-/// The transport, as the seam reaches it.
-pub(super) struct WebMessaging;
-
-pub(super) static WEB_MESSAGING: WebMessaging = WebMessaging;
+/// The transport's requests and answers (stateless: the session holds the state).
+struct WebMessaging;
 
 fn tracing(id: u32) -> String {
     let mut t = String::from("cx-");
@@ -228,7 +226,7 @@ impl Session {
     /// A frame from the messaging socket (read by [`crate::core::webmessaging::read::frame`]).
     pub fn messaging_frame(&mut self, f: WmFrame, ctx: Ctx) {
         self.now = ctx.now;
-        if self.sock == Sock::Closed || !self.is_active() || self.messaging().is_none() {
+        if self.sock == Sock::Closed || !self.is_active() || !self.messaging() {
             return;
         }
         self.wm.probing = false;
@@ -513,23 +511,23 @@ impl Session {
     }
 }
 
-impl Carrier for WebMessaging {
-    fn run(&self, s: &mut Session, op: Op) -> bool {
-        match op {
-            Op::OpenChat(cmd) => self.open_chat(s, cmd),
-            Op::Configure => self.configure_session(s),
-            Op::Leave(cmd) => self.leave_chat(s, cmd),
-            Op::SendText(seq, text) => self.send_text(s, seq, text),
-            Op::Typing(cmd) => self.send_typing(s, cmd),
-            Op::ReadHistory(fetch) => self.read_history(s, fetch),
-            Op::ReadMember(id) => self.read_member(s, id),
-            Op::History(fetch, page, ctx) => s.history_page(fetch, page, ctx),
-            Op::Probe => return self.probe(s),
-            Op::SocketLost(ctx) => self.socket_lost(s, ctx),
-            Op::Release(ctx) => s.release(ctx),
-        }
-        true
+/// Carries out what the session asks of the transport ([`Session::carry`]); `false` when it says no.
+pub(super) fn run(s: &mut Session, op: Op) -> bool {
+    let t = WebMessaging;
+    match op {
+        Op::OpenChat(cmd) => t.open_chat(s, cmd),
+        Op::Configure => t.configure_session(s),
+        Op::Leave(cmd) => t.leave_chat(s, cmd),
+        Op::SendText(seq, text) => t.send_text(s, seq, text),
+        Op::Typing(cmd) => t.send_typing(s, cmd),
+        Op::ReadHistory(fetch) => t.read_history(s, fetch),
+        Op::ReadMember(id) => t.read_member(s, id),
+        Op::History(fetch, page, ctx) => s.history_page(fetch, page, ctx),
+        Op::Probe => return t.probe(s),
+        Op::SocketLost(ctx) => t.socket_lost(s, ctx),
+        Op::Release(ctx) => s.release(ctx),
     }
+    true
 }
 
 impl WebMessaging {

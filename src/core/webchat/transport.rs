@@ -3,9 +3,9 @@
 //! *what* to ask (create, send, read what came after a message, …) and read the answers in one shape; each
 //! transport turns the question into its API's request.
 //!
-//! Guest Chat is the session's own (its requests are written here). Web Messaging is reached through
-//! [`Carrier`], which its configuration holds ([`config::Messaging`]): a build whose shell never reads such a
-//! configuration ([`Config::parse_with_messaging`]) links none of that transport.
+//! Guest Chat is the session's own (its requests are written here). Web Messaging's are in `super::messaging`,
+//! reached through one entry ([`Session::carry`]); a build without the `webmessaging` feature cannot hold such a
+//! configuration ([`config::Messaging`]), so it links none of that transport.
 
 use super::*;
 use crate::core::guestchat::MemberInfo;
@@ -36,28 +36,17 @@ pub(super) enum Op<'a> {
     Release(Ctx),
 }
 
-/// The Web Messaging transport's half of the seam. One entry (one indirect call in the session's code) rather
-/// than one method per question: each indirect call site cost the Guest-Chat-only wasm ~0.1 KB gzip.
-pub(super) trait Carrier: Sync {
-    fn run(&self, s: &mut Session, op: Op) -> bool;
-}
-
 impl Session {
-    /// The Web Messaging transport, when it is the configured one.
-    pub(super) fn messaging(&self) -> Option<&'static dyn Carrier> {
-        match &self.cfg().transport {
-            Transport::WebMessaging(m) => Some(m.carrier),
-            Transport::GuestChat(_) => None,
-        }
+    /// Whether Web Messaging is the configured transport.
+    pub(super) fn messaging(&self) -> bool {
+        matches!(self.cfg().transport, Transport::WebMessaging(_))
     }
 
     /// Asks the Web Messaging transport, when it is the configured one; `false` when it is not (or it says no).
+    /// One entry rather than one call per question: each call site costs the wasm ~0.1 KB gzip.
     #[inline(never)]
     pub(super) fn carry(&mut self, op: Op) -> bool {
-        match self.messaging() {
-            Some(c) => c.run(self, op),
-            None => false,
-        }
+        self.messaging() && super::messaging::run(self, op)
     }
 
     /// Creates the conversation for `startChat` (`config`: the configuration with its overrides).
