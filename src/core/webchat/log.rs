@@ -339,18 +339,8 @@ impl Iterator for LogIter<'_> {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::super::transcript::kind_of;
+    use super::super::transcript::tests::wire;
     use super::*;
-
-    fn wire(id: &str, sender: &str, body: &str, ts: &str, ms: f64) -> WireMessage {
-        WireMessage {
-            id: id.into(),
-            sender_id: sender.into(),
-            body: body.into(),
-            body_type: "standard".into(),
-            timestamp: ts.into(),
-            timestamp_ms: ms,
-        }
-    }
 
     /// What a record must give back: everything but the timestamp text of others' messages, ms bit for bit.
     type Stored = (String, String, u64, String, u8, u8, u16);

@@ -447,11 +447,11 @@ impl Transcript {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    fn wire(id: &str, sender: &str, body: &str, ts: &str, ms: f64) -> WireMessage {
+    pub(in super::super) fn wire(id: &str, sender: &str, body: &str, ts: &str, ms: f64) -> WireMessage {
         WireMessage {
             id: id.into(),
             sender_id: sender.into(),
