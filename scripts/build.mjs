@@ -133,7 +133,11 @@ export async function build({ quiet = false, bench = false } = {}) {
  */
 async function terse(file, module) {
   const { minify } = await import('terser');
-  const { code } = await minify(readFileSync(file, 'utf8'), { ecma: 2020, module, compress: { passes: 2 } });
+  const { code } = await minify(readFileSync(file, 'utf8'), {
+    ecma: 2020, module,
+    // hoist_funs, sequences: false: text that gzip compresses ~60 B better (docs/performance.md).
+    compress: { passes: 2, hoist_funs: true, sequences: false },
+  });
   writeFileSync(file, code);
 }
 
