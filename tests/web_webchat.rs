@@ -117,6 +117,8 @@ fn the_snapshot_survives_storage() {
         start_time: 5.0,
         saved_at: 6.0,
         journey: true,
+        #[cfg(feature = "webmessaging")]
+        guest_name: "Sam".into(),
     };
     assert_eq!(testing::snapshot_roundtrip(&s), Some(s));
 }

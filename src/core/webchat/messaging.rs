@@ -58,6 +58,10 @@ pub(super) struct State {
     pub(super) last_agent: Option<String>,
     /// Messages waiting for the reorder window to close, with their `tracingId`s.
     pub(super) buffer: Vec<(StructuredMessage, Option<String>)>,
+    /// The guest's name from the snapshot, for a restore ([`Snapshot::guest_name`]). (Only with the feature:
+    /// the session of a build without it keeps its size.)
+    #[cfg(feature = "webmessaging")]
+    pub(super) guest_name: String,
 }
 
 /// The transport's requests and answers (stateless: the session holds the state).
@@ -316,6 +320,27 @@ impl Session {
     /// A message from the socket, in its turn: what it means applied (or held during a catch-up), and the
     /// request it answers answered.
     fn take_message(&mut self, message: StructuredMessage, tracing_id: Option<String>, ctx: Ctx) {
+        if message.read_only
+            && message
+                .events
+                .contains(&MessageEvent::Presence(Presence::Disconnect))
+        {
+            let leave = self
+                .pending
+                .iter()
+                .find(|(_, p)| matches!(p, Pending::Leave { .. }))
+                .map(|(id, _)| *id);
+            if let Some(id) = leave {
+                // The conversation ended while the guest was clearing it: that is the answer to its leave (the
+                // `SessionClearedEvent` after it would reach a session already closed).
+                let ok = HttpResult::Ok {
+                    status: 200,
+                    reply: Reply::None,
+                };
+                self.http(id, ok, ctx);
+                return;
+            }
+        }
         for f in self.frames_of(&message, true) {
             if self.holding() {
                 self.held.push(f);
@@ -468,10 +493,15 @@ impl Session {
             return;
         }
         let own = self.conv.member_id.clone();
+        #[cfg(feature = "webmessaging")]
+        let name = std::mem::take(&mut self.wm.guest_name);
+        #[cfg(not(feature = "webmessaging"))]
+        let name = String::new();
         self.transcript.learn(
             &WireMember {
                 id: own.clone(),
                 role: Some("CUSTOMER".into()),
+                display_name: (!name.is_empty()).then_some(name),
                 ..Default::default()
             },
             &own,

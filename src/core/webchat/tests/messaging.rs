@@ -192,6 +192,28 @@ fn end_chat_clears_the_conversation() {
 }
 
 #[test]
+fn end_chat_is_answered_by_the_end_of_the_conversation_too() {
+    // The service may say the conversation is over (a read-only `Disconnect`) before `SessionClearedEvent`:
+    // either answers the guest's leave, once.
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.clear_events();
+    let c = sim.cmd(Command::EndChat);
+    sim.wm(&wm_agent_event(
+        "d1",
+        "Alice",
+        r#"[{"eventType":"Presence","presence":{"type":"Disconnect"}}]"#,
+        true,
+        9,
+    ));
+    sim.wm(r#"{"type":"message","class":"SessionClearedEvent","code":200,"body":{}}"#);
+    let answers: Vec<_> = sim.resolved.iter().filter(|(id, _)| *id == c).collect();
+    assert_eq!(answers, [&(c, Value::Xhr(200))]);
+    assert!(sim.rejected.iter().all(|(id, _)| *id != c));
+    assert_eq!(sim.names(), ["clientDisconnected", "ended"]);
+    assert_eq!(sim.socket_closes, 1);
+}
+
+#[test]
 fn without_a_token_start_chat_says_why() {
     let mut sim = Sim::new(messaging_cfg());
     let d = sim.cmd(Command::StartChat(MemberInfo::default()));
@@ -413,6 +435,13 @@ fn a_reload_restores_the_chat_from_the_token_and_its_history() {
         &page2.events[5],
         Event::MessageReceived { messages, restoring: true, .. }
             if messages.iter().map(|m| (m.text.as_str(), m.from_type)).collect::<Vec<_>>() == [("hi", "Agent"), ("hello", "Client")]
+    ));
+    // The guest keeps its name: the history does not say it, the snapshot does.
+    #[cfg(feature = "webmessaging")]
+    assert_eq!(snap.guest_name, "Jonny");
+    assert!(matches!(
+        &page2.events[5],
+        Event::MessageReceived { messages, .. } if messages.iter().all(|m| m.from_type != "Client" || m.from_name == "Jonny")
     ));
     // Then the socket, attached to the same session, catches up.
     assert_eq!(
