@@ -171,6 +171,18 @@ impl Session {
         }
     }
 
+    /// A presence event as the notice Guest Chat stores for it (`member-join`, `member-leave`): the page shows
+    /// `ParticipantJoined` / `ParticipantLeft` on both transports. `None` for an event without an id of its own
+    /// (one that came with a text, which is the message).
+    fn notice(&self, m: &StructuredMessage, sender: String, kind: &str) -> Option<WireMessage> {
+        if m.id.is_empty() || m.text.is_some() {
+            return None;
+        }
+        let mut w = self.wire(m, sender);
+        w.body_type = kind.into();
+        Some(w)
+    }
+
     /// The frames a message means to the session (`live`: it just happened, so typing counts).
     fn frames_of(&mut self, m: &StructuredMessage, live: bool) -> Vec<Frame> {
         let mut out = Vec::new();
@@ -202,6 +214,7 @@ impl Session {
                 MessageEvent::Presence(Presence::Join) => {
                     let from = self.sender_of(m);
                     out.push(member(&from, "CONNECTED"));
+                    out.extend(self.notice(m, from, "member-join").map(Frame::Message));
                 }
                 MessageEvent::Presence(Presence::Disconnect) if m.read_only => {
                     // The conversation is over: its agents leave, then the guest.
@@ -220,6 +233,7 @@ impl Session {
                 MessageEvent::Presence(Presence::Disconnect) => {
                     let from = self.sender_of(m);
                     out.push(member(&from, "DISCONNECTED"));
+                    out.extend(self.notice(m, from, "member-leave").map(Frame::Message));
                 }
                 _ => {}
             }
@@ -254,8 +268,9 @@ impl Session {
                         .events
                         .iter()
                         .all(|e| matches!(e, MessageEvent::Typing { .. }));
-                if typing_only {
-                    // Typing is not part of the transcript: shown at once.
+                if typing_only && self.wm.buffer.is_empty() {
+                    // Typing is not part of the transcript: shown at once, unless it would overtake what waits
+                    // (an agent's join is followed at once by its typing).
                     self.take_message(message, tracing_id, ctx);
                 } else {
                     // The service does not keep order: what arrives within the window is put in order first.
@@ -525,6 +540,15 @@ impl Session {
                 present.retain(|(id, _)| *id != from);
                 present.push((from.clone(), joined && !left));
             }
+            // Its join and leave notices, as a Guest Chat's history has them.
+            let notice = if left {
+                self.notice(m, from.clone(), "member-leave")
+            } else if m.events.contains(&MessageEvent::Presence(Presence::Join)) {
+                self.notice(m, from.clone(), "member-join")
+            } else {
+                None
+            };
+            self.restore_messages.extend(notice);
             if m.text.is_some() && !m.id.is_empty() {
                 self.restore_messages.push(self.wire(m, from));
             }
