@@ -335,28 +335,32 @@ impl Session {
     /// A message from the socket, in its turn: what it means applied (or held during a catch-up), and the
     /// request it answers answered.
     fn take_message(&mut self, message: StructuredMessage, tracing_id: Option<String>, ctx: Ctx) {
-        if message.read_only
+        // The conversation ending while the guest clears it answers the guest's leave (the `SessionClearedEvent`
+        // after it would reach a session already closed): its agents leave, then the leave is answered in place
+        // of the guest's own leaving.
+        let ended = message.read_only
             && message
                 .events
-                .contains(&MessageEvent::Presence(Presence::Disconnect))
-        {
-            let leave = self
-                .pending
+                .contains(&MessageEvent::Presence(Presence::Disconnect));
+        let leave = if ended {
+            self.pending
                 .iter()
                 .find(|(_, p)| matches!(p, Pending::Leave { .. }))
-                .map(|(id, _)| *id);
-            if let Some(id) = leave {
-                // The conversation ended while the guest was clearing it: that is the answer to its leave (the
-                // `SessionClearedEvent` after it would reach a session already closed).
-                let ok = HttpResult::Ok {
-                    status: 200,
-                    reply: Reply::None,
-                };
-                self.http(id, ok, ctx);
-                return;
-            }
-        }
+                .map(|(id, _)| *id)
+        } else {
+            None
+        };
         for f in self.frames_of(&message, true) {
+            if let (Some(id), Frame::MemberChange(m)) = (leave, &f) {
+                if m.id == self.conv.member_id {
+                    let ok = HttpResult::Ok {
+                        status: 200,
+                        reply: Reply::None,
+                    };
+                    self.http(id, ok, ctx);
+                    return;
+                }
+            }
             if self.holding() {
                 self.held.push(f);
             } else {

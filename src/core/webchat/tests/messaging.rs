@@ -196,8 +196,9 @@ fn end_chat_clears_the_conversation() {
 #[test]
 fn end_chat_is_answered_by_the_end_of_the_conversation_too() {
     // The service may say the conversation is over (a read-only `Disconnect`) before `SessionClearedEvent`:
-    // either answers the guest's leave, once.
+    // either answers the guest's leave, once; its agents leave first, as over Guest Chat.
     let mut sim = Sim::started_on(Tr::Messaging);
+    sim.agent_joins(Tr::Messaging);
     sim.clear_events();
     let c = sim.cmd(Command::EndChat);
     sim.wm(&wm_agent_event(
@@ -211,7 +212,7 @@ fn end_chat_is_answered_by_the_end_of_the_conversation_too() {
     let answers: Vec<_> = sim.resolved.iter().filter(|(id, _)| *id == c).collect();
     assert_eq!(answers, [&(c, Value::Xhr(200))]);
     assert!(sim.rejected.iter().all(|(id, _)| *id != c));
-    assert_eq!(sim.names(), ["clientDisconnected", "ended"]);
+    assert_eq!(sim.names(), ["agentDisconnected", "clientDisconnected", "ended"]);
     assert_eq!(sim.socket_closes, 1);
 }
 
