@@ -4,7 +4,7 @@
 // `build({ messaging: true })`, loaded in place of dist/ by the harness's `useBuild`). The window shows the same
 // lines and gets the same events: the start, the agent joining and typing, messages both ways, a reload restored
 // from the history, the end. Then what only Web Messaging has to survive: a service that delivers out of order, and
-// a dropped socket.
+// a dropped socket. And the demo of `npm start -- --messaging`, whose start form picks the transport.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { newPage, assertNoTraps, emulatorAndBrowser, launchBrowser, useBuild } from './harness.mjs';
@@ -226,5 +226,30 @@ test('Web Messaging after a dropped socket: reconnected, and nothing said meanwh
   assert.deepEqual(after, ['Alex: before', 'Alex: while you were away', 'Sam: are you there?', 'Alex: yes']);
   assert.equal(await page.inputValue('#text'), '', 'sendMessage resolved');
   assertNoTraps(page, { allowConsoleErrors: PROVOKED });
+  await page.close();
+});
+
+test("the demo (npm start -- --messaging) chats over Web Messaging, and a reload restores it there", async () => {
+  const page = await newPage(messagingBrowser);
+  await page.goto(`${emu.url}/`);
+  await page.selectOption('#transport', 'messaging');
+  await page.click('#start');
+  const said = () => page.waitForFunction(
+    () => [...document.querySelectorAll('#transcript li')].some((li) => li.textContent === 'Alex: You said: hello there'),
+    null, { timeout: 15000 },
+  );
+  await page.waitForFunction(() => document.querySelectorAll('#transcript li').length >= 2, null, { timeout: 15000 });
+  await page.fill('#message', 'hello there');
+  await page.click('#send');
+  await said();
+  const before = await page.$$eval('#transcript li', (l) => l.map((li) => li.textContent));
+  assert.ok(before.includes('Alex joined'), before.join(' | '));
+  await page.reload();
+  await said();
+  assert.equal(await page.inputValue('#transport'), 'messaging', 'the tab keeps the transport it chatted on');
+  assert.deepEqual(await page.$$eval('#transcript li', (l) => l.map((li) => li.textContent)), before);
+  await page.click('#end');
+  await page.waitForSelector('#start-form:not([hidden])');
+  assertNoTraps(page);
   await page.close();
 });
