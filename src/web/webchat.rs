@@ -31,6 +31,15 @@ use crate::core::webchat::{
 
 const NS: &str = "WebChatService";
 
+/// The Web Messaging transport's reading and token (only in a build with the `webmessaging` feature).
+#[cfg(feature = "webmessaging")]
+mod messaging;
+// A 2xx answer is read by the reader of the API that was asked.
+#[cfg(feature = "webmessaging")]
+use messaging::reply;
+#[cfg(not(feature = "webmessaging"))]
+use read::reply;
+
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
     #[wasm_bindgen(js_name = wcInit)]
@@ -291,13 +300,18 @@ fn read_config(root: &JsValue) -> Result<Config, config::ConfigError> {
 /// `transport.*` paths that `startChat`'s options `over` give (see [`start_override`]) are read there, the rest
 /// under `root`.
 fn parse_config(root: &JsValue, over: Option<&JsValue>) -> Result<Config, config::ConfigError> {
-    Config::parse(&|p: &str| {
+    let get = |p: &str| {
         let own = over.and_then(|data| {
             p.strip_prefix("transport.")
                 .and_then(|rest| start_option(data, rest))
         });
         cfg_value(&own.unwrap_or_else(|| global_at(p, root)))
-    })
+    };
+    // A build with the transport reads either `transport.type`.
+    #[cfg(feature = "webmessaging")]
+    return Config::parse_with_messaging(&get);
+    #[cfg(not(feature = "webmessaging"))]
+    Config::parse(&get)
 }
 
 /// The value `startChat`'s options give for `transport.<path>`, if any: its `interactionData`, `deploymentKey`,
@@ -358,9 +372,22 @@ fn configure_from_global() {
     }
     // (`global_at` below an undefined root would read a global.)
     let ty = global_at("transport.type", &webchat);
+    #[cfg(not(feature = "webmessaging"))]
     if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
         page::console_error(&s(
             "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService waits for WebChatService.configure",
+        ));
+        return;
+    }
+    #[cfg(feature = "webmessaging")]
+    if !ty.is_undefined()
+        && !matches!(
+            ty.as_string().as_deref(),
+            Some(config::TRANSPORT_TYPE | config::MESSAGING_TYPE)
+        )
+    {
+        page::console_error(&s(
+            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets' or 'genesys-web-messaging'; WebChatService waits for WebChatService.configure",
         ));
         return;
     }
@@ -459,6 +486,11 @@ fn on_command(nc: NativeCommand) {
         // Not configured yet: every command but `configure` says what is missing.
         nc.deferred.reject(&s(wc::NOT_CONFIGURED));
         return;
+    }
+    // A token for the chat, should its transport be Web Messaging.
+    #[cfg(feature = "webmessaging")]
+    if verb == Some(Verb::StartChat) {
+        messaging::next_token();
     }
     let command = match verb {
         Some(Verb::Configure) => {
@@ -883,7 +915,7 @@ fn on_fetch(
     let result = if failed {
         HttpResult::Network(status_text)
     } else if (200..300).contains(&status) {
-        match read::reply(expect, parsed(body)) {
+        match reply(expect, parsed(body)) {
             Some(reply) => HttpResult::Ok { status, reply },
             None => HttpResult::Status {
                 status,
@@ -909,6 +941,10 @@ fn on_socket(gen: u32, kind: Io, raw: Option<String>, v: JsValue) {
     match kind {
         Io::Opened => drive(|core, c| core.socket_open(c)),
         Io::Frame => {
+            #[cfg(feature = "webmessaging")]
+            if messaging::frame(&v) {
+                return;
+            }
             let frame = read::frame(parsed(v), raw.as_deref().unwrap_or_default());
             drive(|core, c| core.frame(frame, c));
         }

@@ -477,12 +477,18 @@ impl Sim {
     /// The agent Alice joins.
     pub(super) fn agent_joins(&mut self, tr: Tr) {
         match tr {
-            Tr::GuestChat => self.frame(RawFrame {
-                topic: "v2.conversations.chats.C.members".into(),
-                kind: Some("member-change".into()),
-                member: Some(agent("A", "Alice", "CONNECTED")),
-                ..Default::default()
-            }),
+            Tr::GuestChat => {
+                self.frame(RawFrame {
+                    topic: "v2.conversations.chats.C.members".into(),
+                    kind: Some("member-change".into()),
+                    member: Some(agent("A", "Alice", "CONNECTED")),
+                    ..Default::default()
+                });
+                // The service stores the join as a message too (the page's `ParticipantJoined`).
+                let mut join = msg("j1", "A", "");
+                join.body_type = "member-join".into();
+                self.frame(msg_frame(join));
+            }
             Tr::Messaging => self.wm(&wm_agent_event(
                 "j1",
                 "Alice",
