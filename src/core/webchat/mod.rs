@@ -66,6 +66,7 @@ pub mod config;
 mod history;
 mod lifecycle;
 mod log;
+pub mod member_info;
 mod members;
 mod messaging;
 mod offline;
