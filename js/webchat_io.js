@@ -325,17 +325,16 @@ export function wcStartOptions(data, base, max) {
   }
 }
 
-/** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */
+/**
+ * The element `registerTypingPreviewInput({input})` names (a jQuery-like collection gives its first element), its
+ * `tagName` and `type`: `[element, tagName, type]`, for the core to decide whether it is a text input
+ * (`is_typing_input`); null when a getter threw.
+ */
 export function wcTypingInput(data) {
   try {
     let el = g(data, 'input');
     if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
-    const tag = g(el, 'tagName');
-    if (typeof tag !== 'string') return null;
-    const t = g(el, 'type');
-    const type = (typeof t === 'string' ? t : 'text').toLowerCase();
-    const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
-    return ok ? el : null;
+    return [el, g(el, 'tagName'), g(el, 'type')];
   } catch (_) {
     return null;
   }

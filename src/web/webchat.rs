@@ -644,11 +644,15 @@ fn member_info(data: &JsValue) -> Result<MemberInfo, JsValue> {
 
 /// `registerTypingPreviewInput({input})`: a textarea or text-like input (or a jQuery object holding one).
 fn register_typing_input(data: &JsValue, deferred: &Deferred) {
-    let input = wc_typing_input(data);
-    if input.is_null() {
-        deferred.reject(&s(wc::BAD_INPUT));
-        return;
-    }
+    let read = read::Json::items(&Js(wc_typing_input(data)));
+    let text = |i: usize| read.get(i).and_then(|v| v.0.as_string());
+    let input = match (read.first(), text(1)) {
+        (Some(el), Some(tag)) if wc::is_typing_input(&tag, text(2).as_deref()) => el.0.clone(),
+        _ => {
+            deferred.reject(&s(wc::BAD_INPUT));
+            return;
+        }
+    };
     let known = with(|sh| sh.inputs.iter().any(|(el, _)| Object::is(el, &input))).unwrap_or(false);
     if !known {
         let remove = wc_listen(&input, "keydown", Io::Key as u32);
