@@ -25,6 +25,7 @@ use super::deferred::Deferred;
 use super::page::{self, global_at};
 use crate::core::guestchat::{read, Expect, MemberInfo, RawFrame};
 use crate::core::webchat::config::{self, Config, Value as Cv};
+use crate::core::webchat::member_info;
 use crate::core::webchat::{
     self as wc, payload, Command, Ctx, Event, Filter, HttpResult, Output, Session, Snapshot, Value, Verb,
 };
@@ -70,8 +71,8 @@ extern "C" {
     fn wc_field(o: &JsValue, k: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcTime)]
     fn wc_time(v: &JsValue) -> f64;
-    #[wasm_bindgen(js_name = wcMember)]
-    fn wc_member(data: &JsValue, base: &Object) -> JsValue;
+    #[wasm_bindgen(js_name = wcStartOptions)]
+    fn wc_start_options(data: &JsValue, base: &Object, json_max: u32) -> JsValue;
     #[wasm_bindgen(js_name = wcTypingInput)]
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
@@ -661,27 +662,29 @@ fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
     (!list.is_null()).then(|| Filter::read_list(&Js(list)))
 }
 
-/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, gathered by
-/// `wcMember`; `Err` (the rejection) when the command's userData is not an object or reading the options threw.
+/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`
+/// ([`member_info::member_info`], from what `wcStartOptions` read); `Err` (the rejection) when the command's
+/// userData is not an object or reading the options threw.
 fn member_info(data: &JsValue) -> Result<MemberInfo, JsValue> {
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let v = wc_member(data, &base);
-    if v.is_null() {
-        return Err(s(wc::BAD_USERDATA));
-    }
+    let v = wc_start_options(data, &base, member_info::JSON_MAX);
     if let Some(why) = v.as_string() {
         return Err(error(&why));
     }
-    Ok(read::member_info(&Js(v)))
+    member_info::member_info(&Js(v)).map_err(s)
 }
 
 /// `registerTypingPreviewInput({input})`: a textarea or text-like input (or a jQuery object holding one).
 fn register_typing_input(data: &JsValue, deferred: &Deferred) {
-    let input = wc_typing_input(data);
-    if input.is_null() {
-        deferred.reject(&s(wc::BAD_INPUT));
-        return;
-    }
+    let read = read::Json::items(&Js(wc_typing_input(data)));
+    let text = |i: usize| read.get(i).and_then(|v| v.0.as_string());
+    let input = match (read.first(), text(1)) {
+        (Some(el), Some(tag)) if wc::is_typing_input(&tag, text(2).as_deref()) => el.0.clone(),
+        _ => {
+            deferred.reject(&s(wc::BAD_INPUT));
+            return;
+        }
+    };
     let known = with(|sh| sh.inputs.iter().any(|(el, _)| Object::is(el, &input))).unwrap_or(false);
     if !known {
         let remove = wc_listen(&input, "keydown", Io::Key as u32);
