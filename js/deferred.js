@@ -130,11 +130,6 @@ function asError(err) {
   return isError ? err : new Error(thrownText(err));
 }
 
-/** What a subscriber receives: one object per publish, shared by its subscribers. */
-export function busEvent(time, publisher, event, data) {
-  return { time, publisher, event, data };
-}
-
 // Subscribers are called asynchronously, in one microtask per burst of publishes: every publish queued before the
 // microtask runs (and any queued by a subscriber while it runs) is delivered in order, each to its subscribers in
 // subscription order. A publish is queued as the bus's array of the subscribers of that moment (never changed once
@@ -183,9 +178,12 @@ function flush() {
   scheduled = false;
 }
 
-/** Queues `record.fn(evt)` for each of `records` for the next delivery microtask. */
-export function deliverLater(records, evt) {
-  pending.push(records, evt);
+/**
+ * Queues `record.fn(evt)` for each of `records` for the next delivery microtask, `evt` being what a subscriber
+ * receives: `{time, publisher, event, data}`, one object per publish, shared by its subscribers.
+ */
+export function deliverLater(records, time, publisher, event, data) {
+  pending.push(records, { time, publisher, event, data });
   if (!scheduled) {
     scheduled = true;
     queueMicrotask(flush);

@@ -71,8 +71,8 @@ export function wcFetch(id, method, url, bearer, body) {
 }
 
 /**
- * Opens a WebSocket; cb(opened, gen), cb(frame, gen, 0, raw, , parsed) (a message's text parsed, or the text that
- * is not JSON), cb(closed, gen). Returns the socket (or null).
+ * Opens a WebSocket; cb(opened, gen), cb(frame, gen, 0, , , parsed) (a message's text parsed; undefined when it is
+ * not JSON), cb(closed, gen). Returns the socket (or null).
  */
 export function wcSocket(url, gen) {
   let ws;
@@ -83,11 +83,8 @@ export function wcSocket(url, gen) {
     return null;
   }
   ws.onopen = () => cb(io.opened, gen);
-  ws.onmessage = (e) => {
-    const t = typeof e.data === 'string' ? e.data : '';
-    const v = wcParse(t);
-    cb(io.frame, gen, 0, v === undefined ? t : undefined, undefined, v);
-  };
+  // (A binary frame is not JSON either: `JSON.parse` of a Blob or ArrayBuffer fails, as of any other non-JSON.)
+  ws.onmessage = (e) => cb(io.frame, gen, 0, undefined, undefined, wcParse(e.data));
   ws.onclose = () => cb(io.closed, gen);
   ws.onerror = () => {}; // a close event always follows
   return ws;

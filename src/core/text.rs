@@ -172,24 +172,32 @@ pub fn push_uint(out: &mut String, mut n: u64) {
 /// Writes `s` as a JSON string literal.
 pub fn push_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                let n = c as u32;
-                out.push_str("\\u");
-                for shift in [12, 8, 4, 0] {
-                    let d = ((n >> shift) & 15) as usize;
-                    out.push(char::from(HEX.get(d).copied().unwrap_or(b'0')));
+    // Most strings (ids, times, plain texts) need no escape: copied whole, not a char at a time (the larger part
+    // of writing a message's payload). 0xE2 leads U+2028 and U+2029, among others: those strings go char by char.
+    if s.bytes()
+        .any(|b| b < 0x20 || b == b'"' || b == b'\\' || b == 0xE2)
+    {
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                c if (c as u32) < 0x20 || c == '\u{2028}' || c == '\u{2029}' => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    let n = c as u32;
+                    out.push_str("\\u");
+                    for shift in [12, 8, 4, 0] {
+                        let d = ((n >> shift) & 15) as usize;
+                        out.push(char::from(HEX.get(d).copied().unwrap_or(b'0')));
+                    }
                 }
+                c => out.push(c),
             }
-            c => out.push(c),
         }
+    } else {
+        out.push_str(s);
     }
     out.push('"');
 }
@@ -249,6 +257,20 @@ mod tests {
         let mut s = String::new();
         push_uint(&mut s, u64::MAX);
         assert_eq!(s, "18446744073709551615");
+    }
+
+    #[test]
+    fn strings_without_escapes_are_copied_whole_and_the_others_escaped_alike() {
+        for (s, json) in [
+            ("m-1 2026-01-01T00:00:00.000Z", "\"m-1 2026-01-01T00:00:00.000Z\""),
+            ("é😀", "\"é😀\""),
+            ("€ \u{2028}x\u{2029}", "\"€ \\u2028x\\u2029\""),
+            ("€\t\"", "\"€\\t\\\"\""),
+        ] {
+            let mut out = String::new();
+            push_str(&mut out, s);
+            assert_eq!(out, json);
+        }
     }
 
     #[test]

@@ -27,9 +27,6 @@ use crate::core::text::{concat, Readable};
 
 #[wasm_bindgen(module = "/js/deferred.js")]
 extern "C" {
-    #[wasm_bindgen(js_name = busEvent)]
-    fn bus_event(time: f64, publisher: &JsValue, event: &JsValue, data: &JsValue) -> JsValue;
-
     /// `{fn, active}`: what queued deliveries check, so an unsubscribed callback is never called again.
     fn subscription(callback: &Function) -> JsValue;
 
@@ -42,9 +39,10 @@ extern "C" {
     #[wasm_bindgen(js_name = sameCallback)]
     fn same_callback(a: &JsValue, b: &JsValue) -> bool;
 
-    /// Queues `event` for each record of `subscribers` (an array the bus made: [`Js::snapshot`]).
+    /// Queues the event `{time, publisher, event, data}` for each record of `subscribers` (an array the bus made:
+    /// [`Js::snapshot`]). The event object is made there: one call a publish.
     #[wasm_bindgen(js_name = deliverLater)]
-    fn deliver_later(subscribers: &JsValue, event: &JsValue);
+    fn deliver_later(subscribers: &JsValue, time: f64, publisher: &JsValue, event: &JsValue, data: &JsValue);
 
     /// `cache`: the loader may run this handler itself for the next commands of the same name from the same
     /// handle, until `forgetRoutes` (docs/architecture.md, "Rules that live in JS").
@@ -251,7 +249,7 @@ fn deliver(
         Some(label) => label.clone(),
         None => JsValue::from_str(&p.topic),
     };
-    deliver_later(subscribers, &bus_event(time, &publisher, &topic, data));
+    deliver_later(subscribers, time, &publisher, &topic, data);
 }
 
 /// A plugin handle, as `CXBus.registerPlugin(name)` returns it.
@@ -474,7 +472,7 @@ impl Plugin {
         if let Some((publisher, time, data)) = result? {
             let publisher = JsValue::from_str(&publisher);
             let one = Js::snapshot(std::iter::once(&subscriber));
-            deliver_later(&one, &bus_event(time, &publisher, event, &data));
+            deliver_later(&one, time, &publisher, event, &data);
         }
         Ok(event.clone())
     }

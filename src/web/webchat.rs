@@ -68,7 +68,7 @@ extern "C" {
     #[wasm_bindgen(js_name = wcParse)]
     fn wc_parse(text: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcField)]
-    fn wc_field(o: &JsValue, k: &str) -> JsValue;
+    fn wc_field(o: &JsValue, k: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcTime)]
     fn wc_time(v: &JsValue) -> f64;
     #[wasm_bindgen(js_name = wcStartOptions)]
@@ -132,7 +132,7 @@ enum Io {
     Failed,
     /// The socket of generation `gen` opened: (gen).
     Opened,
-    /// A frame on it: (gen, 0, the text when it is not JSON, -, the parsed frame).
+    /// A frame on it: (gen, 0, -, -, the parsed frame, undefined when it is not JSON).
     Frame,
     /// It closed: (gen).
     Closed,
@@ -168,7 +168,7 @@ fn on_event(kind: u32, a: f64, b: u32, s1: Option<String>, s2: Option<String>, v
     };
     match kind {
         Io::Answered | Io::Failed => on_fetch(a as u32, b as u16, matches!(kind, Io::Failed), s1, s2, v),
-        Io::Opened | Io::Frame | Io::Closed => on_socket(a as u32, kind, s1, v),
+        Io::Opened | Io::Frame | Io::Closed => on_socket(a as u32, kind, v),
         Io::Hidden => drive(|core, c| core.page_hide(c)),
         Io::Key => drive(|core, c| core.key(c)),
     }
@@ -852,9 +852,28 @@ fn publish(e: Event) {
 /// `Object.prototype` is, so every value met is plain data and every array a real one.
 struct Js(JsValue);
 
+thread_local! {
+    /// The readers' keys as JS strings, each made once. A key that crosses as `&str` is decoded by the glue
+    /// (a `TextDecoder` call) on every read: reading a frame read ~15 fields, and those decodes were its largest
+    /// cost (docs/performance.md). The keys are the readers' literals: a few dozen, kept for the module's life.
+    static KEYS: RefCell<Vec<(Box<str>, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
 impl read::Json for Js {
     fn field(&self, k: &str) -> Js {
-        Js(wc_field(&self.0, k))
+        Js(KEYS.with(|keys| {
+            let mut keys = keys.borrow_mut();
+            let i = match keys.iter().position(|(key, _)| **key == *k) {
+                Some(i) => i,
+                None => {
+                    keys.push((k.into(), s(k)));
+                    keys.len() - 1
+                }
+            };
+            // (`wcField` runs no page code and never calls back: the borrow cannot be met again.)
+            keys.get(i)
+                .map_or(JsValue::UNDEFINED, |(_, key)| wc_field(&self.0, key))
+        }))
     }
 
     fn text(&self) -> Option<String> {
@@ -936,8 +955,8 @@ fn on_fetch(
     drive(|core, c| core.http(id, result, c));
 }
 
-/// A socket event: opened, a frame (`v` parsed, or `raw` the text that is not JSON), closed.
-fn on_socket(gen: u32, kind: Io, raw: Option<String>, v: JsValue) {
+/// A socket event: opened, a frame (`v` parsed; undefined when it is not JSON), closed.
+fn on_socket(gen: u32, kind: Io, v: JsValue) {
     if with(|sh| sh.socket_gen) != Some(gen) {
         return; // a socket we already closed
     }
@@ -948,7 +967,8 @@ fn on_socket(gen: u32, kind: Io, raw: Option<String>, v: JsValue) {
             if messaging::frame(&v) {
                 return;
             }
-            let frame = read::frame(parsed(v), raw.as_deref().unwrap_or_default());
+            // (A frame that was not JSON is undefined: it reads as nothing.)
+            let frame = read::frame(&Js(v));
             drive(|core, c| core.frame(frame, c));
         }
         _ => {
@@ -978,7 +998,7 @@ pub mod testing {
     }
 
     pub fn frame(text: &str) -> RawFrame {
-        read::frame(parsed(wc_parse(text)), text)
+        read::frame(&Js(wc_parse(text)))
     }
 
     pub fn snapshot_roundtrip(sn: &Snapshot) -> Option<Snapshot> {

@@ -380,8 +380,6 @@ pub struct RawFrame {
     pub message: Option<WireMessage>,
     /// `eventBody.member`, if present.
     pub member: Option<WireMember>,
-    /// `eventBody.message` (heartbeats) or the raw text of a non-JSON frame (`pong`).
-    pub text: Option<String>,
 }
 
 /// An event-stream frame, classified.
@@ -542,7 +540,6 @@ mod tests {
                 id: "a".into(),
                 ..Default::default()
             }),
-            text: None,
         };
         assert_eq!(
             Frame::classify(f("v2.conversations.chats.C.messages", Some("message")), "C"),

@@ -31,25 +31,20 @@ pub fn member(m: &impl Json) -> Option<WireMember> {
     })
 }
 
-/// A stream frame (`parsed` when its text is JSON): topic, `metadata.type`, the body as a message when it has an
-/// id or a sender, `eventBody.member`, and the heartbeat's text (or the raw text of a frame that is not JSON).
-pub fn frame<J: Json>(parsed: Option<J>, raw: &str) -> RawFrame {
-    let Some(v) = parsed else {
-        return RawFrame {
-            text: Some(raw.to_string()),
-            ..Default::default()
-        };
-    };
+/// A stream frame as parsed (nothing when its text was not JSON): topic, `metadata.type`, the body as a message
+/// when it has an id or a sender, and `eventBody.member`. Nothing else is read: every field costs the shell a
+/// crossing, and a frame is told apart by its topic and type alone (a heartbeat, or a `pong` that is not JSON,
+/// is liveness).
+pub fn frame(v: &impl Json) -> RawFrame {
     let body = v.field("eventBody");
     // (A body that is not an object has no fields: nothing of it is read.)
     let has_message = body.field("id").is_present() || body.field("sender").is_object();
     let m = body.field("member");
     RawFrame {
-        topic: text_of(&v, "topicName"),
+        topic: text_of(v, "topicName"),
         kind: v.field("metadata").field("type").text(),
         message: has_message.then(|| message(&body)),
         member: member(&m),
-        text: opt(&body, "message").or_else(|| opt(&v, "message")),
     }
 }
 
@@ -369,22 +364,19 @@ pub mod tests {
 
     #[test]
     fn frames_read_their_fields_and_defaults() {
-        let f = frame(
-            Some(o(&[
-                ("topicName", s("v2.conversations.chats.C.messages")),
-                (
-                    "eventBody",
-                    o(&[
-                        ("id", s("m1")),
-                        ("sender", o(&[("id", s("A"))])),
-                        ("body", s("hi")),
-                        ("timestamp", s("2026-01-01T00:00:01.000Z")),
-                    ]),
-                ),
-                ("metadata", o(&[("type", s("message"))])),
-            ])),
-            "",
-        );
+        let f = frame(&o(&[
+            ("topicName", s("v2.conversations.chats.C.messages")),
+            (
+                "eventBody",
+                o(&[
+                    ("id", s("m1")),
+                    ("sender", o(&[("id", s("A"))])),
+                    ("body", s("hi")),
+                    ("timestamp", s("2026-01-01T00:00:01.000Z")),
+                ]),
+            ),
+            ("metadata", o(&[("type", s("message"))])),
+        ]));
         assert_eq!(f.kind.as_deref(), Some("message"));
         let m = f.message.unwrap_or_default();
         assert_eq!(
@@ -393,23 +385,20 @@ pub mod tests {
         );
         assert_eq!(m.timestamp_ms, 1_767_225_601_000.0);
         assert_eq!(f.member, None);
-        let pong = frame::<T>(None, "pong");
-        assert_eq!((pong.topic.as_str(), pong.text.as_deref()), ("", Some("pong")));
-        let hb = frame(
-            Some(o(&[("eventBody", o(&[("message", s("WebSocket Heartbeat"))]))])),
-            "",
-        );
+        // A frame that was not JSON (`pong`) reads as nothing; a heartbeat as neither message nor member.
+        assert_eq!(frame(&T::None), RawFrame::default());
+        let hb = frame(&o(&[
+            ("topicName", s("channel.metadata")),
+            ("eventBody", o(&[("message", s("WebSocket Heartbeat"))])),
+        ]));
         assert_eq!(
-            (hb.message.is_none(), hb.text.as_deref()),
-            (true, Some("WebSocket Heartbeat"))
+            (hb.topic.as_str(), hb.message, hb.member),
+            ("channel.metadata", None, None)
         );
-        let member_only = frame(
-            Some(o(&[(
-                "eventBody",
-                o(&[("member", o(&[("state", s("CONNECTED"))]))]),
-            )])),
-            "",
-        );
+        let member_only = frame(&o(&[(
+            "eventBody",
+            o(&[("member", o(&[("state", s("CONNECTED"))]))]),
+        )]));
         assert_eq!(member_only.member, None);
     }
 

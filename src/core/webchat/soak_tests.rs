@@ -261,7 +261,6 @@ impl World {
             kind: Some("message".into()),
             message: Some(m.clone()),
             member: None,
-            text: None,
         });
         if sender == "M" {
             let t = self.now + 200.0;
@@ -449,7 +448,6 @@ impl World {
             Ev::Heartbeat => {
                 self.fan_out(RawFrame {
                     topic: "channel.metadata".into(),
-                    text: Some("WebSocket Heartbeat".into()),
                     ..Default::default()
                 });
                 let t = self.now + 5000.0;

@@ -82,14 +82,12 @@ pub(super) fn msg_frame(m: WireMessage) -> RawFrame {
         kind: Some("message".into()),
         message: Some(m),
         member: None,
-        text: None,
     }
 }
 
 pub(super) fn heartbeat() -> RawFrame {
     RawFrame {
         topic: "channel.metadata".into(),
-        text: Some("WebSocket Heartbeat".into()),
         ..Default::default()
     }
 }

@@ -1,0 +1,117 @@
+// node benches/frame.mjs: where the chat case's "frame arrival → callback (processing only)" goes, in the bench's
+// own page (docs/performance.md, "Frame processing: cold work, not waiting"). Uses the bench build that
+// `npm run bench` made (build/bench/) and the release emulator. Prints:
+// - in situ, over FRAME_MESSAGES agent messages: arrival → cxbridge's socket handler, the handler itself, handler
+//   end → the `messageReceived` subscriber (a wrapper around the handler times it: waiting would show outside it);
+// - the last frame replayed through the same handler (ids changed, so none is a duplicate), beside the raw
+//   handler (`JSON.parse` and a split): back to back (hot), one at a time after a sleep (as the bench's round
+//   trips leave the page), and after a busy wait of the same length.
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { extname, join, normalize } from 'node:path';
+import { root, startEmulator, launchBrowser } from '../tests/e2e/harness.mjs';
+
+const MESSAGES = Number(process.env.FRAME_MESSAGES || 300);
+const REPLAYS = Number(process.env.FRAME_REPLAYS || 300);
+const GAP_MS = 2;
+
+const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+// bench.js imports the dispatch peers too.
+const allowed = ['/benches/', '/build/bench/', '/node_modules/mitt/', '/node_modules/eventemitter3/', '/node_modules/nanoevents/'];
+const server = createServer(async (req, res) => {
+  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
+  if (!allowed.some((p) => path.startsWith(p))) return res.writeHead(404).end();
+  try {
+    const body = await readFile(join(root, path));
+    res.writeHead(200, {
+      'content-type': TYPES[extname(path)] || 'application/octet-stream',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    }).end(body);
+  } catch {
+    res.writeHead(404).end();
+  }
+});
+await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const emu = await startEmulator({ release: true });
+const browser = await launchBrowser();
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(`http://127.0.0.1:${server.address().port}/benches/bench.html?emu=${encodeURIComponent(emu.url)}`);
+  await page.waitForFunction(() => window.__benchLoaded === true);
+  await page.evaluate(() => window.bench.ready());
+  await page.evaluate(() => window.bench.chatStart());
+  await page.evaluate(() => {
+    const rec = window.__sockets[window.__sockets.length - 1];
+    const handler = rec.ws.onmessage;
+    const runs = (window.__runs = []);
+    const calls = (window.__calls = []);
+    window.__frame = { handler, ws: rec.ws, last: null };
+    rec.ws.onmessage = function (e) {
+      window.__frame.last = e.data;
+      const start = performance.now();
+      handler.call(this, e);
+      runs.push([rec.lastArrival, start, performance.now()]);
+    };
+    CXBus.subscribe('WebChatService.messageReceived', () => calls.push(performance.now()));
+  });
+  await page.evaluate(() => window.bench.wireToCallback(100)); // warm
+  await page.evaluate(() => ((window.__runs.length = 0), (window.__calls.length = 0)));
+  await page.evaluate((n) => window.bench.wireToCallback(n), MESSAGES);
+  const split = await page.evaluate(() => {
+    const p50 = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] * 1000;
+    const before = [], run = [], after = [];
+    for (const [arrival, start, end] of window.__runs) {
+      const call = window.__calls.find((t) => t >= end);
+      if (call === undefined) continue;
+      before.push(start - arrival);
+      run.push(end - start);
+      after.push(call - end);
+    }
+    return { before: p50(before), run: p50(run), after: p50(after), n: run.length };
+  });
+  console.log(`in situ, p50 over ${split.n} messages: arrival → handler ${split.before.toFixed(0)} µs, ` +
+    `handler ${split.run.toFixed(0)} µs, handler end → subscriber ${split.after.toFixed(0)} µs`);
+
+  const replay = (mode) => page.evaluate(async ({ mode, n, gap }) => {
+    const f = JSON.parse(window.__frame.last);
+    const texts = [];
+    for (let i = 0; i < n; i++) {
+      f.eventBody.id = f.id = crypto.randomUUID();
+      f.eventBody.body = `bench -1 0 replayed ${i}`;
+      texts.push(JSON.stringify(f));
+    }
+    const raw = (e) => JSON.parse(e.data).eventBody.body.split(' ');
+    const out = {};
+    for (const [who, fn] of [['cxbridge', window.__frame.handler], ['raw', raw]]) {
+      if (mode === 'hot') {
+        const t = performance.now();
+        for (let i = 0; i < n; i++) fn.call(window.__frame.ws, { data: texts[i] });
+        out[who] = ((performance.now() - t) / n) * 1000;
+      } else {
+        const each = [];
+        for (let i = 0; i < n; i++) {
+          if (mode === 'sleep') await new Promise((r) => setTimeout(r, gap));
+          else for (const until = performance.now() + gap; performance.now() < until;);
+          const t = performance.now();
+          fn.call(window.__frame.ws, { data: texts[i] });
+          each.push(performance.now() - t);
+        }
+        out[who] = each.sort((a, b) => a - b)[Math.floor(n / 2)] * 1000;
+      }
+      await new Promise((r) => setTimeout(r, 0));
+    }
+    return out;
+  }, { mode, n: mode === 'hot' ? 2000 : REPLAYS, gap: GAP_MS });
+  for (const [mode, what] of [['hot', 'back to back, mean'], ['sleep', `after a ${GAP_MS} ms sleep, p50`],
+    ['busy', `after a ${GAP_MS} ms busy wait, p50`]]) {
+    const r = await replay(mode);
+    console.log(`replayed ${what}: cxbridge ${r.cxbridge.toFixed(1)} µs, raw ${r.raw.toFixed(1)} µs ` +
+      `(${(r.cxbridge / r.raw).toFixed(1)}×)`);
+  }
+} finally {
+  await browser.close();
+  await emu.stop();
+  server.close();
+}
