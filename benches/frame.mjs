@@ -6,39 +6,20 @@
 // - the last frame replayed through the same handler (ids changed, so none is a duplicate), beside the raw
 //   handler (`JSON.parse` and a split): back to back (hot), one at a time after a sleep (as the bench's round
 //   trips leave the page), and after a busy wait of the same length.
-import { createServer } from 'node:http';
-import { readFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
-import { root, startEmulator, launchBrowser } from '../tests/e2e/harness.mjs';
+import { startEmulator, launchBrowser } from '../tests/e2e/harness.mjs';
+import { serveBench } from './server.mjs';
 
 const MESSAGES = Number(process.env.FRAME_MESSAGES || 300);
 const REPLAYS = Number(process.env.FRAME_REPLAYS || 300);
 const GAP_MS = 2;
 
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-// bench.js imports the dispatch peers too.
-const allowed = ['/benches/', '/build/bench/', '/node_modules/mitt/', '/node_modules/eventemitter3/', '/node_modules/nanoevents/'];
-const server = createServer(async (req, res) => {
-  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!allowed.some((p) => path.startsWith(p))) return res.writeHead(404).end();
-  try {
-    const body = await readFile(join(root, path));
-    res.writeHead(200, {
-      'content-type': TYPES[extname(path)] || 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-    }).end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const { server, pageUrl: benchPage } = await serveBench();
 const emu = await startEmulator({ release: true });
 const browser = await launchBrowser();
 try {
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(`http://127.0.0.1:${server.address().port}/benches/bench.html?emu=${encodeURIComponent(emu.url)}`);
+  await page.goto(benchPage(emu.url));
   await page.waitForFunction(() => window.__benchLoaded === true);
   await page.evaluate(() => window.bench.ready());
   await page.evaluate(() => window.bench.chatStart());

@@ -2,10 +2,10 @@
 // each case, and prints medians as a table of ratios against the peers; writes bench-results.json.
 // Timings are reported, never asserted: targets are printed as met or missed.
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { readFile, writeFile } from 'node:fs/promises';
-import { extname, join, normalize } from 'node:path';
+import { join } from 'node:path';
 import { root, startEmulator, launchBrowser } from '../tests/e2e/harness.mjs';
+import { serveBench } from './server.mjs';
 import { sizes } from '../scripts/size.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
@@ -32,28 +32,9 @@ await build();
 await build({ bench: true });
 execFileSync('cargo', ['build', '--quiet', '--release', '-p', 'cxbridge-emulator'], { cwd: root, stdio: 'inherit' });
 
-// The bench page and the peers (from node_modules) are served by a small static server; chat traffic goes to the
-// emulator, a real server on another port.
-const TYPES = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
-const allowed = ['/benches/', '/build/bench/', '/node_modules/mitt/', '/node_modules/eventemitter3/', '/node_modules/nanoevents/'];
-const server = createServer(async (req, res) => {
-  const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
-  if (!allowed.some((p) => path.startsWith(p))) return res.writeHead(404).end();
-  try {
-    const body = await readFile(join(root, path));
-    // Cross-origin isolated, so performance.now() has 5 µs resolution instead of 100 µs.
-    res.writeHead(200, {
-      'content-type': TYPES[extname(path)] || 'application/octet-stream',
-      'cross-origin-opener-policy': 'same-origin',
-      'cross-origin-embedder-policy': 'require-corp',
-    }).end(body);
-  } catch {
-    res.writeHead(404).end();
-  }
-});
-await new Promise((r) => server.listen(0, '127.0.0.1', r));
+const { server, pageUrl: benchPage } = await serveBench();
 const emu = await startEmulator({ release: true });
-const pageUrl = `http://127.0.0.1:${server.address().port}/benches/bench.html?emu=${encodeURIComponent(emu.url)}`;
+const pageUrl = benchPage(emu.url);
 
 /** BENCH_HEAPSNAP=DIR: heap snapshots of the chat page before the chat and after endChat, to diff in DevTools. */
 async function snap(page, name) {
