@@ -47,6 +47,13 @@ impl Session {
                 self.carry(super::transport::Op::History(fetch, page, ctx));
             }
             other => {
+                // Web Messaging's JWT expires: a new one is fetched and the read made again.
+                if matches!(other, HttpResult::Status { status: 401, .. })
+                    && self.messaging()
+                    && self.carry(super::transport::Op::Unauthorized(fetch.clone()))
+                {
+                    return;
+                }
                 if self.read_failed(&fetch, &other, ctx) {
                     return;
                 }

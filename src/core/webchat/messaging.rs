@@ -35,6 +35,9 @@ use crate::core::webmessaging::{self as wm, GuestEvent};
 pub const GUEST: &str = "guest";
 /// `startChat` on a messaging configuration before the shell gave a token ([`Session::guest_token`]).
 pub const NO_TOKEN: &str = "WebChatService: no Web Messaging session token was given";
+/// `sendFile` on a messaging configuration: the attachment flow (`onAttachment`, an upload to the presigned URL,
+/// then a message naming the attachment) is not carried; docs/webmessaging.md does not document it fully.
+pub const NO_MESSAGING_FILES: &str = "WebChatService: sendFile is not supported over Web Messaging";
 
 /// The `tracingId` of the liveness echo: its answer is liveness only.
 const ECHO: &str = "cx-echo";
@@ -58,6 +61,12 @@ pub(super) struct State {
     pub(super) last_agent: Option<String>,
     /// Messages waiting for the reorder window to close, with their `tracingId`s.
     pub(super) buffer: Vec<(StructuredMessage, Option<String>)>,
+    /// History reads waiting for a JWT (pending as `Messages`, with the deadline of any request): one `getJwt`
+    /// answers them all.
+    pub(super) jwt_waiting: Vec<u32>,
+    /// A 401 made the transport ask for a new JWT, and no history read succeeded since: another 401 is a
+    /// refusal, not an expired credential.
+    pub(super) jwt_renewed: bool,
 }
 
 /// The transport's requests and answers (stateless: the session holds the state).
@@ -230,7 +239,7 @@ impl Session {
             return;
         }
         self.wm.probing = false;
-        if self.sock == Sock::Open {
+        if self.sock == Sock::Open && self.phase != Phase::Restoring {
             let hb = self.cfg().heartbeat_timeout_ms.min(u64::from(u32::MAX)) as u32;
             self.arm(Timer::Heartbeat, hb);
             if ctx.now - self.last_saved >= SNAPSHOT_REFRESH_MS {
@@ -242,7 +251,12 @@ impl Session {
             WmFrame::Message {
                 message, tracing_id, ..
             } => {
-                if tracing_id.as_deref() == Some(ECHO) || self.sock != Sock::Open {
+                // While restoring, the socket only fetched the JWT: what it says is read from the history by the
+                // catch-up that follows the restore.
+                if tracing_id.as_deref() == Some(ECHO)
+                    || self.sock != Sock::Open
+                    || self.phase == Phase::Restoring
+                {
                     return;
                 }
                 let typing_only = message.text.is_none()
@@ -265,8 +279,23 @@ impl Session {
                 self.pump(ctx);
             }
             WmFrame::Jwt { jwt, .. } => {
+                if jwt.is_empty() {
+                    // Nothing to read with: the reads waiting for it fail by their deadline.
+                    return;
+                }
                 self.conv.jwt = jwt;
                 self.save(ctx.now);
+                // The reads that waited for it go now.
+                for id in std::mem::take(&mut self.wm.jwt_waiting) {
+                    let Some(pos) = self.pending.iter().position(|(i, _)| *i == id) else {
+                        continue;
+                    };
+                    let (_, p) = self.pending.remove(pos);
+                    self.cancel(Timer::Request(id));
+                    if let Pending::Messages(fetch) = p {
+                        WebMessaging.read_history(self, fetch);
+                    }
+                }
             }
             WmFrame::Error {
                 code,
@@ -414,6 +443,20 @@ impl Session {
             }
             return;
         }
+        if self.phase == Phase::Restoring {
+            // Opened by a restore for the JWT (a reload before `getJwt` answered, or an expired one): the token
+            // alone names the session.
+            if r.read_only || r.new_session || !r.connected {
+                self.restore_gone(ctx);
+                return;
+            }
+            self.sock = Sock::Open;
+            if !self.wm.jwt_waiting.is_empty() {
+                let frame = wm::get_jwt(&self.conv.id, "cx-jwt");
+                self.socket_send(frame);
+            }
+            return;
+        }
         if r.read_only || r.new_session || !r.connected {
             // The conversation ended (or was forgotten) while the socket was away.
             self.finish(ctx);
@@ -427,6 +470,7 @@ impl Session {
     /// them are applied, oldest first.
     fn history_page(&mut self, fetch: Fetch, page: HistoryPage, ctx: Ctx) {
         self.outcome(&fetch, true);
+        self.wm.jwt_renewed = false;
         let reached = page.entities.iter().any(|m| self.transcript.has_seen(&m.id));
         let more = page.page_number < page.page_count && !reached;
         self.wm.pages.extend(page.entities);
@@ -526,6 +570,7 @@ pub(super) fn run(s: &mut Session, op: Op) -> bool {
         Op::Probe => return t.probe(s),
         Op::SocketLost(ctx) => t.socket_lost(s, ctx),
         Op::Release(ctx) => s.release(ctx),
+        Op::Unauthorized(fetch) => return t.unauthorized(s, fetch),
     }
     true
 }
@@ -600,8 +645,58 @@ impl WebMessaging {
 
     fn read_history(&self, s: &mut Session, fetch: Fetch) {
         s.wm.pages.clear();
+        if s.conv.jwt.is_empty() {
+            self.await_jwt(s, fetch);
+            return;
+        }
         let req = s.wm_endpoint().history(&s.conv.jwt, 1, HISTORY_PAGE);
         s.request(req, Pending::Messages(fetch));
+    }
+
+    /// A history read for `fetch` waits for the session's JWT, asked for on the socket (opened for it while
+    /// restoring). It is pending like any read, with the same deadline (at once when there is no socket to ask
+    /// on), so a JWT that never comes fails it as an unanswered read would.
+    fn await_jwt(&self, s: &mut Session, fetch: Fetch) {
+        let id = s.next_req;
+        s.next_req = s.next_req.wrapping_add(1).max(1);
+        s.pending.push((id, Pending::Messages(fetch)));
+        let pending = &s.pending;
+        s.wm.jwt_waiting.retain(|w| pending.iter().any(|(i, _)| i == w));
+        let first = s.wm.jwt_waiting.is_empty();
+        s.wm.jwt_waiting.push(id);
+        let restoring = s.phase == Phase::Restoring;
+        let ms = if s.sock == Sock::Open || restoring {
+            s.cfg().request_timeout_ms.min(u64::from(u32::MAX)) as u32
+        } else {
+            0
+        };
+        s.arm(Timer::Request(id), ms);
+        match s.sock {
+            Sock::Open if first => {
+                let frame = wm::get_jwt(&s.conv.id, "cx-jwt");
+                s.socket_send(frame);
+            }
+            Sock::Closed if restoring => s.connect(),
+            // Asked once the session answers (restoring), or failing at its deadline.
+            _ => {}
+        }
+    }
+
+    /// A history read was refused 401: the JWT expired. A new one is asked for and the read made again with it;
+    /// `false` (the refusal stands) when a new one was already refused.
+    fn unauthorized(&self, s: &mut Session, fetch: Fetch) -> bool {
+        let pending = &s.pending;
+        let renewing =
+            s.wm.jwt_waiting
+                .iter()
+                .any(|w| pending.iter().any(|(i, _)| i == w));
+        if s.wm.jwt_renewed && !renewing {
+            return false;
+        }
+        s.wm.jwt_renewed = true;
+        s.conv.jwt.clear();
+        self.read_history(s, fetch);
+        true
     }
 
     fn read_member(&self, s: &mut Session, id: &str) {
@@ -623,14 +718,15 @@ impl WebMessaging {
         s.wm.probing = false;
         // What arrived before the socket closed is delivered (and answers its requests) before they fail.
         s.release(ctx);
+        let waiting = std::mem::take(&mut s.wm.jwt_waiting);
         let on_socket: Vec<u32> = s
             .pending
             .iter()
-            .filter(|(_, p)| {
+            .filter(|(id, p)| {
                 matches!(
                     p,
                     Pending::Create { .. } | Pending::Send(_) | Pending::Leave { .. }
-                )
+                ) || waiting.contains(id)
             })
             .map(|(id, _)| *id)
             .collect();

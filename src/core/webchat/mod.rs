@@ -80,7 +80,7 @@ mod transport;
 use crate::core::guestchat::{Frame, Reply, Request, WireMember, WireMessage};
 pub use api::*;
 use config::Config;
-pub use messaging::{GUEST, NO_TOKEN};
+pub use messaging::{GUEST, NO_MESSAGING_FILES, NO_TOKEN};
 use send_queue::{head_state, pop_head, Outgoing, SendState};
 use transcript::Transcript;
 

@@ -81,7 +81,15 @@ fn vendor_rejections_on(tr: Tr) {
         (Command::SendMessage(Some("  ".into())), NO_TEXT),
         (Command::SendTyping, NO_TYPING_SESSION),
         (Command::SendCustomNotice, NO_CUSTOM_NOTICE),
-        (Command::SendFile, NO_FILES),
+        (
+            Command::SendFile,
+            // The attachment flow is not carried over Web Messaging: said as such, not with the vendor's text.
+            if tr == Tr::Messaging {
+                NO_MESSAGING_FILES
+            } else {
+                NO_FILES
+            },
+        ),
         (Command::DownloadFile, NO_DOWNLOADS),
         (Command::Poll { internal: false }, PRIVATE_POLL),
         (Command::Poll { internal: true }, NO_POLLING),

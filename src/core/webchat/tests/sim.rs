@@ -1,5 +1,7 @@
 //! The simulator: plays the shell (it keeps the armed timers, the open requests and the socket state) in
 //! simulated time; the tests play the server.
+// Without the Web Messaging transport, its helpers serve no case.
+#![cfg_attr(not(feature = "webmessaging"), allow(dead_code))]
 
 use std::collections::HashMap;
 
@@ -331,7 +333,11 @@ pub(super) enum Tr {
     Messaging,
 }
 
+#[cfg(feature = "webmessaging")]
 pub(super) const TRANSPORTS: [Tr; 2] = [Tr::GuestChat, Tr::Messaging];
+/// A build without the Web Messaging transport runs the shared cases on Guest Chat only.
+#[cfg(not(feature = "webmessaging"))]
+pub(super) const TRANSPORTS: [Tr; 1] = [Tr::GuestChat];
 
 impl Tr {
     /// The configuration the tests use for this transport.
