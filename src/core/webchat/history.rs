@@ -48,9 +48,9 @@ impl Session {
             }
             other => {
                 // Web Messaging's JWT expires: a new one is fetched and the read made again.
-                if matches!(other, HttpResult::Status { status: 401, .. })
-                    && self.messaging()
-                    && self.carry(super::transport::Op::Unauthorized(fetch.clone()))
+                let unauthorized = matches!(other, HttpResult::Status { status: 401, .. });
+                if self.messaging()
+                    && self.carry(super::transport::Op::ReadFailed(fetch.clone(), unauthorized))
                 {
                     return;
                 }

@@ -64,8 +64,8 @@ pub(super) struct State {
     /// History reads waiting for a JWT (pending as `Messages`, with the deadline of any request): one `getJwt`
     /// answers them all.
     pub(super) jwt_waiting: Vec<u32>,
-    /// A 401 made the transport ask for a new JWT, and no history read succeeded since: another 401 is a
-    /// refusal, not an expired credential.
+    /// A 401 made the transport ask for a new JWT, and no history read was answered otherwise since: another 401
+    /// is a refusal (once), not an expired credential.
     pub(super) jwt_renewed: bool,
 }
 
@@ -570,7 +570,7 @@ pub(super) fn run(s: &mut Session, op: Op) -> bool {
         Op::Probe => return t.probe(s),
         Op::SocketLost(ctx) => t.socket_lost(s, ctx),
         Op::Release(ctx) => s.release(ctx),
-        Op::Unauthorized(fetch) => return t.unauthorized(s, fetch),
+        Op::ReadFailed(fetch, unauthorized) => return t.read_failed(s, fetch, unauthorized),
     }
     true
 }
@@ -601,6 +601,12 @@ impl WebMessaging {
     fn configure_session(&self, s: &mut Session) {
         let frame = s.wm_endpoint().configure_session(&s.conv.id, false);
         s.socket_send(frame);
+        if s.phase != Phase::Starting {
+            // A socket that opened but whose session never answers is lost like a silent one (a new chat's
+            // configuration has the create's deadline instead).
+            let hb = s.cfg().heartbeat_timeout_ms.min(u64::from(u32::MAX)) as u32;
+            s.arm(Timer::Heartbeat, hb);
+        }
     }
 
     fn leave_chat(&self, s: &mut Session, cmd: u32) {
@@ -682,15 +688,23 @@ impl WebMessaging {
         }
     }
 
-    /// A history read was refused 401: the JWT expired. A new one is asked for and the read made again with it;
-    /// `false` (the refusal stands) when a new one was already refused.
-    fn unauthorized(&self, s: &mut Session, fetch: Fetch) -> bool {
+    /// A history read failed. Refused 401, the JWT expired: a new one is asked for and the read made again with
+    /// it; `false` (the failure stands) for any other failure, and when the JWT just renewed was refused too. The
+    /// read's own retry (after its backoff) renews again: a JWT can expire while a slow read carries it, and a
+    /// session that refuses every JWT costs one `getJwt` per retry, not a loop.
+    fn read_failed(&self, s: &mut Session, fetch: Fetch, unauthorized: bool) -> bool {
+        if !unauthorized {
+            // The JWT was not refused: a later 401 is its expiry.
+            s.wm.jwt_renewed = false;
+            return false;
+        }
         let pending = &s.pending;
         let renewing =
             s.wm.jwt_waiting
                 .iter()
                 .any(|w| pending.iter().any(|(i, _)| i == w));
         if s.wm.jwt_renewed && !renewing {
+            s.wm.jwt_renewed = false;
             return false;
         }
         s.wm.jwt_renewed = true;
@@ -704,7 +718,7 @@ impl WebMessaging {
     }
 
     fn probe(&self, s: &mut Session) -> bool {
-        if std::mem::replace(&mut s.wm.probing, true) {
+        if s.sock != Sock::Open || std::mem::replace(&mut s.wm.probing, true) {
             return false;
         }
         let frame = wm::echo(&s.conv.id, ECHO);

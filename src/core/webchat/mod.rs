@@ -579,14 +579,16 @@ impl Session {
                 }
             }
             Timer::Heartbeat => {
-                if self.sock == Sock::Open && self.is_active() {
+                // (Opening: only Web Messaging's socket waits, for its session's answer.)
+                if self.sock != Sock::Closed && self.is_active() {
                     if self.carry(transport::Op::Probe) {
                         return;
                     }
                     self.sock = Sock::Closed;
                     self.out.push(Output::SocketClose);
                     self.socket_lost(ctx);
-                    if self.is_active() {
+                    // A Web Messaging restore's socket: as in `socket_closed`.
+                    if self.is_active() && !(self.messaging() && self.phase == Phase::Restoring) {
                         self.lost(ctx);
                     }
                 }

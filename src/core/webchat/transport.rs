@@ -34,8 +34,9 @@ pub(super) enum Op<'a> {
     SocketLost(Ctx),
     /// The reorder window closed.
     Release(Ctx),
-    /// A history read for a fetch was refused 401: answers `true` when a new JWT is being fetched for it.
-    Unauthorized(Fetch),
+    /// A history read for a fetch failed (`true`: refused 401): answers `true` when a new JWT is being fetched
+    /// for it.
+    ReadFailed(Fetch, bool),
 }
 
 impl Session {

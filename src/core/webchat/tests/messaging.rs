@@ -619,3 +619,21 @@ fn send_file_says_it_is_not_carried() {
     let c = sim.cmd(Command::SendFile);
     assert_eq!(sim.rejected, [(c, Value::Text(NO_MESSAGING_FILES.into()))]);
 }
+
+#[test]
+fn a_reconnect_whose_session_never_answers_is_lost_and_tried_again() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.closed();
+    sim.advance(2000.0);
+    sim.open();
+    sim.clear_events();
+    // The socket opened, but `configureSession` is never answered: after `heartbeatTimeout`, it is closed and
+    // another one opened (not waited on for ever).
+    sim.advance(14_000.0);
+    assert_eq!(sim.socket_closes, 1);
+    sim.advance(5000.0);
+    assert_eq!(sim.socket_open_urls.len(), 3);
+    sim.open();
+    sim.wm(&wm_session(false, false));
+    assert_eq!(sim.names(), ["reconnected"]);
+}

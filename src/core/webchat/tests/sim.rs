@@ -328,20 +328,20 @@ pub(super) fn sends(sim: &Sim) -> usize {
 
 /// Which API the simulated server speaks: the tests that mean the same on both run on each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Tr {
+pub(crate) enum Tr {
     GuestChat,
     Messaging,
 }
 
 #[cfg(feature = "webmessaging")]
-pub(super) const TRANSPORTS: [Tr; 2] = [Tr::GuestChat, Tr::Messaging];
+pub(crate) const TRANSPORTS: [Tr; 2] = [Tr::GuestChat, Tr::Messaging];
 /// A build without the Web Messaging transport runs the shared cases on Guest Chat only.
 #[cfg(not(feature = "webmessaging"))]
-pub(super) const TRANSPORTS: [Tr; 1] = [Tr::GuestChat];
+pub(crate) const TRANSPORTS: [Tr; 1] = [Tr::GuestChat];
 
 impl Tr {
     /// The configuration the tests use for this transport.
-    pub(super) fn config(self) -> Config {
+    pub(crate) fn config(self) -> Config {
         match self {
             Tr::GuestChat => default_cfg(),
             Tr::Messaging => messaging_cfg(),
@@ -356,7 +356,7 @@ pub(super) const REORDER: f64 = 200.0;
 pub(super) const TOKEN: &str = "tok-1";
 
 /// A Web Messaging configuration (the emulator's shape: one local origin).
-pub(super) fn messaging_cfg() -> Config {
+pub(crate) fn messaging_cfg() -> Config {
     let mut m: HashMap<&'static str, Cv> = HashMap::new();
     m.insert("transport", Cv::Object);
     m.insert("transport.type", Cv::Str(MESSAGING_TYPE.into()));
