@@ -579,8 +579,9 @@ impl Session {
                 }
             }
             Timer::Heartbeat => {
-                // (Opening: only Web Messaging's socket waits, for its session's answer.)
-                if self.sock != Sock::Closed && self.is_active() {
+                // Opening: Web Messaging's socket waits for its session's answer (`messaging`).
+                let waiting = self.messaging() && self.sock == Sock::Opening;
+                if (self.sock == Sock::Open || waiting) && self.is_active() {
                     if self.carry(transport::Op::Probe) {
                         return;
                     }
