@@ -590,6 +590,8 @@ impl WebMessaging {
         s.wm.last_agent = None;
         s.wm.pages.clear();
         s.wm.buffer.clear();
+        s.wm.jwt_waiting.clear();
+        s.wm.jwt_renewed = false;
         let id = s.next_req;
         s.next_req = s.next_req.wrapping_add(1).max(1);
         s.pending.push((id, Pending::Create { cmd }));
