@@ -637,3 +637,32 @@ fn a_reconnect_whose_session_never_answers_is_lost_and_tried_again() {
     sim.wm(&wm_session(false, false));
     assert_eq!(sim.names(), ["reconnected"]);
 }
+
+#[test]
+fn a_restore_whose_jwt_expired_renews_it_on_the_socket() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.agent_joins(Tr::Messaging);
+    sim.agent_says(Tr::Messaging, "m1", "hi", 2);
+    let mut page2 = sim.reload(Tr::Messaging);
+    page2.answer(Method::Get, HISTORY, unauthorized());
+    // Not `restoreFailed`: the socket opens for a new JWT, and the history is read with it.
+    assert_eq!(page2.names(), ["ready", "capabilitiesChanged"]);
+    assert_eq!(page2.socket_open_urls.len(), 1);
+    page2.open();
+    page2.wm(&wm_session(false, false));
+    assert!(page2
+        .sent
+        .last()
+        .is_some_and(|s| s.contains(r#""action":"getJwt""#)));
+    page2.wm(r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.NEW.jwt","exp":1}}"#);
+    let r = page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    assert_eq!(r.bearer.as_deref(), Some("eyJ.NEW.jwt"));
+    assert!(page2.names().contains(&"restored"));
+    // The same socket is the chat's: no second one, and it catches up.
+    page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    assert_eq!(
+        (page2.socket_open_urls.len(), page2.texts()),
+        (1, vec!["hi".to_string()])
+    );
+    assert!(page2.s.is_active());
+}
