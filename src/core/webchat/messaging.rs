@@ -301,11 +301,20 @@ impl Session {
                 code,
                 text,
                 tracing_id,
-                ..
+                retry_after_s,
             } => {
                 let result = refusal(code, text);
                 match traced(tracing_id.as_deref()) {
-                    Some(id) if self.pending.iter().any(|(i, _)| *i == id) => self.http(id, result, ctx),
+                    Some(id) if self.pending.iter().any(|(i, _)| *i == id) => {
+                        self.http(id, result, ctx);
+                        // Too many requests: the service says when to try again, and a send's retry waits that
+                        // long at least (a minute at most).
+                        let wait = retry_after_s.unwrap_or(0.0).clamp(0.0, 60.0) * 1000.0;
+                        let due = self.now + wait;
+                        if let Some(t) = self.timers.iter_mut().find(|(t, _)| *t == Timer::SendRetry) {
+                            t.1 = t.1.max(due);
+                        }
+                    }
                     _ => {
                         self.fail(&result);
                     }

@@ -213,7 +213,7 @@ impl World {
             code,
             text: "Unexpected error".into(),
             tracing_id: tracing_id.clone(),
-            retry_after_s: None,
+            retry_after_s: (code == 429).then_some(1.0),
         };
         if self.faults_on && self.rng.chance(self.faults.fail) {
             self.hit("send refused");

@@ -666,3 +666,21 @@ fn a_restore_whose_jwt_expired_renews_it_on_the_socket() {
     );
     assert!(page2.s.is_active());
 }
+
+#[test]
+fn a_rate_limited_send_waits_as_long_as_the_service_says() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.cmd(Command::SendMessage(Some("one".into())));
+    let t = sim.last_tracing();
+    sim.wm(&[
+        r#"{"type":"response","class":"TooManyRequestsErrorMessage","code":429,"body":{"retryAfter":10,"errorCode":4029,"errorMessage":"Message rate too high"},"tracingId":""#,
+        &t,
+        r#""}"#,
+    ]
+    .concat());
+    // Not before `retryAfter` (10 s; the backoff alone would have checked after 1.5 s).
+    sim.advance(9_900.0);
+    assert!(!sim.has(Method::Get, HISTORY));
+    sim.advance(200.0);
+    assert!(sim.has(Method::Get, HISTORY));
+}
