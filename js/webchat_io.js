@@ -2,7 +2,7 @@
 // the shell for the life of the module), cb(kind, number, number, string, string, value), with an id, so no
 // per-request closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked
 // asynchronously: the shell never re-enters itself from these calls.
-import { boundedJson, isPlainObject, toConsole } from './page.js';
+import { boundedJson, isPlainObject, thrownText, toConsole } from './page.js';
 
 // The callback and its kinds, handed over once at boot (`wcInit`): the kinds are the shell's (`Io` in
 // src/web/webchat.rs), so no number of them is written here.
@@ -286,84 +286,55 @@ const g = (o, k) => (isObj(o) ? o[k] : undefined);
 const plain = isPlainObject;
 
 /**
- * startChat's memberInfo: `{displayName, firstName, lastName, email, phoneNumber, avatarImageUrl, customFields}`,
- * customFields as [key, text] pairs. The entry form is read from `form` (as the shipped widget reads it) and from the
- * documented flat options (`form` wins). customFields: with a `form`, as the vendor sends them — `firstName`,
- * `lastName`, `nickname`, the configured userData merged with the command's, `_genesys_source`, `_genesys_referrer`,
- * `_genesys_url`, `_genesys_pageTitle`, then the form's other fields as named; without one, the merged userData
- * (and `subject`). Null when the command's userData is not a plain object; the reason (a string) when reading
- * the options threw.
+ * An object's own entries for the core: `[key, value]`, a string value as itself, null for null, undefined or a
+ * function, anything else as `[its text]` (an object as JSON of at most `max` characters, else empty).
  */
-export function wcMember(data, base) {
+const entriesOf = (o, max) =>
+  Object.entries(o).map(([k, v]) => [
+    k,
+    v == null || typeof v === 'function'
+      ? null
+      : typeof v === 'string'
+        ? v
+        : [typeof v === 'object' ? (boundedJson(v, max) ?? '') : String(v)],
+  ]);
+
+/**
+ * startChat's options as plain values, their getters caught, for the core to decide what they mean
+ * (core::webchat::member_info): `[options, form, userData, base, referrer, url, title]` — the options', the form's
+ * (null unless a plain object), the userData's (null when it is not a plain object, [] when absent) and the
+ * configured userData's entries, then document.referrer, location.href and document.title. A string when reading
+ * threw.
+ */
+export function wcStartOptions(data, base, max) {
   try {
     const ud = g(data, 'userData');
-    if (!(ud == null || plain(ud))) return null;
     const form = g(data, 'form');
-    const hasForm = plain(form);
-    const str = (v) => (typeof v === 'string' && v ? v : undefined);
-    const field = (k) => (hasForm && str(g(form, k))) || str(g(data, k));
-    const merged = {};
-    const first = field('firstname');
-    if (hasForm) {
-      Object.assign(merged, { firstName: first, lastName: field('lastname'), nickname: field('nickname') });
-    }
-    Object.assign(merged, base, plain(ud) ? ud : undefined);
-    const subject = field('subject');
-    if (hasForm) {
-      const loc = typeof location === 'object' ? location : {};
-      const doc = typeof document === 'object' ? document : {};
-      Object.assign(merged, {
-        _genesys_source: 'web',
-        _genesys_referrer: doc.referrer,
-        _genesys_url: loc.href,
-        _genesys_pageTitle: doc.title,
-      });
-      for (const [k, v] of Object.entries(form)) {
-        if (k !== 'firstname' && k !== 'lastname' && k !== 'nickname' && !(k in merged)) merged[k] = v;
-      }
-    } else if (subject) merged.subject = subject;
-    const info = {
-      displayName: field('nickname') || first,
-      firstName: first,
-      lastName: field('lastname'),
-      email: field('email'),
-      phoneNumber: field('phoneNumber') || field('phonenumber'),
-      avatarImageUrl: field('avatarImageUrl'),
-      customFields: [],
-    };
-    for (const [k, v] of Object.entries(merged)) {
-      if (v == null || typeof v === 'function') continue;
-      let text;
-      if (typeof v === 'string') text = v;
-      else if (typeof v === 'object') {
-        // As JSON, at most a message body's 4,000 characters: a cycle, or anything larger, is written empty.
-        text = boundedJson(v, 4000);
-      } else text = String(v);
-      info.customFields.push([k, typeof text === 'string' ? text : '']);
-    }
-    return info;
+    const doc = typeof document === 'object' ? document : {};
+    return [
+      isObj(data) ? entriesOf(data, max) : [],
+      plain(form) ? entriesOf(form, max) : null,
+      ud == null ? [] : plain(ud) ? entriesOf(ud, max) : null,
+      entriesOf(base, max),
+      doc.referrer,
+      typeof location === 'object' ? location.href : undefined,
+      doc.title,
+    ];
   } catch (e) {
-    let why;
-    try {
-      why = String((e && e.message) || e);
-    } catch (_) {
-      why = 'an exception';
-    }
-    return 'reading the startChat options threw: ' + why;
+    return 'reading the startChat options threw: ' + thrownText(e);
   }
 }
 
-/** The element `registerTypingPreviewInput({input})` names, if it is a textarea or a text-like input (a jQuery-like collection gives its first element); else null. */
+/**
+ * The element `registerTypingPreviewInput({input})` names (a jQuery-like collection gives its first element), its
+ * `tagName` and `type`: `[element, tagName, type]`, for the core to decide whether it is a text input
+ * (`is_typing_input`); null when a getter threw.
+ */
 export function wcTypingInput(data) {
   try {
     let el = g(data, 'input');
     if (isObj(el) && typeof el.tagName !== 'string') el = el[0];
-    const tag = g(el, 'tagName');
-    if (typeof tag !== 'string') return null;
-    const t = g(el, 'type');
-    const type = (typeof t === 'string' ? t : 'text').toLowerCase();
-    const ok = tag.toLowerCase() === 'textarea' || (tag.toLowerCase() === 'input' && ['text', 'search', 'email', 'tel', 'url'].includes(type));
-    return ok ? el : null;
+    return [el, g(el, 'tagName'), g(el, 'type')];
   } catch (_) {
     return null;
   }

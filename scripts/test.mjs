@@ -77,6 +77,11 @@ async function main() {
     await step('clippy (wasm32)', 'cargo', [
       'clippy', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--quiet', '--', '-D', 'warnings',
     ]);
+    // As dist/ is built: without the default `webmessaging` feature, whose shell code is cfg-gated.
+    await step('clippy (wasm32, shipped features)', 'cargo', [
+      'clippy', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--no-default-features', '--quiet',
+      '--', '-D', 'warnings',
+    ]);
     await step('clippy (wasm32 tests)', 'cargo', [
       'clippy', '-p', 'cxbridge', '--tests', '--target', 'wasm32-unknown-unknown', '--quiet', '--', '-D', 'warnings',
     ]);

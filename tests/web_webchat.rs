@@ -74,6 +74,27 @@ fn configuration_errors_name_the_field() {
     }
 }
 
+/// With the `webmessaging` feature, the shell reads a Web Messaging configuration (docs/webchat.md) and names what
+/// it lacks; a build without it refuses the type.
+#[wasm_bindgen_test]
+fn a_web_messaging_configuration_is_read_with_the_feature() {
+    let wm = js("{transport: {type: 'genesys-web-messaging', dataURL: 'https://api.mypurecloud.ie', deploymentId: 'D'}}");
+    let missing = js("{transport: {type: 'genesys-web-messaging', dataURL: 'https://api.mypurecloud.ie'}}");
+    #[cfg(feature = "webmessaging")]
+    {
+        assert_eq!(testing::config_error(&wm), None);
+        assert_eq!(
+            testing::config_error(&missing).as_deref(),
+            Some("WebChatService configuration: transport.deploymentId is required")
+        );
+    }
+    #[cfg(not(feature = "webmessaging"))]
+    for v in [wm, missing] {
+        assert!(testing::config_error(&v)
+            .is_some_and(|e| e.contains("transport.type must be 'purecloud-v2-sockets'")));
+    }
+}
+
 #[wasm_bindgen_test]
 fn stream_frames_decode_as_the_service_sends_them() {
     let f = testing::frame(
@@ -117,6 +138,8 @@ fn the_snapshot_survives_storage() {
         start_time: 5.0,
         saved_at: 6.0,
         journey: true,
+        #[cfg(feature = "webmessaging")]
+        guest_name: "Sam".into(),
     };
     assert_eq!(testing::snapshot_roundtrip(&s), Some(s));
 }

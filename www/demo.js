@@ -118,6 +118,8 @@
   demo.subscribe('WebChatService.restored', () => chatting(true));
   demo.subscribe('WebChatService.ended', () => chatting(false));
 
+  $('transport').value = window.cxbridgeDemoTransport || 'guest-chat';
+
   let pendingJourney = null;
   $('start-form').addEventListener('submit', (e) => {
     e.preventDefault();
@@ -125,7 +127,14 @@
     const options = { nickname: f.get('nickname'), email: f.get('email'), subject: f.get('subject'), userData: {} };
     // A chat that answers an invitation carries the web action in interactionData.journey (docs/ac.md), so the
     // action moves on to started, engaged and completed as the chat does.
-    const base = window._genesys.widgets.webchat.transport;
+    // The transport the form picked (demo-config.js); Web Messaging needs the messaging build, else the
+    // timeline shows `configure` refusing the type.
+    const base = window.cxbridgeDemoTransports[f.get('transport')] || window.cxbridgeDemoTransports['guest-chat'];
+    try {
+      window.sessionStorage.setItem('cxbridge-demo.transport', f.get('transport'));
+    } catch (_) {
+      /* no storage: a reload comes back on Guest Chat */
+    }
     const interactionData = { ...base.interactionData };
     if (pendingJourney) interactionData.journey = pendingJourney;
     pendingJourney = null;

@@ -389,6 +389,8 @@ pub fn guestchat_frame(data: &[u8]) {
     shell.session.configure(webchat_config_values(), ctx);
     // Sometimes a page that reloads mid-chat: a stored snapshot to restore.
     if s.u8() < 64 {
+        // (A build with Web Messaging has one more field, the guest's name: left empty.)
+        #[allow(clippy::needless_update)]
         let snap = Snapshot {
             conversation_id: s.str(IDS),
             member_id: s.str(IDS),
@@ -399,6 +401,7 @@ pub fn guestchat_frame(data: &[u8]) {
             start_time: s.f64(),
             saved_at: shell.now - f64::from(s.u8()) * 1000.0,
             journey: s.bool(),
+            ..Default::default()
         };
         let ctx = shell.ctx(&mut s);
         shell.session.boot(Some(snap), ctx);

@@ -25,11 +25,21 @@ use super::deferred::Deferred;
 use super::page::{self, global_at};
 use crate::core::guestchat::{read, Expect, MemberInfo, RawFrame};
 use crate::core::webchat::config::{self, Config, Value as Cv};
+use crate::core::webchat::member_info;
 use crate::core::webchat::{
     self as wc, payload, Command, Ctx, Event, Filter, HttpResult, Output, Session, Snapshot, Value, Verb,
 };
 
 const NS: &str = "WebChatService";
+
+/// The Web Messaging transport's reading and token (only in a build with the `webmessaging` feature).
+#[cfg(feature = "webmessaging")]
+mod messaging;
+// A 2xx answer is read by the reader of the API that was asked.
+#[cfg(feature = "webmessaging")]
+use messaging::reply;
+#[cfg(not(feature = "webmessaging"))]
+use read::reply;
 
 #[wasm_bindgen(module = "/js/webchat_io.js")]
 extern "C" {
@@ -61,8 +71,8 @@ extern "C" {
     fn wc_field(o: &JsValue, k: &str) -> JsValue;
     #[wasm_bindgen(js_name = wcTime)]
     fn wc_time(v: &JsValue) -> f64;
-    #[wasm_bindgen(js_name = wcMember)]
-    fn wc_member(data: &JsValue, base: &Object) -> JsValue;
+    #[wasm_bindgen(js_name = wcStartOptions)]
+    fn wc_start_options(data: &JsValue, base: &Object, json_max: u32) -> JsValue;
     #[wasm_bindgen(js_name = wcTypingInput)]
     fn wc_typing_input(data: &JsValue) -> JsValue;
     #[wasm_bindgen(js_name = wcRegexpsOf)]
@@ -291,13 +301,18 @@ fn read_config(root: &JsValue) -> Result<Config, config::ConfigError> {
 /// `transport.*` paths that `startChat`'s options `over` give (see [`start_override`]) are read there, the rest
 /// under `root`.
 fn parse_config(root: &JsValue, over: Option<&JsValue>) -> Result<Config, config::ConfigError> {
-    Config::parse(&|p: &str| {
+    let get = |p: &str| {
         let own = over.and_then(|data| {
             p.strip_prefix("transport.")
                 .and_then(|rest| start_option(data, rest))
         });
         cfg_value(&own.unwrap_or_else(|| global_at(p, root)))
-    })
+    };
+    // A build with the transport reads either `transport.type`.
+    #[cfg(feature = "webmessaging")]
+    return Config::parse_with_messaging(&get);
+    #[cfg(not(feature = "webmessaging"))]
+    Config::parse(&get)
 }
 
 /// The value `startChat`'s options give for `transport.<path>`, if any: its `interactionData`, `deploymentKey`,
@@ -358,9 +373,22 @@ fn configure_from_global() {
     }
     // (`global_at` below an undefined root would read a global.)
     let ty = global_at("transport.type", &webchat);
+    #[cfg(not(feature = "webmessaging"))]
     if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
         page::console_error(&s(
             "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService waits for WebChatService.configure",
+        ));
+        return;
+    }
+    #[cfg(feature = "webmessaging")]
+    if !ty.is_undefined()
+        && !matches!(
+            ty.as_string().as_deref(),
+            Some(config::TRANSPORT_TYPE | config::MESSAGING_TYPE)
+        )
+    {
+        page::console_error(&s(
+            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets' or 'genesys-web-messaging'; WebChatService waits for WebChatService.configure",
         ));
         return;
     }
@@ -459,6 +487,11 @@ fn on_command(nc: NativeCommand) {
         // Not configured yet: every command but `configure` says what is missing.
         nc.deferred.reject(&s(wc::NOT_CONFIGURED));
         return;
+    }
+    // A token for the chat, should its transport be Web Messaging.
+    #[cfg(feature = "webmessaging")]
+    if verb == Some(Verb::StartChat) {
+        messaging::next_token();
     }
     let command = match verb {
         Some(Verb::Configure) => {
@@ -629,27 +662,29 @@ fn regexps(v: &JsValue, many: bool) -> Option<Vec<Filter>> {
     (!list.is_null()).then(|| Filter::read_list(&Js(list)))
 }
 
-/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`, gathered by
-/// `wcMember`; `Err` (the rejection) when the command's userData is not an object or reading the options threw.
+/// The chat entry form and userData (config defaults merged with the command's) as `memberInfo`
+/// ([`member_info::member_info`], from what `wcStartOptions` read); `Err` (the rejection) when the command's
+/// userData is not an object or reading the options threw.
 fn member_info(data: &JsValue) -> Result<MemberInfo, JsValue> {
     let base = with(|sh| sh.user_data.clone()).unwrap_or_else(obj);
-    let v = wc_member(data, &base);
-    if v.is_null() {
-        return Err(s(wc::BAD_USERDATA));
-    }
+    let v = wc_start_options(data, &base, member_info::JSON_MAX);
     if let Some(why) = v.as_string() {
         return Err(error(&why));
     }
-    Ok(read::member_info(&Js(v)))
+    member_info::member_info(&Js(v)).map_err(s)
 }
 
 /// `registerTypingPreviewInput({input})`: a textarea or text-like input (or a jQuery object holding one).
 fn register_typing_input(data: &JsValue, deferred: &Deferred) {
-    let input = wc_typing_input(data);
-    if input.is_null() {
-        deferred.reject(&s(wc::BAD_INPUT));
-        return;
-    }
+    let read = read::Json::items(&Js(wc_typing_input(data)));
+    let text = |i: usize| read.get(i).and_then(|v| v.0.as_string());
+    let input = match (read.first(), text(1)) {
+        (Some(el), Some(tag)) if wc::is_typing_input(&tag, text(2).as_deref()) => el.0.clone(),
+        _ => {
+            deferred.reject(&s(wc::BAD_INPUT));
+            return;
+        }
+    };
     let known = with(|sh| sh.inputs.iter().any(|(el, _)| Object::is(el, &input))).unwrap_or(false);
     if !known {
         let remove = wc_listen(&input, "keydown", Io::Key as u32);
@@ -883,7 +918,7 @@ fn on_fetch(
     let result = if failed {
         HttpResult::Network(status_text)
     } else if (200..300).contains(&status) {
-        match read::reply(expect, parsed(body)) {
+        match reply(expect, parsed(body)) {
             Some(reply) => HttpResult::Ok { status, reply },
             None => HttpResult::Status {
                 status,
@@ -909,6 +944,10 @@ fn on_socket(gen: u32, kind: Io, raw: Option<String>, v: JsValue) {
     match kind {
         Io::Opened => drive(|core, c| core.socket_open(c)),
         Io::Frame => {
+            #[cfg(feature = "webmessaging")]
+            if messaging::frame(&v) {
+                return;
+            }
             let frame = read::frame(parsed(v), raw.as_deref().unwrap_or_default());
             drive(|core, c| core.frame(frame, c));
         }

@@ -1,7 +1,7 @@
 // Shared by every end-to-end spec: starts the emulator (a real HTTP + WebSocket server on loopback, on a port of
 // its own) and Debian's headless Chromium through playwright-core, and watches each page for traps.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,5 +167,26 @@ export function emulatorAndBrowser(options, set) {
   after(async () => {
     await browser?.close();
     await emu?.stop();
+  });
+}
+
+const TYPES = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
+
+/**
+ * Makes the pages of `context` load the test build `name` (scripts/build.mjs: `build({ [name]: true })`, in
+ * build/<name>/) wherever they ask for `/dist/…`: the same pages and emulator, with a wasm the shipped dist/ does
+ * not carry (the Web Messaging transport: `useBuild(context, 'messaging')`). Builds it first (a second or two when
+ * nothing changed). What that build does not have (the ESM entry, the .d.ts) still comes from dist/.
+ */
+export async function useBuild(context, name) {
+  const { build } = await import('../../scripts/build.mjs');
+  await build({ quiet: true, [name]: true });
+  const dir = join(root, 'build', name);
+  await context.route(/\/dist\/[^/?#]+([?#].*)?$/, (route) => {
+    const file = new URL(route.request().url()).pathname.split('/').pop();
+    const path = join(dir, file);
+    if (!existsSync(path)) return route.continue();
+    const type = TYPES[file.slice(file.lastIndexOf('.'))] || 'application/octet-stream';
+    return route.fulfill({ status: 200, contentType: type, body: readFileSync(path) });
   });
 }

@@ -3,7 +3,7 @@
 //! ([`crate::core::text`]'s reader, which the shell implements over a JS value and the tests over a small tree).
 //! Which fields of the Guest Chat API mean what, and what an absent or mistyped one becomes, is decided here.
 
-use super::{Created, Expect, MemberInfo, MessagePage, RawFrame, Reply, WireMember, WireMessage};
+use super::{Created, Expect, MessagePage, RawFrame, Reply, WireMember, WireMessage};
 /// The reader is the core's, shared with the other APIs read by field name; named here too for the shell.
 pub use crate::core::text::{opt, text_of, Json};
 
@@ -98,30 +98,6 @@ pub fn reply<J: Json>(expect: Expect, parsed: Option<J>) -> Option<Reply> {
         // that transport asks it, and one that does not links none of it.
         Expect::MessagingHistory => return None,
     })
-}
-
-/// `startChat`'s memberInfo as the shell gathered it: `{displayName, firstName, lastName, email, phoneNumber,
-/// avatarImageUrl, customFields: [[key, text], …]}`.
-pub fn member_info(v: &impl Json) -> MemberInfo {
-    MemberInfo {
-        display_name: opt(v, "displayName"),
-        first_name: opt(v, "firstName"),
-        last_name: opt(v, "lastName"),
-        email: opt(v, "email"),
-        phone_number: opt(v, "phoneNumber"),
-        avatar_image_url: opt(v, "avatarImageUrl"),
-        custom_fields: {
-            let mut list = Vec::new();
-            for pair in v.field("customFields").items() {
-                let kv = pair.items();
-                if let (Some(k), Some(t)) = (kv.first().and_then(Json::text), kv.get(1).and_then(Json::text))
-                {
-                    list.push((k, t));
-                }
-            }
-            list
-        },
-    }
 }
 
 #[cfg(test)]

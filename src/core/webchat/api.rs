@@ -413,4 +413,8 @@ pub struct Snapshot {
     /// When it was written: a new page restores it within `restoreTimeout` of this.
     pub saved_at: f64,
     pub journey: bool,
+    /// The guest's own name (`from.name` of its messages): a Web Messaging history does not say it, where a Guest
+    /// Chat restore reads it from the members.
+    #[cfg(feature = "webmessaging")]
+    pub guest_name: String,
 }

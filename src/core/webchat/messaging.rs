@@ -67,6 +67,10 @@ pub(super) struct State {
     /// A 401 made the transport ask for a new JWT, and no history read was answered otherwise since: another 401
     /// is a refusal (once), not an expired credential.
     pub(super) jwt_renewed: bool,
+    /// The guest's name from the snapshot, for a restore ([`Snapshot::guest_name`]). (Only with the feature:
+    /// the session of a build without it keeps its size.)
+    #[cfg(feature = "webmessaging")]
+    pub(super) guest_name: String,
 }
 
 /// The transport's requests and answers (stateless: the session holds the state).
@@ -176,6 +180,18 @@ impl Session {
         }
     }
 
+    /// A presence event as the notice Guest Chat stores for it (`member-join`, `member-leave`): the page shows
+    /// `ParticipantJoined` / `ParticipantLeft` on both transports. `None` for an event without an id of its own
+    /// (one that came with a text, which is the message).
+    fn notice(&self, m: &StructuredMessage, sender: String, kind: &str) -> Option<WireMessage> {
+        if m.id.is_empty() || m.text.is_some() {
+            return None;
+        }
+        let mut w = self.wire(m, sender);
+        w.body_type = kind.into();
+        Some(w)
+    }
+
     /// The frames a message means to the session (`live`: it just happened, so typing counts).
     fn frames_of(&mut self, m: &StructuredMessage, live: bool) -> Vec<Frame> {
         let mut out = Vec::new();
@@ -207,6 +223,7 @@ impl Session {
                 MessageEvent::Presence(Presence::Join) => {
                     let from = self.sender_of(m);
                     out.push(member(&from, "CONNECTED"));
+                    out.extend(self.notice(m, from, "member-join").map(Frame::Message));
                 }
                 MessageEvent::Presence(Presence::Disconnect) if m.read_only => {
                     // The conversation is over: its agents leave, then the guest.
@@ -225,6 +242,7 @@ impl Session {
                 MessageEvent::Presence(Presence::Disconnect) => {
                     let from = self.sender_of(m);
                     out.push(member(&from, "DISCONNECTED"));
+                    out.extend(self.notice(m, from, "member-leave").map(Frame::Message));
                 }
                 _ => {}
             }
@@ -264,8 +282,9 @@ impl Session {
                         .events
                         .iter()
                         .all(|e| matches!(e, MessageEvent::Typing { .. }));
-                if typing_only {
-                    // Typing is not part of the transcript: shown at once.
+                if typing_only && self.wm.buffer.is_empty() {
+                    // Typing is not part of the transcript: shown at once, unless it would overtake what waits
+                    // (an agent's join is followed at once by its typing).
                     self.take_message(message, tracing_id, ctx);
                 } else {
                     // The service does not keep order: what arrives within the window is put in order first.
@@ -354,7 +373,32 @@ impl Session {
     /// A message from the socket, in its turn: what it means applied (or held during a catch-up), and the
     /// request it answers answered.
     fn take_message(&mut self, message: StructuredMessage, tracing_id: Option<String>, ctx: Ctx) {
+        // The conversation ending while the guest clears it answers the guest's leave (the `SessionClearedEvent`
+        // after it would reach a session already closed): its agents leave, then the leave is answered in place
+        // of the guest's own leaving.
+        let ended = message.read_only
+            && message
+                .events
+                .contains(&MessageEvent::Presence(Presence::Disconnect));
+        let leave = if ended {
+            self.pending
+                .iter()
+                .find(|(_, p)| matches!(p, Pending::Leave { .. }))
+                .map(|(id, _)| *id)
+        } else {
+            None
+        };
         for f in self.frames_of(&message, true) {
+            if let (Some(id), Frame::MemberChange(m)) = (leave, &f) {
+                if m.id == self.conv.member_id {
+                    let ok = HttpResult::Ok {
+                        status: 200,
+                        reply: Reply::None,
+                    };
+                    self.http(id, ok, ctx);
+                    return;
+                }
+            }
             if self.holding() {
                 self.held.push(f);
             } else {
@@ -521,10 +565,15 @@ impl Session {
             return;
         }
         let own = self.conv.member_id.clone();
+        #[cfg(feature = "webmessaging")]
+        let name = std::mem::take(&mut self.wm.guest_name);
+        #[cfg(not(feature = "webmessaging"))]
+        let name = String::new();
         self.transcript.learn(
             &WireMember {
                 id: own.clone(),
                 role: Some("CUSTOMER".into()),
+                display_name: (!name.is_empty()).then_some(name),
                 ..Default::default()
             },
             &own,
@@ -548,6 +597,15 @@ impl Session {
                 present.retain(|(id, _)| *id != from);
                 present.push((from.clone(), joined && !left));
             }
+            // Its join and leave notices, as a Guest Chat's history has them.
+            let notice = if left {
+                self.notice(m, from.clone(), "member-leave")
+            } else if m.events.contains(&MessageEvent::Presence(Presence::Join)) {
+                self.notice(m, from.clone(), "member-join")
+            } else {
+                None
+            };
+            self.restore_messages.extend(notice);
             if m.text.is_some() && !m.id.is_empty() {
                 self.restore_messages.push(self.wire(m, from));
             }

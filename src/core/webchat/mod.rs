@@ -66,6 +66,7 @@ pub mod config;
 mod history;
 mod lifecycle;
 mod log;
+pub mod member_info;
 mod members;
 mod messaging;
 mod offline;
@@ -102,6 +103,17 @@ pub const NO_USERDATA_UPDATE: &str =
     "This transport doesn't support updating userData during an active chat session.";
 pub const BAD_FILTERS: &str = "Missing or invalid filters provided. Please provide a regular expression or an array of regular expressions.";
 pub const BAD_INPUT: &str = "Invalid value provided for the input property. An HTML element reference to a textarea or text input is required.";
+/// Whether an element with this `tagName` and `type` (absent: `text`) can preview what the guest types: a
+/// textarea, or an input of a text-like type.
+pub fn is_typing_input(tag: &str, kind: Option<&str>) -> bool {
+    let kind = kind.unwrap_or("text").to_ascii_lowercase();
+    match tag.to_ascii_lowercase().as_str() {
+        "textarea" => true,
+        "input" => matches!(kind.as_str(), "text" | "search" | "email" | "tel" | "url"),
+        _ => false,
+    }
+}
+
 pub const BAD_USERDATA: &str = "malformed data object provided in userData property.";
 pub const PRIVATE_POLL: &str =
     "Access Denied to private command. Only WebChatService is allowed to invoke this command.";

@@ -344,5 +344,7 @@ pub fn snapshot(sn: &Snapshot) -> String {
     w.num("startTime", sn.start_time);
     w.num("savedAt", sn.saved_at);
     w.bool("journey", sn.journey);
+    #[cfg(feature = "webmessaging")]
+    w.str("guestName", &sn.guest_name);
     w.finish()
 }

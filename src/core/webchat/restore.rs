@@ -17,6 +17,10 @@ impl Session {
             return;
         }
         self.transcript.clear();
+        #[cfg(feature = "webmessaging")]
+        {
+            self.wm.guest_name = s.guest_name;
+        }
         self.conv = Conversation {
             id: s.conversation_id,
             member_id: s.member_id,
@@ -54,6 +58,12 @@ impl Session {
             start_time: self.conv.start_time,
             saved_at: now,
             journey: self.journey,
+            #[cfg(feature = "webmessaging")]
+            guest_name: self
+                .transcript
+                .member(&self.conv.member_id)
+                .map(|m| m.name.clone())
+                .unwrap_or_default(),
         }
     }
 
@@ -210,6 +220,8 @@ impl Snapshot {
             start_time: v.field("startTime").number().unwrap_or(0.0).trunc(),
             saved_at: v.field("savedAt").number()?.trunc(),
             journey: v.field("journey").is_true(),
+            #[cfg(feature = "webmessaging")]
+            guest_name: opt(v, "guestName").unwrap_or_default(),
         })
     }
 }

@@ -121,7 +121,8 @@ struct World {
     faults: Faults,
     faults_on: bool,
     // server
-    /// The texts stored, in the server's order (Web Messaging: its history's texts).
+    /// The messages stored, in the server's order (Web Messaging: its history's texts and agents' joins and
+    /// leaves, as the transcript shows them).
     stored: Vec<WireMessage>,
     next_id: u32,
     /// The socket whose connection the server holds.

@@ -41,7 +41,7 @@ pub(super) enum Op<'a> {
 
 impl Session {
     /// Whether Web Messaging is the configured transport.
-    pub(super) fn messaging(&self) -> bool {
+    pub fn messaging(&self) -> bool {
         matches!(self.cfg().transport, Transport::WebMessaging(_))
     }
 

@@ -54,24 +54,36 @@ impl World {
         }
     }
 
-    /// Keeps `m` in the history (and a text among the stored ones the soak checks).
+    /// Keeps `m` in the history, and among the stored messages the soak checks what the transcript shows of it,
+    /// as a Guest Chat history lists it: a text, or an agent's join or leave as its `member-join` /
+    /// `member-leave` notice (the page's `ParticipantJoined` / `ParticipantLeft`), but not the read-only
+    /// `Disconnect` that ends the conversation.
     fn keep(&mut self, m: &StructuredMessage) {
         self.wm.history.push(m.clone());
-        if let Some(text) = &m.text {
-            let sender = if m.direction == Direction::Inbound {
-                "M"
-            } else {
-                "A"
-            };
-            self.stored.push(WireMessage {
-                id: m.id.clone(),
-                sender_id: sender.into(),
-                body: text.clone(),
-                body_type: "standard".into(),
-                timestamp: String::new(),
-                timestamp_ms: m.time_ms,
-            });
-        }
+        let sender = if m.direction == Direction::Inbound {
+            "M"
+        } else {
+            "A"
+        };
+        let presence = |p: Presence| m.events.contains(&MessageEvent::Presence(p));
+        let (body, body_type) = match &m.text {
+            Some(text) => (text.clone(), "standard"),
+            None if m.direction == Direction::Outbound && presence(Presence::Join) => {
+                (String::new(), "member-join")
+            }
+            None if m.direction == Direction::Outbound && !m.read_only && presence(Presence::Disconnect) => {
+                (String::new(), "member-leave")
+            }
+            None => return,
+        };
+        self.stored.push(WireMessage {
+            id: m.id.clone(),
+            sender_id: sender.into(),
+            body,
+            body_type: body_type.into(),
+            timestamp: String::new(),
+            timestamp_ms: m.time_ms,
+        });
     }
 
     pub(super) fn agent_says(&mut self, text: &str) {

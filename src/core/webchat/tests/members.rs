@@ -360,8 +360,8 @@ fn an_agents_avatar_reaches_its_messages_typing_and_presence() {
 // On both transports. (Guest Chat only, above: members known by id only, supervisors and avatars by member —
 // Web Messaging names the sender in each message and has no roles beyond agent and bot.)
 
-/// An agent joining and leaving is `agentConnected` / `agentDisconnected`, and `getAgents` says so; the chat
-/// goes on.
+/// An agent joining and leaving is `agentConnected` / `agentDisconnected` and a `ParticipantJoined` /
+/// `ParticipantLeft` message, and `getAgents` says so; the chat goes on.
 #[test]
 fn on_both_transports_an_agent_joins_and_leaves() {
     for tr in TRANSPORTS {
@@ -370,7 +370,23 @@ fn on_both_transports_an_agent_joins_and_leaves() {
         sim.agent_joins(tr);
         sim.agent_joins(tr);
         sim.agent_leaves(tr);
-        assert_eq!(sim.names(), ["agentConnected", "agentDisconnected"], "{tr:?}");
+        // Each also a notice in the transcript, as the service stores them; the join repeated (the same stored
+        // message) is neither.
+        assert_eq!(
+            sim.names(),
+            [
+                "agentConnected",
+                "messageReceived",
+                "agentDisconnected",
+                "messageReceived"
+            ],
+            "{tr:?}"
+        );
+        assert_eq!(
+            sim.shown(),
+            ["ParticipantJoined Alice", "ParticipantLeft Alice"],
+            "{tr:?}"
+        );
         assert!(sim.s.is_active(), "{tr:?}");
         sim.cmd(Command::GetAgents);
         match &sim.resolved.last().map(|(_, v)| v) {
@@ -381,17 +397,25 @@ fn on_both_transports_an_agent_joins_and_leaves() {
             }
             v => panic!("{tr:?}: {v:?}"),
         }
-        // Back, by speaking (Web Messaging) or by joining again.
+        // Back, by speaking (Web Messaging) or by joining again (its notice is the same message `j1` again here:
+        // not shown twice).
         sim.agent_joins(tr);
         sim.agent_says(tr, "m1", "back", 9);
         assert_eq!(
             sim.names(),
             [
                 "agentConnected",
+                "messageReceived",
                 "agentDisconnected",
+                "messageReceived",
                 "agentConnected",
                 "messageReceived"
             ],
+            "{tr:?}"
+        );
+        assert_eq!(
+            sim.shown(),
+            ["ParticipantJoined Alice", "ParticipantLeft Alice", "back"],
             "{tr:?}"
         );
     }

@@ -19,7 +19,7 @@ fn a_chat_gives_the_same_events_on_both_transports() {
         let send = sim.cmd(Command::SendMessage(Some("hi".into())));
         sim.server_stores_send(tr, "m2", "hi", 3);
         assert_eq!(sim.resolved.last(), Some(&(send, Value::Undefined)), "{tr:?}");
-        let texts: Vec<(String, &str, String)> = sim
+        let texts: Vec<(&str, String, &str, String)> = sim
             .events
             .iter()
             .filter_map(|e| match e {
@@ -27,13 +27,14 @@ fn a_chat_gives_the_same_events_on_both_transports() {
                 _ => None,
             })
             .flatten()
-            .map(|m| (m.text.clone(), m.from_type, m.from_name.clone()))
+            .map(|m| (m.kind, m.text.clone(), m.from_type, m.from_name.clone()))
             .collect();
         assert_eq!(
             texts,
             [
-                ("Hello, I am Alice".into(), "Agent", "Alice".into()),
-                ("hi".into(), "Client", "Jonny".into())
+                ("ParticipantJoined", "".into(), "Agent", "Alice".into()),
+                ("Message", "Hello, I am Alice".into(), "Agent", "Alice".into()),
+                ("Message", "hi".into(), "Client", "Jonny".into())
             ],
             "{tr:?}"
         );
@@ -53,6 +54,7 @@ fn a_chat_gives_the_same_events_on_both_transports() {
             "started",
             "ajaxResponse",
             "agentConnected",
+            "messageReceived",
             "messageReceived",
             "agentTypingStarted",
             "messageReceived",
@@ -192,6 +194,50 @@ fn end_chat_clears_the_conversation() {
 }
 
 #[test]
+fn end_chat_is_answered_by_the_end_of_the_conversation_too() {
+    // The service may say the conversation is over (a read-only `Disconnect`) before `SessionClearedEvent`:
+    // either answers the guest's leave, once; its agents leave first, as over Guest Chat.
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.agent_joins(Tr::Messaging);
+    sim.clear_events();
+    let c = sim.cmd(Command::EndChat);
+    sim.wm(&wm_agent_event(
+        "d1",
+        "Alice",
+        r#"[{"eventType":"Presence","presence":{"type":"Disconnect"}}]"#,
+        true,
+        9,
+    ));
+    sim.wm(r#"{"type":"message","class":"SessionClearedEvent","code":200,"body":{}}"#);
+    let answers: Vec<_> = sim.resolved.iter().filter(|(id, _)| *id == c).collect();
+    assert_eq!(answers, [&(c, Value::Xhr(200))]);
+    assert!(sim.rejected.iter().all(|(id, _)| *id != c));
+    assert_eq!(sim.names(), ["agentDisconnected", "clientDisconnected", "ended"]);
+    assert_eq!(sim.socket_closes, 1);
+}
+
+#[test]
+fn an_agents_typing_does_not_overtake_its_join() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.clear_events();
+    let join = r#"[{"eventType":"Presence","presence":{"type":"Join"}}]"#;
+    let typing = r#"[{"eventType":"Typing","typing":{"type":"On","duration":5000}}]"#;
+    sim.wm(&wm_agent_event("j1", "Alice", join, false, 1));
+    sim.wm(&wm_agent_event("t1", "Alice", typing, false, 1));
+    assert!(sim.names().is_empty(), "both wait for the reorder window");
+    sim.advance(REORDER);
+    // (The join notice goes out with what the window released, after it.)
+    assert_eq!(
+        sim.names(),
+        ["agentConnected", "agentTypingStarted", "messageReceived"]
+    );
+    // With nothing waiting, typing is shown at once.
+    sim.clear_events();
+    sim.wm(&wm_agent_event("t2", "Alice", typing, false, 2));
+    assert_eq!(sim.names(), ["agentTypingStarted"]);
+}
+
+#[test]
 fn without_a_token_start_chat_says_why() {
     let mut sim = Sim::new(messaging_cfg());
     let d = sim.cmd(Command::StartChat(MemberInfo::default()));
@@ -273,7 +319,8 @@ fn messages_out_of_order_are_delivered_in_order_and_once() {
     sim.advance(REORDER);
     assert_eq!(sim.texts(), ["one", "two", "three"]);
     let late = sim.cmd(Command::GetTranscript);
-    assert!(matches!(&sim.resolved.last(), Some((c, Value::Transcript(t))) if *c == late && t.len() == 3));
+    // The agent's join notice, then the three, once each.
+    assert!(matches!(&sim.resolved.last(), Some((c, Value::Transcript(t))) if *c == late && t.len() == 4));
 }
 
 #[test]
@@ -412,7 +459,15 @@ fn a_reload_restores_the_chat_from_the_token_and_its_history() {
     assert!(matches!(
         &page2.events[5],
         Event::MessageReceived { messages, restoring: true, .. }
-            if messages.iter().map(|m| (m.text.as_str(), m.from_type)).collect::<Vec<_>>() == [("hi", "Agent"), ("hello", "Client")]
+            if messages.iter().map(|m| (m.kind, m.text.as_str(), m.from_type)).collect::<Vec<_>>()
+                == [("ParticipantJoined", "", "Agent"), ("Message", "hi", "Agent"), ("Message", "hello", "Client")]
+    ));
+    // The guest keeps its name: the history does not say it, the snapshot does.
+    #[cfg(feature = "webmessaging")]
+    assert_eq!(snap.guest_name, "Jonny");
+    assert!(matches!(
+        &page2.events[5],
+        Event::MessageReceived { messages, .. } if messages.iter().all(|m| m.from_type != "Client" || m.from_name == "Jonny")
     ));
     // Then the socket, attached to the same session, catches up.
     assert_eq!(
@@ -427,7 +482,8 @@ fn a_reload_restores_the_chat_from_the_token_and_its_history() {
         HISTORY,
         history(&[own, &agent_body("m1", "hi", 2), join]),
     );
-    assert_eq!(page2.texts(), ["hi", "hello"]);
+    // What the restore showed (the join notice, the two texts), once each: the catch-up found nothing new.
+    assert_eq!(page2.texts(), ["", "hi", "hello"]);
     let send = page2.cmd(Command::SendMessage(Some("back".into())));
     assert!(page2.sent.last().is_some_and(|s| s.contains(r#""text":"back""#)));
     page2.server_stores_send(Tr::Messaging, "m3", "back", 5);

@@ -222,7 +222,11 @@ fn on_both_transports_sends_made_offline_wait_and_go_in_order_once() {
             (1, 1),
             "{tr:?}"
         );
-        assert_eq!(sim.texts(), ["first", "second"], "{tr:?}");
+        assert_eq!(
+            sim.shown(),
+            ["ParticipantJoined Alice", "first", "second"],
+            "{tr:?}"
+        );
     }
 }
 
@@ -249,6 +253,6 @@ fn on_both_transports_a_refused_send_is_retried_once_and_a_stored_one_not_at_all
         assert!(sim.resolved.iter().any(|(i, _)| *i == d), "{tr:?}");
         sim.advance(60_000.0);
         assert_eq!(sim.sends_of(tr, "once"), 1, "{tr:?}");
-        assert_eq!(sim.texts(), ["hi", "once"], "{tr:?}");
+        assert_eq!(sim.shown(), ["ParticipantJoined Alice", "hi", "once"], "{tr:?}");
     }
 }

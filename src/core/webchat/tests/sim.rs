@@ -284,6 +284,23 @@ impl Sim {
             .collect()
     }
 
+    /// What `messageReceived` delivered, in order, as a transcript shows it: a message's text; a join or leave
+    /// notice as its kind and who (`ParticipantJoined Alice`).
+    pub(super) fn shown(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessageReceived { messages, .. } => Some(messages),
+                _ => None,
+            })
+            .flatten()
+            .map(|m| match m.kind {
+                "Message" => m.text.clone(),
+                kind => format!("{kind} {}", m.from_name),
+            })
+            .collect()
+    }
+
     /// Starts a chat and opens the stream: the state every socket test starts from.
     pub(super) fn started(cfg: Config) -> Sim {
         let mut sim = Sim::new(cfg);
@@ -483,12 +500,18 @@ impl Sim {
     /// The agent Alice joins.
     pub(super) fn agent_joins(&mut self, tr: Tr) {
         match tr {
-            Tr::GuestChat => self.frame(RawFrame {
-                topic: "v2.conversations.chats.C.members".into(),
-                kind: Some("member-change".into()),
-                member: Some(agent("A", "Alice", "CONNECTED")),
-                ..Default::default()
-            }),
+            Tr::GuestChat => {
+                self.frame(RawFrame {
+                    topic: "v2.conversations.chats.C.members".into(),
+                    kind: Some("member-change".into()),
+                    member: Some(agent("A", "Alice", "CONNECTED")),
+                    ..Default::default()
+                });
+                // The service stores the join as a message too (the page's `ParticipantJoined`).
+                let mut join = msg("j1", "A", "");
+                join.body_type = "member-join".into();
+                self.frame(msg_frame(join));
+            }
             Tr::Messaging => self.wm(&wm_agent_event(
                 "j1",
                 "Alice",
@@ -714,12 +737,18 @@ impl Sim {
     /// The agent Alice leaves (the chat goes on).
     pub(super) fn agent_leaves(&mut self, tr: Tr) {
         match tr {
-            Tr::GuestChat => self.frame(RawFrame {
-                topic: "v2.conversations.chats.C.members".into(),
-                kind: Some("member-change".into()),
-                member: Some(agent("A", "Alice", "DISCONNECTED")),
-                ..Default::default()
-            }),
+            Tr::GuestChat => {
+                self.frame(RawFrame {
+                    topic: "v2.conversations.chats.C.members".into(),
+                    kind: Some("member-change".into()),
+                    member: Some(agent("A", "Alice", "DISCONNECTED")),
+                    ..Default::default()
+                });
+                // The service stores the leave as a message too (the page's `ParticipantLeft`).
+                let mut leave = msg("l1", "A", "");
+                leave.body_type = "member-leave".into();
+                self.frame(msg_frame(leave));
+            }
             Tr::Messaging => {
                 self.wm(&wm_agent_event(
                     "l1",
