@@ -58,12 +58,15 @@ impl Session {
             start_time: self.conv.start_time,
             saved_at: now,
             journey: self.journey,
+            // A restore under way (a JWT fetched, the page going away) carries the name until the transcript
+            // learns the guest from it.
             #[cfg(feature = "webmessaging")]
             guest_name: self
                 .transcript
                 .member(&self.conv.member_id)
                 .map(|m| m.name.clone())
-                .unwrap_or_default(),
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| self.wm.guest_name.clone()),
         }
     }
 

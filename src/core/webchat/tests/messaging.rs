@@ -624,6 +624,60 @@ fn a_reload_before_the_jwt_came_restores_with_the_token_alone() {
     assert_eq!((page3.stored.clone(), page3.socket_closes), (Some(None), 1));
 }
 
+/// What a page stores while its restore is under way (the JWT it fetched, or its going away before the history
+/// came) keeps the guest's name: a page after it restores the guest as it was.
+#[test]
+fn a_snapshot_written_during_a_restore_keeps_the_guests_name() {
+    let mut sim = Sim::messaging();
+    sim.cmd(Command::StartChat(MemberInfo {
+        display_name: Some("Jonny".into()),
+        ..Default::default()
+    }));
+    sim.open();
+    sim.wm(&wm_session(true, false));
+    let ctx = sim.ctx();
+    sim.s.page_hide(ctx);
+    sim.drain();
+    let snap = sim.stored.clone().flatten().unwrap_or_default();
+    assert_eq!((snap.guest_name.as_str(), snap.jwt.as_str()), ("Jonny", ""));
+
+    let mut page2 = Sim::new(messaging_cfg());
+    page2.now = sim.now + 5000.0;
+    let ctx = page2.ctx();
+    page2.s.boot(Some(snap), ctx);
+    page2.drain();
+    page2.open();
+    page2.wm(&wm_session(false, false));
+    page2.wm(
+        r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.SECRET.jwt","exp":1}}"#,
+    );
+    // The JWT is stored at once, the history not read yet.
+    let with_jwt = page2.stored.clone().flatten().unwrap_or_default();
+    assert_eq!(
+        (with_jwt.guest_name.as_str(), with_jwt.jwt.as_str()),
+        ("Jonny", JWT)
+    );
+    let ctx = page2.ctx();
+    page2.s.page_hide(ctx);
+    page2.drain();
+    let snap2 = page2.stored.clone().flatten().unwrap_or_default();
+    assert_eq!(snap2.guest_name, "Jonny");
+
+    // The page after it shows the guest's own messages under its name.
+    let mut page3 = Sim::new(messaging_cfg());
+    page3.now = page2.now + 5000.0;
+    let ctx = page3.ctx();
+    page3.s.boot(Some(snap2), ctx);
+    page3.drain();
+    let own = r#"{"id":"m2","type":"Text","text":"hello","direction":"Inbound","channel":{"time":"2026-01-01T00:00:03.000Z"}}"#;
+    page3.answer(Method::Get, HISTORY, history(&[own]));
+    assert!(page3.events.iter().any(|e| matches!(
+        e,
+        Event::MessageReceived { messages, .. }
+            if messages.iter().any(|m| m.from_type == "Client" && m.from_name == "Jonny")
+    )));
+}
+
 #[test]
 fn a_restore_whose_jwt_socket_drops_retries_it() {
     let mut sim = Sim::messaging();
