@@ -48,11 +48,14 @@ impl Session {
             }
             other => {
                 // Web Messaging's JWT expires: a new one is fetched and the read made again.
-                let unauthorized = matches!(other, HttpResult::Status { status: 401, .. });
-                if self.messaging()
-                    && self.carry(super::transport::Op::ReadFailed(fetch.clone(), unauthorized))
+                #[cfg(feature = "webmessaging")]
                 {
-                    return;
+                    let unauthorized = matches!(other, HttpResult::Status { status: 401, .. });
+                    if self.messaging()
+                        && self.carry(super::transport::Op::ReadFailed(fetch.clone(), unauthorized))
+                    {
+                        return;
+                    }
                 }
                 if self.read_failed(&fetch, &other, ctx) {
                     return;

@@ -62,10 +62,13 @@ pub(super) struct State {
     /// Messages waiting for the reorder window to close, with their `tracingId`s.
     pub(super) buffer: Vec<(StructuredMessage, Option<String>)>,
     /// History reads waiting for a JWT (pending as `Messages`, with the deadline of any request): one `getJwt`
-    /// answers them all.
+    /// answers them all. (This and the next only with the feature, as `guest_name`: the session of a build
+    /// without it keeps its size.)
+    #[cfg(feature = "webmessaging")]
     pub(super) jwt_waiting: Vec<u32>,
     /// A 401 made the transport ask for a new JWT, and no history read was answered otherwise since: another 401
     /// is a refusal (once), not an expired credential.
+    #[cfg(feature = "webmessaging")]
     pub(super) jwt_renewed: bool,
     /// The guest's name from the snapshot, for a restore ([`Snapshot::guest_name`]). (Only with the feature:
     /// the session of a build without it keeps its size.)
@@ -305,6 +308,7 @@ impl Session {
                 self.conv.jwt = jwt;
                 self.save(ctx.now);
                 // The reads that waited for it go now.
+                #[cfg(feature = "webmessaging")]
                 for id in std::mem::take(&mut self.wm.jwt_waiting) {
                     let Some(pos) = self.pending.iter().position(|(i, _)| *i == id) else {
                         continue;
@@ -504,6 +508,7 @@ impl Session {
                 return;
             }
             self.sock = Sock::Open;
+            #[cfg(feature = "webmessaging")]
             if !self.wm.jwt_waiting.is_empty() {
                 let frame = wm::get_jwt(&self.conv.id, "cx-jwt");
                 self.socket_send(frame);
@@ -523,7 +528,10 @@ impl Session {
     /// them are applied, oldest first.
     fn history_page(&mut self, fetch: Fetch, page: HistoryPage, ctx: Ctx) {
         self.outcome(&fetch, true);
-        self.wm.jwt_renewed = false;
+        #[cfg(feature = "webmessaging")]
+        {
+            self.wm.jwt_renewed = false;
+        }
         let reached = page.entities.iter().any(|m| self.transcript.has_seen(&m.id));
         let more = page.page_number < page.page_count && !reached;
         self.wm.pages.extend(page.entities);
@@ -637,6 +645,7 @@ pub(super) fn run(s: &mut Session, op: Op) -> bool {
         Op::Probe => return t.probe(s),
         Op::SocketLost(ctx) => t.socket_lost(s, ctx),
         Op::Release(ctx) => s.release(ctx),
+        #[cfg(feature = "webmessaging")]
         Op::ReadFailed(fetch, unauthorized) => return t.read_failed(s, fetch, unauthorized),
     }
     true
@@ -657,8 +666,11 @@ impl WebMessaging {
         s.wm.last_agent = None;
         s.wm.pages.clear();
         s.wm.buffer.clear();
-        s.wm.jwt_waiting.clear();
-        s.wm.jwt_renewed = false;
+        #[cfg(feature = "webmessaging")]
+        {
+            s.wm.jwt_waiting.clear();
+            s.wm.jwt_renewed = false;
+        }
         let id = s.next_req;
         s.next_req = s.next_req.wrapping_add(1).max(1);
         s.pending.push((id, Pending::Create { cmd }));
@@ -735,10 +747,16 @@ impl WebMessaging {
         let id = s.next_req;
         s.next_req = s.next_req.wrapping_add(1).max(1);
         s.pending.push((id, Pending::Messages(fetch)));
-        let pending = &s.pending;
-        s.wm.jwt_waiting.retain(|w| pending.iter().any(|(i, _)| i == w));
-        let first = s.wm.jwt_waiting.is_empty();
-        s.wm.jwt_waiting.push(id);
+        #[cfg(feature = "webmessaging")]
+        let first = {
+            let pending = &s.pending;
+            s.wm.jwt_waiting.retain(|w| pending.iter().any(|(i, _)| i == w));
+            let first = s.wm.jwt_waiting.is_empty();
+            s.wm.jwt_waiting.push(id);
+            first
+        };
+        #[cfg(not(feature = "webmessaging"))]
+        let first = true;
         let restoring = s.phase == Phase::Restoring;
         let ms = if s.sock == Sock::Open || restoring {
             s.cfg().request_timeout_ms.min(u64::from(u32::MAX)) as u32
@@ -761,6 +779,7 @@ impl WebMessaging {
     /// it; `false` (the failure stands) for any other failure, and when the JWT just renewed was refused too. The
     /// read's own retry (after its backoff) renews again: a JWT can expire while a slow read carries it, and a
     /// session that refuses every JWT costs one `getJwt` per retry, not a loop.
+    #[cfg(feature = "webmessaging")]
     fn read_failed(&self, s: &mut Session, fetch: Fetch, unauthorized: bool) -> bool {
         if !unauthorized {
             // The JWT was not refused: a later 401 is its expiry.
@@ -801,7 +820,10 @@ impl WebMessaging {
         s.wm.probing = false;
         // What arrived before the socket closed is delivered (and answers its requests) before they fail.
         s.release(ctx);
+        #[cfg(feature = "webmessaging")]
         let waiting = std::mem::take(&mut s.wm.jwt_waiting);
+        #[cfg(not(feature = "webmessaging"))]
+        let waiting: Vec<u32> = Vec::new();
         let on_socket: Vec<u32> = s
             .pending
             .iter()

@@ -97,9 +97,12 @@ impl Session {
         let was_open = self.sock == Sock::Open;
         self.sock = Sock::Closed;
         self.socket_lost(ctx);
+        if !self.is_active() {
+            return;
+        }
         // A Web Messaging restore's socket (opened for the JWT): its read failed with it and is retried by the
         // restore; the chat was not connected yet, so nothing is `disconnected`.
-        if !self.is_active() || (self.messaging() && self.phase == Phase::Restoring) {
+        if self.messaging() && self.phase == Phase::Restoring {
             return;
         }
         if !was_open {
