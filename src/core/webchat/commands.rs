@@ -52,6 +52,7 @@ impl Session {
                 }
             }
             Command::SendCustomNotice => self.refuse(cmd, NO_CUSTOM_NOTICE),
+            Command::SendFile if self.messaging() => self.refuse(cmd, NO_MESSAGING_FILES),
             Command::SendFile => self.refuse(cmd, NO_FILES),
             Command::DownloadFile => self.refuse(cmd, NO_DOWNLOADS),
             Command::FetchHistory => {

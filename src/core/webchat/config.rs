@@ -635,6 +635,8 @@ mod tests {
         );
     }
 
+    // Only a build with the transport holds such a configuration.
+    #[cfg(feature = "webmessaging")]
     #[test]
     fn web_messaging_needs_a_deployment_id_and_the_regions_api() {
         let mut m = HashMap::new();

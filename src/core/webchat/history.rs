@@ -47,6 +47,16 @@ impl Session {
                 self.carry(super::transport::Op::History(fetch, page, ctx));
             }
             other => {
+                // Web Messaging's JWT expires: a new one is fetched and the read made again.
+                #[cfg(feature = "webmessaging")]
+                {
+                    let unauthorized = matches!(other, HttpResult::Status { status: 401, .. });
+                    if self.messaging()
+                        && self.carry(super::transport::Op::ReadFailed(fetch.clone(), unauthorized))
+                    {
+                        return;
+                    }
+                }
                 if self.read_failed(&fetch, &other, ctx) {
                     return;
                 }

@@ -35,6 +35,9 @@ use crate::core::webmessaging::{self as wm, GuestEvent};
 pub const GUEST: &str = "guest";
 /// `startChat` on a messaging configuration before the shell gave a token ([`Session::guest_token`]).
 pub const NO_TOKEN: &str = "WebChatService: no Web Messaging session token was given";
+/// `sendFile` on a messaging configuration: the attachment flow (`onAttachment`, an upload to the presigned URL,
+/// then a message naming the attachment) is not carried; docs/webmessaging.md does not document it fully.
+pub const NO_MESSAGING_FILES: &str = "WebChatService: sendFile is not supported over Web Messaging";
 
 /// The `tracingId` of the liveness echo: its answer is liveness only.
 const ECHO: &str = "cx-echo";
@@ -58,6 +61,15 @@ pub(super) struct State {
     pub(super) last_agent: Option<String>,
     /// Messages waiting for the reorder window to close, with their `tracingId`s.
     pub(super) buffer: Vec<(StructuredMessage, Option<String>)>,
+    /// History reads waiting for a JWT (pending as `Messages`, with the deadline of any request): one `getJwt`
+    /// answers them all. (This and the next only with the feature, as `guest_name`: the session of a build
+    /// without it keeps its size.)
+    #[cfg(feature = "webmessaging")]
+    pub(super) jwt_waiting: Vec<u32>,
+    /// A 401 made the transport ask for a new JWT, and no history read was answered otherwise since: another 401
+    /// is a refusal (once), not an expired credential.
+    #[cfg(feature = "webmessaging")]
+    pub(super) jwt_renewed: bool,
     /// The guest's name from the snapshot, for a restore ([`Snapshot::guest_name`]). (Only with the feature:
     /// the session of a build without it keeps its size.)
     #[cfg(feature = "webmessaging")]
@@ -248,7 +260,7 @@ impl Session {
             return;
         }
         self.wm.probing = false;
-        if self.sock == Sock::Open {
+        if self.sock == Sock::Open && self.phase != Phase::Restoring {
             let hb = self.cfg().heartbeat_timeout_ms.min(u64::from(u32::MAX)) as u32;
             self.arm(Timer::Heartbeat, hb);
             if ctx.now - self.last_saved >= SNAPSHOT_REFRESH_MS {
@@ -260,7 +272,12 @@ impl Session {
             WmFrame::Message {
                 message, tracing_id, ..
             } => {
-                if tracing_id.as_deref() == Some(ECHO) || self.sock != Sock::Open {
+                // While restoring, the socket only fetched the JWT: what it says is read from the history by the
+                // catch-up that follows the restore.
+                if tracing_id.as_deref() == Some(ECHO)
+                    || self.sock != Sock::Open
+                    || self.phase == Phase::Restoring
+                {
                     return;
                 }
                 let typing_only = message.text.is_none()
@@ -284,18 +301,43 @@ impl Session {
                 self.pump(ctx);
             }
             WmFrame::Jwt { jwt, .. } => {
+                if jwt.is_empty() {
+                    // Nothing to read with: the reads waiting for it fail by their deadline.
+                    return;
+                }
                 self.conv.jwt = jwt;
                 self.save(ctx.now);
+                // The reads that waited for it go now.
+                #[cfg(feature = "webmessaging")]
+                for id in std::mem::take(&mut self.wm.jwt_waiting) {
+                    let Some(pos) = self.pending.iter().position(|(i, _)| *i == id) else {
+                        continue;
+                    };
+                    let (_, p) = self.pending.remove(pos);
+                    self.cancel(Timer::Request(id));
+                    if let Pending::Messages(fetch) = p {
+                        WebMessaging.read_history(self, fetch);
+                    }
+                }
             }
             WmFrame::Error {
                 code,
                 text,
                 tracing_id,
-                ..
+                retry_after_s,
             } => {
                 let result = refusal(code, text);
                 match traced(tracing_id.as_deref()) {
-                    Some(id) if self.pending.iter().any(|(i, _)| *i == id) => self.http(id, result, ctx),
+                    Some(id) if self.pending.iter().any(|(i, _)| *i == id) => {
+                        self.http(id, result, ctx);
+                        // Too many requests: the service says when to try again, and a send's retry waits that
+                        // long at least (a minute at most).
+                        let wait = retry_after_s.unwrap_or(0.0).clamp(0.0, 60.0) * 1000.0;
+                        let due = self.now + wait;
+                        if let Some(t) = self.timers.iter_mut().find(|(t, _)| *t == Timer::SendRetry) {
+                            t.1 = t.1.max(due);
+                        }
+                    }
                     _ => {
                         self.fail(&result);
                     }
@@ -458,6 +500,21 @@ impl Session {
             }
             return;
         }
+        if self.phase == Phase::Restoring {
+            // Opened by a restore for the JWT (a reload before `getJwt` answered, or an expired one): the token
+            // alone names the session.
+            if r.read_only || r.new_session || !r.connected {
+                self.restore_gone(ctx);
+                return;
+            }
+            self.sock = Sock::Open;
+            #[cfg(feature = "webmessaging")]
+            if !self.wm.jwt_waiting.is_empty() {
+                let frame = wm::get_jwt(&self.conv.id, "cx-jwt");
+                self.socket_send(frame);
+            }
+            return;
+        }
         if r.read_only || r.new_session || !r.connected {
             // The conversation ended (or was forgotten) while the socket was away.
             self.finish(ctx);
@@ -471,6 +528,10 @@ impl Session {
     /// them are applied, oldest first.
     fn history_page(&mut self, fetch: Fetch, page: HistoryPage, ctx: Ctx) {
         self.outcome(&fetch, true);
+        #[cfg(feature = "webmessaging")]
+        {
+            self.wm.jwt_renewed = false;
+        }
         let reached = page.entities.iter().any(|m| self.transcript.has_seen(&m.id));
         let more = page.page_number < page.page_count && !reached;
         self.wm.pages.extend(page.entities);
@@ -584,6 +645,8 @@ pub(super) fn run(s: &mut Session, op: Op) -> bool {
         Op::Probe => return t.probe(s),
         Op::SocketLost(ctx) => t.socket_lost(s, ctx),
         Op::Release(ctx) => s.release(ctx),
+        #[cfg(feature = "webmessaging")]
+        Op::ReadFailed(fetch, unauthorized) => return t.read_failed(s, fetch, unauthorized),
     }
     true
 }
@@ -603,6 +666,11 @@ impl WebMessaging {
         s.wm.last_agent = None;
         s.wm.pages.clear();
         s.wm.buffer.clear();
+        #[cfg(feature = "webmessaging")]
+        {
+            s.wm.jwt_waiting.clear();
+            s.wm.jwt_renewed = false;
+        }
         let id = s.next_req;
         s.next_req = s.next_req.wrapping_add(1).max(1);
         s.pending.push((id, Pending::Create { cmd }));
@@ -614,6 +682,12 @@ impl WebMessaging {
     fn configure_session(&self, s: &mut Session) {
         let frame = s.wm_endpoint().configure_session(&s.conv.id, false);
         s.socket_send(frame);
+        if s.phase != Phase::Starting {
+            // A socket that opened but whose session never answers is lost like a silent one (a new chat's
+            // configuration has the create's deadline instead).
+            let hb = s.cfg().heartbeat_timeout_ms.min(u64::from(u32::MAX)) as u32;
+            s.arm(Timer::Heartbeat, hb);
+        }
     }
 
     fn leave_chat(&self, s: &mut Session, cmd: u32) {
@@ -658,8 +732,73 @@ impl WebMessaging {
 
     fn read_history(&self, s: &mut Session, fetch: Fetch) {
         s.wm.pages.clear();
+        if s.conv.jwt.is_empty() {
+            self.await_jwt(s, fetch);
+            return;
+        }
         let req = s.wm_endpoint().history(&s.conv.jwt, 1, HISTORY_PAGE);
         s.request(req, Pending::Messages(fetch));
+    }
+
+    /// A history read for `fetch` waits for the session's JWT, asked for on the socket (opened for it while
+    /// restoring). It is pending like any read, with the same deadline (at once when there is no socket to ask
+    /// on), so a JWT that never comes fails it as an unanswered read would.
+    fn await_jwt(&self, s: &mut Session, fetch: Fetch) {
+        let id = s.next_req;
+        s.next_req = s.next_req.wrapping_add(1).max(1);
+        s.pending.push((id, Pending::Messages(fetch)));
+        #[cfg(feature = "webmessaging")]
+        let first = {
+            let pending = &s.pending;
+            s.wm.jwt_waiting.retain(|w| pending.iter().any(|(i, _)| i == w));
+            let first = s.wm.jwt_waiting.is_empty();
+            s.wm.jwt_waiting.push(id);
+            first
+        };
+        #[cfg(not(feature = "webmessaging"))]
+        let first = true;
+        let restoring = s.phase == Phase::Restoring;
+        let ms = if s.sock == Sock::Open || restoring {
+            s.cfg().request_timeout_ms.min(u64::from(u32::MAX)) as u32
+        } else {
+            0
+        };
+        s.arm(Timer::Request(id), ms);
+        match s.sock {
+            Sock::Open if first => {
+                let frame = wm::get_jwt(&s.conv.id, "cx-jwt");
+                s.socket_send(frame);
+            }
+            Sock::Closed if restoring => s.connect(),
+            // Asked once the session answers (restoring), or failing at its deadline.
+            _ => {}
+        }
+    }
+
+    /// A history read failed. Refused 401, the JWT expired: a new one is asked for and the read made again with
+    /// it; `false` (the failure stands) for any other failure, and when the JWT just renewed was refused too. The
+    /// read's own retry (after its backoff) renews again: a JWT can expire while a slow read carries it, and a
+    /// session that refuses every JWT costs one `getJwt` per retry, not a loop.
+    #[cfg(feature = "webmessaging")]
+    fn read_failed(&self, s: &mut Session, fetch: Fetch, unauthorized: bool) -> bool {
+        if !unauthorized {
+            // The JWT was not refused: a later 401 is its expiry.
+            s.wm.jwt_renewed = false;
+            return false;
+        }
+        let pending = &s.pending;
+        let renewing =
+            s.wm.jwt_waiting
+                .iter()
+                .any(|w| pending.iter().any(|(i, _)| i == w));
+        if s.wm.jwt_renewed && !renewing {
+            s.wm.jwt_renewed = false;
+            return false;
+        }
+        s.wm.jwt_renewed = true;
+        s.conv.jwt.clear();
+        self.read_history(s, fetch);
+        true
     }
 
     fn read_member(&self, s: &mut Session, id: &str) {
@@ -667,7 +806,7 @@ impl WebMessaging {
     }
 
     fn probe(&self, s: &mut Session) -> bool {
-        if std::mem::replace(&mut s.wm.probing, true) {
+        if s.sock != Sock::Open || std::mem::replace(&mut s.wm.probing, true) {
             return false;
         }
         let frame = wm::echo(&s.conv.id, ECHO);
@@ -681,14 +820,18 @@ impl WebMessaging {
         s.wm.probing = false;
         // What arrived before the socket closed is delivered (and answers its requests) before they fail.
         s.release(ctx);
+        #[cfg(feature = "webmessaging")]
+        let waiting = std::mem::take(&mut s.wm.jwt_waiting);
+        #[cfg(not(feature = "webmessaging"))]
+        let waiting: Vec<u32> = Vec::new();
         let on_socket: Vec<u32> = s
             .pending
             .iter()
-            .filter(|(_, p)| {
+            .filter(|(id, p)| {
                 matches!(
                     p,
                     Pending::Create { .. } | Pending::Send(_) | Pending::Leave { .. }
-                )
+                ) || waiting.contains(id)
             })
             .map(|(id, _)| *id)
             .collect();

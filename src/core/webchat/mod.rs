@@ -81,7 +81,7 @@ mod transport;
 use crate::core::guestchat::{Frame, Reply, Request, WireMember, WireMessage};
 pub use api::*;
 use config::Config;
-pub use messaging::{GUEST, NO_TOKEN};
+pub use messaging::{GUEST, NO_MESSAGING_FILES, NO_TOKEN};
 use send_queue::{head_state, pop_head, Outgoing, SendState};
 use transcript::Transcript;
 
@@ -591,14 +591,17 @@ impl Session {
                 }
             }
             Timer::Heartbeat => {
-                if self.sock == Sock::Open && self.is_active() {
+                // Opening: Web Messaging's socket waits for its session's answer (`messaging`).
+                let waiting = self.messaging() && self.sock == Sock::Opening;
+                if (self.sock == Sock::Open || waiting) && self.is_active() {
                     if self.carry(transport::Op::Probe) {
                         return;
                     }
                     self.sock = Sock::Closed;
                     self.out.push(Output::SocketClose);
                     self.socket_lost(ctx);
-                    if self.is_active() {
+                    // A Web Messaging restore's socket: as in `socket_closed`.
+                    if self.is_active() && !(self.messaging() && self.phase == Phase::Restoring) {
                         self.lost(ctx);
                     }
                 }

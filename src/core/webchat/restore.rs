@@ -7,7 +7,11 @@ use crate::core::guestchat::read::{opt, Json};
 impl Session {
     pub(super) fn begin_restore(&mut self, s: Snapshot, ctx: Ctx) {
         let timeout = self.cfg().restore_timeout_ms as f64;
-        if ctx.now - s.saved_at > timeout || s.conversation_id.is_empty() || s.jwt.is_empty() {
+        // A Web Messaging session is named by its token alone: its JWT may not have come before the reload.
+        if ctx.now - s.saved_at > timeout
+            || s.conversation_id.is_empty()
+            || (s.jwt.is_empty() && !self.messaging())
+        {
             self.out.push(Output::Store(None));
             self.emit(Event::RestoreTimeout);
             return;
@@ -54,12 +58,15 @@ impl Session {
             start_time: self.conv.start_time,
             saved_at: now,
             journey: self.journey,
+            // A restore under way (a JWT fetched, the page going away) carries the name until the transcript
+            // learns the guest from it.
             #[cfg(feature = "webmessaging")]
             guest_name: self
                 .transcript
                 .member(&self.conv.member_id)
                 .map(|m| m.name.clone())
-                .unwrap_or_default(),
+                .filter(|n| !n.is_empty())
+                .unwrap_or_else(|| self.wm.guest_name.clone()),
         }
     }
 
@@ -122,7 +129,12 @@ impl Session {
         self.deliver(true, ctx);
         self.save(ctx.now);
         self.catch_up_on_open = true;
-        self.connect();
+        match self.sock {
+            // Web Messaging opened its socket to fetch the JWT: it is attached (or will be when it answers).
+            Sock::Open if self.messaging() => self.attached(ctx),
+            Sock::Opening if self.messaging() => {}
+            _ => self.connect(),
+        }
         self.pump(ctx);
     }
 
@@ -134,6 +146,11 @@ impl Session {
             )
         });
         self.phase = Phase::Idle;
+        if self.messaging() && self.sock != Sock::Closed {
+            // The socket a Web Messaging restore opened for its JWT.
+            self.sock = Sock::Closed;
+            self.out.push(Output::SocketClose);
+        }
         self.out.push(Output::Store(None));
         self.emit(Event::RestoreFailed);
         self.conv.end_time = Some(ctx.now);

@@ -100,6 +100,11 @@ impl Session {
         if !self.is_active() {
             return;
         }
+        // A Web Messaging restore's socket (opened for the JWT): its read failed with it and is retried by the
+        // restore; the chat was not connected yet, so nothing is `disconnected`.
+        if self.messaging() && self.phase == Phase::Restoring {
+            return;
+        }
         if !was_open {
             self.failed();
         }

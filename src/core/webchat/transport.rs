@@ -34,6 +34,10 @@ pub(super) enum Op<'a> {
     SocketLost(Ctx),
     /// The reorder window closed.
     Release(Ctx),
+    /// A history read for a fetch failed (`true`: refused 401): answers `true` when a new JWT is being fetched
+    /// for it. (Only with the feature: a JWT is Web Messaging's alone.)
+    #[cfg(feature = "webmessaging")]
+    ReadFailed(Fetch, bool),
 }
 
 impl Session {

@@ -6,6 +6,7 @@ use super::sim::*;
 use crate::core::guestchat::{Method, Reply};
 use crate::core::webchat::*;
 
+// Guest Chat spelled (its stream echo vs its HTTP answer); on both transports in the soak (cuts, refusals).
 #[test]
 fn an_echo_arriving_while_its_check_is_on_the_way_does_not_resend_the_next_message() {
     // The interleaving behind the soak's doubles: "first" is stored, its answer is a 503 and its echo is late
@@ -40,6 +41,7 @@ fn an_echo_arriving_while_its_check_is_on_the_way_does_not_resend_the_next_messa
     assert_eq!(sim.texts(), vec!["hello", "first", "second"]);
 }
 
+// Guest Chat spelled (its stream echo vs its HTTP answer); on both transports in the soak (cuts, refusals).
 #[test]
 fn an_echo_lost_with_the_socket_is_found_by_the_reconnect_catch_up() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -68,6 +70,7 @@ fn an_echo_lost_with_the_socket_is_found_by_the_reconnect_catch_up() {
     assert_eq!(sim.texts(), vec!["hello", "first", "You said: first"]);
 }
 
+// Guest Chat spelled (its stream echo vs its HTTP answer); on both transports in the soak (cuts, refusals).
 #[test]
 fn an_echo_after_the_catch_up_is_found_by_the_check_and_not_sent_twice() {
     // The catch-up read happened before the stored message (or missed it); the check after it finds it.
@@ -93,6 +96,7 @@ fn an_echo_after_the_catch_up_is_found_by_the_check_and_not_sent_twice() {
     assert_eq!(sim.texts(), vec!["hello", "first"]);
 }
 
+// Guest Chat spelled (its stream echo vs its HTTP answer); on both transports in the soak (cuts, refusals).
 #[test]
 fn a_send_never_stored_is_sent_again_once_after_the_cut_and_the_check() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -117,6 +121,7 @@ fn a_send_never_stored_is_sent_again_once_after_the_cut_and_the_check() {
     assert_eq!(sim.texts(), vec!["hello", "first"]);
 }
 
+// Guest Chat spelled (its stream echo vs its HTTP answer); on both transports in the soak (cuts, refusals).
 #[test]
 fn a_retry_looks_for_the_first_attempts_echo_too() {
     // The first message of a chat: nothing seen before it. Its first attempt was stored (503), a check found

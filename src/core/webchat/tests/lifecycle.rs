@@ -5,6 +5,7 @@ use crate::core::guestchat::{Journey, MemberInfo, Method, Reply};
 use crate::core::webchat::config::Value as Cv;
 use crate::core::webchat::*;
 
+// Guest Chat's create request; Web Messaging's start: `a_messaging_session_is_configured_on_its_socket_then_routed`.
 #[test]
 fn start_chat_creates_the_conversation_then_opens_the_stream() {
     let mut sim = Sim::new(config(|m| {
@@ -81,7 +82,15 @@ fn vendor_rejections_on(tr: Tr) {
         (Command::SendMessage(Some("  ".into())), NO_TEXT),
         (Command::SendTyping, NO_TYPING_SESSION),
         (Command::SendCustomNotice, NO_CUSTOM_NOTICE),
-        (Command::SendFile, NO_FILES),
+        (
+            Command::SendFile,
+            // The attachment flow is not carried over Web Messaging: said as such, not with the vendor's text.
+            if tr == Tr::Messaging {
+                NO_MESSAGING_FILES
+            } else {
+                NO_FILES
+            },
+        ),
         (Command::DownloadFile, NO_DOWNLOADS),
         (Command::Poll { internal: false }, PRIVATE_POLL),
         (Command::Poll { internal: true }, NO_POLLING),
@@ -151,6 +160,7 @@ fn not_configured_rejections() {
 /// Found by the guestchat_frame fuzz target: a member lookup still in flight when the chat ended answered
 /// afterwards, and its held message was published after `ended` (and another lookup was sent with the cleared
 /// JWT). An answer that arrives after the end belongs to a chat that is over.
+// Not on Web Messaging: it has no member lookups.
 #[test]
 fn a_member_lookup_answered_after_the_end_publishes_nothing_and_asks_nothing() {
     let mut sim = Sim::started(default_cfg());
@@ -173,6 +183,7 @@ fn a_member_lookup_answered_after_the_end_publishes_nothing_and_asks_nothing() {
 
 /// Found by the guestchat_frame fuzz target: answers to the ended chat's lookups arrived while the next chat was
 /// starting, and were taken for the new chat's (messages delivered into it, requests with an empty conversation id).
+// Guest Chat's HTTP answers; Web Messaging's requests end with their socket, closed at the end.
 #[test]
 fn the_next_chat_ignores_answers_meant_for_the_one_that_ended() {
     let mut sim = Sim::started(default_cfg());
@@ -192,6 +203,7 @@ fn the_next_chat_ignores_answers_meant_for_the_one_that_ended() {
     assert_eq!(sim.http.len(), open_before, "no request for the ended chat");
 }
 
+// Guest Chat spelled; on both: `on_both_transports_a_chat_ends_and_another_starts`.
 #[test]
 fn end_chat_leaves_and_ends() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -225,6 +237,7 @@ fn end_chat_leaves_and_ends() {
     }
 }
 
+// Guest Chat's create refused; Web Messaging's journey is the same code (`errored` when its start fails).
 #[test]
 fn journey_errors_when_the_conversation_cannot_be_created() {
     let mut sim = Sim::new(config(|m| {
@@ -243,6 +256,7 @@ fn journey_errors_when_the_conversation_cannot_be_created() {
     assert!(sim.has(Method::Post, "/conversations"));
 }
 
+// The same code for both; Web Messaging's ids: `a_messaging_session_is_configured_on_its_socket_then_routed`.
 #[test]
 fn the_session_object_is_the_vendors_before_during_and_after_a_chat() {
     let mut sim = Sim::new(default_cfg());
@@ -283,6 +297,7 @@ fn the_session_object_is_the_vendors_before_during_and_after_a_chat() {
     }
 }
 
+// The same code for both (the transcript and members).
 #[test]
 fn read_commands_answer_in_the_vendors_shapes() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -331,6 +346,7 @@ fn read_commands_answer_in_the_vendors_shapes() {
     }
 }
 
+// The phase decides, not the transport: the same code for both.
 #[test]
 fn end_chat_while_the_chat_is_being_created_publishes_nothing() {
     let mut sim = Sim::new(default_cfg());
@@ -341,6 +357,7 @@ fn end_chat_while_the_chat_is_being_created_publishes_nothing() {
     assert!(sim.names().is_empty());
 }
 
+// Not on Web Messaging: it has no routing (the deployment's flow routes).
 #[test]
 fn start_chat_options_can_override_the_configured_routing_for_that_chat() {
     let mut sim = Sim::new(default_cfg());
@@ -365,4 +382,57 @@ fn start_chat_options_can_override_the_configured_routing_for_that_chat() {
             value: text(NOT_CONFIGURED)
         }]
     );
+}
+
+// On both transports. (Guest Chat only, above: its create request and routing overrides, the journey of a
+// create that fails, and answers of a member lookup — Web Messaging's session has no create call, routing or
+// member lookups; its start and refusals are in `messaging`.)
+
+/// The guest ends the chat: resolved, `clientDisconnected` and `ended`, the snapshot removed; a new chat then
+/// starts afresh, without what the first one said.
+#[test]
+fn on_both_transports_a_chat_ends_and_another_starts() {
+    for tr in TRANSPORTS {
+        let mut sim = Sim::started_on(tr);
+        sim.agent_joins(tr);
+        sim.agent_says(tr, "m1", "bye", 2);
+        sim.clear_events();
+        let c = sim.guest_ends_chat(tr);
+        assert_eq!(sim.resolved.last(), Some(&(c, Value::Xhr(200))), "{tr:?}");
+        assert!(
+            sim.names().ends_with(&["clientDisconnected", "ended"]),
+            "{tr:?}: {:?}",
+            sim.names()
+        );
+        assert_eq!(sim.stored, Some(None), "{tr:?}");
+        assert!(!sim.s.is_active(), "{tr:?}");
+        sim.cmd(Command::GetTranscript);
+        assert_eq!(
+            sim.resolved.last().map(|(_, v)| v),
+            Some(&Value::Transcript(vec![])),
+            "{tr:?}"
+        );
+        // Again.
+        sim.clear_events();
+        if tr == Tr::Messaging {
+            sim.s.guest_token("tok-2".into());
+        }
+        let d = sim.cmd(Command::StartChat(MemberInfo::default()));
+        match tr {
+            Tr::GuestChat => {
+                sim.answer(Method::Post, "/conversations", created("ws://emu/stream"));
+                sim.open();
+            }
+            Tr::Messaging => {
+                sim.open();
+                sim.wm(&wm_session(true, false));
+            }
+        }
+        assert_eq!(sim.resolved.last(), Some(&(d, Value::Undefined)), "{tr:?}");
+        assert_eq!(sim.names(), ["started", "ajaxResponse"], "{tr:?}");
+        sim.agent_joins(tr);
+        sim.agent_says(tr, "m9", "hello again", 10);
+        // Afresh: the new chat's join and text, nothing of the first chat's.
+        assert_eq!(sim.shown(), ["ParticipantJoined Alice", "hello again"], "{tr:?}");
+    }
 }

@@ -6,6 +6,7 @@ use crate::core::webchat::config::Value as Cv;
 use crate::core::webchat::transcript::AgentInfo;
 use crate::core::webchat::*;
 
+// Guest Chat's member lookups; Web Messaging names the sender in each message.
 #[test]
 fn messages_are_delivered_once_in_order_with_their_senders() {
     let mut sim = Sim::started(default_cfg());
@@ -57,6 +58,7 @@ fn messages_are_delivered_once_in_order_with_their_senders() {
     }
 }
 
+// Guest Chat's member changes; on both: `on_both_transports_an_agent_joins_and_leaves`.
 #[test]
 fn agents_connect_and_disconnect_with_counts() {
     let mut sim = Sim::new(config(|m| {
@@ -189,6 +191,7 @@ fn agent_typing_on(tr: Tr) {
     assert_eq!(sim.names().last(), Some(&"agentTypingTimeout"), "{tr:?}");
 }
 
+// Not on Web Messaging: each message names its sender, no member is known by id only.
 #[test]
 fn an_agent_announced_by_id_only_is_named_before_its_join_is_shown() {
     // The service's member-change frames carry only {id, state}; the member-join message follows.
@@ -227,6 +230,7 @@ fn an_agent_announced_by_id_only_is_named_before_its_join_is_shown() {
     assert!(!sim.has(Method::Get, "/members/A"), "asked once");
 }
 
+// Not on Web Messaging: it has no supervisor role.
 #[test]
 fn a_supervisor_member_publishes_supervisor_events() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -269,6 +273,7 @@ fn a_supervisor_member_publishes_supervisor_events() {
     assert_eq!(presence[1].2, 1);
 }
 
+// Not on Web Messaging: its typing event names its sender.
 #[test]
 fn an_agent_typing_before_it_is_known_is_announced_with_its_name() {
     // The typing indicator can come while the agent (announced by id only) is being looked up: the vendor
@@ -308,6 +313,7 @@ fn an_agent_typing_before_it_is_known_is_announced_with_its_name() {
     assert_eq!(sim.names().last(), Some(&"agentTypingTimeout"));
 }
 
+// Guest Chat's member avatar; Web Messaging's comes with each message (`channel.from.image`).
 #[test]
 fn an_agents_avatar_reaches_its_messages_typing_and_presence() {
     let mut sim = Sim::started(default_cfg());
@@ -349,4 +355,68 @@ fn an_agents_avatar_reaches_its_messages_typing_and_presence() {
         }
     }
     assert_eq!(seen, (true, true, true));
+}
+
+// On both transports. (Guest Chat only, above: members known by id only, supervisors and avatars by member —
+// Web Messaging names the sender in each message and has no roles beyond agent and bot.)
+
+/// An agent joining and leaving is `agentConnected` / `agentDisconnected` and a `ParticipantJoined` /
+/// `ParticipantLeft` message, and `getAgents` says so; the chat goes on.
+#[test]
+fn on_both_transports_an_agent_joins_and_leaves() {
+    for tr in TRANSPORTS {
+        let mut sim = Sim::started_on(tr);
+        sim.clear_events();
+        sim.agent_joins(tr);
+        sim.agent_joins(tr);
+        sim.agent_leaves(tr);
+        // Each also a notice in the transcript, as the service stores them; the join repeated (the same stored
+        // message) is neither.
+        assert_eq!(
+            sim.names(),
+            [
+                "agentConnected",
+                "messageReceived",
+                "agentDisconnected",
+                "messageReceived"
+            ],
+            "{tr:?}"
+        );
+        assert_eq!(
+            sim.shown(),
+            ["ParticipantJoined Alice", "ParticipantLeft Alice"],
+            "{tr:?}"
+        );
+        assert!(sim.s.is_active(), "{tr:?}");
+        sim.cmd(Command::GetAgents);
+        match &sim.resolved.last().map(|(_, v)| v) {
+            Some(Value::Agents(a)) => {
+                assert_eq!(a.len(), 1, "{tr:?}");
+                assert_eq!(a[0].name, "Alice", "{tr:?}");
+                assert!(!a[0].connected && a[0].disconnected_time.is_some(), "{tr:?}");
+            }
+            v => panic!("{tr:?}: {v:?}"),
+        }
+        // Back, by speaking (Web Messaging) or by joining again (its notice is the same message `j1` again here:
+        // not shown twice).
+        sim.agent_joins(tr);
+        sim.agent_says(tr, "m1", "back", 9);
+        assert_eq!(
+            sim.names(),
+            [
+                "agentConnected",
+                "messageReceived",
+                "agentDisconnected",
+                "messageReceived",
+                "agentConnected",
+                "messageReceived"
+            ],
+            "{tr:?}"
+        );
+        assert_eq!(
+            sim.shown(),
+            ["ParticipantJoined Alice", "ParticipantLeft Alice", "back"],
+            "{tr:?}"
+        );
+    }
 }

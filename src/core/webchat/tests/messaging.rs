@@ -501,3 +501,296 @@ fn a_reload_restores_the_chat_from_the_token_and_its_history() {
     assert_eq!(page3.stored, Some(None));
     assert!(page3.socket_open_urls.is_empty());
 }
+
+fn unauthorized() -> HttpResult {
+    HttpResult::Status {
+        status: 401,
+        status_text: "Unauthorized".into(),
+        text: r#"{"code":"bad.credentials"}"#.into(),
+    }
+}
+
+#[test]
+fn an_expired_jwt_is_renewed_and_the_history_read_again() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.agent_joins(Tr::Messaging);
+    sim.closed();
+    sim.advance(2000.0);
+    sim.open();
+    sim.wm(&wm_session(false, false));
+    sim.clear_events();
+    sim.sent.clear();
+    // The catch-up's read is refused: the JWT expired. A new one is asked for, and the read made with it.
+    sim.answer(Method::Get, HISTORY, unauthorized());
+    assert_eq!(
+        sim.sent,
+        [r#"{"action":"getJwt","token":"tok-1","tracingId":"cx-jwt"}"#]
+    );
+    assert!(!sim.has(Method::Get, HISTORY));
+    assert!(
+        sim.events.is_empty(),
+        "no error for an expired credential: {:?}",
+        sim.names()
+    );
+    sim.wm(r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.NEW.jwt","exp":1}}"#);
+    let r = sim.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "back", 3)]));
+    assert_eq!(r.bearer.as_deref(), Some("eyJ.NEW.jwt"));
+    assert_eq!(sim.texts(), ["back"]);
+    assert_eq!(
+        sim.stored.clone().flatten().unwrap_or_default().jwt,
+        "eyJ.NEW.jwt"
+    );
+    // A new JWT refused too is a refusal: published, and the catch-up tried again later (not a loop of getJwt).
+    sim.closed();
+    sim.advance(2000.0);
+    sim.open();
+    sim.wm(&wm_session(false, false));
+    sim.answer(Method::Get, HISTORY, unauthorized());
+    sim.wm(r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.NEWER.jwt","exp":1}}"#);
+    sim.sent.clear();
+    sim.clear_events();
+    sim.answer(Method::Get, HISTORY, unauthorized());
+    assert!(sim.sent.is_empty());
+    assert!(sim.names().contains(&"error"));
+}
+
+#[test]
+fn a_reload_before_the_jwt_came_restores_with_the_token_alone() {
+    let mut sim = Sim::messaging();
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.open();
+    sim.wm(&wm_session(true, false));
+    // The page goes before `getJwt` answered: the snapshot has the token, no JWT.
+    let ctx = sim.ctx();
+    sim.s.page_hide(ctx);
+    sim.drain();
+    let snap = sim.stored.clone().flatten().unwrap_or_default();
+    assert_eq!((snap.conversation_id.as_str(), snap.jwt.as_str()), (TOKEN, ""));
+
+    let mut page2 = Sim::new(messaging_cfg());
+    page2.now = sim.now + 5000.0;
+    let ctx = page2.ctx();
+    page2.s.boot(Some(snap.clone()), ctx);
+    page2.drain();
+    // No history call without a JWT: the socket opens to configure the same token and ask for one.
+    assert!(page2.http.is_empty());
+    assert_eq!(
+        page2.socket_open_urls,
+        std::slice::from_ref(&snap.event_stream_uri)
+    );
+    page2.open();
+    assert_eq!(
+        page2.sent,
+        [r#"{"action":"configureSession","token":"tok-1","deploymentId":"DEP"}"#]
+    );
+    page2.wm(&wm_session(false, false));
+    assert!(page2.sent[1].contains(r#""action":"getJwt""#));
+    // What the socket says meanwhile is read from the history after the restore.
+    page2.wm(&wm_agent_text("m1", "Alice", "hi", 2));
+    page2.wm(
+        r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.SECRET.jwt","exp":1}}"#,
+    );
+    let r = page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    assert_eq!(r.bearer.as_deref(), Some(JWT));
+    assert_eq!(
+        page2.names(),
+        [
+            "ready",
+            "capabilitiesChanged",
+            "restored",
+            "clientConnected",
+            "agentConnected",
+            "messageReceived"
+        ]
+    );
+    // The socket that fetched the JWT is the chat's: attached at once, it catches up, nothing shown twice.
+    assert_eq!(page2.socket_open_urls.len(), 1);
+    page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    page2.advance(REORDER);
+    assert_eq!(page2.texts(), ["hi"]);
+    let send = page2.cmd(Command::SendMessage(Some("back".into())));
+    page2.server_stores_send(Tr::Messaging, "m3", "back", 5);
+    assert_eq!(page2.resolved.last(), Some(&(send, Value::Undefined)));
+
+    // A token whose conversation is over by then: `restoreFailed`, and the socket closes.
+    let mut page3 = Sim::new(messaging_cfg());
+    page3.now = sim.now + 5000.0;
+    let ctx = page3.ctx();
+    page3.s.boot(Some(snap), ctx);
+    page3.drain();
+    page3.open();
+    page3.wm(&wm_session(false, true));
+    assert_eq!(page3.names(), ["ready", "capabilitiesChanged", "restoreFailed"]);
+    assert_eq!((page3.stored.clone(), page3.socket_closes), (Some(None), 1));
+}
+
+/// What a page stores while its restore is under way (the JWT it fetched, or its going away before the history
+/// came) keeps the guest's name: a page after it restores the guest as it was.
+#[test]
+fn a_snapshot_written_during_a_restore_keeps_the_guests_name() {
+    let mut sim = Sim::messaging();
+    sim.cmd(Command::StartChat(MemberInfo {
+        display_name: Some("Jonny".into()),
+        ..Default::default()
+    }));
+    sim.open();
+    sim.wm(&wm_session(true, false));
+    let ctx = sim.ctx();
+    sim.s.page_hide(ctx);
+    sim.drain();
+    let snap = sim.stored.clone().flatten().unwrap_or_default();
+    assert_eq!((snap.guest_name.as_str(), snap.jwt.as_str()), ("Jonny", ""));
+
+    let mut page2 = Sim::new(messaging_cfg());
+    page2.now = sim.now + 5000.0;
+    let ctx = page2.ctx();
+    page2.s.boot(Some(snap), ctx);
+    page2.drain();
+    page2.open();
+    page2.wm(&wm_session(false, false));
+    page2.wm(
+        r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.SECRET.jwt","exp":1}}"#,
+    );
+    // The JWT is stored at once, the history not read yet.
+    let with_jwt = page2.stored.clone().flatten().unwrap_or_default();
+    assert_eq!(
+        (with_jwt.guest_name.as_str(), with_jwt.jwt.as_str()),
+        ("Jonny", JWT)
+    );
+    let ctx = page2.ctx();
+    page2.s.page_hide(ctx);
+    page2.drain();
+    let snap2 = page2.stored.clone().flatten().unwrap_or_default();
+    assert_eq!(snap2.guest_name, "Jonny");
+
+    // The page after it shows the guest's own messages under its name.
+    let mut page3 = Sim::new(messaging_cfg());
+    page3.now = page2.now + 5000.0;
+    let ctx = page3.ctx();
+    page3.s.boot(Some(snap2), ctx);
+    page3.drain();
+    let own = r#"{"id":"m2","type":"Text","text":"hello","direction":"Inbound","channel":{"time":"2026-01-01T00:00:03.000Z"}}"#;
+    page3.answer(Method::Get, HISTORY, history(&[own]));
+    assert!(page3.events.iter().any(|e| matches!(
+        e,
+        Event::MessageReceived { messages, .. }
+            if messages.iter().any(|m| m.from_type == "Client" && m.from_name == "Jonny")
+    )));
+}
+
+#[test]
+fn a_restore_whose_jwt_socket_drops_retries_it() {
+    let mut sim = Sim::messaging();
+    sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.open();
+    sim.wm(&wm_session(true, false));
+    let ctx = sim.ctx();
+    sim.s.page_hide(ctx);
+    sim.drain();
+    let snap = sim.stored.clone().flatten().unwrap_or_default();
+    let mut page2 = Sim::new(messaging_cfg());
+    page2.now = sim.now + 5000.0;
+    let ctx = page2.ctx();
+    page2.s.boot(Some(snap), ctx);
+    page2.drain();
+    page2.open();
+    page2.closed();
+    // Not connected yet, so not `disconnected`: the restore's read failed (as a failed history read would),
+    // it is offline and tries again.
+    assert_eq!(
+        page2.names(),
+        [
+            "ready",
+            "capabilitiesChanged",
+            "error",
+            "connectionPending",
+            "restoredOffline"
+        ]
+    );
+    page2.advance(10_000.0);
+    assert_eq!(page2.socket_open_urls.len(), 2);
+    page2.open();
+    page2.wm(&wm_session(false, false));
+    page2.wm(
+        r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.SECRET.jwt","exp":1}}"#,
+    );
+    page2.answer(Method::Get, HISTORY, history(&[]));
+    assert!(page2.s.is_active());
+    assert!(
+        page2.names().contains(&"chatServerBackOnline"),
+        "{:?}",
+        page2.names()
+    );
+}
+
+#[test]
+fn send_file_says_it_is_not_carried() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    let c = sim.cmd(Command::SendFile);
+    assert_eq!(sim.rejected, [(c, Value::Text(NO_MESSAGING_FILES.into()))]);
+}
+
+#[test]
+fn a_reconnect_whose_session_never_answers_is_lost_and_tried_again() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.closed();
+    sim.advance(2000.0);
+    sim.open();
+    sim.clear_events();
+    // The socket opened, but `configureSession` is never answered: after `heartbeatTimeout`, it is closed and
+    // another one opened (not waited on for ever).
+    sim.advance(14_000.0);
+    assert_eq!(sim.socket_closes, 1);
+    sim.advance(5000.0);
+    assert_eq!(sim.socket_open_urls.len(), 3);
+    sim.open();
+    sim.wm(&wm_session(false, false));
+    assert_eq!(sim.names(), ["reconnected"]);
+}
+
+#[test]
+fn a_restore_whose_jwt_expired_renews_it_on_the_socket() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.agent_joins(Tr::Messaging);
+    sim.agent_says(Tr::Messaging, "m1", "hi", 2);
+    let mut page2 = sim.reload(Tr::Messaging);
+    page2.answer(Method::Get, HISTORY, unauthorized());
+    // Not `restoreFailed`: the socket opens for a new JWT, and the history is read with it.
+    assert_eq!(page2.names(), ["ready", "capabilitiesChanged"]);
+    assert_eq!(page2.socket_open_urls.len(), 1);
+    page2.open();
+    page2.wm(&wm_session(false, false));
+    assert!(page2
+        .sent
+        .last()
+        .is_some_and(|s| s.contains(r#""action":"getJwt""#)));
+    page2.wm(r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.NEW.jwt","exp":1}}"#);
+    let r = page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    assert_eq!(r.bearer.as_deref(), Some("eyJ.NEW.jwt"));
+    assert!(page2.names().contains(&"restored"));
+    // The same socket is the chat's: no second one, and it catches up.
+    page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    assert_eq!(
+        (page2.socket_open_urls.len(), page2.texts()),
+        (1, vec!["hi".to_string()])
+    );
+    assert!(page2.s.is_active());
+}
+
+#[test]
+fn a_rate_limited_send_waits_as_long_as_the_service_says() {
+    let mut sim = Sim::started_on(Tr::Messaging);
+    sim.cmd(Command::SendMessage(Some("one".into())));
+    let t = sim.last_tracing();
+    sim.wm(&[
+        r#"{"type":"response","class":"TooManyRequestsErrorMessage","code":429,"body":{"retryAfter":10,"errorCode":4029,"errorMessage":"Message rate too high"},"tracingId":""#,
+        &t,
+        r#""}"#,
+    ]
+    .concat());
+    // Not before `retryAfter` (10 s; the backoff alone would have checked after 1.5 s).
+    sim.advance(9_900.0);
+    assert!(!sim.has(Method::Get, HISTORY));
+    sim.advance(200.0);
+    assert!(sim.has(Method::Get, HISTORY));
+}

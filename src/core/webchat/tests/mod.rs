@@ -4,6 +4,7 @@
 mod ambiguous;
 mod lifecycle;
 mod members;
+#[cfg(feature = "webmessaging")]
 mod messaging;
 mod polling;
 mod restore;

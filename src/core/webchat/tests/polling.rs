@@ -5,6 +5,7 @@ use crate::core::guestchat::{MemberInfo, Method, Reply};
 use crate::core::webchat::config::Value as Cv;
 use crate::core::webchat::*;
 
+// Not on Web Messaging: it has no polling (refused by its configuration).
 #[test]
 fn poll_exception_limit_takes_the_server_offline_and_back() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -26,6 +27,7 @@ fn poll_exception_limit_takes_the_server_offline_and_back() {
     );
 }
 
+// Not on Web Messaging: it has no polling (refused by its configuration).
 #[test]
 fn polling_mode_reads_messages_on_a_timer() {
     let mut sim = Sim::new(config(|m| {

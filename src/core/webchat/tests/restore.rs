@@ -5,6 +5,7 @@ use crate::core::guestchat::{MemberInfo, Method, Reply};
 use crate::core::webchat::config::Value as Cv;
 use crate::core::webchat::*;
 
+// Guest Chat's `before=` paging; on both: `on_both_transports_a_reload_mid_chat_restores_everything_once`.
 #[test]
 fn a_reload_restores_within_restore_timeout_and_replays_in_pages() {
     let mut sim = Sim::with_agent(config(|m| {
@@ -98,6 +99,7 @@ fn a_reload_restores_within_restore_timeout_and_replays_in_pages() {
     assert!(late.http.is_empty());
 }
 
+// Guest Chat spelled; on both transports in the soak (reads failing during reloads).
 #[test]
 fn a_restore_against_an_offline_server_says_so_and_retries() {
     let snap = Snapshot {
@@ -138,6 +140,7 @@ fn a_restore_against_an_offline_server_says_so_and_retries() {
     assert_eq!(gone.stored, Some(None));
 }
 
+// Before a configuration there is no transport: the same code for both.
 #[test]
 fn a_snapshot_waits_for_the_configuration() {
     let mut s = Session::new();
@@ -178,6 +181,7 @@ fn a_snapshot_waits_for_the_configuration() {
         .any(|o| matches!(o, Output::Publish(Event::Ready))));
 }
 
+// The replay's paging is the same code for both.
 #[test]
 fn without_pagination_a_restore_replays_in_one_event() {
     let snap = Snapshot {
@@ -219,6 +223,7 @@ fn without_pagination_a_restore_replays_in_one_event() {
     assert_eq!(sim.texts(), vec!["a", "b", "c"]);
 }
 
+// Guest Chat's 404; Web Messaging's ended chat is a read-only `Disconnect` (`messaging`).
 #[test]
 fn a_chat_that_ended_while_the_page_was_away_is_not_restored() {
     let snap = Snapshot {
@@ -250,6 +255,7 @@ fn a_chat_that_ended_while_the_page_was_away_is_not_restored() {
 
 /// The stored snapshot is read back whole, and anything that is not one (another version, an id or the JWT
 /// missing, no `savedAt`) is not restored.
+// The snapshot's format is the same for both.
 #[test]
 fn the_stored_snapshot_is_read_back_and_anything_else_is_refused() {
     use crate::core::guestchat::read::tests::{o, s, T};
@@ -316,4 +322,51 @@ fn the_stored_snapshot_is_read_back_and_anything_else_is_refused() {
     };
     assert_eq!(Snapshot::read(&other_version), None);
     assert_eq!(Snapshot::read(&s("not an object")), None);
+}
+
+// On both transports. (Guest Chat only, above: its member read and `before=` paging, prefilters in the snapshot,
+// and a snapshot read before the configuration; Web Messaging's restore from its history, and without its JWT,
+// is in `messaging`.)
+
+/// A reload mid-chat restores what was said, once, in order, then the stream catches up and sends go.
+#[test]
+fn on_both_transports_a_reload_mid_chat_restores_everything_once() {
+    for tr in TRANSPORTS {
+        let mut sim = Sim::started_on(tr);
+        sim.agent_joins(tr);
+        sim.agent_says(tr, "m1", "hello", 2);
+        sim.cmd(Command::SendMessage(Some("hi".into())));
+        sim.server_stores_send(tr, "m2", "hi", 3);
+        let mut page2 = sim.reload(tr);
+        page2.restore_from(tr, &[("m1", true, "hello", 2), ("m2", false, "hi", 3)]);
+        assert!(page2.names().contains(&"restored"), "{tr:?}: {:?}", page2.names());
+        assert_eq!(page2.texts(), ["hello", "hi"], "{tr:?}");
+        assert!(page2.events.iter().all(|e| match e {
+            Event::MessageReceived { restoring, .. } => *restoring,
+            _ => true,
+        }));
+        let c = page2.cmd(Command::SendMessage(Some("back".into())));
+        page2.server_stores_send(tr, "m3", "back", 4);
+        assert_eq!(page2.resolved.last(), Some(&(c, Value::Undefined)), "{tr:?}");
+        assert_eq!(page2.texts(), ["hello", "hi", "back"], "{tr:?}");
+    }
+}
+
+/// A reload while a send is on its way: the new page shows it once if the server stored it, and sends nothing
+/// again (the send's page is gone; the new page never knew it).
+#[test]
+fn on_both_transports_a_reload_during_a_send_shows_it_once_and_sends_nothing_again() {
+    for tr in TRANSPORTS {
+        let mut sim = Sim::started_on(tr);
+        sim.agent_joins(tr);
+        sim.cmd(Command::SendMessage(Some("in flight".into())));
+        assert_eq!(sim.sends_of(tr, "in flight"), 1, "{tr:?}");
+        let mut page2 = sim.reload(tr);
+        // The server stored it; its answer went to the page that is gone.
+        let said = [("m1", false, "in flight", 3)];
+        page2.restore_from(tr, &said);
+        page2.advance(60_000.0);
+        assert_eq!(page2.texts(), ["in flight"], "{tr:?}");
+        assert_eq!(page2.sends_of(tr, "in flight"), 0, "{tr:?}");
+    }
 }

@@ -1,5 +1,7 @@
 //! The simulator: plays the shell (it keeps the armed timers, the open requests and the socket state) in
 //! simulated time; the tests play the server.
+// Without the Web Messaging transport, its helpers serve no case.
+#![cfg_attr(not(feature = "webmessaging"), allow(dead_code))]
 
 use std::collections::HashMap;
 
@@ -280,6 +282,23 @@ impl Sim {
             .collect()
     }
 
+    /// What `messageReceived` delivered, in order, as a transcript shows it: a message's text; a join or leave
+    /// notice as its kind and who (`ParticipantJoined Alice`).
+    pub(super) fn shown(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                Event::MessageReceived { messages, .. } => Some(messages),
+                _ => None,
+            })
+            .flatten()
+            .map(|m| match m.kind {
+                "Message" => m.text.clone(),
+                kind => format!("{kind} {}", m.from_name),
+            })
+            .collect()
+    }
+
     /// Starts a chat and opens the stream: the state every socket test starts from.
     pub(super) fn started(cfg: Config) -> Sim {
         let mut sim = Sim::new(cfg);
@@ -324,16 +343,20 @@ pub(super) fn sends(sim: &Sim) -> usize {
 
 /// Which API the simulated server speaks: the tests that mean the same on both run on each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Tr {
+pub(crate) enum Tr {
     GuestChat,
     Messaging,
 }
 
-pub(super) const TRANSPORTS: [Tr; 2] = [Tr::GuestChat, Tr::Messaging];
+#[cfg(feature = "webmessaging")]
+pub(crate) const TRANSPORTS: [Tr; 2] = [Tr::GuestChat, Tr::Messaging];
+/// A build without the Web Messaging transport runs the shared cases on Guest Chat only.
+#[cfg(not(feature = "webmessaging"))]
+pub(crate) const TRANSPORTS: [Tr; 1] = [Tr::GuestChat];
 
 impl Tr {
     /// The configuration the tests use for this transport.
-    pub(super) fn config(self) -> Config {
+    pub(crate) fn config(self) -> Config {
         match self {
             Tr::GuestChat => default_cfg(),
             Tr::Messaging => messaging_cfg(),
@@ -348,7 +371,7 @@ pub(super) const REORDER: f64 = 200.0;
 pub(super) const TOKEN: &str = "tok-1";
 
 /// A Web Messaging configuration (the emulator's shape: one local origin).
-pub(super) fn messaging_cfg() -> Config {
+pub(crate) fn messaging_cfg() -> Config {
     let mut m: HashMap<&'static str, Cv> = HashMap::new();
     m.insert("transport", Cv::Object);
     m.insert("transport.type", Cv::Str(MESSAGING_TYPE.into()));
@@ -577,6 +600,209 @@ impl Sim {
         if tr == Tr::Messaging {
             // Past the reorder window.
             self.advance(REORDER);
+        }
+    }
+}
+
+/// A message as a shared case states it: its id, whether the agent Alice said it (else the guest), its text,
+/// and its second in the chat (Web Messaging orders by it).
+pub(super) type Said<'a> = (&'a str, bool, &'a str, u32);
+
+/// The history path Web Messaging reads (its first page, the only one the shared cases need).
+pub(super) const WM_HISTORY: &str = "/api/v2/webmessaging/messages?pageSize=100&pageNumber=1";
+
+/// A Web Messaging message body (JSON) for `said`.
+pub(super) fn wm_body(said: Said) -> String {
+    let (id, agent, text, at) = said;
+    let frame = if agent {
+        wm_agent_text(id, "Alice", text, at)
+    } else {
+        wm_own_text(id, text, "", at)
+    };
+    let body = frame.split_once(r#""body":"#).map(|(_, b)| b).unwrap_or("");
+    let end = body.rfind("},\"tracingId\"").map_or(body.len() - 1, |i| i + 1);
+    body[..end].to_string()
+}
+
+/// A Web Messaging history page (`entities`: message bodies, newest first).
+pub(super) fn wm_history(entities: &[String]) -> HttpResult {
+    let text = [
+        "{\"entities\":[",
+        &entities.join(","),
+        "],\"pageSize\":100,\"pageNumber\":1,\"pageCount\":1}",
+    ]
+    .concat();
+    let parsed = crate::core::guestchat::read::tests::parse(&text);
+    match crate::core::webmessaging::read::reply(Some(parsed)) {
+        Some(reply) => HttpResult::Ok { status: 200, reply },
+        None => panic!("not a page: {text}"),
+    }
+}
+
+impl Sim {
+    /// The open message read (a catch-up, a send's check, a restore) answered with `said`, oldest first; a
+    /// catch-up's or restore's member read too (Guest Chat). Returns the message read.
+    pub(super) fn answer_read(&mut self, tr: Tr, said: &[Said]) -> Request {
+        match tr {
+            Tr::GuestChat => {
+                let msgs = said
+                    .iter()
+                    .map(|&(id, agent, text, _)| msg(id, if agent { "A" } else { "M" }, text))
+                    .collect();
+                let r = self.answer(Method::Get, "/messages?", page(msgs));
+                if self.has(Method::Get, "/members?") {
+                    self.answer(Method::Get, "/members?", members_answer());
+                }
+                r
+            }
+            Tr::Messaging => {
+                let bodies: Vec<String> = said.iter().rev().map(|s| wm_body(*s)).collect();
+                self.answer(Method::Get, WM_HISTORY, wm_history(&bodies))
+            }
+        }
+    }
+
+    /// After the socket dropped: the backoff passes, a socket opens (and, over Web Messaging, the session
+    /// answers).
+    pub(super) fn reconnect(&mut self, tr: Tr) {
+        self.advance(2000.0);
+        self.open();
+        if tr == Tr::Messaging {
+            self.wm(&wm_session(false, false));
+        }
+    }
+
+    /// The send in flight is refused as a transient failure, before the server stored it (503; Web Messaging:
+    /// code 5000).
+    pub(super) fn refuse_send(&mut self, tr: Tr) {
+        match tr {
+            Tr::GuestChat => {
+                self.answer(Method::Post, "/members/M/messages", status(503));
+            }
+            Tr::Messaging => {
+                let t = self.last_tracing();
+                self.wm(
+                    &[
+                        r#"{"type":"response","class":"string","code":5000,"body":"Unexpected error","tracingId":""#,
+                        &t,
+                        r#""}"#,
+                    ]
+                    .concat(),
+                );
+            }
+        }
+    }
+
+    /// The server stored the guest's text and sends it to the session's stream, without answering the request
+    /// (Web Messaging: a pushed `Inbound` message, no `tracingId`).
+    pub(super) fn own_echo_pushed(&mut self, tr: Tr, id: &str, text: &str, at: u32) {
+        match tr {
+            Tr::GuestChat => self.frame(msg_frame(msg(id, "M", text))),
+            Tr::Messaging => {
+                let body = wm_body((id, false, text, at));
+                self.wm(&[
+                    r#"{"type":"message","class":"StructuredMessage","code":200,"body":"#,
+                    &body,
+                    "}",
+                ]
+                .concat());
+                self.advance(REORDER);
+            }
+        }
+    }
+
+    /// How many times the guest's `text` was sent to the server.
+    pub(super) fn sends_of(&self, tr: Tr, text: &str) -> usize {
+        match tr {
+            Tr::GuestChat => {
+                let body = format!(r#"{{"body":"{text}","#);
+                self.all
+                    .iter()
+                    .filter(|o| {
+                        matches!(o, Output::Http { request, .. } if request.method == Method::Post
+                        && request.url.ends_with("/members/M/messages")
+                        && request.body.as_deref().is_some_and(|b| b.starts_with(&body)))
+                    })
+                    .count()
+            }
+            Tr::Messaging => {
+                let needle = format!(r#""type":"Text","text":"{text}""#);
+                self.sent.iter().filter(|s| s.contains(&needle)).count()
+            }
+        }
+    }
+
+    /// The agent Alice leaves (the chat goes on).
+    pub(super) fn agent_leaves(&mut self, tr: Tr) {
+        match tr {
+            Tr::GuestChat => {
+                self.frame(RawFrame {
+                    topic: "v2.conversations.chats.C.members".into(),
+                    kind: Some("member-change".into()),
+                    member: Some(agent("A", "Alice", "DISCONNECTED")),
+                    ..Default::default()
+                });
+                // The service stores the leave as a message too (the page's `ParticipantLeft`).
+                let mut leave = msg("l1", "A", "");
+                leave.body_type = "member-leave".into();
+                self.frame(msg_frame(leave));
+            }
+            Tr::Messaging => {
+                self.wm(&wm_agent_event(
+                    "l1",
+                    "Alice",
+                    r#"[{"eventType":"Presence","presence":{"type":"Disconnect"}}]"#,
+                    false,
+                    8,
+                ));
+                self.advance(REORDER);
+            }
+        }
+    }
+
+    /// The guest ends the chat and the server agrees.
+    pub(super) fn guest_ends_chat(&mut self, tr: Tr) -> u32 {
+        let c = self.cmd(Command::EndChat);
+        match tr {
+            Tr::GuestChat => {
+                self.answer(Method::Delete, "/conversations/C/members/M", ok(Reply::None));
+            }
+            Tr::Messaging => {
+                self.wm(r#"{"type":"message","class":"SessionClearedEvent","code":200,"body":{}}"#)
+            }
+        }
+        c
+    }
+
+    /// The page reloads: a new page (10 s later) boots from the snapshot this one left.
+    pub(super) fn reload(&mut self, tr: Tr) -> Sim {
+        let ctx = self.ctx();
+        self.s.page_hide(ctx);
+        self.drain();
+        let snap = self.stored.clone().flatten();
+        let mut page2 = Sim::new(tr.config());
+        page2.now = self.now + 10_000.0;
+        let ctx = page2.ctx();
+        page2.s.boot(snap, ctx);
+        page2.drain();
+        page2
+    }
+
+    /// A restore's reads answered with `said` (the whole conversation, oldest first), then its stream opened
+    /// and caught up.
+    pub(super) fn restore_from(&mut self, tr: Tr, said: &[Said]) {
+        self.answer_read(tr, said);
+        self.reconnect_open(tr);
+        self.answer_read(tr, said);
+        if tr == Tr::Messaging {
+            self.advance(REORDER);
+        }
+    }
+
+    fn reconnect_open(&mut self, tr: Tr) {
+        self.open();
+        if tr == Tr::Messaging {
+            self.wm(&wm_session(false, false));
         }
     }
 }

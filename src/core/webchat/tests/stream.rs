@@ -4,6 +4,7 @@ use super::sim::*;
 use crate::core::guestchat::{MessagePage, Method, RawFrame, Reply, WireMessage};
 use crate::core::webchat::*;
 
+// Guest Chat's heartbeats; Web Messaging probes silence with an echo (`messaging`).
 #[test]
 fn heartbeat_silence_disconnects_then_reconnects_with_backoff_and_catches_up() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -69,6 +70,7 @@ fn heartbeat_silence_disconnects_then_reconnects_with_backoff_and_catches_up() {
     assert_eq!(sim.texts(), vec!["two", "three", "four"]);
 }
 
+// Guest Chat spelled; on both: `on_both_transports_a_drop_reconnects_with_backoff_and_catches_up_in_order`.
 #[test]
 fn a_socket_dropped_mid_message_loses_nothing() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -91,6 +93,7 @@ fn a_socket_dropped_mid_message_loses_nothing() {
     assert_eq!(sim.texts(), vec!["one", "two"]);
 }
 
+// Not on Web Messaging: a frame it cannot read is nothing to act on (no topic whose message was missed).
 #[test]
 fn a_frame_that_cannot_be_read_makes_the_client_re_read_what_it_missed() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -110,6 +113,7 @@ fn a_frame_that_cannot_be_read_makes_the_client_re_read_what_it_missed() {
     assert_eq!(sim.texts(), vec!["one", "two", "three"]);
 }
 
+// Guest Chat's two catch-up reads (messages, members); Web Messaging's one read is the soak's (cuts mid-catch-up).
 #[test]
 fn answers_of_a_catch_up_cut_short_do_not_end_the_next_one() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -151,6 +155,7 @@ fn answers_of_a_catch_up_cut_short_do_not_end_the_next_one() {
     assert!(sim.resolved.iter().any(|(i, _)| *i == a));
 }
 
+// Guest Chat spelled; on both transports in the soak (failed reads while frames arrive).
 #[test]
 fn a_failed_catch_up_keeps_holding_newer_frames_and_reads_again() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -176,6 +181,7 @@ fn a_failed_catch_up_keeps_holding_newer_frames_and_reads_again() {
     assert_eq!(sim.texts(), vec!["hello", "missed", "newer"]);
 }
 
+// Guest Chat's forward paging; Web Messaging reads newest first until it meets what it has (`messaging`).
 #[test]
 fn a_catch_up_longer_than_a_page_reads_on_from_the_page_end() {
     let mut sim = Sim::with_agent(default_cfg());
@@ -205,4 +211,50 @@ fn a_catch_up_longer_than_a_page_reads_on_from_the_page_end() {
     let texts = sim.texts();
     assert_eq!(texts.len(), 151);
     assert_eq!(texts.last().map(String::as_str), Some("n150"));
+}
+
+// On both transports. (Guest Chat only, above: its heartbeats, a frame it cannot read — Web Messaging's
+// unreadable frames are nothing to act on —, and its forward paging; Web Messaging's silence probe and history
+// paging are in `messaging`.)
+
+/// A dropped stream reconnects with backoff, reads what it missed, in order, each once; what the stream says
+/// meanwhile waits for it.
+#[test]
+fn on_both_transports_a_drop_reconnects_with_backoff_and_catches_up_in_order() {
+    for tr in TRANSPORTS {
+        let mut sim = Sim::started_on(tr);
+        sim.agent_joins(tr);
+        sim.agent_says(tr, "m1", "one", 2);
+        sim.clear_events();
+        sim.closed();
+        assert_eq!(sim.names(), ["disconnected"], "{tr:?}");
+        // 2 s × (0.5 + 0.5 × random): random = 0.5 → 1500 ms.
+        assert_eq!(sim.deadline(Timer::Reconnect), Some(sim.now + 1500.0), "{tr:?}");
+        sim.advance(1499.0);
+        assert_eq!(sim.socket_open_urls.len(), 1, "{tr:?}");
+        sim.reconnect(tr);
+        assert_eq!(sim.socket_open_urls.len(), 2, "{tr:?}");
+        assert_eq!(sim.names(), ["disconnected", "reconnected"], "{tr:?}");
+        // Said while the catch-up reads: held until it is done.
+        match tr {
+            Tr::GuestChat => sim.frame(msg_frame(msg("m4", "A", "four"))),
+            Tr::Messaging => {
+                sim.wm(&wm_agent_text("m4", "Alice", "four", 5));
+                sim.advance(REORDER);
+            }
+        }
+        assert!(sim.texts().is_empty(), "{tr:?}");
+        sim.answer_read(
+            tr,
+            &[
+                ("m1", true, "one", 2),
+                ("m2", true, "two", 3),
+                ("m3", true, "three", 4),
+            ],
+        );
+        assert_eq!(sim.texts(), ["two", "three", "four"], "{tr:?}");
+        // Again on the stream: once.
+        sim.agent_says(tr, "m3", "three", 4);
+        assert_eq!(sim.texts(), ["two", "three", "four"], "{tr:?}");
+    }
 }
