@@ -64,6 +64,18 @@ export function startEmulator({ args = [], env = {}, release = false } = {}) {
 }
 
 /** Launches headless Chromium with the flags this machine needs (Debian's chromium, no sandbox, no GPU) and a fresh profile. */
+/** POSTs `body` as JSON to `url` (an emulator's control API), fails the test on an error status, and returns the parsed answer. */
+export async function postJson(url, body) {
+  const r = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${url}: ${r.status} ${text}`);
+  return JSON.parse(text);
+}
+
 export async function launchBrowser({ extraArgs = [] } = {}) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'cxbridge-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {

@@ -3,7 +3,7 @@
 // a page reload; and polling mode. After each, every message the server holds has arrived exactly once, in order.
 import { test, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser, postJson } from './harness.mjs';
 
 let emu;
 let browser;
@@ -18,16 +18,7 @@ afterEach(async () => {
 const PROVOKED = [/Failed to load resource/, /WebSocket connection to .* failed/];
 const FAST = 'heartbeatTimeout=1000&reconnectInterval=200&requestTimeout=2000&pollExceptionLimit=3';
 
-async function post(path, body) {
-  const r = await fetch(`${emu.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${path}: ${r.status} ${text}`);
-  return JSON.parse(text);
-}
+const post = (path, body) => postJson(`${emu.url}${path}`, body);
 
 const fault = (rule) => post('/__emulator/faults/requests', rule);
 

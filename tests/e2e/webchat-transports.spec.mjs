@@ -7,7 +7,7 @@
 // a dropped socket. And the demo of `npm start -- --messaging`, whose start form picks the transport.
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { newPage, assertNoTraps, emulatorAndBrowser, launchBrowser, useBuild } from './harness.mjs';
+import { newPage, assertNoTraps, emulatorAndBrowser, launchBrowser, postJson, useBuild } from './harness.mjs';
 
 let emu;
 let browser;
@@ -154,16 +154,7 @@ test('the custom window shows the same chat on Guest Chat and on Web Messaging',
   assert.equal(wm.end.status, '200 OK');
 });
 
-async function post(path, body) {
-  const r = await fetch(`${emu.url}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(body ?? {}),
-  });
-  const text = await r.text();
-  assert.ok(r.ok, `${path}: ${r.status} ${text}`);
-  return JSON.parse(text);
-}
+const post = (path, body) => postJson(`${emu.url}${path}`, body);
 
 /** A Web Messaging chat in the window, taken over by a person at the console (the test): page, token, conversation. */
 async function messagingChatWithPerson() {
