@@ -364,32 +364,11 @@ fn apply_config(root: &JsValue, config: Config) -> Result<(), JsValue> {
 // ----- boot -----------------------------------------------------------------------------------------------------
 
 /// Configuration as Genesys Widgets reads it: `_genesys.widgets.webchat`, at load and again when widgets-core
-/// starts. None, or one without a `transport`, means "configured later"; anything else that is invalid is
-/// reported on the console, naming the field.
+/// starts. None, or one without a `transport`, means "configured later"; anything else that is invalid (a
+/// `transport.type` this build does not carry first) is reported on the console, naming the field.
 fn configure_from_global() {
     let webchat = global_at("_genesys.widgets.webchat", &JsValue::UNDEFINED);
     if !webchat.is_object() {
-        return;
-    }
-    // (`global_at` below an undefined root would read a global.)
-    let ty = global_at("transport.type", &webchat);
-    #[cfg(not(feature = "webmessaging"))]
-    if !ty.is_undefined() && ty.as_string().as_deref() != Some(config::TRANSPORT_TYPE) {
-        page::console_error(&s(
-            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets'; WebChatService waits for WebChatService.configure",
-        ));
-        return;
-    }
-    #[cfg(feature = "webmessaging")]
-    if !ty.is_undefined()
-        && !matches!(
-            ty.as_string().as_deref(),
-            Some(config::TRANSPORT_TYPE | config::MESSAGING_TYPE)
-        )
-    {
-        page::console_error(&s(
-            "WebChatService configuration: transport.type must be 'purecloud-v2-sockets' or 'genesys-web-messaging'; WebChatService waits for WebChatService.configure",
-        ));
         return;
     }
     let later = global_at("transport", &webchat).is_undefined();
