@@ -277,21 +277,6 @@ fn a_read_only_session_starts_a_new_conversation() {
     assert_eq!(sim.resolved, [(c, Value::Undefined)]);
 }
 
-/// A history page as the service answers it: `entities` (JSON texts of message bodies) newest first.
-fn history(entities: &[&str]) -> HttpResult {
-    let text = [
-        "{\"entities\":[",
-        &entities.join(","),
-        "],\"pageSize\":100,\"pageNumber\":1,\"pageCount\":1}",
-    ]
-    .concat();
-    let parsed = crate::core::guestchat::read::tests::parse(&text);
-    match crate::core::webmessaging::read::reply(Some(parsed)) {
-        Some(reply) => HttpResult::Ok { status: 200, reply },
-        None => panic!("not a page: {text}"),
-    }
-}
-
 /// A message body of agent Alice (`text`, at second `at`).
 fn agent_body(id: &str, text: &str, at: u32) -> String {
     let frame = wm_agent_text(id, "Alice", text, at);
@@ -349,7 +334,7 @@ fn a_dropped_socket_reconnects_with_the_same_token_and_reads_what_it_missed() {
     let r = sim.answer(
         Method::Get,
         HISTORY,
-        history(&[
+        wm_history(&[
             &agent_body("m3", "hello?", 4),
             &agent_body("m2", "are you there?", 3),
             &agent_body("m1", "hi", 2),
@@ -373,10 +358,10 @@ fn a_send_whose_socket_dropped_is_found_in_history_not_sent_twice() {
     sim.wm(&wm_session(false, false));
     // The service had stored it before the socket dropped: the catch-up finds it, and it is not sent again.
     let own = r#"{"id":"m1","type":"Text","text":"once","direction":"Inbound","channel":{"time":"2026-01-01T00:00:03.000Z"}}"#;
-    sim.answer(Method::Get, HISTORY, history(&[own]));
+    sim.answer(Method::Get, HISTORY, wm_history(&[own]));
     sim.advance(30_000.0);
     while sim.has(Method::Get, HISTORY) {
-        sim.answer(Method::Get, HISTORY, history(&[own]));
+        sim.answer(Method::Get, HISTORY, wm_history(&[own]));
     }
     assert_eq!(sim.resolved.last(), Some(&(send, Value::Undefined)));
     assert_eq!(
@@ -442,7 +427,7 @@ fn a_reload_restores_the_chat_from_the_token_and_its_history() {
     let r = page2.answer(
         Method::Get,
         HISTORY,
-        history(&[own, &agent_body("m1", "hi", 2), join]),
+        wm_history(&[own, &agent_body("m1", "hi", 2), join]),
     );
     assert_eq!(r.bearer.as_deref(), Some(JWT));
     assert_eq!(
@@ -480,7 +465,7 @@ fn a_reload_restores_the_chat_from_the_token_and_its_history() {
     page2.answer(
         Method::Get,
         HISTORY,
-        history(&[own, &agent_body("m1", "hi", 2), join]),
+        wm_history(&[own, &agent_body("m1", "hi", 2), join]),
     );
     // What the restore showed (the join notice, the two texts), once each: the catch-up found nothing new.
     assert_eq!(page2.texts(), ["", "hi", "hello"]);
@@ -496,7 +481,11 @@ fn a_reload_restores_the_chat_from_the_token_and_its_history() {
     page3.s.boot(Some(snap), ctx);
     page3.drain();
     let over = r#"{"id":"d1","type":"Event","direction":"Outbound","events":[{"eventType":"Presence","presence":{"type":"Disconnect"}}],"metadata":{"readOnly":"true"},"channel":{"time":"2026-01-01T00:00:09.000Z"}}"#;
-    page3.answer(Method::Get, HISTORY, history(&[over, &agent_body("m1", "hi", 2)]));
+    page3.answer(
+        Method::Get,
+        HISTORY,
+        wm_history(&[over, &agent_body("m1", "hi", 2)]),
+    );
     assert_eq!(page3.names(), ["ready", "capabilitiesChanged", "restoreFailed"]);
     assert_eq!(page3.stored, Some(None));
     assert!(page3.socket_open_urls.is_empty());
@@ -533,7 +522,7 @@ fn an_expired_jwt_is_renewed_and_the_history_read_again() {
         sim.names()
     );
     sim.wm(r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.NEW.jwt","exp":1}}"#);
-    let r = sim.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "back", 3)]));
+    let r = sim.answer(Method::Get, HISTORY, wm_history(&[&agent_body("m1", "back", 3)]));
     assert_eq!(r.bearer.as_deref(), Some("eyJ.NEW.jwt"));
     assert_eq!(sim.texts(), ["back"]);
     assert_eq!(
@@ -554,24 +543,29 @@ fn an_expired_jwt_is_renewed_and_the_history_read_again() {
     assert!(sim.names().contains(&"error"));
 }
 
-#[test]
-fn a_reload_before_the_jwt_came_restores_with_the_token_alone() {
+/// A chat started as `info` whose page goes before `getJwt` answered (the snapshot has the token, no JWT), and
+/// the next page, booted from that snapshot 5 s later: (the snapshot, the next page).
+fn gone_before_the_jwt(info: MemberInfo) -> (Snapshot, Sim) {
     let mut sim = Sim::messaging();
-    sim.cmd(Command::StartChat(MemberInfo::default()));
+    sim.cmd(Command::StartChat(info));
     sim.open();
     sim.wm(&wm_session(true, false));
-    // The page goes before `getJwt` answered: the snapshot has the token, no JWT.
     let ctx = sim.ctx();
     sim.s.page_hide(ctx);
     sim.drain();
     let snap = sim.stored.clone().flatten().unwrap_or_default();
-    assert_eq!((snap.conversation_id.as_str(), snap.jwt.as_str()), (TOKEN, ""));
-
     let mut page2 = Sim::new(messaging_cfg());
     page2.now = sim.now + 5000.0;
     let ctx = page2.ctx();
     page2.s.boot(Some(snap.clone()), ctx);
     page2.drain();
+    (snap, page2)
+}
+
+#[test]
+fn a_reload_before_the_jwt_came_restores_with_the_token_alone() {
+    let (snap, mut page2) = gone_before_the_jwt(MemberInfo::default());
+    assert_eq!((snap.conversation_id.as_str(), snap.jwt.as_str()), (TOKEN, ""));
     // No history call without a JWT: the socket opens to configure the same token and ask for one.
     assert!(page2.http.is_empty());
     assert_eq!(
@@ -590,7 +584,7 @@ fn a_reload_before_the_jwt_came_restores_with_the_token_alone() {
     page2.wm(
         r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.SECRET.jwt","exp":1}}"#,
     );
-    let r = page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    let r = page2.answer(Method::Get, HISTORY, wm_history(&[&agent_body("m1", "hi", 2)]));
     assert_eq!(r.bearer.as_deref(), Some(JWT));
     assert_eq!(
         page2.names(),
@@ -605,7 +599,7 @@ fn a_reload_before_the_jwt_came_restores_with_the_token_alone() {
     );
     // The socket that fetched the JWT is the chat's: attached at once, it catches up, nothing shown twice.
     assert_eq!(page2.socket_open_urls.len(), 1);
-    page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    page2.answer(Method::Get, HISTORY, wm_history(&[&agent_body("m1", "hi", 2)]));
     page2.advance(REORDER);
     assert_eq!(page2.texts(), ["hi"]);
     let send = page2.cmd(Command::SendMessage(Some("back".into())));
@@ -614,7 +608,7 @@ fn a_reload_before_the_jwt_came_restores_with_the_token_alone() {
 
     // A token whose conversation is over by then: `restoreFailed`, and the socket closes.
     let mut page3 = Sim::new(messaging_cfg());
-    page3.now = sim.now + 5000.0;
+    page3.now = page2.now;
     let ctx = page3.ctx();
     page3.s.boot(Some(snap), ctx);
     page3.drain();
@@ -628,24 +622,11 @@ fn a_reload_before_the_jwt_came_restores_with_the_token_alone() {
 /// came) keeps the guest's name: a page after it restores the guest as it was.
 #[test]
 fn a_snapshot_written_during_a_restore_keeps_the_guests_name() {
-    let mut sim = Sim::messaging();
-    sim.cmd(Command::StartChat(MemberInfo {
+    let (snap, mut page2) = gone_before_the_jwt(MemberInfo {
         display_name: Some("Jonny".into()),
         ..Default::default()
-    }));
-    sim.open();
-    sim.wm(&wm_session(true, false));
-    let ctx = sim.ctx();
-    sim.s.page_hide(ctx);
-    sim.drain();
-    let snap = sim.stored.clone().flatten().unwrap_or_default();
+    });
     assert_eq!((snap.guest_name.as_str(), snap.jwt.as_str()), ("Jonny", ""));
-
-    let mut page2 = Sim::new(messaging_cfg());
-    page2.now = sim.now + 5000.0;
-    let ctx = page2.ctx();
-    page2.s.boot(Some(snap), ctx);
-    page2.drain();
     page2.open();
     page2.wm(&wm_session(false, false));
     page2.wm(
@@ -670,7 +651,7 @@ fn a_snapshot_written_during_a_restore_keeps_the_guests_name() {
     page3.s.boot(Some(snap2), ctx);
     page3.drain();
     let own = r#"{"id":"m2","type":"Text","text":"hello","direction":"Inbound","channel":{"time":"2026-01-01T00:00:03.000Z"}}"#;
-    page3.answer(Method::Get, HISTORY, history(&[own]));
+    page3.answer(Method::Get, HISTORY, wm_history(&[own]));
     assert!(page3.events.iter().any(|e| matches!(
         e,
         Event::MessageReceived { messages, .. }
@@ -680,19 +661,7 @@ fn a_snapshot_written_during_a_restore_keeps_the_guests_name() {
 
 #[test]
 fn a_restore_whose_jwt_socket_drops_retries_it() {
-    let mut sim = Sim::messaging();
-    sim.cmd(Command::StartChat(MemberInfo::default()));
-    sim.open();
-    sim.wm(&wm_session(true, false));
-    let ctx = sim.ctx();
-    sim.s.page_hide(ctx);
-    sim.drain();
-    let snap = sim.stored.clone().flatten().unwrap_or_default();
-    let mut page2 = Sim::new(messaging_cfg());
-    page2.now = sim.now + 5000.0;
-    let ctx = page2.ctx();
-    page2.s.boot(Some(snap), ctx);
-    page2.drain();
+    let (_, mut page2) = gone_before_the_jwt(MemberInfo::default());
     page2.open();
     page2.closed();
     // Not connected yet, so not `disconnected`: the restore's read failed (as a failed history read would),
@@ -714,7 +683,7 @@ fn a_restore_whose_jwt_socket_drops_retries_it() {
     page2.wm(
         r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.SECRET.jwt","exp":1}}"#,
     );
-    page2.answer(Method::Get, HISTORY, history(&[]));
+    page2.answer(Method::Get, HISTORY, wm_history(&[] as &[&str]));
     assert!(page2.s.is_active());
     assert!(
         page2.names().contains(&"chatServerBackOnline"),
@@ -765,11 +734,11 @@ fn a_restore_whose_jwt_expired_renews_it_on_the_socket() {
         .last()
         .is_some_and(|s| s.contains(r#""action":"getJwt""#)));
     page2.wm(r#"{"type":"response","class":"JwtResponse","code":200,"body":{"jwt":"eyJ.NEW.jwt","exp":1}}"#);
-    let r = page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    let r = page2.answer(Method::Get, HISTORY, wm_history(&[&agent_body("m1", "hi", 2)]));
     assert_eq!(r.bearer.as_deref(), Some("eyJ.NEW.jwt"));
     assert!(page2.names().contains(&"restored"));
     // The same socket is the chat's: no second one, and it catches up.
-    page2.answer(Method::Get, HISTORY, history(&[&agent_body("m1", "hi", 2)]));
+    page2.answer(Method::Get, HISTORY, wm_history(&[&agent_body("m1", "hi", 2)]));
     assert_eq!(
         (page2.socket_open_urls.len(), page2.texts()),
         (1, vec!["hi".to_string()])

@@ -625,10 +625,14 @@ pub(super) fn wm_body(said: Said) -> String {
 }
 
 /// A Web Messaging history page (`entities`: message bodies, newest first).
-pub(super) fn wm_history(entities: &[String]) -> HttpResult {
+pub(super) fn wm_history(entities: &[impl AsRef<str>]) -> HttpResult {
     let text = [
         "{\"entities\":[",
-        &entities.join(","),
+        &entities
+            .iter()
+            .map(AsRef::as_ref)
+            .collect::<Vec<&str>>()
+            .join(","),
         "],\"pageSize\":100,\"pageNumber\":1,\"pageCount\":1}",
     ]
     .concat();
