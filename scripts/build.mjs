@@ -85,8 +85,9 @@ export async function build({ quiet = false, bench = false, messaging = false } 
       // Functions in the order of their (mangled) names, before the names are stripped: a module's functions and a
       // generic's instances end up side by side, where gzip's window finds what they share (0.2 KB gzip less).
       '--reorder-functions-by-name',
-      // --strip-target-features: the features list is a custom section no browser reads.
-      '--strip-debug', '--strip-producers', '--strip-target-features',
+      // --strip-target-features: the features list is a custom section no browser reads. CXBRIDGE_WASM_NAMES=1
+      // keeps the bench build's function names, for a profile (benches/README.md).
+      ...(bench && process.env.CXBRIDGE_WASM_NAMES ? ['-g'] : ['--strip-debug']), '--strip-producers', '--strip-target-features',
       // Into build/, not dist/: dist's wasm must only appear once every step has succeeded (the check above).
       bindgenOut, '-o', optimized,
     ], { stdio });
