@@ -208,6 +208,12 @@ async function publishLatency(n) {
 //   total: send → callback (the lead's definition: same traffic, same clock, so the ratio compares like with like);
 //   processing: frame arrival on that socket → callback (what cxbridge adds; the raw handler's is JSON.parse).
 const chat = { cid: null, cx: new Map(), raw: new Map(), waiters: new Map(), received: 0 };
+// `replay`'s: the time a replayed frame's `messageReceived` reached its subscriber.
+let replayed = null;
+const called = (now) => {
+  if (replayed) replayed(now);
+  replayed = null;
+};
 
 function post(path, body) {
   return fetch(`${window.__emu}${path}`, {
@@ -230,6 +236,7 @@ async function chatStart() {
   const socket = window.__sockets;
   CXBus.subscribe('WebChatService.messageReceived', (e) => {
     const now = performance.now();
+    called(now);
     const arrival = socket.length ? socket[socket.length - 1].lastArrival : now;
     for (const m of e.data.messages) {
       if (typeof m.text !== 'string' || !m.text.startsWith('bench ')) continue;
@@ -270,6 +277,81 @@ async function chatStart() {
 }
 
 const pct = (xs, p) => xs[Math.min(xs.length - 1, Math.floor(xs.length * p))];
+
+/**
+ * The least any WebChatService does with a Guest Chat message frame, in plain JS: parse it, skip an id already
+ * delivered, build the vendor's `messageReceived` data from the frame and the members seen, and deliver it to
+ * `subscriber` in a microtask (as a bus does). No prefilters, preprocessors, transcript, analytics, restore or
+ * ordering: a floor under cxbridge's socket handler. Returns a socket handler.
+ */
+function plainService(me, subscriber) {
+  const seen = new Set();
+  const names = new Map();
+  return (ev) => {
+    const frame = JSON.parse(ev.data);
+    const b = frame.eventBody;
+    if (!b || typeof b !== 'object') return;
+    if (b.member && b.member.id) names.set(b.member.id, b.member.displayName);
+    if (frame.metadata.type !== 'message' || typeof b.body !== 'string' || seen.has(b.id)) return;
+    seen.add(b.id);
+    const at = Date.parse(b.timestamp);
+    const from = b.sender.id;
+    const data = {
+      originalMessages: [{ id: b.id, sender: { id: from }, body: b.body, bodyType: b.bodyType, timestamp: b.timestamp,
+        conversation: { id: b.conversation.id } }],
+      messages: [{ type: 'Message', text: b.body, from: { id: from, name: names.get(from), type: from === me ? 'Client' : 'Agent' },
+        restoring: false, index: at, timestamp: at }],
+      restoring: false,
+    };
+    const e = { time: Date.now(), publisher: 'WebChatService', event: 'WebChatService.messageReceived', data };
+    queueMicrotask(() => subscriber(e));
+  };
+}
+
+/**
+ * The chat socket's last frame replayed `n` times (new ids and texts, so none is a duplicate) through cxbridge's
+ * socket handler, a raw handler (JSON.parse and a split) and `plainService`, each handler's frames in turn. With
+ * `gapMs` > 0 each frame runs alone after the page idled that long (as between the chat case's round trips; with
+ * `busy`, spinning instead of idling), from the handler's start to the `messageReceived` subscriber (the raw
+ * handler: to its end), p50 µs; else back to back, the handlers' own run, mean µs. The frames join the chat's
+ * transcript.
+ */
+async function replay(n, gapMs, busy = false) {
+  const rec = window.__sockets[window.__sockets.length - 1];
+  const f = JSON.parse(rec.last);
+  const texts = [];
+  for (let i = 0; i < n; i++) {
+    f.eventBody.id = f.id = crypto.randomUUID();
+    f.eventBody.body = `bench -1 0 replayed ${i}`;
+    texts.push(JSON.stringify(f));
+  }
+  const handlers = {
+    cxbridge: rec.ws.onmessage,
+    raw: (e) => JSON.parse(e.data).eventBody.body.split(' '),
+    plain: plainService('', () => called(performance.now())), // (every replayed frame is the agent's)
+  };
+  const out = {};
+  for (const [who, fn] of Object.entries(handlers)) {
+    if (!gapMs) {
+      const t = performance.now();
+      for (const data of texts) fn.call(rec.ws, { data });
+      out[who] = ((performance.now() - t) / n) * 1000;
+    } else {
+      const each = [];
+      for (const data of texts) {
+        if (busy) for (const until = performance.now() + gapMs; performance.now() < until; );
+        else await new Promise((r) => setTimeout(r, gapMs));
+        const t = performance.now();
+        const callback = who === 'raw' ? null : new Promise((r) => (replayed = r));
+        fn.call(rec.ws, { data });
+        each.push((callback ? await callback : performance.now()) - t);
+      }
+      out[who] = each.sort((a, b) => a - b)[Math.floor(n / 2)] * 1000;
+    }
+    await new Promise((r) => setTimeout(r, 0));
+  }
+  return out;
+}
 
 /** `n` agent messages, one at a time: each is sent once the previous one reached both handlers. */
 async function wireToCallback(n) {
@@ -350,6 +432,7 @@ window.bench = {
   memory,
   chatStart,
   wireToCallback,
+  replay,
   longChat,
   chatEnd,
 };

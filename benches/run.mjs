@@ -10,6 +10,7 @@ import { sizes } from '../scripts/size.mjs';
 
 const RUNS = Number(process.env.BENCH_RUNS || 7);
 const CHAT_MESSAGES = Number(process.env.BENCH_CHAT_MESSAGES || 700);
+const REPLAYS = Number(process.env.BENCH_REPLAYS || 200);
 // BENCH_ONLY=dispatch,onoff (also bus, memory, chat) runs those groups only, for a quick look at one figure.
 const ONLY = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(',')) : null;
 const want = (group) => !ONLY || ONLY.has(group);
@@ -138,14 +139,21 @@ try {
     row('frame arrival → callback p50 (processing only)', both('processingP50'), 'µs', 'raw WebSocket + JSON.parse');
     row('frame arrival → callback p99 (processing only)', both('processingP99'), 'µs', 'raw WebSocket + JSON.parse');
     results.cases.wireClockUs = w[0].resolutionUs;
+    // The same frame replayed after the page idled (bench.js `replay`), beside the least any WebChatService does
+    // with it in plain JS: a floor for the processing figure, with no socket order or network in it.
+    const r = [];
+    for (let i = 0; i < RUNS; i++) r.push(await page.evaluate((n) => window.bench.replay(n, 2), REPLAYS));
+    const PLAIN = 'plain JS service';
+    row('replayed frame → callback p50, after the page idled', { cxbridge: median(r.map((x) => x.cxbridge)),
+      [PLAIN]: median(r.map((x) => x.plain)), raw: median(r.map((x) => x.raw)) }, 'µs', PLAIN);
     // The chat started and its code paths warm (V8's bytecode and feedback for them live in the JS heap): what
     // grows from here on is what the messages themselves cost.
     const warm = await page.evaluate(() => window.bench.memory());
-    const sentSoFar = per * RUNS;
+    const sentSoFar = per * RUNS + REPLAYS * RUNS;
     const afterChat = await page.evaluate((n) => window.bench.longChat(n), 10000 - sentSoFar);
     const afterEnd = await page.evaluate(() => window.bench.chatEnd());
     await snap(page, 'afterEnd');
-    results.cases.memoryChat = { before, started, warm, warmMessages: per * RUNS, afterChat, afterEnd, messages: 10000 };
+    results.cases.memoryChat = { before, started, warm, warmMessages: sentSoFar, afterChat, afterEnd, messages: 10000 };
     await chatBrowser.close();
   }
 
