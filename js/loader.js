@@ -166,6 +166,13 @@ export function realApi(wasm) {
   // src/web/bus.rs lists (`pluginMethods`); those the handles have (PLUGIN) are defined as class methods are: on
   // the prototype, not enumerable.
   const methods = wasm.pluginMethods();
+  // The handles live as long as the page, as the vendor's do: wasm-bindgen's `free` (and `Symbol.dispose`, which
+  // a `using` declaration calls) would leave a plugin registered behind a handle whose every call throws, or a
+  // listener that nothing can stop any more. Without them, the garbage collector is the only one to free a handle.
+  for (const C of [wasm.Plugin, wasm.EmbeddedListener]) {
+    delete C.prototype.free;
+    if (Symbol.dispose) delete C.prototype[Symbol.dispose];
+  }
   // `command` runs a route the bus decided without entering the wasm when it can (js/deferred.js).
   const COMMAND = methods.indexOf('command');
   const command = cachedCommands((handle, a, b) => wasm.pluginCall(handle, COMMAND, a, b));

@@ -103,6 +103,40 @@ test('a plugin method called without its plugin (destructured) throws a TypeErro
   assertNoTraps(page);
 });
 
+test('a plugin handle lives as long as the page: nothing frees it half-way (no free(), no Symbol.dispose)', async () => {
+  const page = await surface();
+  const r = await page.evaluate(() => {
+    const p = CXBus.registerPlugin('Lasting');
+    p.registerCommand('go', (e) => e.deferred.resolve('went'));
+    p.ready();
+    const q = CXBus.registerPlugin('Caller');
+    const first = q.command('Lasting.go').state();
+    // A page that tries wasm-bindgen's way of freeing a handle, or a `using` declaration that would, is told no.
+    let freed;
+    try {
+      q.free();
+      freed = 'freed';
+    } catch (e) {
+      freed = e.constructor.name;
+    }
+    return {
+      first,
+      free: 'free' in q,
+      dispose: Symbol.dispose in q,
+      freed,
+      // The handle answers as before, cached command and all.
+      again: q.command('Lasting.go').state(),
+      other: q.command('Lasting.nope').state(),
+      subscribed: q.subscribe('Lasting.x', () => {}) !== false,
+    };
+  });
+  assert.deepEqual(r, {
+    first: 'resolved', free: false, dispose: false, freed: 'TypeError', again: 'resolved', other: 'rejected',
+    subscribed: true,
+  });
+  assertNoTraps(page);
+});
+
 test('a command reaches its handler with {time, commander, command, deferred, data} and settles the deferred', async () => {
   const page = await surface();
   const r = await page.evaluate(async () => {

@@ -694,3 +694,24 @@ test('a pull-view page across two origins gets off-catalog payloads, each differ
   assertNoTraps(page);
   await page.close();
 });
+
+test('a listener handle is stopped by stop() alone: nothing frees it half-way (no free(), no Symbol.dispose)', async () => {
+  const page = await openParent();
+  const shape = await page.evaluate((origin) => {
+    window.handle = cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim') });
+    let freed;
+    try {
+      handle.free();
+      freed = 'freed';
+    } catch (e) {
+      freed = e.constructor.name;
+    }
+    return { free: 'free' in handle, dispose: Symbol.dispose in handle, freed };
+  }, emu.altUrl);
+  assert.deepEqual(shape, { free: false, dispose: false, freed: 'TypeError' });
+  // Still listening, and still stoppable.
+  const ring = () => postFrom(page, page.sim, () => sim.post('smcc:task:ring', sim.events['smcc:task:ring']));
+  assert.deepEqual(await ring(), { accepted: 1, rejected: 0 });
+  await page.evaluate(() => (handle.stop(), handle.stop()));
+  assertNoTraps(page);
+});
