@@ -163,8 +163,7 @@ export function createStubs(acQueue) {
  */
 export function realApi(wasm) {
   // A plugin handle's methods: one wasm export routed by the method's number, its place in the names
-  // src/web/bus.rs lists (`pluginMethods`); those the handles have (PLUGIN) are defined as class methods are: on
-  // the prototype, not enumerable.
+  // src/web/bus.rs lists (`pluginMethods`); the handles have those PLUGIN names.
   const methods = wasm.pluginMethods();
   // The handles live as long as the page, as the vendor's do: wasm-bindgen's `free` (and `Symbol.dispose`, which
   // a `using` declaration calls) would leave a plugin registered behind a handle whose every call throws, or a
@@ -173,21 +172,26 @@ export function realApi(wasm) {
     delete C.prototype.free;
     if (Symbol.dispose) delete C.prototype[Symbol.dispose];
   }
-  // `command` runs a route the bus decided without entering the wasm when it can (js/deferred.js).
-  const COMMAND = methods.indexOf('command');
-  const command = cachedCommands((handle, a, b) => wasm.pluginCall(handle, COMMAND, a, b));
-  methods.forEach((m, i) => {
-    if (!(m in PLUGIN)) return;
-    Object.defineProperty(wasm.Plugin.prototype, m, {
+  // A handle's method `m`, `f(handle, a, b)`, defined as class methods are: on the prototype, not enumerable.
+  // Called without its handle (`const { subscribe } = plugin`, `return listener.stop`), it says so, rather than
+  // wasm-bindgen's "null pointer passed to rust".
+  const method = (C, what, m, f) =>
+    Object.defineProperty(C.prototype, m, {
       value(a, b) {
-        // Detached (`const { subscribe } = plugin`): say so, not wasm-bindgen's "expected instance of …".
-        if (!(this instanceof wasm.Plugin)) throw new TypeError(`cxbridge: ${m}() must be called on its plugin (plugin.${m}(…))`);
-        return i === COMMAND ? command(this, a, b) : wasm.pluginCall(this, i, a, b);
+        if (!(this instanceof C)) throw new TypeError(`cxbridge: ${m}() must be called on its ${what} (${what}.${m}(…))`);
+        return f(this, a, b);
       },
       writable: true,
       configurable: true,
     });
+  // `command` runs a route the bus decided without entering the wasm when it can (js/deferred.js).
+  const COMMAND = methods.indexOf('command');
+  const command = cachedCommands((handle, a, b) => wasm.pluginCall(handle, COMMAND, a, b));
+  methods.forEach((m, i) => {
+    if (m in PLUGIN) method(wasm.Plugin, 'plugin', m, i === COMMAND ? command : (h, a, b) => wasm.pluginCall(h, i, a, b));
   });
+  const stop = wasm.EmbeddedListener.prototype.stop;
+  method(wasm.EmbeddedListener, 'listener', 'stop', (h) => stop.call(h));
   const global = wasm.busHandle(false);
   const CXBus = Object.create(null);
   for (const m of Object.keys(PLUGIN)) CXBus[m] = (...a) => global[m](...a);

@@ -695,13 +695,23 @@ test('a pull-view page across two origins gets off-catalog payloads, each differ
   await page.close();
 });
 
-test('a listener handle is stopped by stop() alone: nothing frees it half-way (no free(), no Symbol.dispose)', async () => {
+test('a listener handle is stopped by its stop() alone: no free(), no Symbol.dispose, no detached stop', async () => {
   const page = await openParent();
   const shape = await page.evaluate((origin) => {
     window.handle = cxbridge.embedded.listen({ allowedOrigins: [origin], frame: frameById('sim') });
-    return { free: 'free' in handle, dispose: Symbol.dispose in handle };
+    // `return listener.stop` (as a cleanup function) calls it without its listener: it says so.
+    const { stop } = handle;
+    let detached;
+    try {
+      stop();
+    } catch (e) {
+      detached = `${e.constructor.name}: ${e.message}`;
+    }
+    return { free: 'free' in handle, dispose: Symbol.dispose in handle, detached };
   }, emu.altUrl);
-  assert.deepEqual(shape, { free: false, dispose: false });
+  assert.deepEqual(shape, {
+    free: false, dispose: false, detached: 'TypeError: cxbridge: stop() must be called on its listener (listener.stop(…))',
+  });
   // Still listening, and still stoppable.
   const ring = () => postFrom(page, page.sim, () => sim.post('smcc:task:ring', sim.events['smcc:task:ring']));
   assert.deepEqual(await ring(), { accepted: 1, rejected: 0 });
