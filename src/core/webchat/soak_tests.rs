@@ -75,6 +75,9 @@ enum Ev {
     /// The server closes every socket without a close frame.
     Cut,
     AgentReply(String),
+    /// Guest Chat: the agent leaves, or comes back (a member-change frame and a member-leave or member-join
+    /// message, as the service sends them).
+    AgentPresence,
     Heartbeat,
     /// The page reloads: a new session restores the chat from the snapshot the old one left.
     Reload,
@@ -124,6 +127,8 @@ struct World {
     /// The messages stored, in the server's order (Web Messaging: its history's texts and agents' joins and
     /// leaves, as the transcript shows them).
     stored: Vec<WireMessage>,
+    /// Guest Chat: whether the agent is in the conversation now.
+    agent_here: bool,
     next_id: u32,
     /// The socket whose connection the server holds.
     live: Option<u32>,
@@ -187,6 +192,7 @@ impl World {
             faults,
             faults_on: true,
             stored: Vec::new(),
+            agent_here: true,
             next_id: 1,
             live: None,
             attached: None,
@@ -408,11 +414,15 @@ impl World {
     }
 
     fn store(&mut self, sender: &str, body: &str) -> WireMessage {
+        self.store_as(sender, body, "standard")
+    }
+
+    fn store_as(&mut self, sender: &str, body: &str, body_type: &str) -> WireMessage {
         let m = WireMessage {
             id: format!("s{}", self.next_id),
             sender_id: sender.into(),
             body: body.into(),
-            body_type: "standard".into(),
+            body_type: body_type.into(),
             timestamp: String::new(),
             timestamp_ms: self.now,
         };
@@ -431,7 +441,8 @@ impl World {
         m
     }
 
-    fn members() -> Vec<WireMember> {
+    /// The conversation's members: the guest, and the agent as it is now.
+    fn members(&self) -> Vec<WireMember> {
         vec![
             WireMember {
                 id: "M".into(),
@@ -444,7 +455,14 @@ impl World {
                 id: "A".into(),
                 display_name: Some("Alice".into()),
                 role: Some("AGENT".into()),
-                state: Some("CONNECTED".into()),
+                state: Some(
+                    if self.agent_here {
+                        "CONNECTED"
+                    } else {
+                        "DISCONNECTED"
+                    }
+                    .into(),
+                ),
                 avatar_image_url: None,
             },
         ]
@@ -516,10 +534,10 @@ impl World {
                     entities,
                 }))
             }
-            Method::Get if r.url.contains("/members?") => ok(Reply::Members(World::members())),
+            Method::Get if r.url.contains("/members?") => ok(Reply::Members(self.members())),
             Method::Get if r.url.contains("/members/") => {
                 let id = r.url.rsplit('/').next().unwrap_or_default().to_string();
-                match World::members().into_iter().find(|m| m.id == id) {
+                match self.members().into_iter().find(|m| m.id == id) {
                     Some(m) => ok(Reply::Member(m)),
                     None => HttpResult::Status {
                         status: 404,
@@ -580,7 +598,7 @@ impl World {
                     self.fan_out(RawFrame {
                         topic: "v2.conversations.chats.C.members".into(),
                         kind: Some("member-change".into()),
-                        member: World::members().pop(),
+                        member: self.members().pop(),
                         ..Default::default()
                     });
                 }
@@ -645,11 +663,37 @@ impl World {
                 }
             }
             Ev::AgentReply(text) => match self.tr {
-                Tr::GuestChat => {
+                // (An agent who left does not answer.)
+                Tr::GuestChat if self.agent_here => {
                     self.store("A", &text);
                 }
+                Tr::GuestChat => {}
                 Tr::Messaging => self.agent_says(&text),
             },
+            Ev::AgentPresence => {
+                self.agent_here = !self.agent_here;
+                self.hit(if self.agent_here {
+                    "agent back"
+                } else {
+                    "agent left"
+                });
+                self.fan_out(RawFrame {
+                    topic: "v2.conversations.chats.C.members".into(),
+                    kind: Some("member-change".into()),
+                    member: self.members().pop(),
+                    ..Default::default()
+                });
+                let kind = if self.agent_here {
+                    "member-join"
+                } else {
+                    "member-leave"
+                };
+                self.store_as("A", "", kind);
+                if self.faults_on {
+                    let t = self.now + self.rng.between(2000.0, 8000.0);
+                    self.at(t, Ev::AgentPresence);
+                }
+            }
             Ev::Reload => self.reload(),
             Ev::Flush => self.flush(),
             Ev::Heartbeat => {
@@ -727,6 +771,9 @@ fn soak_texts(tr: Tr, seed: u64, n: u32, faults: Faults, repeat: u32) -> World {
         // The Guest Chat service sends heartbeats; Web Messaging's is silent while nobody speaks.
         let t = w.now + 5000.0;
         w.at(t, Ev::Heartbeat);
+        // The agent leaves and comes back now and then (Web Messaging's model has its agent's own presence).
+        let t = t0 + w.rng.between(1000.0, 6000.0);
+        w.at(t, Ev::AgentPresence);
     }
     let t = w.now + faults.cut_every_s * 1000.0 * w.rng.between(0.2, 1.0);
     w.at(t, Ev::Cut);
@@ -834,6 +881,15 @@ fn check(seed: u64, w: &World, n: u32) {
         client, server,
         "{tr:?} seed {seed}: every stored message delivered once, in the server's order"
     );
+    if tr == Tr::GuestChat {
+        // The agent's comings and goings, however cut, stalled or reloaded: the page ends knowing what the server
+        // knows (its notices are stored messages, checked above).
+        assert_eq!(
+            w.s.transcript.member("A").map(|m| m.connected),
+            Some(w.agent_here),
+            "{tr:?} seed {seed}: the page knows the agent as present exactly when it is"
+        );
+    }
 }
 
 /// The faults (and recoveries) that every run of `tr` must have met somewhere.
@@ -855,8 +911,9 @@ fn add(total: &mut BTreeMap<&'static str, u32>, w: &World) {
 /// What both transports' schedules meet under dense faults; Web Messaging's also meet its own.
 fn dense_hits(tr: Tr) -> Vec<&'static str> {
     let mut want = vec!["send refused", "send stored, refused", "stall", "reconnected"];
-    if tr == Tr::Messaging {
-        want.extend(["burst", "duplicate", "jwt expired"]);
+    match tr {
+        Tr::Messaging => want.extend(["burst", "duplicate", "jwt expired"]),
+        Tr::GuestChat => want.extend(["agent left", "agent back"]),
     }
     want
 }

@@ -48,8 +48,8 @@ impl Session {
         self.pump(ctx);
     }
 
-    /// From the start of a catch-up until one succeeds: stream frames are held (they are newer than what it
-    /// reads) and sends wait. A failed catch-up keeps holding and is tried again: releasing the frames would
+    /// From the start of a catch-up until one succeeds: stream frames are held (those that come once its reads
+    /// are sent are newer than what the reads answer) and sends wait. A failed catch-up keeps holding and is tried again: releasing the frames would
     /// deliver them ahead of the messages it had yet to read.
     pub(super) fn holding(&self) -> bool {
         self.catching_up > 0 || self.catch_up_failed
@@ -60,7 +60,11 @@ impl Session {
         self.catch_up_failed = false;
         let after = self.transcript.last_id.clone();
         self.read_messages(after.as_deref(), None, 100, Fetch::CatchUp);
-        if !self.read_members(Fetch::CatchUp) {
+        if self.read_members(Fetch::CatchUp) {
+            // The members read answers with everyone's state as it is now: a member change held until here (by a
+            // catch-up that failed or was cut short) is older than that answer, and applied after it would undo it.
+            self.held.retain(|f| !matches!(f, Frame::MemberChange(_)));
+        } else {
             self.catching_up = 1;
         }
     }

@@ -181,6 +181,43 @@ fn a_failed_catch_up_keeps_holding_newer_frames_and_reads_again() {
     assert_eq!(sim.texts(), vec!["hello", "missed", "newer"]);
 }
 
+// Guest Chat: its member changes come as frames and its catch-up reads the members (the soak finds this too).
+#[test]
+fn a_member_change_held_before_a_catch_up_does_not_undo_what_it_reads() {
+    let mut sim = Sim::with_agent(default_cfg());
+    sim.closed();
+    sim.advance(3000.0);
+    sim.open();
+    // Held while the first catch-up reads: the agent as it was then.
+    sim.frame(RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(agent("A", "Alice", "CONNECTED")),
+        ..Default::default()
+    });
+    sim.answer(Method::Get, "/messages?", status(503));
+    sim.answer(Method::Get, "/members?", members_answer());
+    sim.clear_events();
+    // The agent left meanwhile; the next catch-up reads that.
+    sim.advance(5000.0);
+    let mut leave = msg("2", "A", "");
+    leave.body_type = "member-leave".into();
+    sim.answer(Method::Get, "/messages?", page(vec![leave]));
+    sim.answer(
+        Method::Get,
+        "/members?",
+        ok(Reply::Members(vec![
+            me("CONNECTED"),
+            agent("A", "Alice", "DISCONNECTED"),
+        ])),
+    );
+    assert_eq!(
+        sim.names(),
+        vec!["messageReceived", "agentDisconnected"],
+        "the agent left once, and is not brought back by the older frame"
+    );
+}
+
 // Guest Chat's forward paging; Web Messaging reads newest first until it meets what it has (`messaging`).
 #[test]
 fn a_catch_up_longer_than_a_page_reads_on_from_the_page_end() {
