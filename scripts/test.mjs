@@ -1,5 +1,6 @@
 // npm test: installs what a fresh machine lacks, then runs every layer in order and ends with one summary line.
-//   1 cargo fmt --check, eslint   2 clippy (native + wasm32; unwrap/expect/panic/indexing denied in library code)
+//   1 cargo fmt --check, eslint over all of the repository's own JS (`eslint .`; eslint.config.js says which globals
+//     each part has and what is generated)   2 clippy (native + wasm32; unwrap/expect/panic/indexing denied in library code)
 //   3 native cargo test, and the JS helpers' node --test units   4 wasm-bindgen-test in headless Chromium (scripts/wasm-test.mjs)
 //   5 build dist/ and check its size budget
 //   5b the .d.ts compiled by tsc against a consumer file
@@ -72,7 +73,7 @@ async function main() {
   if (!(await step('setup', 'bash', ['scripts/setup.sh', '--browser']))) return;
   if (want('lint')) {
     await step('fmt', 'cargo', ['fmt', '--all', '--check']);
-    await step('eslint (js/, tests/js/)', 'node', ['node_modules/eslint/bin/eslint.js', 'js', 'tests/js']);
+    await step('eslint (all JS)', 'node', ['node_modules/eslint/bin/eslint.js', '.']);
     await step('clippy (native)', 'cargo', ['clippy', '--workspace', '--all-targets', '--quiet', '--', '-D', 'warnings']);
     await step('clippy (wasm32)', 'cargo', [
       'clippy', '-p', 'cxbridge', '--lib', '--target', 'wasm32-unknown-unknown', '--quiet', '--', '-D', 'warnings',

@@ -359,7 +359,7 @@ async function runFile(state, { name, wasm }, extraArgs) {
 async function main() {
   const args = process.argv.slice(2);
   const state = { context: null };
-  let ok = true;
+  let ok;
   try {
     if (args[0]?.endsWith('.wasm')) {
       // cargo runner mode: cargo has compiled the file and passes its path, then the test binary's arguments.

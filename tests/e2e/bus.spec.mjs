@@ -1,7 +1,7 @@
 // CXBus end to end: the plugin examples of the Genesys Widgets documentation verbatim against a test plugin, and the JS surface of CXBus as documented
 // (plugins, commands with deferreds, before-hooks, buffering until ready, events delivered asynchronously as a
 // microtask, sticky republish, unsubscribe, shared data, debug mode, onReady) from a plain script tag.
-import { test, before } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newPage, assertNoTraps, emulatorAndBrowser } from './harness.mjs';
 

@@ -137,7 +137,6 @@ test('hostile configuration globals: the bundle still loads, reports them, and w
     const page = await newPage(browser);
     await page.goto(`${emu.url}/tests/blank.html`);
     const out = await page.evaluate(async (src) => {
-      // eslint-disable-next-line no-new-func
       (0, eval)(`(${src})()`);
       const s = document.createElement('script');
       s.src = '/dist/cxbridge.js';

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { launchBrowser, newPage, assertNoTraps, root, emulatorAndBrowser } from './harness.mjs';
+import { newPage, assertNoTraps, root, emulatorAndBrowser } from './harness.mjs';
 
 test('every spec opens its pages and browsers through the harness', () => {
   const dir = join(root, 'tests/e2e');

@@ -64,7 +64,7 @@ async function waitEvent(page, name, count = 1) {
       timeout: 20000,
     });
   } catch (e) {
-    throw new Error(`no ${name} (×${count}) among ${await page.evaluate(() => window.names().join(' '))}`);
+    throw new Error(`no ${name} (×${count}) among ${await page.evaluate(() => window.names().join(' '))}`, { cause: e });
   }
 }
 

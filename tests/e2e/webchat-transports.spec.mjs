@@ -175,7 +175,7 @@ async function waitEvent(page, name) {
   try {
     await page.waitForFunction((n) => window.seen.includes(n), name, { timeout: 20000 });
   } catch (e) {
-    throw new Error(`no ${name} among ${(await seen(page)).join(' ')}`);
+    throw new Error(`no ${name} among ${(await seen(page)).join(' ')}`, { cause: e });
   }
 }
 

@@ -240,6 +240,7 @@ test('the documented commands verbatim: start, talk, agents, typing, filters, en
   await page.waitForFunction(() => window.delivered().some((m) => m[2] === 'You said: again some preprocessing text'), null, { timeout: 10000 });
 
   // ---- sendFilteredMessage, verbatim: the message and the agent's echo of it are hidden ----
+  /* eslint-disable no-unused-vars -- the vendor's example names `e` in a callback that does not read it */
   const filtered = await page.evaluate(() => new Promise((resolve) => {
     oMyPlugin.command('WebChatService.sendFilteredMessage', {
 
@@ -257,6 +258,7 @@ test('the documented commands verbatim: start, talk, agents, typing, filters, en
 	resolve('failed: ' + e);
 });
   }));
+  /* eslint-enable no-unused-vars */
   assert.equal(filtered, 'done');
   // addPrefilter, verbatim
   const prefilters = await page.evaluate(() => new Promise((resolve) => {
@@ -282,6 +284,7 @@ test('the documented commands verbatim: start, talk, agents, typing, filters, en
   assert.equal(shown.some((t) => /filtered message/.test(t)), false);
 
   // ---- endChat, verbatim, twice ----
+  /* eslint-disable no-unused-vars -- the vendor's example names `e` in a callback that does not read it */
   const ended = await page.evaluate(() => new Promise((resolve) => {
     oMyPlugin.command('WebChatService.endChat').done(function(e){
 
@@ -294,6 +297,7 @@ test('the documented commands verbatim: start, talk, agents, typing, filters, en
 	resolve('failed: ' + e);
 });
   }));
+  /* eslint-enable no-unused-vars */
   assert.equal(ended, 'done');
   await page.waitForFunction(() => window.names().includes('ended'));
   const again = await page.evaluate(() => run('endChat'));

@@ -7,12 +7,12 @@ var Microsoft;
   var CIFramework;
   (function (CIFramework) {
     CIFramework.libraryCalls = [];
-    function logAnalyticsEvent(data, eventName, correlationId) {
+    function logAnalyticsEvent(data, eventName, _correlationId) {
       CIFramework.libraryCalls.push(eventName);
       return Promise.resolve('logged by the CIF library');
     }
     CIFramework.logAnalyticsEvent = logAnalyticsEvent;
-    function setClickToAct(value) {
+    function setClickToAct(_value) {
       return Promise.resolve();
     }
     CIFramework.setClickToAct = setClickToAct;
@@ -22,5 +22,9 @@ var Microsoft;
     window.setTimeout(function () {
       window.dispatchEvent(new CustomEvent('CIFInitDone', { detail: domains }));
     }, 0);
+  // TypeScript's namespace emit, kept as the real library has it: the outer `CIFramework` is only ever assigned, and
+  // `Microsoft = {}` fills the global that later scripts (and cxbridge) read.
+  // eslint-disable-next-line no-unused-vars
   })(CIFramework = Microsoft.CIFramework || (Microsoft.CIFramework = {}));
+  // eslint-disable-next-line no-useless-assignment
 })(Microsoft || (Microsoft = {}));

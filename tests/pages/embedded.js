@@ -1,6 +1,6 @@
 // Helpers the embedded specs call through page.evaluate: frames on other origins, and a record of deliveries.
 window.received = [];
-window.record = (data, name) => received.push({ name, data });
+window.record = (data, name) => window.received.push({ name, data });
 
 /** Adds an iframe and resolves once it has loaded (and its simulator script ran). */
 window.addFrame = (id, src, sandbox) =>

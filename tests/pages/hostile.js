@@ -369,7 +369,7 @@
     api.analytics.configure({ dataLayer: true });
     out.cif = typeof (await api.analytics.logAnalyticsEvent({ conversationId: 'c', providerSessionId: 'p' }, 'StillWorks'));
     out.agents = await window.CXBus.command('WebChatService.getAgents').then(
-      (r) => 'resolved',
+      () => 'resolved',
       (e) => 'rejected: ' + (e && e.message ? e.message : e),
     );
     return out;

@@ -14,7 +14,7 @@ window._genesys = {
       },
     },
     extensions: {
-      LazyExtension: function ($, CXBus, Common) {
+      LazyExtension: function (_$, _CXBus, _Common) {
         window.order.push('extension');
       },
     },
