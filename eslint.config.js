@@ -74,6 +74,19 @@ export default [
     files: ['tests/e2e/**/*.mjs', 'benches/run.mjs', 'benches/frame.mjs', 'scripts/soak.mjs'],
     languageOptions: { globals: { ...globals.browser, ...bundle } },
   },
+  {
+    // Every page and browser of a spec comes from the harness (newPage(context), launchBrowser(),
+    // emulatorAndBrowser()): it records each page's errors and traps, and fails the spec file on a page no test
+    // checked with assertNoTraps.
+    files: ['tests/e2e/**/*.spec.mjs'],
+    rules: {
+      'no-restricted-syntax': ['error', {
+        selector: 'CallExpression[callee.property.name=/^(newPage|newContext|launch)$/], ' +
+          'CallExpression[callee.name=/^(newContext|launch)$/]',
+        message: 'open pages and browsers through tests/e2e/harness.mjs: newPage(context), launchBrowser()',
+      }],
+    },
+  },
   // The globals each spec's page.evaluate callbacks name bare: defined by the page the spec opens (named beside
   // each) or put on `window` by an earlier callback of the same spec. Given per spec, so that a misspelt name in
   // any other callback is still an error.
