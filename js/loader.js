@@ -159,7 +159,8 @@ export function createStubs(acQueue) {
 
 /**
  * The real API over the wasm exports. Each area's Rust shell (src/web/*.rs) exports the functions named here;
- * this is the only place that knows their names.
+ * this is the only place that maps the page-facing API onto them (the entries, js/listeners.js and js/widgets.js
+ * call the few exports they perform for).
  */
 export function realApi(wasm) {
   // A plugin handle's methods: one wasm export routed by the method's number, its place in the names

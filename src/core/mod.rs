@@ -1,5 +1,6 @@
 //! The sans-IO core: takes inputs (a call, a decoded frame, "now is t", "this request failed") and returns
-//! outputs (events to publish, requests to send, timers to arm). Nothing here touches the browser.
+//! outputs (events to publish, requests to send) and when it next needs to be told the time (each area's next
+//! deadline; the shell arms the timer). Nothing here touches the browser.
 
 pub mod analytics;
 pub mod autotrack;

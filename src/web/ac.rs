@@ -32,7 +32,7 @@ use super::clock::{self, Alarm};
 use super::page;
 
 // The few things that are cheaper to say in JS than through wasm-bindgen's per-property calls: building the event
-// payload in one call, and the visitor's ids.
+// payload in one call, and a tracking call's data (the visitor's ids are `visitorIds`, below).
 #[wasm_bindgen(inline_js = r#"
 export function payload(id, state, media, mapId, version, cid, sid, code, message) {
   const e = { actionId: id, actionState: state, actionMediaType: media, actionMapId: mapId,

@@ -1,6 +1,8 @@
 //! The web shell: the only code that imports `web-sys` / `js-sys`. One module per core area; each turns JS calls
-//! into core inputs and performs the core's outputs. The JS loader (`js/loader.js`, `realApi`) is the one place
-//! that knows the names these modules export.
+//! into core inputs and performs the core's outputs. The JS side calls the exports by name: the page-facing API in
+//! `js/loader.js` (`realApi`), and the exports the JS performers need where they need them (`boot` and
+//! `afterReplay` in the entries, `ac` and `acListen` in `js/listeners.js`, the `widgets*` exports in
+//! `js/widgets.js`).
 
 use wasm_bindgen::prelude::*;
 

@@ -1,5 +1,5 @@
-//! What crosses the session machine's boundary: its inputs (commands, HTTP results, "now") and its outputs
-//! (requests, timers, events, settlements, storage writes).
+//! What crosses the session machine's boundary: its inputs (commands, HTTP results, "now"), its outputs
+//! (requests, socket work, events, settlements, storage writes, journey progress) and its timers.
 
 use crate::core::guestchat::{MemberInfo, Reply, Request, WireMessage};
 

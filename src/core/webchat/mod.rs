@@ -1,9 +1,10 @@
 //! WebChatService: the chat session state machine over the Guest Chat API v2, sans I/O.
 //!
 //! The web shell feeds it inputs — a command ([`Session::command`]), an HTTP answer ([`Session::http`]), a socket
-//! event ([`Session::socket_open`], [`Session::frame`], [`Session::socket_closed`]), a timer ([`Session::timer`]), a key press ([`Session::key`]) — each with "now"
-//! and a random number ([`Ctx`]), and performs the [`Output`]s it returns: requests, socket opens and sends,
-//! timers, events to publish, deferreds to settle, storage writes, journey progress.
+//! event ([`Session::socket_open`], [`Session::frame`], [`Session::socket_closed`]), the time when its next
+//! deadline comes ([`Session::next_deadline`], [`Session::expire`]), a key press ([`Session::key`]) — each with
+//! "now" and a random number ([`Ctx`]), and performs the [`Output`]s it returns: requests, socket opens and sends,
+//! events to publish, deferreds to settle, storage writes, journey progress.
 //!
 //! Reliability, in one place:
 //! - **Liveness**: any stream frame re-arms a heartbeat watchdog; silence past `heartbeatTimeout` (or the socket
