@@ -1,6 +1,6 @@
 // The browser calls of the analytics shell (src/web/analytics.rs): it decides when and what; these only perform.
 // They live in JS because each one costs the wasm far more bytes as web-sys glue than it costs here.
-import { boundedJson, toConsole } from './page.js';
+import { boundedJson, thrownText, toConsole } from './page.js';
 
 /**
  * An envelope `{id, source, event: {name, data, correlationId?, catalogMismatch?}, timestamp}`; `at` is when it
@@ -98,9 +98,17 @@ export function visitorIds() {
  */
 export function pushDataLayer(layer, env) {
   if (typeof env === 'string') env = JSON.parse(env);
-  let target = window[layer];
-  if (target == null) target = window[layer] = [];
-  if (typeof target.push !== 'function') {
+  let target;
+  try {
+    // The page's own: its getter, setter or Proxy may throw.
+    target = window[layer];
+    if (target == null) target = window[layer] = [];
+    if (typeof target.push !== 'function') target = null;
+  } catch (err) {
+    toConsole('error', `cxbridge.analytics: window.${layer} could not be read (${thrownText(err)}); nothing is pushed`);
+    return;
+  }
+  if (!target) {
     toConsole('error', `cxbridge.analytics: window.${layer} exists but has no push(); it is left as it is and nothing is pushed`);
     return;
   }

@@ -6,6 +6,8 @@
 //
 // The vendor's API has no way to unload a module, so what a watcher adds (listeners, observers, timers, the
 // history hooks) lives as long as the page.
+import { armTimer } from './clock.js';
+import { soon, toConsole } from './page.js';
 
 let report;
 // Per watcher (core::autotrack::Module's numbers, then 5 for forms): its rules, `[id, selector, at, timer]`.
@@ -19,15 +21,19 @@ const elementId = (el) => elements.get(el) || (elements.set(el, ++count), count)
 
 const on = (target, type, fn, opts) => target.addEventListener(type, fn, opts);
 
-/** Calls a page's callback from a task of its own, with `error` when given; a throw is reported. */
+/**
+ * Calls a page's callback from a task of its own (a microtask when the page's `setTimeout` throws), with `error`
+ * when given; a throw is reported.
+ */
 export function callLater(callback, error, label) {
-  setTimeout(() => {
+  const run = () => {
     try {
       error === undefined ? callback() : callback(error);
     } catch (err) {
-      console.error(`ac: the ${label} callback threw:`, err);
+      toConsole('error', `ac: the ${label} callback threw:`, err);
     }
-  });
+  };
+  if (armTimer(run) === undefined) soon(run);
 }
 
 /** Whether `s` is a string the browser accepts as a selector. */
@@ -129,7 +135,7 @@ const START = [
   // URL change: history.pushState/replaceState (wrapped), back/forward and hash changes. The URL at load is the
   // core's baseline.
   () => {
-    const check = () => queueMicrotask(() => send(1, location.href, { location: location.href, title: document.title }));
+    const check = () => soon(() => send(1, location.href, { location: location.href, title: document.title }));
     for (const name of ['pushState', 'replaceState']) {
       const original = history[name];
       history[name] = function () {

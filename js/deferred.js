@@ -3,7 +3,7 @@
 // `.then().then()` chains and `await` works (an improvement on the vendor's, whose `then` does not chain; docs/cxbus.md). Kept in JS because it is created on every
 // command and on every call queued before the wasm is ready; the bus's Rust shell constructs it through an import.
 
-import { isList, mapList, toConsole, thrownText } from './page.js';
+import { isList, mapList, soon, toConsole, thrownText } from './page.js';
 
 const PENDING = 'pending';
 
@@ -99,7 +99,7 @@ function callSafely(fn, value) {
   try {
     fn(value);
   } catch (err) {
-    queueMicrotask(() => {
+    soon(() => {
       throw err;
     });
   }
@@ -186,7 +186,7 @@ export function deliverLater(records, time, publisher, event, data) {
   pending.push(records, { time, publisher, event, data });
   if (!scheduled) {
     scheduled = true;
-    queueMicrotask(flush);
+    soon(flush);
   }
 }
 

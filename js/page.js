@@ -196,3 +196,15 @@ export function toConsole(level, ...args) {
     console[level](...args);
   } catch (_) {}
 }
+
+/**
+ * Runs `f` in a microtask. A page may have replaced `queueMicrotask` with something that throws (this is called
+ * from wasm frames, where no exception may unwind): then a promise job runs it, the same queue.
+ */
+export function soon(f) {
+  try {
+    queueMicrotask(f);
+  } catch (_) {
+    Promise.resolve().then(f);
+  }
+}

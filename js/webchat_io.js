@@ -2,7 +2,7 @@
 // the shell for the life of the module), cb(kind, number, number, string, string, value), with an id, so no
 // per-request closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked
 // asynchronously: the shell never re-enters itself from these calls.
-import { boundedJson, isPlainObject, thrownText, toConsole } from './page.js';
+import { boundedJson, isPlainObject, soon, thrownText, toConsole } from './page.js';
 
 // The callback and its kinds, handed over once at boot (`wcInit`): the kinds are the shell's (`Io` in
 // src/web/webchat.rs), so no number of them is written here.
@@ -79,7 +79,7 @@ export function wcSocket(url, gen) {
   try {
     ws = new WebSocket(url);
   } catch (_) {
-    queueMicrotask(() => cb(io.closed, gen));
+    soon(() => cb(io.closed, gen));
     return null;
   }
   ws.onopen = () => cb(io.opened, gen);

@@ -6,7 +6,7 @@
 
 import { uuid } from './analytics.js';
 import { Deferred, follow } from './deferred.js';
-import { thrownText } from './page.js';
+import { soon, thrownText } from './page.js';
 
 const NAME_LIMIT = 200;
 const URL_LIMIT = 8192;
@@ -242,14 +242,14 @@ export function createWidgets({ wasm, globals, CXBus, bus, install }) {
     if (answer === true) {
       requested = true;
       // As the vendor's plugin file, widgets-core starts after what the page is running now.
-      queueMicrotask(() => {
+      soon(() => {
         start();
         d.resolve();
       });
     } else if (typeof answer === 'string') {
       follow(d, loadScript(answer, `Could not load plugin file: ${answer}`));
     } else {
-      queueMicrotask(() => d.resolve());
+      soon(() => d.resolve());
     }
     return d;
   }

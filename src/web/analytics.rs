@@ -28,12 +28,6 @@ use crate::core::analytics::problem::Problem;
 use crate::core::analytics::{cif, push_joined, retry_after_seconds, AnalyticsError, Input, Source};
 use crate::core::text::Readable;
 
-#[wasm_bindgen]
-extern "C" {
-    #[wasm_bindgen(js_name = queueMicrotask)]
-    fn queue_microtask(cb: &Function);
-}
-
 /// The browser calls, in `js/analytics.js`: as web-sys glue they would cost the wasm several times their size.
 #[wasm_bindgen(module = "/js/analytics.js")]
 extern "C" {
@@ -329,7 +323,7 @@ fn enqueue(r: Recorded) {
             .map(Ok)
     });
     match schedule {
-        Some(Ok(cb)) => queue_microtask(&cb),
+        Some(Ok(cb)) => super::page::soon(&cb),
         Some(Err(true)) => {
             tell(Problem::DroppedEarly);
         }

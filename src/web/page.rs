@@ -4,7 +4,7 @@
 //! would run page code without `catch` (`Array::is_array`, `Array::from`, `Object::entries`, …) are denied by
 //! clippy.toml everywhere else.
 
-use js_sys::{Array, Object};
+use js_sys::{Array, Function, Object};
 use wasm_bindgen::prelude::*;
 
 use crate::core::text;
@@ -32,6 +32,9 @@ extern "C" {
     /// A thrown value's text, without running page code that could throw again. Never throws.
     #[wasm_bindgen(js_name = thrownText)]
     pub fn thrown_text(err: &JsValue) -> String;
+
+    /// Runs `f` in a microtask. Never throws, though the page replaced `queueMicrotask` with something that does.
+    pub fn soon(f: &Function);
 
     /// How many code points the string `v` has. Never throws.
     #[wasm_bindgen(js_name = stringChars)]

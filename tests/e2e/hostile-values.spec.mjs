@@ -99,3 +99,52 @@ test('a page whose console throws: no exception unwinds into the wasm, and every
   page.traps = page.traps.filter((t) => !/^pageerror: hostile (callback|callable proxy|console\.\w+)$/.test(t));
   assertNoTraps(page, { allowConsoleErrors: [/Failed to load resource: the server responded with a status of 40[45]/] });
 });
+
+test('a page whose setTimeout, queueMicrotask and dataLayer throw: nothing unwinds into the wasm or is lost', async () => {
+  const page = await newPage(browser);
+  const errors = [];
+  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
+  await page.goto(`${emu.url}/tests/hostile.html`);
+  const r = await page.evaluate(async () => {
+    const api = await window.cxbridge.ready;
+    const [timer, microtask] = [window.setTimeout, window.queueMicrotask];
+    Object.defineProperty(window, 'hostileLayer', {
+      get() {
+        throw new Error('hostile dataLayer');
+      },
+      configurable: true,
+    });
+    api.analytics.configure({ dataLayer: 'hostileLayer' });
+    window.setTimeout = () => {
+      throw new Error('hostile setTimeout');
+    };
+    window.queueMicrotask = () => {
+      throw new Error('hostile queueMicrotask');
+    };
+    const got = {};
+    let threw = null;
+    try {
+      // A refused ac('load') calls its callback with the error, from a task (here: a microtask) of its own.
+      ac('load', 'noSuchModule', (err) => (got.ac = err instanceof Error));
+      const p = CXBus.registerPlugin('Hostile');
+      p.subscribe('Hostile.x', (e) => (got.published = e.data));
+      p.registerCommand('go', (e) => e.deferred.resolve('went'));
+      p.ready();
+      p.publish('x', 7);
+      CXBus.command('Hostile.go').done((v) => (got.command = v));
+    } catch (e) {
+      threw = e.message;
+    }
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+    Object.assign(window, { setTimeout: timer, queueMicrotask: microtask });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { threw, got };
+  });
+  assert.deepEqual(r, { threw: null, got: { ac: true, published: 7, command: 'went' } });
+  assert.deepEqual(await page.evaluate(() => window.importThrows), []);
+  assert.ok(errors.some((t) => /cxbridge\.analytics: window\.hostileLayer could not be read \(hostile dataLayer\)/.test(t)),
+    errors.join('\n'));
+  const alive = await page.evaluate(() => window.stillWorks());
+  assert.deepEqual(alive, { acOnOff: true, command: 'pong:x', published: [7], cif: 'string', agents: 'resolved' });
+  assertNoTraps(page, { allowConsoleErrors: [/could not be read \(hostile dataLayer\)/, /ac\('load'\): the module must be/] });
+});
