@@ -171,15 +171,24 @@ export function frameWindow(f) {
 }
 
 /** Adds `fn` as the window's `message` and `messageerror` listener; returns the function that removes it, or null
- * where there is no window. */
+ * where there is no window. Throws what the page's `addEventListener` threw (imported with `catch`), with neither
+ * listener left behind. */
 export function listenWindow(fn) {
   if (typeof window === 'undefined') return null;
-  addEventListener('message', fn);
-  addEventListener('messageerror', fn);
-  return () => {
+  const remove = () => {
     removeEventListener('message', fn);
     removeEventListener('messageerror', fn);
   };
+  try {
+    addEventListener('message', fn);
+    addEventListener('messageerror', fn);
+  } catch (err) {
+    try {
+      remove();
+    } catch (_) {}
+    throw err;
+  }
+  return remove;
 }
 
 /** Names why a message was refused (debug mode, or a malformed vendor event). */

@@ -122,9 +122,10 @@ extern "C" {
     /// The window a frame option stands for now (null: an iframe with none).
     #[wasm_bindgen(js_name = frameWindow)]
     fn frame_window(frame: &JsValue) -> JsValue;
-    /// Adds the `message` and `messageerror` listener; returns its remover (None: no window).
-    #[wasm_bindgen(js_name = listenWindow)]
-    fn listen_window(listener: &JsValue) -> Option<Function>;
+    /// Adds the `message` and `messageerror` listener; returns its remover (None: no window), or what the page's
+    /// `addEventListener` threw.
+    #[wasm_bindgen(js_name = listenWindow, catch)]
+    fn listen_window(listener: &JsValue) -> Result<Option<Function>, JsValue>;
 }
 
 const PREFIX: &str = "cxbridge.embedded: ";
@@ -233,7 +234,7 @@ pub fn embedded_listen(options: JsValue) -> Result<EmbeddedListener, JsValue> {
         Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| on_message(&screen, event.unchecked_ref()));
     // `messageerror` is what the browser fires instead of `message` when it cannot deserialize the data: the
     // same listener counts it, so every message posted to the page ends as accepted or rejected.
-    let remove = listen_window(closure.as_ref()).ok_or_else(|| js_error(EmbeddedError::NoWindow))?;
+    let remove = listen_window(closure.as_ref())?.ok_or_else(|| js_error(EmbeddedError::NoWindow))?;
     let id = with(|s| {
         let a = &mut s.active;
         let id = a.0;

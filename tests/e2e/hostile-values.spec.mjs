@@ -148,3 +148,36 @@ test('a page whose setTimeout, queueMicrotask and dataLayer throw: nothing unwin
   assert.deepEqual(alive, { acOnOff: true, command: 'pong:x', published: [7], cif: 'string', agents: 'resolved' });
   assertNoTraps(page, { allowConsoleErrors: [/could not be read \(hostile dataLayer\)/, /ac\('load'\): the module must be/] });
 });
+
+test('a page whose addEventListener throws: embedded.listen() throws that, leaves no listener, and works after', async () => {
+  const page = await newPage(browser);
+  await page.goto(`${emu.url}/tests/hostile.html`);
+  const r = await page.evaluate(async () => {
+    const api = await window.cxbridge.ready;
+    const add = EventTarget.prototype.addEventListener;
+    let added = 0;
+    // The first listener goes on; the second throws.
+    EventTarget.prototype.addEventListener = function (...args) {
+      if (added++) throw new Error('hostile addEventListener');
+      return add.apply(this, args);
+    };
+    let threw = null;
+    try {
+      api.embedded.listen({ allowedOrigins: [location.origin] });
+    } catch (e) {
+      threw = e.message;
+    }
+    EventTarget.prototype.addEventListener = add;
+    // Nothing listens: a message posted now is neither accepted nor rejected.
+    const before = api.embedded.stats();
+    postMessage({ name: 'smcc:task:ring', data: {} }, '*');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const after = api.embedded.stats();
+    const h = api.embedded.listen({ allowedOrigins: [location.origin] });
+    h.stop();
+    return { threw, counted: after.accepted + after.rejected - before.accepted - before.rejected };
+  });
+  assert.deepEqual(r, { threw: 'hostile addEventListener', counted: 0 });
+  assert.deepEqual(await page.evaluate(() => window.importThrows), []);
+  assertNoTraps(page);
+});
