@@ -126,6 +126,11 @@ export default [
     },
   },
   {
+    // zone.js, run first on the spec's pages.
+    files: ['tests/e2e/zone.spec.mjs'],
+    languageOptions: { globals: readonly('Zone') },
+  },
+  {
     // webchat.html: run, start, events, oMyPlugin; the specs' own callbacks: acEvents.
     files: ['tests/e2e/webchat.spec.mjs', 'tests/e2e/webchat-faults.spec.mjs'],
     languageOptions: { globals: readonly('run', 'start', 'events', 'oMyPlugin', 'acEvents') },
