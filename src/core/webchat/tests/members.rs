@@ -68,12 +68,7 @@ fn agents_connect_and_disconnect_with_counts() {
     sim.answer(Method::Post, "/conversations", created("ws://x"));
     sim.open();
     sim.clear_events();
-    let change = |m: WireMember| RawFrame {
-        topic: "v2.conversations.chats.C.members".into(),
-        kind: Some("member-change".into()),
-        member: Some(m),
-        ..Default::default()
-    };
+    let change = |m: WireMember| member_frame(m);
     sim.frame(change(me("CONNECTED")));
     sim.frame(change(agent("A", "Alice", "CONNECTED")));
     sim.frame(change(agent("A", "Alice", "CONNECTED"))); // repeated: no second event

@@ -34,14 +34,7 @@ fn a_reload_restores_within_restore_timeout_and_replays_in_pages() {
     page2.s.boot(Some(snap.clone()), ctx);
     page2.drain();
     assert_eq!(page2.s.filters().len(), 1);
-    page2.answer(
-        Method::Get,
-        "/members?",
-        ok(Reply::Members(vec![
-            me("CONNECTED"),
-            agent("A", "Alice", "CONNECTED"),
-        ])),
-    );
+    page2.answer(Method::Get, "/members?", members_answer());
     // Newest page first, then older pages until there are none.
     let r = page2.answer(
         Method::Get,

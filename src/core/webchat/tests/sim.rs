@@ -87,6 +87,16 @@ pub(super) fn msg_frame(m: WireMessage) -> RawFrame {
     }
 }
 
+/// A `member-change` frame for `m`.
+pub(super) fn member_frame(m: WireMember) -> RawFrame {
+    RawFrame {
+        topic: "v2.conversations.chats.C.members".into(),
+        kind: Some("member-change".into()),
+        member: Some(m),
+        ..Default::default()
+    }
+}
+
 pub(super) fn heartbeat() -> RawFrame {
     RawFrame {
         topic: "channel.metadata".into(),
@@ -313,12 +323,7 @@ impl Sim {
 
     pub(super) fn with_agent(cfg: Config) -> Sim {
         let mut sim = Sim::started(cfg);
-        sim.frame(RawFrame {
-            topic: "v2.conversations.chats.C.members".into(),
-            kind: Some("member-change".into()),
-            member: Some(agent("A", "Alice", "CONNECTED")),
-            ..Default::default()
-        });
+        sim.frame(member_frame(agent("A", "Alice", "CONNECTED")));
         sim
     }
 }
@@ -328,10 +333,12 @@ pub(super) fn default_cfg() -> Config {
 }
 
 pub(super) fn members_answer() -> HttpResult {
-    ok(Reply::Members(vec![
-        me("CONNECTED"),
-        agent("A", "Alice", "CONNECTED"),
-    ]))
+    members_with_agent("CONNECTED")
+}
+
+/// The members read: the guest connected, the agent Alice in `state`.
+pub(super) fn members_with_agent(state: &str) -> HttpResult {
+    ok(Reply::Members(vec![me("CONNECTED"), agent("A", "Alice", state)]))
 }
 
 pub(super) fn sends(sim: &Sim) -> usize {
@@ -451,12 +458,7 @@ impl Sim {
             Tr::GuestChat => {
                 let mut sim = Sim::started(default_cfg());
                 // The service reports the guest's member connected once the stream attaches.
-                sim.frame(RawFrame {
-                    topic: "v2.conversations.chats.C.members".into(),
-                    kind: Some("member-change".into()),
-                    member: Some(me("CONNECTED")),
-                    ..Default::default()
-                });
+                sim.frame(member_frame(me("CONNECTED")));
                 sim
             }
             Tr::Messaging => {
@@ -499,12 +501,7 @@ impl Sim {
     pub(super) fn agent_joins(&mut self, tr: Tr) {
         match tr {
             Tr::GuestChat => {
-                self.frame(RawFrame {
-                    topic: "v2.conversations.chats.C.members".into(),
-                    kind: Some("member-change".into()),
-                    member: Some(agent("A", "Alice", "CONNECTED")),
-                    ..Default::default()
-                });
+                self.frame(member_frame(agent("A", "Alice", "CONNECTED")));
                 // The service stores the join as a message too (the page's `ParticipantJoined`).
                 let mut join = msg("j1", "A", "");
                 join.body_type = "member-join".into();
@@ -581,12 +578,7 @@ impl Sim {
         match tr {
             Tr::GuestChat => {
                 for m in [agent("A", "Alice", "DISCONNECTED"), me("DISCONNECTED")] {
-                    self.frame(RawFrame {
-                        topic: "v2.conversations.chats.C.members".into(),
-                        kind: Some("member-change".into()),
-                        member: Some(m),
-                        ..Default::default()
-                    });
+                    self.frame(member_frame(m));
                 }
             }
             Tr::Messaging => self.wm(&wm_agent_event(
@@ -740,12 +732,7 @@ impl Sim {
     pub(super) fn agent_leaves(&mut self, tr: Tr) {
         match tr {
             Tr::GuestChat => {
-                self.frame(RawFrame {
-                    topic: "v2.conversations.chats.C.members".into(),
-                    kind: Some("member-change".into()),
-                    member: Some(agent("A", "Alice", "DISCONNECTED")),
-                    ..Default::default()
-                });
+                self.frame(member_frame(agent("A", "Alice", "DISCONNECTED")));
                 // The service stores the leave as a message too (the page's `ParticipantLeft`).
                 let mut leave = msg("l1", "A", "");
                 leave.body_type = "member-leave".into();

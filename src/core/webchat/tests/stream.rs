@@ -57,14 +57,7 @@ fn heartbeat_silence_disconnects_then_reconnects_with_backoff_and_catches_up() {
         vec!["two", "three"],
         "the frame that came meanwhile waits"
     );
-    sim.answer(
-        Method::Get,
-        "/members?",
-        ok(Reply::Members(vec![
-            me("CONNECTED"),
-            agent("A", "Alice", "CONNECTED"),
-        ])),
-    );
+    sim.answer(Method::Get, "/members?", members_answer());
     assert_eq!(sim.texts(), vec!["two", "three", "four"]);
     sim.frame(msg_frame(msg("3", "A", "three")));
     assert_eq!(sim.texts(), vec!["two", "three", "four"]);
@@ -189,12 +182,7 @@ fn a_member_change_held_before_a_catch_up_does_not_undo_what_it_reads() {
     sim.advance(3000.0);
     sim.open();
     // Held while the first catch-up reads: the agent as it was then.
-    sim.frame(RawFrame {
-        topic: "v2.conversations.chats.C.members".into(),
-        kind: Some("member-change".into()),
-        member: Some(agent("A", "Alice", "CONNECTED")),
-        ..Default::default()
-    });
+    sim.frame(member_frame(agent("A", "Alice", "CONNECTED")));
     sim.answer(Method::Get, "/messages?", status(503));
     sim.answer(Method::Get, "/members?", members_answer());
     sim.clear_events();
@@ -203,14 +191,7 @@ fn a_member_change_held_before_a_catch_up_does_not_undo_what_it_reads() {
     let mut leave = msg("2", "A", "");
     leave.body_type = "member-leave".into();
     sim.answer(Method::Get, "/messages?", page(vec![leave]));
-    sim.answer(
-        Method::Get,
-        "/members?",
-        ok(Reply::Members(vec![
-            me("CONNECTED"),
-            agent("A", "Alice", "DISCONNECTED"),
-        ])),
-    );
+    sim.answer(Method::Get, "/members?", members_with_agent("DISCONNECTED"));
     assert_eq!(
         sim.names(),
         vec!["messageReceived", "agentDisconnected"],
