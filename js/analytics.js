@@ -1,6 +1,6 @@
 // The browser calls of the analytics shell (src/web/analytics.rs): it decides when and what; these only perform.
 // They live in JS because each one costs the wasm far more bytes as web-sys glue than it costs here.
-import { boundedJson, thrownText, toConsole } from './page.js';
+import { boundedJson, listen, thrownText, toConsole } from './page.js';
 
 /**
  * An envelope `{id, source, event: {name, data, correlationId?, catalogMismatch?}, timestamp}`; `at` is when it
@@ -260,17 +260,12 @@ export function storedQueues(prefix, own) {
  * page hidden / visible, `on(3)` on `online`; returns the function that removes them again.
  */
 export function listenPage(on) {
-  const pagehide = () => on(0);
-  const onVisibility = () => on(document.visibilityState === 'hidden' ? 1 : 2);
-  const online = () => on(3);
-  addEventListener('pagehide', pagehide);
-  addEventListener('online', online);
-  document.addEventListener('visibilitychange', onVisibility);
-  return () => {
-    removeEventListener('pagehide', pagehide);
-    removeEventListener('online', online);
-    document.removeEventListener('visibilitychange', onVisibility);
-  };
+  const off = [
+    listen(window, 'pagehide', () => on(0)),
+    listen(document, 'visibilitychange', () => on(document.visibilityState === 'hidden' ? 1 : 2)),
+    listen(window, 'online', () => on(3)),
+  ];
+  return () => off.forEach((f) => f());
 }
 
 /** `cxbridge.analytics.stats()`'s object. */

@@ -208,3 +208,20 @@ export function soon(f) {
     Promise.resolve().then(f);
   }
 }
+
+/**
+ * `target.addEventListener(type, fn)`; returns the function that removes it. Called from wasm frames: a page whose
+ * `addEventListener` throws gets a console error and nothing listens.
+ */
+export function listen(target, type, fn) {
+  try {
+    target.addEventListener(type, fn);
+  } catch (err) {
+    toConsole('error', `cxbridge: could not listen for ${type}:`, err);
+  }
+  return () => {
+    try {
+      target.removeEventListener(type, fn);
+    } catch (_) {}
+  };
+}

@@ -2,7 +2,7 @@
 // the shell for the life of the module), cb(kind, number, number, string, string, value), with an id, so no
 // per-request closure is ever created, leaked or invoked after being dropped. Callbacks are always invoked
 // asynchronously: the shell never re-enters itself from these calls.
-import { boundedJson, isPlainObject, soon, thrownText, toConsole } from './page.js';
+import { boundedJson, isPlainObject, listen, soon, thrownText, toConsole } from './page.js';
 
 // The callback and its kinds, handed over once at boot (`wcInit`): the kinds are the shell's (`Io` in
 // src/web/webchat.rs), so no number of them is written here.
@@ -101,12 +101,9 @@ export function wcClose(ws) {
   }
 }
 
-/** addEventListener (on `target`, or on the window for null) calling cb(kind); returns the function that removes it. */
+/** A listener (on `target`, or on the window for null) calling cb(kind); returns the function that removes it. */
 export function wcListen(target, type, kind) {
-  if (target === null) target = window;
-  const f = () => cb(kind);
-  target.addEventListener(type, f);
-  return () => target.removeEventListener(type, f);
+  return listen(target === null ? window : target, type, () => cb(kind));
 }
 
 // The restore snapshot in sessionStorage, never throwing (storage can be disabled or full: the session just won't

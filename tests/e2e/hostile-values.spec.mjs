@@ -181,3 +181,41 @@ test('a page whose addEventListener throws: embedded.listen() throws that, leave
   assert.deepEqual(await page.evaluate(() => window.importThrows), []);
   assertNoTraps(page);
 });
+
+test('a page whose addEventListener throws: analytics and WebChatService say so and go on, nothing unwinds', async () => {
+  const page = await newPage(browser);
+  const errors = [];
+  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
+  await page.goto(`${emu.url}/tests/hostile.html`);
+  const r = await page.evaluate(async () => {
+    const api = await window.cxbridge.ready;
+    const add = EventTarget.prototype.addEventListener;
+    EventTarget.prototype.addEventListener = () => {
+      throw new Error('hostile addEventListener');
+    };
+    const out = {};
+    try {
+      // Analytics' first configure listens for pagehide, visibilitychange and online.
+      api.analytics.configure({ dataLayer: 'listenLayer' });
+      out.logged = typeof (await api.analytics.logAnalyticsEvent({ conversationId: 'c', providerSessionId: 'p' }, 'Listen'));
+      // A typing preview input is listened to for keys.
+      out.typing = await new Promise((resolve) => {
+        CXBus.command('WebChatService.registerTypingPreviewInput', { input: document.createElement('input') })
+          .done(() => resolve('resolved'))
+          .fail((e) => resolve('rejected: ' + e));
+      });
+    } catch (e) {
+      out.threw = e.message;
+    }
+    EventTarget.prototype.addEventListener = add;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    out.pushed = (window.listenLayer || []).length > 0;
+    return out;
+  });
+  assert.deepEqual(r, { logged: 'string', typing: 'resolved', pushed: true });
+  assert.deepEqual(await page.evaluate(() => window.importThrows), []);
+  for (const type of ['pagehide', 'visibilitychange', 'online', 'keydown']) {
+    assert.ok(errors.some((t) => t.startsWith(`cxbridge: could not listen for ${type}:`)), `${type}: ${errors.join('\n')}`);
+  }
+  assertNoTraps(page, { allowConsoleErrors: [/^cxbridge: could not listen for /] });
+});
