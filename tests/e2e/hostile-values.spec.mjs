@@ -100,11 +100,17 @@ test('a page whose console throws: no exception unwinds into the wasm, and every
   assertNoTraps(page, { allowConsoleErrors: [/Failed to load resource: the server responded with a status of 40[45]/] });
 });
 
-test('a page whose setTimeout, queueMicrotask and dataLayer throw: nothing unwinds into the wasm or is lost', async () => {
+/** The hostile page, with the console errors it logs. */
+async function hostilePage() {
   const page = await newPage(browser);
   const errors = [];
   page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
   await page.goto(`${emu.url}/tests/hostile.html`);
+  return { page, errors };
+}
+
+test('a page whose setTimeout, queueMicrotask and dataLayer throw: nothing unwinds into the wasm or is lost', async () => {
+  const { page, errors } = await hostilePage();
   const r = await page.evaluate(async () => {
     const api = await window.cxbridge.ready;
     const [timer, microtask] = [window.setTimeout, window.queueMicrotask];
@@ -183,10 +189,7 @@ test('a page whose addEventListener throws: embedded.listen() throws that, leave
 });
 
 test('a page whose addEventListener throws: analytics and WebChatService say so and go on, nothing unwinds', async () => {
-  const page = await newPage(browser);
-  const errors = [];
-  page.on('console', (msg) => msg.type() === 'error' && errors.push(msg.text()));
-  await page.goto(`${emu.url}/tests/hostile.html`);
+  const { page, errors } = await hostilePage();
   const r = await page.evaluate(async () => {
     const api = await window.cxbridge.ready;
     const add = EventTarget.prototype.addEventListener;
